@@ -1,0 +1,344 @@
+"""The Mirage estimator: training graphs in, a small model-agnostic distilled set out. No model is trained.
+
+Pipeline (Gupta et al., ICLR 2024), with budgets instead of hand-tuned thresholds:
+
+1. every node's L-hop computation tree gets an exact canonical id (:mod:`graph_mirage.trees`);
+2. per class, each training graph is the set of its tree ids; frequent tree sets are mined with FP-growth
+   (:mod:`graph_mirage.mining`);
+3. **discriminative rule**: a set mined for class c at relative support threshold θ_c is dropped when its relative
+   support in another class reaches ``overlap * θ_c`` (it is frequent there too). ``overlap=None`` keeps every set;
+4. with a budget, the support threshold of each class is searched (largest threshold that leaves at least ``budget``
+   discriminative sets), and the best ``budget`` sets are kept, ranked by their support margin over the other
+   classes (then support, then size). ``max_bytes`` searches the largest per-class budget that fits;
+5. each kept set becomes one graph: the disjoint union of its trees unfolded from one witness node each, edges child
+   -> parent, ``root_mask`` at the roots, class ``y`` and its support as ``weight``.
+
+Example:
+    >>> from graph_mirage import Mirage, load_dataset
+    >>> ds = load_dataset("synthetic-motifs")
+    >>> m = Mirage(hops=2, budget=4).fit(ds[ds.split["train"]])
+    >>> len(m.distilled_)
+    12
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from numbers import Integral, Real
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+
+from .data import FlatGraphs, as_flat
+from .distilled import DistilledDataset, full_bytes
+from .errors import BudgetError
+from .mining import BACKENDS, TARGETS, mine_itemsets, support_counts, transaction_matrix, transactions_of
+from .trees import TreeUnfolder, row_ids, tree_sizes, wl_colours
+
+
+class Mirage:
+    """Model-agnostic graph distillation by frequent computation-tree mining.
+
+    Args:
+        hops: depth L of the computation trees; use the number of layers of the GNNs to be trained (default 2).
+        budget: distilled graphs per class; the support thresholds are searched. Default 10 when neither
+            ``min_support`` nor ``max_bytes`` is given.
+        max_bytes: total size of the distilled set (see :meth:`DistilledDataset.nbytes`); the largest per-class
+            budget that fits is searched.
+        min_support: explicit thresholds instead of a budget (the paper's setting): a float in (0, 1] (relative),
+            an int >= 1 (absolute count), or a mapping class -> either. Every discriminative set is kept.
+        itemsets: ``"closed"`` (default), ``"maximal"`` or ``"all"`` frequent sets.
+        overlap: the discriminative rule's factor (see the module docstring); None disables the rule.
+        min_count: lowest absolute support the budget search tries (default 2: a set seen once says little).
+        max_itemset_size: largest number of trees in one set (None: no limit).
+        max_nodes: refuse a distilled graph with more nodes than this (tree size grows as degree^hops).
+        backend: FP-growth implementation, ``"pyfim"`` or ``"mlxtend"``.
+
+    Attributes (after :meth:`fit`):
+        distilled_: the :class:`DistilledDataset`.
+        tree_ids_: ``[num_nodes]`` canonical computation-tree id of every training node.
+        n_trees_: number of distinct trees.
+        tree_counts_: ``[num_classes, n_trees_]`` how many nodes of each class have each tree.
+        thresholds_: class -> absolute support threshold used.
+        itemsets_: class -> list of ``(tree ids, support)`` kept, in rank order.
+        n_candidates_: class -> number of sets mined before the discriminative rule.
+        seconds_: wall time of each stage.
+    """
+
+    def __init__(self, hops: int = 2, budget: int | None = None, *, max_bytes: int | None = None,
+                 min_support: float | int | Mapping | None = None, itemsets: str = "closed",
+                 overlap: float | None = 1.0, min_count: int = 2, max_itemset_size: int | None = None,
+                 max_nodes: int = 100_000, backend: str = "pyfim") -> None:
+        self.hops = hops
+        self.budget = budget
+        self.max_bytes = max_bytes
+        self.min_support = min_support
+        self.itemsets = itemsets
+        self.overlap = overlap
+        self.min_count = min_count
+        self.max_itemset_size = max_itemset_size
+        self.max_nodes = max_nodes
+        self.backend = backend
+
+    # ------------------------------------------------------------------------------------------------------------------
+    def _validate(self) -> None:
+        def positive_int(name: str, value, allow_none: bool = False, minimum: int = 1) -> None:
+            if value is None and allow_none:
+                return
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+        positive_int("hops", self.hops, minimum=1)
+        positive_int("budget", self.budget, allow_none=True)
+        positive_int("max_bytes", self.max_bytes, allow_none=True)
+        positive_int("min_count", self.min_count)
+        positive_int("max_itemset_size", self.max_itemset_size, allow_none=True)
+        positive_int("max_nodes", self.max_nodes)
+        if self.itemsets not in TARGETS:
+            raise ValueError(f"itemsets must be one of {TARGETS}, got {self.itemsets!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        if self.overlap is not None and (not isinstance(self.overlap, Real) or self.overlap <= 0):
+            raise ValueError(f"overlap must be a number > 0 or None, got {self.overlap!r}")
+        given = [n for n in ("budget", "max_bytes", "min_support") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of budget, max_bytes and min_support, not {' and '.join(given)}")
+        if self.min_support is not None:
+            values = self.min_support.values() if isinstance(self.min_support, Mapping) else [self.min_support]
+            for v in values:
+                _check_support(v)
+
+    # ------------------------------------------------------------------------------------------------------------------
+    def fit(self, graphs, y=None) -> "Mirage":
+        """Distil ``graphs`` (a :class:`GraphDataset` subset, a list of ``Data`` or :class:`FlatGraphs`).
+
+        ``y`` is ignored (the classes are the graphs' ``y``); it is accepted for scikit-learn compatibility.
+        """
+        self._validate()
+        t0 = time.perf_counter()
+        flat = as_flat(graphs)
+        meta = dict(getattr(graphs, "meta", {}) or {})
+        self.seconds_ = {}
+        # 1. trees
+        colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops)
+        tree = colours[-1]
+        self.tree_ids_ = tree
+        self.n_trees_ = int(tree.max()) + 1 if len(tree) else 0
+        graph_of_node = flat.graph_of_node
+        num_classes = int(meta.get("num_classes", int(flat.y.max()) + 1))
+        self.classes_ = np.unique(flat.y)
+        self.tree_counts_ = np.zeros((num_classes, self.n_trees_), dtype=np.int64)
+        np.add.at(self.tree_counts_, (flat.y[graph_of_node], tree), 1)
+        self.seconds_["trees"] = time.perf_counter() - t0
+        # 2-4. transactions, mining, selection
+        t1 = time.perf_counter()
+        matrix = transaction_matrix(graph_of_node, tree, flat.num_graphs, self.n_trees_)
+        self._by_class = {int(c): matrix[np.flatnonzero(flat.y == c)] for c in self.classes_}
+        self._tracts = {c: transactions_of(m) for c, m in self._by_class.items()}
+        self._mined: dict = {}
+        self._n_mined: dict = {}
+        self._sizes = tree_sizes(flat.edge_index, len(flat.x), self.hops)
+        _, self._witness = np.unique(tree, return_index=True)  # first node of each tree id: deterministic
+        self.max_degree_ = int(np.bincount(flat.edge_index[1], minlength=len(flat.x)).max()) if len(flat.x) else 0
+        if self.min_support is not None:
+            selection = self._select_by_support()
+        elif self.max_bytes is not None:
+            selection = self._select_by_bytes(flat)
+        else:
+            selection = {c: self._search(c, self.budget or 10) for c in self._by_class}
+        self.thresholds_ = {c: s for c, (s, _) in selection.items()}
+        self.itemsets_ = {c: sets for c, (_, sets) in selection.items()}
+        self.n_candidates_ = {c: self._n_mined[(c, s)] for c, s in self.thresholds_.items()}
+        self.seconds_["mining"] = time.perf_counter() - t1
+        # 5. emission
+        t2 = time.perf_counter()
+        graphs_out = self._emit(flat, self.itemsets_)
+        self.seconds_["emission"] = time.perf_counter() - t2
+        self.distilled_ = DistilledDataset(graphs_out, self._meta(meta, flat), self._tree_freq())
+        self.seconds_["total"] = time.perf_counter() - t0
+        del self._by_class, self._tracts, self._mined, self._n_mined
+        return self
+
+    # ------------------------------------------------------------------------------------------------------------------
+    def _candidates(self, c: int, count: int) -> list[tuple[tuple[int, ...], int, float]]:
+        """Discriminative sets of class c at absolute support ``count``: ``(items, support, score)``, ranked."""
+        key = (c, count)
+        if key in self._mined:
+            return self._mined[key]
+        mined = mine_itemsets(self._tracts[c], count, self.itemsets, self.backend, self.max_itemset_size)
+        self._n_mined[key] = len(mined)
+        n_c = self._by_class[c].shape[0]
+        theta = count / n_c
+        items = [m[0] for m in mined]
+        other = np.zeros(len(mined))
+        for c2, m2 in self._by_class.items():
+            if c2 != c and len(mined):
+                other = np.maximum(other, support_counts(m2, items) / m2.shape[0])
+        out = []
+        for (its, s), o in zip(mined, other):
+            if self.overlap is not None and o >= self.overlap * theta:
+                continue  # frequent in another class too: not discriminative
+            out.append((its, s, s / n_c - o))
+        out.sort(key=lambda r: (-r[2], -r[1], -len(r[0]), r[0]))
+        self._mined[key] = out
+        return out
+
+    def _search(self, c: int, k: int) -> tuple[int, list[tuple[tuple[int, ...], int]]]:
+        """Largest support count leaving at least k discriminative sets in class c, and the best k of them."""
+        n_c = self._by_class[c].shape[0]
+        floor = min(self.min_count, n_c)
+
+        def enough(s: int) -> bool:
+            return len(self._candidates(c, s)) >= k
+
+        s, failed = n_c, None
+        while not enough(s):
+            if s <= floor:
+                found = len(self._candidates(c, floor))
+                raise BudgetError(
+                    f"budget of {k} graphs per class cannot be met: class {c} has only {found} discriminative tree "
+                    f"sets at support >= {floor} of {n_c} graphs; lower the budget, change --hops, or use "
+                    f"--itemsets all / --overlap")
+            failed, s = s, max(floor, s // 2)
+        if failed is not None:  # refine: the largest support in (s, failed) that still works
+            lo, hi = s, failed
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if enough(mid) else (lo, mid)
+            s = lo
+        return s, [(its, sup) for its, sup, _ in self._candidates(c, s)[:k]]
+
+    def _select_by_support(self) -> dict:
+        out = {}
+        for c in self._by_class:
+            value = self.min_support.get(c, self.min_support.get(str(c))) if isinstance(self.min_support, Mapping) \
+                else self.min_support
+            if value is None:
+                raise ValueError(f"min_support has no threshold for class {c}")
+            n_c = self._by_class[c].shape[0]
+            count = int(value) if isinstance(value, Integral) else max(1, math.ceil(float(value) * n_c - 1e-9))
+            sets = self._candidates(c, count)
+            if not sets:
+                raise BudgetError(f"class {c}: no discriminative tree sets at support >= {count} of {n_c} graphs; "
+                                  f"lower --support for this class")
+            out[c] = (count, [(its, sup) for its, sup, _ in sets])
+        return out
+
+    def _select_by_bytes(self, flat: FlatGraphs) -> dict:
+        def size(k: int) -> tuple[int, dict]:
+            sel = {c: self._search(c, k) for c in self._by_class}
+            n_nodes = sum(int(self._sizes[self._witness[list(its)]].sum()) for _, sets in sel.values()
+                          for its, _ in sets)
+            n_graphs = sum(len(sets) for _, sets in sel.values())
+            # nodes: x + root flag; edges: one per non-root node; graphs: y + weight
+            node_bytes = flat.x.shape[1] * 8 + 1
+            edge_bytes = 16 + flat.edge_attr.shape[1] * 8
+            return n_nodes * node_bytes + (n_nodes - sum(len(its) for _, s in sel.values() for its, _ in s)) \
+                * edge_bytes + n_graphs * 12, sel
+
+        try:
+            best = size(1)
+        except BudgetError as e:
+            raise BudgetError(f"max_bytes={self.max_bytes}: {e}") from None
+        if best[0] > self.max_bytes:
+            raise BudgetError(f"max_bytes={self.max_bytes} cannot be met: one graph per class already takes "
+                              f"{best[0]} bytes; raise --max-bytes or lower --hops")
+        k = 1
+        while True:  # grow the per-class budget while it fits and the classes still have sets to give
+            try:
+                nxt = size(k * 2)
+            except BudgetError:
+                break
+            if nxt[0] > self.max_bytes:
+                break
+            best, k = nxt, k * 2
+        lo, hi = k, k * 2
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            try:
+                cand = size(mid)
+            except BudgetError:
+                hi = mid
+                continue
+            if cand[0] <= self.max_bytes:
+                best, lo = cand, mid
+            else:
+                hi = mid
+        self.budget_ = lo
+        return best[1]
+
+    # ------------------------------------------------------------------------------------------------------------------
+    def _emit(self, flat: FlatGraphs, itemsets: dict) -> list:
+        unfolder = TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr)
+        graphs = []
+        for c in sorted(itemsets):
+            for items, support in itemsets[c]:
+                roots = self._witness[list(items)]
+                n = int(self._sizes[roots].sum())
+                if n > self.max_nodes:
+                    raise BudgetError(
+                        f"a distilled graph of class {c} would have {n} nodes > max_nodes={self.max_nodes}: "
+                        f"computation trees grow as degree^hops and this dataset's max degree is "
+                        f"{self.max_degree_}; lower --hops, use --max-itemset-size, or raise --max-nodes")
+                g = unfolder.unfold(roots, self.hops)
+                del g.node_origin
+                g.y = torch.tensor([c])
+                g.weight = torch.tensor([float(support)])
+                graphs.append(g)
+        if not graphs:
+            raise BudgetError("no distilled graph was produced; lower the support thresholds")
+        return graphs
+
+    def _tree_freq(self) -> list[np.ndarray]:
+        out = []
+        for row in self.tree_counts_:
+            f = row[row > 0]
+            out.append(np.sort(f)[::-1].copy())
+        return out
+
+    def _meta(self, source_meta: dict, flat: FlatGraphs) -> dict:
+        classes = sorted(self.itemsets_)
+        n_per_class = {str(c): int(self._by_class[c].shape[0]) for c in classes}
+        return {
+            "method": "mirage",
+            "dataset": source_meta.get("name", "custom"),
+            "num_classes": int(source_meta.get("num_classes", self.tree_counts_.shape[0])),
+            "node_vocab": source_meta.get("node_vocab", (flat.x.max(0) + 1).tolist()),
+            "edge_vocab": source_meta.get("edge_vocab", (flat.edge_attr.max(0) + 1).tolist()),
+            "encoder": source_meta.get("encoder", "embedding"),
+            "split_kind": source_meta.get("split_kind"),
+            "split_seed": source_meta.get("split_seed"),
+            "hops": self.hops,
+            "params": {"budget": self.budget, "max_bytes": self.max_bytes,
+                       "min_support": _jsonable(self.min_support), "itemsets": self.itemsets,
+                       "overlap": self.overlap, "min_count": self.min_count,
+                       "max_itemset_size": self.max_itemset_size, "max_nodes": self.max_nodes,
+                       "backend": self.backend},
+            "thresholds": {str(c): int(s) for c, s in self.thresholds_.items()},
+            "class_graphs": n_per_class,
+            "itemsets": [[int(c), [int(t) for t in its], int(s)] for c in classes for its, s in self.itemsets_[c]],
+            "candidates": {str(c): int(v) for c, v in self.n_candidates_.items()},
+            "trees_unique": self.n_trees_,
+            "max_degree": self.max_degree_,
+            "train_graphs": int(flat.num_graphs),
+            "train_nodes": int(len(flat.x)),
+            "full_bytes": full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
+        }
+
+
+def _check_support(v) -> None:
+    if isinstance(v, bool) or not isinstance(v, Real):
+        raise ValueError(f"a support threshold must be a number, got {v!r}")
+    if isinstance(v, Integral):
+        if v < 1:
+            raise ValueError(f"an absolute support threshold must be >= 1, got {v}")
+    elif not 0 < v <= 1:
+        raise ValueError(f"a relative support threshold must be in (0, 1], got {v}")
+
+
+def _jsonable(v):
+    if isinstance(v, Mapping):
+        return {str(k): x for k, x in v.items()}
+    return v

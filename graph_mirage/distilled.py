@@ -1,0 +1,222 @@
+"""The distilled set: a PyG dataset of tree-union graphs, its size measure, and a safe file format.
+
+File format (``.npz``, read with ``allow_pickle=False``; no pickle anywhere):
+
+=================  =========================  ========================================================
+array              dtype / shape              meaning
+=================  =========================  ========================================================
+``x``              int64 ``[N, F]``           categorical node features of all graphs, concatenated
+``edge_index``     int64 ``[2, E]``           child -> parent edges, node ids local to each graph
+``edge_attr``      int64 ``[E, Fe]``          categorical edge features
+``root_mask``      bool ``[N]``               True at tree roots (the only nodes a readout pools)
+``y``              int64 ``[G]``              class of each graph
+``weight``         float32 ``[G]``            support of each graph's itemset (absolute count)
+``node_ptr``       int64 ``[G+1]``            offsets of each graph's nodes
+``edge_ptr``       int64 ``[G+1]``            offsets of each graph's edges
+``tree_freq``      int64 ``[T]``              per class, tree-occurrence counts sorted descending ...
+``tree_freq_ptr``  int64 ``[C+1]``            ... with per-class offsets (for rank-frequency plots)
+``meta``           uint8 ``[M]``              UTF-8 JSON: format, version, dataset, split, hops,
+                                              thresholds, budget, supports, itemsets, sizes, checksum
+=================  =========================  ========================================================
+
+``meta["checksum"]`` is the SHA-256 of every other array's dtype, shape and bytes, so a truncated or edited file is
+refused. Files are written atomically (temporary file, then rename) with fixed zip timestamps: the same inputs give
+a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch_geometric.data import Data, InMemoryDataset
+
+from .errors import ArtifactError
+
+FORMAT = "graph-mirage-distilled"
+FORMAT_VERSION = 1
+ARRAYS = ("x", "edge_index", "edge_attr", "root_mask", "y", "weight", "node_ptr", "edge_ptr", "tree_freq",
+          "tree_freq_ptr")
+COMPAT_KEYS = ("dataset", "num_classes", "node_vocab", "edge_vocab", "encoder")
+
+
+class DistilledDataset(InMemoryDataset):
+    """A distilled training set, usable directly as a PyG dataset.
+
+    Each graph has ``x [n, F]``, ``edge_index [2, m]`` (child -> parent), ``edge_attr [m, Fe]``, ``root_mask [n]``,
+    ``y [1]`` and ``weight [1]`` (its support). ``meta`` records where it came from.
+
+    Example:
+        >>> from torch_geometric.loader import DataLoader
+        >>> distilled = Mirage(hops=2, budget=5).fit(train).distilled_      # doctest: +SKIP
+        >>> batch = next(iter(DataLoader(distilled, batch_size=8)))          # doctest: +SKIP
+        >>> distilled.save("set.npz"); DistilledDataset.load("set.npz")      # doctest: +SKIP
+    """
+
+    def __init__(self, data_list: Sequence[Data], meta: dict, tree_freq: Sequence[np.ndarray] = ()) -> None:
+        super().__init__(None)
+        if not data_list:
+            raise ArtifactError("a distilled set needs at least one graph")
+        self._data, self.slices = self.collate(list(data_list))
+        self.meta = dict(meta)
+        self.tree_freq = [np.asarray(f, dtype=np.int64) for f in tree_freq]
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.meta["num_classes"])
+
+    def nbytes(self) -> int:
+        """Bytes a GNN needs: node features, edge index, edge features, root mask, labels, weights."""
+        d = self._data
+        return int(sum(t.numel() * t.element_size() for t in (d.x, d.edge_index, d.edge_attr, d.root_mask, d.y,
+                                                              d.weight)))
+
+    def summary(self) -> dict:
+        d = self._data
+        return {"graphs": len(self), "nodes": int(d.x.size(0)), "edges": int(d.edge_index.size(1)),
+                "bytes": self.nbytes()}
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the set to ``path`` (``.npz``), atomically; returns the path."""
+        return save_distilled(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "DistilledDataset":
+        """Read a set written by :meth:`save`; raises :class:`ArtifactError` for anything else."""
+        return load_distilled(path)
+
+    def __repr__(self) -> str:
+        return f"DistilledDataset({self.meta.get('dataset', '?')}, {self.meta.get('method', '?')}, {len(self)})"
+
+
+def full_bytes(x: np.ndarray, edge_index: np.ndarray, edge_attr: np.ndarray, y: np.ndarray) -> int:
+    """The same size measure on real graphs (no root mask or weights), at their stored dtypes."""
+    return int(x.nbytes + edge_index.nbytes + edge_attr.nbytes + np.asarray(y, dtype=np.int64).nbytes)
+
+
+def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "the distilled set") -> None:
+    """Refuse a distilled set made from another dataset or with other label vocabularies."""
+    if meta.get("dataset") != dataset_meta.get("name"):
+        raise ArtifactError(f"{path} was distilled from {meta.get('dataset')!r}, not {dataset_meta.get('name')!r}; "
+                            f"distil {dataset_meta.get('name')} first (mirage distill {dataset_meta.get('name')})")
+    for key, dkey in (("num_classes", "num_classes"), ("node_vocab", "node_vocab"), ("edge_vocab", "edge_vocab"),
+                      ("encoder", "encoder")):
+        if list(np.atleast_1d(meta.get(key))) != list(np.atleast_1d(dataset_meta.get(dkey))):
+            raise ArtifactError(f"{path} has {key}={meta.get(key)} but {dataset_meta.get('name')} has "
+                                f"{dataset_meta.get(dkey)}: the label vocabularies differ; distil it again from "
+                                f"this copy of the dataset")
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# File format
+# ----------------------------------------------------------------------------------------------------------------------
+def _arrays_of(ds: DistilledDataset) -> dict[str, np.ndarray]:
+    d, s = ds._data, ds.slices
+    freq = ds.tree_freq or [np.zeros(0, dtype=np.int64)]
+    return {
+        "x": d.x.numpy().astype(np.int64),
+        "edge_index": d.edge_index.numpy().astype(np.int64),
+        "edge_attr": d.edge_attr.numpy().astype(np.int64).reshape(d.edge_index.size(1), -1),
+        "root_mask": d.root_mask.numpy().astype(bool),
+        "y": d.y.view(-1).numpy().astype(np.int64),
+        "weight": d.weight.view(-1).numpy().astype(np.float32),
+        "node_ptr": s["x"].numpy().astype(np.int64),
+        "edge_ptr": s["edge_index"].numpy().astype(np.int64),
+        "tree_freq": np.concatenate(freq).astype(np.int64),
+        "tree_freq_ptr": np.concatenate([[0], np.cumsum([len(f) for f in freq])]).astype(np.int64),
+    }
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for name in ARRAYS:
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def save_distilled(ds: DistilledDataset, path: str | os.PathLike) -> Path:
+    from . import __version__
+
+    path = Path(path)
+    arrays = _arrays_of(ds)
+    meta = dict(ds.meta, format=FORMAT, format_version=FORMAT_VERSION, package_version=__version__,
+                checksum=_checksum(arrays))
+    arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name in (*ARRAYS, "meta"):
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))  # reproducible bytes
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, buf.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_distilled(path: str | os.PathLike) -> DistilledDataset:
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: no such file; create it with `mirage distill DATASET --out {path}`")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            names = set(z.files)
+            if "meta" not in names:
+                raise ArtifactError(f"{path} is not a graph-mirage distilled set (no metadata); was it written by "
+                                    f"`mirage distill`?")
+            meta = json.loads(bytes(z["meta"]).decode())
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                raise ArtifactError(f"{path} is not a graph-mirage distilled set (format "
+                                    f"{meta.get('format') if isinstance(meta, dict) else '?'!r})")
+            version = meta.get("format_version")
+            if version != FORMAT_VERSION:
+                raise ArtifactError(f"{path} has format version {version}, this graph-mirage reads version "
+                                    f"{FORMAT_VERSION}; distil it again with this version")
+            missing = [a for a in ARRAYS if a not in names]
+            if missing:
+                raise ArtifactError(f"{path} is incomplete (missing {', '.join(missing)}); distil it again")
+            arrays = {a: z[a] for a in ARRAYS}
+    except ArtifactError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, UnicodeDecodeError,
+            json.JSONDecodeError) as e:
+        raise ArtifactError(f"{path} is not a readable graph-mirage distilled set ({type(e).__name__}: truncated "
+                            f"or not an .npz file); distil it again") from None
+    if _checksum(arrays) != meta.get("checksum"):
+        raise ArtifactError(f"{path} failed its checksum: the file was modified or damaged; distil it again")
+    graphs = []
+    npt, ept = arrays["node_ptr"], arrays["edge_ptr"]
+    for g in range(len(arrays["y"])):
+        a, b, c, d = npt[g], npt[g + 1], ept[g], ept[g + 1]
+        graphs.append(Data(x=torch.from_numpy(arrays["x"][a:b].copy()),
+                           edge_index=torch.from_numpy(arrays["edge_index"][:, c:d].copy()),
+                           edge_attr=torch.from_numpy(arrays["edge_attr"][c:d].copy()),
+                           root_mask=torch.from_numpy(arrays["root_mask"][a:b].copy()),
+                           y=torch.tensor([int(arrays["y"][g])]),
+                           weight=torch.tensor([float(arrays["weight"][g])])))
+    fptr = arrays["tree_freq_ptr"]
+    freq = [arrays["tree_freq"][fptr[i]:fptr[i + 1]] for i in range(len(fptr) - 1)]
+    for k in ("format", "format_version", "checksum", "package_version"):
+        meta.pop(k, None)
+    return DistilledDataset(graphs, meta, freq)
+
+
+def read_meta(path: str | os.PathLike) -> dict:
+    """The metadata of a distilled file (validated by a full load)."""
+    return load_distilled(path).meta

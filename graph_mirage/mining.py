@@ -1,0 +1,116 @@
+"""Frequent tree-set mining: FP-growth per class, support counting, and the discriminative filter.
+
+Each training graph is a transaction, the set of its computation-tree ids. Frequent co-occurring tree sets of a class
+are mined with FP-growth from a maintained implementation: ``pyfim`` (C, Borgelt's) by default, ``mlxtend`` (pandas)
+as an alternative; ``benchmarks/mining_backends.py`` compares them. ``pyfpgrowth`` is deliberately not supported: it
+misses itemsets.
+
+Example:
+    >>> mine_itemsets([[1, 2, 3], [1, 2], [2, 3]], min_count=2, target="closed")
+    [((2,), 3), ((1, 2), 2), ((2, 3), 2)]
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+TARGETS = ("all", "closed", "maximal")
+BACKENDS = ("pyfim", "mlxtend")
+Itemset = tuple[tuple[int, ...], int]
+
+
+def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target: str = "closed",
+                  backend: str = "pyfim", max_size: int | None = None) -> list[Itemset]:
+    """Frequent itemsets with their absolute supports, sorted canonically.
+
+    Args:
+        transactions: each an iterable of int items (duplicates ignored).
+        min_count: minimum absolute support (>= 1).
+        target: ``"all"`` frequent sets, ``"closed"`` (no superset has the same support) or ``"maximal"`` (no
+            superset is frequent).
+        backend: ``"pyfim"`` or ``"mlxtend"``.
+        max_size: largest itemset size to report (None: no limit).
+
+    Returns:
+        ``[(items, support), ...]`` with ``items`` a sorted tuple, ordered by support (desc), size, then items.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if int(min_count) < 1:
+        raise ValueError(f"min_count must be >= 1, got {min_count}")
+    tracts = [sorted({int(i) for i in t}) for t in transactions]
+    if not tracts:
+        return []
+    if backend == "pyfim":
+        import fim
+
+        # pyfim silently drops items present in every transaction (perfect extensions of the empty set); one empty
+        # transaction changes no absolute support and keeps them (checked against brute force in the tests).
+        found = fim.fpgrowth(tracts + [[]], target={"all": "s", "closed": "c", "maximal": "m"}[target],
+                             supp=-int(min_count), zmin=1, zmax=max_size if max_size else -1, report="a")
+        result = [(tuple(sorted(int(i) for i in items)), int(s)) for items, s in found]
+    else:
+        result = _mlxtend(tracts, int(min_count), target, max_size)
+    return sorted(result, key=lambda r: (-r[1], len(r[0]), r[0]))
+
+
+def _mlxtend(tracts: list[list[int]], min_count: int, target: str, max_size: int | None) -> list[Itemset]:
+    import pandas as pd
+    from mlxtend.frequent_patterns import fpgrowth, fpmax
+
+    items = sorted({i for t in tracts for i in t})
+    col = {item: k for k, item in enumerate(items)}
+    rows = np.repeat(np.arange(len(tracts)), [len(t) for t in tracts])
+    cols = np.array([col[i] for t in tracts for i in t], dtype=np.int64)
+    dense = np.zeros((len(tracts), len(items)), dtype=bool)
+    dense[rows, cols] = True
+    df = pd.DataFrame(dense, columns=items)
+    rel = min_count / len(tracts)
+    algo = fpmax if target == "maximal" else fpgrowth
+    out = algo(df, min_support=rel - 1e-12, use_colnames=True, max_len=max_size)
+    result = [(tuple(sorted(int(i) for i in s)), int(round(f * len(tracts))))
+              for f, s in zip(out["support"], out["itemsets"])]
+    result = [r for r in result if r[1] >= min_count]
+    if target == "closed":  # mlxtend has no closed miner: keep sets with no superset of equal support
+        by_support: dict[int, list[frozenset]] = {}
+        for items, s in result:
+            by_support.setdefault(s, []).append(frozenset(items))
+        result = [(items, s) for items, s in result
+                  if not any(len(o) > len(items) and o.issuperset(items) for o in by_support[s])]
+    return result
+
+
+def transaction_matrix(graph_of_node: np.ndarray, tree_ids: np.ndarray, num_graphs: int,
+                       num_trees: int) -> sp.csr_matrix:
+    """Binary ``[num_graphs, num_trees]`` matrix: graph g contains a node whose tree id is t."""
+    m = sp.csr_matrix((np.ones(len(tree_ids), dtype=np.int32), (graph_of_node, tree_ids)),
+                      shape=(num_graphs, num_trees))
+    m.data[:] = 1  # duplicates were summed; a transaction is a set
+    return m
+
+
+def transactions_of(matrix: sp.csr_matrix) -> list[np.ndarray]:
+    """The rows of a transaction matrix as arrays of item ids."""
+    return np.split(matrix.indices, matrix.indptr[1:-1])
+
+
+def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]]) -> np.ndarray:
+    """Absolute support of each itemset in the transactions (rows) of ``matrix``.
+
+    Returns:
+        ``[len(itemsets)]`` int64.
+    """
+    if len(itemsets) == 0:
+        return np.zeros(0, dtype=np.int64)
+    sizes = np.array([len(s) for s in itemsets])
+    rows = np.repeat(np.arange(len(itemsets)), sizes)
+    cols = np.concatenate([np.asarray(s, dtype=np.int64) for s in itemsets])
+    sets = sp.csr_matrix((np.ones(len(cols), dtype=np.int32), (rows, cols)), shape=(len(itemsets), matrix.shape[1]))
+    hits = (matrix @ sets.T).tocoo()  # [transactions, itemsets]: how many items of the set the transaction has
+    complete = hits.data == sizes[hits.col]
+    return np.bincount(hits.col[complete], minlength=len(itemsets)).astype(np.int64)
