@@ -55,6 +55,7 @@ class Mirage:
         max_itemset_size: largest number of trees in one set (None: no limit).
         max_nodes: refuse a distilled graph with more nodes than this (tree size grows as degree^hops).
         backend: FP-growth implementation, ``"pyfim"`` or ``"mlxtend"``.
+        progress: show a progress bar over the stages (trees, mining per class, emission).
 
     Attributes (after :meth:`fit`):
         distilled_: the :class:`DistilledDataset`.
@@ -70,7 +71,7 @@ class Mirage:
     def __init__(self, hops: int = 2, budget: int | None = None, *, max_bytes: int | None = None,
                  min_support: float | int | Mapping | None = None, itemsets: str = "closed",
                  overlap: float | None = 1.0, min_count: int = 2, max_itemset_size: int | None = None,
-                 max_nodes: int = 100_000, backend: str = "pyfim") -> None:
+                 max_nodes: int = 100_000, backend: str = "pyfim", progress: bool = False) -> None:
         self.hops = hops
         self.budget = budget
         self.max_bytes = max_bytes
@@ -81,6 +82,7 @@ class Mirage:
         self.max_itemset_size = max_itemset_size
         self.max_nodes = max_nodes
         self.backend = backend
+        self.progress = progress
 
     # ------------------------------------------------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -118,6 +120,7 @@ class Mirage:
         """
         self._validate()
         t0 = time.perf_counter()
+        bar = _StageBar(self.progress)
         flat = as_flat(graphs)
         meta = dict(getattr(graphs, "meta", {}) or {})
         self.seconds_ = {}
@@ -132,6 +135,7 @@ class Mirage:
         self.tree_counts_ = np.zeros((num_classes, self.n_trees_), dtype=np.int64)
         np.add.at(self.tree_counts_, (flat.y[graph_of_node], tree), 1)
         self.seconds_["trees"] = time.perf_counter() - t0
+        bar.step(f"{self.n_trees_} trees; mining")
         # 2-4. transactions, mining, selection
         t1 = time.perf_counter()
         matrix = transaction_matrix(graph_of_node, tree, flat.num_graphs, self.n_trees_)
@@ -142,22 +146,26 @@ class Mirage:
         self._sizes = tree_sizes(flat.edge_index, len(flat.x), self.hops)
         _, self._witness = np.unique(tree, return_index=True)  # first node of each tree id: deterministic
         self.max_degree_ = int(np.bincount(flat.edge_index[1], minlength=len(flat.x)).max()) if len(flat.x) else 0
+        self.budget_ = None
         if self.min_support is not None:
             selection = self._select_by_support()
         elif self.max_bytes is not None:
-            selection = self._select_by_bytes(flat)
+            selection = self._select_by_bytes(flat)  # sets budget_
         else:
-            selection = {c: self._search(c, self.budget or 10) for c in self._by_class}
+            self.budget_ = self.budget if self.budget is not None else 10
+            selection = {c: self._search(c, self.budget_) for c in self._by_class}
         self.thresholds_ = {c: s for c, (s, _) in selection.items()}
         self.itemsets_ = {c: sets for c, (_, sets) in selection.items()}
         self.n_candidates_ = {c: self._n_mined[(c, s)] for c, s in self.thresholds_.items()}
         self.seconds_["mining"] = time.perf_counter() - t1
+        bar.step("emitting")
         # 5. emission
         t2 = time.perf_counter()
         graphs_out = self._emit(flat, self.itemsets_)
         self.seconds_["emission"] = time.perf_counter() - t2
         self.distilled_ = DistilledDataset(graphs_out, self._meta(meta, flat), self._tree_freq())
         self.seconds_["total"] = time.perf_counter() - t0
+        bar.close()
         del self._by_class, self._tracts, self._mined, self._n_mined
         return self
 
@@ -311,7 +319,7 @@ class Mirage:
             "split_kind": source_meta.get("split_kind"),
             "split_seed": source_meta.get("split_seed"),
             "hops": self.hops,
-            "params": {"budget": self.budget, "max_bytes": self.max_bytes,
+            "params": {"budget": self.budget_, "max_bytes": self.max_bytes,
                        "min_support": _jsonable(self.min_support), "itemsets": self.itemsets,
                        "overlap": self.overlap, "min_count": self.min_count,
                        "max_itemset_size": self.max_itemset_size, "max_nodes": self.max_nodes,
@@ -326,6 +334,29 @@ class Mirage:
             "train_nodes": int(len(flat.x)),
             "full_bytes": full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
         }
+
+
+class _StageBar:
+    """A three-stage progress bar (trees, mining, emission), or nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            import sys
+
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=3, desc="distilling: trees", unit="stage", file=sys.stderr, leave=False)
+
+    def step(self, desc: str) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_description(f"distilling: {desc}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.close()
 
 
 def _check_support(v) -> None:

@@ -212,11 +212,6 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
                            weight=torch.tensor([float(arrays["weight"][g])])))
     fptr = arrays["tree_freq_ptr"]
     freq = [arrays["tree_freq"][fptr[i]:fptr[i + 1]] for i in range(len(fptr) - 1)]
-    for k in ("format", "format_version", "checksum", "package_version"):
+    for k in ("format", "format_version", "checksum"):
         meta.pop(k, None)
     return DistilledDataset(graphs, meta, freq)
-
-
-def read_meta(path: str | os.PathLike) -> dict:
-    """The metadata of a distilled file (validated by a full load)."""
-    return load_distilled(path).meta

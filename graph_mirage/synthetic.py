@@ -21,8 +21,8 @@ from torch_geometric.data import Data
 MOTIFS = ("clique", "star", "wheel")
 
 
-def make_synthetic_motifs(num_graphs: int = 300, seed: int = 0, num_node_labels: int = 4,
-                          num_edge_labels: int = 2) -> list[Data]:
+def make_synthetic_motifs(num_graphs: int = 300, seed: int = 0, num_node_labels: int = 3,
+                          num_edge_labels: int = 2, label_skew: float = 4.0) -> list[Data]:
     """Generate ``num_graphs`` graphs, classes balanced, deterministically from ``seed``.
 
     Returns:
@@ -36,18 +36,22 @@ def make_synthetic_motifs(num_graphs: int = 300, seed: int = 0, num_node_labels:
     if num_graphs < len(MOTIFS):
         raise ValueError(f"num_graphs must be at least {len(MOTIFS)}, got {num_graphs}")
     rng = np.random.default_rng(seed)
+    node_p = label_skew ** -np.arange(num_node_labels, dtype=float)
+    node_p /= node_p.sum()
+    edge_p = label_skew ** -np.arange(num_edge_labels, dtype=float)
+    edge_p /= edge_p.sum()
     graphs = []
     for i in range(num_graphs):
         label = i % len(MOTIFS)
         edges, n = _random_tree(rng, int(rng.integers(12, 25)))
         edges, n = _plant(rng, edges, n, MOTIFS[label])
         e = np.array(edges, dtype=np.int64).T
-        e_attr = rng.integers(0, num_edge_labels, size=e.shape[1])
+        e_attr = rng.choice(num_edge_labels, size=e.shape[1], p=edge_p)
         edge_index = np.concatenate([e, e[::-1]], axis=1)
         edge_attr = np.concatenate([e_attr, e_attr])
         order = np.lexsort((edge_index[1], edge_index[0]))
         graphs.append(Data(
-            x=torch.from_numpy(rng.integers(0, num_node_labels, size=(n, 1))),
+            x=torch.from_numpy(rng.choice(num_node_labels, size=(n, 1), p=node_p)),
             edge_index=torch.from_numpy(edge_index[:, order]),
             edge_attr=torch.from_numpy(edge_attr[order]).view(-1, 1),
             y=torch.tensor([label]),

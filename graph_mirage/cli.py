@@ -1,0 +1,378 @@
+"""The ``mirage`` command line: datasets, distill, train, run, bench, inspect.
+
+Every user error ends with one line ``mirage: error: ...`` on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+from .errors import MirageError
+
+EXIT_USAGE = 2
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------------------------------------------
+def _progress(args) -> bool:
+    return not getattr(args, "quiet", False) and not getattr(args, "json", False) and sys.stderr.isatty()
+
+
+def _say(args, *msg) -> None:
+    if not getattr(args, "quiet", False):
+        print(*msg, file=sys.stderr if getattr(args, "json", False) else sys.stdout)
+
+
+def _load(args, name: str | None = None):
+    from .data import load_dataset
+
+    return load_dataset(name or args.dataset, args.root, seed=args.split_seed, stratify=args.stratify,
+                        progress=_progress(args))
+
+
+def parse_support(values: Sequence[str] | None):
+    """``0.05`` (relative), ``25`` (absolute), or per class ``0:0.05 1:25`` -> Mirage's ``min_support``."""
+    if not values:
+        return None
+
+    def number(s: str):
+        try:
+            return int(s)
+        except ValueError:
+            try:
+                return float(s)
+            except ValueError:
+                raise MirageError(f"--support {s!r}: expected a fraction like 0.05, a count like 25, or CLASS:VALUE"
+                                  ) from None
+
+    if all(":" in v for v in values):
+        out = {}
+        for v in values:
+            c, x = v.split(":", 1)
+            out[int(c)] = number(x)
+        return out
+    if len(values) == 1 and ":" not in values[0]:
+        return number(values[0])
+    raise MirageError(f"--support {' '.join(values)}: give one value for all classes, or CLASS:VALUE for each class")
+
+
+def _fmt_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# commands
+# ----------------------------------------------------------------------------------------------------------------------
+def cmd_datasets(args) -> int:
+    from .data import DATASETS, dataset_stats, default_root, find_raw, resolve_spec
+
+    root = Path(args.root) if args.root else default_root()
+    names = [resolve_spec(args.name, root).name] if args.name else list(DATASETS)
+    rows = []
+    for name in names:
+        spec = resolve_spec(name, root)
+        found = find_raw(spec, root)
+        row = {"name": spec.name, "kind": spec.kind, "description": spec.description, "in_paper": spec.in_paper,
+               "found": found is not None, "path": str(found) if found else None}
+        if found is not None and (args.name or args.stats):
+            row.update(dataset_stats(_load(args, spec.name)))
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows[0] if args.name else rows, indent=1))
+        return 0
+    if args.name:
+        for k, v in rows[0].items():
+            print(f"{k:>22}: {v}")
+        return 0
+    print(f"data root: {root}")
+    header = f"{'dataset':<18} {'kind':<10} {'found':<6} description"
+    if args.stats:
+        header += "  [graphs, classes, avg nodes/edges, split]"
+    print(header)
+    for r in rows:
+        line = f"{r['name']:<18} {r['kind']:<10} {'yes' if r['found'] else 'no':<6} {r['description']}"
+        if args.stats and r["found"]:
+            line += (f"  [{r['graphs']}, {r['classes']}, {r['avg_nodes']}/{r['avg_edges']}, "
+                     f"{r['split']['train']}/{r['split']['valid']}/{r['split']['test']}]")
+        print(line)
+    return 0
+
+
+def _make_mirage(args, spec_hops: int):
+    from .distill import Mirage
+
+    support = parse_support(args.support)
+    budget = args.budget
+    if budget is None and support is None and args.max_bytes is None:
+        budget = 10
+    return Mirage(hops=args.hops or spec_hops, budget=budget, max_bytes=args.max_bytes, min_support=support,
+                  itemsets=args.itemsets, overlap=None if args.overlap <= 0 else args.overlap,
+                  min_count=args.min_count, max_itemset_size=args.max_itemset_size, max_nodes=args.max_nodes,
+                  backend=args.backend, progress=_progress(args))
+
+
+def distil(args, ds):
+    """Run Mirage on the training split of ``ds`` as the arguments say; returns (estimator, summary dict)."""
+    spec_hops = int(ds.meta.get("hops", 2))
+    mirage = _make_mirage(args, spec_hops)
+    t0 = time.perf_counter()
+    mirage.fit(ds[ds.split["train"]])
+    seconds = time.perf_counter() - t0
+    d = mirage.distilled_
+    s = d.summary()
+    summary = {"dataset": ds.name, "hops": mirage.hops, "classes": ds.num_classes, **s,
+               "full_bytes": d.meta["full_bytes"], "compression": round(d.meta["full_bytes"] / s["bytes"], 2),
+               "size_fraction": round(s["bytes"] / d.meta["full_bytes"], 6), "seconds": round(seconds, 4),
+               "trees_unique": mirage.n_trees_, "itemsets": len(d),
+               "thresholds": {str(c): v for c, v in mirage.thresholds_.items()},
+               "per_class": {str(c): len(v) for c, v in mirage.itemsets_.items()}}
+    return mirage, summary
+
+
+def cmd_distill(args) -> int:
+    ds = _load(args)
+    mirage, summary = distil(args, ds)
+    out = Path(args.out) if args.out else Path(f"{ds.name}-mirage-L{mirage.hops}.npz")
+    mirage.distilled_.save(out)
+    summary["out"] = str(out)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _say(args, f"{ds.name}: {summary['graphs']} distilled graphs ({summary['per_class']} per class), "
+                   f"{summary['nodes']} nodes, {_fmt_bytes(summary['bytes'])} vs {_fmt_bytes(summary['full_bytes'])} "
+                   f"full training split ({summary['compression']}x smaller), {summary['trees_unique']} distinct "
+                   f"{mirage.hops}-hop trees, {summary['seconds']:.2f} s -> {out}")
+    return 0
+
+
+def _train_config(args):
+    from .training import TrainConfig
+
+    return TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, hidden=args.hidden,
+                       dropout=args.dropout, readout=args.readout, num_layers=args.layers, support=args.weighting,
+                       device=args.device)
+
+
+def cmd_train(args) -> int:
+    from .distilled import DistilledDataset, check_compatible
+    from .training import resolve_device, train_and_evaluate
+
+    resolve_device(args.device)
+    ds = _load(args)
+    train_set = None
+    if args.distilled:
+        train_set = DistilledDataset.load(args.distilled)
+        check_compatible(train_set.meta, ds.meta, args.distilled)
+    seeds = list(range(args.seeds))
+    result = train_and_evaluate(ds, train_set, model=args.model, seeds=seeds, config=_train_config(args),
+                                paper_protocol=args.paper_protocol, progress=_progress(args))
+    if args.json:
+        result.pop("runs")
+        print(json.dumps(result))
+        return 0
+    _say(args, _result_line(result))
+    return 0
+
+
+def _result_line(r: dict) -> str:
+    line = (f"{r['dataset']} {r['model']} on {r['source']} ({r['train_graphs']} graphs): test {r['metric']} "
+            f"{r['test_mean']:.4f} ± {r['test_std']:.4f} over seeds {r['seeds']} (val {r['val_mean']:.4f}), "
+            f"{r['train_seconds']:.1f} s/run")
+    if "paper_top5_test_mean" in r:
+        line += (f"; authors' protocol (mean of 5 best of {len(r['seeds'])} by validation): "
+                 f"{r['paper_top5_test_mean']:.4f} ± {r['paper_top5_test_std']:.4f}")
+    return line
+
+
+def cmd_run(args) -> int:
+    """The main job: distil, train on the distilled set, train on the full split, compare."""
+    from .training import train_and_evaluate
+
+    ds = _load(args)
+    mirage, summary = distil(args, ds)
+    if args.out:
+        mirage.distilled_.save(args.out)
+    seeds = list(range(args.seeds))
+    cfg = _train_config(args)
+    distilled = train_and_evaluate(ds, mirage.distilled_, model=args.model, seeds=seeds, config=cfg,
+                                   progress=_progress(args))
+    full = None
+    if not args.no_full:
+        from dataclasses import replace
+
+        full = train_and_evaluate(ds, None, model=args.model, seeds=seeds,
+                                  config=replace(cfg, epochs=args.full_epochs or cfg.epochs, support="none"),
+                                  progress=_progress(args))
+    if args.json:
+        for r in (distilled, full):
+            if r:
+                r.pop("runs")
+        print(json.dumps({"distill": summary, "distilled": distilled, "full": full}))
+        return 0
+    m = distilled["metric"]
+    print(f"dataset {ds.name}: {len(ds)} graphs, split {len(ds.split['train'])}/{len(ds.split['valid'])}/"
+          f"{len(ds.split['test'])}")
+    print(f"distilled with Mirage (hops={summary['hops']}) in {summary['seconds']:.2f} s: {summary['graphs']} graphs, "
+          f"{summary['nodes']} nodes")
+    print()
+    print(f"{'training set':<14} {'graphs':>7} {'bytes':>10} {'size':>8}  test {m} (mean ± std, {len(seeds)} seeds)"
+          f"  train s/run")
+    rows = [("Mirage", distilled, summary["graphs"], summary["bytes"])]
+    if full:
+        rows.append(("full", full, len(ds.split["train"]), summary["full_bytes"]))
+    for label, r, g, b in rows:
+        print(f"{label:<14} {g:>7} {_fmt_bytes(b):>10} {b / summary['full_bytes']:>8.2%}  "
+              f"{r['test_mean']:.4f} ± {r['test_std']:.4f}{'':>22}{r['train_seconds']:>8.1f}")
+    print(f"\ncompression: the distilled set is {summary['compression']}x smaller than the training split")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args.bench_args)
+
+
+def cmd_inspect(args) -> int:
+    from .report import write_report
+
+    out = write_report(args.file, args.out, results=args.results, dataset_root=args.root)
+    _say(args, f"report written to {out}")
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# parser
+# ----------------------------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .mining import BACKENDS, TARGETS
+    from .models import MODELS, READOUTS
+    from .training import SUPPORT_MODES
+
+    p = argparse.ArgumentParser(prog="mirage", description="Model-agnostic graph dataset distillation (Mirage).")
+    p.add_argument("--version", action="version", version=f"graph-mirage {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def data_args(sp, positional: bool = True):
+        if positional:
+            sp.add_argument("dataset", help="dataset name (see `mirage datasets`)")
+        sp.add_argument("--root", default=None, help="data root (default: $MIRAGE_DATA or ~/.cache/graph-mirage/data)")
+        sp.add_argument("--split-seed", type=int, default=0, help="seed of the random 80/10/10 split (TU datasets)")
+        sp.add_argument("--stratify", action="store_true", help="stratified random split")
+        sp.add_argument("--json", action="store_true", help="print one JSON object")
+        sp.add_argument("--quiet", "-q", action="store_true", help="no progress bars or messages")
+
+    def distill_args(sp):
+        sp.add_argument("--hops", type=int, default=None, help="tree depth L (default: the dataset's, 2 or 3)")
+        g = sp.add_mutually_exclusive_group()
+        g.add_argument("--budget", type=int, default=None, help="distilled graphs per class (default 10)")
+        g.add_argument("--max-bytes", type=int, default=None, help="total size budget of the distilled set")
+        g.add_argument("--support", nargs="+", default=None, metavar="S",
+                       help="explicit thresholds: 0.05 (relative), 25 (absolute) or CLASS:VALUE ...")
+        sp.add_argument("--itemsets", choices=TARGETS, default="closed", help="which frequent sets (default closed)")
+        sp.add_argument("--overlap", type=float, default=1.0,
+                        help="drop a set whose support in another class reaches OVERLAP x its class threshold "
+                             "(<= 0 keeps all; default 1)")
+        sp.add_argument("--min-count", type=int, default=2, help="lowest absolute support searched (default 2)")
+        sp.add_argument("--max-itemset-size", type=int, default=None, help="most trees in one distilled graph")
+        sp.add_argument("--max-nodes", type=int, default=100_000, help="refuse larger distilled graphs")
+        sp.add_argument("--backend", choices=BACKENDS, default="pyfim", help="FP-growth implementation")
+
+    def train_args(sp, epochs: int = 100):
+        sp.add_argument("--model", choices=MODELS, default="gin", type=str.lower, help="GNN (default gin)")
+        sp.add_argument("--seeds", type=int, default=5, help="number of seeds, 0..N-1 (default 5)")
+        sp.add_argument("--epochs", type=int, default=epochs)
+        sp.add_argument("--lr", type=float, default=1e-3)
+        sp.add_argument("--batch-size", type=int, default=32)
+        sp.add_argument("--hidden", type=int, default=64)
+        sp.add_argument("--dropout", type=float, default=0.0)
+        sp.add_argument("--layers", type=int, default=None, help="GNN layers (default: the distillation hops)")
+        sp.add_argument("--readout", choices=list(READOUTS), default="mean")
+        sp.add_argument("--weighting", choices=SUPPORT_MODES, default="none",
+                        help="use distilled graphs' supports: none, loss (weighted loss) or sample")
+        sp.add_argument("--device", default="cpu", help="cpu or cuda")
+
+    sp = sub.add_parser("datasets", help="list known datasets and their statistics")
+    sp.add_argument("name", nargs="?", default=None)
+    data_args(sp, positional=False)
+    sp.add_argument("--stats", action="store_true", help="load every dataset found and show its statistics")
+    sp.set_defaults(func=cmd_datasets)
+
+    sp = sub.add_parser("distill", help="distil a dataset's training split into a small file")
+    data_args(sp)
+    distill_args(sp)
+    sp.add_argument("--out", "-o", default=None, help="output .npz (default DATASET-mirage-LHOPS.npz)")
+    sp.set_defaults(func=cmd_distill)
+
+    sp = sub.add_parser("train", help="train a GNN on a distilled set or the full split, test on real graphs")
+    data_args(sp)
+    src = sp.add_mutually_exclusive_group(required=True)
+    src.add_argument("--distilled", default=None, help="a file written by `mirage distill`")
+    src.add_argument("--full", action="store_true", help="train on the full training split")
+    train_args(sp)
+    sp.add_argument("--paper-protocol", action="store_true",
+                    help="also report the authors' protocol: mean of the 5 best runs by validation")
+    sp.set_defaults(func=cmd_train)
+
+    sp = sub.add_parser("run", help="main job: distil, train on it and on the full split, compare")
+    sp.add_argument("dataset", nargs="?", default="synthetic-motifs")
+    data_args(sp, positional=False)
+    distill_args(sp)
+    train_args(sp)
+    sp.set_defaults(seeds=3)
+    sp.add_argument("--full-epochs", type=int, default=None, help="epochs of full-data training (default --epochs)")
+    sp.add_argument("--no-full", action="store_true", help="skip full-data training")
+    sp.add_argument("--out", "-o", default=None, help="also save the distilled set")
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("bench", help="the paper's table: methods x datasets x GNNs (see benchmarks/paper_table.py)",
+                        add_help=False)
+    sp.add_argument("bench_args", nargs=argparse.REMAINDER)
+    sp.set_defaults(func=cmd_bench)
+
+    sp = sub.add_parser("inspect", help="an HTML report of a distilled set: plots, tree drawings, tables")
+    sp.add_argument("file")
+    sp.add_argument("--out", "-o", required=True, help="output directory")
+    sp.add_argument("--results", default=None, help="a benchmark result JSON, for the accuracy-vs-size plot")
+    sp.add_argument("--root", default=None, help=argparse.SUPPRESS)
+    sp.add_argument("--quiet", "-q", action="store_true")
+    sp.set_defaults(func=cmd_inspect)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"mirage: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = one_line_warning
+    try:
+        return int(args.func(args) or 0)
+    except (MirageError, ValueError) as e:
+        print(f"mirage: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mirage: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
