@@ -284,6 +284,9 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
         ds = GraphDataset(graphs, meta)
     else:
         ds = _load_cached(spec, root, cache, download, progress)
+        if ds.meta.get("skipped"):  # on every load, cached or not: no silent data loss
+            warnings.warn(f"{spec.name}: skipped {ds.meta['skipped']} of {ds.meta['rows']} SMILES that RDKit cannot "
+                          f"parse (OGB has no such rows)", stacklevel=2)
     if ds.meta["split_kind"] == "random":
         ds.split = random_split(ds._data.y.view(-1).numpy(), seed=seed, stratify=stratify)
         ds.meta.update(split_seed=seed, split_stratified=stratify)
@@ -741,12 +744,9 @@ def _build_from_smiles(spec: DatasetSpec, csv: Path, progress: bool):
                            y=torch.tensor([int(label)])))
         kept.append(s)
     RDLogger.EnableLog("rdApp.*")
-    if skipped:
-        warnings.warn(f"{spec.name}: skipped {skipped} of {len(smiles)} SMILES that RDKit cannot parse "
-                      f"(OGB has no such rows)", stacklevel=2)
     if not graphs:
         raise DatasetError(f"dataset {spec.name!r} is empty: no SMILES in {csv} could be parsed")
     split = scaffold_split(kept)
-    meta = _meta(spec, graphs, source=str(csv), skipped=skipped, split_note="Bemis-Murcko scaffold split 80/10/10")
+    meta = _meta(spec, graphs, source=str(csv), skipped=skipped, rows=len(smiles), split_note="Bemis-Murcko scaffold split 80/10/10")
     return graphs, meta, split
 

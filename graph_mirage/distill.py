@@ -38,6 +38,9 @@ from .mining import BACKENDS, TARGETS, mine_itemsets, support_counts, transactio
 from .trees import TreeUnfolder, row_ids, tree_sizes, wl_colours
 
 
+RANKS = ("margin", "support", "size")
+
+
 class Mirage:
     """Model-agnostic graph distillation by frequent computation-tree mining.
 
@@ -71,7 +74,8 @@ class Mirage:
     def __init__(self, hops: int = 2, budget: int | None = None, *, max_bytes: int | None = None,
                  min_support: float | int | Mapping | None = None, itemsets: str = "closed",
                  overlap: float | None = 1.0, min_count: int = 2, max_itemset_size: int | None = None,
-                 max_nodes: int = 100_000, backend: str = "pyfim", progress: bool = False) -> None:
+                 max_nodes: int = 100_000, backend: str = "pyfim", rank: str = "margin", context: int = 0,
+                 progress: bool = False) -> None:
         self.hops = hops
         self.budget = budget
         self.max_bytes = max_bytes
@@ -82,6 +86,8 @@ class Mirage:
         self.max_itemset_size = max_itemset_size
         self.max_nodes = max_nodes
         self.backend = backend
+        self.rank = rank
+        self.context = context
         self.progress = progress
 
     # ------------------------------------------------------------------------------------------------------------------
@@ -100,6 +106,8 @@ class Mirage:
         positive_int("max_nodes", self.max_nodes)
         if self.itemsets not in TARGETS:
             raise ValueError(f"itemsets must be one of {TARGETS}, got {self.itemsets!r}")
+        if self.rank not in RANKS:
+            raise ValueError(f"rank must be one of {RANKS}, got {self.rank!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
         if self.overlap is not None and (not isinstance(self.overlap, Real) or self.overlap <= 0):
@@ -189,7 +197,12 @@ class Mirage:
             if self.overlap is not None and o >= self.overlap * theta:
                 continue  # frequent in another class too: not discriminative
             out.append((its, s, s / n_c - o))
-        out.sort(key=lambda r: (-r[2], -r[1], -len(r[0]), r[0]))
+        if self.rank == "margin":
+            out.sort(key=lambda r: (-r[2], -r[1], -len(r[0]), r[0]))
+        elif self.rank == "support":
+            out.sort(key=lambda r: (-r[1], -len(r[0]), r[0]))
+        else:
+            out.sort(key=lambda r: (-len(r[0]), -r[1], r[0]))
         self._mined[key] = out
         return out
 
@@ -281,9 +294,15 @@ class Mirage:
     def _emit(self, flat: FlatGraphs, itemsets: dict) -> list:
         unfolder = TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr)
         graphs = []
+        self.context_ = {}
         for c in sorted(itemsets):
+            # context: the class's most frequent trees, so a distilled graph's roots resemble a real graph's mix
+            context = [int(t) for t in np.argsort(-self.tree_counts_[c], kind="stable")[: self.context]
+                       if self.tree_counts_[c, t] > 0]
+            self.context_[c] = context
             for items, support in itemsets[c]:
-                roots = self._witness[list(items)]
+                extra = [t for t in context if t not in set(items)]
+                roots = self._witness[list(items) + extra]
                 n = int(self._sizes[roots].sum())
                 if n > self.max_nodes:
                     raise BudgetError(

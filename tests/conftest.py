@@ -1,0 +1,44 @@
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _data_root() -> Path:
+    env = os.environ.get("MIRAGE_DATA")
+    return Path(env) if env else (REPO.parent / "shared" / "datasets")
+
+
+DATA_ROOT = _data_root()
+HAVE_DATA = (DATA_ROOT / "TUDataset" / "MUTAG" / "raw").is_dir()
+needs_data = pytest.mark.skipif(not HAVE_DATA, reason=f"real datasets not found under {DATA_ROOT} (set MIRAGE_DATA)")
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    return DATA_ROOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache(tmp_path_factory):
+    """Processed datasets go to MIRAGE_CACHE if set (CI shares it across runs), else a per-session directory."""
+    if not os.environ.get("MIRAGE_CACHE"):
+        os.environ["MIRAGE_CACHE"] = str(tmp_path_factory.mktemp("mirage-cache"))
+    os.environ["MIRAGE_OFFLINE"] = "1"
+    yield
+
+
+@pytest.fixture(scope="session")
+def synthetic():
+    from graph_mirage import load_dataset
+
+    return load_dataset("synthetic-motifs")
+
+
+@pytest.fixture(scope="session")
+def mutag(data_root):
+    from graph_mirage import load_dataset
+
+    return load_dataset("MUTAG", data_root)

@@ -1,0 +1,308 @@
+"""Dataset layer: published statistics, splits, read-only roots and every bad-input case."""
+
+import gzip
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from graph_mirage import DatasetError, dataset_stats, load_dataset
+from graph_mirage.data import random_split, scaffold_split
+
+from .conftest import needs_data
+
+# name -> graphs, class counts (after mapping labels to 0..C-1), avg nodes, avg undirected edges (TU / OGB tables)
+PUBLISHED = {
+    "MUTAG": (188, {"0": 63, "1": 125}, 17.93, 19.79),
+    "PROTEINS": (1113, {"0": 663, "1": 450}, 39.06, 72.82),
+    "NCI1": (4110, {"0": 2053, "1": 2057}, 29.87, 32.30),
+    "DD": (1178, {"0": 691, "1": 487}, 284.32, 715.66),
+    "IMDB-BINARY": (1000, {"0": 500, "1": 500}, 19.77, 96.53),
+    "ogbg-molbace": (1513, {"0": 822, "1": 691}, 34.09, 36.86),
+    "ogbg-molbbbp": (2039, {"0": 479, "1": 1560}, 24.06, 25.95),
+}
+
+
+@needs_data
+@pytest.mark.parametrize("name", list(PUBLISHED))
+def test_published_statistics(name, data_root):
+    graphs, counts, avg_nodes, avg_edges = PUBLISHED[name]
+    s = dataset_stats(load_dataset(name, data_root))
+    assert s["graphs"] == graphs
+    assert s["class_counts"] == counts
+    assert s["avg_nodes"] == pytest.approx(avg_nodes, abs=0.01)
+    assert s["avg_edges"] == pytest.approx(avg_edges, abs=0.01)
+    assert sum(s["split"].values()) == graphs
+
+
+@needs_data
+def test_tu_labels_are_discrete_and_imdb_uses_degree(data_root):
+    mutag = load_dataset("MUTAG", data_root)
+    assert mutag[0].x.dtype == torch.long and mutag[0].x.shape[1] == 1
+    assert dataset_stats(mutag)["node_labels"] == 7 and dataset_stats(mutag)["edge_labels"] == 4
+    imdb = load_dataset("IMDB-BINARY", data_root)
+    g = imdb[0]
+    degree = torch.bincount(g.edge_index[0], minlength=g.num_nodes)
+    assert torch.equal(g.x.view(-1), degree)
+    assert imdb.meta["node_label_source"] == "node degree"
+    assert torch.all(imdb._data.edge_attr == 0)
+
+
+@needs_data
+def test_ogb_molecules_have_ogb_features(data_root):
+    ds = load_dataset("ogbg-molbace", data_root)
+    assert ds[0].x.shape[1] == 9 and ds[0].edge_attr.shape[1] == 3
+    assert ds.meta["encoder"] == "ogb"
+    assert {k: len(v) for k, v in ds.split.items()} == {"train": 1210, "valid": 151, "test": 152}
+
+
+@needs_data
+@pytest.mark.parametrize("name,csv", [("ogbg-molbace", "bace.csv.gz"), ("ogbg-molbbbp", "BBBP.csv.gz")])
+def test_smiles_fallback_rebuilds_ogb_graphs_and_official_split(name, csv, data_root, tmp_path):
+    """Without OGB's files, the CSV path gives the identical graphs and exactly OGB's scaffold split."""
+    (tmp_path / "molecules").mkdir()
+    os.symlink(data_root / "molecules" / csv, tmp_path / "molecules" / csv)
+    official = load_dataset(name, data_root)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rebuilt = load_dataset(name, tmp_path)
+    assert torch.equal(official._data.x, rebuilt._data.x)
+    assert torch.equal(official._data.edge_index, rebuilt._data.edge_index)
+    assert torch.equal(official._data.edge_attr, rebuilt._data.edge_attr)
+    assert torch.equal(official._data.y.view(-1), rebuilt._data.y.view(-1))
+    for part in ("train", "valid", "test"):
+        assert set(official.split[part].tolist()) == set(rebuilt.split[part].tolist())
+    if name == "ogbg-molbbbp":  # 11 of 2050 rows are not valid molecules: skipped, counted, reported
+        assert rebuilt.meta["skipped"] == 11
+        assert any("skipped 11 of 2050" in str(w.message) for w in caught)
+
+
+@needs_data
+def test_molhiv_from_csv(data_root):
+    ds = load_dataset("ogbg-molhiv", data_root)
+    s = dataset_stats(ds)
+    assert s["graphs"] + s["skipped"] == 41127  # RDKit versions differ on a handful of SMILES; they are reported
+    assert s["skipped"] < 20
+    assert s["node_feature_columns"] == 9
+    n = s["graphs"]
+    assert abs(s["split"]["train"] - 0.8 * n) < 0.01 * n
+    assert abs(s["split"]["valid"] - 0.1 * n) < 0.01 * n
+    _assert_partition(ds.split, n)
+
+
+@needs_data
+def test_scaffold_split_never_shares_a_scaffold(data_root):
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    smiles = pd.read_csv(data_root / "molecules" / "bace.csv.gz")["mol"].tolist()
+    split = scaffold_split(smiles)
+    _assert_partition(split, len(smiles))
+    scaffolds = {part: {MurckoScaffold.MurckoScaffoldSmiles(smiles=smiles[i], includeChirality=True)
+                        for i in idx.tolist()} for part, idx in split.items()}
+    assert not scaffolds["train"] & scaffolds["valid"]
+    assert not scaffolds["train"] & scaffolds["test"]
+    assert not scaffolds["valid"] & scaffolds["test"]
+    assert scaffold_split(smiles)["test"].tolist() == split["test"].tolist()  # deterministic
+
+
+def _assert_partition(split, n):
+    all_idx = torch.cat([split["train"], split["valid"], split["test"]])
+    assert len(all_idx) == n and len(torch.unique(all_idx)) == n
+
+
+def test_random_split_sizes_disjoint_deterministic():
+    y = np.array([0] * 70 + [1] * 30)
+    a, b, c = random_split(y, seed=0), random_split(y, seed=0), random_split(y, seed=1)
+    assert {k: len(v) for k, v in a.items()} == {"train": 80, "valid": 10, "test": 10}
+    _assert_partition(a, 100)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(a["test"], c["test"])
+    s = random_split(y, seed=3, stratify=True)
+    _assert_partition(s, 100)
+    assert (y[s["test"].numpy()] == 1).sum() == 3 and (y[s["train"].numpy()] == 1).sum() == 24
+
+
+def test_split_seed_flows_through_load(synthetic):
+    other = load_dataset("synthetic-motifs", seed=5)
+    assert not torch.equal(synthetic.split["test"], other.split["test"])
+    assert torch.equal(load_dataset("synthetic-motifs").split["test"], synthetic.split["test"])
+    assert other.meta["split_seed"] == 5
+
+
+def test_synthetic_dataset(synthetic):
+    s = dataset_stats(synthetic)
+    assert s["graphs"] == 300 and s["classes"] == 3
+    assert s["class_counts"] == {"0": 100, "1": 100, "2": 100}
+    assert s["split"] == {"train": 240, "valid": 30, "test": 30}
+    # the motifs show in the degrees: cliques give degree >= 4 everywhere in the motif, stars and wheels a hub >= 6
+    for g in synthetic[:9]:
+        deg = torch.bincount(g.edge_index[0], minlength=g.num_nodes)
+        if int(g.y) == 0:
+            assert (deg >= 4).sum() >= 4
+        else:
+            assert deg.max() >= 6
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# bad input
+# ----------------------------------------------------------------------------------------------------------------------
+def write_tu(root: Path, name: str = "TOY", **override) -> Path:
+    """A valid 2-graph TU dataset; ``override`` replaces a file's text."""
+    raw = root / "TUDataset" / name / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    files = {
+        "A": "1, 2\n2, 1\n2, 3\n3, 2\n4, 5\n5, 4\n",
+        "graph_indicator": "1\n1\n1\n2\n2\n",
+        "graph_labels": "1\n-1\n",
+        "node_labels": "0\n1\n0\n2\n0\n",
+        "edge_labels": "0\n0\n1\n1\n0\n0\n",
+    }
+    files.update(override)
+    for kind, text in files.items():
+        if text is not None:
+            (raw / f"{name}_{kind}.txt").write_text(text)
+    return raw
+
+
+def _cache_files(cache: Path) -> list[Path]:
+    return [p for p in cache.rglob("*") if p.is_file()] if cache.exists() else []
+
+
+def test_valid_toy_tu_dataset_loads(tmp_path):
+    write_tu(tmp_path)
+    ds = load_dataset("TOY", tmp_path, cache_dir=tmp_path / "cache", download=False)
+    assert len(ds) == 2
+    assert ds[0].num_nodes == 3 and ds[1].num_nodes == 2
+    assert sorted(ds._data.y.view(-1).tolist()) == [0, 1]  # -1/1 mapped to 0/1
+    assert ds[0].edge_attr.view(-1).tolist() == [0, 0, 1, 1]
+
+
+@pytest.mark.parametrize("override,message", [
+    ({"A": "1, 2\n2, 1, 7\n"}, "expected 2 comma-separated fields"),
+    ({"A": "1, 2\n2, x\n"}, "'x' is not an integer"),
+    ({"A": "1, 2\n2, 9\n"}, "node id out of range"),
+    ({"A": "1, 4\n4, 1\n"}, "joins nodes of two different graphs"),
+    ({"graph_indicator": "1\n2\n1\n2\n2\n"}, "must be sorted"),
+    ({"graph_indicator": "1\n1\n1\n3\n3\n"}, "without gaps"),
+    ({"graph_labels": "1\n"}, "has 1 rows but the dataset has 2 graphs"),
+    ({"node_labels": "0\n1\n0\n"}, "has 3 rows but the dataset has 5 nodes"),
+    ({"edge_labels": "0\n"}, "has 1 rows but the dataset has 6 edges"),
+    ({"graph_labels": None}, "missing raw file"),
+    ({"node_labels": "0\n1\n0\n2\n1.5\n"}, "'1.5' is not an integer"),
+])
+def test_malformed_tu_files_give_one_clear_line_and_no_cache(tmp_path, override, message):
+    write_tu(tmp_path, **override)
+    cache = tmp_path / "cache"
+    with pytest.raises(DatasetError, match=message) as err:
+        load_dataset("TOY", tmp_path, cache_dir=cache, download=False)
+    assert "\n" not in str(err.value)
+    assert _cache_files(cache) == []  # nothing half-written
+
+
+def test_empty_tu_dataset(tmp_path):
+    write_tu(tmp_path, A="", graph_indicator="", graph_labels="", node_labels=None, edge_labels=None)
+    with pytest.raises(DatasetError, match="empty"):
+        load_dataset("TOY", tmp_path, cache_dir=tmp_path / "cache", download=False)
+
+
+def test_unknown_dataset_lists_known(tmp_path):
+    with pytest.raises(DatasetError, match="unknown dataset 'NOPE'.*ogbg-molhiv.*MUTAG"):
+        load_dataset("NOPE", tmp_path)
+
+
+def test_missing_raw_files(tmp_path):
+    with pytest.raises(DatasetError, match="raw files for MUTAG not found.*--root"):
+        load_dataset("MUTAG", tmp_path, cache_dir=tmp_path / "cache", download=False)
+    with pytest.raises(DatasetError, match="raw files for ogbg-molbace not found"):
+        load_dataset("ogbg-molbace", tmp_path, cache_dir=tmp_path / "cache", download=False)
+
+
+def _write_csv(root: Path, name: str, text: str) -> None:
+    (root / "molecules").mkdir(parents=True, exist_ok=True)
+    with gzip.open(root / "molecules" / name, "wt") as f:
+        f.write(text)
+
+
+def test_csv_without_smiles_column(tmp_path):
+    _write_csv(tmp_path, "bace.csv.gz", "molecule,Class\nCCO,1\n")
+    with pytest.raises(DatasetError, match="no SMILES column 'mol'"):
+        load_dataset("ogbg-molbace", tmp_path, cache_dir=tmp_path / "cache", download=False)
+    assert _cache_files(tmp_path / "cache") == []
+
+
+def test_unparsable_smiles_are_skipped_and_counted(tmp_path):
+    rows = ["CCO,1", "c1ccccc1,0", "not_a_smiles,1", "CC(=O)O,0", "C1CC,1", "CCN,1", "CCCl,0", "OCCO,0"]
+    _write_csv(tmp_path, "bace.csv.gz", "mol,Class\n" + "\n".join(rows) + "\n")
+    with pytest.warns(UserWarning, match="skipped 2 of 8 SMILES"):
+        ds = load_dataset("ogbg-molbace", tmp_path, cache_dir=tmp_path / "cache", download=False)
+    assert len(ds) == 6 and ds.meta["skipped"] == 2
+
+
+def test_csv_with_no_valid_rows_is_an_empty_dataset(tmp_path):
+    _write_csv(tmp_path, "bace.csv.gz", "mol,Class\nxx,1\nyy,0\n")
+    with pytest.raises(DatasetError, match="empty"):
+        load_dataset("ogbg-molbace", tmp_path, cache_dir=tmp_path / "cache", download=False)
+
+
+@needs_data
+def test_read_only_root_is_never_written(data_root, tmp_path):
+    root = tmp_path / "ro"
+    shutil.copytree(data_root / "TUDataset" / "MUTAG", root / "TUDataset" / "MUTAG")
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    for p in [root, *root.rglob("*")]:
+        p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    try:
+        ds = load_dataset("MUTAG", root, cache_dir=tmp_path / "cache", download=False)
+        assert len(ds) == 188
+        assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+        again = load_dataset("MUTAG", root, cache_dir=tmp_path / "cache", download=False)  # from the cache
+        assert torch.equal(again._data.x, ds._data.x)
+    finally:
+        for p in [root, *root.rglob("*")]:
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# CLI
+# ----------------------------------------------------------------------------------------------------------------------
+def run_cli(*args, env=None):
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "graph_mirage.cli", *args], capture_output=True, text=True, env=e,
+                          timeout=600)
+
+
+@needs_data
+def test_cli_datasets_json(data_root):
+    r = run_cli("datasets", "--root", str(data_root), "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["MUTAG"]["found"] and by_name["ogbg-molhiv"]["found"] and not by_name["ENZYMES"]["found"]
+    r = run_cli("datasets", "MUTAG", "--root", str(data_root), "--json")
+    one = json.loads(r.stdout)
+    assert one["graphs"] == 188 and one["split"] == {"train": 150, "valid": 19, "test": 19}
+    assert one["node_labels"] == 7
+
+
+def test_cli_unknown_dataset_is_one_line(tmp_path):
+    r = run_cli("datasets", "NOPE", "--root", str(tmp_path))
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "unknown dataset 'NOPE'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_malformed_file_is_one_line(tmp_path):
+    write_tu(tmp_path, A="1, 2\n2, x\n")
+    r = run_cli("distill", "TOY", "--root", str(tmp_path), "--out", str(tmp_path / "o.npz"),
+                env={"MIRAGE_CACHE": str(tmp_path / "cache")})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and "'x' is not an integer" in r.stderr
+    assert not (tmp_path / "o.npz").exists()

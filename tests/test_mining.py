@@ -1,0 +1,66 @@
+"""FP-growth backends against brute-force subset counting."""
+
+from itertools import combinations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from graph_mirage.mining import mine_itemsets, support_counts
+
+
+def brute_force(transactions, min_count, target):
+    sets = [frozenset(t) for t in transactions]
+    items = sorted(set().union(*sets))
+    frequent = {}
+    for k in range(1, len(items) + 1):
+        found = False
+        for combo in combinations(items, k):
+            s = sum(1 for t in sets if t.issuperset(combo))
+            if s >= min_count:
+                frequent[frozenset(combo)] = s
+                found = True
+        if not found:
+            break
+    if target == "closed":
+        frequent = {i: s for i, s in frequent.items()
+                    if not any(len(o) > len(i) and o > i and so == s for o, so in frequent.items())}
+    elif target == "maximal":
+        frequent = {i: s for i, s in frequent.items() if not any(len(o) > len(i) and o > i for o in frequent)}
+    return {(tuple(sorted(i)), s) for i, s in frequent.items()}
+
+
+@pytest.mark.parametrize("backend", ["pyfim", "mlxtend"])
+@pytest.mark.parametrize("target", ["all", "closed", "maximal"])
+@pytest.mark.parametrize("seed", range(6))
+def test_miner_matches_brute_force(backend, target, seed):
+    rng = np.random.default_rng(seed)
+    n_items = int(rng.integers(4, 9))
+    transactions = [sorted(set(rng.choice(n_items, size=int(rng.integers(1, n_items)), replace=True).tolist()))
+                    for _ in range(int(rng.integers(5, 25)))]
+    if seed % 2 == 0:  # an item in every transaction: pyfim alone would drop it
+        transactions = [sorted(set(t) | {99}) for t in transactions]
+    min_count = int(rng.integers(1, 5))
+    got = mine_itemsets(transactions, min_count, target, backend)
+    assert set(got) == brute_force(transactions, min_count, target)
+    assert len(got) == len(set(got))
+    assert [s for _, s in got] == sorted((s for _, s in got), reverse=True)
+
+
+def test_support_counts_match_brute_force():
+    rng = np.random.default_rng(0)
+    transactions = [sorted(set(rng.choice(10, size=5).tolist())) for _ in range(40)]
+    rows = np.repeat(np.arange(len(transactions)), [len(t) for t in transactions])
+    m = sp.csr_matrix((np.ones(len(rows)), (rows, np.concatenate(transactions))), shape=(40, 10))
+    itemsets = [(1,), (2, 3), (0, 4, 7), (9,), (1, 2, 3, 4, 5)]
+    expected = [sum(1 for t in transactions if set(i) <= set(t)) for i in itemsets]
+    assert support_counts(m, itemsets).tolist() == expected
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="target"):
+        mine_itemsets([[1]], 1, "frequent")
+    with pytest.raises(ValueError, match="backend"):
+        mine_itemsets([[1]], 1, "all", "pyfpgrowth")
+    with pytest.raises(ValueError, match="min_count"):
+        mine_itemsets([[1]], 0)
