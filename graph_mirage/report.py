@@ -1,0 +1,239 @@
+"""``mirage inspect``: a self-contained HTML report of a distilled set, with its PNG figures beside it.
+
+The report shows the rank-frequency plot of computation trees per class (the skew Mirage relies on), the distilled
+graphs drawn as trees (root on top), a per-class summary table and, given a benchmark result JSON, accuracy against
+size for Mirage and the baselines. Everything comes from the distilled file's own metadata.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .distilled import DistilledDataset
+from .errors import MirageError
+
+BOND_TYPES = {0: "-", 1: "=", 2: "#", 3: ":", 4: "?"}  # OGB bond_type index: single, double, triple, aromatic, misc
+MAX_DRAWN_PER_CLASS = 6
+MAX_LABELLED_NODES = 60
+
+
+def write_report(artifact: str | os.PathLike, out_dir: str | os.PathLike, results: str | os.PathLike | None = None,
+                 dataset_root=None) -> Path:
+    """Write ``index.html`` and its PNG figures into ``out_dir``; returns the HTML path.
+
+    Raises:
+        ArtifactError: the artifact is missing or not a valid distilled set.
+        MirageError: the results file cannot be read.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    d = DistilledDataset.load(artifact)
+    res_rows = _read_results(results) if results else None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    figures = [("rank_frequency.png", "Computation-tree frequencies per class (rank-frequency, log-log)",
+                _plot_rank_frequency(d))]
+    for c in sorted(set(d._data.y.view(-1).tolist())):
+        figures.append((f"trees_class{c}.png", f"Distilled graphs of class {c}, drawn as trees (roots on top)",
+                        _plot_trees(d, c)))
+    if res_rows is not None:
+        figures.append(("accuracy_vs_size.png", "Test metric against distilled size (benchmark results)",
+                        _plot_results(res_rows, d.meta.get("dataset"))))
+    for name, _, fig in figures:
+        fig.savefig(out / name, dpi=110, bbox_inches="tight")
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    page = _html(d, artifact, figures, out)
+    target = out / "index.html"
+    tmp = out / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+def _read_results(path) -> list[dict]:
+    try:
+        data = json.loads(Path(path).read_text())
+        rows = data["rows"] if isinstance(data, dict) else data
+        assert isinstance(rows, list)
+        return rows
+    except FileNotFoundError:
+        raise MirageError(f"--results {path}: no such file; run `mirage bench` first") from None
+    except (ValueError, KeyError, AssertionError):
+        raise MirageError(f"--results {path}: not a benchmark result JSON (expected {{'rows': [...]}})") from None
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# figures
+# ----------------------------------------------------------------------------------------------------------------------
+def _plot_rank_frequency(d: DistilledDataset):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    drawn = False
+    for c, freq in enumerate(d.tree_freq):
+        if len(freq):
+            ax.loglog(np.arange(1, len(freq) + 1), freq, marker=".", linestyle="-", markersize=3,
+                      label=f"class {c} ({len(freq)} distinct trees)")
+            drawn = True
+    ax.set_xlabel("rank of computation tree")
+    ax.set_ylabel("number of nodes with this tree")
+    ax.set_title(f"{d.meta.get('dataset', '?')}: {d.meta.get('hops', '?')}-hop trees")
+    if drawn:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no tree frequencies in this file", ha="center", transform=ax.transAxes)
+    ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def _node_text(d: DistilledDataset, x_row) -> str:
+    if d.meta.get("encoder") == "ogb":
+        from rdkit import Chem
+
+        try:
+            return Chem.GetPeriodicTable().GetElementSymbol(int(x_row[0]) + 1)
+        except RuntimeError:
+            return "?"
+    return str(int(x_row[0]))
+
+
+def _edge_text(d: DistilledDataset, e_row) -> str:
+    if d.meta.get("encoder") == "ogb":
+        return BOND_TYPES.get(int(e_row[0]), "?")
+    return str(int(e_row[0]))
+
+
+def _plot_trees(d: DistilledDataset, c: int):
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    idx = [i for i in range(len(d)) if int(d[i].y) == c][:MAX_DRAWN_PER_CLASS]
+    cols = min(3, len(idx))
+    rows = -(-len(idx) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 4.2 * rows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), idx):
+        g = d[i]
+        tree = nx.DiGraph()
+        tree.add_nodes_from(range(g.num_nodes))
+        parent_of = {}
+        for (child, parent) in g.edge_index.t().tolist():
+            tree.add_edge(parent, child)  # drawn parent -> child
+            parent_of[child] = parent
+        depth = {}
+        for v in range(g.num_nodes):  # children always come after parents (breadth-first emission)
+            depth[v] = 0 if v not in parent_of else depth[parent_of[v]] + 1
+        nx.set_node_attributes(tree, depth, "depth")
+        pos = nx.multipartite_layout(tree, subset_key="depth", align="horizontal")
+        ys = {depth[v]: p[1] for v, p in pos.items()}
+        if len(ys) > 1 and ys[0] < ys[max(ys)]:  # make the roots the top row
+            pos = {v: (p[0], -p[1]) for v, p in pos.items()}
+        roots = g.root_mask.numpy()
+        colours = ["#d62728" if roots[v] else "#1f77b4" for v in range(g.num_nodes)]
+        small = g.num_nodes <= MAX_LABELLED_NODES
+        nx.draw_networkx_edges(tree, pos, ax=ax, arrows=False, width=0.6, alpha=0.6)
+        nx.draw_networkx_nodes(tree, pos, ax=ax, node_color=colours, node_size=160 if small else 12)
+        if small:
+            nx.draw_networkx_labels(tree, pos, {v: _node_text(d, g.x[v]) for v in range(g.num_nodes)}, ax=ax,
+                                    font_size=7, font_color="white")
+            elabels = {(p, ch): _edge_text(d, g.edge_attr[k]) for k, (ch, p) in enumerate(g.edge_index.t().tolist())}
+            nx.draw_networkx_edge_labels(tree, pos, elabels, ax=ax, font_size=6, rotate=False)
+        ax.set_title(f"graph {i}: {int(roots.sum())} trees, {g.num_nodes} nodes, support {float(g.weight):.0f}",
+                     fontsize=9)
+    fig.suptitle(f"class {c} (red: roots; {len(idx)} of {sum(int(d[j].y) == c for j in range(len(d)))} shown)",
+                 fontsize=11)
+    return fig
+
+
+def _plot_results(rows: list[dict], dataset: str | None):
+    import matplotlib.pyplot as plt
+
+    sel = [r for r in rows if r.get("dataset") == dataset] or rows
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    markers = {"full": "*", "mirage": "o", "mirage+ctx": "D", "herding": "s", "random": "^"}
+    for method in sorted({r["method"] for r in sel}):
+        pts = [r for r in sel if r["method"] == method]
+        ax.errorbar([r["bytes"] for r in pts], [r["test_mean"] for r in pts], yerr=[r["test_std"] for r in pts],
+                    fmt=markers.get(method, "o"), label=method, capsize=3, markersize=7, alpha=0.85)
+        for r in pts:
+            ax.annotate(r["model"], (r["bytes"], r["test_mean"]), fontsize=6, xytext=(3, 3),
+                        textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("training-set size (bytes, log)")
+    ax.set_ylabel(f"test {sel[0].get('metric', 'metric') if sel else 'metric'} (mean ± std)")
+    ax.set_title(f"{dataset if any(r.get('dataset') == dataset for r in rows) else 'all datasets'}: "
+                 f"accuracy vs size")
+    ax.legend(fontsize=8)
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# page
+# ----------------------------------------------------------------------------------------------------------------------
+def _class_table(d: DistilledDataset) -> str:
+    meta = d.meta
+    full = meta.get("full_bytes") or 0
+    n_train = meta.get("class_graphs", {})
+    rows = []
+    for c in sorted(set(d._data.y.view(-1).tolist())):
+        idx = [i for i in range(len(d)) if int(d[i].y) == c]
+        gs = [d[i] for i in idx]
+        sup = [float(g.weight) for g in gs]
+        nodes = sum(g.num_nodes for g in gs)
+        edges = sum(g.edge_index.size(1) for g in gs)
+        nbytes = sum(sum(t.numel() * t.element_size() for t in (g.x, g.edge_index, g.edge_attr, g.root_mask, g.y,
+                                                                 g.weight)) for g in gs)
+        rows.append(f"<tr><td>{c}</td><td>{n_train.get(str(c), '')}</td><td>{len(gs)}</td>"
+                    f"<td>{meta.get('thresholds', {}).get(str(c), '')}</td>"
+                    f"<td>{min(sup):.0f} / {np.median(sup):.0f} / {max(sup):.0f}</td><td>{nodes}</td>"
+                    f"<td>{edges}</td><td>{nbytes:,}</td></tr>")
+    total = d.nbytes()
+    rows.append(f"<tr class='total'><td>all</td><td>{meta.get('train_graphs', '')}</td><td>{len(d)}</td><td></td>"
+                f"<td></td><td>{int(d._data.x.size(0))}</td><td>{int(d._data.edge_index.size(1))}</td>"
+                f"<td>{total:,}</td></tr>")
+    compression = f"{full / total:.1f}x smaller than the training split ({full:,} bytes)" if full else ""
+    return ("<table><tr><th>class</th><th>training graphs</th><th>distilled graphs (itemsets)</th>"
+            "<th>support threshold</th><th>support min / median / max</th><th>nodes</th><th>edges</th>"
+            f"<th>bytes</th></tr>{''.join(rows)}</table><p>Compression: {compression}</p>")
+
+
+def _html(d: DistilledDataset, artifact, figures, out: Path) -> str:
+    meta = d.meta
+    facts = {k: meta.get(k) for k in ("dataset", "method", "hops", "split_kind", "split_seed", "trees_unique",
+                                      "max_degree", "package_version")}
+    facts["params"] = json.dumps(meta.get("params", {}))
+    fact_rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v) if v is not None else 'n/a')}</td></tr>"
+                        for k, v in facts.items())
+    sections = []
+    for name, caption, _ in figures:
+        data = base64.b64encode((out / name).read_bytes()).decode()
+        sections.append(f"<figure><img src='data:image/png;base64,{data}' alt='{html.escape(caption)}'>"
+                        f"<figcaption>{html.escape(caption)} (<a href='{name}'>{name}</a>)</figcaption></figure>")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>graph-mirage report: {html.escape(str(meta.get('dataset')))}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; }} th, td {{ border: 1px solid #ccc; padding: 4px 8px; }}
+th {{ background: #f3f3f3; text-align: left; }} tr.total td {{ font-weight: bold; }}
+figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; border: 1px solid #eee; }}
+figcaption {{ color: #555; font-size: 0.9em; }}
+</style></head><body>
+<h1>graph-mirage report</h1>
+<p>Distilled set <code>{html.escape(str(artifact))}</code>: {len(d)} graphs, {int(d._data.x.size(0))} nodes,
+{d.nbytes():,} bytes.</p>
+<h2>Source and settings</h2><table>{fact_rows}</table>
+<h2>Per class</h2>{_class_table(d)}
+<h2>Figures</h2>{''.join(sections)}
+</body></html>
+"""

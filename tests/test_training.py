@@ -1,0 +1,168 @@
+"""Model zoo, root-only readout, training on distilled and real graphs, metrics and the train CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from torch_geometric.data import Batch, Data
+from torch_geometric.loader import DataLoader
+
+from graph_mirage import Mirage, MirageError
+from graph_mirage.models import MODELS, make_model
+from graph_mirage.training import Metric, RunResult, TrainConfig, resolve_device, summarise, train_and_evaluate
+
+from .conftest import needs_data
+
+
+@pytest.fixture(scope="module")
+def distilled(synthetic):
+    return Mirage(hops=2, budget=3).fit(synthetic[synthetic.split["train"]]).distilled_
+
+
+def test_root_only_readout():
+    torch.manual_seed(0)
+    net = make_model("gin", 2, [5], [2], num_layers=2, hidden=8).eval()
+    # two trees (roots 0 and 1) plus an extra non-root node 4 that feeds nothing to the roots
+    g = Data(x=torch.tensor([[1], [2], [3], [3], [4]]), edge_index=torch.tensor([[2, 3], [0, 1]]),
+             edge_attr=torch.zeros(2, 1, dtype=torch.long), root_mask=torch.tensor([1, 1, 0, 0, 0]).bool())
+    batch = Batch.from_data_list([g])
+    with torch.no_grad():
+        h = net.embed_nodes(batch.x, batch.edge_index, batch.edge_attr)
+        expected = net.head(h[:2].mean(0, keepdim=True))
+        assert torch.allclose(net(batch), expected)
+        changed = g.clone()
+        changed.x[4] = 0  # a non-root node outside the roots' trees: no effect
+        assert torch.allclose(net(Batch.from_data_list([changed])), expected)
+        no_mask = Batch.from_data_list([Data(x=g.x, edge_index=g.edge_index, edge_attr=g.edge_attr)])
+        assert torch.allclose(net(no_mask), net.head(h.mean(0, keepdim=True)))  # real graph: all nodes
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_model_trains_one_epoch_on_distilled_and_real(name, synthetic, distilled):
+    torch.manual_seed(0)
+    meta = synthetic.meta
+    net = make_model(name, 3, meta["node_vocab"], meta["edge_vocab"], num_layers=2, hidden=16)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for data in (distilled, synthetic[synthetic.split["train"]][:32]):
+        batch = next(iter(DataLoader(data, batch_size=32)))
+        before = [p.detach().clone() for p in net.parameters()]
+        out = net(batch)
+        assert out.shape == (batch.num_graphs, 3)
+        loss = torch.nn.functional.cross_entropy(out, batch.y.view(-1))
+        assert torch.isfinite(loss)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        assert any(not torch.equal(a, b) for a, b in zip(before, net.parameters()))
+
+
+def test_unknown_model_lists_known():
+    with pytest.raises(ValueError, match="known models: gcn, gat, gin, gine, sage"):
+        make_model("transformer", 2, [3], [1])
+
+
+@needs_data
+def test_gin_on_distilled_mutag_beats_chance(mutag):
+    d = Mirage(hops=2, budget=10).fit(mutag[mutag.split["train"]]).distilled_
+    assert d.nbytes() < d.meta["full_bytes"] / 5
+    r = train_and_evaluate(mutag, d, model="gin", seeds=[0, 1, 2, 3, 4], config=TrainConfig(epochs=100))
+    assert r["metric"] == "rocauc" and r["source"] == "mirage"
+    # chance is 0.5; MUTAG's test split has 19 graphs, so each seed is noisy, the mean over 5 is not
+    assert r["test_mean"] > 0.6, r
+    assert min(run["test"] for run in r["runs"]) > 0.55
+    assert len(r["runs"]) == 5 and r["seeds"] == [0, 1, 2, 3, 4]
+
+
+def test_training_is_reproducible(synthetic, distilled):
+    cfg = TrainConfig(epochs=3)
+    a = train_and_evaluate(synthetic, distilled, model="gin", seeds=[0], config=cfg)
+    b = train_and_evaluate(synthetic, distilled, model="gin", seeds=[0], config=cfg)
+    assert a["test_mean"] == b["test_mean"] and a["val_mean"] == b["val_mean"]
+
+
+@pytest.mark.parametrize("support", ["none", "loss", "sample"])
+def test_support_weighting_modes_run(synthetic, distilled, support):
+    r = train_and_evaluate(synthetic, distilled, model="gin", seeds=[0], config=TrainConfig(epochs=2, support=support))
+    assert r["support"] == support and 0 <= r["test_mean"] <= 1
+
+
+def test_full_training_separates_synthetic(synthetic):
+    r = train_and_evaluate(synthetic, None, model="gin", seeds=[0], config=TrainConfig(epochs=30))
+    assert r["source"] == "full" and r["metric"] == "accuracy"
+    assert r["test_mean"] > 0.8
+
+
+def test_metrics():
+    m = Metric("toy", 2, "tu")
+    logits = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [3.0, 0.0]])
+    out = m(np.array([1, 0, 1, 0]), logits)
+    assert out["rocauc"] == 1.0 and out["accuracy"] == 1.0
+    assert np.isnan(m(np.array([1, 1, 1, 1]), logits)["rocauc"])  # undefined, not a crash
+    m3 = Metric("toy", 3)
+    assert m3.name == "accuracy"
+    out3 = m3(np.array([0, 1, 2]), np.eye(3))
+    assert out3["accuracy"] == 1.0 and out3["rocauc_macro"] == 1.0
+    ogb = Metric("ogbg-molbace", 2, "ogb")
+    assert ogb.evaluator is not None and ogb(np.array([1, 0, 1, 0]), logits)["rocauc"] == 1.0
+
+
+def test_summary_and_paper_protocol():
+    runs = [RunResult(seed=i, best_epoch=1, val=v, test=t) for i, (v, t) in
+            enumerate(zip([0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4, 0.5, 0.0], range(10)))]
+    s = summarise(runs, paper_protocol=True)
+    assert s["test_mean"] == pytest.approx(4.5)
+    assert s["paper_top5_test_mean"] == pytest.approx(np.mean([0, 2, 4, 6, 8]))  # the 5 best by validation
+    assert "paper_top5_test_mean" not in summarise(runs)
+
+
+def test_cuda_absent_is_a_clear_error():
+    if torch.cuda.is_available():
+        assert resolve_device("cuda").type == "cuda"
+    else:
+        with pytest.raises(MirageError, match="--device cuda was asked for but torch sees no CUDA device"):
+            resolve_device("cuda")
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="epochs"):
+        TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="support"):
+        TrainConfig(support="maybe")
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "graph_mirage.cli", *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_cli_train_json(tmp_path):
+    out = tmp_path / "s.npz"
+    assert run_cli("distill", "synthetic-motifs", "--budget", "3", "--out", str(out)).returncode == 0
+    r = run_cli("train", "synthetic-motifs", "--distilled", str(out), "--model", "gcn", "--seeds", "2",
+                "--epochs", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    for key in ("dataset", "model", "source", "metric", "test_mean", "test_std", "val_mean", "seeds",
+                "train_seconds", "epochs"):
+        assert key in res
+    assert res["seeds"] == [0, 1] and res["model"] == "gcn" and res["source"] == "mirage"
+
+
+@needs_data
+def test_cli_train_refuses_other_dataset(tmp_path, data_root):
+    out = tmp_path / "s.npz"
+    assert run_cli("distill", "synthetic-motifs", "--budget", "2", "--out", str(out)).returncode == 0
+    r = run_cli("train", "MUTAG", "--root", str(data_root), "--distilled", str(out), "--seeds", "1")
+    assert r.returncode == 2 and "distilled from 'synthetic-motifs', not 'MUTAG'" in r.stderr
+    r = run_cli("train", "synthetic-motifs", "--full", "--model", "nope")
+    assert r.returncode == 2 and "gcn" in r.stderr and "gin" in r.stderr
+
+
+def test_cli_cuda_absent(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present: the error path cannot be reached")
+    r = run_cli("train", "synthetic-motifs", "--full", "--device", "cuda", "--seeds", "1", "--epochs", "1")
+    assert r.returncode == 2 and "no CUDA device" in r.stderr and "Traceback" not in r.stderr
