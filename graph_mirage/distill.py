@@ -151,6 +151,7 @@ class Mirage:
         self._tracts = {c: transactions_of(m) for c, m in self._by_class.items()}
         self._mined: dict = {}
         self._n_mined: dict = {}
+        self._raw: dict = {}
         self._sizes = tree_sizes(flat.edge_index, len(flat.x), self.hops)
         _, self._witness = np.unique(tree, return_index=True)  # first node of each tree id: deterministic
         self.max_degree_ = int(np.bincount(flat.edge_index[1], minlength=len(flat.x)).max()) if len(flat.x) else 0
@@ -174,7 +175,7 @@ class Mirage:
         self.distilled_ = DistilledDataset(graphs_out, self._meta(meta, flat), self._tree_freq())
         self.seconds_["total"] = time.perf_counter() - t0
         bar.close()
-        del self._by_class, self._tracts, self._mined, self._n_mined
+        del self._by_class, self._tracts, self._mined, self._n_mined, self._raw
         return self
 
     # ------------------------------------------------------------------------------------------------------------------
@@ -183,15 +184,10 @@ class Mirage:
         key = (c, count)
         if key in self._mined:
             return self._mined[key]
-        mined = mine_itemsets(self._tracts[c], count, self.itemsets, self.backend, self.max_itemset_size)
+        mined, other = self._mine(c, count)
         self._n_mined[key] = len(mined)
         n_c = self._by_class[c].shape[0]
         theta = count / n_c
-        items = [m[0] for m in mined]
-        other = np.zeros(len(mined))
-        for c2, m2 in self._by_class.items():
-            if c2 != c and len(mined):
-                other = np.maximum(other, support_counts(m2, items) / m2.shape[0])
         out = []
         for (its, s), o in zip(mined, other):
             if self.overlap is not None and o >= self.overlap * theta:
@@ -206,6 +202,26 @@ class Mirage:
         self._mined[key] = out
         return out
 
+    def _mine(self, c: int, count: int) -> tuple[list, np.ndarray]:
+        """Frequent sets of class c at support ``count`` and their largest relative support in another class.
+
+        All and closed frequent sets at a higher threshold are exactly those mined at a lower one with support at
+        least the higher threshold, so the search mines once per lower threshold and filters in memory.
+        """
+        lower = [s for (c2, s) in self._raw if c2 == c and s <= count]
+        if lower and self.itemsets != "maximal":
+            mined, other = self._raw[(c, max(lower))]
+            keep = np.array([s >= count for _, s in mined], dtype=bool)
+            return [m for m, k in zip(mined, keep) if k], other[keep] if len(other) else other
+        mined = mine_itemsets(self._tracts[c], count, self.itemsets, self.backend, self.max_itemset_size)
+        items = [m[0] for m in mined]
+        other = np.zeros(len(mined))
+        for c2, m2 in self._by_class.items():
+            if c2 != c and len(mined):
+                other = np.maximum(other, support_counts(m2, items) / m2.shape[0])
+        self._raw[(c, count)] = (mined, other)
+        return mined, other
+
     def _search(self, c: int, k: int) -> tuple[int, list[tuple[tuple[int, ...], int]]]:
         """Largest support count leaving at least k discriminative sets in class c, and the best k of them."""
         n_c = self._by_class[c].shape[0]
@@ -214,7 +230,8 @@ class Mirage:
         def enough(s: int) -> bool:
             return len(self._candidates(c, s)) >= k
 
-        s, failed = n_c, None
+        # no set is more frequent than its most frequent tree: start the descent there
+        s, failed = max(floor, int(self._by_class[c].sum(axis=0).max())), None
         while not enough(s):
             if s <= floor:
                 found = len(self._candidates(c, floor))

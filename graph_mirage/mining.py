@@ -43,7 +43,7 @@ def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if int(min_count) < 1:
         raise ValueError(f"min_count must be >= 1, got {min_count}")
-    tracts = [sorted({int(i) for i in t}) for t in transactions]
+    tracts = transactions if isinstance(transactions, Transactions) else Transactions.of(transactions)
     if not tracts:
         return []
     if backend == "pyfim":
@@ -51,12 +51,23 @@ def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target:
 
         # pyfim silently drops items present in every transaction (perfect extensions of the empty set); one empty
         # transaction changes no absolute support and keeps them (checked against brute force in the tests).
-        found = fim.fpgrowth(tracts + [[]], target={"all": "s", "closed": "c", "maximal": "m"}[target],
+        found = fim.fpgrowth(tracts.with_empty, target={"all": "s", "closed": "c", "maximal": "m"}[target],
                              supp=-int(min_count), zmin=1, zmax=max_size if max_size else -1, report="a")
         result = [(tuple(sorted(int(i) for i in items)), int(s)) for items, s in found]
     else:
         result = _mlxtend(tracts, int(min_count), target, max_size)
     return sorted(result, key=lambda r: (-r[1], len(r[0]), r[0]))
+
+
+class Transactions(list):
+    """Transactions normalised once (sorted lists of distinct Python ints), so repeated mining at several
+    thresholds does not convert them again."""
+
+    @classmethod
+    def of(cls, transactions: Sequence[Sequence[int]]) -> "Transactions":
+        out = cls(sorted({int(i) for i in t}) for t in transactions)
+        out.with_empty = [*out, []]
+        return out
 
 
 def _mlxtend(tracts: list[list[int]], min_count: int, target: str, max_size: int | None) -> list[Itemset]:
@@ -94,9 +105,13 @@ def transaction_matrix(graph_of_node: np.ndarray, tree_ids: np.ndarray, num_grap
     return m
 
 
-def transactions_of(matrix: sp.csr_matrix) -> list[np.ndarray]:
-    """The rows of a transaction matrix as arrays of item ids."""
-    return np.split(matrix.indices, matrix.indptr[1:-1])
+def transactions_of(matrix: sp.csr_matrix) -> Transactions:
+    """The rows of a transaction matrix as normalised transactions (sorted item ids)."""
+    matrix = matrix.tocsr()
+    matrix.sort_indices()
+    out = Transactions(row.tolist() for row in np.split(matrix.indices, matrix.indptr[1:-1]))
+    out.with_empty = [*out, []]
+    return out
 
 
 def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]]) -> np.ndarray:

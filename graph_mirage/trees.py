@@ -120,7 +120,8 @@ class TreeUnfolder:
     """
 
     def __init__(self, x: np.ndarray, edge_index: np.ndarray, edge_attr: np.ndarray) -> None:
-        self.x, self.edge_attr = np.asarray(x), np.asarray(edge_attr)
+        self.x = np.asarray(x)
+        self.edge_attr = np.asarray(edge_attr).reshape(len(edge_index[0]), -1)
         src, dst = np.asarray(edge_index[0], dtype=np.int64), np.asarray(edge_index[1], dtype=np.int64)
         order = np.argsort(dst, kind="stable")
         self.in_edges = order  # edge ids sorted by destination
@@ -162,6 +163,6 @@ class TreeUnfolder:
         root_mask[: len(roots)] = True
         return Data(x=torch.from_numpy(self.x[origin_all].copy()),
                     edge_index=torch.from_numpy(ei.astype(np.int64)),
-                    edge_attr=torch.from_numpy(self.edge_attr[e].reshape(len(e), -1).copy()),
+                    edge_attr=torch.from_numpy(self.edge_attr[e].copy()),
                     root_mask=torch.from_numpy(root_mask),
                     node_origin=torch.from_numpy(origin_all))

@@ -144,3 +144,10 @@ def test_sum_aggregation_gnn_root_embedding_equals_witness(conv, hops):
             assert np.all(m.tree_ids_[witnesses] == np.array(items))
             checked += len(items)
     assert checked >= 9
+
+
+def test_isolated_node_unfolds_to_a_single_root():
+    unf = TreeUnfolder(np.array([[3], [1], [1]]), np.array([[1, 2], [2, 1]]), np.array([[0], [0]]))
+    t = unf.unfold(np.array([0]), 3)
+    assert t.num_nodes == 1 and t.edge_index.shape == (2, 0) and t.edge_attr.shape == (0, 1)
+    assert int(t.x[0, 0]) == 3 and bool(t.root_mask[0])
