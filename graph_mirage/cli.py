@@ -120,7 +120,7 @@ def _make_mirage(args, spec_hops: int):
     return Mirage(hops=args.hops or spec_hops, budget=budget, max_bytes=args.max_bytes, min_support=support,
                   itemsets=args.itemsets, overlap=None if args.overlap <= 0 else args.overlap,
                   min_count=args.min_count, max_itemset_size=args.max_itemset_size, max_nodes=args.max_nodes,
-                  backend=args.backend, progress=_progress(args))
+                  backend=args.backend, rank=args.rank, context=args.context, progress=_progress(args))
 
 
 def distil(args, ds):
@@ -258,6 +258,7 @@ def cmd_inspect(args) -> int:
 # ----------------------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .distill import RANKS
     from .mining import BACKENDS, TARGETS
     from .models import MODELS, READOUTS
     from .training import SUPPORT_MODES
@@ -290,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--max-itemset-size", type=int, default=None, help="most trees in one distilled graph")
         sp.add_argument("--max-nodes", type=int, default=100_000, help="refuse larger distilled graphs")
         sp.add_argument("--backend", choices=BACKENDS, default="pyfim", help="FP-growth implementation")
+        sp.add_argument("--rank", choices=RANKS, default="margin", help="order of the sets a budget keeps")
+        sp.add_argument("--context", type=int, default=0,
+                        help="add each class's N most frequent trees to its distilled graphs (0: off, as the paper)")
 
     def train_args(sp, epochs: int = 100):
         sp.add_argument("--model", choices=MODELS, default="gin", type=str.lower, help="GNN (default gin)")

@@ -748,6 +748,7 @@ def _build_from_smiles(spec: DatasetSpec, csv: Path, progress: bool):
     if not graphs:
         raise DatasetError(f"dataset {spec.name!r} is empty: no SMILES in {csv} could be parsed")
     split = scaffold_split(kept)
-    meta = _meta(spec, graphs, source=str(csv), skipped=skipped, rows=len(smiles), split_note="Bemis-Murcko scaffold split 80/10/10")
+    meta = _meta(spec, graphs, source=str(csv), skipped=skipped, rows=len(smiles),
+                 split_note="Bemis-Murcko scaffold split 80/10/10")
     return graphs, meta, split
 

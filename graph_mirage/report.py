@@ -213,7 +213,7 @@ def _html(d: DistilledDataset, artifact, figures, out: Path) -> str:
     facts = {k: meta.get(k) for k in ("dataset", "method", "hops", "split_kind", "split_seed", "trees_unique",
                                       "max_degree", "package_version")}
     facts["params"] = json.dumps(meta.get("params", {}))
-    fact_rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v) if v is not None else 'n/a')}</td></tr>"
+    fact_rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape('n/a' if v is None else str(v))}</td></tr>"
                         for k, v in facts.items())
     sections = []
     for name, caption, _ in figures:

@@ -240,3 +240,14 @@ def test_cli_refuses_tampered_file(tmp_path):
     r = run_cli("train", "synthetic-motifs", "--distilled", str(bad), "--seeds", "1", "--epochs", "1")
     assert r.returncode == 2 and "not a readable graph-mirage distilled set" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_context_trees_join_every_graph_of_their_class(train):
+    m = Mirage(hops=2, budget=3, context=4).fit(train)
+    for g, (c, items, _) in zip(m.distilled_, m.distilled_.meta["itemsets"]):
+        context = m.context_[c]
+        assert len(context) == 4
+        assert context == [int(t) for t in np.argsort(-m.tree_counts_[c], kind="stable")[:4]]
+        assert int(g.root_mask.sum()) == len(set(items) | set(context))
+    with pytest.raises(ValueError, match="context must be an integer >= 0"):
+        Mirage(context=-1).fit(train)
