@@ -9,4 +9,6 @@ if ! "$PY" -c "import torch" >/dev/null 2>&1; then
     "$PY" -m pip install --quiet "torch==2.13.0"
 fi
 "$PY" -m pip install --quiet -e ".[test]"
+# pyenv exposes new console scripts (`mirage`) only after a rehash
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 "$PY" -c "import graph_mirage, torch; print(f'graph-mirage {graph_mirage.__version__} ready (torch {torch.__version__})')"
