@@ -158,9 +158,10 @@ def _plot_trees(d: DistilledDataset, c: int):
 def _plot_results(rows: list[dict], dataset: str | None):
     import matplotlib.pyplot as plt
 
+    rows = [r for r in rows if r.get("test_mean") is not None]  # cells that could not be made have no point
     sel = [r for r in rows if r.get("dataset") == dataset] or rows
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    markers = {"full": "*", "mirage": "o", "mirage+ctx": "D", "herding": "s", "random": "^"}
+    markers = {"full": "*", "mirage": "o", "mirage-s2": "P", "mirage+ctx": "D", "herding": "s", "random": "^"}
     for method in sorted({r["method"] for r in sel}):
         pts = [r for r in sel if r["method"] == method]
         ax.errorbar([r["bytes"] for r in pts], [r["test_mean"] for r in pts], yerr=[r["test_std"] for r in pts],
