@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 from numbers import Integral, Real
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 import torch

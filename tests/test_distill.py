@@ -1,17 +1,14 @@
 """The Mirage estimator: budgets, thresholds, the discriminative rule, emission, and the artifact."""
 
 import json
-import os
 import subprocess
 import sys
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from graph_mirage import ArtifactError, BudgetError, DistilledDataset, Mirage, load_dataset
+from graph_mirage import ArtifactError, BudgetError, DistilledDataset, Mirage
 from graph_mirage.distilled import FORMAT_VERSION, check_compatible
 from graph_mirage.mining import support_counts, transaction_matrix
 
