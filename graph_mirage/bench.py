@@ -268,6 +268,13 @@ def markdown(rows: list[dict], header: dict) -> str:
              + (f" top 5 of {n} by valid. (authors' protocol) |" if top else "")
              + " graphs | nodes | bytes | % of full | distill s | train s/run | authors' Mirage (top 5 of 10) |",
              "|---|---|---|---|" + ("---|" if top else "") + "---:|---:|---:|---:|---:|---:|---|"]
+    first: dict = {}
+    for r in rows:  # cells that could not be made sit with their dataset and GNN, in method order
+        first.setdefault(r["dataset"], len(first))
+        first.setdefault((r["dataset"], r["model"]), len(first))
+    order = {m: i for i, m in enumerate(METHODS)}
+    rows = sorted(rows, key=lambda r: (first[r["dataset"]], first[(r["dataset"], r["model"])],
+                                       order.get(r["method"], len(order)), r["budget"] or 0))
     for r in rows:
         method = r["method"] + (f" (k={r['budget']})" if r["budget"] else "")
         if r.get("error"):
@@ -281,6 +288,34 @@ def markdown(rows: list[dict], header: dict) -> str:
                      f"{100 * r['test_std']:.2f}{metric} |{paper} {r['graphs']} | {r['nodes']} | {r['bytes']:,} | "
                      f"{100 * r['size_fraction']:.3f} | {r['distill_seconds']:.2f} | {r['train_seconds']:.1f} | "
                      f"{r['authors_mirage'] or ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def summary_markdown(rows: list[dict]) -> str:
+    """One line per dataset x GNN, one column per method: test ROC-AUC ×100 mean ± std, and each distilled method's
+    size as % of the full training bytes."""
+    methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
+    cells: dict = {}
+    for r in rows:
+        cells[(r["dataset"], r["model"], r["method"])] = r
+    head = "| dataset | GNN | " + " | ".join(methods) + " | authors' Mirage (top 5 of 10) |"
+    lines = [head, "|---|---|" + "---|" * (len(methods) + 1)]
+    seen = []
+    for r in rows:
+        if (r["dataset"], r["model"]) not in seen:
+            seen.append((r["dataset"], r["model"]))
+    for name, model in seen:
+        out = []
+        for m in methods:
+            r = cells.get((name, model, m))
+            if r is None:
+                out.append("")
+            elif r.get("error"):
+                out.append("not made")
+            else:
+                size = "" if m == "full" else f" ({100 * r['size_fraction']:.2g} %)"
+                out.append(f"{100 * r['test_mean']:.1f} ± {100 * r['test_std']:.1f}{size}")
+        lines.append(f"| {name} | {model.upper()} | " + " | ".join(out) + f" | {AUTHORS.get((name, model), '')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -336,7 +371,7 @@ def main(argv=None) -> int:
                methods=methods)
     header["complete"] = True
     save(rows)
-    md = markdown(rows, header)
+    md = summary_markdown(rows) + "\n" + markdown(rows, header)
     (out / f"{stem}.md").write_text(md)
     log("\n" + md)
     log(f"wrote {out / (stem + '.json')} and {out / (stem + '.md')}")
