@@ -292,28 +292,33 @@ def markdown(rows: list[dict], header: dict) -> str:
 
 
 def summary_markdown(rows: list[dict]) -> str:
-    """One line per dataset x GNN, one column per method: test ROC-AUC ×100 mean ± std, and each distilled method's
-    size as % of the full training bytes."""
-    methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
-    cells: dict = {}
-    for r in rows:
-        cells[(r["dataset"], r["model"], r["method"])] = r
-    head = "| dataset | GNN | " + " | ".join(methods) + " | authors' Mirage (top 5 of 10) |"
-    lines = [head, "|---|---|" + "---|" * (len(methods) + 1)]
-    seen = []
+    """One line per dataset x GNN, one column per method (and budget, when several were swept): test ROC-AUC ×100
+    mean ± std, and each distilled method's size as % of the full training bytes."""
+    budgets = sorted({r["budget"] for r in rows if r["budget"] is not None})
+    order = {m: i for i, m in enumerate(METHODS)}
+    columns = sorted({(r["method"], r["budget"]) for r in rows},
+                     key=lambda c: (order.get(c[0], len(order)), c[1] or 0))
+
+    def title(col) -> str:
+        return col[0] if len(budgets) < 2 or col[1] is None else f"{col[0]} k={col[1]}"
+
+    cells = {(r["dataset"], r["model"], r["method"], r["budget"]): r for r in rows}
+    lines = ["| dataset | GNN | " + " | ".join(title(c) for c in columns) + " | authors' Mirage (top 5 of 10) |",
+             "|---|---|" + "---|" * (len(columns) + 1)]
+    seen: list = []
     for r in rows:
         if (r["dataset"], r["model"]) not in seen:
             seen.append((r["dataset"], r["model"]))
     for name, model in seen:
         out = []
-        for m in methods:
-            r = cells.get((name, model, m))
+        for method, budget in columns:
+            r = cells.get((name, model, method, budget))
             if r is None:
                 out.append("")
             elif r.get("error"):
                 out.append("not made")
             else:
-                size = "" if m == "full" else f" ({100 * r['size_fraction']:.2g} %)"
+                size = "" if method == "full" else f" ({100 * r['size_fraction']:.2g} %)"
                 out.append(f"{100 * r['test_mean']:.1f} ± {100 * r['test_std']:.1f}{size}")
         lines.append(f"| {name} | {model.upper()} | " + " | ".join(out) + f" | {AUTHORS.get((name, model), '')} |")
     return "\n".join(lines) + "\n"

@@ -63,3 +63,7 @@ def test_main_writes_complete_json_and_markdown(tmp_path):
     assert [r["method"] for r in data["rows"]] == ["full", "mirage"]
     md = (tmp_path / "t.md").read_text()
     assert "| synthetic-motifs | GIN | mirage (k=3) |" in md and "1 training process " in md
+    # the summary comes first: one line per dataset x GNN, a column per method, sizes in % of the full bytes
+    assert md.startswith("| dataset | GNN | full | mirage | authors' Mirage (top 5 of 10) |")
+    summary_line = next(line for line in md.splitlines() if line.startswith("| synthetic-motifs | GIN | "))
+    assert summary_line.count("±") == 2 and "%)" in summary_line
