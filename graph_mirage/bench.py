@@ -47,7 +47,7 @@ AUTHORS = {
 AUTHORS_SIZE = {"ogbg-molbace": "17 graphs / 439 nodes", "ogbg-molhiv": "9 graphs / 121 nodes"}
 # Full-data training gets a fixed compute budget in node visits (nodes passed through the GNN), so that DD's
 # 284-node graphs cost what 30-node molecules cost: epochs = budget / (training-split nodes), clipped to [5, 100].
-# About 70 epochs on molbace, 25 on NCI1, 9 on DD, 5 on molhiv (see README for why, and what it costs full training).
+# 61 epochs on molbace, 26 on NCI1, 9 on DD, 5 on molhiv (see README for why, and what it costs full training).
 FULL_NODE_VISITS = 2_500_000
 
 
