@@ -31,21 +31,17 @@ from graph_mirage.training import TrainConfig, train_and_evaluate
 from graph_mirage.trees import row_ids, wl_colours
 
 
-def presence(ds, hops: int) -> tuple[sp.csr_matrix, np.ndarray]:
+def presence(flat, hops: int) -> tuple[sp.csc_matrix, np.ndarray]:
     """Graph x tree presence matrix of the whole dataset, and every node's tree id (one colouring for all splits)."""
-    flat = as_flat(ds)
     tree = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), hops)[-1]
-    g = flat.graph_of_node
-    m = sp.csr_matrix((np.ones(len(tree)), (g, tree)), shape=(flat.num_graphs, int(tree.max()) + 1))
+    m = sp.csr_matrix((np.ones(len(tree)), (flat.graph_of_node, tree)), shape=(flat.num_graphs, int(tree.max()) + 1))
     return (m > 0).astype(np.float64).tocsc(), tree
 
 
-def vote_auc(ds, mirage: Mirage, present, tree) -> float:
+def vote_auc(ds, flat, mirage: Mirage, present, tree) -> float:
     """ROC-AUC on the test split of the training-free vote of the distilled itemsets (binary tasks)."""
-    flat = as_flat(ds)
-    starts = np.r_[0, np.cumsum(np.bincount(flat.graph_of_node, minlength=flat.num_graphs))]
-    train = ds.split["train"].numpy()
-    train_nodes = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in train])
+    ptr = flat.node_ptr
+    train_nodes = np.concatenate([np.arange(ptr[i], ptr[i + 1]) for i in ds.split["train"].numpy()])
     to_global = dict(zip(mirage.tree_ids_.tolist(), tree[train_nodes].tolist()))
     test = ds.split["test"].numpy()
     score = np.zeros(len(test))
@@ -71,7 +67,8 @@ def main(argv=None) -> int:
         ds = load_dataset(name, args.root)
         train = ds[ds.split["train"]]
         hops = int(ds.meta.get("hops", 2))
-        present, tree = presence(ds, hops)
+        flat = as_flat(ds)
+        present, tree = presence(flat, hops)
         for budget in args.budgets:
             for size in (None, 1, 2, 3):
                 row = {"dataset": name, "budget": budget, "max_itemset_size": size}
@@ -86,7 +83,7 @@ def main(argv=None) -> int:
                 row["trees_per_graph"] = {str(c): float(np.mean([len(i) for i, _ in sets]))
                                           for c, sets in m.itemsets_.items()}
                 row["nodes"] = m.distilled_.summary()["nodes"]
-                row["vote_test_rocauc"] = vote_auc(ds, m, present, tree) if int(ds.meta["num_classes"]) == 2 \
+                row["vote_test_rocauc"] = vote_auc(ds, flat, m, present, tree) if int(ds.meta["num_classes"]) == 2 \
                     else None
                 for model in ("gin", "gcn"):
                     r = train_and_evaluate(ds, m.distilled_, model=model, seeds=range(args.seeds),

@@ -56,18 +56,23 @@ def _full_epochs(n_train_nodes: int, quick: bool) -> int:
     return min(epochs, 10) if quick else epochs
 
 
-def _distil(method: str, train, hops: int, budget: int) -> tuple[object, float]:
-    """One training-free selection and its wall time."""
+# the Mirage variants: the paper's algorithm and graph-mirage's options, as Mirage keyword arguments
+MIRAGE_VARIANTS = {"mirage": {}, "mirage-s2": {"max_itemset_size": SMALL_SETS}, "mirage+ctx": {"context": CONTEXT}}
+
+
+def _select(method: str, train, hops: int, budget: int, k: dict):
+    """One training-free selection (a Mirage variant, or Herding of ``k`` graphs per class) and its wall time."""
     t0 = time.perf_counter()
-    if method == "mirage":
-        out = Mirage(hops=hops, budget=budget).fit(train).distilled_
-    elif method == "mirage-s2":
-        out = Mirage(hops=hops, budget=budget, max_itemset_size=SMALL_SETS).fit(train).distilled_
-    elif method == "mirage+ctx":
-        out = Mirage(hops=hops, budget=budget, context=CONTEXT).fit(train).distilled_
+    if method == "herding":
+        out = herding_selection(train, k, hops)
     else:
-        raise ValueError(method)
+        out = Mirage(hops=hops, budget=budget, **MIRAGE_VARIANTS[method]).fit(train).distilled_
     return out, time.perf_counter() - t0
+
+
+def _size(dset) -> tuple[int, int, int]:
+    s = dset.summary()
+    return s["graphs"], s["nodes"], s["bytes"]
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -95,8 +100,7 @@ def _train_task(task: dict) -> dict:
         dset = None
     elif task["method"] == "random":  # a fresh sample per seed: the baseline's own variance is part of it
         dset = random_selection(ds[ds.split["train"]], task["k"], seed=task["seed"])
-        s = dset.summary()
-        size = (s["graphs"], s["nodes"], s["bytes"])
+        size = _size(dset)
     else:
         dset = DistilledDataset.load(task["path"])
     r = train_and_evaluate(ds, dset, model=task["model"], seeds=[task["seed"]], config=task["config"],
@@ -157,10 +161,11 @@ def _run_dataset(name, models, seeds, budgets, root, quick, progress, log, on_ro
     # every selection is made once, before any training: (method, budget, path or k, seconds, size)
     sets = [("full", None, None, 0.0, full_size)] if "full" in methods else []
     for budget in budgets:
-        k = None
-        for method in [m for m in methods if m.startswith("mirage")]:
+        # Mirage variants first: Random and Herding then pick as many graphs per class as the paper's Mirage made
+        k = {int(c): budget for c in np.unique(flat.y)}
+        for method in [m for m in METHODS if m in methods and m not in ("full", "random")]:
             try:
-                dset, secs = _distil(method, train, hops, budget)
+                dset, secs = _select(method, train, hops, budget, k)
             except BudgetError as e:  # a cell that cannot be made is reported, not dropped
                 log(f"[{name}] {method} budget {budget}: not made: {e}")
                 for model in _models_of(models, name):
@@ -169,19 +174,10 @@ def _run_dataset(name, models, seeds, budgets, root, quick, progress, log, on_ro
                     on_row(rows)
                 continue
             path = dset.save(tmp / f"{name}-{method}-{budget}.npz")
-            s = dset.summary()
-            sets.append((method, budget, str(path), secs, (s["graphs"], s["nodes"], s["bytes"])))
-            log(f"[{name}] {method} budget {budget}: {s['graphs']} graphs, {s['nodes']} nodes in {secs:.2f} s")
+            sets.append((method, budget, str(path), secs, _size(dset)))
+            log(f"[{name}] {method} budget {budget}: {len(dset)} graphs, {_size(dset)[1]} nodes in {secs:.2f} s")
             if method == "mirage":
-                k = {int(c): int(n) for c, n in _class_counts(dset).items()}
-        k = k or {int(c): budget for c in np.unique(flat.y)}  # without Mirage, k graphs per class
-        if "herding" in methods:
-            t0 = time.perf_counter()
-            herd = herding_selection(train, k, hops)
-            secs = time.perf_counter() - t0
-            s = herd.summary()
-            sets.append(("herding", budget, str(herd.save(tmp / f"{name}-herding-{budget}.npz")), secs,
-                         (s["graphs"], s["nodes"], s["bytes"])))
+                k = _class_counts(dset)
         if "random" in methods:
             sets.append(("random", budget, k, 0.0, None))
     tasks, groups = [], []
