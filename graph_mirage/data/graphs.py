@@ -1,0 +1,190 @@
+"""The in-memory dataset (:class:`GraphDataset`), its flat numpy view (:class:`FlatGraphs`) and statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from torch_geometric.data import Data, InMemoryDataset
+
+from ..errors import DatasetError
+from .registry import DatasetSpec
+
+
+class GraphDataset(InMemoryDataset):
+    """An in-memory PyG dataset with its split and label vocabularies.
+
+    Args:
+        data_list: the graphs (see the module docstring for their layout).
+        meta: ``name``, ``kind``, ``num_classes``, ``node_vocab`` and ``edge_vocab`` (per-column vocabulary sizes of
+            ``x`` and ``edge_attr``), ``split_kind`` and ``split_seed``, and anything else worth keeping.
+        split: ``{"train": LongTensor, "valid": LongTensor, "test": LongTensor}``.
+
+    Indexing with a tensor of indices gives a subset that keeps ``meta`` (``ds[ds.split["train"]]``).
+    """
+
+    def __init__(self, data_list: Sequence[Data] | None = None, meta: dict | None = None,
+                 split: dict[str, torch.Tensor] | None = None, *, _collated=None) -> None:
+        super().__init__(None)
+        if _collated is not None:
+            self._data, self.slices = _collated
+        else:
+            if not data_list:
+                raise DatasetError(f"dataset {(meta or {}).get('name', '?')!r} is empty: it has no graphs")
+            self._data, self.slices = self.collate(list(data_list))
+        self.meta = dict(meta or {})
+        self.split = {k: torch.as_tensor(v, dtype=torch.long) for k, v in (split or {}).items()}
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("name", "?")
+
+    @property
+    def num_classes(self) -> int:  # from the whole dataset, also for a subset
+        return int(self.meta["num_classes"])
+
+    def get_idx_split(self) -> dict[str, torch.Tensor]:
+        """OGB-style access to the split."""
+        return self.split
+
+    def flat(self) -> "FlatGraphs":
+        """All graphs of this (possibly indexed) dataset as one disjoint union, in numpy (no per-graph copies)."""
+        return FlatGraphs.from_dataset(self)
+
+    def __repr__(self) -> str:
+        return f"GraphDataset({self.name}, {len(self)})"
+
+
+@dataclass
+class FlatGraphs:
+    """A set of graphs as one disjoint union, the input of the vectorised tree stage.
+
+    Attributes:
+        x: ``[N, F]`` int64 node features; edge_index: ``[2, E]`` global node ids; edge_attr: ``[E, Fe]``;
+        y: ``[G]``; node_ptr: ``[G+1]`` and edge_ptr: ``[G+1]`` offsets of each graph's nodes and edges.
+    """
+
+    x: np.ndarray
+    edge_index: np.ndarray
+    edge_attr: np.ndarray
+    y: np.ndarray
+    node_ptr: np.ndarray
+    edge_ptr: np.ndarray
+
+    @property
+    def num_graphs(self) -> int:
+        return len(self.y)
+
+    @property
+    def graph_of_node(self) -> np.ndarray:
+        return np.repeat(np.arange(self.num_graphs), np.diff(self.node_ptr))
+
+    @classmethod
+    def from_dataset(cls, ds: InMemoryDataset) -> "FlatGraphs":
+        data, slices = ds._data, ds.slices
+        idx = np.asarray(ds.indices() if ds._indices is not None else range(len(ds)), dtype=np.int64)
+        ns, es = slices["x"].numpy(), slices["edge_index"].numpy()
+        node_pos, node_ptr = _ranges(ns[idx], ns[idx + 1] - ns[idx])
+        edge_pos, edge_ptr = _ranges(es[idx], es[idx + 1] - es[idx])
+        x = data.x.numpy()[node_pos]
+        ei = data.edge_index.numpy()[:, edge_pos]  # local ids (InMemoryDataset does not increment)
+        ei = ei + np.repeat(node_ptr[:-1], np.diff(edge_ptr))[None, :]
+        ea = data.edge_attr.numpy()[edge_pos]
+        y = data.y.view(-1).numpy()[idx]
+        return cls(x, ei, ea, y, node_ptr, edge_ptr)
+
+    @classmethod
+    def from_data_list(cls, graphs: Iterable[Data]) -> "FlatGraphs":
+        graphs = list(graphs)
+        if not graphs:
+            raise DatasetError("no graphs given: the graph list is empty")
+        if isinstance(graphs[0], InMemoryDataset):
+            raise TypeError("pass the dataset itself, not a list of datasets")
+        n = np.array([g.num_nodes for g in graphs])
+        m = np.array([g.edge_index.size(1) for g in graphs])
+        node_ptr = np.concatenate([[0], np.cumsum(n)])
+        edge_ptr = np.concatenate([[0], np.cumsum(m)])
+        x = np.concatenate([_as_2d(g.x, g.num_nodes) for g in graphs])
+        ei = np.concatenate([g.edge_index.numpy() + node_ptr[i] for i, g in enumerate(graphs)], axis=1)
+        ea = np.concatenate([_as_2d(g.edge_attr, g.edge_index.size(1)) for g in graphs])
+        if any(getattr(g, "y", None) is None or g.y.numel() == 0 for g in graphs):
+            raise DatasetError("every graph needs a class label y (a graph without y was given)")
+        y = np.array([int(g.y.view(-1)[0]) for g in graphs])
+        return cls(x.astype(np.int64), ei.astype(np.int64), ea.astype(np.int64), y, node_ptr, edge_ptr)
+
+
+def as_flat(graphs) -> FlatGraphs:
+    """A :class:`FlatGraphs` view of a dataset, a list of ``Data``, or a ``FlatGraphs``."""
+    if isinstance(graphs, FlatGraphs):
+        return graphs
+    if isinstance(graphs, InMemoryDataset) and "x" in graphs.slices and graphs._data.edge_attr is not None:
+        return FlatGraphs.from_dataset(graphs)
+    return FlatGraphs.from_data_list(graphs)
+
+
+def _as_2d(t: torch.Tensor | None, n: int) -> np.ndarray:
+    if t is None:
+        return np.zeros((n, 1), dtype=np.int64)
+    a = t.numpy()
+    return a.reshape(n, -1)
+
+
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated ``arange(s, s + l)`` for each pair, and the offsets of each range in the result."""
+    ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    pos = np.arange(ptr[-1], dtype=np.int64) + np.repeat(starts - ptr[:-1], lens)
+    return pos, ptr
+
+
+def dataset_stats(ds: GraphDataset) -> dict:
+    """The statistics ``mirage datasets`` shows."""
+    data, slices = ds._data, ds.slices
+    y = data.y.view(-1).numpy()
+    n_nodes = np.diff(slices["x"].numpy())
+    n_edges = np.diff(slices["edge_index"].numpy())
+    classes, counts = np.unique(y, return_counts=True)
+    x = data.x.numpy()
+    ea = data.edge_attr.numpy()
+    return {
+        "name": ds.name,
+        "kind": ds.meta["kind"],
+        "graphs": int(len(y)),
+        "classes": int(ds.num_classes),
+        "class_counts": {str(int(c)): int(k) for c, k in zip(classes, counts)},
+        "avg_nodes": round(float(n_nodes.mean()), 2),
+        "avg_edges": round(float(n_edges.mean()) / 2, 2),  # undirected, as TU and OGB report
+        "node_labels": int(len(np.unique(x, axis=0))),
+        "edge_labels": int(len(np.unique(ea, axis=0))),
+        "node_feature_columns": int(x.shape[1]),
+        "edge_feature_columns": int(ea.shape[1]),
+        "split": {k: int(len(v)) for k, v in ds.split.items()},
+        "split_kind": ds.meta["split_kind"],
+        "source": ds.meta.get("source", ""),
+        "skipped": int(ds.meta.get("skipped", 0)),
+    }
+
+
+def _meta(spec: DatasetSpec, graphs: Sequence[Data], **extra) -> dict:
+    x = torch.cat([g.x for g in graphs])
+    ea = torch.cat([g.edge_attr for g in graphs])
+    ys = torch.cat([g.y.view(-1) for g in graphs])
+    num_classes = int(ys.max()) + 1
+    kind = spec.kind
+    meta = {
+        "name": spec.name,
+        "kind": kind,
+        "num_classes": num_classes,
+        "node_vocab": (x.max(0).values + 1).tolist() if len(x) else [1],
+        "edge_vocab": (ea.max(0).values + 1).tolist() if len(ea) else [1],
+        "split_kind": "scaffold" if kind == "ogb" else "random",
+        "encoder": "ogb" if kind == "ogb" else "embedding",
+        "hops": spec.hops,
+    }
+    if kind == "ogb":  # OGB's encoders fix the vocabulary, whatever this dataset happens to contain
+        from ogb.utils.features import get_atom_feature_dims, get_bond_feature_dims
+
+        meta["node_vocab"], meta["edge_vocab"] = get_atom_feature_dims(), get_bond_feature_dims()
+    meta.update(extra)
+    return meta

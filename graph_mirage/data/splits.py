@@ -1,0 +1,96 @@
+"""Splits: random 80/10/10, stratified k-fold with an inner holdout (Errica et al., ICLR 2020), scaffold."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from ..errors import DatasetError
+
+
+def random_split(y: np.ndarray, seed: int = 0, stratify: bool = False,
+                 fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> dict[str, torch.Tensor]:
+    """A reproducible random train/valid/test split of ``len(y)`` graphs (the paper's 80/10/10 by default).
+
+    With ``stratify`` each class is split separately, so each part keeps the class proportions.
+    """
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(len(y))]
+    parts: dict[str, list] = {"train": [], "valid": [], "test": []}
+    for g in groups:
+        g = rng.permutation(g)
+        n_train = int(round(fractions[0] * len(g)))
+        n_valid = int(round(fractions[1] * len(g)))
+        parts["train"].append(g[:n_train])
+        parts["valid"].append(g[n_train:n_train + n_valid])
+        parts["test"].append(g[n_train + n_valid:])
+    return {k: torch.from_numpy(np.sort(np.concatenate(v))) for k, v in parts.items()}
+
+
+def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+                   ) -> dict[str, torch.Tensor]:
+    """Deterministic Bemis–Murcko scaffold split, as OGB and DeepChem make it.
+
+    Molecules are grouped by scaffold (RDKit, chirality included); groups are sorted by size, largest first (ties:
+    earliest first member), and filled into train until it would pass 80 %, then valid, then test. No scaffold is
+    in two parts.
+    """
+    from rdkit import RDLogger
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    groups: dict[str, list[int]] = {}
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        for i, s in enumerate(smiles):
+            scaffold = MurckoScaffold.MurckoScaffoldSmiles(smiles=s, includeChirality=True)
+            groups.setdefault(scaffold, []).append(i)
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+    ordered = sorted(groups.values(), key=lambda g: (len(g), g[0]), reverse=True)
+    n = len(smiles)
+    train_cut, valid_cut = fractions[0] * n, (fractions[0] + fractions[1]) * n
+    train: list[int] = []
+    valid: list[int] = []
+    test: list[int] = []
+    for g in ordered:
+        if len(train) + len(g) > train_cut:
+            if len(train) + len(valid) + len(g) > valid_cut:
+                test += g
+            else:
+                valid += g
+        else:
+            train += g
+    return {k: torch.tensor(sorted(v), dtype=torch.long) for k, v in
+            (("train", train), ("valid", valid), ("test", test))}
+
+
+
+def fold_split(y: np.ndarray, folds: int = 10, fold: int = 0, seed: int = 0, holdout: float = 0.1
+               ) -> dict[str, torch.Tensor]:
+    """Fold ``fold`` of stratified ``folds``-fold cross-validation with an inner stratified validation holdout.
+
+    The protocol of Errica et al., *A Fair Comparison of Graph Neural Networks for Graph Classification* (ICLR
+    2020): the outer fold is the test set; ``holdout`` of the remaining graphs (stratified) is the validation set
+    that selects the epoch; the rest is the training set. The same ``seed`` gives the same folds.
+
+    Raises:
+        DatasetError: fewer graphs in a class than folds, or ``fold`` out of range.
+    """
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    y = np.asarray(y).reshape(-1)
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise DatasetError(f"folds must be an integer >= 2, got {folds!r}")
+    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < folds:
+        raise DatasetError(f"fold must be in 0..{folds - 1}, got {fold!r}")
+    smallest = int(np.bincount(np.unique(y, return_inverse=True)[1]).min())
+    if smallest < folds:
+        raise DatasetError(f"{folds}-fold cross-validation needs at least {folds} graphs per class; the smallest "
+                           f"class has {smallest}")
+    outer = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    rest, test = outer[fold]
+    train, valid = train_test_split(rest, test_size=holdout, stratify=y[rest], random_state=seed)
+    return {k: torch.from_numpy(np.sort(v).astype(np.int64)) for k, v in
+            (("train", train), ("valid", valid), ("test", test))}
