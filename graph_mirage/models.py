@@ -19,6 +19,8 @@ from torch import nn
 from torch_geometric.nn import (GATConv, GCNConv, GINConv, GINEConv, SAGEConv, global_add_pool, global_max_pool,
                                 global_mean_pool)
 
+from .errors import ParameterError
+
 MODELS = ("gcn", "gat", "gin", "gine", "sage")
 READOUTS = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}
 
@@ -58,7 +60,7 @@ def make_encoders(encoder: str, node_vocab: Sequence[int], edge_vocab: Sequence[
         return AtomEncoder(dim), BondEncoder(dim)
     if encoder == "embedding":
         return CategoricalEncoder(node_vocab, dim), CategoricalEncoder(edge_vocab, dim)
-    raise ValueError(f"encoder must be 'ogb' or 'embedding', got {encoder!r}")
+    raise ParameterError(f"encoder must be 'ogb' or 'embedding', got {encoder!r}")
 
 
 def _mlp(dim: int) -> nn.Sequential:
@@ -86,13 +88,13 @@ class GNN(nn.Module):
                  readout: str = "mean", heads: int = 4) -> None:
         super().__init__()
         if conv not in MODELS:
-            raise ValueError(f"unknown model {conv!r}; known models: {', '.join(MODELS)}")
+            raise ParameterError(f"unknown model {conv!r}; known models: {', '.join(MODELS)}")
         if readout not in READOUTS:
-            raise ValueError(f"readout must be one of {', '.join(READOUTS)}, got {readout!r}")
+            raise ParameterError(f"readout must be one of {', '.join(READOUTS)}, got {readout!r}")
         if num_layers < 1:
-            raise ValueError(f"num_layers must be >= 1, got {num_layers}")
+            raise ParameterError(f"num_layers must be >= 1, got {num_layers}")
         if not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+            raise ParameterError(f"dropout must be in [0, 1), got {dropout}")
         self.conv_name, self.readout, self.dropout = conv, readout, dropout
         self.node_encoder, self.edge_encoder = make_encoders(encoder, node_vocab, edge_vocab, hidden)
         self.uses_edges = conv in ("gat", "gine")
@@ -139,5 +141,5 @@ def make_model(name: str, num_classes: int, node_vocab: Sequence[int], edge_voca
     """Build a model of the zoo by name (``gcn``, ``gat``, ``gin``, ``gine``, ``sage``)."""
     name = name.lower()
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
+        raise ParameterError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
     return GNN(name, num_classes, node_vocab, edge_vocab, encoder=encoder, **kwargs)

@@ -122,7 +122,7 @@ def test_cuda_absent_is_a_clear_error():
     if torch.cuda.is_available():
         assert resolve_device("cuda").type == "cuda"
     else:
-        with pytest.raises(MirageError, match="--device cuda was asked for but torch sees no CUDA device"):
+        with pytest.raises(MirageError, match="device cuda was asked for but torch sees no CUDA device"):
             resolve_device("cuda")
 
 
@@ -166,3 +166,54 @@ def test_cli_cuda_absent(tmp_path):
         pytest.skip("a CUDA device is present: the error path cannot be reached")
     r = run_cli("train", "synthetic-motifs", "--full", "--device", "cuda", "--seeds", "1", "--epochs", "1")
     assert r.returncode == 2 and "no CUDA device" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_early_stopping_stops_after_patience(synthetic, distilled):
+    r = train_and_evaluate(synthetic, distilled, model="gin", seeds=[0],
+                           config=TrainConfig(epochs=500, patience=3, lr=1e-2))
+    run = r["runs"][0]
+    assert run["epochs_run"] < 500
+    assert run["epochs_run"] - run["best_epoch"] == 3  # three evaluations without a better validation metric
+    assert r["train_seconds"] > 0 and r["eval_seconds"] > 0
+
+
+def test_collated_evaluation_equals_a_plain_loader(synthetic):
+    from graph_mirage.training import EvalSet, predict
+
+    torch.manual_seed(0)
+    meta = synthetic.meta
+    net = make_model("gcn", 3, meta["node_vocab"], meta["edge_vocab"], num_layers=2, hidden=16, readout="sum")
+    part = synthetic[synthetic.split["test"]]
+    small = EvalSet(part, max_nodes=50)  # many batches
+    assert len(small.batches) > 3 and len(small) == len(part)
+    a, ya = predict(net, small, torch.device("cpu"))
+    b, yb = predict(net, DataLoader(part, batch_size=7), torch.device("cpu"))
+    assert np.array_equal(ya, yb) and np.allclose(a, b, atol=1e-5)
+
+
+def test_readout_comes_from_the_artifact_unless_given(synthetic):
+    train = synthetic[synthetic.split["train"]]
+    d = Mirage(hops=2, budget=3, readout="mean").fit(train).distilled_
+    assert d.meta["readout"] == "mean"
+    assert train_and_evaluate(synthetic, d, seeds=[0], config=TrainConfig(epochs=1))["readout"] == "mean"
+    assert train_and_evaluate(synthetic, d, seeds=[0], config=TrainConfig(epochs=1, readout="sum"))["readout"] == "sum"
+    assert train_and_evaluate(synthetic, None, seeds=[0], config=TrainConfig(epochs=1))["readout"] == "sum"
+
+
+@needs_data
+def test_python_api_refuses_a_set_from_another_dataset(synthetic, distilled, mutag):
+    from graph_mirage import ArtifactError
+
+    with pytest.raises(ArtifactError, match="distilled from 'synthetic-motifs', not 'MUTAG'"):
+        train_and_evaluate(mutag, distilled, seeds=[0], config=TrainConfig(epochs=1))
+    with pytest.raises(MirageError, match="no seeds"):
+        train_and_evaluate(mutag, None, seeds=[], config=TrainConfig(epochs=1))
+
+
+def test_bad_training_values_are_parameter_errors():
+    from graph_mirage.errors import ParameterError
+
+    for kw in (dict(num_layers=0), dict(patience=0), dict(lr=float("nan")), dict(dropout=1.0),
+               dict(weight_decay=-1.0), dict(device="tpu"), dict(device="cuda:x"), dict(readout="median")):
+        with pytest.raises(ParameterError):
+            TrainConfig(**kw)

@@ -1,0 +1,72 @@
+"""Progress for long work: a tqdm bar on a terminal, plain timestamped lines otherwise (logs, CI, ``| tee``).
+
+Example:
+    >>> with Progress(total=100, desc="gin seed 0", unit="epoch") as p:     # doctest: +SKIP
+    ...     for epoch in range(100):
+    ...         p.update(1, val=0.71)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class Progress:
+    """A progress reporter that never goes silent when stderr is not a terminal.
+
+    Args:
+        total: number of steps.
+        desc: what is being done.
+        unit: the name of a step.
+        enabled: False prints nothing (``--quiet``, ``--json``).
+        every: seconds between two plain lines when stderr is not a terminal (the last step always prints).
+        stream: where to write (default stderr).
+    """
+
+    def __init__(self, total: int, desc: str, unit: str = "step", enabled: bool = True, every: float = 10.0,
+                 stream: TextIO | None = None) -> None:
+        self.total, self.desc, self.unit, self.every = int(total), desc, unit, every
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.n = 0
+        self.post: dict = {}
+        self.bar = None
+        self.t0 = self.last = time.perf_counter()
+        if enabled and self.stream.isatty():
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=self.total, desc=desc, unit=unit, file=self.stream, leave=False)
+
+    def update(self, n: int = 1, **post) -> None:
+        self.n += n
+        self.post.update(post)
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.update(n)
+            if post:
+                self.bar.set_postfix({k: _fmt(v) for k, v in self.post.items()})
+            return
+        now = time.perf_counter()
+        if now - self.last >= self.every or self.n >= self.total:
+            self.last = now
+            extra = "".join(f" {k} {_fmt(v)}" for k, v in self.post.items())
+            print(f"{self.desc}: {self.n}/{self.total} {self.unit}s{extra} ({now - self.t0:.0f} s)",
+                  file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _fmt(v) -> str:
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
