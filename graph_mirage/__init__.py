@@ -7,7 +7,7 @@ Example:
     >>> distilled.save("synthetic.npz")  # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .data import DATASETS, GraphDataset, dataset_stats, load_dataset  # noqa: E402
 from .distill import Mirage  # noqa: E402

@@ -33,7 +33,7 @@ import torch
 
 from .data import FlatGraphs, as_flat
 from .distilled import DistilledDataset, full_bytes
-from .errors import BudgetError
+from .errors import BudgetError, DatasetError, ParameterError
 from .mining import BACKENDS, TARGETS, mine_itemsets, support_counts, transaction_matrix, transactions_of
 from .trees import TreeUnfolder, row_ids, tree_sizes, wl_colours
 
@@ -63,6 +63,11 @@ class Mirage:
         context: graph-mirage's option, not in the paper (default 0 = off): add the class's ``context`` most frequent
             trees to every distilled graph of that class, so that its roots resemble the mix of trees of a real graph
             that the root-only readout is compared with at test time. Measured in the benchmark as ``mirage+ctx``.
+        exclusive: the authors' cross-class rule, for explicit thresholds (``min_support``): drop a set mined for
+            class c when the same set is also frequent in another class at *that* class's own threshold (their
+            ``if pattern in patterns_dict[1 - classid]: continue``). Use with ``overlap=None``.
+        readout: the readout the set is meant to be trained with, recorded in the artifact (``mirage train`` uses
+            it unless told otherwise): ``"sum"`` over the roots (the authors'; default) or ``"mean"``.
         progress: show a progress bar over the stages (trees, mining per class, emission).
 
     Attributes (after :meth:`fit`):
@@ -80,7 +85,7 @@ class Mirage:
                  min_support: float | int | Mapping | None = None, itemsets: str = "closed",
                  overlap: float | None = 1.0, min_count: int = 2, max_itemset_size: int | None = None,
                  max_nodes: int = 100_000, backend: str = "pyfim", rank: str = "margin", context: int = 0,
-                 progress: bool = False) -> None:
+                 exclusive: bool = False, readout: str = "sum", progress: bool = False) -> None:
         self.hops = hops
         self.budget = budget
         self.max_bytes = max_bytes
@@ -93,7 +98,28 @@ class Mirage:
         self.backend = backend
         self.rank = rank
         self.context = context
+        self.exclusive = exclusive
+        self.readout = readout
         self.progress = progress
+
+    @classmethod
+    def from_preset(cls, dataset: str, preset: str = "paper", step: int = 0, **overrides) -> "Mirage":
+        """A Mirage at a preset's settings for ``dataset`` (see :mod:`graph_mirage.presets`).
+
+        Args:
+            dataset: a dataset name with a preset (``ogbg-molhiv``, ``ogbg-molbace``, ``ogbg-molbbbp``, ``NCI1``,
+                ``DD``, ``IMDB-BINARY``).
+            preset: ``"paper"``, the authors' released settings.
+            step: which threshold step (0 = the starting thresholds; the preset lists how many there are).
+            overrides: other keyword arguments of :class:`Mirage`.
+
+        Example:
+            >>> Mirage.from_preset("ogbg-molhiv").min_support
+            {0: 1800, 1: 115}
+        """
+        from .presets import distill_preset
+
+        return distill_preset(dataset, preset).mirage(step, **overrides)
 
     # ------------------------------------------------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -101,7 +127,7 @@ class Mirage:
             if value is None and allow_none:
                 return
             if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+                raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
         positive_int("hops", self.hops, minimum=1)
         positive_int("budget", self.budget, allow_none=True)
@@ -111,16 +137,23 @@ class Mirage:
         positive_int("max_nodes", self.max_nodes)
         positive_int("context", self.context, minimum=0)
         if self.itemsets not in TARGETS:
-            raise ValueError(f"itemsets must be one of {TARGETS}, got {self.itemsets!r}")
+            raise ParameterError(f"itemsets must be one of {TARGETS}, got {self.itemsets!r}")
+        if not isinstance(self.exclusive, bool):
+            raise ParameterError(f"exclusive must be True or False, got {self.exclusive!r}")
+        if self.exclusive and self.min_support is None:
+            raise ParameterError("exclusive needs explicit per-class thresholds (min_support): the rule compares a set "
+                             "with the other classes' own thresholds")
+        if self.readout not in ("sum", "mean", "max"):
+            raise ParameterError(f"readout must be 'sum', 'mean' or 'max', got {self.readout!r}")
         if self.rank not in RANKS:
-            raise ValueError(f"rank must be one of {RANKS}, got {self.rank!r}")
+            raise ParameterError(f"rank must be one of {RANKS}, got {self.rank!r}")
         if self.backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+            raise ParameterError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
         if self.overlap is not None and (not isinstance(self.overlap, Real) or self.overlap <= 0):
-            raise ValueError(f"overlap must be a number > 0 or None, got {self.overlap!r}")
+            raise ParameterError(f"overlap must be a number > 0 or None, got {self.overlap!r}")
         given = [n for n in ("budget", "max_bytes", "min_support") if getattr(self, n) is not None]
         if len(given) > 1:
-            raise ValueError(f"give one of budget, max_bytes and min_support, not {' and '.join(given)}")
+            raise ParameterError(f"give one of budget, max_bytes and min_support, not {' and '.join(given)}")
         if self.min_support is not None:
             values = self.min_support.values() if isinstance(self.min_support, Mapping) else [self.min_support]
             for v in values:
@@ -137,6 +170,12 @@ class Mirage:
         bar = _StageBar(self.progress)
         flat = as_flat(graphs)
         meta = dict(getattr(graphs, "meta", {}) or {})
+        classes = np.unique(flat.y)
+        if len(classes) < 2:
+            raise DatasetError(f"the training graphs have a single class ({classes.tolist()}): distillation for "
+                               f"classification needs at least two")
+        if flat.y.min() < 0:
+            raise DatasetError(f"class labels must be 0..C-1, got {int(flat.y.min())}")
         self.seconds_ = {}
         # 1. trees
         colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops)
@@ -179,6 +218,12 @@ class Mirage:
         graphs_out = self._emit(flat, self.itemsets_)
         self.seconds_["emission"] = time.perf_counter() - t2
         self.distilled_ = DistilledDataset(graphs_out, self._meta(meta, flat), self._tree_freq())
+        if self.distilled_.nbytes() >= self.distilled_.meta["full_bytes"]:
+            raise BudgetError(
+                f"the distilled set would take {self.distilled_.nbytes():,} bytes, not less than the "
+                f"{self.distilled_.meta['full_bytes']:,} bytes of the training split it distils (thresholds "
+                f"{self.thresholds_}: an integer threshold is a count of graphs, a fraction is a share of the "
+                f"class); raise the support thresholds or lower the budget")
         self.seconds_["total"] = time.perf_counter() - t0
         bar.close()
         del self._by_class, self._tracts, self._mined, self._n_mined, self._raw
@@ -243,8 +288,8 @@ class Mirage:
                 found = len(self._candidates(c, floor))
                 raise BudgetError(
                     f"budget of {k} graphs per class cannot be met: class {c} has only {found} discriminative tree "
-                    f"sets at support >= {floor} of {n_c} graphs; lower the budget, change --hops, or use "
-                    f"--itemsets all / --overlap")
+                    f"sets at support >= {floor} of {n_c} graphs; lower the budget, change hops, or use "
+                    f"itemsets='all' / a larger overlap")
             failed, s = s, max(floor, s // 2)
         if failed is not None:  # refine: the largest support in (s, failed) that still works
             lo, hi = s, failed
@@ -255,19 +300,28 @@ class Mirage:
         return s, [(its, sup) for its, sup, _ in self._candidates(c, s)[:k]]
 
     def _select_by_support(self) -> dict:
-        out = {}
+        counts = {}
         for c in self._by_class:
             value = self.min_support.get(c, self.min_support.get(str(c))) if isinstance(self.min_support, Mapping) \
                 else self.min_support
             if value is None:
-                raise ValueError(f"min_support has no threshold for class {c}")
+                raise ParameterError(f"min_support has no threshold for class {c}")
             n_c = self._by_class[c].shape[0]
-            count = int(value) if isinstance(value, Integral) else max(1, math.ceil(float(value) * n_c - 1e-9))
-            sets = self._candidates(c, count)
+            counts[c] = int(value) if isinstance(value, Integral) else max(1, math.ceil(float(value) * n_c - 1e-9))
+        out = {}
+        for c, count in counts.items():
+            n_c = self._by_class[c].shape[0]
+            sets = [(its, sup) for its, sup, _ in self._candidates(c, count)]
+            if self.exclusive and sets:
+                frequent_elsewhere = np.zeros(len(sets), dtype=bool)
+                for c2, m2 in self._by_class.items():
+                    if c2 != c:
+                        frequent_elsewhere |= support_counts(m2, [its for its, _ in sets]) >= counts[c2]
+                sets = [s for s, drop in zip(sets, frequent_elsewhere) if not drop]
             if not sets:
-                raise BudgetError(f"class {c}: no discriminative tree sets at support >= {count} of {n_c} graphs; "
-                                  f"lower --support for this class")
-            out[c] = (count, [(its, sup) for its, sup, _ in sets])
+                raise BudgetError(f"class {c}: no {'exclusive ' if self.exclusive else ''}discriminative tree sets "
+                                  f"at support >= {count} of {n_c} graphs; lower the threshold for this class")
+            out[c] = (count, sets)
         return out
 
     def _select_by_bytes(self, flat: FlatGraphs) -> dict:
@@ -288,7 +342,7 @@ class Mirage:
             raise BudgetError(f"max_bytes={self.max_bytes}: {e}") from None
         if best[0] > self.max_bytes:
             raise BudgetError(f"max_bytes={self.max_bytes} cannot be met: one graph per class already takes "
-                              f"{best[0]} bytes; raise --max-bytes or lower --hops")
+                              f"{best[0]} bytes; raise max_bytes or lower hops")
         k = 1
         while True:  # grow the per-class budget while it fits and the classes still have sets to give
             try:
@@ -331,7 +385,7 @@ class Mirage:
                     raise BudgetError(
                         f"a distilled graph of class {c} would have {n} nodes > max_nodes={self.max_nodes}: "
                         f"computation trees grow as degree^hops and this dataset's max degree is "
-                        f"{self.max_degree_}; lower --hops, use --max-itemset-size, or raise --max-nodes")
+                        f"{self.max_degree_}; lower hops, set max_itemset_size, or raise max_nodes")
                 g = unfolder.unfold(roots, self.hops)
                 del g.node_origin
                 g.y = torch.tensor([c])
@@ -365,7 +419,9 @@ class Mirage:
                        "min_support": _jsonable(self.min_support), "itemsets": self.itemsets,
                        "overlap": self.overlap, "min_count": self.min_count,
                        "max_itemset_size": self.max_itemset_size, "max_nodes": self.max_nodes,
-                       "backend": self.backend, "rank": self.rank, "context": self.context},
+                       "backend": self.backend, "rank": self.rank, "context": self.context,
+                       "exclusive": self.exclusive},
+            "readout": self.readout,
             "context": {str(c): v for c, v in self.context_.items()},
             "thresholds": {str(c): int(s) for c, s in self.thresholds_.items()},
             "class_graphs": n_per_class,
@@ -404,12 +460,12 @@ class _StageBar:
 
 def _check_support(v) -> None:
     if isinstance(v, bool) or not isinstance(v, Real):
-        raise ValueError(f"a support threshold must be a number, got {v!r}")
+        raise ParameterError(f"a support threshold must be a number, got {v!r}")
     if isinstance(v, Integral):
         if v < 1:
-            raise ValueError(f"an absolute support threshold must be >= 1, got {v}")
+            raise ParameterError(f"an absolute support threshold must be >= 1, got {v}")
     elif not 0 < v <= 1:
-        raise ValueError(f"a relative support threshold must be in (0, 1], got {v}")
+        raise ParameterError(f"a relative support threshold must be in (0, 1], got {v}")
 
 
 def _jsonable(v):
