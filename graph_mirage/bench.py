@@ -1,11 +1,20 @@
 """The paper's table, reproduced: methods x datasets x GNNs in one harness (``mirage bench``).
 
-Methods: Full (the whole training split), Random and Herding (k real graphs per class, k matched to Mirage's count
-per class) and Mirage (the paper's algorithm) at the dataset's hops and each budget swept, next to graph-mirage's
-options: ``mirage-s2`` (itemsets of at most two trees) and ``mirage+ctx`` (class context trees). Every method yields
-the same artifact type and is trained and evaluated by the same code, on spawned single-threaded workers
-(``--jobs``): test ROC-AUC (accuracy for multi-class) at the epoch with the best
-validation metric, mean ± std over all seeds. Results go to ``benchmarks/results/`` as JSON and Markdown.
+Methods (every one yields the same artifact type and is trained and evaluated by the same code):
+
+* ``full``: the whole training split, trained until the validation metric stops improving
+  (:data:`graph_mirage.reference.FULL_CONFIG`), each run cached as JSON (``--reference-dir``) and reused;
+* ``mirage-paper``: the paper's algorithm at the authors' released settings (:mod:`graph_mirage.presets`); where
+  the release searches threshold steps, the step is chosen per GNN (and fold) by the mean validation metric, as
+  the release does;
+* ``mirage``: graph-mirage's budget search at one setting for every dataset (hops 2, ``--budgets`` graphs per class);
+* ``mirage-s2`` / ``mirage+ctx``: graph-mirage options (itemsets of at most 2 trees / class context trees);
+* ``herding`` and ``random``: real graphs, as many per class as ``mirage`` made.
+
+Protocol: test metric at the epoch with the best validation metric, mean ± std over all runs (seeds, and folds
+with ``--folds``: stratified k-fold cross-validation with an inner holdout for TU datasets, Errica et al. 2020; OGB
+datasets keep their scaffold split). Binary tasks report ROC-AUC, and accuracy beside it. Training runs go to
+spawned single-threaded workers (``--jobs``). Results go to ``benchmarks/results/`` as JSON and Markdown.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import sys
 import tempfile
 import time
 import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,48 +36,46 @@ import torch
 from .baselines import herding_selection, random_selection
 from .data import load_dataset
 from .distill import Mirage
-from .errors import BudgetError, MirageError
 from .distilled import DistilledDataset, full_bytes
-from .training import RunResult, TrainConfig, summarise, train_and_evaluate
+from .errors import BudgetError, MirageError
+from .presets import PAPER_DISTILL
+from .progress import Progress
+from .reference import FULL_CONFIG, as_run, full_run
+from .training import DEFAULT_READOUT, RunResult, TrainConfig, eval_sets, summarise, train_and_evaluate
 
 CONTEXT = 10  # graph-mirage's option: each distilled graph also carries its class's 10 most frequent trees
 SMALL_SETS = 2  # graph-mirage's option: itemsets of at most 2 trees (see README, "Why small itemsets")
 PAPER_DATASETS = ["ogbg-molbace", "ogbg-molbbbp", "ogbg-molhiv", "NCI1", "DD", "IMDB-BINARY"]
 # smallest first, so that an interrupted run has measured as much as possible
 ALL_DATASETS = ["MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv"]
-# "mirage" is the paper's algorithm; the others are graph-mirage options measured against it in the same table
-METHODS = ("full", "mirage", "mirage-s2", "mirage+ctx", "herding", "random")
-DEFAULT_METHODS = ("full", "mirage", "mirage-s2", "herding", "random")
-# The authors' own logs (10 runs, mean of the 5 best by validation), ROC-AUC x 100, and their distilled sizes.
+METHODS = ("full", "mirage-paper", "mirage", "mirage-s2", "mirage+ctx", "herding", "random")
+DEFAULT_METHODS = ("full", "mirage-paper", "mirage", "herding", "random")
+# The authors' own logs (10 runs, mean of the 5 best by validation), ROC-AUC x 100.
 AUTHORS = {
     ("ogbg-molbace", "gcn"): "70.30 ± 4.76", ("ogbg-molbace", "gat"): "75.35 ± 1.66",
     ("ogbg-molbace", "gin"): "74.29 ± 2.37", ("ogbg-molhiv", "gcn"): "65.58 ± 3.24",
-    ("ogbg-molhiv", "gat"): "71.68", ("ogbg-molhiv", "gin"): "71.06",
+    ("ogbg-molhiv", "gat"): "71.68 ± 0.92", ("ogbg-molhiv", "gin"): "71.06 ± 1.18",
+    ("NCI1", "gcn"): "68.20 (paper, quoted)", ("DD", "gcn"): "74.84 (paper, quoted)",
+    ("DD", "gat"): "76.08 (paper, quoted)",
 }
-AUTHORS_SIZE = {"ogbg-molbace": "17 graphs / 439 nodes", "ogbg-molhiv": "9 graphs / 121 nodes"}
-# Full-data training gets a fixed compute budget in node visits (nodes passed through the GNN), so that DD's
-# 284-node graphs cost what 30-node molecules cost: epochs = budget / (training-split nodes), clipped to [5, 100].
-# 61 epochs on molbace, 26 on NCI1, 9 on DD, 5 on molhiv (see README for why, and what it costs full training).
-FULL_NODE_VISITS = 2_500_000
-
-
-def _full_epochs(n_train_nodes: int, quick: bool) -> int:
-    epochs = int(np.clip(round(FULL_NODE_VISITS / max(n_train_nodes, 1)), 5, 100))
-    return min(epochs, 10) if quick else epochs
-
-
-# the Mirage variants: the paper's algorithm and graph-mirage's options, as Mirage keyword arguments
+# OGB's published full-data numbers (Hu et al. 2020, leaderboard), ROC-AUC x 100
+OGB_FULL = {("ogbg-molhiv", "gcn"): "76.06 ± 0.97", ("ogbg-molhiv", "gin"): "75.58 ± 1.40"}
 MIRAGE_VARIANTS = {"mirage": {}, "mirage-s2": {"max_itemset_size": SMALL_SETS}, "mirage+ctx": {"context": CONTEXT}}
 
 
-def _select(method: str, train, hops: int, budget: int, k: dict):
-    """One training-free selection (a Mirage variant, or Herding of ``k`` graphs per class) and its wall time."""
-    t0 = time.perf_counter()
-    if method == "herding":
-        out = herding_selection(train, k, hops)
-    else:
-        out = Mirage(hops=hops, budget=budget, **MIRAGE_VARIANTS[method]).fit(train).distilled_
-    return out, time.perf_counter() - t0
+@dataclass
+class _Set:
+    """One training set of one split, made before any training."""
+
+    method: str
+    split: int
+    budget: int | None = None
+    step: int | None = None
+    path: str | None = None
+    k: dict | None = None
+    seconds: float = 0.0
+    size: tuple | None = None
+    info: dict | None = None
 
 
 def _size(dset) -> tuple[int, int, int]:
@@ -87,25 +95,31 @@ def _init_worker() -> None:
     _WORKER_DATA.clear()
 
 
+def _load(name: str, root, split: dict | None):
+    with warnings.catch_warnings():  # the parent has already reported e.g. skipped SMILES once
+        warnings.simplefilter("ignore")
+        return load_dataset(name, root, **(split or {}))
+
+
 def _train_task(task: dict) -> dict:
-    key = (task["dataset"], task["root"])
+    key = (task["dataset"], task["root"], json.dumps(task["split"]))
     if key not in _WORKER_DATA:
-        _WORKER_DATA.clear()  # one dataset at a time: molhiv is large
-        with warnings.catch_warnings():  # the parent has already reported e.g. skipped SMILES once
-            warnings.simplefilter("ignore")
-            _WORKER_DATA[key] = load_dataset(task["dataset"], task["root"])
-    ds = _WORKER_DATA[key]
+        _WORKER_DATA.clear()  # one dataset and split at a time: molhiv is large
+        ds = _load(task["dataset"], task["root"], task["split"])
+        _WORKER_DATA[key] = (ds, eval_sets(ds))
+    ds, evals = _WORKER_DATA[key]
     size = None
     if task["method"] == "full":
-        dset = None
-    elif task["method"] == "random":  # a fresh sample per seed: the baseline's own variance is part of it
+        out = full_run(ds, task["model"], task["seed"], cache_dir=task["reference_dir"], config=task["config"],
+                       layers=task["hops"], evals=evals)
+        return {"run": out["run"], "metric": out["metric"], "size": None, "cached": out["cached"]}
+    if task["method"] == "random":  # a fresh sample per seed: the baseline's own variance is part of it
         dset = random_selection(ds[ds.split["train"]], task["k"], seed=task["seed"])
         size = _size(dset)
     else:
         dset = DistilledDataset.load(task["path"])
-    r = train_and_evaluate(ds, dset, model=task["model"], seeds=[task["seed"]], config=task["config"],
-                           hops=task["hops"])
-    return {"run": r["runs"][0], "metric": r["metric"], "epochs": r["epochs"], "size": size}
+    r = train_and_evaluate(ds, dset, model=task["model"], seeds=[task["seed"]], config=task["config"], evals=evals)
+    return {"run": r["runs"][0], "metric": r["metric"], "size": size, "cached": False}
 
 
 class _Runner:
@@ -129,86 +143,184 @@ class _Runner:
             self.pool.join()
 
 
-def run(datasets, models, seeds, budgets, root=None, quick=False, progress=False, log=print,
-        on_row=None, jobs: int = 1, methods=DEFAULT_METHODS) -> list[dict]:
-    """Train and evaluate every method x dataset x GNN x seed; returns one row per method x dataset x GNN."""
+# ----------------------------------------------------------------------------------------------------------------------
+# The table
+# ----------------------------------------------------------------------------------------------------------------------
+def run(datasets, models, seeds, budgets, root=None, quick=False, progress=False, log=print, on_row=None,
+        jobs: int = 1, methods=DEFAULT_METHODS, folds: int | None = None, reference_dir=None,
+        readout: str | None = None, epochs: int | None = None, fold_seeds: int | None = None,
+        full_seeds: int | None = None) -> list[dict]:
+    """Train and evaluate every method x dataset x GNN x seed (x fold); one row per method x dataset x GNN.
+
+    Args:
+        folds: k-fold cross-validation for datasets without an official split (None: their random split).
+        reference_dir: where full-data runs are cached (None: train them, keep nothing).
+        readout: readout of every model (None: what each set records, else the default).
+        epochs: epochs of training on a distilled set (default 100; 50 with ``quick``).
+        fold_seeds: seeds per fold for datasets split into folds (default: all ``seeds``).
+        full_seeds: at most this many seeds of full-data training per split (a converged run on a large dataset
+            costs minutes; default: all).
+    """
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ValueError(f"unknown method(s) {unknown}; known: {', '.join(METHODS)}")
     rows: list[dict] = []
     runner = _Runner(jobs)
+    opts = dict(models=models, seeds=list(seeds), budgets=budgets, root=root, quick=quick, progress=progress,
+                log=log, methods=methods, folds=folds, reference_dir=reference_dir, readout=readout,
+                epochs=epochs or (50 if quick else 100), fold_seeds=fold_seeds, full_seeds=full_seeds)
     try:
         with tempfile.TemporaryDirectory(prefix="mirage-bench-") as tmp:
             for name in datasets:
-                _run_dataset(name, models, seeds, budgets, root, quick, progress, log, on_row, methods, runner,
-                             Path(tmp), rows)
+                rows.extend(_run_dataset(name, runner, Path(tmp), **opts))
+                if on_row:
+                    on_row(rows)
     finally:
         runner.close()
     return rows
 
 
-def _run_dataset(name, models, seeds, budgets, root, quick, progress, log, on_row, methods, runner, tmp: Path,
-                 rows: list[dict]) -> None:
-    ds = load_dataset(name, root)
-    train = ds[ds.split["train"]]
-    n_val = len(ds.split["valid"]) + len(ds.split["test"])
-    # evaluating hundreds of real graphs costs far more than one epoch on a 20-graph set
-    dist_cfg = TrainConfig(epochs=50 if quick else 100, eval_every=5 if n_val < 2000 else 10)
-    flat = train.flat()  # once per dataset: the full split's size for every row
-    full_cfg = TrainConfig(epochs=_full_epochs(len(flat.x), quick), batch_size=64, eval_every=1)
-    hops = int(ds.meta.get("hops", 2))
-    full_size = (len(train), len(flat.x), full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y))
-    # every selection is made once, before any training: (method, budget, path or k, seconds, size)
-    sets = [("full", None, None, 0.0, full_size)] if "full" in methods else []
-    for budget in budgets:
-        # Mirage variants first: Random and Herding then pick as many graphs per class as the paper's Mirage made
-        k = {int(c): budget for c in np.unique(flat.y)}
-        for method in [m for m in METHODS if m in methods and m not in ("full", "random")]:
-            try:
-                dset, secs = _select(method, train, hops, budget, k)
-            except BudgetError as e:  # a cell that cannot be made is reported, not dropped
-                log(f"[{name}] {method} budget {budget}: not made: {e}")
-                for model in _models_of(models, name):
-                    rows.append(_failed_row(name, model, method, budget, str(e), full_size))
-                if on_row:
-                    on_row(rows)
-                continue
-            path = dset.save(tmp / f"{name}-{method}-{budget}.npz")
-            sets.append((method, budget, str(path), secs, _size(dset)))
-            log(f"[{name}] {method} budget {budget}: {len(dset)} graphs, {_size(dset)[1]} nodes in {secs:.2f} s")
-            if method == "mirage":
-                k = _class_counts(dset)
-        if "random" in methods:
-            sets.append(("random", budget, k, 0.0, None))
-    tasks, groups = [], []
-    for model in _models_of(models, name):
-        for method, budget, source, secs, size in sets:
-            cfg = full_cfg if method == "full" else dist_cfg
-            groups.append((model, method, budget, secs, size, len(seeds)))
-            for seed in seeds:
-                tasks.append({"dataset": name, "root": None if root is None else str(root), "model": model,
-                              "method": method, "seed": seed, "config": cfg, "hops": hops,
-                              "path": source if isinstance(source, str) else None,
-                              "k": source if isinstance(source, dict) else None})
-    results = runner.imap(tasks)
-    if progress:
-        from tqdm.auto import tqdm
+def _splits_of(name: str, root, folds: int | None) -> list[dict | None]:
+    if folds is None:
+        return [None]
+    probe = _load(name, root, None)
+    if probe.meta["split_kind"] != "random":  # an official split (OGB) is kept
+        return [None]
+    return [{"folds": folds, "fold": k} for k in range(folds)]
 
-        results = tqdm(results, total=len(tasks), desc=f"{name}: training runs", unit="run", file=sys.stderr,
-                       leave=False)
-    results = iter(results)
-    for model, method, budget, secs, size, n in groups:
-        outs = [next(results) for _ in range(n)]
-        runs = [RunResult(**o["run"]) for o in outs]
-        result = dict(summarise(runs, paper_protocol=len(runs) > 5), metric=outs[0]["metric"],
-                      epochs=outs[0]["epochs"], seeds=list(seeds),
-                      train_seconds=float(np.mean([r.train_seconds for r in runs])))
-        if size is None:  # random: a different sample per seed, report the mean size
-            size = tuple(int(round(np.mean([o["size"][i] for o in outs]))) for i in range(3))
-        rows.append(_row(name, model, method, budget, result, size, secs, full_size))
-        log(_fmt(rows[-1]))
-        if on_row:
-            on_row(rows)
+
+def _run_dataset(name, runner, tmp: Path, *, models, seeds, budgets, root, quick, progress, log, methods, folds,
+                 reference_dir, readout, epochs, fold_seeds, full_seeds) -> list[dict]:
+    splits = _splits_of(name, root, folds)
+    if len(splits) > 1 and fold_seeds:
+        seeds = seeds[:fold_seeds]
+    models = _models_of(models, name)
+    sets: list[_Set] = []
+    errors: dict = {}  # (method, budget) -> error of a cell that cannot be made
+    full_sizes = []
+    for si, split in enumerate(splits):
+        ds = _load(name, root, split)
+        train = ds[ds.split["train"]]
+        flat = train.flat()
+        full_sizes.append((len(train), len(flat.x), full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y)))
+        hops = int(ds.meta.get("hops", 2))
+        if "full" in methods:
+            sets.append(_Set("full", si, size=full_sizes[-1]))
+        if "mirage-paper" in methods and name in PAPER_DISTILL:
+            preset = PAPER_DISTILL[name]
+            for step in range(preset.steps):
+                t0 = time.perf_counter()
+                try:
+                    d = preset.mirage(step).fit(train).distilled_
+                except BudgetError as e:
+                    log(f"[{name}] mirage-paper step {step}: no set ({e})")
+                    errors.setdefault(("mirage-paper", None, si, step), str(e))
+                    continue
+                secs = time.perf_counter() - t0
+                path = d.save(tmp / f"{name}-paper-{si}-{step}.npz")
+                sets.append(_Set("mirage-paper", si, step=step, path=str(path), seconds=secs, size=_size(d),
+                                 info={"thresholds": preset.thresholds(step)}))
+        for budget in budgets:
+            # Mirage variants first: Random and Herding then pick as many graphs per class as Mirage made
+            k = {int(c): budget for c in np.unique(flat.y)}
+            for method in [m for m in METHODS if m in methods and m in (*MIRAGE_VARIANTS, "herding")]:
+                t0 = time.perf_counter()
+                try:
+                    if method == "herding":
+                        d = herding_selection(train, k, hops)
+                    else:
+                        d = Mirage(hops=hops, budget=budget, **MIRAGE_VARIANTS[method]).fit(train).distilled_
+                except BudgetError as e:  # a cell that cannot be made is reported, not dropped
+                    errors.setdefault((method, budget), str(e))
+                    continue
+                secs = time.perf_counter() - t0
+                path = d.save(tmp / f"{name}-{method}-{budget}-{si}.npz")
+                sets.append(_Set(method, si, budget=budget, path=str(path), seconds=secs, size=_size(d)))
+                if method == "mirage":
+                    k = _class_counts(d)
+            if "random" in methods:
+                sets.append(_Set("random", si, budget=budget, k=k))
+    full_size = tuple(int(round(np.mean([z[i] for z in full_sizes]))) for i in range(3))
+    log(f"[{name}] {len(splits)} split(s), {len(sets)} training sets made; training {len(models)} GNN(s) x "
+        f"{len(seeds)} seed(s)")
+    dist_cfg = TrainConfig(epochs=epochs, eval_every=1, readout=readout)
+    full_cfg = replace(FULL_CONFIG, epochs=10, patience=5) if quick else FULL_CONFIG
+    full_cfg = replace(full_cfg, readout=readout or DEFAULT_READOUT)
+    tasks, keys = [], []
+    for model in models:
+        for s in sets:
+            for seed in (seeds[:full_seeds] if s.method == "full" and full_seeds else seeds):
+                split = splits[s.split]
+                tasks.append({"dataset": name, "root": None if root is None else str(root), "split": split,
+                              "model": model, "method": s.method, "seed": seed,
+                              "config": full_cfg if s.method == "full" else dist_cfg,
+                              "hops": hops if s.method == "full" else None, "path": s.path, "k": s.k,
+                              "reference_dir": None if reference_dir is None else str(reference_dir)})
+                keys.append((model, s))
+    outs = []
+    with Progress(len(tasks), f"[{name}] training runs", "run", enabled=progress) as bar:
+        for out in runner.imap(tasks):
+            outs.append(out)
+            bar.update(1)
+    return _rows(name, models, keys, outs, errors, methods, budgets, seeds, len(splits), full_size, log)
+
+
+def _rows(name, models, keys, outs, errors, methods, budgets, seeds, n_splits, full_size, log) -> list[dict]:
+    by: dict = {}
+    for (model, s), out in zip(keys, outs):
+        by.setdefault((model, s.method, s.budget), {}).setdefault((s.split, s.step), []).append((s, out))
+    rows = []
+    full_epoch_s = {}
+    for model in models:
+        cells = [("full", None)] if "full" in methods else []
+        cells += [("mirage-paper", None)] if "mirage-paper" in methods and name in PAPER_DISTILL else []
+        cells += [(m, b) for b in budgets for m in METHODS if m in methods and m not in ("full", "mirage-paper")]
+        for method, budget in cells:
+            groups = by.get((model, method, budget))
+            err = errors.get((method, budget))
+            if not groups or (err and method != "mirage-paper"):
+                msg = err or next((e for k, e in errors.items() if k[0] == method), "no training set could be made")
+                rows.append(_failed_row(name, model, method, budget, msg, full_size))
+                log(_fmt(rows[-1]))
+                continue
+            chosen, steps = _choose_steps(groups, n_splits)
+            runs = [as_run(out["run"]) for s, out in chosen]
+            sizes = [s.size or out["size"] for s, out in chosen]
+            size = tuple(int(round(np.mean([z[i] for z in sizes]))) for i in range(3))
+            result = dict(summarise(runs, paper_protocol=len(runs) > 5), metric=chosen[0][1]["metric"])
+            row = _row(name, model, method, budget, result, runs, size,
+                       float(np.mean([s.seconds for s, _ in chosen])), full_size, seeds, n_splits)
+            if method == "mirage-paper":
+                row["steps"] = steps
+                row["thresholds"] = [s.info["thresholds"] for s, _ in chosen[::len(seeds)]]
+                row["step_scores"] = {f"{si}:{st}": float(np.nanmean([o["run"]["val"] for _, o in items]))
+                                      for (si, st), items in sorted(groups.items())}
+            if method == "full":
+                row["cached_runs"] = sum(bool(out.get("cached")) for _, out in chosen)
+                full_epoch_s[model] = row["train_seconds_per_epoch"]
+            elif model in full_epoch_s and row["train_seconds_per_epoch"] > 0:
+                row["speedup_per_epoch_vs_full"] = full_epoch_s[model] / row["train_seconds_per_epoch"]
+            rows.append(row)
+            log(_fmt(row))
+    return rows
+
+
+def _choose_steps(groups: dict, n_splits: int) -> tuple[list, list]:
+    """Per split, the step with the best mean validation metric (a method without steps has one step: None)."""
+    chosen, steps = [], []
+    for si in range(n_splits):
+        cand = {step: items for (split, step), items in groups.items() if split == si}
+        if not cand:
+            continue
+
+        def val(step):
+            v = np.array([out["run"]["val"] for _, out in cand[step]], dtype=float)
+            return float(np.nanmean(v)) if np.isfinite(v).any() else -np.inf
+
+        best = max(cand, key=lambda st: (val(st), -(st or 0)))
+        chosen += cand[best]
+        steps.append(best)
+    return chosen, steps
 
 
 def _models_of(models, name: str) -> list[str]:
@@ -219,8 +331,8 @@ def _models_of(models, name: str) -> list[str]:
 def _failed_row(name, model, method, budget, error: str, full_size) -> dict:
     return {"dataset": name, "model": model, "method": method, "budget": budget, "metric": None, "test_mean": None,
             "test_std": None, "val_mean": None, "seeds": [], "epochs": 0, "graphs": 0, "nodes": 0, "bytes": 0,
-            "full_bytes": full_size[2], "size_fraction": 0.0, "distill_seconds": 0.0, "train_seconds": 0.0,
-            "authors_mirage": None, "runs": [], "error": error}
+            "full_bytes": full_size[2] if full_size else 0, "size_fraction": 0.0, "distill_seconds": 0.0,
+            "train_seconds": 0.0, "authors_mirage": None, "runs": [], "error": error}
 
 
 def _class_counts(dset) -> dict:
@@ -228,18 +340,29 @@ def _class_counts(dset) -> dict:
     return {int(c): int((y == c).sum()) for c in np.unique(y)}
 
 
-def _row(name, model, method, budget, result, size: tuple[int, int, int], seconds,
-         full_size: tuple[int, int, int]) -> dict:
+def _row(name, model, method, budget, result, runs: list[RunResult], size: tuple[int, int, int], seconds: float,
+         full_size: tuple[int, int, int], seeds, n_splits: int) -> dict:
     graphs, nodes, nbytes = size
     total = full_size[2]
+    train_s = float(np.mean([r.train_seconds for r in runs]))
+    epochs_run = float(np.mean([r.epochs_run for r in runs]))
     row = {
         "dataset": name, "model": model, "method": method, "budget": budget, "metric": result["metric"],
         "test_mean": result["test_mean"], "test_std": result["test_std"], "val_mean": result["val_mean"],
-        "seeds": result["seeds"], "epochs": result["epochs"], "graphs": graphs, "nodes": nodes, "bytes": nbytes,
-        "full_bytes": total, "size_fraction": nbytes / total, "distill_seconds": seconds,
-        "train_seconds": result["train_seconds"], "authors_mirage": AUTHORS.get((name, model)) if method == "mirage"
-        else None, "runs": [{k: r[k] for k in ("seed", "val", "test", "best_epoch")} for r in result["runs"]],
+        "seeds": list(seeds), "splits": n_splits, "runs_total": len(runs), "graphs": graphs, "nodes": nodes,
+        "bytes": nbytes, "full_bytes": total, "size_fraction": nbytes / total, "distill_seconds": seconds,
+        "train_seconds": train_s, "eval_seconds": float(np.mean([r.eval_seconds for r in runs])),
+        "epochs_run": epochs_run, "best_epoch": float(np.mean([r.best_epoch for r in runs])),
+        "train_seconds_per_epoch": train_s / max(epochs_run, 1),
+        "stopped_early": int(sum(r.epochs_run > r.best_epoch for r in runs)),
+        "authors_mirage": AUTHORS.get((name, model)) if method in ("mirage", "mirage-paper") else None,
+        "ogb_full": OGB_FULL.get((name, model)) if method == "full" else None,
+        "runs": [{k: getattr(r, k) for k in ("seed", "val", "test", "best_epoch", "epochs_run")} | {
+            "test_metrics": r.test_metrics} for r in runs],
     }
+    for key in ("accuracy", "rocauc", "rocauc_macro"):
+        if f"test_{key}_mean" in result:
+            row[f"test_{key}_mean"], row[f"test_{key}_std"] = result[f"test_{key}_mean"], result[f"test_{key}_std"]
     if "paper_top5_test_mean" in result:
         row["paper_top5_test_mean"] = result["paper_top5_test_mean"]
         row["paper_top5_test_std"] = result["paper_top5_test_std"]
@@ -250,46 +373,66 @@ def _fmt(r: dict) -> str:
     if r.get("error"):
         return f"  {r['dataset']:<13} {r['model']:<4} {r['method']:<13} not made: {r['error']}"
     b = f" b={r['budget']}" if r["budget"] else ""
-    return (f"  {r['dataset']:<13} {r['model']:<4} {r['method'] + b:<13} {r['metric']} "
+    return (f"  {r['dataset']:<13} {r['model']:<4} {r['method'] + b:<16} {r['metric']} "
             f"{100 * r['test_mean']:6.2f} ± {100 * r['test_std']:5.2f}  graphs {r['graphs']:>6}  "
-            f"bytes {r['bytes']:>10} ({100 * r['size_fraction']:.3f}%)  train {r['train_seconds']:.1f} s/run")
+            f"bytes {r['bytes']:>10} ({100 * r['size_fraction']:.3f}%)  train {r['train_seconds']:.1f} s + eval "
+            f"{r['eval_seconds']:.1f} s/run, {r['epochs_run']:.0f} epochs")
+
+
+def _pm(r: dict, key: str = "test") -> str:
+    return f"{100 * r[f'{key}_mean']:.2f} ± {100 * r[f'{key}_std']:.2f}"
 
 
 def markdown(rows: list[dict], header: dict) -> str:
-    n = len(header["seeds"])
-    top = n > 5  # "top 5 of 5" would just repeat the mean
-    lines = [f"Machine: {header['machine']}; seeds {header['seeds']}; command: `{header['command']}`; "
-             f"total {header['seconds'] / 60:.1f} min.", "",
-             "| dataset | GNN | method | test ROC-AUC ×100, mean ± std of all seeds |"
-             + (f" top 5 of {n} by valid. (authors' protocol) |" if top else "")
-             + " graphs | nodes | bytes | % of full | distill s | train s/run | authors' Mirage (top 5 of 10) |",
-             "|---|---|---|---|" + ("---|" if top else "") + "---:|---:|---:|---:|---:|---:|---|"]
+    """The detailed table: one line per dataset x GNN x method."""
+    top = any("paper_top5_test_mean" in r for r in rows)
+    lines = [f"Machine: {header['machine']}; command: `{header['command']}`; total {header['seconds'] / 60:.1f} min.",
+             "",
+             "| dataset | GNN | method | runs | test ROC-AUC ×100 (mean ± std, all runs) | test accuracy ×100 |"
+             + (" top 5 by valid. (authors' protocol) |" if top else "")
+             + " graphs | nodes | bytes | % of full | distill s | train s/run | eval s/run | epochs (best) |"
+             " per-epoch speed-up vs full | notes |",
+             "|---|---|---|---:|---|---|" + ("---|" if top else "") + "---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
+    for r in _ordered(rows):
+        method = r["method"] + (f" (k={r['budget']})" if r["budget"] else "")
+        if r.get("error"):
+            lines.append(f"| {r['dataset']} | {r['model'].upper()} | {method} | 0 | not made: {r['error'][:120]} | |"
+                         + (" |" if top else "") + " | | | | | | | | | |")
+            continue
+        auc = _pm(r, "test_rocauc") if "test_rocauc_mean" in r else (
+            f"{_pm(r, 'test_rocauc_macro')} (macro)" if "test_rocauc_macro_mean" in r else "")
+        acc = _pm(r, "test_accuracy") if "test_accuracy_mean" in r else ""
+        paper = (f" {_pm(r, 'paper_top5_test')} |" if "paper_top5_test_mean" in r else " |") if top else ""
+        notes = []
+        if r.get("steps"):
+            notes.append(f"step(s) {r['steps']}, thresholds {r['thresholds'][0]}")
+        if r["method"] == "full":
+            notes.append(f"stopped early in {r['stopped_early']}/{r['runs_total']} runs")
+            if r.get("ogb_full"):
+                notes.append(f"OGB paper: {r['ogb_full']}")
+        if r.get("authors_mirage"):
+            notes.append(f"authors: {r['authors_mirage']}")
+        speed = f"{r['speedup_per_epoch_vs_full']:.0f}×" if r.get("speedup_per_epoch_vs_full") else ""
+        lines.append(f"| {r['dataset']} | {r['model'].upper()} | {method} | {r['runs_total']} | {auc} | {acc} |{paper}"
+                     f" {r['graphs']} | {r['nodes']} | {r['bytes']:,} | {100 * r['size_fraction']:.3f} | "
+                     f"{r['distill_seconds']:.2f} | {r['train_seconds']:.1f} | {r['eval_seconds']:.1f} | "
+                     f"{r['epochs_run']:.0f} ({r['best_epoch']:.0f}) | {speed} | {'; '.join(notes)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _ordered(rows: list[dict]) -> list[dict]:
     first: dict = {}
     for r in rows:  # cells that could not be made sit with their dataset and GNN, in method order
         first.setdefault(r["dataset"], len(first))
         first.setdefault((r["dataset"], r["model"]), len(first))
     order = {m: i for i, m in enumerate(METHODS)}
-    rows = sorted(rows, key=lambda r: (first[r["dataset"]], first[(r["dataset"], r["model"])],
+    return sorted(rows, key=lambda r: (first[r["dataset"]], first[(r["dataset"], r["model"])],
                                        order.get(r["method"], len(order)), r["budget"] or 0))
-    for r in rows:
-        method = r["method"] + (f" (k={r['budget']})" if r["budget"] else "")
-        if r.get("error"):
-            lines.append(f"| {r['dataset']} | {r['model'].upper()} | {method} | not made: budget cannot be met |"
-                         + (" |" if top else "") + " | | | | | | |")
-            continue
-        metric = "" if r["metric"] == "rocauc" else f" ({r['metric']})"
-        paper = (f" {100 * r['paper_top5_test_mean']:.2f} ± {100 * r['paper_top5_test_std']:.2f} |"
-                 if top and "paper_top5_test_mean" in r else (" |" if top else ""))
-        lines.append(f"| {r['dataset']} | {r['model'].upper()} | {method} | {100 * r['test_mean']:.2f} ± "
-                     f"{100 * r['test_std']:.2f}{metric} |{paper} {r['graphs']} | {r['nodes']} | {r['bytes']:,} | "
-                     f"{100 * r['size_fraction']:.3f} | {r['distill_seconds']:.2f} | {r['train_seconds']:.1f} | "
-                     f"{r['authors_mirage'] or ''} |")
-    return "\n".join(lines) + "\n"
 
 
 def summary_markdown(rows: list[dict]) -> str:
-    """One line per dataset x GNN, one column per method (and budget, when several were swept): test ROC-AUC ×100
-    mean ± std, and each distilled method's size as % of the full training bytes."""
+    """One line per dataset x GNN, one column per method (and budget, when several were swept): the test metric
+    ×100, mean ± std over all runs, and each distilled method's size as % of the full training bytes."""
     budgets = sorted({r["budget"] for r in rows if r["budget"] is not None})
     order = {m: i for i, m in enumerate(METHODS)}
     columns = sorted({(r["method"], r["budget"]) for r in rows},
@@ -299,14 +442,14 @@ def summary_markdown(rows: list[dict]) -> str:
         return col[0] if len(budgets) < 2 or col[1] is None else f"{col[0]} k={col[1]}"
 
     cells = {(r["dataset"], r["model"], r["method"], r["budget"]): r for r in rows}
-    lines = ["| dataset | GNN | " + " | ".join(title(c) for c in columns) + " | authors' Mirage (top 5 of 10) |",
-             "|---|---|" + "---|" * (len(columns) + 1)]
+    lines = ["| dataset | GNN | runs | " + " | ".join(title(c) for c in columns) + " | authors' Mirage (top 5 of 10) |",
+             "|---|---|---:|" + "---|" * (len(columns) + 1)]
     seen: list = []
     for r in rows:
         if (r["dataset"], r["model"]) not in seen:
             seen.append((r["dataset"], r["model"]))
     for name, model in seen:
-        out = []
+        out, n = [], ""
         for method, budget in columns:
             r = cells.get((name, model, method, budget))
             if r is None:
@@ -314,9 +457,11 @@ def summary_markdown(rows: list[dict]) -> str:
             elif r.get("error"):
                 out.append("not made")
             else:
+                n = n or str(r["runs_total"])
                 size = "" if method == "full" else f" ({100 * r['size_fraction']:.2g} %)"
-                out.append(f"{100 * r['test_mean']:.1f} ± {100 * r['test_std']:.1f}{size}")
-        lines.append(f"| {name} | {model.upper()} | " + " | ".join(out) + f" | {AUTHORS.get((name, model), '')} |")
+                metric = "" if r["metric"] == "rocauc" else f" {r['metric'][:3]}"
+                out.append(f"{100 * r['test_mean']:.1f} ± {100 * r['test_std']:.1f}{metric}{size}")
+        lines.append(f"| {name} | {model.upper()} | {n} | " + " | ".join(out) + f" | {AUTHORS.get((name, model), '')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -324,10 +469,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mirage bench", description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=None, help=f"default: {' '.join(ALL_DATASETS)}")
     p.add_argument("--models", nargs="+", default=None, help="default: gcn gat gin")
-    p.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default 5; quick 2)")
+    p.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 per split (default 5; quick 2)")
+    p.add_argument("--folds", type=int, default=None,
+                   help="k-fold cross-validation (stratified, inner validation holdout) for TU datasets; OGB "
+                        "datasets keep their scaffold split")
+    p.add_argument("--fold-seeds", type=int, default=None, help="seeds per fold with --folds (default --seeds)")
+    p.add_argument("--full-seeds", type=int, default=None,
+                   help="at most this many full-data seeds per split (default: all; runs are cached)")
     p.add_argument("--budgets", nargs="+", type=int, default=None, help="Mirage graphs per class (default 10)")
     p.add_argument("--methods", nargs="+", default=None, choices=METHODS,
                    help=f"default: {' '.join(DEFAULT_METHODS)}")
+    p.add_argument("--readout", choices=("sum", "mean", "max"), default=None,
+                   help=f"readout of every GNN (default: what each set records, else {DEFAULT_READOUT})")
+    p.add_argument("--epochs", type=int, default=None, help="epochs on a distilled set (default 100)")
+    p.add_argument("--reference-dir", default="benchmarks/results/full_reference",
+                   help="cache of converged full-data runs (read, and written for missing runs); '' for none")
     p.add_argument("--jobs", type=int, default=None,
                    help="training processes, one torch thread each (default: CPU cores, at most 8)")
     p.add_argument("--quick", action="store_true", help="small slice: MUTAG and ogbg-molbace, GIN, 2 seeds")
@@ -343,37 +499,49 @@ def main(argv=None) -> int:
     quick = args.quick
     datasets = args.datasets or (["MUTAG", "ogbg-molbace"] if quick else ALL_DATASETS)
     models = [m.lower() for m in (args.models or (["gin"] if quick else ["gcn", "gat", "gin"]))]
-    seeds = list(range(args.seeds or (2 if quick else 5)))
+    seeds = list(range(args.seeds if args.seeds is not None else (2 if quick else 5)))
     budgets = args.budgets or [10]
     methods = tuple(args.methods or DEFAULT_METHODS)
     jobs = args.jobs if args.jobs is not None else max(1, min(os.cpu_count() or 1, 8))
-    if jobs < 1:
-        raise MirageError(f"--jobs must be >= 1, got {jobs}")
+    for flag, value, low in (("--jobs", jobs, 1), ("--seeds", len(seeds), 1), ("--epochs", args.epochs or 1, 1),
+                             ("--folds", args.folds or 2, 2)):
+        if value < low:
+            raise MirageError(f"{flag} must be >= {low}")
+    if any(b < 1 for b in budgets):
+        raise MirageError(f"--budgets must be >= 1, got {budgets}")
+    from .data import resolve_spec
+
+    for name in datasets:
+        resolve_spec(name, args.root)
+    reference_dir = None if quick or not args.reference_dir else Path(args.reference_dir)
     log = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     t0 = time.perf_counter()
-    progress = not args.quiet and sys.stderr.isatty()
     header = {"command": "mirage bench " + " ".join(argv if argv is not None else sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {jobs} training "
                          f"process{'es' if jobs > 1 else ''} "
                          f"({'1 torch thread each' if jobs > 1 else f'{torch.get_num_threads()} torch threads'}), "
                          f"torch {torch.__version__}",
-              "seeds": seeds, "budgets": budgets, "methods": list(methods), "complete": False}
+              "seeds": seeds, "folds": args.folds, "fold_seeds": args.fold_seeds, "full_seeds": args.full_seeds, "budgets": budgets, "methods": list(methods),
+              "readout": args.readout or "recorded/" + DEFAULT_READOUT, "complete": False}
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     stem = args.name or ("quick" if quick else "paper_table")
 
-    def save(rows):  # after every row: an interrupted run keeps what it measured, marked incomplete
+    def save(rows):  # after every dataset: an interrupted run keeps what it measured, marked incomplete
         header["seconds"] = time.perf_counter() - t0
-        tmp = out / f".{stem}.json.tmp"
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = out / f".{stem}.json.{os.getpid()}.tmp"
         tmp.write_text(json.dumps({"header": header, "rows": rows}, indent=1))
         tmp.replace(out / f"{stem}.json")
 
-    rows = run(datasets, models, seeds, budgets, args.root, quick, progress, log, on_row=save, jobs=jobs,
-               methods=methods)
+    rows = run(datasets, models, seeds, budgets, args.root, quick, not args.quiet, log, on_row=save, jobs=jobs,
+               methods=methods, folds=args.folds, reference_dir=reference_dir, readout=args.readout,
+               epochs=args.epochs, fold_seeds=args.fold_seeds, full_seeds=args.full_seeds)
     header["complete"] = True
     save(rows)
     md = summary_markdown(rows) + "\n" + markdown(rows, header)
-    (out / f"{stem}.md").write_text(md)
+    tmp = out / f".{stem}.md.{os.getpid()}.tmp"
+    tmp.write_text(md)
+    tmp.replace(out / f"{stem}.md")
     log("\n" + md)
     log(f"wrote {out / (stem + '.json')} and {out / (stem + '.md')}")
     return 0

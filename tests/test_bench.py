@@ -1,38 +1,44 @@
 """The benchmark harness on the built-in synthetic dataset: every method in one table, the same numbers from one
-process or from spawned workers, and cells that cannot be made reported instead of crashing the run."""
+process or from spawned workers, cells that cannot be made reported instead of crashing the run, the paper preset's
+step chosen on validation only, cross-validation folds, and cached full-data reference runs."""
 
 import json
 
+import numpy as np
 import pytest
 
-from graph_mirage import bench
+from graph_mirage import bench, presets
+from graph_mirage.presets import DistillPreset
 
 QUIET = dict(log=lambda *a: None)
+METHODS = ("full", "mirage", "mirage-s2", "herding", "random")
 
 
 @pytest.fixture(scope="module")
 def rows_inline():
-    return bench.run(["synthetic-motifs"], ["gin"], [0, 1], [3], quick=True, jobs=1, **QUIET)
+    return bench.run(["synthetic-motifs"], ["gin"], [0, 1], [3], quick=True, jobs=1, methods=METHODS, **QUIET)
 
 
-def test_every_default_method_gets_a_row(rows_inline):
-    assert [r["method"] for r in rows_inline] == list(bench.DEFAULT_METHODS)
+def test_every_method_gets_a_row(rows_inline):
+    assert [r["method"] for r in rows_inline] == list(METHODS)
     by = {r["method"]: r for r in rows_inline}
     full = by["full"]
     assert full["size_fraction"] == 1.0 and full["budget"] is None
     for r in rows_inline:
-        assert r["seeds"] == [0, 1] and len(r["runs"]) == 2
+        assert r["seeds"] == [0, 1] and len(r["runs"]) == 2 and r["runs_total"] == 2
         assert 0.0 <= r["test_mean"] <= 1.0 and r["metric"] == "accuracy"  # three classes
+        assert r["train_seconds"] > 0 and r["eval_seconds"] > 0  # measured separately
     # Random and Herding pick as many graphs per class as Mirage made: 3 per class, 3 classes
     assert by["mirage"]["graphs"] == by["herding"]["graphs"] == by["random"]["graphs"] == 9
     assert by["mirage-s2"]["graphs"] == 9
     assert all(by[m]["bytes"] < full["bytes"] for m in ("mirage", "mirage-s2", "herding", "random"))
-    # the option caps the itemsets at two trees, so its graphs have at most two roots
     assert by["mirage-s2"]["nodes"] <= by["mirage"]["nodes"]
+    # distilled training is compared per epoch with full-data training
+    assert by["mirage"]["speedup_per_epoch_vs_full"] > 1
 
 
 def test_workers_give_the_same_numbers(rows_inline):
-    rows = bench.run(["synthetic-motifs"], ["gin"], [0, 1], [3], quick=True, jobs=2, **QUIET)
+    rows = bench.run(["synthetic-motifs"], ["gin"], [0, 1], [3], quick=True, jobs=2, methods=METHODS, **QUIET)
     assert [r["method"] for r in rows] == [r["method"] for r in rows_inline]
     for a, b in zip(rows_inline, rows):
         assert (a["graphs"], a["nodes"], a["bytes"]) == (b["graphs"], b["nodes"], b["bytes"])
@@ -45,12 +51,45 @@ def test_a_budget_that_cannot_be_met_is_a_reported_cell():
     assert [(r["model"], r["method"]) for r in rows] == [("gin", "mirage"), ("gcn", "mirage")]
     assert all("cannot be met" in r["error"] and r["test_mean"] is None for r in rows)
     md = bench.markdown(rows, {"machine": "m", "seeds": [0], "command": "c", "seconds": 1.0})
-    assert md.count("not made: budget cannot be met") == 2
+    assert md.count("not made: budget of 100000") == 2
 
 
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="unknown method"):
         bench.run(["synthetic-motifs"], ["gin"], [0], [3], methods=("full", "kidd"), **QUIET)
+
+
+def test_paper_preset_step_is_chosen_on_validation(monkeypatch):
+    # a preset for the synthetic dataset with three threshold steps, as the release has for NCI1
+    monkeypatch.setitem(presets.PAPER_DISTILL, "synthetic-motifs",
+                        DistillPreset("synthetic-motifs", 2, {0: 30, 1: 30, 2: 30}, step_size=-5, steps=3))
+    monkeypatch.setitem(bench.PAPER_DISTILL, "synthetic-motifs", presets.PAPER_DISTILL["synthetic-motifs"])
+    rows = bench.run(["synthetic-motifs"], ["gin"], [0, 1], [3], quick=True, methods=("mirage-paper",), **QUIET)
+    (row,) = rows
+    scores = row["step_scores"]  # "split:step" -> mean validation metric over the seeds
+    assert set(scores) == {"0:0", "0:1", "0:2"}
+    best = max(range(3), key=lambda s: (scores[f"0:{s}"], -s))
+    assert row["steps"] == [best]
+    assert row["thresholds"] == [{0: 30 - 5 * best, 1: 30 - 5 * best, 2: 30 - 5 * best}]
+    # the reported runs are the chosen step's, and their validation mean is that step's score
+    assert np.mean([r["test_metrics"]["accuracy"] for r in row["runs"]]) == pytest.approx(row["test_mean"])
+    assert row["val_mean"] == pytest.approx(scores[f"0:{best}"])
+
+
+def test_folds_and_cached_full_reference(tmp_path):
+    kw = dict(quick=True, methods=("full", "mirage"), folds=3, reference_dir=tmp_path / "ref", **QUIET)
+    rows = bench.run(["synthetic-motifs"], ["gin"], [0], [3], **kw)
+    full, mirage = rows
+    assert full["splits"] == mirage["splits"] == 3 and full["runs_total"] == mirage["runs_total"] == 3
+    assert full["cached_runs"] == 0
+    files = sorted((tmp_path / "ref" / "synthetic-motifs").glob("*.json"))
+    assert [f.name.split("-")[1] for f in files] == ["fold0of3", "fold1of3", "fold2of3"]
+    blob = json.loads(files[0].read_text())
+    assert blob["model"] == "gin" and blob["config"]["patience"] == 5 and blob["run"]["epochs_run"] >= 1
+    # a second table reads the cache: same numbers, nothing trained again
+    again = bench.run(["synthetic-motifs"], ["gin"], [0], [3], **kw)
+    assert again[0]["cached_runs"] == 3
+    assert again[0]["test_mean"] == full["test_mean"] and again[0]["runs"] == full["runs"]
 
 
 def test_main_writes_complete_json_and_markdown(tmp_path):
@@ -62,8 +101,9 @@ def test_main_writes_complete_json_and_markdown(tmp_path):
     assert data["header"]["complete"] is True and data["header"]["methods"] == ["full", "mirage"]
     assert [r["method"] for r in data["rows"]] == ["full", "mirage"]
     md = (tmp_path / "t.md").read_text()
-    assert "| synthetic-motifs | GIN | mirage (k=3) |" in md and "1 training process " in md
+    assert "| synthetic-motifs | GIN | mirage (k=3) | 1 |" in md and "1 training process " in md
     # the summary comes first: one line per dataset x GNN, a column per method, sizes in % of the full bytes
-    assert md.startswith("| dataset | GNN | full | mirage | authors' Mirage (top 5 of 10) |")
+    assert md.startswith("| dataset | GNN | runs | full | mirage | authors' Mirage (top 5 of 10) |")
     summary_line = next(line for line in md.splitlines() if line.startswith("| synthetic-motifs | GIN | "))
     assert summary_line.count("±") == 2 and "%)" in summary_line
+    assert not list(tmp_path.glob(".*tmp"))
