@@ -19,6 +19,7 @@ from torch_geometric.data import Data
 from .data import as_flat
 from .distilled import DistilledDataset, full_bytes
 from .trees import row_ids, wl_colours
+from .errors import ParameterError
 
 
 def _as_distilled(train, chosen: dict[int, np.ndarray], method: str, params: dict) -> DistilledDataset:
@@ -49,7 +50,7 @@ def _per_class_k(y: np.ndarray, k) -> dict[int, int]:
     if isinstance(k, dict):
         return {int(c): int(k.get(int(c), k.get(str(int(c)), 0))) for c in classes}
     if int(k) < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+        raise ParameterError(f"k must be >= 1, got {k}")
     return {int(c): int(k) for c in classes}
 
 

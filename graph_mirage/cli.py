@@ -1,12 +1,14 @@
 """The ``mirage`` command line: datasets, distill, train, run, bench, inspect.
 
-Every user error ends with one line ``mirage: error: ...`` on stderr and exit status 2, never a traceback.
+Every user error ends with exactly one line ``mirage: error: ...`` on stderr and exit status 2 (130 when
+interrupted), never a traceback, and leaves no new or partial file at the output path.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -17,29 +19,77 @@ from typing import Sequence
 from .errors import MirageError
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one ``mirage: error:`` line (the usage is in ``--help``)."""
+
+    def error(self, message: str):  # noqa: D102
+        print(f"mirage: error: {self.prog.replace('mirage ', '', 1) + ': ' if ' ' in self.prog else ''}{message} "
+              f"(see {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def _int(low: int):
+    def parse(s: str) -> int:
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}") from None
+        if v < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
+        return v
+
+    return parse
+
+
+def _float(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False):
+    def parse(s: str) -> float:
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
+        bad = not math.isfinite(v) or v < low or (low_open and v == low) or (
+            high is not None and (v > high or (high_open and v == high)))
+        if bad:
+            rng = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}{')' if high_open else ']'}"
+            raise argparse.ArgumentTypeError(f"must be in {rng}, got {s}")
+        return v
+
+    return parse
 
 
 # ----------------------------------------------------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------------------------------------------------
 def _progress(args) -> bool:
-    return not getattr(args, "quiet", False) and not getattr(args, "json", False) and sys.stderr.isatty()
+    """Progress for long work: a bar on a terminal, plain lines otherwise; none with --quiet or --json."""
+    return not getattr(args, "quiet", False) and not getattr(args, "json", False)
 
 
 def _say(args, *msg) -> None:
     if not getattr(args, "quiet", False):
-        print(*msg, file=sys.stderr if getattr(args, "json", False) else sys.stdout)
+        print(*msg, file=sys.stderr if getattr(args, "json", False) else sys.stdout, flush=True)
 
 
 def _load(args, name: str | None = None):
     from .data import load_dataset
 
     return load_dataset(name or args.dataset, args.root, seed=args.split_seed, stratify=args.stratify,
-                        progress=_progress(args))
+                        progress=_progress(args), folds=args.folds, fold=args.fold)
+
+
+def _threads(args) -> None:
+    import torch
+
+    torch.set_num_threads(args.threads)
 
 
 def parse_support(values: Sequence[str] | None):
-    """``0.05`` (relative), ``25`` (absolute), or per class ``0:0.05 1:25`` -> Mirage's ``min_support``."""
+    """``0.05`` (relative: a fraction in (0, 1] of the class's graphs), ``25`` (absolute: a count of graphs), or per
+    class ``0:0.05 1:25`` -> Mirage's ``min_support``. A value with a decimal point is relative, an integer is a
+    count: ``1`` means one graph, ``1.0`` all graphs."""
     if not values:
         return None
 
@@ -48,18 +98,25 @@ def parse_support(values: Sequence[str] | None):
             return int(s)
         except ValueError:
             try:
-                return float(s)
+                v = float(s)
             except ValueError:
-                raise MirageError(f"--support {s!r}: expected a fraction like 0.05, a count like 25, or CLASS:VALUE"
-                                  ) from None
+                raise MirageError(f"--support {s!r}: expected a fraction like 0.05 (of the class's graphs), a count "
+                                  f"of graphs like 25, or CLASS:VALUE") from None
+            if not (math.isfinite(v) and 0 < v <= 1):
+                raise MirageError(f"--support {s!r}: a value with a decimal point is a fraction of the class's "
+                                  f"graphs and must be in (0, 1]; write an integer for a count of graphs")
+            return v
 
     if all(":" in v for v in values):
         out = {}
         for v in values:
             c, x = v.split(":", 1)
-            out[int(c)] = number(x)
+            try:
+                out[int(c)] = number(x)
+            except ValueError:
+                raise MirageError(f"--support {v!r}: the class before ':' must be an integer") from None
         return out
-    if len(values) == 1 and ":" not in values[0]:
+    if len(values) == 1:
         return number(values[0])
     raise MirageError(f"--support {' '.join(values)}: give one value for all classes, or CLASS:VALUE for each class")
 
@@ -117,34 +174,66 @@ def _make_mirage(args, spec_hops: int):
     budget = args.budget
     if budget is None and support is None and args.max_bytes is None:
         budget = 10
-    return Mirage(hops=args.hops or spec_hops, budget=budget, max_bytes=args.max_bytes, min_support=support,
-                  itemsets=args.itemsets, overlap=None if args.overlap <= 0 else args.overlap,
+    return Mirage(hops=spec_hops if args.hops is None else args.hops, budget=budget, max_bytes=args.max_bytes,
+                  min_support=support, itemsets=args.itemsets, overlap=None if args.overlap <= 0 else args.overlap,
                   min_count=args.min_count, max_itemset_size=args.max_itemset_size, max_nodes=args.max_nodes,
-                  backend=args.backend, rank=args.rank, context=args.context, progress=_progress(args))
+                  backend=args.backend, rank=args.rank, context=args.context, readout=args.distill_readout or "sum",
+                  progress=_progress(args) and sys.stderr.isatty())
+
+
+def _explicit_distill_flags(args) -> list[str]:
+    defaults = {"hops": None, "budget": None, "max_bytes": None, "support": None, "itemsets": "closed",
+                "overlap": 1.0, "max_itemset_size": None, "context": 0}
+    return [f"--{k.replace('_', '-')}" for k, v in defaults.items() if getattr(args, k) != v]
 
 
 def distil(args, ds):
     """Run Mirage on the training split of ``ds`` as the arguments say; returns (estimator, summary dict)."""
-    spec_hops = int(ds.meta.get("hops", 2))
-    mirage = _make_mirage(args, spec_hops)
     t0 = time.perf_counter()
-    mirage.fit(ds[ds.split["train"]])
+    extra = {}
+    if getattr(args, "preset", None):
+        from .presets import distill_preset, select_step
+        from .training import TrainConfig
+
+        clash = _explicit_distill_flags(args)
+        if clash:
+            raise MirageError(f"--preset {args.preset} sets the distillation itself; drop {', '.join(clash)}")
+        preset = distill_preset(ds.name, args.preset)
+        if args.step is not None or preset.steps == 1:
+            mirage = preset.mirage(args.step or 0, progress=_progress(args) and sys.stderr.isatty())
+            mirage.fit(ds[ds.split["train"]])
+            extra = {"preset": args.preset, "step": args.step or 0}
+        else:
+            _say(args, f"{ds.name}: the {args.preset} preset has {preset.steps} threshold steps; choosing one on the "
+                       f"validation split ({args.select_model}, {args.select_seeds} seed(s) per step)")
+            step, scores, mirage = select_step(ds, preset, model=args.select_model,
+                                               seeds=range(args.select_seeds), config=TrainConfig(),
+                                               log=lambda m: _say(args, "  " + m))
+            extra = {"preset": args.preset, "step": step, "step_scores": scores,
+                     "step_selected_by": f"mean validation {args.select_model}, {args.select_seeds} seed(s)"}
+        mirage.distilled_.meta.update(extra)
+    else:
+        spec_hops = int(ds.meta.get("hops", 2))
+        mirage = _make_mirage(args, spec_hops)
+        mirage.fit(ds[ds.split["train"]])
     seconds = time.perf_counter() - t0
     d = mirage.distilled_
     s = d.summary()
     summary = {"dataset": ds.name, "hops": mirage.hops, "classes": ds.num_classes, **s,
                "full_bytes": d.meta["full_bytes"], "compression": round(d.meta["full_bytes"] / s["bytes"], 2),
                "size_fraction": round(s["bytes"] / d.meta["full_bytes"], 6), "seconds": round(seconds, 4),
-               "trees_unique": mirage.n_trees_, "itemsets": len(d),
+               "trees_unique": mirage.n_trees_, "itemsets": len(d), "readout": mirage.readout,
                "thresholds": {str(c): v for c, v in mirage.thresholds_.items()},
-               "per_class": {str(c): len(v) for c, v in mirage.itemsets_.items()}}
+               "per_class": {str(c): len(v) for c, v in mirage.itemsets_.items()}, **extra}
     return mirage, summary
 
 
 def cmd_distill(args) -> int:
+    from .fileio import check_target
+
     ds = _load(args)
+    out = check_target(Path(args.out) if args.out else Path(f"{ds.name}-mirage.npz"), "output file")
     mirage, summary = distil(args, ds)
-    out = Path(args.out) if args.out else Path(f"{ds.name}-mirage-L{mirage.hops}.npz")
     mirage.distilled_.save(out)
     summary["out"] = str(out)
     if args.json:
@@ -157,12 +246,22 @@ def cmd_distill(args) -> int:
     return 0
 
 
-def _train_config(args):
+def _train_config(args, dataset: str | None = None, model: str | None = None):
     from .training import TrainConfig
 
-    return TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, hidden=args.hidden,
-                       dropout=args.dropout, readout=args.readout, num_layers=args.layers, support=args.weighting,
-                       device=args.device)
+    given = {k: getattr(args, k) for k in ("epochs", "lr", "batch_size", "hidden", "dropout", "weight_decay",
+                                           "patience", "eval_every") if getattr(args, k) is not None}
+    if args.layers is not None:
+        given["num_layers"] = args.layers
+    if args.readout is not None:
+        given["readout"] = args.readout
+    given.update(support=args.weighting, device=args.device)
+    if getattr(args, "train_preset", None):
+        from .presets import paper_train_config
+
+        return paper_train_config(dataset, model, args.train_preset, **given)
+    defaults = dict(epochs=100, lr=1e-3, batch_size=32, hidden=64, dropout=0.0, weight_decay=0.0, eval_every=1)
+    return TrainConfig(**{**defaults, **given})
 
 
 def cmd_train(args) -> int:
@@ -170,13 +269,14 @@ def cmd_train(args) -> int:
     from .training import resolve_device, train_and_evaluate
 
     resolve_device(args.device)
+    _threads(args)
+    train_set = DistilledDataset.load(args.distilled) if args.distilled else None  # a bad file fails before loading
     ds = _load(args)
-    train_set = None
-    if args.distilled:
-        train_set = DistilledDataset.load(args.distilled)
+    if train_set is not None:
         check_compatible(train_set.meta, ds.meta, args.distilled)
     seeds = list(range(args.seeds))
-    result = train_and_evaluate(ds, train_set, model=args.model, seeds=seeds, config=_train_config(args),
+    cfg = _train_config(args, ds.name, args.model)
+    result = train_and_evaluate(ds, train_set, model=args.model, seeds=seeds, config=cfg,
                                 paper_protocol=args.paper_protocol, progress=_progress(args))
     if args.json:
         result.pop("runs")
@@ -187,9 +287,10 @@ def cmd_train(args) -> int:
 
 
 def _result_line(r: dict) -> str:
-    line = (f"{r['dataset']} {r['model']} on {r['source']} ({r['train_graphs']} graphs): test {r['metric']} "
-            f"{r['test_mean']:.4f} ± {r['test_std']:.4f} over seeds {r['seeds']} (val {r['val_mean']:.4f}), "
-            f"{r['train_seconds']:.1f} s/run")
+    line = (f"{r['dataset']} {r['model']} on {r['source']} ({r['train_graphs']} graphs, {r['readout']} readout): "
+            f"test {r['metric']} {r['test_mean']:.4f} ± {r['test_std']:.4f} over seeds {r['seeds']} "
+            f"(val {r['val_mean']:.4f}), {r['train_seconds']:.1f} s training + {r['eval_seconds']:.1f} s evaluation "
+            f"per seed")
     if "paper_top5_test_mean" in r:
         line += (f"; authors' protocol (mean of 5 best of {len(r['seeds'])} by validation): "
                  f"{r['paper_top5_test_mean']:.4f} ± {r['paper_top5_test_std']:.4f}")
@@ -198,14 +299,19 @@ def _result_line(r: dict) -> str:
 
 def cmd_run(args) -> int:
     """The main job: distil, train on the distilled set, train on the full split, compare."""
-    from .training import train_and_evaluate
+    from .fileio import check_target
+    from .training import resolve_device, train_and_evaluate
 
+    resolve_device(args.device)
+    _threads(args)
+    if args.out:
+        check_target(args.out, "output file")
     ds = _load(args)
     mirage, summary = distil(args, ds)
     if args.out:
         mirage.distilled_.save(args.out)
     seeds = list(range(args.seeds))
-    cfg = _train_config(args)
+    cfg = _train_config(args, ds.name, args.model)
     distilled = train_and_evaluate(ds, mirage.distilled_, model=args.model, seeds=seeds, config=cfg,
                                    progress=_progress(args))
     full = None
@@ -225,7 +331,7 @@ def cmd_run(args) -> int:
     print(f"dataset {ds.name}: {len(ds)} graphs, split {len(ds.split['train'])}/{len(ds.split['valid'])}/"
           f"{len(ds.split['test'])}")
     print(f"distilled with Mirage (hops={summary['hops']}) in {summary['seconds']:.2f} s: {summary['graphs']} graphs, "
-          f"{summary['nodes']} nodes")
+          f"{summary['nodes']} nodes; {distilled['readout']} readout")
     print()
     print(f"{'training set':<14} {'graphs':>7} {'bytes':>10} {'size':>8}  test {m} (mean ± std, {len(seeds)} seeds)"
           f"  train s/run")
@@ -261,53 +367,78 @@ def build_parser() -> argparse.ArgumentParser:
     from .distill import RANKS
     from .mining import BACKENDS, TARGETS
     from .models import MODELS, READOUTS
-    from .training import SUPPORT_MODES
+    from .presets import PRESETS
+    from .training import DEFAULT_READOUT, SUPPORT_MODES
 
-    p = argparse.ArgumentParser(prog="mirage", description="Model-agnostic graph dataset distillation (Mirage).")
+    p = _Parser(prog="mirage", description="Model-agnostic graph dataset distillation (Mirage).")
     p.add_argument("--version", action="version", version=f"graph-mirage {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def data_args(sp, positional: bool = True):
         if positional:
             sp.add_argument("dataset", help="dataset name (see `mirage datasets`)")
         sp.add_argument("--root", default=None, help="data root (default: $MIRAGE_DATA or ~/.cache/graph-mirage/data)")
-        sp.add_argument("--split-seed", type=int, default=0, help="seed of the random 80/10/10 split (TU datasets)")
+        sp.add_argument("--split-seed", type=_int(0), default=0,
+                        help="seed of the random 80/10/10 split or of the folds (TU datasets)")
         sp.add_argument("--stratify", action="store_true", help="stratified random split")
+        sp.add_argument("--folds", type=_int(2), default=None,
+                        help="stratified k-fold cross-validation with a 10%% inner validation holdout (Errica et al. "
+                             "2020) instead of the random split; datasets with an official split keep it")
+        sp.add_argument("--fold", type=_int(0), default=0, help="which fold is the test set (with --folds; default 0)")
         sp.add_argument("--json", action="store_true", help="print one JSON object")
-        sp.add_argument("--quiet", "-q", action="store_true", help="no progress bars or messages")
+        sp.add_argument("--quiet", "-q", action="store_true", help="no progress or messages")
 
     def distill_args(sp):
-        sp.add_argument("--hops", type=int, default=None, help="tree depth L (default: the dataset's, 2 or 3)")
+        sp.add_argument("--preset", choices=PRESETS, default=None,
+                        help="the authors' released settings for this dataset (hops, thresholds, filter; README)")
+        sp.add_argument("--step", type=_int(0), default=None,
+                        help="with --preset: this threshold step instead of choosing one on the validation split")
+        sp.add_argument("--select-model", choices=MODELS, default="gin", type=str.lower,
+                        help="with --preset and threshold steps: the GNN that scores each step (default gin)")
+        sp.add_argument("--select-seeds", type=_int(1), default=3, help="seeds per step when choosing (default 3)")
+        sp.add_argument("--hops", type=_int(1), default=None, help="tree depth L (default: the dataset's, 2)")
         g = sp.add_mutually_exclusive_group()
-        g.add_argument("--budget", type=int, default=None, help="distilled graphs per class (default 10)")
-        g.add_argument("--max-bytes", type=int, default=None, help="total size budget of the distilled set")
+        g.add_argument("--budget", type=_int(1), default=None, help="distilled graphs per class (default 10)")
+        g.add_argument("--max-bytes", type=_int(1), default=None, help="total size budget of the distilled set")
         g.add_argument("--support", nargs="+", default=None, metavar="S",
-                       help="explicit thresholds: 0.05 (relative), 25 (absolute) or CLASS:VALUE ...")
+                       help="explicit thresholds: 0.05 (a fraction of each class's graphs), 25 (a count of graphs) or "
+                            "CLASS:VALUE ...; a set that is not smaller than the training split is refused")
         sp.add_argument("--itemsets", choices=TARGETS, default="closed", help="which frequent sets (default closed)")
-        sp.add_argument("--overlap", type=float, default=1.0,
+        sp.add_argument("--overlap", type=_float(-math.inf), default=1.0,
                         help="drop a set whose support in another class reaches OVERLAP x its class threshold "
                              "(<= 0 keeps all; default 1)")
-        sp.add_argument("--min-count", type=int, default=2, help="lowest absolute support searched (default 2)")
-        sp.add_argument("--max-itemset-size", type=int, default=None, help="most trees in one distilled graph")
-        sp.add_argument("--max-nodes", type=int, default=100_000, help="refuse larger distilled graphs")
+        sp.add_argument("--min-count", type=_int(1), default=2, help="lowest absolute support searched (default 2)")
+        sp.add_argument("--max-itemset-size", type=_int(1), default=None, help="most trees in one distilled graph")
+        sp.add_argument("--max-nodes", type=_int(1), default=100_000, help="refuse larger distilled graphs")
         sp.add_argument("--backend", choices=BACKENDS, default="pyfim", help="FP-growth implementation")
         sp.add_argument("--rank", choices=RANKS, default="margin", help="order of the sets a budget keeps")
-        sp.add_argument("--context", type=int, default=0,
+        sp.add_argument("--context", type=_int(0), default=0,
                         help="add each class's N most frequent trees to its distilled graphs (0: off, as the paper)")
 
-    def train_args(sp, epochs: int = 100):
+    def train_args(sp, seeds: int):
         sp.add_argument("--model", choices=MODELS, default="gin", type=str.lower, help="GNN (default gin)")
-        sp.add_argument("--seeds", type=int, default=5, help="number of seeds, 0..N-1 (default 5)")
-        sp.add_argument("--epochs", type=int, default=epochs)
-        sp.add_argument("--lr", type=float, default=1e-3)
-        sp.add_argument("--batch-size", type=int, default=32)
-        sp.add_argument("--hidden", type=int, default=64)
-        sp.add_argument("--dropout", type=float, default=0.0)
-        sp.add_argument("--layers", type=int, default=None, help="GNN layers (default: the distillation hops)")
-        sp.add_argument("--readout", choices=list(READOUTS), default="mean")
+        sp.add_argument("--train-preset", choices=PRESETS, default=None,
+                        help="the authors' training recipe for this dataset and GNN (README); flags given override it")
+        sp.add_argument("--seeds", type=_int(1), default=seeds, help=f"number of seeds, 0..N-1 (default {seeds})")
+        sp.add_argument("--epochs", type=_int(1), default=None, help="epochs (default 100)")
+        sp.add_argument("--patience", type=_int(1), default=None,
+                        help="stop after this many evaluations without a better validation metric (default: never)")
+        sp.add_argument("--eval-every", type=_int(1), default=None, help="evaluate every N epochs (default 1)")
+        sp.add_argument("--lr", type=_float(0, low_open=True), default=None, help="learning rate (default 1e-3)")
+        sp.add_argument("--weight-decay", type=_float(0), default=None, help="weight decay (default 0)")
+        sp.add_argument("--batch-size", type=_int(1), default=None, help="graphs per batch (default 32)")
+        sp.add_argument("--hidden", type=_int(1), default=None, help="hidden size (default 64)")
+        sp.add_argument("--dropout", type=_float(0, 1, high_open=True), default=None, help="dropout (default 0)")
+        sp.add_argument("--layers", type=_int(1), default=None, help="GNN layers (default: the distillation hops)")
+        sp.add_argument("--readout", choices=list(READOUTS), default=None,
+                        help=f"pooling of the roots (distilled) / all nodes (real graphs) (default: what the "
+                             f"distilled set records, else {DEFAULT_READOUT})")
         sp.add_argument("--weighting", choices=SUPPORT_MODES, default="none",
                         help="use distilled graphs' supports: none, loss (weighted loss) or sample")
-        sp.add_argument("--device", default="cpu", help="cpu or cuda")
+        sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+        sp.add_argument("--threads", type=_int(1), default=1,
+                        help="torch threads (default 1: small GNNs are Python-bound, and one thread is fastest "
+                             "when anything else runs; see README)")
 
     sp = sub.add_parser("datasets", help="list known datasets and their statistics")
     sp.add_argument("name", nargs="?", default=None)
@@ -318,7 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("distill", help="distil a dataset's training split into a small file")
     data_args(sp)
     distill_args(sp)
-    sp.add_argument("--out", "-o", default=None, help="output .npz (default DATASET-mirage-LHOPS.npz)")
+    sp.add_argument("--readout", dest="distill_readout", choices=("sum", "mean", "max"), default=None,
+                    help="the readout recorded for training on this set (default sum, the authors')")
+    sp.add_argument("--out", "-o", default=None, help="output .npz (default DATASET-mirage.npz)")
     sp.set_defaults(func=cmd_distill)
 
     sp = sub.add_parser("train", help="train a GNN on a distilled set or the full split, test on real graphs")
@@ -326,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     src = sp.add_mutually_exclusive_group(required=True)
     src.add_argument("--distilled", default=None, help="a file written by `mirage distill`")
     src.add_argument("--full", action="store_true", help="train on the full training split")
-    train_args(sp)
+    train_args(sp, seeds=5)
     sp.add_argument("--paper-protocol", action="store_true",
                     help="also report the authors' protocol: mean of the 5 best runs by validation")
     sp.set_defaults(func=cmd_train)
@@ -335,9 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("dataset", nargs="?", default="synthetic-motifs")
     data_args(sp, positional=False)
     distill_args(sp)
-    train_args(sp)
-    sp.set_defaults(seeds=3)
-    sp.add_argument("--full-epochs", type=int, default=None, help="epochs of full-data training (default --epochs)")
+    train_args(sp, seeds=3)
+    sp.set_defaults(distill_readout=None)
+    sp.add_argument("--full-epochs", type=_int(1), default=None, help="epochs of full-data training (default --epochs)")
     sp.add_argument("--no-full", action="store_true", help="skip full-data training")
     sp.add_argument("--out", "-o", default=None, help="also save the distilled set")
     sp.set_defaults(func=cmd_run)
@@ -359,27 +492,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    if argv[:1] == ["bench"]:  # the benchmark has its own parser (benchmarks/paper_table.py shares it)
-        args = argparse.Namespace(func=cmd_bench, bench_args=argv[1:])
-    else:
-        args = parser.parse_args(argv)
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
         print(f"mirage: warning: {message}", file=sys.stderr)
 
     warnings.showwarning = one_line_warning
     try:
+        if argv[:1] == ["bench"]:  # the benchmark has its own parser (benchmarks/paper_table.py shares it)
+            args = argparse.Namespace(func=cmd_bench, bench_args=argv[1:])
+        else:
+            args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except (MirageError, ValueError) as e:
-        print(f"mirage: error: {e}", file=sys.stderr)
+        print(f"mirage: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("mirage: interrupted", file=sys.stderr)
-        return 130
+        print("mirage: error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except MemoryError:
+        print("mirage: error: out of memory; use a smaller dataset, fewer hops or a smaller budget", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:  # a file system refusing something the user asked for (read-only, full, permissions)
+        where = f" {e.filename}" if getattr(e, "filename", None) else ""
+        print(f"mirage: error: cannot access{where}: {e.strerror or type(e).__name__}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Sequence
@@ -40,6 +39,7 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from .errors import ArtifactError
+from .fileio import atomic_write_bytes
 
 FORMAT = "graph-mirage-distilled"
 FORMAT_VERSION = 1
@@ -152,34 +152,34 @@ def save_distilled(ds: DistilledDataset, path: str | os.PathLike) -> Path:
     meta = dict(ds.meta, format=FORMAT, format_version=FORMAT_VERSION, package_version=__version__,
                 checksum=_checksum(arrays))
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name in (*ARRAYS, "meta"):
-                buf = io.BytesIO()
-                np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))  # reproducible bytes
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in (*ARRAYS, "meta"):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))  # reproducible bytes
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, buf.getvalue())
+    atomic_write_bytes(path, out.getvalue(), "distilled-set file")
     return path
 
 
 def load_distilled(path: str | os.PathLike) -> DistilledDataset:
     path = Path(path)
     if not path.is_file():
-        raise ArtifactError(f"{path}: no such file; create it with `mirage distill DATASET --out {path}`")
+        if path.is_dir():
+            raise ArtifactError(f"{path} is a directory, not a distilled-set file")
+        raise ArtifactError(f"{path}: no such file; distil a dataset into it first")
+    if not zipfile.is_zipfile(path):
+        raise ArtifactError(f"{path} is not a graph-mirage distilled set (not an .npz archive; truncated, or another "
+                            f"kind of file)")
     try:
         with np.load(path, allow_pickle=False) as z:
             names = set(z.files)
             if "meta" not in names:
-                raise ArtifactError(f"{path} is not a graph-mirage distilled set (no metadata); was it written by "
-                                    f"`mirage distill`?")
+                raise ArtifactError(f"{path} is damaged or is not a graph-mirage distilled set (it has no meta "
+                                    f"entry)")
             meta = json.loads(bytes(z["meta"]).decode())
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
                 raise ArtifactError(f"{path} is not a graph-mirage distilled set (format "
@@ -194,24 +194,26 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
             arrays = {a: z[a] for a in ARRAYS}
     except ArtifactError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, UnicodeDecodeError,
-            json.JSONDecodeError) as e:
-        raise ArtifactError(f"{path} is not a readable graph-mirage distilled set ({type(e).__name__}: truncated "
-                            f"or not an .npz file); distil it again") from None
+    except Exception as e:  # noqa: BLE001 - zlib, zipfile, numpy and json all signal damage differently
+        raise ArtifactError(f"{path} is damaged: it cannot be read ({type(e).__name__}); distil it again") from None
     if _checksum(arrays) != meta.get("checksum"):
         raise ArtifactError(f"{path} failed its checksum: the file was modified or damaged; distil it again")
-    graphs = []
-    npt, ept = arrays["node_ptr"], arrays["edge_ptr"]
-    for g in range(len(arrays["y"])):
-        a, b, c, d = npt[g], npt[g + 1], ept[g], ept[g + 1]
-        graphs.append(Data(x=torch.from_numpy(arrays["x"][a:b].copy()),
-                           edge_index=torch.from_numpy(arrays["edge_index"][:, c:d].copy()),
-                           edge_attr=torch.from_numpy(arrays["edge_attr"][c:d].copy()),
-                           root_mask=torch.from_numpy(arrays["root_mask"][a:b].copy()),
-                           y=torch.tensor([int(arrays["y"][g])]),
-                           weight=torch.tensor([float(arrays["weight"][g])])))
-    fptr = arrays["tree_freq_ptr"]
-    freq = [arrays["tree_freq"][fptr[i]:fptr[i + 1]] for i in range(len(fptr) - 1)]
+    try:
+        graphs = []
+        npt, ept = arrays["node_ptr"], arrays["edge_ptr"]
+        for g in range(len(arrays["y"])):
+            a, b, c, d = npt[g], npt[g + 1], ept[g], ept[g + 1]
+            graphs.append(Data(x=torch.from_numpy(arrays["x"][a:b].copy()),
+                               edge_index=torch.from_numpy(arrays["edge_index"][:, c:d].copy()),
+                               edge_attr=torch.from_numpy(arrays["edge_attr"][c:d].copy()),
+                               root_mask=torch.from_numpy(arrays["root_mask"][a:b].copy()),
+                               y=torch.tensor([int(arrays["y"][g])]),
+                               weight=torch.tensor([float(arrays["weight"][g])])))
+        fptr = arrays["tree_freq_ptr"]
+        freq = [arrays["tree_freq"][fptr[i]:fptr[i + 1]] for i in range(len(fptr) - 1)]
+    except (IndexError, ValueError, TypeError, RuntimeError) as e:
+        raise ArtifactError(f"{path} is inconsistent ({type(e).__name__}: its offsets do not match its arrays); "
+                            f"distil it again") from None
     for k in ("format", "format_version", "checksum"):
         meta.pop(k, None)
     return DistilledDataset(graphs, meta, freq)

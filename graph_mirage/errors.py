@@ -20,3 +20,7 @@ class BudgetError(MirageError):
 
 class ArtifactError(MirageError):
     """A distilled-set file is missing, truncated, tampered with, foreign or incompatible."""
+
+
+class ParameterError(MirageError, ValueError):
+    """A parameter has an invalid value (also a ``ValueError``, as scikit-learn raises for bad hyper-parameters)."""

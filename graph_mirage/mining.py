@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from .errors import ParameterError
 
 TARGETS = ("all", "closed", "maximal")
 BACKENDS = ("pyfim", "mlxtend")
@@ -38,11 +39,11 @@ def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target:
         ``[(items, support), ...]`` with ``items`` a sorted tuple, ordered by support (desc), size, then items.
     """
     if target not in TARGETS:
-        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+        raise ParameterError(f"target must be one of {TARGETS}, got {target!r}")
     if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        raise ParameterError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if int(min_count) < 1:
-        raise ValueError(f"min_count must be >= 1, got {min_count}")
+        raise ParameterError(f"min_count must be >= 1, got {min_count}")
     tracts = transactions if isinstance(transactions, Transactions) else Transactions.of(transactions)
     if not tracts:
         return []

@@ -17,6 +17,7 @@ import numpy as np
 
 from .distilled import DistilledDataset
 from .errors import MirageError
+from .fileio import atomic_directory
 
 BOND_TYPES = {0: "-", 1: "=", 2: "#", 3: ":", 4: "?"}  # OGB bond_type index: single, double, triple, aromatic, misc
 MAX_DRAWN_PER_CLASS = 6
@@ -31,32 +32,35 @@ def write_report(artifact: str | os.PathLike, out_dir: str | os.PathLike, result
         ArtifactError: the artifact is missing or not a valid distilled set.
         MirageError: the results file cannot be read.
     """
-    import matplotlib
-
+    try:
+        import matplotlib
+        import networkx  # noqa: F401 - the tree drawings need it
+    except ImportError as e:
+        raise MirageError(f"the report needs {e.name}, which is not installed: pip install 'graph-mirage[plot]'") \
+            from None
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     d = DistilledDataset.load(artifact)
     res_rows = _read_results(results) if results else None
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    figures = [("rank_frequency.png", "Computation-tree frequencies per class (rank-frequency, log-log)",
-                _plot_rank_frequency(d))]
-    for c in sorted(set(d._data.y.view(-1).tolist())):
-        figures.append((f"trees_class{c}.png", f"Distilled graphs of class {c}, drawn as trees (roots on top)",
-                        _plot_trees(d, c)))
-    if res_rows is not None:
-        figures.append(("accuracy_vs_size.png", "Test metric against distilled size (benchmark results)",
-                        _plot_results(res_rows, d.meta.get("dataset"))))
-    for name, _, fig in figures:
-        fig.savefig(out / name, dpi=110, bbox_inches="tight")
-        import matplotlib.pyplot as plt
 
-        plt.close(fig)
-    page = _html(d, artifact, figures, out)
-    target = out / "index.html"
-    tmp = out / ".index.html.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    def fill(tmp: Path) -> None:
+        figures = [("rank_frequency.png", "Computation-tree frequencies per class (rank-frequency, log-log)",
+                    _plot_rank_frequency(d))]
+        for c in sorted(set(d._data.y.view(-1).tolist())):
+            figures.append((f"trees_class{c}.png", f"Distilled graphs of class {c}, drawn as trees (roots on top)",
+                            _plot_trees(d, c)))
+        if res_rows is not None:
+            figures.append(("accuracy_vs_size.png", "Test metric against distilled size (benchmark results)",
+                            _plot_results(res_rows, d.meta.get("dataset"))))
+        for name, _, fig in figures:
+            fig.savefig(tmp / name, dpi=110, bbox_inches="tight")
+            plt.close(fig)
+        (tmp / "index.html").write_text(_html(d, artifact, figures, tmp), encoding="utf-8")
+
+    atomic_directory(out, fill, "report directory")
+    return out / "index.html"
 
 
 def _read_results(path) -> list[dict]:
@@ -66,9 +70,9 @@ def _read_results(path) -> list[dict]:
         assert isinstance(rows, list)
         return rows
     except FileNotFoundError:
-        raise MirageError(f"--results {path}: no such file; run `mirage bench` first") from None
+        raise MirageError(f"results file {path}: no such file; run the benchmark first") from None
     except (ValueError, KeyError, AssertionError):
-        raise MirageError(f"--results {path}: not a benchmark result JSON (expected {{'rows': [...]}})") from None
+        raise MirageError(f"results file {path}: not a benchmark result JSON (expected {{'rows': [...]}})") from None
 
 
 # ----------------------------------------------------------------------------------------------------------------------

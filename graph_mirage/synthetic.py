@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch_geometric.data import Data
+from .errors import ParameterError
 
 MOTIFS = ("clique", "star", "wheel")
 
@@ -36,7 +37,7 @@ def make_synthetic_motifs(num_graphs: int = 300, seed: int = 0, num_node_labels:
         (30, 0)
     """
     if num_graphs < len(MOTIFS):
-        raise ValueError(f"num_graphs must be at least {len(MOTIFS)}, got {num_graphs}")
+        raise ParameterError(f"num_graphs must be at least {len(MOTIFS)}, got {num_graphs}")
     rng = np.random.default_rng(seed)
     node_p = label_skew ** -np.arange(num_node_labels, dtype=float)
     node_p /= node_p.sum()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from torch_geometric.data import Data
 import torch
+from .errors import ParameterError
 
 
 def row_ids(a: np.ndarray) -> np.ndarray:
@@ -64,7 +65,7 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
         ``hops + 1`` arrays of shape ``[N]``; ``colours[k][v]`` is the canonical id of v's depth-k computation tree.
     """
     if hops < 0:
-        raise ValueError(f"hops must be >= 0, got {hops}")
+        raise ParameterError(f"hops must be >= 0, got {hops}")
     colour = row_ids(node_labels)
     n = len(colour)
     src, dst = np.asarray(edge_index[0], dtype=np.int64), np.asarray(edge_index[1], dtype=np.int64)

@@ -224,7 +224,7 @@ def test_unknown_dataset_lists_known(tmp_path):
 
 
 def test_missing_raw_files(tmp_path):
-    with pytest.raises(DatasetError, match="raw files for MUTAG not found.*--root"):
+    with pytest.raises(DatasetError, match="raw files for MUTAG not found.*data root"):
         load_dataset("MUTAG", tmp_path, cache_dir=tmp_path / "cache", download=False)
     with pytest.raises(DatasetError, match="raw files for ogbg-molbace not found"):
         load_dataset("ogbg-molbace", tmp_path, cache_dir=tmp_path / "cache", download=False)

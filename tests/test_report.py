@@ -58,7 +58,7 @@ def test_report_refuses_bad_artifacts(tmp_path):
         write_report(tmp_path / "missing.npz", tmp_path / "r")
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip")
-    with pytest.raises(ArtifactError, match="not a readable"):
+    with pytest.raises(ArtifactError, match="not an .npz archive"):
         write_report(bad, tmp_path / "r")
 
 
@@ -68,7 +68,7 @@ def test_cli_inspect_errors_are_one_line(artifact, tmp_path):
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "no such file" in r.stderr
     r = subprocess.run([sys.executable, "-m", "graph_mirage.cli", "inspect", str(artifact), "--out",
                         str(tmp_path / "r"), "--results", str(tmp_path / "none.json")], capture_output=True, text=True)
-    assert r.returncode == 2 and "run `mirage bench` first" in r.stderr
+    assert r.returncode == 2 and "run the benchmark first" in r.stderr
     r = subprocess.run([sys.executable, "-m", "graph_mirage.cli", "inspect", str(artifact), "--out",
                         str(tmp_path / "ok")], capture_output=True, text=True)
     assert r.returncode == 0 and (tmp_path / "ok" / "index.html").is_file()
