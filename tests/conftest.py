@@ -7,8 +7,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _data_root() -> Path:
-    env = os.environ.get("MIRAGE_DATA")
-    return Path(env) if env else (REPO.parent / "shared" / "datasets")
+    env = os.environ.get("MIRAGE_DATA")  # the README's command gives it relative to the checkout
+    return (Path(env).expanduser() if env else (REPO.parent / "shared" / "datasets")).resolve()
 
 
 DATA_ROOT = _data_root()

@@ -82,8 +82,9 @@ def read_smiles_csv(path: Path, smiles_column: str, label_column: str) -> tuple[
         raise DatasetError(f"{path}: not a readable CSV file ({type(e).__name__}: {e})") from None
     for col, what in ((smiles_column, "SMILES"), (label_column, "label")):
         if col not in df.columns:
-            raise DatasetError(f"{path} has no {what} column {col!r} (columns: {', '.join(map(str, df.columns))}); "
-                               f"is this the right file?")
+            names = list(map(str, df.columns))
+            shown = ", ".join(names[:8]) + (f", ... ({len(names) - 8} more)" if len(names) > 8 else "")
+            raise DatasetError(f"{path} has no {what} column {col!r} (columns: {shown}); is this the right file?")
     df = df.dropna(subset=[smiles_column, label_column])
     if len(df) == 0:
         raise DatasetError(f"dataset in {path} is empty: no rows with both {smiles_column!r} and {label_column!r}")

@@ -54,13 +54,13 @@ DATASETS: dict[str, DatasetSpec] = {
 def default_root() -> Path:
     """The data root: ``MIRAGE_DATA`` or ``~/.cache/graph-mirage/data``."""
     env = os.environ.get("MIRAGE_DATA")
-    return Path(env).expanduser() if env else _user_cache() / "data"
+    return Path(env).expanduser().resolve() if env else _user_cache() / "data"
 
 
 def default_cache() -> Path:
     """Where processed graphs go: ``MIRAGE_CACHE`` or ``~/.cache/graph-mirage/processed``."""
     env = os.environ.get("MIRAGE_CACHE")
-    return Path(env).expanduser() if env else _user_cache() / "processed"
+    return Path(env).expanduser().resolve() if env else _user_cache() / "processed"
 
 
 def _user_cache() -> Path:
