@@ -490,12 +490,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=None, help="data root (default $MIRAGE_DATA)")
     p.add_argument("--out", default="benchmarks/results", help="output directory")
     p.add_argument("--name", default=None, help="output file stem (default paper_table or quick)")
+    p.add_argument("--merge", nargs="+", default=None, metavar="JSON",
+                   help="write one table (--name) from the rows of earlier result files instead of running")
     p.add_argument("--quiet", "-q", action="store_true")
     return p
 
 
+def merge(paths, out: Path, stem: str) -> list[dict]:
+    """One JSON + Markdown table from several result files (each keeps its own command in the header list)."""
+    rows, headers = [], []
+    for p in paths:
+        try:
+            blob = json.loads(Path(p).read_text())
+            rows += blob["rows"]
+            headers.append(blob["header"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise MirageError(f"{p} is not a benchmark result file ({type(e).__name__})") from None
+    header = {"merged_from": [str(p) for p in paths], "headers": headers,
+              "complete": all(h.get("complete") for h in headers),
+              "seconds": sum(h.get("seconds", 0) for h in headers),
+              "command": " ; ".join(h["command"] for h in headers), "machine": headers[0]["machine"]}
+    from .fileio import atomic_write_text
+
+    atomic_write_text(out / f"{stem}.json", json.dumps({"header": header, "rows": rows}, indent=1))
+    md = summary_markdown(rows) + "\n" + markdown(rows, header)
+    atomic_write_text(out / f"{stem}.md", md)
+    return rows
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if args.merge:
+        merge(args.merge, Path(args.out), args.name or "paper_table")
+        if not args.quiet:
+            print((Path(args.out) / f"{args.name or 'paper_table'}.md").read_text())
+        return 0
     quick = args.quick
     datasets = args.datasets or (["MUTAG", "ogbg-molbace"] if quick else ALL_DATASETS)
     models = [m.lower() for m in (args.models or (["gin"] if quick else ["gcn", "gat", "gin"]))]
@@ -526,12 +555,11 @@ def main(argv=None) -> int:
     out = Path(args.out)
     stem = args.name or ("quick" if quick else "paper_table")
 
+    from .fileio import atomic_write_text
+
     def save(rows):  # after every dataset: an interrupted run keeps what it measured, marked incomplete
         header["seconds"] = time.perf_counter() - t0
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = out / f".{stem}.json.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"header": header, "rows": rows}, indent=1))
-        tmp.replace(out / f"{stem}.json")
+        atomic_write_text(out / f"{stem}.json", json.dumps({"header": header, "rows": rows}, indent=1))
 
     rows = run(datasets, models, seeds, budgets, args.root, quick, not args.quiet, log, on_row=save, jobs=jobs,
                methods=methods, folds=args.folds, reference_dir=reference_dir, readout=args.readout,
@@ -539,9 +567,7 @@ def main(argv=None) -> int:
     header["complete"] = True
     save(rows)
     md = summary_markdown(rows) + "\n" + markdown(rows, header)
-    tmp = out / f".{stem}.md.{os.getpid()}.tmp"
-    tmp.write_text(md)
-    tmp.replace(out / f"{stem}.md")
+    atomic_write_text(out / f"{stem}.md", md)
     log("\n" + md)
     log(f"wrote {out / (stem + '.json')} and {out / (stem + '.md')}")
     return 0
