@@ -82,6 +82,8 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
             "empty graph indicator": ("graph_indicator", lambda b: b""),
             "single class": ("graph_labels", lambda b: b"1\n" * len(_lines(b))),
             "edge labels with text": ("edge_labels", lambda b: b.replace(b"0", b"zero", 1)),
+            "empty A.txt": ("A", lambda b: b""),
+            "one-line A.txt": ("A", lambda b: _lines(b)[0] + b"\n"),
         }
         for i, (label, edit) in enumerate(tu.items()):
             name = f"BAD{i}"

@@ -217,3 +217,44 @@ def test_bad_training_values_are_parameter_errors():
                dict(weight_decay=-1.0), dict(device="tpu"), dict(device="cuda:x"), dict(readout="median")):
         with pytest.raises(ParameterError):
             TrainConfig(**kw)
+
+
+def test_progress_lines_when_not_a_terminal(tmp_path):
+    out = tmp_path / "s.npz"
+    assert run_cli("distill", "synthetic-motifs", "--budget", "3", "--out", str(out)).returncode == 0
+    r = run_cli("train", "synthetic-motifs", "--distilled", str(out), "--seeds", "2", "--epochs", "4")
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if "4/4 epochs" in line]
+    assert len(lines) == 2 and "seed 0" in lines[0] and "seed 1" in lines[1] and "val " in lines[0], r.stderr
+    quiet = run_cli("train", "synthetic-motifs", "--distilled", str(out), "--seeds", "1", "--epochs", "2", "--quiet")
+    assert quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_help_states_the_real_defaults():
+    def option_help(cmd: str, flag: str) -> str:
+        return run_cli(cmd, "--help").stdout.split(f"\n  {flag}", 1)[1].split("\n  --", 1)[0]
+
+    assert "(default 3)" in option_help("run", "--seeds")
+    assert "(default 5)" in option_help("train", "--seeds")
+    assert "--threads" in run_cli("train", "--help").stdout
+
+
+def test_threads_option_sets_torch_threads(monkeypatch, tmp_path):
+    from graph_mirage import cli
+
+    seen = {}
+    import graph_mirage.training as training
+
+    def fake(*a, **k):
+        seen["threads"] = torch.get_num_threads()
+        return {"dataset": "d", "model": "gin", "source": "full", "train_graphs": 1, "readout": "sum", "metric": "m",
+                "test_mean": 0.0, "test_std": 0.0, "seeds": [0], "val_mean": 0.0, "train_seconds": 0.0,
+                "eval_seconds": 0.0, "runs": []}
+
+    monkeypatch.setattr(training, "train_and_evaluate", fake)
+    before = torch.get_num_threads()
+    try:
+        assert cli.main(["train", "synthetic-motifs", "--full", "--threads", "1", "--quiet"]) == 0
+        assert seen["threads"] == 1
+    finally:
+        torch.set_num_threads(before)

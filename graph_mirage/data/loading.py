@@ -59,7 +59,7 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
         ds = _load_cached(spec, root, cache, download, progress)
         if ds.meta.get("skipped"):  # on every load, cached or not: no silent data loss
             warnings.warn(f"{spec.name}: skipped {ds.meta['skipped']} of {ds.meta['rows']} SMILES that RDKit cannot "
-                          f"parse (dropped from the dataset)", stacklevel=2)
+                          f"parse with this RDKit (dropped; OGB's own processed files keep them)", stacklevel=2)
     ds.meta["hops"] = spec.hops  # configuration, not data: never taken from an older cache
     if folds is not None:
         if ds.meta["split_kind"] != "random":

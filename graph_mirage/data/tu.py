@@ -37,7 +37,8 @@ def _build_tu(spec: DatasetSpec, root: Path, raw: Path | None, work: Path):
     except Exception as e:  # noqa: BLE001 - a failed download or a file PyG cannot read
         if raw is None:
             raise DatasetError(_missing_message(spec, root) + f" (download failed: {type(e).__name__})") from None
-        raise DatasetError(f"{name}: torch_geometric could not read {raw}: {e}") from None
+        raise DatasetError(f"{name}: torch_geometric could not read the files in {raw} ({type(e).__name__}); check "
+                           f"them against the TU format (https://chrsmrrs.github.io/datasets/docs/format/)") from None
     if raw is None:  # keep what was downloaded, in the root, for next time
         _keep_download(tu_root / name / "raw", root / "TUDataset" / name / "raw")
     n_labels = tu.num_node_labels
@@ -104,6 +105,9 @@ def validate_tu_raw(raw: Path, name: str) -> None:
                            f"fix the file or re-download it")
     n_nodes, n_graphs = len(gi), int(gi[-1])
     a = _read_int_table(path("A"), 2)
+    if len(a) < 2:  # PyG's reader squeezes a one-line file to one dimension and fails deep inside torch
+        raise DatasetError(f"{path('A')} has {len(a)} edge line(s): a TU dataset of graphs without edges cannot be "
+                           f"read; check that this is the right file")
     if a.size and (a.min() < 1 or a.max() > n_nodes):
         line = int(np.flatnonzero((a < 1).any(1) | (a > n_nodes).any(1))[0]) + 1
         raise DatasetError(f"{path('A')} line {line}: node id out of range 1..{n_nodes} (the graph indicator has "
