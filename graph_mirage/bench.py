@@ -91,8 +91,18 @@ _WORKER_DATA: dict = {}
 
 
 def _init_worker() -> None:
+    import signal
+
     torch.set_num_threads(1)
     _WORKER_DATA.clear()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops the pool
+    if sys.platform.startswith("linux"):  # and a worker never outlives its parent, even after a kill -9
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
 
 
 def _load(name: str, root, split: dict | None):

@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 import time
 import warnings
@@ -497,6 +498,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mirage: warning: {message}", file=sys.stderr)
 
     warnings.showwarning = one_line_warning
+    # SIGTERM (kill, a scheduler's time limit) ends like Ctrl-C: cleanup runs, training workers are stopped
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         if argv[:1] == ["bench"]:  # the benchmark has its own parser (benchmarks/paper_table.py shares it)
             args = argparse.Namespace(func=cmd_bench, bench_args=argv[1:])
@@ -506,6 +509,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (MirageError, ValueError) as e:
         print(f"mirage: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
+    except _Terminated:
+        print("mirage: error: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("mirage: error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -519,6 +525,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {e.filename}" if getattr(e, "filename", None) else ""
         print(f"mirage: error: cannot access{where}: {e.strerror or type(e).__name__}", file=sys.stderr)
         return EXIT_USAGE
+
+
+class _Terminated(KeyboardInterrupt):
+    pass
+
+
+def _terminated(signum, frame) -> None:
+    raise _Terminated()
 
 
 def _one_line(e: BaseException) -> str:

@@ -107,3 +107,23 @@ def test_main_writes_complete_json_and_markdown(tmp_path):
     summary_line = next(line for line in md.splitlines() if line.startswith("| synthetic-motifs | GIN | "))
     assert summary_line.count("±") == 2 and "%)" in summary_line
     assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_terminated_bench_leaves_no_workers(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    p = subprocess.Popen([sys.executable, "-m", "graph_mirage", "bench", "--datasets", "synthetic-motifs", "--models",
+                          "gin", "--seeds", "3", "--epochs", "400", "--jobs", "2", "--out", str(tmp_path), "--quiet"],
+                         stderr=subprocess.PIPE)
+    time.sleep(10)  # workers are training by now
+    children = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True,
+                              text=True).stdout.split()  # the training workers
+    p.send_signal(signal.SIGTERM)
+    err = p.communicate(timeout=60)[1].decode()
+    assert p.returncode == 143 and "mirage: error: terminated" in err and "Traceback" not in err, err
+    time.sleep(1)
+    alive = [c for c in children if subprocess.run(["kill", "-0", c], capture_output=True).returncode == 0]
+    assert children and not alive
