@@ -2,8 +2,9 @@
 
 `python benchmarks/threads.py` trains GIN on ogbg-molbace for one seed with 1 and with 2 torch threads, on the
 paper-preset distilled set (100 epochs, evaluation every epoch) and on the full training split (10 epochs), once on
-an otherwise idle machine and once beside a second process that keeps one core busy (as a benchmark, a test run or a
-second training job does). Writes benchmarks/results/threads.json.
+the machine as it is and once beside a second process that keeps one more core busy (as a benchmark, a test run or a
+second training job does); the 1-minute load average is recorded with every row. Writes
+benchmarks/results/threads.json.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def main() -> None:
                     t0 = time.perf_counter()
                     r = train_and_evaluate(ds, train_set, model="gin", seeds=[0], config=cfg, evals=evals)
                     rows.append({"other_core_busy": busy, "threads": threads, "what": label,
+                                 "loadavg_1min": os.getloadavg()[0],
                                  "seconds": time.perf_counter() - t0, "train_seconds": r["train_seconds"],
                                  "eval_seconds": r["eval_seconds"]})
                     print(rows[-1], flush=True)
