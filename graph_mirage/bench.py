@@ -459,7 +459,7 @@ def summary_markdown(rows: list[dict]) -> str:
         if (r["dataset"], r["model"]) not in seen:
             seen.append((r["dataset"], r["model"]))
     for name, model in seen:
-        out, n = [], ""
+        out, counts = [], []
         for method, budget in columns:
             r = cells.get((name, model, method, budget))
             if r is None:
@@ -467,10 +467,11 @@ def summary_markdown(rows: list[dict]) -> str:
             elif r.get("error"):
                 out.append("not made")
             else:
-                n = n or str(r["runs_total"])
+                counts.append(r["runs_total"])
                 size = "" if method == "full" else f" ({100 * r['size_fraction']:.2g} %)"
                 metric = "" if r["metric"] == "rocauc" else f" {r['metric'][:3]}"
                 out.append(f"{100 * r['test_mean']:.1f} ± {100 * r['test_std']:.1f}{metric}{size}")
+        n = "/".join(str(c) for c in sorted(set(counts)))  # e.g. "1/3": one full-data run, 3 of each set
         lines.append(f"| {name} | {model.upper()} | {n} | " + " | ".join(out) + f" | {AUTHORS.get((name, model), '')} |")
     return "\n".join(lines) + "\n"
 

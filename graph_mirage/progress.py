@@ -31,6 +31,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.n = 0
+        self.tenth = 0
         self.post: dict = {}
         self.bar = None
         self.t0 = self.last = time.perf_counter()
@@ -50,8 +51,9 @@ class Progress:
                 self.bar.set_postfix({k: _fmt(v) for k, v in self.post.items()})
             return
         now = time.perf_counter()
-        if now - self.last >= self.every or self.n >= self.total:
-            self.last = now
+        tenth = 10 * self.n // max(self.total, 1)  # also at every tenth: a burst before a long wait is not hidden
+        if now - self.last >= self.every or self.n >= self.total or tenth > self.tenth:
+            self.last, self.tenth = now, tenth
             extra = "".join(f" {k} {_fmt(v)}" for k, v in self.post.items())
             print(f"{self.desc}: {self.n}/{self.total} {self.unit}s{extra} ({now - self.t0:.0f} s)",
                   file=self.stream, flush=True)
