@@ -101,7 +101,7 @@ class FlatGraphs:
         if not graphs:
             raise DatasetError("no graphs given: the graph list is empty")
         if isinstance(graphs[0], InMemoryDataset):
-            raise TypeError("pass the dataset itself, not a list of datasets")
+            raise DatasetError("pass the dataset itself, not a list of datasets")
         n = np.array([g.num_nodes for g in graphs])
         m = np.array([g.edge_index.size(1) for g in graphs])
         node_ptr = np.concatenate([[0], np.cumsum(n)])
