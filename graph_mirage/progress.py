@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -21,7 +22,9 @@ class Progress:
         desc: what is being done.
         unit: the name of a step.
         enabled: False prints nothing (``--quiet``, ``--json``).
-        every: seconds between two plain lines when stderr is not a terminal (the last step always prints).
+        every: seconds between two plain lines when stderr is not a terminal: a background ticker prints the latest
+            state when it changed, so a long wait after a burst of steps is never shown stale; the last step always
+            prints.
         stream: where to write (default stderr).
     """
 
@@ -31,34 +34,51 @@ class Progress:
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.n = 0
-        self.tenth = 0
+        self.printed = 0
         self.post: dict = {}
         self.bar = None
-        self.t0 = self.last = time.perf_counter()
+        self.ticker = None
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.t0 = time.perf_counter()
         if enabled and self.stream.isatty():
             from tqdm.auto import tqdm
 
             self.bar = tqdm(total=self.total, desc=desc, unit=unit, file=self.stream, leave=False)
+        elif enabled:
+            self.ticker = threading.Thread(target=self._tick, daemon=True)
+            self.ticker.start()
+
+    def _tick(self) -> None:
+        while not self.stop.wait(self.every):
+            with self.lock:
+                if self.n != self.printed and self.n < self.total:
+                    self._line()
+
+    def _line(self) -> None:
+        extra = "".join(f" {k} {_fmt(v)}" for k, v in self.post.items())
+        print(f"{self.desc}: {self.n}/{self.total} {self.unit}s{extra} ({time.perf_counter() - self.t0:.0f} s)",
+              file=self.stream, flush=True)
+        self.printed = self.n
 
     def update(self, n: int = 1, **post) -> None:
-        self.n += n
-        self.post.update(post)
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.update(n)
-            if post:
-                self.bar.set_postfix({k: _fmt(v) for k, v in self.post.items()})
-            return
-        now = time.perf_counter()
-        tenth = 10 * self.n // max(self.total, 1)  # also at every tenth: a burst before a long wait is not hidden
-        if now - self.last >= self.every or self.n >= self.total or tenth > self.tenth:
-            self.last, self.tenth = now, tenth
-            extra = "".join(f" {k} {_fmt(v)}" for k, v in self.post.items())
-            print(f"{self.desc}: {self.n}/{self.total} {self.unit}s{extra} ({now - self.t0:.0f} s)",
-                  file=self.stream, flush=True)
+        with self.lock:
+            self.n += n
+            self.post.update(post)
+            if not self.enabled:
+                return
+            if self.bar is not None:
+                self.bar.update(n)
+                if post:
+                    self.bar.set_postfix({k: _fmt(v) for k, v in self.post.items()})
+            elif self.n >= self.total:
+                self._line()
 
     def close(self) -> None:
+        self.stop.set()
+        with self.lock:
+            if self.ticker is not None and self.n != self.printed:  # e.g. early stopping before the last epoch
+                self._line()
         if self.bar is not None:
             self.bar.close()
             self.bar = None
