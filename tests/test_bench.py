@@ -116,7 +116,8 @@ def test_terminated_bench_leaves_no_workers(tmp_path):
     import time
 
     p = subprocess.Popen([sys.executable, "-m", "graph_mirage", "bench", "--datasets", "synthetic-motifs", "--models",
-                          "gin", "--seeds", "3", "--epochs", "400", "--jobs", "2", "--out", str(tmp_path), "--quiet"],
+                          "gin", "--seeds", "3", "--epochs", "400", "--jobs", "2", "--out", str(tmp_path), "--quiet",
+                          "--reference-dir", str(tmp_path / "ref")],
                          stderr=subprocess.PIPE)
     time.sleep(10)  # workers are training by now
     children = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True,
