@@ -193,8 +193,9 @@ def run(datasets, models, seeds, budgets, root=None, quick=False, progress=False
 def _splits_of(name: str, root, folds: int | None) -> list[dict | None]:
     if folds is None:
         return [None]
-    probe = _load(name, root, None)
-    if probe.meta["split_kind"] != "random":  # an official split (OGB) is kept
+    from .data import resolve_spec
+
+    if resolve_spec(name, root).kind == "ogb":  # an official split is kept
         return [None]
     return [{"folds": folds, "fold": k} for k in range(folds)]
 

@@ -85,7 +85,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, what: str = "output
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as e:
-        tmp.unlink(missing_ok=True) if tmp.exists() else None
+        tmp.unlink(missing_ok=True)
         raise _os_error(e, path, what) from None
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -19,6 +19,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
+from .fileio import atomic_write_text
 from .training import RunResult, TrainConfig, train_and_evaluate
 
 FULL_CONFIG = TrainConfig(epochs=200, batch_size=64, patience=25, eval_every=1)
@@ -80,10 +81,7 @@ def full_run(dataset, model: str, seed: int, *, cache_dir: str | os.PathLike | N
         blob = {"dataset": dataset.meta["name"], "split": split_tag(dataset.meta), "model": model, "seed": seed,
                 "layers": layers, "config": asdict(config), "version": __version__, "metric": r["metric"],
                 "run": run}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(blob, indent=1, sort_keys=True))
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(blob, indent=1, sort_keys=True), "full-data result")
     return out
 
 
