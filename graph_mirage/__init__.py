@@ -12,7 +12,9 @@ __version__ = "0.2.0"
 from .data import DATASETS, GraphDataset, dataset_stats, load_dataset  # noqa: E402
 from .distill import Mirage  # noqa: E402
 from .distilled import DistilledDataset  # noqa: E402
-from .errors import ArtifactError, BudgetError, DatasetError, MirageError  # noqa: E402
+from .errors import ArtifactError, BudgetError, DatasetError, MirageError, ParameterError  # noqa: E402
+from .prototypes import TreePrototypes  # noqa: E402
 
-__all__ = ["DATASETS", "GraphDataset", "DistilledDataset", "Mirage", "load_dataset", "dataset_stats",
-           "MirageError", "DatasetError", "BudgetError", "ArtifactError", "__version__"]
+__all__ = ["DATASETS", "GraphDataset", "DistilledDataset", "Mirage", "TreePrototypes", "load_dataset",
+           "dataset_stats", "MirageError", "DatasetError", "BudgetError", "ArtifactError", "ParameterError",
+           "__version__"]

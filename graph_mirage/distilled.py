@@ -15,6 +15,7 @@ array              dtype / shape              meaning
 ``edge_ptr``       int64 ``[G+1]``            offsets of each graph's edges
 ``tree_freq``      int64 ``[T]``              per class, tree-occurrence counts sorted descending ...
 ``tree_freq_ptr``  int64 ``[C+1]``            ... with per-class offsets (for rank-frequency plots)
+``root_weight``    float32 ``[N]``            optional: occurrences each root stands for (weighted readout)
 ``meta``           uint8 ``[M]``              UTF-8 JSON: format, version, dataset, split, hops,
                                               thresholds, budget, supports, itemsets, sizes, checksum
 =================  =========================  ========================================================
@@ -45,6 +46,7 @@ FORMAT = "graph-mirage-distilled"
 FORMAT_VERSION = 1
 ARRAYS = ("x", "edge_index", "edge_attr", "root_mask", "y", "weight", "node_ptr", "edge_ptr", "tree_freq",
           "tree_freq_ptr")
+OPTIONAL_ARRAYS = ("root_weight",)  # written only by methods that use them; absent means 1 at every root
 COMPAT_KEYS = ("dataset", "num_classes", "node_vocab", "edge_vocab", "encoder")
 
 
@@ -52,7 +54,8 @@ class DistilledDataset(InMemoryDataset):
     """A distilled training set, usable directly as a PyG dataset.
 
     Each graph has ``x [n, F]``, ``edge_index [2, m]`` (child -> parent), ``edge_attr [m, Fe]``, ``root_mask [n]``,
-    ``y [1]`` and ``weight [1]`` (its support). ``meta`` records where it came from.
+    ``y [1]`` and ``weight [1]`` (its support), and optionally ``root_weight [n]`` (how many occurrences of its tree
+    each root stands for; the readout weights the roots by it). ``meta`` records where it came from.
 
     Example:
         >>> from torch_geometric.loader import DataLoader
@@ -76,8 +79,10 @@ class DistilledDataset(InMemoryDataset):
     def nbytes(self) -> int:
         """Bytes a GNN needs: node features, edge index, edge features, root mask, labels, weights."""
         d = self._data
-        return int(sum(t.numel() * t.element_size() for t in (d.x, d.edge_index, d.edge_attr, d.root_mask, d.y,
-                                                              d.weight)))
+        n = sum(t.numel() * t.element_size() for t in (d.x, d.edge_index, d.edge_attr, d.root_mask, d.y, d.weight))
+        if getattr(d, "root_weight", None) is not None:  # one float32 per root
+            n += 4 * int(d.root_mask.sum())
+        return int(n)
 
     def summary(self) -> dict:
         d = self._data
@@ -132,12 +137,13 @@ def _arrays_of(ds: DistilledDataset) -> dict[str, np.ndarray]:
         "edge_ptr": s["edge_index"].numpy().astype(np.int64),
         "tree_freq": np.concatenate(freq).astype(np.int64),
         "tree_freq_ptr": np.concatenate([[0], np.cumsum([len(f) for f in freq])]).astype(np.int64),
-    }
+    } | ({"root_weight": d.root_weight.numpy().astype(np.float32)} if getattr(d, "root_weight", None) is not None
+         else {})
 
 
 def _checksum(arrays: dict[str, np.ndarray]) -> str:
     h = hashlib.sha256()
-    for name in ARRAYS:
+    for name in (*ARRAYS, *(a for a in OPTIONAL_ARRAYS if a in arrays)):
         a = np.ascontiguousarray(arrays[name])
         h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
         h.update(a.tobytes())
@@ -154,7 +160,7 @@ def save_distilled(ds: DistilledDataset, path: str | os.PathLike) -> Path:
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in (*ARRAYS, "meta"):
+        for name in (*ARRAYS, *(a for a in OPTIONAL_ARRAYS if a in arrays), "meta"):
             buf = io.BytesIO()
             np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))  # reproducible bytes
@@ -191,7 +197,7 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
             missing = [a for a in ARRAYS if a not in names]
             if missing:
                 raise ArtifactError(f"{path} is incomplete (missing {', '.join(missing)}); distil it again")
-            arrays = {a: z[a] for a in ARRAYS}
+            arrays = {a: z[a] for a in (*ARRAYS, *(a for a in OPTIONAL_ARRAYS if a in names))}
     except ArtifactError:
         raise
     except Exception as e:  # noqa: BLE001 - zlib, zipfile, numpy and json all signal damage differently
@@ -201,9 +207,13 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
     try:
         graphs = []
         npt, ept = arrays["node_ptr"], arrays["edge_ptr"]
+        rw = arrays.get("root_weight")
+        if rw is not None and rw.shape != arrays["root_mask"].shape:
+            raise ValueError("root_weight does not match root_mask")
         for g in range(len(arrays["y"])):
             a, b, c, d = npt[g], npt[g + 1], ept[g], ept[g + 1]
-            graphs.append(Data(x=torch.from_numpy(arrays["x"][a:b].copy()),
+            extra = {} if rw is None else {"root_weight": torch.from_numpy(rw[a:b].copy())}
+            graphs.append(Data(**extra, x=torch.from_numpy(arrays["x"][a:b].copy()),
                                edge_index=torch.from_numpy(arrays["edge_index"][:, c:d].copy()),
                                edge_attr=torch.from_numpy(arrays["edge_attr"][c:d].copy()),
                                root_mask=torch.from_numpy(arrays["root_mask"][a:b].copy()),

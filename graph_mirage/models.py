@@ -4,6 +4,8 @@ Every model takes a batch of graphs with categorical ``x [N, F]`` and ``edge_att
 ``[num_graphs, num_classes]``. Inputs are encoded exactly the same way for real and distilled graphs: OGB's
 ``AtomEncoder``/``BondEncoder`` for molecules, a sum of per-column embeddings of the discrete labels otherwise.
 When the batch has a ``root_mask`` (distilled graphs) the readout pools the root nodes only; otherwise all nodes.
+A ``root_weight [N]`` (float; read at the roots) makes a root count as that many occurrences of its tree: the sum
+readout becomes a weighted sum, the mean a weighted mean (max ignores it).
 
 Example:
     >>> model = make_model("gin", num_classes=2, node_vocab=[7], edge_vocab=[4], num_layers=2, hidden=32)
@@ -130,9 +132,17 @@ class GNN(nn.Module):
         batch = data.batch if getattr(data, "batch", None) is not None else \
             torch.zeros(h.size(0), dtype=torch.long, device=h.device)
         root_mask = getattr(data, "root_mask", None)
-        if root_mask is not None:  # distilled graph: a graph is the multiset of its root trees
-            h, batch = h[root_mask], batch[root_mask]
         size = int(data.num_graphs) if hasattr(data, "num_graphs") else None
+        if root_mask is not None:  # distilled graph: a graph is the multiset of its root trees
+            weight = getattr(data, "root_weight", None)
+            h, batch = h[root_mask], batch[root_mask]
+            if weight is not None and self.readout != "max":
+                # a root stands for `weight` occurrences of its tree: a weighted sum (or mean) over the roots
+                w = weight[root_mask].to(h.dtype).view(-1, 1)
+                pooled = global_add_pool(h * w, batch, size)
+                if self.readout == "mean":
+                    pooled = pooled / global_add_pool(w, batch, size).clamp_min(1e-12)
+                return self.head(pooled)
         return self.head(READOUTS[self.readout](h, batch, size))
 
 

@@ -1,0 +1,131 @@
+"""Tree-multiset prototypes: the computation DAG is exact, root weights reproduce a graph's sum readout, the artifact
+keeps them, and the estimator validates its parameters."""
+
+import numpy as np
+import pytest
+import torch
+from torch_geometric.data import Batch
+
+from graph_mirage import DistilledDataset, ParameterError
+from graph_mirage.models import make_model
+from graph_mirage.prototypes import ComputationDAG, TreePrototypes
+from graph_mirage.trees import TreeUnfolder, row_ids, wl_colours
+
+
+@pytest.fixture(scope="module")
+def train(synthetic):
+    return synthetic[synthetic.split["train"]]
+
+
+def _embed(model, g):
+    with torch.no_grad():
+        return model.embed_nodes(torch.as_tensor(g.x), torch.as_tensor(g.edge_index), torch.as_tensor(g.edge_attr))
+
+
+@pytest.mark.parametrize("hops", [1, 2, 3])
+@pytest.mark.parametrize("conv", ["gin", "gine", "gat", "sage"])
+def test_dag_roots_embed_exactly_like_their_real_nodes(mutag, hops, conv):
+    flat = mutag[mutag.split["train"]].flat()
+    colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), hops)
+    dag = ComputationDAG(flat, colours)
+    trees = np.unique(colours[-1])[::7][:30]
+    g = dag.build(trees, hops)
+    torch.manual_seed(hops)
+    model = make_model(conv, 2, mutag.meta["node_vocab"], mutag.meta["edge_vocab"], num_layers=hops, hidden=16).eval()
+    real = _embed(model, flat)[torch.as_tensor(dag.witness[hops][trees])]
+    assert torch.allclose(_embed(model, g)[: len(trees)], real, atol=1e-5)
+    assert g.root_mask[: len(trees)].all() and not g.root_mask[len(trees):].any()
+
+
+def test_dag_is_smaller_than_the_unfolded_trees_with_the_same_roots(mutag):
+    flat = mutag[mutag.split["train"]].flat()
+    colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), 3)
+    dag = ComputationDAG(flat, colours)
+    trees = np.unique(colours[-1])[:40]
+    g = dag.build(trees, 3)
+    t = TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr).unfold(dag.witness[3][trees], 3)
+    assert g.num_nodes < t.num_nodes / 3 and g.edge_index.size(1) < t.edge_index.size(1)
+    # same in-degree multiset at the roots: every root keeps all its children (parallel edges for repeats)
+    assert torch.equal(torch.bincount(g.edge_index[1], minlength=g.num_nodes)[: len(trees)],
+                       torch.bincount(t.edge_index[1], minlength=t.num_nodes)[: len(trees)])
+
+
+def test_root_weights_reproduce_a_graphs_sum_readout(mutag):
+    """One graph as a DAG of its distinct trees, each weighted by its count: the weighted root readout is the real
+    graph's readout (GIN, sum)."""
+    real = mutag[int(mutag.split["train"][0])]
+    colours = wl_colours(row_ids(real.x.numpy()), real.edge_index.numpy(), row_ids(real.edge_attr.numpy()), 2)
+    trees, counts = np.unique(colours[-1], return_counts=True)
+    from graph_mirage.data import as_flat
+
+    g = ComputationDAG(as_flat([real]), colours).build(trees, 2)
+    g.root_weight = torch.zeros(g.num_nodes)
+    g.root_weight[: len(trees)] = torch.as_tensor(counts, dtype=torch.float32)
+    g.y = real.y
+    torch.manual_seed(0)
+    model = make_model("gin", 2, mutag.meta["node_vocab"], mutag.meta["edge_vocab"], num_layers=2, hidden=16,
+                       readout="sum").eval()
+    with torch.no_grad():
+        assert torch.allclose(model(Batch.from_data_list([g])), model(Batch.from_data_list([real])), atol=1e-4)
+
+
+def test_one_cluster_prototype_weights_are_the_class_mean_counts(mutag):
+    train = mutag[mutag.split["train"]]
+    p = TreePrototypes(hops=1, per_class=1, mass=1.0, max_roots=10_000).fit(train)
+    flat = train.flat()
+    tree = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), 1)[-1]
+    for c, (_, size, kept) in zip((0, 1), [(q[0], q[1], q[2]) for q in p.distilled_.meta["prototypes"]]):
+        members = flat.y[flat.graph_of_node] == c
+        mean = np.bincount(tree[members], minlength=tree.max() + 1) / (flat.y == c).sum()
+        g = p.distilled_[c]
+        assert size == (flat.y == c).sum() and set(kept) == set(np.flatnonzero(mean).tolist())
+        assert np.allclose(g.root_weight[g.root_mask].numpy(), mean[kept], atol=1e-5)
+
+
+def test_weighted_mean_readout(mutag):
+    p = TreePrototypes(hops=1, per_class=2).fit(mutag[mutag.split["train"]])
+    g = p.distilled_[0]
+    torch.manual_seed(0)
+    kw = dict(num_layers=1, hidden=8)
+    m = make_model("gin", 2, mutag.meta["node_vocab"], mutag.meta["edge_vocab"], readout="mean", **kw).eval()
+    b = Batch.from_data_list([g])
+    with torch.no_grad():
+        h = m.embed_nodes(b.x, b.edge_index, b.edge_attr)[b.root_mask]
+        w = b.root_weight[b.root_mask].view(-1, 1)
+        assert torch.allclose(m(b), m.head((h * w).sum(0, keepdim=True) / w.sum()), atol=1e-5)
+
+
+def test_prototypes_per_class_weights_and_bytes(train):
+    p = TreePrototypes(hops=2, per_class=3, max_roots=8).fit(train)
+    d = p.distilled_
+    y = d._data.y.view(-1).numpy()
+    assert [int((y == c).sum()) for c in range(3)] == [3, 3, 3]
+    assert sum(p.clusters_[0]) == int((train.flat().y == 0).sum())  # every graph of a class is in one cluster
+    assert all(int(g.root_mask.sum()) <= 8 and (g.root_weight[g.root_mask] > 0).all() for g in d)
+    assert d.meta["method"] == "mirage-proto" and d.meta["readout"] == "sum"
+    roots = int(d._data.root_mask.sum())
+    plain = sum(t.numel() * t.element_size() for t in (d._data.x, d._data.edge_index, d._data.edge_attr,
+                                                       d._data.root_mask, d._data.y, d._data.weight))
+    assert d.nbytes() == plain + 4 * roots
+
+
+def test_artifact_keeps_root_weights_and_is_deterministic(train, tmp_path):
+    a = TreePrototypes(hops=2, per_class=2).fit(train).distilled_.save(tmp_path / "a.npz")
+    b = TreePrototypes(hops=2, per_class=2).fit(train).distilled_.save(tmp_path / "b.npz")
+    assert a.read_bytes() == b.read_bytes()
+    d = DistilledDataset.load(a)
+    orig = TreePrototypes(hops=2, per_class=2).fit(train).distilled_
+    assert torch.equal(d._data.root_weight, orig._data.root_weight)
+    assert d.nbytes() == orig.nbytes()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(per_class=0), "per_class must be an integer >= 1"),
+    (dict(hops=0), "hops must be an integer >= 1"),
+    (dict(mass=1.5), "mass must be a number in"),
+    (dict(max_roots=True), "max_roots must be an integer"),
+    (dict(readout="max"), "readout must be"),
+])
+def test_parameters_are_validated(train, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        TreePrototypes(**kwargs).fit(train)
