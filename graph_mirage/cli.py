@@ -45,6 +45,15 @@ def _int(low: int):
     return parse
 
 
+def _int_or_auto(low: int):
+    parse_int = _int(low)
+
+    def parse(s: str):
+        return "auto" if s == "auto" else parse_int(s)
+
+    return parse
+
+
 def _float(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False):
     def parse(s: str) -> float:
         try:
@@ -168,24 +177,45 @@ def cmd_datasets(args) -> int:
     return 0
 
 
+# options that only the itemset form (the paper's algorithm) has, with their defaults there
+ITEMSET_DEFAULTS = {"support": None, "itemsets": "closed", "overlap": 1.0, "min_count": 2, "max_itemset_size": None,
+                    "backend": "pyfim", "rank": "margin", "context": 0}
+
+
+def _itemset_flags(args) -> list[str]:
+    given = [k for k in ITEMSET_DEFAULTS if getattr(args, k) is not None]
+    if isinstance(args.budget, int):
+        given.insert(0, "budget")
+    return [f"--{k.replace('_', '-')}" for k in given]
+
+
 def _make_mirage(args, spec_hops: int):
+    """The itemset form when an itemset option is given, else the automatic settings (``--hops``, ``--max-bytes``
+    and ``--readout`` fix those dimensions)."""
     from .distill import Mirage
 
-    support = parse_support(args.support)
+    if not _itemset_flags(args):
+        return Mirage(hops="auto" if args.hops is None else args.hops, budget="auto", max_bytes=args.max_bytes,
+                      readout=args.distill_readout)
+    if args.budget == "auto":
+        raise MirageError(f"--budget auto chooses prototypes automatically; drop {', '.join(_itemset_flags(args))} "
+                          f"or give --budget N")
+    opt = {k: (v if getattr(args, k) is None else getattr(args, k)) for k, v in ITEMSET_DEFAULTS.items()}
+    support = parse_support(opt["support"])
     budget = args.budget
     if budget is None and support is None and args.max_bytes is None:
         budget = 10
     return Mirage(hops=spec_hops if args.hops is None else args.hops, budget=budget, max_bytes=args.max_bytes,
-                  min_support=support, itemsets=args.itemsets, overlap=None if args.overlap <= 0 else args.overlap,
-                  min_count=args.min_count, max_itemset_size=args.max_itemset_size, max_nodes=args.max_nodes,
-                  backend=args.backend, rank=args.rank, context=args.context, readout=args.distill_readout or "sum",
-                  progress=_progress(args) and sys.stderr.isatty())
+                  min_support=support, itemsets=opt["itemsets"], overlap=None if opt["overlap"] <= 0 else opt["overlap"],
+                  min_count=opt["min_count"], max_itemset_size=opt["max_itemset_size"], max_nodes=args.max_nodes,
+                  backend=opt["backend"], rank=opt["rank"], context=opt["context"],
+                  readout=args.distill_readout or "sum", progress=_progress(args) and sys.stderr.isatty())
 
 
 def _explicit_distill_flags(args) -> list[str]:
-    defaults = {"hops": None, "budget": None, "max_bytes": None, "support": None, "itemsets": "closed",
-                "overlap": 1.0, "max_itemset_size": None, "context": 0}
-    return [f"--{k.replace('_', '-')}" for k, v in defaults.items() if getattr(args, k) != v]
+    given = _itemset_flags(args) + [f"--{k.replace('_', '-')}" for k in ("hops", "max_bytes")
+                                    if getattr(args, k) is not None]
+    return given + (["--budget"] if args.budget == "auto" else [])
 
 
 def distil(args, ds):
@@ -216,16 +246,27 @@ def distil(args, ds):
     else:
         spec_hops = int(ds.meta.get("hops", 2))
         mirage = _make_mirage(args, spec_hops)
-        mirage.fit(ds[ds.split["train"]])
+        if mirage.is_auto:
+            _say(args, f"{ds.name}: choosing the settings on the validation split ({mirage.hops} hops, prototypes "
+                       f"per class and readout scored by a short GIN training on each candidate)")
+            mirage.fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]], log=lambda m: _say(args, "  " + m))
+            extra = {"method": "mirage-auto", "settings": mirage.settings_,
+                     "candidates": mirage.auto_["candidates"], "rule": mirage.auto_["rule"]}
+        else:
+            mirage.fit(ds[ds.split["train"]])
+            extra = {"method": "mirage", "thresholds": {str(c): v for c, v in mirage.thresholds_.items()},
+                     "itemsets": sum(len(v) for v in mirage.itemsets_.values())}
+    import numpy as np
+
     seconds = time.perf_counter() - t0
     d = mirage.distilled_
     s = d.summary()
-    summary = {"dataset": ds.name, "hops": mirage.hops, "classes": ds.num_classes, **s,
+    y = d._data.y.view(-1).numpy()
+    summary = {"dataset": ds.name, "hops": int(d.meta["hops"]), "classes": ds.num_classes, **s,
                "full_bytes": d.meta["full_bytes"], "compression": round(d.meta["full_bytes"] / s["bytes"], 2),
                "size_fraction": round(s["bytes"] / d.meta["full_bytes"], 6), "seconds": round(seconds, 4),
-               "trees_unique": mirage.n_trees_, "itemsets": len(d), "readout": mirage.readout,
-               "thresholds": {str(c): v for c, v in mirage.thresholds_.items()},
-               "per_class": {str(c): len(v) for c, v in mirage.itemsets_.items()}, **extra}
+               "trees_unique": mirage.n_trees_, "readout": d.meta["readout"],
+               "per_class": {str(int(c)): int((y == c).sum()) for c in np.unique(y)}, **extra}
     return mirage, summary
 
 
@@ -243,7 +284,7 @@ def cmd_distill(args) -> int:
         _say(args, f"{ds.name}: {summary['graphs']} distilled graphs ({summary['per_class']} per class), "
                    f"{summary['nodes']} nodes, {_fmt_bytes(summary['bytes'])} vs {_fmt_bytes(summary['full_bytes'])} "
                    f"full training split ({summary['compression']}x smaller), {summary['trees_unique']} distinct "
-                   f"{mirage.hops}-hop trees, {summary['seconds']:.2f} s -> {out}")
+                   f"{summary['hops']}-hop trees, {summary['readout']} readout, {summary['seconds']:.2f} s -> {out}")
     return 0
 
 
@@ -397,23 +438,29 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--select-model", choices=MODELS, default="gin", type=str.lower,
                         help="with --preset and threshold steps: the GNN that scores each step (default gin)")
         sp.add_argument("--select-seeds", type=_int(1), default=3, help="seeds per step when choosing (default 3)")
-        sp.add_argument("--hops", type=_int(1), default=None, help="tree depth L (default: the dataset's, 2)")
+        sp.add_argument("--hops", type=_int(1), default=None,
+                        help="tree depth L (default: chosen on the validation split; with an itemset option, the "
+                             "dataset's, 2)")
         g = sp.add_mutually_exclusive_group()
-        g.add_argument("--budget", type=_int(1), default=None, help="distilled graphs per class (default 10)")
-        g.add_argument("--max-bytes", type=_int(1), default=None, help="total size budget of the distilled set")
+        g.add_argument("--budget", type=_int_or_auto(1), default=None,
+                       help="itemset form: distilled graphs per class (default 10 when an itemset option is given); "
+                            "auto: the automatic settings (the default)")
+        g.add_argument("--max-bytes", type=_int(1), default=None,
+                       help="size cap of the distilled set in bytes (automatic settings: default 1 %% of the "
+                            "training split, at least 5 average graphs per class)")
         g.add_argument("--support", nargs="+", default=None, metavar="S",
                        help="explicit thresholds: 0.05 (a fraction of each class's graphs), 25 (a count of graphs) or "
                             "CLASS:VALUE ...; a set that is not smaller than the training split is refused")
-        sp.add_argument("--itemsets", choices=TARGETS, default="closed", help="which frequent sets (default closed)")
-        sp.add_argument("--overlap", type=_float(-math.inf), default=1.0,
+        sp.add_argument("--itemsets", choices=TARGETS, default=None, help="which frequent sets (default closed)")
+        sp.add_argument("--overlap", type=_float(-math.inf), default=None,
                         help="drop a set whose support in another class reaches OVERLAP x its class threshold "
                              "(<= 0 keeps all; default 1)")
-        sp.add_argument("--min-count", type=_int(1), default=2, help="lowest absolute support searched (default 2)")
+        sp.add_argument("--min-count", type=_int(1), default=None, help="lowest absolute support searched (default 2)")
         sp.add_argument("--max-itemset-size", type=_int(1), default=None, help="most trees in one distilled graph")
         sp.add_argument("--max-nodes", type=_int(1), default=100_000, help="refuse larger distilled graphs")
-        sp.add_argument("--backend", choices=BACKENDS, default="pyfim", help="FP-growth implementation")
-        sp.add_argument("--rank", choices=RANKS, default="margin", help="order of the sets a budget keeps")
-        sp.add_argument("--context", type=_int(0), default=0,
+        sp.add_argument("--backend", choices=BACKENDS, default=None, help="FP-growth implementation (default pyfim)")
+        sp.add_argument("--rank", choices=RANKS, default=None, help="order of the sets a budget keeps (default margin)")
+        sp.add_argument("--context", type=_int(0), default=None,
                         help="add each class's N most frequent trees to its distilled graphs (0: off, as the paper)")
 
     def train_args(sp, seeds: int):

@@ -46,8 +46,17 @@ class Mirage:
 
     Args:
         hops: depth L of the computation trees; use the number of layers of the GNNs to be trained (default 2).
+            ``"auto"``: chosen on validation graphs (see below).
         budget: distilled graphs per class; the support thresholds are searched. Default 10 when neither
-            ``min_support`` nor ``max_bytes`` is given.
+            ``min_support`` nor ``max_bytes`` is given. ``"auto"``: chosen on validation graphs.
+
+    Automatic settings: with ``hops="auto"`` and/or ``budget="auto"``, :meth:`fit` runs graph-mirage's automatic rule
+    (:mod:`graph_mirage.auto`): tree-multiset prototypes (:mod:`graph_mirage.prototypes`, the itemset form with each
+    tree's multiplicity kept) at every depth and per-class count of the grid, each scored by a short training of a
+    small GIN on the validation graphs given to :meth:`fit` (or a holdout of the training graphs); a fixed ``hops``
+    or ``budget`` fixes that dimension, ``max_bytes`` caps the size. The itemset options (``min_support``,
+    ``itemsets``, ``overlap``, ...) do not apply. Fitted attributes: ``distilled_``, ``settings_``, ``auto_`` (every
+    candidate's score), ``n_trees_``, ``seconds_``.
         max_bytes: total size of the distilled set (see :meth:`DistilledDataset.nbytes`); the largest per-class
             budget that fits is searched.
         min_support: explicit thresholds instead of a budget (the paper's setting): a float in (0, 1] (relative),
@@ -67,7 +76,8 @@ class Mirage:
             class c when the same set is also frequent in another class at *that* class's own threshold (their
             ``if pattern in patterns_dict[1 - classid]: continue``). Use with ``overlap=None``.
         readout: the readout the set is meant to be trained with, recorded in the artifact (``mirage train`` uses
-            it unless told otherwise): ``"sum"`` over the roots (the authors'; default) or ``"mean"``.
+            it unless told otherwise): ``"sum"`` over the roots (the authors'; the default, None) or ``"mean"``. With
+            automatic settings None means "chosen on the validation graphs" and a value fixes it.
         progress: show a progress bar over the stages (trees, mining per class, emission).
 
     Attributes (after :meth:`fit`):
@@ -81,11 +91,11 @@ class Mirage:
         seconds_: wall time of each stage.
     """
 
-    def __init__(self, hops: int = 2, budget: int | None = None, *, max_bytes: int | None = None,
+    def __init__(self, hops: int | str = 2, budget: int | str | None = None, *, max_bytes: int | None = None,
                  min_support: float | int | Mapping | None = None, itemsets: str = "closed",
                  overlap: float | None = 1.0, min_count: int = 2, max_itemset_size: int | None = None,
                  max_nodes: int = 100_000, backend: str = "pyfim", rank: str = "margin", context: int = 0,
-                 exclusive: bool = False, readout: str = "sum", progress: bool = False) -> None:
+                 exclusive: bool = False, readout: str | None = None, progress: bool = False) -> None:
         self.hops = hops
         self.budget = budget
         self.max_bytes = max_bytes
@@ -143,7 +153,7 @@ class Mirage:
         if self.exclusive and self.min_support is None:
             raise ParameterError("exclusive needs explicit per-class thresholds (min_support): the rule compares a set "
                              "with the other classes' own thresholds")
-        if self.readout not in ("sum", "mean", "max"):
+        if self.readout not in (None, "sum", "mean", "max"):
             raise ParameterError(f"readout must be 'sum', 'mean' or 'max', got {self.readout!r}")
         if self.rank not in RANKS:
             raise ParameterError(f"rank must be one of {RANKS}, got {self.rank!r}")
@@ -160,11 +170,19 @@ class Mirage:
                 _check_support(v)
 
     # ------------------------------------------------------------------------------------------------------------------
-    def fit(self, graphs, y=None) -> "Mirage":
+    @property
+    def is_auto(self) -> bool:
+        """Whether :meth:`fit` chooses the settings (``hops`` or ``budget`` is ``"auto"``)."""
+        return self.hops == "auto" or self.budget == "auto"
+
+    def fit(self, graphs, y=None, *, validation=None, log=None) -> "Mirage":
         """Distil ``graphs`` (a :class:`GraphDataset` subset, a list of ``Data`` or :class:`FlatGraphs`).
 
         ``y`` is ignored (the classes are the graphs' ``y``); it is accepted for scikit-learn compatibility.
+        ``validation`` (real graphs) and ``log`` (one line per candidate) are used by the automatic settings only.
         """
+        if self.is_auto:
+            return self._fit_auto(graphs, validation, log)
         self._validate()
         t0 = time.perf_counter()
         bar = _StageBar(self.progress)
@@ -227,6 +245,30 @@ class Mirage:
         self.seconds_["total"] = time.perf_counter() - t0
         bar.close()
         del self._by_class, self._tracts, self._mined, self._n_mined, self._raw
+        return self
+
+    def _fit_auto(self, graphs, validation, log) -> "Mirage":
+        from .auto import AUTO_HOPS, AUTO_PER_CLASS, AUTO_READOUTS, auto_distill
+
+        for name, value in (("hops", self.hops), ("budget", self.budget)):
+            if value != "auto" and value is not None and (isinstance(value, bool) or not isinstance(value, Integral)
+                                                          or value < 1):
+                raise ParameterError(f"{name} must be 'auto' or an integer >= 1, got {value!r}")
+        if self.min_support is not None:
+            raise ParameterError("min_support cannot be combined with automatic settings (hops or budget 'auto'): "
+                                 "the automatic rule chooses the budget itself")
+        if self.max_bytes is not None and (isinstance(self.max_bytes, bool) or not isinstance(self.max_bytes, Integral)
+                                           or self.max_bytes < 1):
+            raise ParameterError(f"max_bytes must be an integer >= 1, got {self.max_bytes!r}")
+        hops = AUTO_HOPS if self.hops == "auto" else (int(self.hops),)
+        per_class = AUTO_PER_CLASS if self.budget in ("auto", None) else (int(self.budget),)
+        if self.readout not in (None, "sum", "mean"):
+            raise ParameterError(f"readout must be 'sum', 'mean' or None with automatic settings, got {self.readout!r}")
+        readouts = AUTO_READOUTS if self.readout is None else (self.readout,)
+        est, record = auto_distill(graphs, validation, hops=hops, per_class=per_class, readouts=readouts,
+                                   max_bytes=None if self.max_bytes is None else int(self.max_bytes), log=log)
+        self.distilled_, self.auto_, self.settings_ = est.distilled_, record, record["settings"]
+        self.n_trees_, self.seconds_ = est.n_trees_, {"total": record["seconds"]}
         return self
 
     # ------------------------------------------------------------------------------------------------------------------
@@ -421,7 +463,7 @@ class Mirage:
                        "max_itemset_size": self.max_itemset_size, "max_nodes": self.max_nodes,
                        "backend": self.backend, "rank": self.rank, "context": self.context,
                        "exclusive": self.exclusive},
-            "readout": self.readout,
+            "readout": self.readout or "sum",
             "context": {str(c): v for c, v in self.context_.items()},
             "thresholds": {str(c): int(s) for c, s in self.thresholds_.items()},
             "class_graphs": n_per_class,
