@@ -9,7 +9,13 @@ Methods (every one yields the same artifact type and is trained and evaluated by
   the release does;
 * ``mirage``: graph-mirage's budget search at one setting for every dataset (hops 2, ``--budgets`` graphs per class);
 * ``mirage-s2`` / ``mirage+ctx``: graph-mirage options (itemsets of at most 2 trees / class context trees);
-* ``herding`` and ``random``: real graphs, as many per class as ``mirage`` made.
+* ``herding`` and ``random``: real graphs, as many per class as ``mirage`` made;
+* ``mirage-auto``: graph-mirage's automatic settings (:mod:`graph_mirage.auto`; chosen per split on its validation
+  graphs with a small GIN, then used unchanged for every GNN);
+* ``mirage-proto``: graph-mirage's improved distiller at one fixed setting (:mod:`graph_mirage.prototypes`: the
+  dataset's hops, 5 prototypes per class, sum readout);
+* ``herding-bytes`` and ``random-bytes``: real graphs, as many per class as fit in ``mirage-auto``'s bytes (at
+  least one per class; Herding's set itself fits, Random's k is the one whose average size fits).
 
 Protocol: test metric at the epoch with the best validation metric, mean ± std over all runs (seeds, and folds
 with ``--folds``: stratified k-fold cross-validation with an inner holdout for TU datasets, Errica et al. 2020; OGB
@@ -39,6 +45,7 @@ from .distill import Mirage
 from .distilled import DistilledDataset, full_bytes
 from .errors import BudgetError, MirageError
 from .presets import PAPER_DISTILL
+from .prototypes import TreePrototypes
 from .progress import Progress
 from .reference import FULL_CONFIG, as_run, full_run
 from .training import DEFAULT_READOUT, RunResult, TrainConfig, eval_sets, summarise, train_and_evaluate
@@ -48,7 +55,10 @@ SMALL_SETS = 2  # graph-mirage's option: itemsets of at most 2 trees (see README
 PAPER_DATASETS = ["ogbg-molbace", "ogbg-molbbbp", "ogbg-molhiv", "NCI1", "DD", "IMDB-BINARY"]
 # smallest first, so that an interrupted run has measured as much as possible
 ALL_DATASETS = ["MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv"]
-METHODS = ("full", "mirage-paper", "mirage", "mirage-s2", "mirage+ctx", "herding", "random")
+METHODS = ("full", "mirage-paper", "mirage-auto", "mirage-proto", "herding-bytes", "random-bytes", "mirage",
+           "mirage-s2", "mirage+ctx", "herding", "random")
+UNBUDGETED = ("mirage-paper", "mirage-auto", "mirage-proto", "herding-bytes", "random-bytes")
+PROTO_PER_CLASS = 5  # mirage-proto's fixed setting
 DEFAULT_METHODS = ("full", "mirage-paper", "mirage", "herding", "random")
 # The authors' own logs (10 runs, mean of the 5 best by validation), ROC-AUC x 100.
 AUTHORS = {
@@ -123,7 +133,7 @@ def _train_task(task: dict) -> dict:
         out = full_run(ds, task["model"], task["seed"], cache_dir=task["reference_dir"], config=task["config"],
                        layers=task["hops"], evals=evals)
         return {"run": out["run"], "metric": out["metric"], "size": None, "cached": out["cached"]}
-    if task["method"] == "random":  # a fresh sample per seed: the baseline's own variance is part of it
+    if task["method"] in ("random", "random-bytes"):  # a fresh sample per seed: the baseline's own variance counts
         dset = random_selection(ds[ds.split["train"]], task["k"], seed=task["seed"])
         size = _size(dset)
     else:
@@ -231,6 +241,31 @@ def _run_dataset(name, runner, tmp: Path, *, models, seeds, budgets, root, quick
                 path = d.save(tmp / f"{name}-paper-{si}-{step}.npz")
                 sets.append(_Set("mirage-paper", si, step=step, path=str(path), seconds=secs, size=_size(d),
                                  info={"thresholds": preset.thresholds(step)}))
+        if any(m in methods for m in ("mirage-auto", "herding-bytes", "random-bytes")):
+            t0 = time.perf_counter()
+            m = Mirage(hops="auto", budget="auto").fit(train, validation=ds[ds.split["valid"]])
+            d, secs = m.distilled_, time.perf_counter() - t0
+            log(f"[{name}] split {si}: automatic settings {m.settings_} ({secs:.1f} s)")
+            path = d.save(tmp / f"{name}-auto-{si}.npz")
+            if "mirage-auto" in methods:
+                sets.append(_Set("mirage-auto", si, path=str(path), seconds=secs, size=_size(d),
+                                 info={"settings": m.settings_}))
+            kb = kr = _k_for_bytes(flat, d.nbytes())
+            if "herding-bytes" in methods:
+                t0 = time.perf_counter()
+                h = herding_selection(train, kb, hops)
+                while h.nbytes() > d.nbytes() and kb > 1:  # herding's picks can be larger than average
+                    kb -= 1
+                    h = herding_selection(train, kb, hops)
+                sets.append(_Set("herding-bytes", si, path=str(h.save(tmp / f"{name}-hb-{si}.npz")),
+                                 seconds=time.perf_counter() - t0, size=_size(h), info={"k": kb}))
+            if "random-bytes" in methods:
+                sets.append(_Set("random-bytes", si, k={int(c): kr for c in np.unique(flat.y)}, info={"k": kr}))
+        if "mirage-proto" in methods:
+            t0 = time.perf_counter()
+            d = TreePrototypes(hops=hops, per_class=PROTO_PER_CLASS).fit(train).distilled_
+            path = d.save(tmp / f"{name}-proto-{si}.npz")
+            sets.append(_Set("mirage-proto", si, path=str(path), seconds=time.perf_counter() - t0, size=_size(d)))
         for budget in budgets:
             # Mirage variants first: Random and Herding then pick as many graphs per class as Mirage made
             k = {int(c): budget for c in np.unique(flat.y)}
@@ -284,8 +319,8 @@ def _rows(name, models, keys, outs, errors, methods, budgets, seeds, n_splits, f
     full_epoch_s = {}
     for model in models:
         cells = [("full", None)] if "full" in methods else []
-        cells += [("mirage-paper", None)] if "mirage-paper" in methods and name in PAPER_DISTILL else []
-        cells += [(m, b) for b in budgets for m in METHODS if m in methods and m not in ("full", "mirage-paper")]
+        cells += [(m, None) for m in UNBUDGETED if m in methods and (m != "mirage-paper" or name in PAPER_DISTILL)]
+        cells += [(m, b) for b in budgets for m in METHODS if m in methods and m not in ("full", *UNBUDGETED)]
         for method, budget in cells:
             groups = by.get((model, method, budget))
             err = errors.get((method, budget))
@@ -301,6 +336,10 @@ def _rows(name, models, keys, outs, errors, methods, budgets, seeds, n_splits, f
             result = dict(summarise(runs, paper_protocol=len(runs) > 5), metric=chosen[0][1]["metric"])
             row = _row(name, model, method, budget, result, runs, size,
                        float(np.mean([s.seconds for s, _ in chosen])), full_size, seeds, n_splits)
+            if method == "mirage-auto":
+                row["settings"] = [s.info["settings"] for s, _ in chosen[::len(seeds)]]
+            if method in ("herding-bytes", "random-bytes"):
+                row["k"] = [s.info["k"] for s, _ in chosen[::len(seeds)]]
             if method == "mirage-paper":
                 row["steps"] = steps
                 row["thresholds"] = [s.info["thresholds"] for s, _ in chosen[::len(seeds)]]
@@ -344,6 +383,12 @@ def _failed_row(name, model, method, budget, error: str, full_size) -> dict:
             "test_std": None, "val_mean": None, "seeds": [], "epochs": 0, "graphs": 0, "nodes": 0, "bytes": 0,
             "full_bytes": full_size[2] if full_size else 0, "size_fraction": 0.0, "distill_seconds": 0.0,
             "train_seconds": 0.0, "authors_mirage": None, "runs": [], "error": error}
+
+
+def _k_for_bytes(flat, nbytes: int) -> int:
+    """Real graphs per class whose mean size fits in ``nbytes`` (at least 1)."""
+    per_graph = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y) / max(flat.num_graphs, 1)
+    return max(1, int(nbytes // (per_graph * len(np.unique(flat.y)))))
 
 
 def _class_counts(dset) -> dict:
@@ -417,6 +462,13 @@ def markdown(rows: list[dict], header: dict) -> str:
         notes = []
         if r.get("steps"):
             notes.append(f"step(s) {r['steps']}, thresholds {r['thresholds'][0]}")
+        if r.get("settings"):
+            from collections import Counter
+
+            picked = Counter(f"{st['hops']} hops, {st['per_class']}/class, {st['readout']}" for st in r["settings"])
+            notes.append("chosen: " + "; ".join(f"{k}" + (f" ×{n}" if n > 1 else "") for k, n in picked.items()))
+        if r.get("k"):
+            notes.append(f"k per class {sorted(set(r['k']))}")
         if r["method"] == "full":
             notes.append(f"stopped early in {r['stopped_early']}/{r['runs_total']} runs")
             if r.get("ogb_full"):
@@ -518,6 +570,12 @@ def merge(paths, out: Path, stem: str) -> list[dict]:
             headers.append(blob["header"])
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise MirageError(f"{p} is not a benchmark result file ({type(e).__name__})") from None
+    full_epoch = {(r["dataset"], r["model"]): r["train_seconds_per_epoch"] for r in rows
+                  if r["method"] == "full" and not r.get("error")}
+    for r in rows:  # rows from a run without full data get their speed-up from the merged full-data row
+        f = full_epoch.get((r["dataset"], r["model"]))
+        if r["method"] != "full" and not r.get("error") and f and r.get("train_seconds_per_epoch", 0) > 0:
+            r.setdefault("speedup_per_epoch_vs_full", f / r["train_seconds_per_epoch"])
     header = {"merged_from": [str(p) for p in paths], "headers": headers,
               "complete": all(h.get("complete") for h in headers),
               "seconds": sum(h.get("seconds", 0) for h in headers),
@@ -532,6 +590,7 @@ def merge(paths, out: Path, stem: str) -> list[dict]:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    torch.set_num_threads(1)  # this process distils (and scores automatic settings); the workers train
     if args.merge:
         merge(args.merge, Path(args.out), args.name or "paper_table")
         if not args.quiet:

@@ -128,3 +128,43 @@ def test_terminated_bench_leaves_no_workers(tmp_path):
     time.sleep(1)
     alive = [c for c in children if subprocess.run(["kill", "-0", c], capture_output=True).returncode == 0]
     assert children and not alive
+
+
+def test_automatic_default_and_byte_matched_baselines():
+    methods = ("mirage-auto", "mirage-proto", "herding-bytes", "random-bytes")
+    rows = bench.run(["synthetic-motifs"], ["gin", "gcn"], [0], [3], quick=True, jobs=1, methods=methods, epochs=3,
+                     **QUIET)
+    assert [(r["model"], r["method"]) for r in rows] == [(m, x) for m in ("gin", "gcn") for x in methods]
+    by = {r["method"]: r for r in rows if r["model"] == "gin"}
+    auto = by["mirage-auto"]
+    st = auto["settings"][0]
+    assert st["hops"] in (1, 2, 3) and st["readout"] in ("sum", "mean") and auto["distill_seconds"] > 0
+    # one set for every GNN: the GCN row trains on the very set the GIN-scored rule chose
+    gcn = next(r for r in rows if r["model"] == "gcn" and r["method"] == "mirage-auto")
+    assert gcn["settings"] == auto["settings"] and gcn["bytes"] == auto["bytes"]
+    assert by["mirage-proto"]["graphs"] == 3 * bench.PROTO_PER_CLASS
+    k = by["herding-bytes"]["k"][0]
+    assert by["herding-bytes"]["graphs"] == 3 * k and by["random-bytes"]["graphs"] == 3 * by["random-bytes"]["k"][0]
+    assert k == 1 or by["herding-bytes"]["bytes"] <= auto["bytes"]  # Herding's set fits in the automatic set's bytes
+    md = bench.markdown(rows, {"machine": "m", "seeds": [0], "command": "c", "seconds": 1.0})
+    assert "chosen: " in md and "k per class" in md
+
+
+def test_merge_joins_runs_and_fills_the_speedup_from_full_data(rows_inline, tmp_path):
+    import copy
+
+    header = {"machine": "m", "seeds": [0, 1], "command": "c", "seconds": 1.0, "complete": True}
+    full = [r for r in rows_inline if r["method"] == "full"]
+    rest = copy.deepcopy([r for r in rows_inline if r["method"] != "full"])
+    for r in rest:
+        r.pop("speedup_per_epoch_vs_full", None)
+    (tmp_path / "a.json").write_text(json.dumps({"header": header, "rows": full}))
+    (tmp_path / "b.json").write_text(json.dumps({"header": header, "rows": rest}))
+    rows = bench.merge([tmp_path / "a.json", tmp_path / "b.json"], tmp_path, "merged")
+    assert [r["method"] for r in rows] == [r["method"] for r in full + rest]
+    want = {r["method"]: r["speedup_per_epoch_vs_full"] for r in rows_inline if r["method"] != "full"}
+    got = {r["method"]: r["speedup_per_epoch_vs_full"] for r in rows if r["method"] != "full"}
+    assert got == pytest.approx(want)
+    blob = json.loads((tmp_path / "merged.json").read_text())
+    assert blob["header"]["complete"] and len(blob["rows"]) == len(rows)
+    assert (tmp_path / "merged.md").read_text().count("| synthetic-motifs |") >= len(rows)
