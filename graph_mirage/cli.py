@@ -209,7 +209,9 @@ def _make_mirage(args, spec_hops: int):
                   min_support=support, itemsets=opt["itemsets"], overlap=None if opt["overlap"] <= 0 else opt["overlap"],
                   min_count=opt["min_count"], max_itemset_size=opt["max_itemset_size"], max_nodes=args.max_nodes,
                   backend=opt["backend"], rank=opt["rank"], context=opt["context"],
-                  readout=args.distill_readout or "sum", progress=_progress(args) and sys.stderr.isatty())
+                  readout=args.distill_readout or "sum", max_sets=args.max_sets,
+                  mining_memory=int(args.mining_memory * 2 ** 30), mining_seconds=args.mining_seconds,
+                  progress=_progress(args) and sys.stderr.isatty())
 
 
 def _explicit_distill_flags(args) -> list[str]:
@@ -458,6 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--min-count", type=_int(1), default=None, help="lowest absolute support searched (default 2)")
         sp.add_argument("--max-itemset-size", type=_int(1), default=None, help="most trees in one distilled graph")
         sp.add_argument("--max-nodes", type=_int(1), default=100_000, help="refuse larger distilled graphs")
+        sp.add_argument("--max-sets", type=_int(1), default=1_000_000,
+                        help="itemset form: most frequent sets one mining call may return (default 1000000)")
+        sp.add_argument("--mining-memory", type=_float(0, low_open=True), default=4.0, metavar="GIB",
+                        help="itemset form: memory one mining call may use, in GiB (default 4)")
+        sp.add_argument("--mining-seconds", type=_float(0, low_open=True), default=600.0,
+                        help="itemset form: seconds one mining call may take (default 600)")
         sp.add_argument("--backend", choices=BACKENDS, default=None, help="FP-growth implementation (default pyfim)")
         sp.add_argument("--rank", choices=RANKS, default=None, help="order of the sets a budget keeps (default margin)")
         sp.add_argument("--context", type=_int(0), default=None,

@@ -34,7 +34,8 @@ import torch
 from .data import FlatGraphs, as_flat
 from .distilled import DistilledDataset, full_bytes
 from .errors import BudgetError, DatasetError, ParameterError
-from .mining import BACKENDS, TARGETS, mine_itemsets, support_counts, transaction_matrix, transactions_of
+from .mining import (BACKENDS, TARGETS, MiningLimit, mine_itemsets, support_counts, transaction_matrix,
+                     transactions_of)
 from .trees import TreeUnfolder, row_ids, tree_sizes, wl_colours
 
 
@@ -78,6 +79,11 @@ class Mirage:
         readout: the readout the set is meant to be trained with, recorded in the artifact (``mirage train`` uses
             it unless told otherwise): ``"sum"`` over the roots (the authors'; the default, None) or ``"mean"``. With
             automatic settings None means "chosen on the validation graphs" and a value fixes it.
+        max_sets, mining_memory, mining_seconds: limits of one FP-growth call: most frequent sets (default 1,000,000),
+            bytes of memory (default 4 GiB, on top of what the process holds) and seconds (default 600). A threshold
+            that hits one is too low: the budget search looks above it, and when no threshold both fits and meets the
+            budget the fit ends with a :class:`BudgetError` naming the limit — never an out-of-memory kill (dense
+            social graphs at low support have more frequent sets than any memory). None: no limit.
         progress: show a progress bar over the stages (trees, mining per class, emission).
 
     Attributes (after :meth:`fit`):
@@ -95,7 +101,9 @@ class Mirage:
                  min_support: float | int | Mapping | None = None, itemsets: str = "closed",
                  overlap: float | None = 1.0, min_count: int = 2, max_itemset_size: int | None = None,
                  max_nodes: int = 100_000, backend: str = "pyfim", rank: str = "margin", context: int = 0,
-                 exclusive: bool = False, readout: str | None = None, progress: bool = False) -> None:
+                 exclusive: bool = False, readout: str | None = None, max_sets: int | None = 1_000_000,
+                 mining_memory: int | None = 4 * 2 ** 30, mining_seconds: float | None = 600,
+                 progress: bool = False) -> None:
         self.hops = hops
         self.budget = budget
         self.max_bytes = max_bytes
@@ -110,6 +118,9 @@ class Mirage:
         self.context = context
         self.exclusive = exclusive
         self.readout = readout
+        self.max_sets = max_sets
+        self.mining_memory = mining_memory
+        self.mining_seconds = mining_seconds
         self.progress = progress
 
     @classmethod
@@ -146,6 +157,11 @@ class Mirage:
         positive_int("max_itemset_size", self.max_itemset_size, allow_none=True)
         positive_int("max_nodes", self.max_nodes)
         positive_int("context", self.context, minimum=0)
+        positive_int("max_sets", self.max_sets, allow_none=True)
+        positive_int("mining_memory", self.mining_memory, allow_none=True)
+        if self.mining_seconds is not None and (isinstance(self.mining_seconds, bool) or not isinstance(
+                self.mining_seconds, Real) or not self.mining_seconds > 0):
+            raise ParameterError(f"mining_seconds must be a number > 0 or None, got {self.mining_seconds!r}")
         if self.itemsets not in TARGETS:
             raise ParameterError(f"itemsets must be one of {TARGETS}, got {self.itemsets!r}")
         if not isinstance(self.exclusive, bool):
@@ -215,6 +231,7 @@ class Mirage:
         self._mined: dict = {}
         self._n_mined: dict = {}
         self._raw: dict = {}
+        self._limited: dict = {}
         self._sizes = tree_sizes(flat.edge_index, len(flat.x), self.hops)
         _, self._witness = np.unique(tree, return_index=True)  # first node of each tree id: deterministic
         self.max_degree_ = int(np.bincount(flat.edge_index[1], minlength=len(flat.x)).max()) if len(flat.x) else 0
@@ -244,7 +261,7 @@ class Mirage:
                 f"class); raise the support thresholds or lower the budget")
         self.seconds_["total"] = time.perf_counter() - t0
         bar.close()
-        del self._by_class, self._tracts, self._mined, self._n_mined, self._raw
+        del self._by_class, self._tracts, self._mined, self._n_mined, self._raw, self._limited
         return self
 
     def _fit_auto(self, graphs, validation, log) -> "Mirage":
@@ -306,7 +323,14 @@ class Mirage:
             mined, other = self._raw[(c, max(lower))]
             keep = np.array([s >= count for _, s in mined], dtype=bool)
             return [m for m, k in zip(mined, keep) if k], other[keep] if len(other) else other
-        mined = mine_itemsets(self._tracts[c], count, self.itemsets, self.backend, self.max_itemset_size)
+        if (c, count) in self._limited:
+            raise self._limited[(c, count)]
+        try:
+            mined = mine_itemsets(self._tracts[c], count, self.itemsets, self.backend, self.max_itemset_size,
+                                  max_sets=self.max_sets, memory=self.mining_memory, seconds=self.mining_seconds)
+        except MiningLimit as e:
+            self._limited[(c, count)] = e
+            raise
         items = [m[0] for m in mined]
         other = np.zeros(len(mined))
         for c2, m2 in self._by_class.items():
@@ -320,12 +344,30 @@ class Mirage:
         n_c = self._by_class[c].shape[0]
         floor = min(self.min_count, n_c)
 
-        def enough(s: int) -> bool:
-            return len(self._candidates(c, s)) >= k
+        def enough(s: int) -> bool | None:
+            """Whether support s leaves k discriminative sets; None when mining at s hits a limit (too low)."""
+            try:
+                return len(self._candidates(c, s)) >= k
+            except MiningLimit:
+                return None
 
         # no set is more frequent than its most frequent tree: start the descent there
         s, failed = max(floor, int(self._by_class[c].sum(axis=0).max())), None
-        while not enough(s):
+        while not (r := enough(s)):
+            if r is None:  # too many sets at s: the answer, if any, lies in (s, failed)
+                lo, hi = s, failed
+                while hi is not None and hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    lo, hi = (lo, mid) if enough(mid) is False else (mid, hi)
+                if hi is not None and enough(lo):
+                    failed, s = None, lo
+                    break
+                limit = self._limited[(c, lo)].what
+                fewer = f" and fewer than {k} discriminative sets at support >= {hi}" if hi is not None else ""
+                raise BudgetError(
+                    f"budget of {k} graphs per class cannot be met within the mining limits: class {c} at support "
+                    f"{lo} of {n_c} graphs hit a limit ({limit}){fewer}; lower the budget, set max_itemset_size, "
+                    f"use fewer hops, or raise max_sets / mining_memory / mining_seconds")
             if s <= floor:
                 found = len(self._candidates(c, floor))
                 raise BudgetError(
@@ -353,7 +395,11 @@ class Mirage:
         out = {}
         for c, count in counts.items():
             n_c = self._by_class[c].shape[0]
-            sets = [(its, sup) for its, sup, _ in self._candidates(c, count)]
+            try:
+                sets = [(its, sup) for its, sup, _ in self._candidates(c, count)]
+            except MiningLimit as e:
+                raise BudgetError(f"class {c}: mining at support >= {count} of {n_c} graphs hit a limit ({e.what}); "
+                                  f"raise the threshold, set max_itemset_size or use fewer hops") from None
             if self.exclusive and sets:
                 frequent_elsewhere = np.zeros(len(sets), dtype=bool)
                 for c2, m2 in self._by_class.items():

@@ -12,19 +12,30 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from .errors import ParameterError
+
+from .errors import BudgetError, ParameterError
 
 TARGETS = ("all", "closed", "maximal")
 BACKENDS = ("pyfim", "mlxtend")
 Itemset = tuple[tuple[int, ...], int]
 
 
+class MiningLimit(BudgetError):
+    """Mining at a threshold hit a limit (too many sets, memory or time); ``what`` names it."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
 def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target: str = "closed",
-                  backend: str = "pyfim", max_size: int | None = None) -> list[Itemset]:
+                  backend: str = "pyfim", max_size: int | None = None, *, max_sets: int | None = None,
+                  memory: int | None = None, seconds: float | None = None) -> list[Itemset]:
     """Frequent itemsets with their absolute supports, sorted canonically.
 
     Args:
@@ -34,6 +45,13 @@ def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target:
             superset is frequent).
         backend: ``"pyfim"`` or ``"mlxtend"``.
         max_size: largest itemset size to report (None: no limit).
+        max_sets: most sets a call may return; more raise :class:`MiningLimit` (None: no limit).
+        memory: bytes of memory the miner may allocate beyond what the process holds (None: no limit).
+        seconds: wall time the miner may take (None: no limit).
+
+    With ``memory`` or ``seconds`` (Linux), pyfim runs in a forked child with that address-space limit and is killed
+    at the deadline, so a threshold whose sets do not fit ends with :class:`MiningLimit` instead of an
+    out-of-memory kill of the whole process.
 
     Returns:
         ``[(items, support), ...]`` with ``items`` a sorted tuple, ordered by support (desc), size, then items.
@@ -47,17 +65,77 @@ def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target:
     tracts = transactions if isinstance(transactions, Transactions) else Transactions.of(transactions)
     if not tracts:
         return []
+    args = (tracts.with_empty, target, int(min_count), max_size)
     if backend == "pyfim":
-        import fim
-
-        # pyfim silently drops items present in every transaction (perfect extensions of the empty set); one empty
-        # transaction changes no absolute support and keeps them (checked against brute force in the tests).
-        found = fim.fpgrowth(tracts.with_empty, target={"all": "s", "closed": "c", "maximal": "m"}[target],
-                             supp=-int(min_count), zmin=1, zmax=max_size if max_size else -1, report="a")
-        result = [(tuple(sorted(int(i) for i in items)), int(s)) for items, s in found]
+        if (memory is not None or seconds is not None) and sys.platform.startswith("linux"):
+            result = _pyfim_bounded(args, max_sets, memory, seconds)
+        else:
+            result = _pyfim(*args)
     else:
         result = _mlxtend(tracts, int(min_count), target, max_size)
+    if max_sets is not None and len(result) > max_sets:
+        raise MiningLimit(f"more than max_sets={max_sets:,} frequent sets ({len(result):,})")
     return sorted(result, key=lambda r: (-r[1], len(r[0]), r[0]))
+
+
+def _pyfim(tracts, target: str, min_count: int, max_size: int | None) -> list[Itemset]:
+    import fim
+
+    # pyfim silently drops items present in every transaction (perfect extensions of the empty set); one empty
+    # transaction changes no absolute support and keeps them (checked against brute force in the tests).
+    found = fim.fpgrowth(tracts, target={"all": "s", "closed": "c", "maximal": "m"}[target], supp=-min_count,
+                         zmin=1, zmax=max_size if max_size else -1, report="a")
+    return [(tuple(sorted(int(i) for i in items)), int(s)) for items, s in found]
+
+
+def _child(conn, args, max_sets, memory) -> None:
+    import resource
+
+    try:
+        if memory is not None:
+            with open("/proc/self/status") as f:  # the limit is on top of what the forked process already maps
+                vm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+            resource.setrlimit(resource.RLIMIT_AS, (vm + memory, vm + memory))
+        found = _pyfim(*args)
+        if max_sets is not None and len(found) > max_sets:
+            conn.send(("sets", len(found)))
+            return
+        sizes = np.array([len(i) for i, _ in found], dtype=np.int64)
+        items = np.fromiter((x for i, _ in found for x in i), dtype=np.int64, count=int(sizes.sum()))
+        conn.send(("ok", (sizes, items, np.array([s for _, s in found], dtype=np.int64))))
+    except MemoryError:
+        conn.send(("memory", None))
+    finally:
+        conn.close()
+
+
+def _pyfim_bounded(args, max_sets, memory, seconds) -> list[Itemset]:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, args, max_sets, memory), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if not recv.poll(seconds):
+            raise MiningLimit(f"mining took longer than {seconds:g} s")
+        try:
+            kind, payload = recv.recv()
+        except EOFError:  # the child died (the allocator gave up): the same as running out of memory
+            kind, payload = "memory", None
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        recv.close()
+    if kind == "sets":
+        raise MiningLimit(f"more than max_sets={max_sets:,} frequent sets ({payload:,})")
+    if kind == "memory":
+        raise MiningLimit(f"mining needed more than {memory / 2 ** 30:.3g} GiB of memory")
+    sizes, items, supports = payload
+    groups = np.split(items, np.cumsum(sizes)[:-1]) if len(sizes) else []
+    return [(tuple(int(x) for x in g), int(s)) for g, s in zip(groups, supports)]
 
 
 class Transactions(list):
@@ -115,8 +193,11 @@ def transactions_of(matrix: sp.csr_matrix) -> Transactions:
     return out
 
 
-def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]]) -> np.ndarray:
+def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]], chunk_nnz: int = 20_000_000
+                   ) -> np.ndarray:
     """Absolute support of each itemset in the transactions (rows) of ``matrix``.
+
+    ``chunk_nnz`` bounds the entries of one sparse product (memory), whatever the number of sets.
 
     Returns:
         ``[len(itemsets)]`` int64.
@@ -127,6 +208,18 @@ def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]]) -> 
     rows = np.repeat(np.arange(len(itemsets)), sizes)
     cols = np.concatenate([np.asarray(s, dtype=np.int64) for s in itemsets])
     sets = sp.csr_matrix((np.ones(len(cols), dtype=np.int32), (rows, cols)), shape=(len(itemsets), matrix.shape[1]))
-    hits = (matrix @ sets.T).tocoo()  # [transactions, itemsets]: how many items of the set the transaction has
-    complete = hits.data == sizes[hits.col]
-    return np.bincount(hits.col[complete], minlength=len(itemsets)).astype(np.int64)
+    # [transactions, itemsets]: how many items of each set each transaction has; in chunks of itemsets so that the
+    # product stays near `chunk_nnz` entries however many sets there are
+    out = np.zeros(len(itemsets), dtype=np.int64)
+    item_freq = np.asarray(matrix.sum(axis=0)).ravel()
+    cost = np.add.reduceat(item_freq[cols], np.concatenate([[0], np.cumsum(sizes)[:-1]])) if len(cols) else sizes
+    bounds = np.searchsorted(np.cumsum(cost), np.arange(chunk_nnz, int(cost.sum()) + chunk_nnz, chunk_nnz))
+    start = 0
+    for stop in [*np.unique(np.clip(bounds + 1, 1, len(itemsets))), len(itemsets)]:
+        if stop <= start:
+            continue
+        hits = (matrix @ sets[start:stop].T).tocoo()
+        complete = hits.data == sizes[start:stop][hits.col]
+        out[start:stop] = np.bincount(hits.col[complete], minlength=stop - start)
+        start = stop
+    return out
