@@ -374,7 +374,9 @@ def cmd_run(args) -> int:
     m = distilled["metric"]
     print(f"dataset {ds.name}: {len(ds)} graphs, split {len(ds.split['train'])}/{len(ds.split['valid'])}/"
           f"{len(ds.split['test'])}")
-    print(f"distilled with Mirage (hops={summary['hops']}) in {summary['seconds']:.2f} s: {summary['graphs']} graphs, "
+    how = (f"automatic settings: {summary['settings']['per_class']} prototype(s) per class" if "settings" in summary
+           else "Mirage")
+    print(f"distilled with {how} (hops={summary['hops']}) in {summary['seconds']:.2f} s: {summary['graphs']} graphs, "
           f"{summary['nodes']} nodes; {distilled['readout']} readout")
     print()
     print(f"{'training set':<14} {'graphs':>7} {'bytes':>10} {'size':>8}  test {m} (mean ± std, {len(seeds)} seeds)"

@@ -22,8 +22,8 @@ Example:
     >>> from graph_mirage.prototypes import TreePrototypes
     >>> ds = load_dataset("synthetic-motifs")
     >>> p = TreePrototypes(hops=2, per_class=3).fit(ds[ds.split["train"]])
-    >>> len(p.distilled_)
-    6
+    >>> len(p.distilled_)                 # 3 classes x 3 prototypes
+    9
 """
 
 from __future__ import annotations
