@@ -63,7 +63,7 @@ def holdout(graphs, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, n
 def auto_distill(train, validation=None, *, hops: Sequence[int] = AUTO_HOPS,
                  per_class: Sequence[int] = AUTO_PER_CLASS, readouts: Sequence[str] = AUTO_READOUTS,
                  max_fraction: float | None = 0.01, max_bytes: int | None = None, min_graphs: int = 5,
-                 model: str = "gin",
+                 model: str | Sequence[str] = "gin",
                  seeds: Sequence[int] = (0, 1), config: TrainConfig = SELECT_CONFIG, tolerance: float = 0.005,
                  seed: int = 0, log: Callable[[str], None] | None = None) -> tuple[TreePrototypes, dict]:
     """Choose prototype settings on validation graphs (the module docstring has the rule) and distil ``train``.
@@ -75,7 +75,8 @@ def auto_distill(train, validation=None, *, hops: Sequence[int] = AUTO_HOPS,
         max_fraction: byte cap as a share of the training split's bytes (None: no cap unless ``max_bytes``).
         max_bytes: byte cap in bytes (overrides ``max_fraction`` and ``min_graphs``).
         min_graphs: the cap is at least the bytes of this many average training graphs per class.
-        model, seeds, config: the scoring GNN, its seeds and its training settings.
+        model, seeds, config: the scoring GNN (or several: the score is the mean over all of them and the seeds), its
+            seeds and its training settings.
         tolerance: validation scores this close to the best count as ties (fewest bytes wins).
         seed: seed of the prototypes' k-means and of the holdout.
         log: called with one line per candidate.
@@ -86,6 +87,8 @@ def auto_distill(train, validation=None, *, hops: Sequence[int] = AUTO_HOPS,
         candidate: hops, per_class, bytes, fraction, and per readout the validation score), ``rule``, ``seconds``.
     """
     from .models import make_model
+
+    models = (model,) if isinstance(model, str) else tuple(model)
 
     _check_grid(hops, per_class, readouts, max_fraction, max_bytes, seeds, tolerance)
     t0 = time.perf_counter()
@@ -131,13 +134,15 @@ def auto_distill(train, validation=None, *, hops: Sequence[int] = AUTO_HOPS,
         for readout in readouts:
             cfg = replace(config, readout=readout, num_layers=h)
             vals = []
-            for s in seeds:
-                seed_everything(s)  # the initial weights too: the same inputs give the same choice
-                net = make_model(model, int(meta["num_classes"]), meta["node_vocab"], meta["edge_vocab"],
-                                 encoder=meta.get("encoder", "embedding"), num_layers=h, hidden=cfg.hidden,
-                                 dropout=cfg.dropout, readout=readout)
-                vals.append(train_one(net, d, evalset, evalset, metric, cfg, s).val)
+            for name in models:
+                for s in seeds:
+                    seed_everything(s)  # the initial weights too: the same inputs give the same choice
+                    net = make_model(name, int(meta["num_classes"]), meta["node_vocab"], meta["edge_vocab"],
+                                     encoder=meta.get("encoder", "embedding"), num_layers=h, hidden=cfg.hidden,
+                                     dropout=cfg.dropout, readout=readout)
+                    vals.append(train_one(net, d, evalset, evalset, metric, cfg, s).val)
             row["val"][readout] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+            row.setdefault("runs", {})[readout] = [float(v) for v in vals]
         candidates.append(row)
         if log:
             scores = ", ".join(f"{r} {v:.4f}" for r, v in row["val"].items())
@@ -155,7 +160,7 @@ def auto_distill(train, validation=None, *, hops: Sequence[int] = AUTO_HOPS,
                 "val": chosen["val"][readout]}
     final = TreePrototypes(hops=chosen["hops"], per_class=chosen["per_class"], seed=seed, readout=readout).fit(train)
     record = {"settings": settings, "candidates": candidates, "scored_on": scored_on,
-              "rule": (f"best mean validation {metric.name} of {model.upper()} ({len(seeds)} seed(s), "
+              "rule": (f"best mean validation {metric.name} of {' and '.join(m.upper() for m in models)} ({len(seeds)} seed(s), "
                        f"{config.epochs} epochs) over hops {list(hops)} x per-class {list(per_class)} x readout "
                        f"{list(readouts)}; candidates above {'no cap' if cap is None else f'{int(cap):,} bytes'} "
                        f"not tried; ties within {tolerance}: fewest bytes"),

@@ -58,8 +58,10 @@ def test_fixed_hops_and_a_byte_cap(synthetic):
 
 def test_without_validation_a_holdout_of_the_training_graphs_scores(synthetic):
     train = synthetic[synthetic.split["train"]]
-    est, rec = auto_distill(train, hops=(1,), per_class=(1, 2), readouts=("sum",), seeds=(0,))
-    assert rec["scored_on"].startswith("holdout")
+    est, rec = auto_distill(train, hops=(1,), per_class=(1, 2), readouts=("sum",), seeds=(0,), model=("gin", "gcn"))
+    assert rec["scored_on"].startswith("holdout") and "GIN and GCN" in rec["rule"]
+    for c in rec["candidates"]:  # one run per scoring GNN and seed; the score is their mean
+        assert len(c["runs"]["sum"]) == 2 and c["val"]["sum"] == pytest.approx(np.mean(c["runs"]["sum"]))
     assert est.distilled_.meta["train_graphs"] == len(train)  # the final set is distilled from all of them
     fit, score = holdout(train)
     assert len(np.intersect1d(fit, score)) == 0 and len(fit) + len(score) == len(train)
