@@ -31,9 +31,9 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from .data import FlatGraphs, as_flat
+from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, full_bytes
-from .errors import BudgetError, DatasetError, ParameterError
+from .errors import BudgetError, ParameterError
 from .mining import (BACKENDS, TARGETS, MiningLimit, mine_itemsets, support_counts, transaction_matrix,
                      transactions_of)
 from .trees import TreeUnfolder, row_ids, tree_sizes, wl_colours
@@ -204,12 +204,7 @@ class Mirage:
         bar = _StageBar(self.progress)
         flat = as_flat(graphs)
         meta = dict(getattr(graphs, "meta", {}) or {})
-        classes = np.unique(flat.y)
-        if len(classes) < 2:
-            raise DatasetError(f"the training graphs have a single class ({classes.tolist()}): distillation for "
-                               f"classification needs at least two")
-        if flat.y.min() < 0:
-            raise DatasetError(f"class labels must be 0..C-1, got {int(flat.y.min())}")
+        classes_of(flat)
         self.seconds_ = {}
         # 1. trees
         colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops)

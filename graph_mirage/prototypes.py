@@ -36,9 +36,9 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
 
-from .data import FlatGraphs, as_flat
+from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, full_bytes
-from .errors import BudgetError, DatasetError, ParameterError
+from .errors import BudgetError, ParameterError
 from .trees import row_ids, wl_colours
 
 
@@ -154,10 +154,7 @@ class TreePrototypes:
         t0 = time.perf_counter()
         flat = as_flat(graphs)
         meta_src = dict(getattr(graphs, "meta", {}) or {})
-        classes = np.unique(flat.y)
-        if len(classes) < 2:
-            raise DatasetError(f"the training graphs have a single class ({classes.tolist()}): distillation for "
-                               f"classification needs at least two")
+        classes = classes_of(flat)
         colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops)
         tree = colours[-1]
         self.n_trees_ = int(tree.max()) + 1 if len(tree) else 0

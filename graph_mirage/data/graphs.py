@@ -115,6 +115,17 @@ class FlatGraphs:
         return cls(x.astype(np.int64), ei.astype(np.int64), ea.astype(np.int64), y, node_ptr, edge_ptr)
 
 
+def classes_of(flat: FlatGraphs) -> np.ndarray:
+    """The classes of a training set for distillation: at least two, labelled 0..C-1 (else :class:`DatasetError`)."""
+    classes = np.unique(flat.y)
+    if len(classes) < 2:
+        raise DatasetError(f"the training graphs have a single class ({classes.tolist()}): distillation for "
+                           f"classification needs at least two")
+    if classes[0] < 0:
+        raise DatasetError(f"class labels must be 0..C-1, got {int(classes[0])}")
+    return classes
+
+
 def as_flat(graphs) -> FlatGraphs:
     """A :class:`FlatGraphs` view of a dataset, a list of ``Data``, or a ``FlatGraphs``."""
     if isinstance(graphs, FlatGraphs):
