@@ -256,8 +256,10 @@ def distil(args, ds):
                      "candidates": mirage.auto_["candidates"], "rule": mirage.auto_["rule"]}
         else:
             mirage.fit(ds[ds.split["train"]])
-            extra = {"method": "mirage", "thresholds": {str(c): v for c, v in mirage.thresholds_.items()},
-                     "itemsets": sum(len(v) for v in mirage.itemsets_.values())}
+            extra = {"method": "mirage"}
+    if not mirage.is_auto:
+        extra.update(thresholds={str(c): v for c, v in mirage.thresholds_.items()},
+                     itemsets=sum(len(v) for v in mirage.itemsets_.values()))
     import numpy as np
 
     seconds = time.perf_counter() - t0

@@ -263,8 +263,11 @@ def test_messages_say_what_is_wrong(outcomes):
 
 def test_interrupt_is_exit_130_and_leaves_nothing(tmp_path):
     target = tmp_path / "interrupted.npz"
+    # a background job of a non-interactive shell inherits SIGINT ignored, and Python then keeps ignoring it: restore
+    # the default so that the command sees the Ctrl-C a terminal would send, however the tests were started
     p = subprocess.Popen([sys.executable, "-m", "graph_mirage", "run", "--seeds", "3", "--epochs", "500", "--out",
-                          str(target)], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                          str(target)], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(8)  # inside training by now (imports and distillation take a few seconds)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
