@@ -160,7 +160,8 @@ def auto_distill(train, validation=None, *, hops: Sequence[int] = AUTO_HOPS,
                 "val": chosen["val"][readout]}
     final = TreePrototypes(hops=chosen["hops"], per_class=chosen["per_class"], seed=seed, readout=readout).fit(train)
     record = {"settings": settings, "candidates": candidates, "scored_on": scored_on,
-              "rule": (f"best mean validation {metric.name} of {' and '.join(m.upper() for m in models)} ({len(seeds)} seed(s), "
+              "rule": (f"best mean validation {metric.name} of {' and '.join(m.upper() for m in models)} "
+                       f"({len(seeds)} seed(s), "
                        f"{config.epochs} epochs) over hops {list(hops)} x per-class {list(per_class)} x readout "
                        f"{list(readouts)}; candidates above {'no cap' if cap is None else f'{int(cap):,} bytes'} "
                        f"not tried; ties within {tolerance}: fewest bytes"),

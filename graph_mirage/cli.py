@@ -206,7 +206,8 @@ def _make_mirage(args, spec_hops: int):
     if budget is None and support is None and args.max_bytes is None:
         budget = 10
     return Mirage(hops=spec_hops if args.hops is None else args.hops, budget=budget, max_bytes=args.max_bytes,
-                  min_support=support, itemsets=opt["itemsets"], overlap=None if opt["overlap"] <= 0 else opt["overlap"],
+                  min_support=support, itemsets=opt["itemsets"],
+                  overlap=None if opt["overlap"] <= 0 else opt["overlap"],
                   min_count=opt["min_count"], max_itemset_size=opt["max_itemset_size"], max_nodes=args.max_nodes,
                   backend=opt["backend"], rank=opt["rank"], context=opt["context"],
                   readout=args.distill_readout or "sum", max_sets=args.max_sets,
