@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +27,9 @@ import torch
 
 from graph_mirage import Mirage, TreePrototypes, load_dataset
 from graph_mirage.baselines import herding_selection, random_selection
+from graph_mirage.distilled import full_bytes
 from graph_mirage.errors import BudgetError
 from graph_mirage.presets import PAPER_DISTILL
-from dataclasses import replace
-
 from graph_mirage.reference import FULL_CONFIG, full_run
 from graph_mirage.training import TrainConfig, eval_sets, train_and_evaluate
 
@@ -57,8 +57,6 @@ def main(argv=None) -> int:
         ds = load_dataset(name, args.root)
         train, evals = ds[ds.split["train"]], eval_sets(ds)
         total = train.flat()
-        from graph_mirage.distilled import full_bytes
-
         full = full_bytes(total.x, total.edge_index, total.edge_attr, total.y)
         hops = PROTO_HOPS.get(name, 2)
         sets = []

@@ -35,8 +35,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .data import as_flat
+from .distilled import full_bytes
 from .errors import BudgetError, DatasetError, ParameterError
-from .prototypes import TreePrototypes
+from .prototypes import TreePrototypes, tree_counts
 from .training import EvalSet, Metric, TrainConfig, seed_everything, train_one
 
 AUTO_HOPS = (1, 2, 3)
@@ -105,30 +106,31 @@ def auto_distill(train, validation=None, *, hops: Sequence[int] = AUTO_HOPS,
         raise DatasetError("automatic settings need validation graphs to score candidates on; none were given")
     evalset = EvalSet(score_graphs)
     metric = Metric(meta.get("name", "custom"), int(meta["num_classes"]), meta.get("kind", "tu"))
-    flat = as_flat(train)
-    from .distilled import full_bytes
-
+    flat, fit_flat = as_flat(train), as_flat(fit_graphs)
     total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y)
     n_classes = len(np.unique(flat.y))
     cap = max_bytes if max_bytes is not None else (
         None if max_fraction is None else max(max_fraction * total, min_graphs * n_classes * total / flat.num_graphs))
-    made = []
+    made = []  # (hops, per_class, fitted TreePrototypes)
     for h in hops:
+        trees = tree_counts(fit_flat, h)  # one tree stage per depth, shared by every per-class count
         for k in per_class:
             try:
-                p = TreePrototypes(hops=h, per_class=k, seed=seed).fit(fit_graphs)
+                made.append((h, k, TreePrototypes(hops=h, per_class=k, seed=seed).fit_trees(fit_flat, trees, meta)))
             except BudgetError:
                 continue
-            made.append((h, k, p.distilled_))
     if not made:
         raise BudgetError("no candidate distilled set could be made (every one would be at least as large as the "
                           "training split)")
-    scale = total / max(made[0][2].meta["full_bytes"], 1)  # candidates fitted on a holdout: bytes as of the full split
-    fits = [m for m in made if cap is None or m[2].nbytes() * scale <= cap]
+    # candidates fitted on a holdout: bytes as of the full split
+    scale = total / max(made[0][2].distilled_.meta["full_bytes"], 1)
+    fits = [m for m in made if cap is None or m[2].distilled_.nbytes() * scale <= cap]
     if not fits:
-        fits = [min(made, key=lambda m: (m[2].nbytes(), m[0], m[1]))]
-    candidates = []
-    for h, k, d in fits:
+        fits = [min(made, key=lambda m: (m[2].distilled_.nbytes(), m[0], m[1]))]
+    candidates, fitted = [], {}
+    for h, k, est in fits:
+        d = est.distilled_
+        fitted[(h, k)] = est
         row = {"hops": h, "per_class": k, "graphs": len(d), "bytes": int(d.nbytes() * scale),
                "fraction": d.nbytes() * scale / total, "val": {}}
         for readout in readouts:
@@ -158,7 +160,12 @@ def auto_distill(train, validation=None, *, hops: Sequence[int] = AUTO_HOPS,
     _, _, _, _, chosen, readout = min(ties, key=lambda t: t[:4])
     settings = {"hops": chosen["hops"], "per_class": chosen["per_class"], "readout": readout,
                 "val": chosen["val"][readout]}
-    final = TreePrototypes(hops=chosen["hops"], per_class=chosen["per_class"], seed=seed, readout=readout).fit(train)
+    if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
+        final = TreePrototypes(hops=chosen["hops"], per_class=chosen["per_class"], seed=seed, readout=readout
+                               ).fit(train)
+    else:  # the chosen candidate is already the set distilled from the training graphs
+        final = fitted[(chosen["hops"], chosen["per_class"])]
+        final.readout = final.distilled_.meta["readout"] = readout
     record = {"settings": settings, "candidates": candidates, "scored_on": scored_on,
               "rule": (f"best mean validation {metric.name} of {' and '.join(m.upper() for m in models)} "
                        f"({len(seeds)} seed(s), "

@@ -250,7 +250,7 @@ def _run_dataset(name, runner, tmp: Path, *, models, seeds, budgets, root, quick
             if "mirage-auto" in methods:
                 sets.append(_Set("mirage-auto", si, path=str(path), seconds=secs, size=_size(d),
                                  info={"settings": m.settings_}))
-            kb = kr = _k_for_bytes(flat, d.nbytes())
+            kb = kr = _k_for_bytes(full_sizes[-1], len(np.unique(flat.y)), d.nbytes())
             if "herding-bytes" in methods:
                 t0 = time.perf_counter()
                 h = herding_selection(train, kb, hops)
@@ -385,10 +385,11 @@ def _failed_row(name, model, method, budget, error: str, full_size) -> dict:
             "train_seconds": 0.0, "authors_mirage": None, "runs": [], "error": error}
 
 
-def _k_for_bytes(flat, nbytes: int) -> int:
-    """Real graphs per class whose mean size fits in ``nbytes`` (at least 1)."""
-    per_graph = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y) / max(flat.num_graphs, 1)
-    return max(1, int(nbytes // (per_graph * len(np.unique(flat.y)))))
+def _k_for_bytes(full_size: tuple[int, int, int], num_classes: int, nbytes: int) -> int:
+    """Real graphs per class whose mean size fits in ``nbytes`` (at least 1); ``full_size`` is the training split's
+    (graphs, nodes, bytes)."""
+    per_graph = full_size[2] / max(full_size[0], 1)
+    return max(1, int(nbytes // (per_graph * num_classes)))
 
 
 def _class_counts(dset) -> dict:

@@ -223,6 +223,8 @@ def _explicit_distill_flags(args) -> list[str]:
 
 def distil(args, ds):
     """Run Mirage on the training split of ``ds`` as the arguments say; returns (estimator, summary dict)."""
+    import numpy as np
+
     t0 = time.perf_counter()
     extra = {}
     if getattr(args, "preset", None):
@@ -261,8 +263,6 @@ def distil(args, ds):
     if not mirage.is_auto:
         extra.update(thresholds={str(c): v for c, v in mirage.thresholds_.items()},
                      itemsets=sum(len(v) for v in mirage.itemsets_.values()))
-    import numpy as np
-
     seconds = time.perf_counter() - t0
     d = mirage.distilled_
     s = d.summary()

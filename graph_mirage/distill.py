@@ -32,7 +32,8 @@ import numpy as np
 import torch
 
 from .data import FlatGraphs, as_flat, classes_of
-from .distilled import DistilledDataset, full_bytes
+from .distilled import DistilledDataset
+from .distilled import source_meta as source_meta_of
 from .errors import BudgetError, ParameterError
 from .mining import (BACKENDS, TARGETS, MiningLimit, mine_itemsets, support_counts, transaction_matrix,
                      transactions_of)
@@ -50,14 +51,6 @@ class Mirage:
             ``"auto"``: chosen on validation graphs (see below).
         budget: distilled graphs per class; the support thresholds are searched. Default 10 when neither
             ``min_support`` nor ``max_bytes`` is given. ``"auto"``: chosen on validation graphs.
-
-    Automatic settings: with ``hops="auto"`` and/or ``budget="auto"``, :meth:`fit` runs graph-mirage's automatic rule
-    (:mod:`graph_mirage.auto`): tree-multiset prototypes (:mod:`graph_mirage.prototypes`, the itemset form with each
-    tree's multiplicity kept) at every depth and per-class count of the grid, each scored by a short training of a
-    small GIN on the validation graphs given to :meth:`fit` (or a holdout of the training graphs); a fixed ``hops``
-    or ``budget`` fixes that dimension, ``max_bytes`` caps the size. The itemset options (``min_support``,
-    ``itemsets``, ``overlap``, ...) do not apply. Fitted attributes: ``distilled_``, ``settings_``, ``auto_`` (every
-    candidate's score), ``n_trees_``, ``seconds_``.
         max_bytes: total size of the distilled set (see :meth:`DistilledDataset.nbytes`); the largest per-class
             budget that fits is searched.
         min_support: explicit thresholds instead of a budget (the paper's setting): a float in (0, 1] (relative),
@@ -85,6 +78,14 @@ class Mirage:
             budget the fit ends with a :class:`BudgetError` naming the limit — never an out-of-memory kill (dense
             social graphs at low support have more frequent sets than any memory). None: no limit.
         progress: show a progress bar over the stages (trees, mining per class, emission).
+
+    Automatic settings: with ``hops="auto"`` and/or ``budget="auto"``, :meth:`fit` runs graph-mirage's automatic rule
+    (:mod:`graph_mirage.auto`): tree-multiset prototypes (:mod:`graph_mirage.prototypes`, the itemset form with each
+    tree's multiplicity kept) at every depth and per-class count of the grid, each scored by a short training of a
+    small GIN on the validation graphs given to :meth:`fit` (or a holdout of the training graphs); a fixed ``hops``
+    or ``budget`` fixes that dimension, ``max_bytes`` caps the size. The itemset options (``min_support``,
+    ``itemsets``, ``overlap``, ...) do not apply. Fitted attributes: ``distilled_``, ``settings_``, ``auto_`` (every
+    candidate's score), ``n_trees_``, ``seconds_``.
 
     Attributes (after :meth:`fit`):
         distilled_: the :class:`DistilledDataset`.
@@ -490,13 +491,7 @@ class Mirage:
         n_per_class = {str(c): int(self._by_class[c].shape[0]) for c in classes}
         return {
             "method": "mirage",
-            "dataset": source_meta.get("name", "custom"),
-            "num_classes": int(source_meta.get("num_classes", self.tree_counts_.shape[0])),
-            "node_vocab": source_meta.get("node_vocab", (flat.x.max(0) + 1).tolist()),
-            "edge_vocab": source_meta.get("edge_vocab", (flat.edge_attr.max(0) + 1).tolist()),
-            "encoder": source_meta.get("encoder", "embedding"),
-            "split_kind": source_meta.get("split_kind"),
-            "split_seed": source_meta.get("split_seed"),
+            **source_meta_of(source_meta, flat),
             "hops": self.hops,
             "params": {"budget": self.budget_, "max_bytes": self.max_bytes,
                        "min_support": _jsonable(self.min_support), "itemsets": self.itemsets,
@@ -512,9 +507,6 @@ class Mirage:
             "candidates": {str(c): int(v) for c, v in self.n_candidates_.items()},
             "trees_unique": self.n_trees_,
             "max_degree": self.max_degree_,
-            "train_graphs": int(flat.num_graphs),
-            "train_nodes": int(len(flat.x)),
-            "full_bytes": full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
         }
 
 

@@ -107,6 +107,28 @@ def full_bytes(x: np.ndarray, edge_index: np.ndarray, edge_attr: np.ndarray, y: 
     return int(x.nbytes + edge_index.nbytes + edge_attr.nbytes + np.asarray(y, dtype=np.int64).nbytes)
 
 
+def source_meta(source: dict, flat) -> dict:
+    """The part of a distilled set's ``meta`` that describes the training split it came from.
+
+    Args:
+        source: the dataset's ``meta`` (may be empty for a plain list of graphs: vocabularies are then read off the
+            data).
+        flat: the training graphs as :class:`~graph_mirage.data.FlatGraphs`.
+    """
+    return {
+        "dataset": source.get("name", "custom"),
+        "num_classes": int(source.get("num_classes", int(flat.y.max()) + 1)),
+        "node_vocab": source.get("node_vocab", (flat.x.max(0) + 1).tolist()),
+        "edge_vocab": source.get("edge_vocab", (flat.edge_attr.max(0) + 1).tolist()),
+        "encoder": source.get("encoder", "embedding"),
+        "split_kind": source.get("split_kind"),
+        "split_seed": source.get("split_seed"),
+        "train_graphs": int(flat.num_graphs),
+        "train_nodes": int(len(flat.x)),
+        "full_bytes": full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
+    }
+
+
 def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "the distilled set") -> None:
     """Refuse a distilled set made from another dataset or with other label vocabularies."""
     if meta.get("dataset") != dataset_meta.get("name"):

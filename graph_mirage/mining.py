@@ -210,16 +210,14 @@ def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]], chu
     sets = sp.csr_matrix((np.ones(len(cols), dtype=np.int32), (rows, cols)), shape=(len(itemsets), matrix.shape[1]))
     # [transactions, itemsets]: how many items of each set each transaction has; in chunks of itemsets so that the
     # product stays near `chunk_nnz` entries however many sets there are
-    out = np.zeros(len(itemsets), dtype=np.int64)
+    # a set's product entries are at most the summed frequencies of its items: cut where that total passes chunk_nnz
     item_freq = np.asarray(matrix.sum(axis=0)).ravel()
-    cost = np.add.reduceat(item_freq[cols], np.concatenate([[0], np.cumsum(sizes)[:-1]])) if len(cols) else sizes
-    bounds = np.searchsorted(np.cumsum(cost), np.arange(chunk_nnz, int(cost.sum()) + chunk_nnz, chunk_nnz))
-    start = 0
-    for stop in [*np.unique(np.clip(bounds + 1, 1, len(itemsets))), len(itemsets)]:
-        if stop <= start:
-            continue
+    cost = np.cumsum(np.bincount(rows, weights=item_freq[cols], minlength=len(itemsets)))
+    cuts = np.searchsorted(cost, np.arange(chunk_nnz, cost[-1], chunk_nnz), side="right")
+    out = np.zeros(len(itemsets), dtype=np.int64)
+    bounds = np.unique([0, *cuts, len(itemsets)])
+    for start, stop in zip(bounds[:-1], bounds[1:]):
         hits = (matrix @ sets[start:stop].T).tocoo()
         complete = hits.data == sizes[start:stop][hits.col]
         out[start:stop] = np.bincount(hits.col[complete], minlength=stop - start)
-        start = stop
     return out

@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -37,9 +38,30 @@ import torch
 from torch_geometric.data import Data
 
 from .data import FlatGraphs, as_flat, classes_of
-from .distilled import DistilledDataset, full_bytes
+from .distilled import DistilledDataset, source_meta
 from .errors import BudgetError, ParameterError
-from .trees import row_ids, wl_colours
+from .trees import TreeUnfolder, row_ids, wl_colours
+
+
+@dataclass
+class TreeCounts:
+    """The tree stage of :class:`TreePrototypes`: WL colours of rounds 0..L and the ``[graphs, trees]`` count
+    matrix of the round-L colours (how many nodes of each graph have each tree), with the seconds it took."""
+
+    colours: list[np.ndarray]
+    counts: sp.csr_matrix
+    seconds: float
+
+
+def tree_counts(flat: FlatGraphs, hops: int) -> TreeCounts:
+    """Exact ``hops``-hop tree ids of every node of ``flat`` and each graph's tree counts."""
+    t0 = time.perf_counter()
+    colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), hops)
+    tree = colours[-1]
+    counts = sp.csr_matrix((np.ones(len(tree)), (flat.graph_of_node, tree)),
+                           shape=(flat.num_graphs, int(tree.max()) + 1 if len(tree) else 0))
+    counts.sum_duplicates()
+    return TreeCounts(colours, counts, time.perf_counter() - t0)
 
 
 class ComputationDAG:
@@ -55,13 +77,11 @@ class ComputationDAG:
     """
 
     def __init__(self, flat: FlatGraphs, colours: list[np.ndarray]) -> None:
-        self.x = np.asarray(flat.x)
-        self.edge_attr = np.asarray(flat.edge_attr).reshape(flat.edge_index.shape[1], -1)
+        # the in-edge index (edges sorted by destination) and features of the graphs, as the tree unfolding has them
+        index = TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr)
+        self.x, self.edge_attr = index.x, index.edge_attr
+        self.in_edges, self.in_src, self.ptr = index.in_edges, index.in_src, index.ptr
         self.colours = colours
-        src, dst = np.asarray(flat.edge_index[0], dtype=np.int64), np.asarray(flat.edge_index[1], dtype=np.int64)
-        order = np.argsort(dst, kind="stable")
-        self.in_edges, self.in_src = order, src[order]
-        self.ptr = np.concatenate([[0], np.cumsum(np.bincount(dst, minlength=len(self.x)))])
         # a witness node of every colour of every round (the first node that has it: deterministic)
         self.witness = [np.unique(c, return_index=True)[1] for c in colours]
 
@@ -148,20 +168,25 @@ class TreePrototypes:
 
     def fit(self, graphs, y=None) -> "TreePrototypes":
         """Distil ``graphs`` (a dataset subset, a list of ``Data`` or :class:`FlatGraphs`); ``y`` is ignored."""
-        from sklearn.cluster import KMeans
-
         self._validate()
         t0 = time.perf_counter()
         flat = as_flat(graphs)
-        meta_src = dict(getattr(graphs, "meta", {}) or {})
+        classes_of(flat)
+        trees = tree_counts(flat, self.hops)
+        self.fit_trees(flat, trees, dict(getattr(graphs, "meta", {}) or {}))
+        self.seconds_ = {"trees": trees.seconds, "prototypes": self.seconds_["prototypes"],
+                         "total": time.perf_counter() - t0}
+        return self
+
+    def fit_trees(self, flat: FlatGraphs, trees: "TreeCounts", meta_src: dict) -> "TreePrototypes":
+        """:meth:`fit` from an already computed tree stage (:func:`tree_counts` of ``flat`` at ``self.hops``), so
+        that several settings at one depth share it; ``meta_src`` is the dataset's ``meta``."""
+        from sklearn.cluster import KMeans
+
+        self._validate()
         classes = classes_of(flat)
-        colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops)
-        tree = colours[-1]
-        self.n_trees_ = int(tree.max()) + 1 if len(tree) else 0
-        counts = sp.csr_matrix((np.ones(len(tree)), (flat.graph_of_node, tree)),
-                               shape=(flat.num_graphs, self.n_trees_))
-        counts.sum_duplicates()
-        self.seconds_ = {"trees": time.perf_counter() - t0}
+        colours, counts = trees.colours, trees.counts
+        self.n_trees_ = counts.shape[1]
         t1 = time.perf_counter()
         dag = ComputationDAG(flat, colours)
         graphs_out, self.clusters_, protos = [], {}, []
@@ -192,20 +217,13 @@ class TreePrototypes:
                 g.weight = torch.tensor([float(sizes[j])])
                 graphs_out.append(g)
                 protos.append([int(c), int(sizes[j]), [int(t) for t in kept]])
-        self.seconds_["prototypes"] = time.perf_counter() - t1
-        self.seconds_["total"] = time.perf_counter() - t0
+        self.seconds_ = {"prototypes": time.perf_counter() - t1}
         meta = {
-            "method": "mirage-proto", "dataset": meta_src.get("name", "custom"),
-            "num_classes": int(meta_src.get("num_classes", int(flat.y.max()) + 1)),
-            "node_vocab": meta_src.get("node_vocab", (flat.x.max(0) + 1).tolist()),
-            "edge_vocab": meta_src.get("edge_vocab", (flat.edge_attr.max(0) + 1).tolist()),
-            "encoder": meta_src.get("encoder", "embedding"), "split_kind": meta_src.get("split_kind"),
-            "split_seed": meta_src.get("split_seed"), "hops": self.hops, "readout": self.readout,
+            "method": "mirage-proto", **source_meta(meta_src, flat), "hops": self.hops, "readout": self.readout,
             "params": {"per_class": self.per_class, "mass": self.mass, "max_roots": self.max_roots,
                        "seed": self.seed},
             "prototypes": protos, "clusters": {str(c): v for c, v in self.clusters_.items()},
-            "trees_unique": self.n_trees_, "train_graphs": int(flat.num_graphs), "train_nodes": int(len(flat.x)),
-            "full_bytes": full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
+            "trees_unique": self.n_trees_,
         }
         self.distilled_ = DistilledDataset(graphs_out, meta)
         if self.distilled_.nbytes() >= meta["full_bytes"]:
