@@ -104,3 +104,12 @@ def test_cli_distill_without_settings_is_automatic_and_train_follows_its_readout
     assert json.loads(r.stdout)["method"] == "mirage"
     r = run_cli("distill", "synthetic-motifs", "--budget", "auto", "--support", "0.1", "--out", str(out))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_the_same_inputs_give_a_byte_identical_file(synthetic, tmp_path):
+    train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
+    paths = []
+    for i in range(2):
+        m = Mirage(hops=1, budget="auto").fit(train, validation=valid)
+        paths.append(m.distilled_.save(tmp_path / f"{i}.npz"))
+    assert paths[0].read_bytes() == paths[1].read_bytes()
