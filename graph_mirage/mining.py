@@ -49,8 +49,8 @@ def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target:
         memory: bytes of memory the miner may allocate beyond what the process holds (None: no limit).
         seconds: wall time the miner may take (None: no limit).
 
-    With ``memory`` or ``seconds`` (Linux), pyfim runs in a forked child with that address-space limit and is killed
-    at the deadline, so a threshold whose sets do not fit ends with :class:`MiningLimit` instead of an
+    With ``memory`` or ``seconds`` (Linux), pyfim runs in a child of a fork server with that address-space limit and
+    is killed at the deadline, so a threshold whose sets do not fit ends with :class:`MiningLimit` instead of an
     out-of-memory kill of the whole process.
 
     Returns:
@@ -112,7 +112,10 @@ def _child(conn, args, max_sets, memory) -> None:
 def _pyfim_bounded(args, max_sets, memory, seconds) -> list[Itemset]:
     import multiprocessing as mp
 
-    ctx = mp.get_context("fork")
+    # a fork server, not a fork of this process: a forked copy of a large process reuses its freed heap without
+    # growing its address space, so the limit would hold only on top of however much memory that is
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["graph_mirage.mining"])
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, args, max_sets, memory), daemon=True)
     proc.start()
