@@ -119,9 +119,12 @@ def test_terminated_bench_leaves_no_workers(tmp_path):
                           "gin", "--seeds", "3", "--epochs", "400", "--jobs", "2", "--out", str(tmp_path), "--quiet",
                           "--reference-dir", str(tmp_path / "ref")],
                          stderr=subprocess.PIPE)
-    time.sleep(10)  # workers are training by now
-    children = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True,
-                              text=True).stdout.split()  # the training workers
+    children, deadline = [], time.time() + 90
+    while not children and time.time() < deadline:  # wait until the training workers run (distilling comes first)
+        time.sleep(1)
+        children = subprocess.run(["pgrep", "-P", str(p.pid), "-f", "spawn_main"], capture_output=True,
+                                  text=True).stdout.split()
+    time.sleep(2)
     p.send_signal(signal.SIGTERM)
     err = p.communicate(timeout=60)[1].decode()
     assert p.returncode == 143 and "mirage: error: terminated" in err and "Traceback" not in err, err
