@@ -15,7 +15,10 @@ Methods (every one yields the same artifact type and is trained and evaluated by
 * ``mirage-proto``: graph-mirage's improved distiller at one fixed setting (:mod:`graph_mirage.prototypes`: the
   dataset's hops, 5 prototypes per class, sum readout);
 * ``herding-bytes`` and ``random-bytes``: real graphs, as many per class as fit in ``mirage-auto``'s bytes (at
-  least one per class; Herding's set itself fits, Random's k is the one whose average size fits).
+  least one per class; Herding's set itself fits, Random's k is the one whose average size fits);
+* ``doscond`` and ``kidd``: the learned baselines (:mod:`graph_mirage.baselines`) at their authors' settings, with
+  the graphs per class of their scripts (DosCond 1, KiDD 10); each set is optimised for one model (DosCond: GCN;
+  KiDD: LiteGNTK) and evaluated with the depth and pooling its authors use, recorded in the set.
 
 Protocol: test metric at the epoch with the best validation metric, mean ± std over all runs (seeds, and folds
 with ``--folds``: stratified k-fold cross-validation with an inner holdout for TU datasets, Errica et al. 2020; OGB
@@ -39,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .baselines import herding_selection, random_selection
+from .baselines import DosCond, KiDD, herding_selection, random_selection
 from .data import load_dataset
 from .distill import Mirage
 from .distilled import DistilledDataset, full_bytes
@@ -55,9 +58,12 @@ SMALL_SETS = 2  # graph-mirage's option: itemsets of at most 2 trees (see README
 PAPER_DATASETS = ["ogbg-molbace", "ogbg-molbbbp", "ogbg-molhiv", "NCI1", "DD", "IMDB-BINARY"]
 # smallest first, so that an interrupted run has measured as much as possible
 ALL_DATASETS = ["MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv"]
-METHODS = ("full", "mirage-paper", "mirage-auto", "mirage-proto", "herding-bytes", "random-bytes", "mirage",
-           "mirage-s2", "mirage+ctx", "herding", "random")
-UNBUDGETED = ("mirage-paper", "mirage-auto", "mirage-proto", "herding-bytes", "random-bytes")
+METHODS = ("full", "mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd", "herding-bytes", "random-bytes",
+           "mirage", "mirage-s2", "mirage+ctx", "herding", "random")
+UNBUDGETED = ("mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd", "herding-bytes", "random-bytes")
+# learned baselines: graphs per class of the authors' scripts (DosCond's script.sh: --ipc=1; KiDD's default --gpc 10)
+LEARNED = {"doscond": (DosCond, {"graphs_per_class": 1}), "kidd": (KiDD, {"graphs_per_class": 10})}
+LEARNED_QUICK = {"doscond": {"steps": 5}, "kidd": {"updates": 3}}
 PROTO_PER_CLASS = 5  # mirage-proto's fixed setting
 DEFAULT_METHODS = ("full", "mirage-paper", "mirage-auto", "mirage", "herding", "random")
 # The authors' own logs (10 runs, mean of the 5 best by validation), ROC-AUC x 100.
@@ -261,6 +267,14 @@ def _run_dataset(name, runner, tmp: Path, *, models, seeds, budgets, root, quick
                                  seconds=time.perf_counter() - t0, size=_size(h), info={"k": kb}))
             if "random-bytes" in methods:
                 sets.append(_Set("random-bytes", si, k={int(c): kr for c in np.unique(flat.y)}, info={"k": kr}))
+        for method in [m for m in LEARNED if m in methods]:
+            cls, kwargs = LEARNED[method]
+            est = cls(**kwargs, **(LEARNED_QUICK[method] if quick else {}), progress=progress).fit(train)
+            d = est.distilled_
+            log(f"[{name}] split {si}: {method} distilled in {est.seconds_:.1f} s ({d.summary()['bytes']} bytes)")
+            sets.append(_Set(method, si, path=str(d.save(tmp / f"{name}-{method}-{si}.npz")), seconds=est.seconds_,
+                             size=_size(d), info={"distilled_with": d.meta["distilled_with"],
+                                                  "params": d.meta["params"]}))
         if "mirage-proto" in methods:
             t0 = time.perf_counter()
             d = TreePrototypes(hops=hops, per_class=PROTO_PER_CLASS).fit(train).distilled_
@@ -340,6 +354,9 @@ def _rows(name, models, keys, outs, errors, methods, budgets, seeds, n_splits, f
                 row["settings"] = [s.info["settings"] for s, _ in chosen[::len(seeds)]]
             if method in ("herding-bytes", "random-bytes"):
                 row["k"] = [s.info["k"] for s, _ in chosen[::len(seeds)]]
+            if method in LEARNED:
+                row["distilled_with"] = chosen[0][0].info["distilled_with"]
+                row["learned_params"] = chosen[0][0].info["params"]
             if method == "mirage-paper":
                 row["steps"] = steps
                 row["thresholds"] = [s.info["thresholds"] for s, _ in chosen[::len(seeds)]]
@@ -470,6 +487,8 @@ def markdown(rows: list[dict], header: dict) -> str:
             notes.append("chosen: " + "; ".join(f"{k}" + (f" ×{n}" if n > 1 else "") for k, n in picked.items()))
         if r.get("k"):
             notes.append(f"k per class {sorted(set(r['k']))}")
+        if r.get("distilled_with"):
+            notes.append(f"distilled with {r['distilled_with']}")
         if r["method"] == "full":
             notes.append(f"stopped early in {r['stopped_early']}/{r['runs_total']} runs")
             if r.get("ogb_full"):

@@ -16,6 +16,9 @@ array              dtype / shape              meaning
 ``tree_freq``      int64 ``[T]``              per class, tree-occurrence counts sorted descending ...
 ``tree_freq_ptr``  int64 ``[C+1]``            ... with per-class offsets (for rank-frequency plots)
 ``root_weight``    float32 ``[N]``            optional: occurrences each root stands for (weighted readout)
+``x_soft``         float32 ``[N, D]``         optional: learned continuous node features (DosCond, KiDD), one
+                                              block per categorical column, D = sum(node_vocab); ``x`` then
+                                              holds each block's argmax
 ``meta``           uint8 ``[M]``              UTF-8 JSON: format, version, dataset, split, hops,
                                               thresholds, budget, supports, itemsets, sizes, checksum
 =================  =========================  ========================================================
@@ -46,7 +49,7 @@ FORMAT = "graph-mirage-distilled"
 FORMAT_VERSION = 1
 ARRAYS = ("x", "edge_index", "edge_attr", "root_mask", "y", "weight", "node_ptr", "edge_ptr", "tree_freq",
           "tree_freq_ptr")
-OPTIONAL_ARRAYS = ("root_weight",)  # written only by methods that use them; absent means 1 at every root
+OPTIONAL_ARRAYS = ("root_weight", "x_soft")  # written only by methods that use them (no root_weight: 1 per root)
 COMPAT_KEYS = ("dataset", "num_classes", "node_vocab", "edge_vocab", "encoder")
 
 
@@ -55,7 +58,8 @@ class DistilledDataset(InMemoryDataset):
 
     Each graph has ``x [n, F]``, ``edge_index [2, m]`` (child -> parent), ``edge_attr [m, Fe]``, ``root_mask [n]``,
     ``y [1]`` and ``weight [1]`` (its support), and optionally ``root_weight [n]`` (how many occurrences of its tree
-    each root stands for; the readout weights the roots by it). ``meta`` records where it came from.
+    each root stands for; the readout weights the roots by it) and ``x_soft [n, D]`` (learned continuous features that
+    the encoders read instead of ``x``). ``meta`` records where it came from.
 
     Example:
         >>> from torch_geometric.loader import DataLoader
@@ -79,7 +83,9 @@ class DistilledDataset(InMemoryDataset):
     def nbytes(self) -> int:
         """Bytes a GNN needs: node features, edge index, edge features, root mask, labels, weights."""
         d = self._data
-        n = sum(t.numel() * t.element_size() for t in (d.x, d.edge_index, d.edge_attr, d.root_mask, d.y, d.weight))
+        soft = getattr(d, "x_soft", None)
+        x = d.x if soft is None else soft  # a GNN reads the learned features instead of the labels
+        n = sum(t.numel() * t.element_size() for t in (x, d.edge_index, d.edge_attr, d.root_mask, d.y, d.weight))
         if getattr(d, "root_weight", None) is not None:  # one float32 per root
             n += 4 * int(d.root_mask.sum())
         return int(n)
@@ -160,7 +166,8 @@ def _arrays_of(ds: DistilledDataset) -> dict[str, np.ndarray]:
         "tree_freq": np.concatenate(freq).astype(np.int64),
         "tree_freq_ptr": np.concatenate([[0], np.cumsum([len(f) for f in freq])]).astype(np.int64),
     } | ({"root_weight": d.root_weight.numpy().astype(np.float32)} if getattr(d, "root_weight", None) is not None
-         else {})
+         else {}) | ({"x_soft": d.x_soft.numpy().astype(np.float32)} if getattr(d, "x_soft", None) is not None
+                    else {})
 
 
 def _checksum(arrays: dict[str, np.ndarray]) -> str:
@@ -232,9 +239,14 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
         rw = arrays.get("root_weight")
         if rw is not None and rw.shape != arrays["root_mask"].shape:
             raise ValueError("root_weight does not match root_mask")
+        xs = arrays.get("x_soft")
+        if xs is not None and (xs.ndim != 2 or len(xs) != len(arrays["x"])):
+            raise ValueError("x_soft does not match x")
         for g in range(len(arrays["y"])):
             a, b, c, d = npt[g], npt[g + 1], ept[g], ept[g + 1]
             extra = {} if rw is None else {"root_weight": torch.from_numpy(rw[a:b].copy())}
+            if xs is not None:
+                extra["x_soft"] = torch.from_numpy(xs[a:b].copy())
             graphs.append(Data(**extra, x=torch.from_numpy(arrays["x"][a:b].copy()),
                                edge_index=torch.from_numpy(arrays["edge_index"][:, c:d].copy()),
                                edge_attr=torch.from_numpy(arrays["edge_attr"][c:d].copy()),

@@ -6,6 +6,9 @@ Every model takes a batch of graphs with categorical ``x [N, F]`` and ``edge_att
 When the batch has a ``root_mask`` (distilled graphs) the readout pools the root nodes only; otherwise all nodes.
 A ``root_weight [N]`` (float; read at the roots) makes a root count as that many occurrences of its tree: the sum
 readout becomes a weighted sum, the mean a weighted mean (max ignores it).
+Learned baselines (DosCond, KiDD) store continuous node features ``x_soft [N, sum(node_vocab)]``: one block of
+weights per categorical column, encoded as those weights times the column's embedding table (a one-hot block gives
+exactly the categorical embedding), so the same encoders read learned and real features.
 
 Example:
     >>> model = make_model("gin", num_classes=2, node_vocab=[7], edge_vocab=[4], num_layers=2, hidden=32)
@@ -51,6 +54,25 @@ class CategoricalEncoder(nn.Module):
         for i, emb in enumerate(self.embeddings):
             out = out + emb(x[:, i].clamp(0, self.vocab_sizes[i] - 1))
         return out
+
+
+def soft_vocab(encoder: nn.Module) -> list[int]:
+    """Vocabulary sizes of a node encoder's columns (the block widths of ``x_soft``)."""
+    tables = encoder.embeddings if isinstance(encoder, CategoricalEncoder) else encoder.atom_embedding_list
+    return [int(t.num_embeddings) for t in tables]
+
+
+def encode_soft(encoder: nn.Module, x_soft: torch.Tensor) -> torch.Tensor:
+    """Encode continuous per-column label weights ``[N, sum(vocab)]`` with a categorical encoder's tables:
+    ``sum_j x_soft[:, block_j] @ table_j`` -> ``[N, dim]``; equal to ``encoder(x)`` when every block is one-hot."""
+    tables = encoder.embeddings if isinstance(encoder, CategoricalEncoder) else encoder.atom_embedding_list
+    out, start = 0, 0
+    for t in tables:
+        out = out + x_soft[:, start:start + t.num_embeddings].to(t.weight.dtype) @ t.weight
+        start += t.num_embeddings
+    if start != x_soft.size(1):
+        raise ParameterError(f"x_soft has {x_soft.size(1)} columns but the node encoder's vocabularies sum to {start}")
+    return out
 
 
 def make_encoders(encoder: str, node_vocab: Sequence[int], edge_vocab: Sequence[int], dim: int
@@ -115,10 +137,10 @@ class GNN(nn.Module):
             self.convs.append(layer)
         self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, num_classes))
 
-    def embed_nodes(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor | None = None
-                    ) -> torch.Tensor:
-        """Node embeddings after all layers: ``[N, hidden]``."""
-        h = self.node_encoder(x)
+    def embed_nodes(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor | None = None,
+                    x_soft: torch.Tensor | None = None) -> torch.Tensor:
+        """Node embeddings after all layers: ``[N, hidden]`` (``x_soft``, when given, replaces ``x``)."""
+        h = self.node_encoder(x) if x_soft is None else encode_soft(self.node_encoder, x_soft)
         e = self.edge_encoder(edge_attr) if self.uses_edges and edge_attr is not None else None
         for i, conv in enumerate(self.convs):
             h = conv(h, edge_index, e) if self.uses_edges else conv(h, edge_index)
@@ -128,7 +150,7 @@ class GNN(nn.Module):
         return h
 
     def forward(self, data) -> torch.Tensor:
-        h = self.embed_nodes(data.x, data.edge_index, getattr(data, "edge_attr", None))
+        h = self.embed_nodes(data.x, data.edge_index, getattr(data, "edge_attr", None), getattr(data, "x_soft", None))
         batch = data.batch if getattr(data, "batch", None) is not None else \
             torch.zeros(h.size(0), dtype=torch.long, device=h.device)
         root_mask = getattr(data, "root_mask", None)

@@ -16,10 +16,10 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
 
-from .data import as_flat
-from .distilled import DistilledDataset, full_bytes
-from .trees import row_ids, wl_colours
-from .errors import ParameterError
+from ..data import as_flat
+from ..distilled import DistilledDataset, full_bytes
+from ..trees import row_ids, wl_colours
+from ..errors import ParameterError
 
 
 def _as_distilled(train, chosen: dict[int, np.ndarray], method: str, params: dict) -> DistilledDataset:
