@@ -56,22 +56,17 @@ class CategoricalEncoder(nn.Module):
         return out
 
 
-def soft_vocab(encoder: nn.Module) -> list[int]:
-    """Vocabulary sizes of a node encoder's columns (the block widths of ``x_soft``)."""
-    tables = encoder.embeddings if isinstance(encoder, CategoricalEncoder) else encoder.atom_embedding_list
-    return [int(t.num_embeddings) for t in tables]
-
-
 def encode_soft(encoder: nn.Module, x_soft: torch.Tensor) -> torch.Tensor:
     """Encode continuous per-column label weights ``[N, sum(vocab)]`` with a categorical encoder's tables:
     ``sum_j x_soft[:, block_j] @ table_j`` -> ``[N, dim]``; equal to ``encoder(x)`` when every block is one-hot."""
     tables = encoder.embeddings if isinstance(encoder, CategoricalEncoder) else encoder.atom_embedding_list
+    width = sum(t.num_embeddings for t in tables)
+    if x_soft.size(1) != width:
+        raise ParameterError(f"x_soft has {x_soft.size(1)} columns but the node encoder's vocabularies sum to {width}")
     out, start = 0, 0
     for t in tables:
         out = out + x_soft[:, start:start + t.num_embeddings].to(t.weight.dtype) @ t.weight
         start += t.num_embeddings
-    if start != x_soft.size(1):
-        raise ParameterError(f"x_soft has {x_soft.size(1)} columns but the node encoder's vocabularies sum to {start}")
     return out
 
 

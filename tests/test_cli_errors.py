@@ -178,6 +178,17 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     case("inspect --out on a read-only file system", ["inspect", good_artifact, "--out", "/sys/mirage-report"])
     case("inspect --out under a regular file", ["inspect", good_artifact, "--out", tmp / "afile2" / "rep"])
     case("run --out an existing directory", ["run", "--out", out / "existing_dir.npz", "--seeds", "1"])
+    # --- learned baselines ------------------------------------------------------------------------------------------
+    case("condense: unknown method", ["condense", *syn, "--method", "gcond", "--out", out / "c1.npz"],
+         target=out / "c1.npz")
+    case("condense: zero steps", ["condense", *syn, "--method", "kidd", "--steps", "0", "--out", out / "c2.npz"],
+         target=out / "c2.npz")
+    case("condense: CUDA that is not there", ["condense", *syn, "--method", "doscond", "--device", "cuda",
+                                              "--out", out / "c3.npz"], target=out / "c3.npz")
+    case("condense: unknown dataset", ["condense", "NO-SUCH-DATASET", "--method", "kidd", "--out", out / "c4.npz"],
+         target=out / "c4.npz")
+    case("condense --out an existing directory", ["condense", *syn, "--method", "doscond", "--steps", "2", "--out",
+                                                  out / "existing_dir.npz"])
     return c
 
 
@@ -253,6 +264,8 @@ def test_messages_say_what_is_wrong(outcomes):
     assert "device must be" in err("train: unknown device")
     assert "no CUDA device" in err("train: CUDA that is not there")
     assert "existing directory" in err("distill --out an existing directory")
+    assert "invalid choice: 'gcond'" in err("condense: unknown method")
+    assert "no CUDA device" in err("condense: CUDA that is not there")
     if HAVE_DATA:
         assert "single class" in err("TU: single class") and "single class" in err("single-class dataset in run")
         csv = err("CSV without a SMILES column")
