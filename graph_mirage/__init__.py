@@ -7,14 +7,29 @@ Example:
     >>> distilled.save("synthetic.npz")  # doctest: +SKIP
 """
 
+from importlib import import_module
+
+from .errors import ArtifactError, BudgetError, DatasetError, MirageError, ParameterError  # noqa: F401
+
 __version__ = "0.2.0"
 
-from .data import DATASETS, GraphDataset, dataset_stats, load_dataset  # noqa: E402
-from .distill import Mirage  # noqa: E402
-from .distilled import DistilledDataset  # noqa: E402
-from .errors import ArtifactError, BudgetError, DatasetError, MirageError, ParameterError  # noqa: E402
-from .prototypes import TreePrototypes  # noqa: E402
+# Public names load their module on first use (PEP 562), so that importing a light module such as
+# graph_mirage.mining (in the bounded miner's fork server) does not import torch and PyG.
+_LAZY = {"DATASETS": ".data", "GraphDataset": ".data", "dataset_stats": ".data", "load_dataset": ".data",
+         "Mirage": ".distill", "DistilledDataset": ".distilled", "TreePrototypes": ".prototypes"}
 
 __all__ = ["DATASETS", "GraphDataset", "DistilledDataset", "Mirage", "TreePrototypes", "load_dataset",
            "dataset_stats", "MirageError", "DatasetError", "BudgetError", "ArtifactError", "ParameterError",
            "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'graph_mirage' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import sys
 from typing import Sequence
 
@@ -49,9 +50,9 @@ def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target:
         memory: bytes of memory the miner may allocate beyond what the process holds (None: no limit).
         seconds: wall time the miner may take (None: no limit).
 
-    With ``memory`` or ``seconds`` (Linux), pyfim runs in a child of a fork server with that address-space limit and
-    is killed at the deadline, so a threshold whose sets do not fit ends with :class:`MiningLimit` instead of an
-    out-of-memory kill of the whole process.
+    With ``memory`` or ``seconds`` (Linux), pyfim runs in a separate, long-lived worker process with that
+    address-space limit, killed at the deadline, so a threshold whose sets do not fit ends with
+    :class:`MiningLimit` instead of an out-of-memory kill of the whole process.
 
     Returns:
         ``[(items, support), ...]`` with ``items`` a sorted tuple, ordered by support (desc), size, then items.
@@ -62,17 +63,18 @@ def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target:
         raise ParameterError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if int(min_count) < 1:
         raise ParameterError(f"min_count must be >= 1, got {min_count}")
-    tracts = transactions if isinstance(transactions, Transactions) else Transactions.of(transactions)
-    if not tracts:
+    tracts = transactions if isinstance(transactions, (Transactions, MatrixTransactions)) \
+        else Transactions.of(transactions)
+    if not len(tracts):
         return []
-    args = (tracts.with_empty, target, int(min_count), max_size)
+    args = (tracts.weighted(int(min_count)), target, int(min_count), max_size)
     if backend == "pyfim":
         if (memory is not None or seconds is not None) and sys.platform.startswith("linux"):
             result = _pyfim_bounded(args, max_sets, memory, seconds)
         else:
             result = _pyfim(*args)
     else:
-        result = _mlxtend(tracts, int(min_count), target, max_size)
+        result = _mlxtend(list(tracts), int(min_count), target, max_size)
     if max_sets is not None and len(result) > max_sets:
         raise MiningLimit(f"more than max_sets={max_sets:,} frequent sets ({len(result):,})")
     return sorted(result, key=lambda r: (-r[1], len(r[0]), r[0]))
@@ -88,54 +90,88 @@ def _pyfim(tracts, target: str, min_count: int, max_size: int | None) -> list[It
     return [(tuple(sorted(int(i) for i in items)), int(s)) for items, s in found]
 
 
-def _child(conn, args, max_sets, memory) -> None:
-    import resource
+class _Worker:
+    """One long-lived miner process (:mod:`graph_mirage._miner`) shared by every bounded mining call.
 
-    try:
-        if memory is not None:
-            with open("/proc/self/status") as f:  # the limit is on top of what the forked process already maps
-                vm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
-            resource.setrlimit(resource.RLIMIT_AS, (vm + memory, vm + memory))
-        found = _pyfim(*args)
-        if max_sets is not None and len(found) > max_sets:
-            conn.send(("sets", len(found)))
-            return
-        sizes = np.array([len(i) for i, _ in found], dtype=np.int64)
-        items = np.fromiter((x for i, _ in found for x in i), dtype=np.int64, count=int(sizes.sum()))
-        conn.send(("ok", (sizes, items, np.array([s for _, s in found], dtype=np.int64))))
-    except MemoryError:
-        conn.send(("memory", None))
-    finally:
-        conn.close()
+    A fresh interpreter, not a fork: a forked copy of a large process reuses its freed heap without growing its
+    address space, so a memory limit would hold only on top of however much that is. It imports numpy and pyfim
+    only, once (~0.25 s), where a process per call paid that at every threshold of a search.
+    """
+
+    proc = None
+
+    @classmethod
+    def request(cls, args, max_sets, memory, seconds) -> tuple[str, object]:
+        import os
+        import pickle
+        import select
+        import struct
+        import subprocess
+        import time
+
+        if cls.proc is None or cls.proc.poll() is not None:
+            pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+                p for p in (pkg_parent, os.environ.get("PYTHONPATH", "")) if p))
+            cls.proc = subprocess.Popen([sys.executable, "-m", "graph_mirage._miner"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        proc = cls.proc
+        data = pickle.dumps((args, max_sets, memory), protocol=pickle.HIGHEST_PROTOCOL)
+        deadline = None if seconds is None else time.monotonic() + seconds
+        try:
+            proc.stdin.write(struct.pack("<Q", len(data)) + data)
+            proc.stdin.flush()
+            fd = proc.stdout.fileno()
+            buf, need = b"", 8
+            while len(buf) < need:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not select.select([fd], [], [], left)[0]:
+                    cls.stop()
+                    return "time", None
+                chunk = os.read(fd, max(need - len(buf), 1 << 16))
+                if not chunk:  # the worker died (killed by the kernel or a signal): as out of memory
+                    cls.stop()
+                    return "memory", None
+                buf += chunk
+                if need == 8 and len(buf) >= 8:
+                    need = 8 + struct.unpack("<Q", buf[:8])[0]
+            kind, payload = pickle.loads(buf[8:need])
+        except (BrokenPipeError, OSError):
+            cls.stop()
+            return "memory", None
+        except BaseException:  # interrupted mid-request: the worker's state is unknown
+            cls.stop()
+            raise
+        if kind == "memory":
+            cls.stop()
+        return kind, payload
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls.proc is not None:
+            if cls.proc.poll() is None:
+                cls.proc.kill()
+            cls.proc.wait()
+            for f in (cls.proc.stdin, cls.proc.stdout):
+                try:
+                    f.close()
+                except OSError:
+                    pass
+            cls.proc = None
+
+
+atexit.register(_Worker.stop)
 
 
 def _pyfim_bounded(args, max_sets, memory, seconds) -> list[Itemset]:
-    import multiprocessing as mp
-
-    # a fork server, not a fork of this process: a forked copy of a large process reuses its freed heap without
-    # growing its address space, so the limit would hold only on top of however much memory that is
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["graph_mirage.mining"])
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, args, max_sets, memory), daemon=True)
-    proc.start()
-    send.close()
-    try:
-        if not recv.poll(seconds):
-            raise MiningLimit(f"mining took longer than {seconds:g} s")
-        try:
-            kind, payload = recv.recv()
-        except EOFError:  # the child died (the allocator gave up): the same as running out of memory
-            kind, payload = "memory", None
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        recv.close()
+    kind, payload = _Worker.request(args, max_sets, memory, seconds)
+    if kind == "time":
+        raise MiningLimit(f"mining took longer than {seconds:g} s")
     if kind == "sets":
         raise MiningLimit(f"more than max_sets={max_sets:,} frequent sets ({payload:,})")
     if kind == "memory":
-        raise MiningLimit(f"mining needed more than {memory / 2 ** 30:.3g} GiB of memory")
+        raise MiningLimit(f"mining needed more than {memory / 2 ** 30:.3g} GiB of memory" if memory is not None
+                          else "the mining process died")
     sizes, items, supports = payload
     groups = np.split(items, np.cumsum(sizes)[:-1]) if len(sizes) else []
     return [(tuple(int(x) for x in g), int(s)) for g, s in zip(groups, supports)]
@@ -147,9 +183,53 @@ class Transactions(list):
 
     @classmethod
     def of(cls, transactions: Sequence[Sequence[int]]) -> "Transactions":
-        out = cls(sorted({int(i) for i in t}) for t in transactions)
-        out.with_empty = [*out, []]
-        return out
+        return cls(sorted({int(i) for i in t}) for t in transactions)
+
+    def weighted(self, min_count: int) -> dict[tuple[int, ...], int]:
+        """The miner's input at ``min_count`` (see :meth:`MatrixTransactions.weighted`)."""
+        from collections import Counter
+
+        freq = Counter(i for t in self for i in t)
+        out = Counter(tuple(i for i in t if freq[i] >= min_count) for t in self)
+        out[()] += 1
+        return dict(out)
+
+
+class MatrixTransactions:
+    """Transactions kept as the rows of a sorted binary CSR matrix (no Python list per graph)."""
+
+    def __init__(self, matrix: sp.csr_matrix) -> None:
+        self.matrix = matrix
+        self.freq = np.bincount(matrix.indices, minlength=matrix.shape[1])
+        self.row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+
+    def __len__(self) -> int:
+        return self.matrix.shape[0]
+
+    def __iter__(self):
+        return (row.tolist() for row in np.split(self.matrix.indices, self.matrix.indptr[1:-1]))
+
+    def weighted(self, min_count: int) -> dict[tuple[int, ...], int]:
+        """The miner's input at ``min_count``: every transaction cut to its items of support >= ``min_count`` (no
+        frequent set contains another item, so supports and closedness are unchanged), equal transactions merged
+        into one with their count as weight, plus one empty transaction (see :func:`_pyfim`).
+
+        On molecule-like data most tree ids are rare, so this input is a small fraction of the transactions: it is
+        what the (bounded) miner is sent and converts, at every threshold of a search (100,000 synthetic molecules:
+        mining 22.4 s -> 7.8 s, measured).
+        """
+        from collections import Counter
+
+        keep = (self.freq >= min_count)[self.matrix.indices]
+        lengths = np.bincount(self.row_of[keep], minlength=len(self)).tolist()
+        kept = self.matrix.indices[keep].tolist()
+        rows, pos = [], 0
+        for n in lengths:
+            rows.append(tuple(kept[pos:pos + n]))
+            pos += n
+        out = Counter(rows)
+        out[()] += 1
+        return dict(out)
 
 
 def _mlxtend(tracts: list[list[int]], min_count: int, target: str, max_size: int | None) -> list[Itemset]:
@@ -187,13 +267,11 @@ def transaction_matrix(graph_of_node: np.ndarray, tree_ids: np.ndarray, num_grap
     return m
 
 
-def transactions_of(matrix: sp.csr_matrix) -> Transactions:
-    """The rows of a transaction matrix as normalised transactions (sorted item ids)."""
+def transactions_of(matrix: sp.csr_matrix) -> MatrixTransactions:
+    """The rows of a transaction matrix as transactions (sorted item ids)."""
     matrix = matrix.tocsr()
     matrix.sort_indices()
-    out = Transactions(row.tolist() for row in np.split(matrix.indices, matrix.indptr[1:-1]))
-    out.with_empty = [*out, []]
-    return out
+    return MatrixTransactions(matrix)
 
 
 def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]], chunk_nnz: int = 20_000_000

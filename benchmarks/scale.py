@@ -1,0 +1,111 @@
+"""Distillation at scale on one machine: seconds and peak memory per stage for 10 k, 100 k and 1 M graphs.
+
+    python benchmarks/scale.py [--sizes 10000 100000 1000000] [--hops 3] [--budget 10]
+
+For each size, ``synthetic-molecules:N`` (:mod:`graph_mirage.data.synthetic_molecules`) is generated once into a
+temporary directory; then a fresh process loads the arrays (int32 nodes and edges) and runs ``Mirage.fit`` on all
+of them (the paper's algorithm: ``hops`` and ``budget`` distilled graphs per class, default 3 and 10). Reported per
+size: seconds of each stage as ``Mirage.seconds_`` records them, wall seconds of ``fit``, the process's resident
+memory after loading and its peak (``ru_maxrss``) at the end, which includes the loaded graphs. Mining children
+(bounded mining, :mod:`graph_mirage.mining`) are measured separately (``RUSAGE_CHILDREN``). Writes
+``benchmarks/results/scale.json`` and prints a table; the growth per 10x is printed so the curve can be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def generate(n: int, path: Path) -> float:
+    import numpy as np
+
+    from graph_mirage.data.synthetic_molecules import make_synthetic_molecules
+
+    t0 = time.perf_counter()
+    f = make_synthetic_molecules(n, seed=0)
+    secs = time.perf_counter() - t0
+    np.savez(path, x=f.x, edge_index=f.edge_index, edge_attr=f.edge_attr, y=f.y, node_ptr=f.node_ptr,
+             edge_ptr=f.edge_ptr)
+    return secs
+
+
+def child(path: str, hops: int, budget: int, engine: str) -> dict:
+    """Runs in a fresh process: load, distil, report."""
+    import numpy as np
+
+    from graph_mirage import Mirage
+    from graph_mirage.data import FlatGraphs
+
+    t0 = time.perf_counter()
+    with np.load(path) as z:
+        flat = FlatGraphs(z["x"], z["edge_index"], z["edge_attr"], z["y"], z["node_ptr"], z["edge_ptr"])
+    load_s = time.perf_counter() - t0
+    rss_loaded = _rss_mb()
+    t1 = time.perf_counter()
+    m = Mirage(hops=hops, budget=budget).fit(flat)
+    fit_s = time.perf_counter() - t1
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"graphs": int(flat.num_graphs), "nodes": int(len(flat.x)), "edges": int(flat.edge_index.shape[1]),
+            "load_seconds": load_s, "fit_seconds": fit_s, "stages": dict(m.seconds_),
+            "rss_after_load_mb": rss_loaded, "peak_rss_mb": peak, "mining_child_peak_rss_mb": kids,
+            "trees": int(m.n_trees_), "thresholds": {str(k): v for k, v in m.thresholds_.items()},
+            "distilled_bytes": m.distilled_.nbytes(), "engine": engine}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    p.add_argument("--hops", type=int, default=3)
+    p.add_argument("--budget", type=int, default=10)
+    p.add_argument("--engine", choices=("memory",), default="memory")
+    p.add_argument("--out", default=str(RESULTS / "scale.json"))
+    p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child[0], int(args.child[1]), args.budget, args.engine)))
+        return
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            path = Path(tmp) / f"mol-{n}.npz"
+            gen_s = generate(n, path)
+            out = subprocess.run([sys.executable, __file__, "--child", str(path), str(args.hops), "--budget",
+                                  str(args.budget), "--engine", args.engine], capture_output=True, text=True)
+            if out.returncode != 0:
+                raise SystemExit(f"size {n}: the distilling process failed:\n{out.stderr[-2000:]}")
+            row = json.loads(out.stdout.strip().splitlines()[-1]) | {"generate_seconds": gen_s}
+            rows.append(row)
+            st = row["stages"]
+            print(f"{n:>9,} graphs {row['nodes']:>11,} nodes: fit {row['fit_seconds']:6.1f} s (trees "
+                  f"{st.get('trees', 0):.1f}, mining {st.get('mining', 0):.1f}, emission {st.get('emission', 0):.1f}),"
+                  f" RSS after load {row['rss_after_load_mb']:,.0f} MB, peak {row['peak_rss_mb']:,.0f} MB "
+                  f"(mining child {row['mining_child_peak_rss_mb']:,.0f} MB)", flush=True)
+    for a, b in zip(rows, rows[1:]):
+        print(f"{a['graphs']:,} -> {b['graphs']:,}: fit x{b['fit_seconds'] / a['fit_seconds']:.1f}, "
+              f"peak RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.1f}")
+    result = {"command": "python benchmarks/scale.py " + " ".join(sys.argv[1:]),
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+              "hops": args.hops, "budget": args.budget, "engine": args.engine, "rows": rows}
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
