@@ -14,7 +14,7 @@ from .errors import ArtifactError, BudgetError, DatasetError, MirageError, Param
 __version__ = "0.2.0"
 
 # Public names load their module on first use (PEP 562), so that importing a light module such as
-# graph_mirage.mining (in the bounded miner's fork server) does not import torch and PyG.
+# graph_mirage.mining (in the bounded miner worker, graph_mirage._miner) does not import torch and PyG.
 _LAZY = {"DATASETS": ".data", "GraphDataset": ".data", "dataset_stats": ".data", "load_dataset": ".data",
          "Mirage": ".distill", "DistilledDataset": ".distilled", "TreePrototypes": ".prototypes"}
 

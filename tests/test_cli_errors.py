@@ -178,6 +178,10 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     case("inspect --out on a read-only file system", ["inspect", good_artifact, "--out", "/sys/mirage-report"])
     case("inspect --out under a regular file", ["inspect", good_artifact, "--out", tmp / "afile2" / "rep"])
     case("run --out an existing directory", ["run", "--out", out / "existing_dir.npz", "--seeds", "1"])
+    (out / "full_dir").mkdir()
+    (out / "full_dir" / "keep.txt").write_text("x")
+    case("export --parquet into a non-empty directory", ["export", *syn, "--parquet", out / "full_dir"])
+    case("export without --parquet", ["export", *syn])
     # --- learned baselines ------------------------------------------------------------------------------------------
     case("condense: unknown method", ["condense", *syn, "--method", "gcond", "--out", out / "c1.npz"],
          target=out / "c1.npz")

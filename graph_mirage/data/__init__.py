@@ -27,7 +27,9 @@ Example:
     Data(x=[...], edge_index=[2, ...], edge_attr=[..., 1], y=[1])
 """
 
-from .graphs import FlatGraphs, GraphDataset, as_flat, classes_of, dataset_stats
+from .graphs import FlatGraphs, GraphDataset, as_flat, classes_of, dataset_from_flat, dataset_stats
+from .parquet import export_parquet, read_parquet
+from .synthetic_molecules import make_synthetic_molecules
 from .loading import load_dataset
 from .registry import DATASETS, DatasetSpec, default_cache, default_root, find_raw, resolve_spec
 from .splits import fold_split, random_split, scaffold_split
@@ -35,5 +37,6 @@ from .tu import validate_tu_raw
 from .molecules import read_smiles_csv
 
 __all__ = ["DATASETS", "DatasetSpec", "FlatGraphs", "GraphDataset", "as_flat", "classes_of", "dataset_stats",
+           "dataset_from_flat", "export_parquet", "read_parquet", "make_synthetic_molecules",
            "default_cache", "default_root", "find_raw", "fold_split", "load_dataset", "random_split", "read_smiles_csv",
            "resolve_spec", "scaffold_split", "validate_tu_raw"]

@@ -155,18 +155,10 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
 
 
 def as_dataset(flat: FlatGraphs, name: str, seed: int = 0):
-    """The generated graphs as a :class:`GraphDataset` (collated directly from the arrays, local edge ids)."""
-    import torch
-    from torch_geometric.data import Data
+    """The generated graphs as a :class:`GraphDataset` (collated directly from the arrays)."""
+    from .graphs import dataset_from_flat
 
-    from .graphs import GraphDataset
-
-    local = flat.edge_index.astype(np.int64) - np.repeat(flat.node_ptr[:-1], np.diff(flat.edge_ptr))[None, :]
-    data = Data(x=torch.from_numpy(flat.x.astype(np.int64)), edge_index=torch.from_numpy(local),
-                edge_attr=torch.from_numpy(flat.edge_attr.astype(np.int64)), y=torch.from_numpy(flat.y))
-    slices = {"x": torch.from_numpy(flat.node_ptr), "edge_index": torch.from_numpy(flat.edge_ptr),
-              "edge_attr": torch.from_numpy(flat.edge_ptr), "y": torch.arange(flat.num_graphs + 1)}
     meta = {"name": name, "kind": "synthetic", "num_classes": 2, "node_vocab": [len(ATOM_P)],
             "edge_vocab": [BONDS], "split_kind": "random", "encoder": "embedding", "hops": 2,
             "source": f"generated (seed {seed}): graph_mirage.data.synthetic_molecules"}
-    return GraphDataset(meta=meta, _collated=(data, slices))
+    return dataset_from_flat(flat, meta)
