@@ -56,7 +56,7 @@ def test_a_budget_that_cannot_be_met_is_a_reported_cell():
 
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="unknown method"):
-        bench.run(["synthetic-motifs"], ["gin"], [0], [3], methods=("full", "kidd"), **QUIET)
+        bench.run(["synthetic-motifs"], ["gin"], [0], [3], methods=("full", "gcond"), **QUIET)
 
 
 def test_paper_preset_step_is_chosen_on_validation(monkeypatch):
