@@ -208,15 +208,15 @@ class Mirage:
         classes_of(flat)
         self.seconds_ = {}
         # 1. trees
-        colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops)
-        tree = colours[-1]
+        tree = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops, keep_all=False)[-1]
         self.tree_ids_ = tree
         self.n_trees_ = int(tree.max()) + 1 if len(tree) else 0
         graph_of_node = flat.graph_of_node
         num_classes = int(meta.get("num_classes", int(flat.y.max()) + 1))
         self.classes_ = np.unique(flat.y)
         self.tree_counts_ = np.zeros((num_classes, self.n_trees_), dtype=np.int64)
-        np.add.at(self.tree_counts_, (flat.y[graph_of_node], tree), 1)
+        for c in self.classes_:  # bincount: np.add.at is 10x slower on millions of nodes
+            self.tree_counts_[c] = np.bincount(tree[flat.y[graph_of_node] == c], minlength=self.n_trees_)
         self.seconds_["trees"] = time.perf_counter() - t0
         bar.step(f"{self.n_trees_} trees; mining")
         # 2-4. transactions, mining, selection

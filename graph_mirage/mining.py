@@ -201,7 +201,6 @@ class MatrixTransactions:
     def __init__(self, matrix: sp.csr_matrix) -> None:
         self.matrix = matrix
         self.freq = np.bincount(matrix.indices, minlength=matrix.shape[1])
-        self.row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
 
     def __len__(self) -> int:
         return self.matrix.shape[0]
@@ -216,20 +215,36 @@ class MatrixTransactions:
 
         On molecule-like data most tree ids are rare, so this input is a small fraction of the transactions: it is
         what the (bounded) miner is sent and converts, at every threshold of a search (100,000 synthetic molecules:
-        mining 22.4 s -> 7.8 s, measured).
+        mining 22.4 s -> 7.8 s, measured). Equal rows are found exactly, vectorised: each row as a bit-packed
+        vector over the frequent items, deduplicated in chunks.
         """
-        from collections import Counter
-
-        keep = (self.freq >= min_count)[self.matrix.indices]
-        lengths = np.bincount(self.row_of[keep], minlength=len(self)).tolist()
-        kept = self.matrix.indices[keep].tolist()
-        rows, pos = [], 0
-        for n in lengths:
-            rows.append(tuple(kept[pos:pos + n]))
-            pos += n
-        out = Counter(rows)
-        out[()] += 1
-        return dict(out)
+        keep_items = np.flatnonzero(self.freq >= min_count)
+        out: dict[tuple[int, ...], int] = {}
+        if len(keep_items):
+            sub = self.matrix[:, keep_items].tocsr()  # columns 0..F-1 stand for keep_items (sorted)
+            width = len(keep_items)
+            step = max(1, 2 ** 26 // width)  # rows per chunk: a dense bool block of ~64 MB
+            parts, weights = [], []
+            for start in range(0, len(self), step):
+                block = sub[start:start + step]
+                dense = np.zeros((block.shape[0], width), dtype=bool)
+                dense[np.repeat(np.arange(block.shape[0]), np.diff(block.indptr)), block.indices] = True
+                packed = np.ascontiguousarray(np.packbits(dense, axis=1))
+                keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+                u, idx, counts = np.unique(keys, return_index=True, return_counts=True)
+                parts.append(packed[idx])
+                weights.append(counts)
+            packed = np.concatenate(parts)
+            keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+            _, idx, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            counts = np.bincount(inverse.ravel(), weights=np.concatenate(weights)).astype(np.int64)
+            rows = np.unpackbits(packed[idx], axis=1, count=width).astype(bool)
+            for r, k in zip(rows, counts.tolist()):
+                out[tuple(keep_items[r].tolist())] = k
+        else:
+            out[()] = len(self)
+        out[()] = out.get((), 0) + 1
+        return out
 
 
 def _mlxtend(tracts: list[list[int]], min_count: int, target: str, max_size: int | None) -> list[Itemset]:

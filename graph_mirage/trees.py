@@ -42,7 +42,7 @@ def lex_rank(columns: list[np.ndarray]) -> np.ndarray:
     n = len(columns[0])
     rank, rank_bits, i = None, 0, 0
     while i < len(columns):
-        word = np.zeros(n, dtype=np.int64) if rank is None else rank.astype(np.int64, copy=True)
+        word = np.zeros(n, dtype=np.int64) if rank is None else rank
         bits, packed = rank_bits, 0
         while i < len(columns):
             w = _bits(columns[i].max()) if n else 1
@@ -54,6 +54,7 @@ def lex_rank(columns: list[np.ndarray]) -> np.ndarray:
             i += 1
             packed += 1
         codes, uniques = pd.factorize(word, sort=True)
+        del word
         rank, rank_bits = codes.astype(np.int64, copy=False), _bits(len(uniques) - 1)
     return rank
 
@@ -72,12 +73,14 @@ def row_ids(a: np.ndarray) -> np.ndarray:
         a = a[:, None]
     if len(a) == 0:
         return np.zeros(0, dtype=np.int64)
-    a = a.astype(np.int64) - np.minimum(a.min(0), 0)  # shifting a column keeps its order
-    return lex_rank([a[:, j] for j in range(a.shape[1])])
+    low = a.min(0)
+    if (low < 0).any():
+        a = a.astype(np.int64) - np.minimum(low, 0)  # shifting a column keeps its order
+    return lex_rank([a[:, j] for j in range(a.shape[1])])  # views: lex_rank widens them word by word
 
 
 def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.ndarray | None,
-               hops: int) -> list[np.ndarray]:
+               hops: int, keep_all: bool = True) -> list[np.ndarray]:
     """Colours of ``hops`` rounds of exact 1-WL refinement with edge labels.
 
     Args:
@@ -86,6 +89,7 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
             undirected graph give both directions.
         edge_labels: ``[E]`` int edge labels, or None for unlabelled edges.
         hops: number of rounds L >= 0.
+        keep_all: return every round's colours; False returns only the last (a list of one), holding less memory.
 
     Returns:
         ``hops + 1`` arrays of shape ``[N]``; ``colours[k][v]`` is the canonical id of v's depth-k computation tree.
@@ -98,10 +102,11 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
         raise ParameterError(f"hops must be >= 0, got {hops}")
     colour = row_ids(node_labels)
     n = len(colour)
-    src, dst = np.asarray(edge_index[0], dtype=np.int64), np.asarray(edge_index[1], dtype=np.int64)
+    ids = np.int32 if max(n, len(edge_index[0])) < 2 ** 31 else np.int64  # half the memory at a million graphs
+    src, dst = np.asarray(edge_index[0], dtype=ids), np.asarray(edge_index[1], dtype=ids)
     elab = np.zeros(len(src), dtype=np.int64) if edge_labels is None else row_ids(edge_labels)
     deg = np.bincount(dst, minlength=n)
-    in_edges = np.argsort(dst, kind="stable")  # edge ids grouped by destination
+    in_edges = np.argsort(dst, kind="stable").astype(ids, copy=False)  # edge ids grouped by destination
     ptr = np.concatenate([[0], np.cumsum(deg)])
     by_deg = np.argsort(deg, kind="stable")
     groups = []
@@ -109,6 +114,7 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
         if len(nodes):
             d = int(deg[nodes[0]])
             groups.append((d, nodes, in_edges[ptr[nodes][:, None] + np.arange(d)] if d else None))
+    del in_edges, dst, by_deg, ptr
     colours = [colour]
     for _ in range(hops):
         pair = elab * (int(colour.max()) + 1) + colour[src]  # exact: (edge label, neighbour colour)
@@ -123,8 +129,9 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
             local = lex_rank(cols)
             new[nodes] = local + offset
             offset += int(local.max()) + 1
+        del pair
         colour = new
-        colours.append(colour)
+        colours = colours + [colour] if keep_all else [colour]
     return colours
 
 
