@@ -223,6 +223,7 @@ class Mirage:
         t1 = time.perf_counter()
         matrix = transaction_matrix(graph_of_node, tree, flat.num_graphs, self.n_trees_)
         self._by_class = {int(c): matrix[np.flatnonzero(flat.y == c)] for c in self.classes_}
+        del matrix  # the per-class slices are copies
         self._tracts = {c: transactions_of(m) for c, m in self._by_class.items()}
         self._mined: dict = {}
         self._n_mined: dict = {}

@@ -104,7 +104,8 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
     n = len(colour)
     ids = np.int32 if max(n, len(edge_index[0])) < 2 ** 31 else np.int64  # half the memory at a million graphs
     src, dst = np.asarray(edge_index[0], dtype=ids), np.asarray(edge_index[1], dtype=ids)
-    elab = np.zeros(len(src), dtype=np.int64) if edge_labels is None else row_ids(edge_labels)
+    elab = np.zeros(len(src), dtype=np.int32) if edge_labels is None else row_ids(edge_labels)
+    elab = elab.astype(np.int32) if len(elab) and elab.max() < 2 ** 31 else elab
     deg = np.bincount(dst, minlength=n)
     in_edges = np.argsort(dst, kind="stable").astype(ids, copy=False)  # edge ids grouped by destination
     ptr = np.concatenate([[0], np.cumsum(deg)])
@@ -117,7 +118,8 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
     del in_edges, dst, by_deg, ptr
     colours = [colour]
     for _ in range(hops):
-        pair = elab * (int(colour.max()) + 1) + colour[src]  # exact: (edge label, neighbour colour)
+        pair = elab * np.int64(int(colour.max()) + 1)  # exact: (edge label, neighbour colour), built in place
+        pair += colour[src]
         new = np.empty(n, dtype=np.int64)
         offset = 0
         for d, nodes, idx in groups:

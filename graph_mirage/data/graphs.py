@@ -79,7 +79,8 @@ class FlatGraphs:
 
     @property
     def graph_of_node(self) -> np.ndarray:
-        return np.repeat(np.arange(self.num_graphs), np.diff(self.node_ptr))
+        ids = np.int32 if self.num_graphs < 2 ** 31 else np.int64
+        return np.repeat(np.arange(self.num_graphs, dtype=ids), np.diff(self.node_ptr))
 
     @classmethod
     def from_dataset(cls, ds: InMemoryDataset) -> "FlatGraphs":
