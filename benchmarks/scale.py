@@ -6,8 +6,9 @@ For each size, ``synthetic-molecules:N`` (:mod:`graph_mirage.data.synthetic_mole
 temporary directory; then a fresh process loads the arrays (int32 nodes and edges) and runs ``Mirage.fit`` on all
 of them (the paper's algorithm: ``hops`` and ``budget`` distilled graphs per class, default 3 and 10). Reported per
 size: seconds of each stage as ``Mirage.seconds_`` records them, wall seconds of ``fit``, the process's resident
-memory after loading and its peak (``ru_maxrss``) at the end, which includes the loaded graphs. Mining children
-(bounded mining, :mod:`graph_mirage.mining`) are measured separately (``RUSAGE_CHILDREN``). Writes
+memory after loading and its peak (``VmHWM``, reset when the process starts), which includes the loaded graphs. The
+bounded miner's worker process (:mod:`graph_mirage._miner`) is not included (it holds only the pruned, merged
+transactions; its memory is capped by ``mining_memory``). Writes
 ``benchmarks/results/scale.json`` and prints a table; the growth per 10x is printed so the curve can be read.
 """
 
@@ -17,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,6 +30,18 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def _peak_mb() -> float:
+    """VmHWM: the resident high-water mark since the last reset (``ru_maxrss`` would survive fork and exec and
+    report the parent's peak)."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+
+
+def _reset_peak() -> None:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
 
 
 def generate(n: int, path: Path) -> float:
@@ -52,6 +64,7 @@ def child(path: str, hops: int, budget: int, engine: str) -> dict:
     from graph_mirage import Mirage
     from graph_mirage.data import FlatGraphs
 
+    _reset_peak()
     t0 = time.perf_counter()
     with np.load(path) as z:
         flat = FlatGraphs(z["x"], z["edge_index"], z["edge_attr"], z["y"], z["node_ptr"], z["edge_ptr"])
@@ -60,11 +73,10 @@ def child(path: str, hops: int, budget: int, engine: str) -> dict:
     t1 = time.perf_counter()
     m = Mirage(hops=hops, budget=budget).fit(flat)
     fit_s = time.perf_counter() - t1
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = _peak_mb()
     return {"graphs": int(flat.num_graphs), "nodes": int(len(flat.x)), "edges": int(flat.edge_index.shape[1]),
             "load_seconds": load_s, "fit_seconds": fit_s, "stages": dict(m.seconds_),
-            "rss_after_load_mb": rss_loaded, "peak_rss_mb": peak, "mining_child_peak_rss_mb": kids,
+            "rss_after_load_mb": rss_loaded, "peak_rss_mb": peak,
             "trees": int(m.n_trees_), "thresholds": {str(k): v for k, v in m.thresholds_.items()},
             "distilled_bytes": m.distilled_.nbytes(), "engine": engine}
 
@@ -77,7 +89,11 @@ def main() -> None:
     p.add_argument("--engine", choices=("memory",), default="memory")
     p.add_argument("--out", default=str(RESULTS / "scale.json"))
     p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    p.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.generate:
+        print(generate(int(args.generate[0]), Path(args.generate[1])))
+        return
     if args.child:
         print(json.dumps(child(args.child[0], int(args.child[1]), args.budget, args.engine)))
         return
@@ -85,7 +101,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             path = Path(tmp) / f"mol-{n}.npz"
-            gen_s = generate(n, path)
+            gen = subprocess.run([sys.executable, __file__, "--generate", str(n), str(path)], capture_output=True,
+                                 text=True, check=True)  # in its own process: the parent stays small
+            gen_s = float(gen.stdout.strip().splitlines()[-1])
             out = subprocess.run([sys.executable, __file__, "--child", str(path), str(args.hops), "--budget",
                                   str(args.budget), "--engine", args.engine], capture_output=True, text=True)
             if out.returncode != 0:
@@ -95,8 +113,7 @@ def main() -> None:
             st = row["stages"]
             print(f"{n:>9,} graphs {row['nodes']:>11,} nodes: fit {row['fit_seconds']:6.1f} s (trees "
                   f"{st.get('trees', 0):.1f}, mining {st.get('mining', 0):.1f}, emission {st.get('emission', 0):.1f}),"
-                  f" RSS after load {row['rss_after_load_mb']:,.0f} MB, peak {row['peak_rss_mb']:,.0f} MB "
-                  f"(mining child {row['mining_child_peak_rss_mb']:,.0f} MB)", flush=True)
+                  f" RSS after load {row['rss_after_load_mb']:,.0f} MB, peak {row['peak_rss_mb']:,.0f} MB", flush=True)
     for a, b in zip(rows, rows[1:]):
         print(f"{a['graphs']:,} -> {b['graphs']:,}: fit x{b['fit_seconds'] / a['fit_seconds']:.1f}, "
               f"peak RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.1f}")

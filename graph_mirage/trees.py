@@ -115,23 +115,22 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
         if len(nodes):
             d = int(deg[nodes[0]])
             groups.append((d, nodes, in_edges[ptr[nodes][:, None] + np.arange(d)] if d else None))
-    del in_edges, dst, by_deg, ptr
+    del in_edges, dst, by_deg, ptr, deg
     colours = [colour]
     for _ in range(hops):
-        pair = elab * np.int64(int(colour.max()) + 1)  # exact: (edge label, neighbour colour), built in place
-        pair += colour[src]
+        scale = np.int64(int(colour.max()) + 1)
         new = np.empty(n, dtype=np.int64)
         offset = 0
         for d, nodes, idx in groups:
             cols = [colour[nodes]]
-            if d:
-                codes = pair[idx]
+            if d:  # exact (edge label, neighbour colour) codes of this group's in-edges, built in place
+                codes = elab[idx] * scale
+                codes += colour[src[idx]]
                 codes.sort(axis=1)
                 cols += [codes[:, j] for j in range(d)]
             local = lex_rank(cols)
             new[nodes] = local + offset
             offset += int(local.max()) + 1
-        del pair
         colour = new
         colours = colours + [colour] if keep_all else [colour]
     return colours
@@ -165,11 +164,12 @@ class TreeUnfolder:
     def __init__(self, x: np.ndarray, edge_index: np.ndarray, edge_attr: np.ndarray) -> None:
         self.x = np.asarray(x)
         self.edge_attr = np.asarray(edge_attr).reshape(len(edge_index[0]), -1)
-        src, dst = np.asarray(edge_index[0], dtype=np.int64), np.asarray(edge_index[1], dtype=np.int64)
-        order = np.argsort(dst, kind="stable")
-        self.in_edges = order  # edge ids sorted by destination
-        self.in_src = src[order]
+        src, dst = np.asarray(edge_index[0]), np.asarray(edge_index[1])  # not widened: int32 stays int32
         n = len(self.x)
+        ids = np.int32 if max(n, len(src)) < 2 ** 31 else np.int64  # a million graphs: 1.6 GB less at the peak
+        order = np.argsort(dst, kind="stable").astype(ids, copy=False)
+        self.in_edges = order  # edge ids sorted by destination
+        self.in_src = src[order].astype(ids, copy=False)
         self.ptr = np.concatenate([[0], np.cumsum(np.bincount(dst, minlength=n))])
 
     def unfold(self, roots: np.ndarray, hops: int) -> Data:
