@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from graph_mirage import Mirage, load_dataset
-from graph_mirage.data import FlatGraphs, export_parquet, make_synthetic_molecules, read_parquet
+from graph_mirage.data import export_parquet, make_synthetic_molecules, read_parquet
 from graph_mirage.errors import DatasetError
 from graph_mirage.mining import MatrixTransactions, Transactions, mine_itemsets, transaction_matrix
 from graph_mirage.trees import lex_rank, row_ids, wl_colours
@@ -25,7 +25,7 @@ def test_synthetic_molecules_are_seeded_valid_and_heavy_tailed():
                                                                                       g_of_edge)
     # undirected: every edge has its reverse, with the same label
     fwd = set(zip(a.edge_index[0].tolist(), a.edge_index[1].tolist(), a.edge_attr[:, 0].tolist()))
-    assert all((d, s, l) in fwd for s, d, l in fwd)
+    assert all((d, s, lab) in fwd for s, d, lab in fwd)
     # connected: a tree of fragments (edges >= nodes - 1 per graph)
     assert (np.diff(a.edge_ptr) // 2 >= n - 1).all()
     assert 0.1 < a.y.mean() < 0.35

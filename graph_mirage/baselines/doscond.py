@@ -30,6 +30,7 @@ from torch.nn import functional as F
 
 from ..errors import ParameterError
 from ..progress import Progress
+from ..training import resolve_device
 from .dense import OneHotGraphs, check_positive, per_class_picks, to_distilled
 
 # adjacency learning rate and pooling per dataset, from the authors' scripts/script.sh; lr_feat is 0.01 everywhere
@@ -146,7 +147,7 @@ class DosCond:
         cfg = self.settings(og.meta["dataset"])
         n = int(self.nodes or max(1, round(float(og.sizes.mean()))))
         rng = np.random.default_rng(self.seed)
-        dev = torch.device(self.device)
+        dev = resolve_device(self.device)
         with torch.random.fork_rng(devices=[] if dev.type == "cpu" else [dev]):
             torch.manual_seed(self.seed)
             x_syn, logits, y_syn, history = self._optimise(og, cfg, n, rng, dev)

@@ -37,6 +37,7 @@ from torch.nn import functional as F
 
 from ..errors import ParameterError
 from ..progress import Progress
+from ..training import resolve_device
 from .dense import OneHotGraphs, check_positive, per_class_picks, to_distilled
 
 # commands.sh (KiDD-D): (dataset, graphs per class) -> init, anm (size multiplier), lr_adj, lr_feat, batches
@@ -158,7 +159,7 @@ class KiDD:
         cfg = self.settings(og.meta["dataset"])
         n = int(round(float(og.sizes.mean()))) * cfg["anm"]
         rng = np.random.default_rng(self.seed)
-        dev = torch.device(self.device)
+        dev = resolve_device(self.device)
         with torch.random.fork_rng(devices=[] if dev.type == "cpu" else [dev]):
             torch.manual_seed(self.seed)
             x_s, a_s, y_s, history = self._optimise(og, cfg, n, rng, dev)
