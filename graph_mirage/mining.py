@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import BudgetError, ParameterError
+from .errors import BudgetError, MirageError, ParameterError
 
 TARGETS = ("all", "closed", "maximal")
 BACKENDS = ("pyfim", "mlxtend")
@@ -99,6 +99,7 @@ class _Worker:
     """
 
     proc = None
+    command = (sys.executable, "-m", "graph_mirage._miner")
 
     @classmethod
     def request(cls, args, max_sets, memory, seconds) -> tuple[str, object]:
@@ -113,7 +114,7 @@ class _Worker:
             pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             env = dict(os.environ, PYTHONPATH=os.pathsep.join(
                 p for p in (pkg_parent, os.environ.get("PYTHONPATH", "")) if p))
-            cls.proc = subprocess.Popen([sys.executable, "-m", "graph_mirage._miner"], stdin=subprocess.PIPE,
+            cls.proc = subprocess.Popen(list(cls.command), stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         proc = cls.proc
         data = pickle.dumps((args, max_sets, memory), protocol=pickle.HIGHEST_PROTOCOL)
@@ -129,9 +130,10 @@ class _Worker:
                     cls.stop()
                     return "time", None
                 chunk = os.read(fd, max(need - len(buf), 1 << 16))
-                if not chunk:  # the worker died (killed by the kernel or a signal): as out of memory
+                if not chunk:  # the worker died: SIGKILL is the kernel's out-of-memory killer, anything else a fault
+                    status = proc.wait()
                     cls.stop()
-                    return "memory", None
+                    return ("memory", None) if status == -9 else ("died", status)
                 buf += chunk
                 if need == 8 and len(buf) >= 8:
                     need = 8 + struct.unpack("<Q", buf[:8])[0]
@@ -171,7 +173,10 @@ def _pyfim_bounded(args, max_sets, memory, seconds) -> list[Itemset]:
         raise MiningLimit(f"more than max_sets={max_sets:,} frequent sets ({payload:,})")
     if kind == "memory":
         raise MiningLimit(f"mining needed more than {memory / 2 ** 30:.3g} GiB of memory" if memory is not None
-                          else "the mining process died")
+                          else "the mining process was killed for lack of memory")
+    if kind == "died":
+        raise MirageError(f"the mining worker process (python -m graph_mirage._miner) failed with exit status "
+                          f"{payload}; run it by hand to see why")
     sizes, items, supports = payload
     groups = np.split(items, np.cumsum(sizes)[:-1]) if len(sizes) else []
     return [(tuple(int(x) for x in g), int(s)) for g, s in zip(groups, supports)]

@@ -108,3 +108,31 @@ def test_export_command_on_a_real_dataset(tmp_path, capsys, data_root):
     assert main(["export", "MUTAG", "--root", str(data_root), "--parquet", str(tmp_path / "m"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["graphs"] == 188
     assert read_parquet(tmp_path / "m").meta["name"] == "MUTAG"
+
+
+def test_one_worker_serves_every_call_and_a_dead_one_is_replaced_or_reported(monkeypatch):
+    import sys
+
+    import graph_mirage.mining as mining
+    from graph_mirage.errors import MirageError
+
+    tracts = [[1, 2], [1, 2], [2, 3]]
+    assert mine_itemsets(tracts, 2, memory=2 ** 30, seconds=30) == [((2,), 3), ((1, 2), 2)]
+    worker = mining._Worker.proc
+    assert worker is not None and worker.poll() is None
+    assert mine_itemsets(tracts, 3, memory=2 ** 30, seconds=30) == [((2,), 3)]
+    assert mining._Worker.proc is worker  # the same process served both thresholds
+    worker.kill()
+    worker.wait()  # died between calls: the next call starts a fresh worker
+    assert mine_itemsets(tracts, 2, memory=2 ** 30, seconds=30) == [((2,), 3), ((1, 2), 2)]
+    assert mining._Worker.proc is not worker
+    mining._Worker.stop()
+    # a worker that dies during a request with a fault (not the OOM killer's SIGKILL) is an error, not a limit
+    monkeypatch.setattr(mining._Worker, "command", (sys.executable, "-c", "import sys; sys.stdin.buffer.read(8); "
+                                                                          "sys.exit(3)"))
+    with pytest.raises(MirageError, match="exit status 3") as e:
+        mine_itemsets(tracts, 2, memory=2 ** 30, seconds=30)
+    assert not isinstance(e.value, mining.MiningLimit)
+    monkeypatch.undo()
+    mining._Worker.stop()
+    assert mine_itemsets(tracts, 2, memory=2 ** 30, seconds=30) == [((2,), 3), ((1, 2), 2)]
