@@ -215,8 +215,10 @@ class Mirage:
         num_classes = int(meta.get("num_classes", int(flat.y.max()) + 1))
         self.classes_ = np.unique(flat.y)
         self.tree_counts_ = np.zeros((num_classes, self.n_trees_), dtype=np.int64)
+        node_class = flat.y[graph_of_node]
         for c in self.classes_:  # bincount: np.add.at is 10x slower on millions of nodes
-            self.tree_counts_[c] = np.bincount(tree[flat.y[graph_of_node] == c], minlength=self.n_trees_)
+            self.tree_counts_[c] = np.bincount(tree[node_class == c], minlength=self.n_trees_)
+        del node_class
         self.seconds_["trees"] = time.perf_counter() - t0
         bar.step(f"{self.n_trees_} trees; mining")
         # 2-4. transactions, mining, selection

@@ -67,8 +67,8 @@ def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target:
         else Transactions.of(transactions)
     if not len(tracts):
         return []
-    args = (tracts.weighted(int(min_count)), target, int(min_count), max_size)
     if backend == "pyfim":
+        args = (tracts.weighted(int(min_count)), target, int(min_count), max_size)
         if (memory is not None or seconds is not None) and sys.platform.startswith("linux"):
             result = _pyfim_bounded(args, max_sets, memory, seconds)
         else:
@@ -130,23 +130,27 @@ class _Worker:
                     cls.stop()
                     return "time", None
                 chunk = os.read(fd, max(need - len(buf), 1 << 16))
-                if not chunk:  # the worker died: SIGKILL is the kernel's out-of-memory killer, anything else a fault
-                    status = proc.wait()
-                    cls.stop()
-                    return ("memory", None) if status == -9 else ("died", status)
+                if not chunk:
+                    return cls._died(proc)
                 buf += chunk
                 if need == 8 and len(buf) >= 8:
                     need = 8 + struct.unpack("<Q", buf[:8])[0]
             kind, payload = pickle.loads(buf[8:need])
-        except (BrokenPipeError, OSError):
-            cls.stop()
-            return "memory", None
+        except OSError:  # a broken pipe: the worker died before it read the request
+            return cls._died(proc)
         except BaseException:  # interrupted mid-request: the worker's state is unknown
             cls.stop()
             raise
         if kind == "memory":
             cls.stop()
         return kind, payload
+
+    @classmethod
+    def _died(cls, proc) -> tuple[str, object]:
+        """A worker that died mid-request: SIGKILL is the kernel's out-of-memory killer, anything else a fault."""
+        status = proc.wait()
+        cls.stop()
+        return ("memory", None) if status == -9 else ("died", status)
 
     @classmethod
     def stop(cls) -> None:

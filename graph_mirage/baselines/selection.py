@@ -17,7 +17,7 @@ import torch
 from torch_geometric.data import Data
 
 from ..data import as_flat
-from ..distilled import DistilledDataset, full_bytes
+from ..distilled import DistilledDataset, source_meta
 from ..trees import row_ids, wl_colours
 from ..errors import ParameterError
 
@@ -32,16 +32,8 @@ def _as_distilled(train, chosen: dict[int, np.ndarray], method: str, params: dic
             graphs.append(Data(x=g.x, edge_index=g.edge_index, edge_attr=g.edge_attr,
                                root_mask=torch.ones(g.num_nodes, dtype=torch.bool), y=g.y.view(-1)[:1],
                                weight=torch.tensor([1.0])))
-    meta = {
-        "method": method, "dataset": meta_src.get("name", "custom"),
-        "num_classes": int(meta_src.get("num_classes", int(flat.y.max()) + 1)),
-        "node_vocab": meta_src.get("node_vocab"), "edge_vocab": meta_src.get("edge_vocab"),
-        "encoder": meta_src.get("encoder", "embedding"), "split_kind": meta_src.get("split_kind"),
-        "split_seed": meta_src.get("split_seed"), "hops": params.get("hops", meta_src.get("hops")),
-        "params": params, "selected": {str(c): [int(i) for i in v] for c, v in chosen.items()},
-        "train_graphs": int(flat.num_graphs), "train_nodes": int(len(flat.x)),
-        "full_bytes": full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
-    }
+    meta = dict(source_meta(meta_src, flat), method=method, hops=params.get("hops", meta_src.get("hops")),
+                params=params, selected={str(c): [int(i) for i in v] for c, v in chosen.items()})
     return DistilledDataset(graphs, meta)
 
 
