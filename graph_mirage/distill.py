@@ -192,11 +192,13 @@ class Mirage:
         """Whether :meth:`fit` chooses the settings (``hops`` or ``budget`` is ``"auto"``)."""
         return self.hops == "auto" or self.budget == "auto"
 
-    def fit(self, graphs, y=None, *, validation=None, log=None) -> "Mirage":
+    def fit(self, graphs, y=None, *, validation=None, log=None, tree_ids=None) -> "Mirage":
         """Distil ``graphs`` (a :class:`GraphDataset` subset, a list of ``Data`` or :class:`FlatGraphs`).
 
         ``y`` is ignored (the classes are the graphs' ``y``); it is accepted for scikit-learn compatibility.
         ``validation`` (real graphs) and ``log`` (one line per candidate) are used by the automatic settings only.
+        ``tree_ids`` (``[num_nodes]``, the nodes in ``graphs``' order) replaces the tree stage: the ids another
+        engine computed (the Spark engine), which must be this engine's ids (same ranks) for the same result.
         """
         if self.is_auto:
             return self._fit_auto(graphs, validation, log)
@@ -208,7 +210,13 @@ class Mirage:
         classes_of(flat)
         self.seconds_ = {}
         # 1. trees
-        tree = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops, keep_all=False)[-1]
+        if tree_ids is None:
+            tree = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops,
+                              keep_all=False)[-1]
+        else:
+            tree = np.asarray(tree_ids, dtype=np.int64)
+            if tree.shape != (len(flat.x),):
+                raise ParameterError(f"tree_ids has shape {tree.shape}, the graphs have {len(flat.x)} nodes")
         self.tree_ids_ = tree
         self.n_trees_ = int(tree.max()) + 1 if len(tree) else 0
         graph_of_node = flat.graph_of_node

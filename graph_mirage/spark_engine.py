@@ -22,7 +22,7 @@ def spark_session(master: str = "local[*]", app: str = "graph-mirage", partition
 
     existing = SparkSession.getActiveSession()
     builder = (SparkSession.builder.master(master).appName(app)
-               .config("spark.ui.enabled", "false")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", str(partitions))
                .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=ERROR"))
     spark = builder.getOrCreate()
@@ -74,3 +74,22 @@ def spark_tree_ids(spark, path: str | os.PathLike, hops: int, train_only: bool =
                   .select("graph_id", "node", F.col("new").alias("colour")))
         colour = colour.localCheckpoint()  # cut the lineage each round
     return colour.withColumnRenamed("colour", "tree")
+
+
+def distill_parquet(path: str | os.PathLike, mirage, master: str = "local[*]", partitions: int = 8):
+    """Distil the training graphs of a Parquet directory: tree ids on Spark, the rest on the driver with ``mirage``
+    (a configured :class:`~graph_mirage.Mirage` with fixed hops). The training graphs are taken in ``graph_id``
+    order on both sides, so the artifact equals ``Mirage.fit`` on the same graphs in that order.
+
+    WIP: the driver still reads every training graph (selection and emission need the graphs around the witness
+    nodes, and mining runs on the driver).
+    """
+    import numpy as np
+
+    from .data.parquet import read_parquet
+
+    ds = read_parquet(path)
+    train = np.sort(ds.split["train"].numpy())
+    with spark_session(master, partitions=partitions) as spark:
+        ids = spark_tree_ids(spark, path, mirage.hops).orderBy("graph_id", "node").select("tree").toPandas()
+    return mirage.fit(ds[train], tree_ids=ids["tree"].to_numpy())

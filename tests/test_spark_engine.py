@@ -28,3 +28,14 @@ def test_spark_tree_ids_equal_the_in_memory_ids(spark, synthetic, tmp_path, hops
     got = spark_tree_ids(spark, out, hops).orderBy("graph_id", "node").toPandas()
     assert len(got) == len(expect)
     assert np.array_equal(got["tree"].to_numpy(), expect)
+
+
+def test_spark_engine_artifact_is_byte_identical_to_the_in_memory_one(synthetic, tmp_path):
+    from graph_mirage import Mirage
+    from graph_mirage.spark_engine import distill_parquet
+
+    out = export_parquet(synthetic, tmp_path / "pq", graphs_per_file=64)
+    train = np.sort(synthetic.split["train"].numpy())
+    a = Mirage(hops=2, budget=3).fit(synthetic[train]).distilled_.save(tmp_path / "memory.npz")
+    b = distill_parquet(out, Mirage(hops=2, budget=3), master="local[2]", partitions=4).distilled_
+    assert b.save(tmp_path / "spark.npz").read_bytes() == a.read_bytes()
