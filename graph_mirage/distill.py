@@ -31,13 +31,11 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from .data import FlatGraphs, as_flat, classes_of
+from .data import as_flat
 from .distilled import DistilledDataset
-from .distilled import source_meta as source_meta_of
 from .errors import BudgetError, ParameterError
-from .mining import (BACKENDS, TARGETS, MiningLimit, mine_itemsets, support_counts, transaction_matrix,
-                     transactions_of)
-from .trees import TreeUnfolder, row_ids, tree_sizes, wl_colours
+from .mining import BACKENDS, TARGETS, MiningLimit, mine_itemsets, support_counts, transactions_of
+from .tree_table import TreeTable
 
 
 RANKS = ("margin", "support", "size")
@@ -91,7 +89,7 @@ class Mirage:
         distilled_: the :class:`DistilledDataset`.
         tree_ids_: ``[num_nodes]`` canonical computation-tree id of every training node.
         n_trees_: number of distinct trees.
-        tree_counts_: ``[num_classes, n_trees_]`` how many nodes of each class have each tree.
+        tree_counts_: ``[num_classes, n_trees_]`` how many nodes of each class have each tree (:meth:`fit` only).
         thresholds_: class -> absolute support threshold used.
         itemsets_: class -> list of ``(tree ids, support)`` kept, in rank order.
         n_candidates_: class -> number of sets mined before the discriminative rule.
@@ -192,13 +190,11 @@ class Mirage:
         """Whether :meth:`fit` chooses the settings (``hops`` or ``budget`` is ``"auto"``)."""
         return self.hops == "auto" or self.budget == "auto"
 
-    def fit(self, graphs, y=None, *, validation=None, log=None, tree_ids=None) -> "Mirage":
+    def fit(self, graphs, y=None, *, validation=None, log=None) -> "Mirage":
         """Distil ``graphs`` (a :class:`GraphDataset` subset, a list of ``Data`` or :class:`FlatGraphs`).
 
         ``y`` is ignored (the classes are the graphs' ``y``); it is accepted for scikit-learn compatibility.
         ``validation`` (real graphs) and ``log`` (one line per candidate) are used by the automatic settings only.
-        ``tree_ids`` (``[num_nodes]``, the nodes in ``graphs``' order) replaces the tree stage: the ids another
-        engine computed (the Spark engine), which must be this engine's ids (same ranks) for the same result.
         """
         if self.is_auto:
             return self._fit_auto(graphs, validation, log)
@@ -206,47 +202,42 @@ class Mirage:
         t0 = time.perf_counter()
         bar = _StageBar(self.progress)
         flat = as_flat(graphs)
-        meta = dict(getattr(graphs, "meta", {}) or {})
-        classes_of(flat)
-        self.seconds_ = {}
-        # 1. trees
-        if tree_ids is None:
-            tree = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), self.hops,
-                              keep_all=False)[-1]
-        else:
-            tree = np.asarray(tree_ids, dtype=np.int64)
-            if tree.shape != (len(flat.x),):
-                raise ParameterError(f"tree_ids has shape {tree.shape}, the graphs have {len(flat.x)} nodes")
-        self.tree_ids_ = tree
-        self.n_trees_ = int(tree.max()) + 1 if len(tree) else 0
-        graph_of_node = flat.graph_of_node
-        num_classes = int(meta.get("num_classes", int(flat.y.max()) + 1))
-        self.classes_ = np.unique(flat.y)
-        self.tree_counts_ = np.zeros((num_classes, self.n_trees_), dtype=np.int64)
-        node_class = flat.y[graph_of_node]
-        for c in self.classes_:  # bincount: np.add.at is 10x slower on millions of nodes
-            self.tree_counts_[c] = np.bincount(tree[node_class == c], minlength=self.n_trees_)
-        del node_class
-        self.seconds_["trees"] = time.perf_counter() - t0
+        table = TreeTable.from_flat(flat, dict(getattr(graphs, "meta", {}) or {}), self.hops)
+        self.tree_ids_, self.tree_counts_ = table.tree_ids, table.counts
+        self._witness = table.witnesses(np.arange(table.n_trees))[1]
+        return self._fit_table(table, t0, bar)
+
+    def fit_table(self, table: TreeTable) -> "Mirage":
+        """Distil from the tree stage's summary of the training graphs (:class:`~graph_mirage.tree_table.TreeTable`),
+        e.g. the one the Spark engine computed (:func:`graph_mirage.spark_engine.spark_tree_table`)."""
+        if self.is_auto:
+            raise ParameterError("automatic settings train models on the graphs themselves; fit_table needs fixed "
+                                 "hops and budget")
+        self._validate()
+        if table.hops != self.hops:
+            raise ParameterError(f"the tree table has {table.hops}-hop trees, this Mirage has hops={self.hops}")
+        return self._fit_table(table, time.perf_counter(), _StageBar(self.progress), trees_seconds=0.0)
+
+    def _fit_table(self, table: TreeTable, t0: float, bar: "_StageBar", trees_seconds: float | None = None):
+        self.seconds_ = {"trees": time.perf_counter() - t0 if trees_seconds is None else trees_seconds}
+        self.n_trees_ = table.n_trees
+        self.classes_ = np.array(table.classes)
+        self.max_degree_ = table.max_degree
+        self._table = table
         bar.step(f"{self.n_trees_} trees; mining")
         # 2-4. transactions, mining, selection
         t1 = time.perf_counter()
-        matrix = transaction_matrix(graph_of_node, tree, flat.num_graphs, self.n_trees_)
-        self._by_class = {int(c): matrix[np.flatnonzero(flat.y == c)] for c in self.classes_}
-        del matrix  # the per-class slices are copies
-        self._tracts = {c: transactions_of(m) for c, m in self._by_class.items()}
+        self._by_class = {c: (table.rows[c], table.weights[c]) for c in table.classes}
+        self._tracts = {c: transactions_of(*self._by_class[c]) for c in table.classes}
         self._mined: dict = {}
         self._n_mined: dict = {}
         self._raw: dict = {}
         self._limited: dict = {}
-        self._sizes = tree_sizes(flat.edge_index, len(flat.x), self.hops)
-        _, self._witness = np.unique(tree, return_index=True)  # first node of each tree id: deterministic
-        self.max_degree_ = int(np.bincount(flat.edge_index[1], minlength=len(flat.x)).max()) if len(flat.x) else 0
         self.budget_ = None
         if self.min_support is not None:
             selection = self._select_by_support()
         elif self.max_bytes is not None:
-            selection = self._select_by_bytes(flat)  # sets budget_
+            selection = self._select_by_bytes()  # sets budget_
         else:
             self.budget_ = self.budget if self.budget is not None else 10
             selection = {c: self._search(c, self.budget_) for c in self._by_class}
@@ -257,18 +248,18 @@ class Mirage:
         bar.step("emitting")
         # 5. emission
         t2 = time.perf_counter()
-        graphs_out = self._emit(flat, self.itemsets_)
+        graphs_out = self._emit(self.itemsets_)
         self.seconds_["emission"] = time.perf_counter() - t2
-        self.distilled_ = DistilledDataset(graphs_out, self._meta(meta, flat), self._tree_freq())
+        self.distilled_ = DistilledDataset(graphs_out, self._meta(), table.tree_freq)
         if self.distilled_.nbytes() >= self.distilled_.meta["full_bytes"]:
             raise BudgetError(
                 f"the distilled set would take {self.distilled_.nbytes():,} bytes, not less than the "
                 f"{self.distilled_.meta['full_bytes']:,} bytes of the training split it distils (thresholds "
                 f"{self.thresholds_}: an integer threshold is a count of graphs, a fraction is a share of the "
                 f"class); raise the support thresholds or lower the budget")
-        self.seconds_["total"] = time.perf_counter() - t0
+        self.seconds_["total"] = time.perf_counter() - t0 + (trees_seconds or 0.0)
         bar.close()
-        del self._by_class, self._tracts, self._mined, self._n_mined, self._raw, self._limited
+        del self._by_class, self._tracts, self._mined, self._n_mined, self._raw, self._limited, self._table
         return self
 
     def _fit_auto(self, graphs, validation, log) -> "Mirage":
@@ -303,7 +294,7 @@ class Mirage:
             return self._mined[key]
         mined, other = self._mine(c, count)
         self._n_mined[key] = len(mined)
-        n_c = self._by_class[c].shape[0]
+        n_c = self._table.class_size(c)
         theta = count / n_c
         out = []
         for (its, s), o in zip(mined, other):
@@ -340,15 +331,15 @@ class Mirage:
             raise
         items = [m[0] for m in mined]
         other = np.zeros(len(mined))
-        for c2, m2 in self._by_class.items():
+        for c2, (m2, w2) in self._by_class.items():
             if c2 != c and len(mined):
-                other = np.maximum(other, support_counts(m2, items) / m2.shape[0])
+                other = np.maximum(other, support_counts(m2, items, weights=w2) / self._table.class_size(c2))
         self._raw[(c, count)] = (mined, other)
         return mined, other
 
     def _search(self, c: int, k: int) -> tuple[int, list[tuple[tuple[int, ...], int]]]:
         """Largest support count leaving at least k discriminative sets in class c, and the best k of them."""
-        n_c = self._by_class[c].shape[0]
+        n_c = self._table.class_size(c)
         floor = min(self.min_count, n_c)
 
         def enough(s: int) -> bool | None:
@@ -359,7 +350,7 @@ class Mirage:
                 return None
 
         # no set is more frequent than its most frequent tree: start the descent there
-        s, failed = max(floor, int(self._by_class[c].sum(axis=0).max())), None
+        s, failed = max(floor, int(self._tracts[c].freq.max())), None
         while not (r := enough(s)):
             if r is None:  # too many sets at s: the answer, if any, lies in (s, failed)
                 lo, hi = s, failed
@@ -397,11 +388,11 @@ class Mirage:
                 else self.min_support
             if value is None:
                 raise ParameterError(f"min_support has no threshold for class {c}")
-            n_c = self._by_class[c].shape[0]
+            n_c = self._table.class_size(c)
             counts[c] = int(value) if isinstance(value, Integral) else max(1, math.ceil(float(value) * n_c - 1e-9))
         out = {}
         for c, count in counts.items():
-            n_c = self._by_class[c].shape[0]
+            n_c = self._table.class_size(c)
             try:
                 sets = [(its, sup) for its, sup, _ in self._candidates(c, count)]
             except MiningLimit as e:
@@ -409,9 +400,9 @@ class Mirage:
                                   f"raise the threshold, set max_itemset_size or use fewer hops") from None
             if self.exclusive and sets:
                 frequent_elsewhere = np.zeros(len(sets), dtype=bool)
-                for c2, m2 in self._by_class.items():
+                for c2, (m2, w2) in self._by_class.items():
                     if c2 != c:
-                        frequent_elsewhere |= support_counts(m2, [its for its, _ in sets]) >= counts[c2]
+                        frequent_elsewhere |= support_counts(m2, [its for its, _ in sets], weights=w2) >= counts[c2]
                 sets = [s for s, drop in zip(sets, frequent_elsewhere) if not drop]
             if not sets:
                 raise BudgetError(f"class {c}: no {'exclusive ' if self.exclusive else ''}discriminative tree sets "
@@ -419,15 +410,16 @@ class Mirage:
             out[c] = (count, sets)
         return out
 
-    def _select_by_bytes(self, flat: FlatGraphs) -> dict:
+    def _select_by_bytes(self) -> dict:
+        table = self._table
+
         def size(k: int) -> tuple[int, dict]:
             sel = {c: self._search(c, k) for c in self._by_class}
-            n_nodes = sum(int(self._sizes[self._witness[list(its)]].sum()) for _, sets in sel.values()
-                          for its, _ in sets)
+            n_nodes = sum(int(table.tree_size[list(its)].sum()) for _, sets in sel.values() for its, _ in sets)
             n_graphs = sum(len(sets) for _, sets in sel.values())
             # nodes: x + root flag; edges: one per non-root node; graphs: y + weight
-            node_bytes = flat.x.shape[1] * 8 + 1
-            edge_bytes = 16 + flat.edge_attr.shape[1] * 8
+            node_bytes = table.node_columns * 8 + 1
+            edge_bytes = 16 + table.edge_columns * 8
             return n_nodes * node_bytes + (n_nodes - sum(len(its) for _, s in sel.values() for its, _ in s)) \
                 * edge_bytes + n_graphs * 12, sel
 
@@ -463,46 +455,38 @@ class Mirage:
         return best[1]
 
     # ------------------------------------------------------------------------------------------------------------------
-    def _emit(self, flat: FlatGraphs, itemsets: dict) -> list:
-        unfolder = TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr)
-        graphs = []
-        self.context_ = {}
-        for c in sorted(itemsets):
-            # context: the class's most frequent trees, so a distilled graph's roots resemble a real graph's mix
-            context = [int(t) for t in np.argsort(-self.tree_counts_[c], kind="stable")[: self.context]
-                       if self.tree_counts_[c, t] > 0]
-            self.context_[c] = context
-            for items, support in itemsets[c]:
-                extra = [t for t in context if t not in set(items)]
-                roots = self._witness[list(items) + extra]
-                n = int(self._sizes[roots].sum())
-                if n > self.max_nodes:
-                    raise BudgetError(
-                        f"a distilled graph of class {c} would have {n} nodes > max_nodes={self.max_nodes}: "
-                        f"computation trees grow as degree^hops and this dataset's max degree is "
-                        f"{self.max_degree_}; lower hops, set max_itemset_size, or raise max_nodes")
-                g = unfolder.unfold(roots, self.hops)
-                del g.node_origin
-                g.y = torch.tensor([c])
-                g.weight = torch.tensor([float(support)])
-                graphs.append(g)
-        if not graphs:
+    def _emit(self, itemsets: dict) -> list:
+        table = self._table
+        self.context_ = {c: table.top_trees(c, self.context) for c in sorted(itemsets)}
+        # context: the class's most frequent trees, so a distilled graph's roots resemble a real graph's mix
+        plan = [(c, list(items) + [t for t in self.context_[c] if t not in set(items)], support)
+                for c in sorted(itemsets) for items, support in itemsets[c]]
+        for c, trees, _ in plan:
+            n = int(table.tree_size[trees].sum())
+            if n > self.max_nodes:
+                raise BudgetError(
+                    f"a distilled graph of class {c} would have {n} nodes > max_nodes={self.max_nodes}: "
+                    f"computation trees grow as degree^hops and this dataset's max degree is "
+                    f"{self.max_degree_}; lower hops, set max_itemset_size, or raise max_nodes")
+        if not plan:
             raise BudgetError("no distilled graph was produced; lower the support thresholds")
+        needed = np.unique(np.concatenate([np.asarray(t, dtype=np.int64) for _, t, _ in plan]))
+        unfolder, nodes = table.witnesses(needed)
+        graphs = []
+        for c, trees, support in plan:
+            g = unfolder.unfold(nodes[np.searchsorted(needed, trees)], self.hops)
+            del g.node_origin
+            g.y = torch.tensor([c])
+            g.weight = torch.tensor([float(support)])
+            graphs.append(g)
         return graphs
 
-    def _tree_freq(self) -> list[np.ndarray]:
-        out = []
-        for row in self.tree_counts_:
-            f = row[row > 0]
-            out.append(np.sort(f)[::-1].copy())
-        return out
-
-    def _meta(self, source_meta: dict, flat: FlatGraphs) -> dict:
+    def _meta(self) -> dict:
         classes = sorted(self.itemsets_)
-        n_per_class = {str(c): int(self._by_class[c].shape[0]) for c in classes}
+        n_per_class = {str(c): self._table.class_size(c) for c in classes}
         return {
             "method": "mirage",
-            **source_meta_of(source_meta, flat),
+            **self._table.source,
             "hops": self.hops,
             "params": {"budget": self.budget_, "max_bytes": self.max_bytes,
                        "min_support": _jsonable(self.min_support), "itemsets": self.itemsets,

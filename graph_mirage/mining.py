@@ -207,15 +207,22 @@ class Transactions(list):
 class MatrixTransactions:
     """Transactions kept as the rows of a sorted binary CSR matrix (no Python list per graph)."""
 
-    def __init__(self, matrix: sp.csr_matrix) -> None:
+    def __init__(self, matrix: sp.csr_matrix, weights: np.ndarray | None = None) -> None:
         self.matrix = matrix
-        self.freq = np.bincount(matrix.indices, minlength=matrix.shape[1])
+        # weights: how many graphs each row stands for (the Spark engine sends equal transactions merged)
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.int64)
+        rows_w = None if weights is None else np.repeat(self.weights, np.diff(matrix.indptr))
+        self.freq = np.bincount(matrix.indices, weights=rows_w, minlength=matrix.shape[1]).astype(np.int64)
 
     def __len__(self) -> int:
-        return self.matrix.shape[0]
+        """Number of transactions (graphs), weights counted."""
+        return self.matrix.shape[0] if self.weights is None else int(self.weights.sum())
 
     def __iter__(self):
-        return (row.tolist() for row in np.split(self.matrix.indices, self.matrix.indptr[1:-1]))
+        rows = np.split(self.matrix.indices, self.matrix.indptr[1:-1])
+        if self.weights is None:
+            return (row.tolist() for row in rows)
+        return (row.tolist() for row, w in zip(rows, self.weights.tolist()) for _ in range(w))
 
     def weighted(self, min_count: int) -> dict[tuple[int, ...], int]:
         """The miner's input at ``min_count``: every transaction cut to its items of support >= ``min_count`` (no
@@ -234,15 +241,16 @@ class MatrixTransactions:
             width = len(keep_items)
             step = max(1, 2 ** 26 // width)  # rows per chunk: a dense bool block of ~64 MB
             parts, weights = [], []
-            for start in range(0, len(self), step):
+            row_w = np.ones(sub.shape[0], dtype=np.int64) if self.weights is None else self.weights
+            for start in range(0, sub.shape[0], step):
                 block = sub[start:start + step]
                 dense = np.zeros((block.shape[0], width), dtype=bool)
                 dense[np.repeat(np.arange(block.shape[0]), np.diff(block.indptr)), block.indices] = True
                 packed = np.ascontiguousarray(np.packbits(dense, axis=1))
                 keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-                u, idx, counts = np.unique(keys, return_index=True, return_counts=True)
+                u, idx, inv = np.unique(keys, return_index=True, return_inverse=True)
                 parts.append(packed[idx])
-                weights.append(counts)
+                weights.append(np.bincount(inv.ravel(), weights=row_w[start:start + step]))
             packed = np.concatenate(parts)
             keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
             _, idx, inverse = np.unique(keys, return_index=True, return_inverse=True)
@@ -291,18 +299,19 @@ def transaction_matrix(graph_of_node: np.ndarray, tree_ids: np.ndarray, num_grap
     return m
 
 
-def transactions_of(matrix: sp.csr_matrix) -> MatrixTransactions:
-    """The rows of a transaction matrix as transactions (sorted item ids)."""
+def transactions_of(matrix: sp.csr_matrix, weights: np.ndarray | None = None) -> MatrixTransactions:
+    """The rows of a transaction matrix as transactions (sorted item ids), each standing for ``weights`` graphs."""
     matrix = matrix.tocsr()
     matrix.sort_indices()
-    return MatrixTransactions(matrix)
+    return MatrixTransactions(matrix, weights)
 
 
-def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]], chunk_nnz: int = 20_000_000
-                   ) -> np.ndarray:
+def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]], chunk_nnz: int = 20_000_000,
+                   weights: np.ndarray | None = None) -> np.ndarray:
     """Absolute support of each itemset in the transactions (rows) of ``matrix``.
 
-    ``chunk_nnz`` bounds the entries of one sparse product (memory), whatever the number of sets.
+    ``chunk_nnz`` bounds the entries of one sparse product (memory), whatever the number of sets. ``weights``
+    (``[rows]``): how many graphs each row stands for (default one each).
 
     Returns:
         ``[len(itemsets)]`` int64.
@@ -324,5 +333,6 @@ def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]], chu
     for start, stop in zip(bounds[:-1], bounds[1:]):
         hits = (matrix @ sets[start:stop].T).tocoo()
         complete = hits.data == sizes[start:stop][hits.col]
-        out[start:stop] = np.bincount(hits.col[complete], minlength=stop - start)
+        w = None if weights is None else np.asarray(weights)[hits.row[complete]]
+        out[start:stop] = np.bincount(hits.col[complete], weights=w, minlength=stop - start)
     return out

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from graph_mirage.mining import mine_itemsets, support_counts
+from graph_mirage.mining import mine_itemsets, support_counts, transactions_of
 
 
 def brute_force(transactions, min_count, target):
@@ -55,6 +55,25 @@ def test_support_counts_match_brute_force():
     itemsets = [(1,), (2, 3), (0, 4, 7), (9,), (1, 2, 3, 4, 5)]
     expected = [sum(1 for t in transactions if set(i) <= set(t)) for i in itemsets]
     assert support_counts(m, itemsets).tolist() == expected
+
+
+@pytest.mark.parametrize("backend", ["pyfim", "mlxtend"])
+@pytest.mark.parametrize("target", ["all", "closed", "maximal"])
+def test_weighted_rows_mine_and_count_like_the_rows_they_stand_for(backend, target):
+    # the Spark engine sends each class's transactions merged, with weights: same sets and supports
+    rng = np.random.default_rng(3)
+    distinct = [sorted(set(rng.choice(8, size=int(rng.integers(1, 6))).tolist())) for _ in range(12)]
+    weights = rng.integers(1, 5, size=len(distinct))
+    expanded = [t for t, w in zip(distinct, weights) for _ in range(w)]
+    rows = np.repeat(np.arange(len(distinct)), [len(t) for t in distinct])
+    m = sp.csr_matrix((np.ones(len(rows)), (rows, np.concatenate(distinct))), shape=(len(distinct), 8))
+    for min_count in (2, 5):
+        got = mine_itemsets(transactions_of(m, weights), min_count, target, backend)
+        assert got == mine_itemsets(expanded, min_count, target, backend)
+        assert set(got) == brute_force(expanded, min_count, target)
+    itemsets = [(1,), (2, 3), (0, 4, 7)]
+    assert support_counts(m, itemsets, weights=weights).tolist() == \
+        [sum(1 for t in expanded if set(i) <= set(t)) for i in itemsets]
 
 
 def test_bad_arguments():

@@ -72,6 +72,7 @@ class FlatGraphs:
     y: np.ndarray
     node_ptr: np.ndarray
     edge_ptr: np.ndarray
+    graph_ids: np.ndarray | None = None  # [G] each graph's index in its dataset (None: its position here)
 
     @property
     def num_graphs(self) -> int:
@@ -94,7 +95,7 @@ class FlatGraphs:
         ei = ei + np.repeat(node_ptr[:-1], np.diff(edge_ptr))[None, :]
         ea = data.edge_attr.numpy()[edge_pos]
         y = data.y.view(-1).numpy()[idx]
-        return cls(x, ei, ea, y, node_ptr, edge_ptr)
+        return cls(x, ei, ea, y, node_ptr, edge_ptr, idx)
 
     @classmethod
     def from_data_list(cls, graphs: Iterable[Data]) -> "FlatGraphs":
