@@ -223,8 +223,6 @@ def _explicit_distill_flags(args) -> list[str]:
 
 def distil(args, ds):
     """Run Mirage on the training split of ``ds`` as the arguments say; returns (estimator, summary dict)."""
-    import numpy as np
-
     t0 = time.perf_counter()
     extra = {}
     if getattr(args, "preset", None):
@@ -260,33 +258,110 @@ def distil(args, ds):
         else:
             mirage.fit(ds[ds.split["train"]])
             extra = {"method": "mirage"}
+    return mirage, _summary(mirage, ds.name, ds.num_classes, time.perf_counter() - t0, extra)
+
+
+def _summary(mirage, name: str, num_classes: int, seconds: float, extra: dict) -> dict:
+    import numpy as np
+
     if not mirage.is_auto:
-        extra.update(thresholds={str(c): v for c, v in mirage.thresholds_.items()},
-                     itemsets=sum(len(v) for v in mirage.itemsets_.values()))
-    seconds = time.perf_counter() - t0
+        extra = {**extra, "thresholds": {str(c): v for c, v in mirage.thresholds_.items()},
+                 "itemsets": sum(len(v) for v in mirage.itemsets_.values())}
     d = mirage.distilled_
     s = d.summary()
     y = d._data.y.view(-1).numpy()
-    summary = {"dataset": ds.name, "hops": int(d.meta["hops"]), "classes": ds.num_classes, **s,
-               "full_bytes": d.meta["full_bytes"], "compression": round(d.meta["full_bytes"] / s["bytes"], 2),
-               "size_fraction": round(s["bytes"] / d.meta["full_bytes"], 6), "seconds": round(seconds, 4),
-               "trees_unique": mirage.n_trees_, "readout": d.meta["readout"],
-               "per_class": {str(int(c)): int((y == c).sum()) for c in np.unique(y)}, **extra}
-    return mirage, summary
+    return {"dataset": name, "hops": int(d.meta["hops"]), "classes": num_classes, **s,
+            "full_bytes": d.meta["full_bytes"], "compression": round(d.meta["full_bytes"] / s["bytes"], 2),
+            "size_fraction": round(s["bytes"] / d.meta["full_bytes"], 6), "seconds": round(seconds, 4),
+            "trees_unique": mirage.n_trees_, "readout": d.meta["readout"],
+            "per_class": {str(int(c)): int((y == c).sum()) for c in np.unique(y)}, **extra}
+
+
+def _spark_mirage(args, spec_hops: int):
+    """The itemset form for the Spark engine: a preset step, the itemset flags, or the default budget (10)."""
+    if args.preset:
+        from .presets import distill_preset
+
+        clash = _explicit_distill_flags(args)
+        if clash:
+            raise MirageError(f"--preset {args.preset} sets the distillation itself; drop {', '.join(clash)}")
+        preset = distill_preset(args.dataset_name, args.preset)
+        if args.step is None and preset.steps > 1:
+            raise MirageError(f"--engine spark: the {args.preset} preset has {preset.steps} threshold steps, chosen by "
+                              f"training GNNs on the validation split; give --step 0..{preset.steps - 1}")
+        return preset.mirage(args.step or 0), {"preset": args.preset, "step": args.step or 0}
+    if args.budget == "auto":
+        raise MirageError("--engine spark runs the itemset form (no model training); give --budget N, --support or "
+                          "--max-bytes instead of --budget auto")
+    if not _itemset_flags(args) and args.max_bytes is None:
+        args.budget = 10  # the itemset form's default budget
+    return _make_mirage(args, spec_hops), {}
+
+
+def _parquet_of(args) -> tuple[Path, dict]:
+    """The Parquet directory the Spark engine reads: DATASET itself, or a named dataset exported once into the
+    processed-data cache (keyed by its split options)."""
+    from .data import export_parquet
+    from .data.registry import default_cache
+    from .data.parquet import is_parquet_dir, read_layout_meta
+
+    if is_parquet_dir(args.dataset):
+        return Path(args.dataset), read_layout_meta(args.dataset)
+    ds = _load(args)
+    key = f"{ds.name.replace(':', '-')}-split{args.split_seed}{'s' if args.stratify else ''}" + \
+        (f"-folds{args.folds}.{args.fold}" if args.folds else "")
+    path = default_cache() / "parquet" / key
+    if not is_parquet_dir(path):
+        _say(args, f"{ds.name}: writing it once in the Parquet layout for Spark -> {path}")
+        if path.exists():
+            import shutil
+
+            shutil.rmtree(path)
+        export_parquet(ds, path)
+    return path, read_layout_meta(path)
+
+
+def distil_spark(args):
+    """``mirage distill --engine spark``: the Spark engine on DATASET's Parquet layout; (estimator, summary)."""
+    from .spark_engine import distill_spark
+
+    t0 = time.perf_counter()
+    path, meta = _parquet_of(args)
+    args.dataset_name = meta.get("name", "custom")
+    mirage, extra = _spark_mirage(args, int(meta.get("hops", 2)))
+    mirage.progress = False
+    _say(args, f"{args.dataset_name}: distilling on Spark ({args.spark_master}, {args.spark_partitions} shuffle "
+               f"partitions; Spark's own log: graph-mirage-spark.log in the temporary directory)")
+    distill_spark(path, mirage, master=args.spark_master, partitions=args.spark_partitions,
+                  driver_memory=args.spark_driver_memory, progress=_progress(args))
+    mirage.distilled_.meta.update(extra)
+    extra = {"method": "mirage", "engine": "spark", "spark_master": args.spark_master,
+             "stage_seconds": {k: round(v, 3) for k, v in mirage.seconds_.items()}, **extra}
+    return mirage, _summary(mirage, args.dataset_name, int(meta.get("num_classes", 0)),
+                            time.perf_counter() - t0, extra)
 
 
 def cmd_distill(args) -> int:
     from .fileio import check_target
 
-    ds = _load(args)
-    out = check_target(Path(args.out) if args.out else Path(f"{ds.name}-mirage.npz"), "output file")
-    mirage, summary = distil(args, ds)
+    if args.engine == "spark":
+        from .data.parquet import is_parquet_dir
+
+        name = Path(args.dataset).name if is_parquet_dir(args.dataset) else args.dataset.replace(":", "-")
+        out = check_target(Path(args.out) if args.out else Path(f"{name}-mirage.npz"), "output file")
+        mirage, summary = distil_spark(args)
+        ds_name = summary["dataset"]
+    else:
+        ds = _load(args)
+        ds_name = ds.name
+        out = check_target(Path(args.out) if args.out else Path(f"{ds.name}-mirage.npz"), "output file")
+        mirage, summary = distil(args, ds)
     mirage.distilled_.save(out)
     summary["out"] = str(out)
     if args.json:
         print(json.dumps(summary))
     else:
-        _say(args, f"{ds.name}: {summary['graphs']} distilled graphs ({summary['per_class']} per class), "
+        _say(args, f"{ds_name}: {summary['graphs']} distilled graphs ({summary['per_class']} per class), "
                    f"{summary['nodes']} nodes, {_fmt_bytes(summary['bytes'])} vs {_fmt_bytes(summary['full_bytes'])} "
                    f"full training split ({summary['compression']}x smaller), {summary['trees_unique']} distinct "
                    f"{summary['hops']}-hop trees, {summary['readout']} readout, {summary['seconds']:.2f} s -> {out}")
@@ -556,6 +631,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--readout", dest="distill_readout", choices=("sum", "mean", "max"), default=None,
                     help="the readout recorded for training on this set (default sum, the authors')")
     sp.add_argument("--out", "-o", default=None, help="output .npz (default DATASET-mirage.npz)")
+    sp.add_argument("--engine", choices=("memory", "spark"), default="memory",
+                    help="memory (default) or spark: trees and transactions on a Spark cluster, reading DATASET's "
+                         "Parquet layout (a directory from `mirage export`, or a named dataset exported once); the "
+                         "itemset form only, with the same artifact as memory")
+    sp.add_argument("--spark-master", default="local[*]", metavar="URL",
+                    help="with --engine spark: the master URL (default local[*]; spark://HOST:7077, yarn, ...)")
+    sp.add_argument("--spark-partitions", type=_int(1), default=8, metavar="N",
+                    help="with --engine spark: shuffle partitions (default 8; about 2-3 per executor core)")
+    sp.add_argument("--spark-driver-memory", default=None, metavar="SIZE",
+                    help="with --engine spark: spark.driver.memory, e.g. 8g (local mode runs the executors in the "
+                         "driver JVM)")
     sp.set_defaults(func=cmd_distill)
 
     sp = sub.add_parser("condense", help="a learned baseline (DosCond or KiDD) at its authors' settings, as a "

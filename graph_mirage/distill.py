@@ -381,15 +381,28 @@ class Mirage:
             s = lo
         return s, [(its, sup) for its, sup, _ in self._candidates(c, s)[:k]]
 
-    def _select_by_support(self) -> dict:
+    def support_floors(self, class_sizes: Mapping[int, int]) -> dict[int, int]:
+        """The lowest absolute support at which :meth:`fit_table` may mine each class (its explicit threshold, or
+        ``min(min_count, n_c)`` for a budget search), given the training graphs per class. A tree less frequent than
+        this in every class is in no mined set and changes no support a fit computes: an engine may drop it from the
+        transactions it sends (the Spark engine does)."""
+        self._validate()
+        if self.min_support is None:
+            return {int(c): min(self.min_count, int(n)) for c, n in class_sizes.items()}
+        return self._explicit_counts(class_sizes)
+
+    def _explicit_counts(self, class_sizes: Mapping[int, int]) -> dict[int, int]:
         counts = {}
-        for c in self._by_class:
+        for c, n_c in class_sizes.items():
             value = self.min_support.get(c, self.min_support.get(str(c))) if isinstance(self.min_support, Mapping) \
                 else self.min_support
             if value is None:
                 raise ParameterError(f"min_support has no threshold for class {c}")
-            n_c = self._table.class_size(c)
             counts[c] = int(value) if isinstance(value, Integral) else max(1, math.ceil(float(value) * n_c - 1e-9))
+        return counts
+
+    def _select_by_support(self) -> dict:
+        counts = self._explicit_counts({c: self._table.class_size(c) for c in self._by_class})
         out = {}
         for c, count in counts.items():
             n_c = self._table.class_size(c)

@@ -1,37 +1,142 @@
-"""Work in progress (branch ``spark-engine-wip``, not on main): the tree stage of Mirage on Apache Spark.
+"""Mirage on Apache Spark: the tree stage and the transactions computed on the cluster, mining on the driver.
 
-Exact 1-WL refinement as distributed sort and rank: every round's signature ``(in-degree, own colour, sorted
-(edge label, neighbour colour) codes)`` is ranked in one global, exact dictionary (distinct signatures, sorted,
-numbered with ``zipWithIndex``), which reproduces the in-memory engine's ids (:func:`graph_mirage.trees.wl_colours`)
-exactly: ranks of the same keys in the same lexicographic order.
+Input: a directory in the Parquet layout of :mod:`graph_mirage.data.parquet` (``mirage export DATASET --parquet
+DIR``). The job, with its shuffles:
 
-Input: the Parquet layout of :mod:`graph_mirage.data.parquet`.
+1. **exact 1-WL as distributed sort and rank** (``hops`` rounds). A round joins every edge with its source node's
+   colour (shuffle by graph), gathers each node's sorted ``(edge label, neighbour colour)`` codes (shuffle by node),
+   and ranks the signatures ``(in-degree, colour, codes)`` in one global dictionary: the distinct signatures, sorted
+   (range shuffle), numbered with ``zipWithIndex``, joined back. Ranks of the same keys in the same lexicographic
+   order as :func:`graph_mirage.trees.wl_colours`, so the tree ids are the in-memory engine's, without hashing. The
+   same round sums the children's sizes, so each tree's unfolded size comes for free. Each round's lineage is cut
+   with a local checkpoint.
+2. **per class and tree**: node count, support (distinct graphs), witness (first node by graph id) and size
+   (shuffle by class and tree).
+3. **transactions**: each training graph's set of tree ids, cut to the trees that can be frequent
+   (:meth:`graph_mirage.Mirage.support_floors`; on molecules most trees are seen once), and equal transactions
+   merged with their count (shuffle by graph, then by transaction).
+
+What reaches the driver is small and does not grow with the number of graphs once the data repeats: the merged
+weighted transactions, the histogram of tree counts, the witness and size of the trees that can be mined, and the
+few witness graphs it unfolds (read from Parquet by graph id). The driver then runs the in-memory engine's mining,
+selection and emission (:meth:`graph_mirage.Mirage.fit_table`) on exactly the same numbers, so the ``.npz`` is
+byte-identical (tested).
+
+FP-growth runs on the driver with pyfim (closed sets, exactly as in memory) rather than with MLlib's ``FPGrowth``:
+MLlib returns every frequent set (no closed or maximal target, no size limit) and one job per threshold of the
+budget search, while the merged transactions the driver receives are what any FP-growth needs and already small.
+
+Example:
+    >>> from graph_mirage import Mirage
+    >>> from graph_mirage.spark_engine import distill_spark
+    >>> m = distill_spark("molbace-parquet", Mirage(hops=2, budget=10), master="local[2]")   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import os
+import re
+import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import MirageError, ParameterError
+from .progress import Progress
+
+
+
+def _log_tail(log: Path | None, start: int) -> list[str]:
+    try:
+        with open(log, "rb") as f:
+            f.seek(start)
+            return [ln.strip() for ln in f.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+    except (OSError, TypeError):
+        return []
+
 
 @contextmanager
-def spark_session(master: str = "local[*]", app: str = "graph-mirage", partitions: int = 8):
-    """A Spark session that is always stopped when this block ends (unless one was already running)."""
-    from pyspark.sql import SparkSession
+def spark_errors(log: Path | None = None):
+    """Spark, Py4J and Java failures as one-line :class:`MirageError` (no Java stack trace on the terminal)."""
+    start = log.stat().st_size if log is not None and log.exists() else 0
+    try:
+        yield
+    except MirageError:
+        raise
+    except Exception as e:  # noqa: BLE001 - pyspark raises many unrelated types; all become one line
+        module = type(e).__module__ or ""
+        if not (module.startswith("pyspark") or module.startswith("py4j")):
+            raise
+        where = f" (Spark's log: {log})" if log is not None else ""
+        raise MirageError(f"Spark failed: {_first_line(e, log, start)}{where}") from None
 
+
+def _first_line(e: BaseException, log: Path | None = None, start: int = 0) -> str:
+    text = str(getattr(e, "java_exception", None) or e)
+    if "JAVA_GATEWAY_EXITED" in text or "Java gateway process exited" in text:
+        # the JVM wrote why into the log (bad master URL, missing Java, ...): its last error line says it
+        said = _log_tail(log, start)
+        errors = [ln for ln in said if not ln.startswith("at ")
+                  and re.search(r"(Exception|Error|error|not found|No such file)", ln)]
+        if errors:
+            return f"Spark did not start: {errors[-1][:240]}"
+        return "could not start Java (Spark needs Java 8, 11 or 17 on PATH or in JAVA_HOME)"
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), type(e).__name__)
+    line = re.sub(r"^(\w+\.)+(\w+(Exception|Error)): ", r"\2: ", line)
+    return line[:300]
+
+
+@contextmanager
+def spark_session(master: str = "local[*]", app: str = "graph-mirage", partitions: int = 8,
+                  driver_memory: str | None = None, log: str | os.PathLike | None = None):
+    """A quiet Spark session that is always stopped when the block ends (an already active one is reused, not
+    stopped). ``partitions``: ``spark.sql.shuffle.partitions``.
+
+    The JVM it starts writes its own output (start-up notes, Java errors) to ``log`` (default
+    ``graph-mirage-spark.log`` in the temporary directory), not to the terminal; a failure is one line naming it.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise MirageError("the Spark engine needs pyspark: pip install 'graph-mirage[spark]' (and Java 8, 11 or 17)") \
+            from None
+    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
+        raise ParameterError(f"partitions must be an integer >= 1, got {partitions!r}")
     existing = SparkSession.getActiveSession()
     builder = (SparkSession.builder.master(master).appName(app)
                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", str(partitions))
-               .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=ERROR"))
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+    if driver_memory:
+        builder = builder.config("spark.driver.memory", driver_memory)
+    log = Path(log) if log is not None else Path(tempfile.gettempdir()) / "graph-mirage-spark.log"
+    with _stderr_to(log), spark_errors(log):
+        spark = builder.getOrCreate()  # the JVM inherits the redirected stderr for its lifetime
+        spark.sparkContext.setLogLevel("ERROR")
     try:
         yield spark
     finally:
         if existing is None:
             spark.stop()
+
+
+@contextmanager
+def _stderr_to(path: Path):
+    """File descriptor 2 pointed at ``path`` inside the block (child processes started there keep it)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(fd, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(fd)
 
 
 def _rank(spark, df, cols: list[str], name: str):
@@ -44,52 +149,201 @@ def _rank(spark, df, cols: list[str], name: str):
     return df.join(spark.createDataFrame(numbered, schema), on=cols)
 
 
-def spark_tree_ids(spark, path: str | os.PathLike, hops: int, train_only: bool = True):
-    """Tree ids of every node of the (training) graphs under ``path``: a DataFrame ``graph_id, node, tree``."""
+def _tables(spark, path: Path, meta: dict):
     from pyspark.sql import functions as F
 
-    path = Path(path)
     graphs = spark.read.parquet(str(path / "graphs"))
-    nodes = spark.read.parquet(str(path / "nodes"))
-    edges = spark.read.parquet(str(path / "edges"))
-    if train_only:
-        keep = graphs.where(F.col("split") == "train").select("graph_id")
-        nodes, edges = nodes.join(keep, "graph_id"), edges.join(keep, "graph_id")
-    xcols = sorted((c for c in nodes.columns if c.startswith("x")), key=lambda c: int(c[1:]))
-    ecols = sorted((c for c in edges.columns if c.startswith("e")), key=lambda c: int(c[1:]))
-    colour = _rank(spark, nodes, xcols, "colour").select("graph_id", "node", "colour")
-    edges = _rank(spark, edges, ecols, "elab").select("graph_id", "src", "dst", "elab")
-    for _ in range(hops):
+    train = graphs.where(F.col("split") == "train").select("graph_id", "y")
+    nodes = spark.read.parquet(str(path / "nodes")).join(train.select("graph_id"), "graph_id")
+    edges = spark.read.parquet(str(path / "edges")).join(train.select("graph_id"), "graph_id")
+    xcols = [f"x{j}" for j in range(meta["node_columns"])]
+    ecols = [f"e{j}" for j in range(meta["edge_columns"])]
+    return train, nodes, edges, xcols, ecols
+
+
+def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress | None = None):
+    """Tree id and unfolded tree size of every node of the training graphs under ``path``: a DataFrame
+    ``graph_id, node, tree, size``; tree ids equal :func:`graph_mirage.trees.wl_colours`' on the training graphs."""
+    from pyspark.sql import functions as F
+
+    from .data.parquet import read_layout_meta
+
+    path = Path(path)
+    meta = read_layout_meta(path)
+    _, nodes, edges, xcols, ecols = _tables(spark, path, meta)
+    colour = (_rank(spark, nodes, xcols, "colour") if xcols else nodes.withColumn("colour", F.lit(0).cast("long")))
+    colour = colour.select("graph_id", "node", "colour", F.lit(1).cast("long").alias("size"))
+    edges = (_rank(spark, edges, ecols, "elab") if ecols else edges.withColumn("elab", F.lit(0).cast("long")))
+    edges = edges.select("graph_id", "src", "dst", "elab")
+    for r in range(hops):
         scale = colour.agg(F.max("colour")).first()[0] + 1
-        src = colour.select("graph_id", F.col("node").alias("src"), F.col("colour").alias("c_src"))
+        src = colour.select("graph_id", F.col("node").alias("src"), F.col("colour").alias("c_src"),
+                            F.col("size").alias("s_src"))
         codes = (edges.join(src, ["graph_id", "src"])
-                 .select("graph_id", F.col("dst").alias("node"),
+                 .select("graph_id", F.col("dst").alias("node"), "s_src",
                          (F.col("elab") * F.lit(scale) + F.col("c_src")).alias("code")))
-        sig = codes.groupBy("graph_id", "node").agg(F.array_sort(F.collect_list("code")).alias("codes"))
+        sig = codes.groupBy("graph_id", "node").agg(F.array_sort(F.collect_list("code")).alias("codes"),
+                                                    F.sum("s_src").alias("below"))
         full = (colour.join(sig, ["graph_id", "node"], "left")
                 .select("graph_id", "node", "colour",
-                        F.coalesce("codes", F.array().cast("array<bigint>")).alias("codes")))
+                        F.coalesce("codes", F.array().cast("array<bigint>")).alias("codes"),
+                        (F.lit(1) + F.coalesce("below", F.lit(0))).cast("long").alias("size")))
         full = full.withColumn("deg", F.size("codes"))
         colour = (_rank(spark, full, ["deg", "colour", "codes"], "new")
-                  .select("graph_id", "node", F.col("new").alias("colour")))
+                  .select("graph_id", "node", F.col("new").alias("colour"), "size"))
         colour = colour.localCheckpoint()  # cut the lineage each round
+        if progress is not None:
+            progress.update(1, stage=f"WL round {r + 1}/{hops}")
     return colour.withColumnRenamed("colour", "tree")
 
 
-def distill_parquet(path: str | os.PathLike, mirage, master: str = "local[*]", partitions: int = 8):
-    """Distil the training graphs of a Parquet directory: tree ids on Spark, the rest on the driver with ``mirage``
-    (a configured :class:`~graph_mirage.Mirage` with fixed hops). The training graphs are taken in ``graph_id``
-    order on both sides, so the artifact equals ``Mirage.fit`` on the same graphs in that order.
+def _pandas(df):
+    """``df.toPandas()`` (Arrow) without pyspark 3.5's deprecation noise under pandas 3."""
+    import warnings
 
-    WIP: the driver still reads every training graph (selection and emission need the graphs around the witness
-    nodes, and mining runs on the driver).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*copy keyword is deprecated.*")
+        return df.toPandas()
+
+
+def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress | None = None):
+    """The :class:`~graph_mirage.tree_table.TreeTable` of the training graphs under ``path``, computed on Spark for
+    ``mirage``'s settings (its hops; its support floors decide which trees the transactions keep; its ``context``
+    how many most frequent trees per class are fetched)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from .data.parquet import read_flat, read_layout_meta
+    from .tree_table import TreeTable
+    from .trees import TreeUnfolder
+
+    path = Path(path)
+    meta = read_layout_meta(path)
+    hops = int(mirage.hops)
+    train, nodes, edges, xcols, ecols = _tables(spark, path, meta)
+    trees = spark_tree_ids(spark, path, hops, progress)
+    nodes_t = trees.join(train, "graph_id").persist()
+    sizes = {int(r["y"]): int(r["count"]) for r in train.groupBy("y").count().collect()}
+    if not sizes:
+        raise MirageError(f"{path} has no training graphs (no graph with split 'train')")
+    num_classes = int(meta.get("num_classes", max(sizes) + 1))
+    floors = mirage.support_floors(sizes)
+    per = (nodes_t.groupBy("y", "tree")
+           .agg(F.count("*").alias("n"), F.countDistinct("graph_id").alias("support"),
+                F.min(F.struct("graph_id", "node")).alias("w"), F.first("size").alias("size"))
+           .persist())
+    floor_col = F.lit(None)
+    for c, f in floors.items():
+        floor_col = F.when(F.col("y") == c, F.lit(f)).otherwise(floor_col)
+    keep = per.where(F.col("support") >= floor_col).select("tree").distinct()
+    context = int(mirage.context)
+    ranked = per.withColumn("rk", F.row_number().over(Window.partitionBy("y").orderBy(F.desc("n"), F.asc("tree"))))
+    top_rows = ranked.where(F.col("rk") <= context).select("y", "tree", "rk").collect() if context else []
+    top = {}
+    for r in sorted(top_rows, key=lambda r: (r["y"], r["rk"])):
+        top.setdefault(int(r["y"]), []).append(int(r["tree"]))
+    wanted = keep.union(spark.createDataFrame([(t,) for ts in top.values() for t in ts], "tree long")).distinct()
+    info = _pandas(per.join(wanted, "tree").groupBy("tree")
+                   .agg(F.min("w").alias("w"), F.first("size").alias("size"))
+                   .select("tree", F.col("w.graph_id").alias("graph_id"), F.col("w.node").alias("node"), "size"))
+    hist = per.groupBy("y", "n").count().collect()
+    if progress is not None:
+        progress.update(1, stage="tree statistics")
+    # transactions: each graph's kept trees, equal ones merged with their count
+    items = (nodes_t.select("graph_id", "tree").join(keep, "tree").distinct()
+             .groupBy("graph_id").agg(F.array_sort(F.collect_list("tree")).alias("items")))
+    tracts = _pandas(train.join(items, "graph_id", "left")
+                     .select("y", F.coalesce("items", F.array().cast("array<bigint>")).alias("items"))
+                     .groupBy("y", "items").count())
+    if progress is not None:
+        progress.update(1, stage="transactions")
+    stats = nodes_t.agg(F.max("tree").alias("t"), F.count("*").alias("n")).first()
+    x_max = nodes.agg(*[F.max(c).alias(c) for c in xcols]).first() if "node_vocab" not in meta else None
+    e_stats = edges.agg(F.count("*").alias("m"), *[F.max(c).alias(c) for c in ecols]).first()
+    deg = edges.groupBy("graph_id", "dst").count().agg(F.max("count")).first()[0]
+    nodes_t.unpersist()
+    per.unpersist()
+
+    n_trees = int(stats["t"]) + 1 if stats["t"] is not None else 0
+    rows, weights = {}, {}
+    for c, part in tracts.groupby("y"):
+        lists = [np.asarray(v, dtype=np.int64) for v in part["items"]]
+        lengths = np.array([len(v) for v in lists], dtype=np.int64)
+        indices = np.concatenate(lists) if lengths.sum() else np.zeros(0, dtype=np.int64)
+        m = sp.csr_matrix((np.ones(len(indices), dtype=np.int32), indices,
+                           np.concatenate([[0], np.cumsum(lengths)])), shape=(len(lists), n_trees))
+        m.sort_indices()
+        rows[int(c)], weights[int(c)] = m, part["count"].to_numpy(np.int64)
+    tree_size = np.full(n_trees, -1, dtype=np.int64)
+    tree_size[info["tree"].to_numpy()] = info["size"].to_numpy()
+    freq: list[list[int]] = [[] for _ in range(num_classes)]
+    for r in hist:
+        freq[int(r["y"])] += [int(r["n"])] * int(r["count"])
+    witness = {int(t): (int(g), int(v)) for t, g, v in zip(info["tree"], info["graph_id"], info["node"])}
+    n_nodes, n_edges = int(stats["n"]), int(e_stats["m"])
+    source = {
+        "dataset": meta.get("name", "custom"),
+        "num_classes": num_classes,
+        "node_vocab": meta["node_vocab"] if x_max is None else [int(x_max[c]) + 1 for c in xcols],
+        "edge_vocab": meta.get("edge_vocab", [int(e_stats[c]) + 1 for c in ecols]),
+        "encoder": meta.get("encoder", "embedding"),
+        "split_kind": meta.get("split_kind"),
+        "split_seed": meta.get("split_seed"),
+        "train_graphs": sum(sizes.values()),
+        "train_nodes": n_nodes,
+        # int64 arrays, as the in-memory engine holds them: x, edge_index, edge_attr, y
+        "full_bytes": 8 * (n_nodes * len(xcols) + n_edges * (2 + len(ecols)) + sum(sizes.values())),
+    }
+
+    def witnesses(needed: np.ndarray):
+        at = [witness[int(t)] for t in needed]
+        flat, _ = read_flat(path, sorted({g for g, _ in at}))
+        pos = np.searchsorted(flat.graph_ids, [g for g, _ in at])
+        return (TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr),
+                flat.node_ptr[pos] + np.array([v for _, v in at], dtype=np.int64))
+
+    return TreeTable(hops=hops, n_trees=n_trees, num_classes=num_classes, rows=rows, weights=weights,
+                     tree_size=tree_size, tree_freq=[np.sort(np.array(f, dtype=np.int64))[::-1].copy() for f in freq],
+                     max_degree=int(deg or 0), source=source, node_columns=len(xcols), edge_columns=len(ecols),
+                     witnesses=witnesses, top={c: np.array(v, dtype=np.int64) for c, v in top.items()})
+
+
+def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", partitions: int = 8,
+                  driver_memory: str | None = None, progress: bool = False):
+    """Distil the training graphs of a Parquet directory on Spark with ``mirage`` (a :class:`~graph_mirage.Mirage`
+    with fixed hops: the itemset form); returns the fitted ``mirage``, whose ``distilled_`` equals what
+    :meth:`~graph_mirage.Mirage.fit` writes for the same training graphs. A session it starts is always stopped.
+
+    Args:
+        path: a directory in the layout of :mod:`graph_mirage.data.parquet`.
+        master: Spark master URL (``local[*]``, ``local[2]``, ``spark://host:7077``, ``yarn``...).
+        partitions: shuffle partitions (``spark.sql.shuffle.partitions``): about 2-3 per executor core.
+        driver_memory: ``spark.driver.memory`` (in local mode the executors live in the driver JVM).
     """
-    import numpy as np
+    import time
 
-    from .data.parquet import read_parquet
+    from .data.parquet import read_layout_meta
 
-    ds = read_parquet(path)
-    train = np.sort(ds.split["train"].numpy())
-    with spark_session(master, partitions=partitions) as spark:
-        ids = spark_tree_ids(spark, path, mirage.hops).orderBy("graph_id", "node").select("tree").toPandas()
-    return mirage.fit(ds[train], tree_ids=ids["tree"].to_numpy())
+    if mirage.is_auto:
+        raise ParameterError("the Spark engine runs the itemset form (fixed hops and a budget, min_support or "
+                             "max_bytes); automatic settings train models on the graphs")
+    mirage._validate()
+    read_layout_meta(path)  # a bad directory fails before Spark starts
+    t0 = time.perf_counter()
+    bar = Progress(total=int(mirage.hops) + 2, desc="spark", unit="stage", enabled=progress)
+    log = Path(tempfile.gettempdir()) / "graph-mirage-spark.log"
+    with spark_session(master, partitions=partitions, driver_memory=driver_memory, log=log) as spark, \
+            spark_errors(log):
+        table = spark_tree_table(spark, path, mirage, bar)
+    bar.close()
+    seconds = time.perf_counter() - t0
+    mirage.fit_table(table)
+    # "trees": the whole Spark job (trees, per-tree statistics, transactions); the rest ran on the driver
+    mirage.seconds_.update(trees=seconds, total=time.perf_counter() - t0)
+    return mirage
+
+
+if __name__ == "__main__":  # pragma: no cover - a manual check: python -m graph_mirage.spark_engine DIR HOPS
+    from .distill import Mirage
+
+    print(distill_spark(sys.argv[1], Mirage(hops=int(sys.argv[2]), budget=10)).distilled_.summary())

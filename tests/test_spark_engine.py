@@ -1,12 +1,18 @@
-"""The Spark tree stage reproduces the in-memory tree ids exactly (local mode)."""
+"""The Spark engine (local mode) computes the in-memory engine's tree ids and writes byte-identical artifacts."""
+
+import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
+from graph_mirage import Mirage, MirageError, ParameterError, load_dataset
 from graph_mirage.data import export_parquet
-from graph_mirage.trees import row_ids, wl_colours
+from graph_mirage.trees import row_ids, tree_sizes, wl_colours
 
-pyspark = pytest.importorskip("pyspark")  # WIP branch only: main has no Spark engine yet
+pytest.importorskip("pyspark")  # a test dependency (pyproject's `test` extra): present in CI
 
 
 @pytest.fixture(scope="module")
@@ -17,25 +23,125 @@ def spark():
         yield s
 
 
+@pytest.fixture(scope="module")
+def parquet_dirs(tmp_path_factory):
+    """MUTAG, NCI1 and ogbg-molbace (the issue's datasets) and synthetic-motifs in the Parquet layout."""
+    root = tmp_path_factory.mktemp("pq")
+    out = {}
+    for name in ("synthetic-motifs", "MUTAG", "NCI1", "ogbg-molbace"):
+        ds = load_dataset(name)
+        out[name] = (ds, export_parquet(ds, root / name, graphs_per_file=700))  # several part files
+    return out
+
+
 @pytest.mark.parametrize("hops", [1, 3])
-def test_spark_tree_ids_equal_the_in_memory_ids(spark, synthetic, tmp_path, hops):
+def test_spark_tree_ids_and_sizes_equal_the_in_memory_ones(spark, parquet_dirs, hops):
     from graph_mirage.spark_engine import spark_tree_ids
 
-    out = export_parquet(synthetic, tmp_path / f"pq{hops}", graphs_per_file=100)
-    train = np.sort(synthetic.split["train"].numpy())
-    flat = synthetic[train].flat()
+    ds, path = parquet_dirs["synthetic-motifs"]
+    flat = ds[np.sort(ds.split["train"].numpy())].flat()
     expect = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), hops)[-1]
-    got = spark_tree_ids(spark, out, hops).orderBy("graph_id", "node").toPandas()
+    got = spark_tree_ids(spark, path, hops).orderBy("graph_id", "node").toPandas()
     assert len(got) == len(expect)
     assert np.array_equal(got["tree"].to_numpy(), expect)
+    assert np.array_equal(got["size"].to_numpy(), tree_sizes(flat.edge_index, len(flat.x), hops))
 
 
-def test_spark_engine_artifact_is_byte_identical_to_the_in_memory_one(synthetic, tmp_path):
-    from graph_mirage import Mirage
-    from graph_mirage.spark_engine import distill_parquet
+CASES = [  # (dataset, Mirage settings): budget search, the authors' thresholds with context, a byte budget,
+    ("MUTAG", dict(hops=2, budget=5)),  # the exclusive rule, maximal sets, mlxtend
+    ("MUTAG", dict(hops=2, min_support={0: 10, 1: 20}, overlap=None, exclusive=True)),
+    ("NCI1", dict(hops=3, budget=10)),
+    ("NCI1", dict(hops=2, max_bytes=20_000, itemsets="maximal")),
+    ("ogbg-molbace", dict(hops=2, min_support={0: 0.1, 1: 0.1}, context=3)),
+    ("ogbg-molbace", dict(hops=3, budget=4, backend="mlxtend", max_itemset_size=3)),
+]
 
-    out = export_parquet(synthetic, tmp_path / "pq", graphs_per_file=64)
-    train = np.sort(synthetic.split["train"].numpy())
-    a = Mirage(hops=2, budget=3).fit(synthetic[train]).distilled_.save(tmp_path / "memory.npz")
-    b = distill_parquet(out, Mirage(hops=2, budget=3), master="local[2]", partitions=4).distilled_
-    assert b.save(tmp_path / "spark.npz").read_bytes() == a.read_bytes()
+
+@pytest.mark.parametrize("name,settings", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_spark_artifact_is_byte_identical_to_the_in_memory_one(spark, parquet_dirs, tmp_path, name, settings):
+    from graph_mirage.spark_engine import distill_spark
+
+    ds, path = parquet_dirs[name]
+    memory = Mirage(**settings).fit(ds[ds.split["train"]])
+    on_spark = distill_spark(path, Mirage(**settings), master="local[2]", partitions=4)
+    a = memory.distilled_.save(tmp_path / "memory.npz")
+    b = on_spark.distilled_.save(tmp_path / "spark.npz")
+    assert b.read_bytes() == a.read_bytes()
+    assert on_spark.thresholds_ == memory.thresholds_ and on_spark.itemsets_ == memory.itemsets_
+
+
+def test_the_driver_receives_merged_transactions_that_stand_for_every_graph(spark, parquet_dirs):
+    from graph_mirage.spark_engine import spark_tree_table
+
+    ds, path = parquet_dirs["ogbg-molbace"]
+    table = spark_tree_table(spark, path, Mirage(hops=3, budget=10))
+    y = ds._data.y.view(-1).numpy()[ds.split["train"].numpy()]
+    for c in table.classes:
+        assert table.class_size(c) == int((y == c).sum())  # weights count every training graph once
+        assert table.rows[c].shape[0] < table.class_size(c)  # rare trees cut, equal transactions merged
+    assert table.counts is None and table.tree_ids is None  # nothing per node reached the driver
+
+
+def test_distill_spark_refuses_automatic_settings_and_bad_directories(tmp_path):
+    from graph_mirage.spark_engine import distill_spark
+
+    with pytest.raises(ParameterError, match="itemset form"):
+        distill_spark(tmp_path, Mirage(hops="auto", budget="auto"))
+    with pytest.raises(MirageError, match="not a graph-mirage Parquet directory"):
+        distill_spark(tmp_path, Mirage(hops=2, budget=3))
+
+
+def _mirage(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "graph_mirage", *args], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+
+
+def test_cli_engine_spark_writes_the_in_memory_file_and_stops_its_session(parquet_dirs, tmp_path):
+    _, path = parquet_dirs["MUTAG"]
+    spark_out, memory_out = tmp_path / "spark.npz", tmp_path / "memory.npz"
+    r = _mirage("distill", str(path), "--engine", "spark", "--spark-master", "local[2]", "--spark-partitions", "4",
+                "--budget", "6", "--out", str(spark_out), "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["engine"] == "spark" and summary["dataset"] == "MUTAG" and summary["graphs"] == 12
+    assert _mirage("distill", str(path), "--budget", "6", "--out", str(memory_out), "-q").returncode == 0
+    assert spark_out.read_bytes() == memory_out.read_bytes()
+
+
+STOPPED = """
+import sys
+from pyspark import SparkContext
+from graph_mirage import Mirage, ParameterError
+from graph_mirage.spark_engine import distill_spark
+distill_spark(sys.argv[1], Mirage(hops=2, budget=3), master="local[1]", partitions=2)
+print(SparkContext._active_spark_context is None)
+try:  # fails inside the Spark job: class 1 has no threshold
+    distill_spark(sys.argv[1], Mirage(hops=2, min_support={0: 5}), master="local[1]", partitions=2)
+except ParameterError as e:
+    print(SparkContext._active_spark_context is None, e)
+"""
+
+
+def test_a_session_the_engine_started_is_stopped_after_success_and_failure(parquet_dirs):
+    _, path = parquet_dirs["MUTAG"]
+    r = subprocess.run([sys.executable, "-c", STOPPED, str(path)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["True", "True min_support has no threshold for class 1"]
+
+
+@pytest.mark.parametrize("args,env,expect", [
+    (["--spark-master", "bogus://x"], None, "Master must either be"),
+    ([], {"JAVA_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"}, "/nonexistent/bin/java"),
+    (["--budget", "auto"], None, "itemset form"),
+])
+def test_cli_spark_failures_are_one_line_without_java_traces(parquet_dirs, tmp_path, args, env, expect):
+    _, path = parquet_dirs["MUTAG"]
+    out = tmp_path / "x.npz"
+    if env and "PATH" in env:
+        env = {**env, "PATH": f"{os.path.dirname(sys.executable)}:{env['PATH']}"}
+    r = _mirage("distill", str(path), "--engine", "spark", "--out", str(out), "-q", *args, env=env)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mirage: error: ") and expect in lines[0], r.stderr
+    assert "Traceback" not in r.stderr and "\tat " not in r.stderr
+    assert not out.exists()

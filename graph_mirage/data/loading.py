@@ -29,7 +29,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
     """Load a dataset by name, with its split.
 
     Args:
-        name: a name from :data:`DATASETS`, or any TU dataset whose raw files are under ``ROOT/TUDataset``.
+        name: a name from :data:`DATASETS`, any TU dataset whose raw files are under ``ROOT/TUDataset``, or a
+            directory in graph-mirage's Parquet layout (``mirage export``; its split is kept).
         root: the data root (``MIRAGE_DATA``, else ``~/.cache/graph-mirage/data``). It is only read.
         seed: seed of the random 80/10/10 split (TU and synthetic datasets). OGB datasets use the scaffold split.
         stratify: keep class proportions in each part of a random split.
@@ -48,6 +49,14 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
     cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache()
     if download is None:
         download = os.environ.get("MIRAGE_OFFLINE", "") in ("", "0")
+    from .parquet import is_parquet_dir, read_parquet
+
+    if is_parquet_dir(name):  # a directory written by `mirage export`: its own split
+        if folds is not None:
+            raise DatasetError(f"{name} is a Parquet directory with its own split; --folds applies to named datasets")
+        ds = read_parquet(name)
+        ds.meta.setdefault("hops", 2)
+        return ds
     spec = resolve_spec(name, root)
     if spec.kind == "synthetic-molecules":
         from .synthetic_molecules import as_dataset, make_synthetic_molecules, parse_size

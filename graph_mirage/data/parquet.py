@@ -102,40 +102,71 @@ def export_parquet(ds, out: str | os.PathLike, graphs_per_file: int = 100_000) -
     return out
 
 
-def read_parquet(path: str | os.PathLike):
-    """Read a directory written by :func:`export_parquet` into a :class:`GraphDataset` (with its split)."""
-    pa, pq = _pyarrow()
+def is_parquet_dir(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a directory in this layout (it has :data:`META_FILE`)."""
+    return (Path(path) / META_FILE).is_file()
+
+
+def read_layout_meta(path: str | os.PathLike) -> dict:
+    """The layout's ``_graph_mirage.json``, checked (a one-line :class:`DatasetError` otherwise)."""
     path = Path(path)
     meta_file = path / META_FILE
     if not meta_file.is_file():
         raise DatasetError(f"{path} is not a graph-mirage Parquet directory (no {META_FILE}); write one with "
                            f"mirage export DATASET --parquet {path}")
-    meta = json.loads(meta_file.read_text())
-    if meta.get("layout") != LAYOUT or meta.get("layout_version") != LAYOUT_VERSION:
-        raise DatasetError(f"{path} has layout {meta.get('layout')!r} version {meta.get('layout_version')!r}; this "
-                           f"graph-mirage reads {LAYOUT} version {LAYOUT_VERSION}")
     try:
-        graphs = pq.read_table(path / "graphs").sort_by("graph_id")
-        nodes = pq.read_table(path / "nodes").sort_by([("graph_id", "ascending"), ("node", "ascending")])
-        edges = pq.read_table(path / "edges")
+        meta = json.loads(meta_file.read_text())
+    except (OSError, ValueError) as e:
+        raise DatasetError(f"{meta_file}: not readable JSON ({e})") from None
+    if not isinstance(meta, dict) or meta.get("layout") != LAYOUT or meta.get("layout_version") != LAYOUT_VERSION:
+        got = meta if not isinstance(meta, dict) else (meta.get("layout"), meta.get("layout_version"))
+        raise DatasetError(f"{path} has layout {got!r}; this graph-mirage reads {LAYOUT} version {LAYOUT_VERSION}")
+    return meta
+
+
+def read_flat(path: str | os.PathLike, graph_ids=None):
+    """The graphs under ``path`` (all, or those with the given ids) as :class:`FlatGraphs` in ``graph_id`` order,
+    with ``graph_ids`` set, and the graphs table. Only the part files holding those ids are read (row-group
+    statistics), which is how the Spark engine's driver fetches the few witness graphs it unfolds."""
+    pa, pq = _pyarrow()
+    path = Path(path)
+    meta = read_layout_meta(path)
+    filters = None if graph_ids is None else [("graph_id", "in", [int(g) for g in graph_ids])]
+    try:
+        graphs = pq.read_table(path / "graphs", filters=filters).sort_by("graph_id")
+        nodes = pq.read_table(path / "nodes", filters=filters).sort_by([("graph_id", "ascending"),
+                                                                         ("node", "ascending")])
+        edges = pq.read_table(path / "edges", filters=filters)
     except (OSError, pa.ArrowException) as e:
         raise DatasetError(f"{path}: cannot read its Parquet tables ({type(e).__name__}: {str(e)[:120]})") from None
-    from .graphs import FlatGraphs, dataset_from_flat
+    from .graphs import FlatGraphs
 
     gid = graphs["graph_id"].to_numpy()
     n = len(gid)
-    if not np.array_equal(gid, np.arange(n)):
-        raise DatasetError(f"{path}: graph ids must be 0..{n - 1} without gaps")
-    ng = nodes["graph_id"].to_numpy()
-    node_ptr = np.concatenate([[0], np.cumsum(np.bincount(ng, minlength=n))])
+    pos = np.searchsorted(gid, nodes["graph_id"].to_numpy())  # graph ids -> 0..n-1
+    node_ptr = np.concatenate([[0], np.cumsum(np.bincount(pos, minlength=n))])
     x = np.stack([nodes[f"x{j}"].to_numpy() for j in range(meta["node_columns"])], 1).astype(np.int64)
-    eg = edges["graph_id"].to_numpy()
+    eg = np.searchsorted(gid, edges["graph_id"].to_numpy())
     order = np.argsort(eg, kind="stable")
     edge_ptr = np.concatenate([[0], np.cumsum(np.bincount(eg, minlength=n))])
     offset = node_ptr[eg[order]]
     ei = np.stack([edges["src"].to_numpy()[order] + offset, edges["dst"].to_numpy()[order] + offset])
     ea = np.stack([edges[f"e{j}"].to_numpy()[order] for j in range(meta["edge_columns"])], 1).astype(np.int64)
-    flat = FlatGraphs(x, ei.astype(np.int64), ea, graphs["y"].to_numpy().astype(np.int64), node_ptr, edge_ptr)
+    ea = ea.reshape(len(order), meta["edge_columns"])
+    flat = FlatGraphs(x, ei.astype(np.int64), ea, graphs["y"].to_numpy().astype(np.int64), node_ptr, edge_ptr,
+                      gid.astype(np.int64))
+    return flat, graphs
+
+
+def read_parquet(path: str | os.PathLike):
+    """Read a directory written by :func:`export_parquet` into a :class:`GraphDataset` (with its split)."""
+    from .graphs import dataset_from_flat
+
+    meta = read_layout_meta(path)
+    flat, graphs = read_flat(path)
+    n = flat.num_graphs
+    if not np.array_equal(flat.graph_ids, np.arange(n)):
+        raise DatasetError(f"{path}: graph ids must be 0..{n - 1} without gaps")
     ds = dataset_from_flat(flat, {k: v for k, v in meta.items()
                                   if k not in ("layout", "layout_version", "graphs", "node_columns", "edge_columns")})
     split = np.array(graphs["split"].to_pylist(), dtype=object)
