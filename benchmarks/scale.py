@@ -10,6 +10,13 @@ memory after loading and its peak (``VmHWM``, reset when the process starts), wh
 bounded miner's worker process (:mod:`graph_mirage._miner`) is not included (it holds only the pruned, merged
 transactions; its memory is capped by ``mining_memory``). Writes
 ``benchmarks/results/scale.json`` and prints a table; the growth per 10x is printed so the curve can be read.
+
+    python benchmarks/scale.py --engine spark --sizes 100000 1000000 [--cores 1 2]
+
+writes each size once in the Parquet layout and runs the Spark engine (:mod:`graph_mirage.spark_engine`) in local
+mode with 1 and 2 executor cores, in a fresh process each: wall seconds of ``distill_spark`` (session start
+included), the Spark job's and the driver's stages, the driver's peak RSS, the JVM's, and how many (merged)
+transactions reached the driver. Writes ``benchmarks/results/scale_spark.json``.
 """
 
 from __future__ import annotations
@@ -44,7 +51,9 @@ def _reset_peak() -> None:
         f.write("5")
 
 
-def generate(n: int, path: Path) -> float:
+def generate(n: int, path: Path, engine: str) -> float:
+    """Generate ``synthetic-molecules:n``; ``.npz`` arrays for the in-memory engine, the Parquet layout (every graph
+    in the training split) for Spark. Returns the generation seconds."""
     import numpy as np
 
     from graph_mirage.data.synthetic_molecules import make_synthetic_molecules
@@ -52,9 +61,62 @@ def generate(n: int, path: Path) -> float:
     t0 = time.perf_counter()
     f = make_synthetic_molecules(n, seed=0)
     secs = time.perf_counter() - t0
-    np.savez(path, x=f.x, edge_index=f.edge_index, edge_attr=f.edge_attr, y=f.y, node_ptr=f.node_ptr,
-             edge_ptr=f.edge_ptr)
+    if engine == "spark":
+        import torch
+
+        from graph_mirage.data import dataset_from_flat, export_parquet
+
+        ds = dataset_from_flat(f, {"name": f"synthetic-molecules:{n}", "num_classes": int(f.y.max()) + 1,
+                                   "node_vocab": (f.x.max(0) + 1).tolist(),
+                                   "edge_vocab": (f.edge_attr.max(0) + 1).tolist()})
+        ds.split = {"train": torch.arange(n)}
+        export_parquet(ds, path, graphs_per_file=50_000)
+    else:
+        np.savez(path, x=f.x, edge_index=f.edge_index, edge_attr=f.edge_attr, y=f.y, node_ptr=f.node_ptr,
+                 edge_ptr=f.edge_ptr)
     return secs
+
+
+def _tree_peak_mb(pid: int) -> float:
+    """Summed VmHWM of the processes started below ``pid`` (Spark's JVM and its launcher)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    total, todo = 0.0, list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next((int(ln.split()[1]) for ln in f if ln.startswith("VmHWM:")), 0) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def child_spark(path: str, hops: int, budget: int, cores: int, partitions: int, driver_memory: str) -> dict:
+    """Runs in a fresh process: the Spark engine in local mode with ``cores`` executor cores."""
+    from graph_mirage import Mirage
+    from graph_mirage.data.parquet import read_layout_meta
+    from graph_mirage.spark_engine import distill_spark
+
+    _reset_peak()
+    meta = read_layout_meta(path)
+    t1 = time.perf_counter()
+    m = distill_spark(path, Mirage(hops=hops, budget=budget), master=f"local[{cores}]", partitions=partitions,
+                      driver_memory=driver_memory)
+    fit_s = time.perf_counter() - t1
+    return {"graphs": int(meta["graphs"]), "fit_seconds": fit_s, "stages": dict(m.seconds_),
+            "peak_rss_mb": _peak_mb(), "jvm_peak_rss_mb": _tree_peak_mb(os.getpid()),
+            "trees": int(m.n_trees_), "thresholds": {str(k): v for k, v in m.thresholds_.items()},
+            "distilled_bytes": m.distilled_.nbytes(), "engine": "spark", "cores": cores, "partitions": partitions,
+            "driver_memory": driver_memory,
+            "driver_rows": m.spark_["transactions"], "trees_described": m.spark_["trees_described"]}
 
 
 def child(path: str, hops: int, budget: int, engine: str) -> dict:
@@ -86,42 +148,64 @@ def main() -> None:
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     p.add_argument("--hops", type=int, default=3)
     p.add_argument("--budget", type=int, default=10)
-    p.add_argument("--engine", choices=("memory",), default="memory")
-    p.add_argument("--out", default=str(RESULTS / "scale.json"))
+    p.add_argument("--engine", choices=("memory", "spark"), default="memory",
+                   help="spark: the Spark engine in local mode on the Parquet layout, once per --cores value")
+    p.add_argument("--cores", type=int, nargs="+", default=[1, 2], help="spark: executor cores (local[N]) to try")
+    p.add_argument("--partitions", type=int, default=8, help="spark: shuffle partitions")
+    p.add_argument("--driver-memory", default="8g", help="spark: spark.driver.memory (local mode: the executors)")
+    p.add_argument("--out", default=None, help="default benchmarks/results/scale.json (scale_spark.json for spark)")
     p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    p.add_argument("--child-spark", nargs=3, help=argparse.SUPPRESS)
     p.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
+    out_path = args.out or str(RESULTS / ("scale_spark.json" if args.engine == "spark" else "scale.json"))
     if args.generate:
-        print(generate(int(args.generate[0]), Path(args.generate[1])))
+        print(generate(int(args.generate[0]), Path(args.generate[1]), args.engine))
         return
     if args.child:
         print(json.dumps(child(args.child[0], int(args.child[1]), args.budget, args.engine)))
         return
+    if args.child_spark:
+        path, hops, cores = args.child_spark
+        print(json.dumps(child_spark(path, int(hops), args.budget, int(cores), args.partitions, args.driver_memory)))
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
-            path = Path(tmp) / f"mol-{n}.npz"
-            gen = subprocess.run([sys.executable, __file__, "--generate", str(n), str(path)], capture_output=True,
-                                 text=True, check=True)  # in its own process: the parent stays small
+            path = Path(tmp) / (f"mol-{n}" if args.engine == "spark" else f"mol-{n}.npz")
+            gen = subprocess.run([sys.executable, __file__, "--generate", str(n), str(path), "--engine", args.engine],
+                                 capture_output=True, text=True, check=True)  # its own process: the parent stays small
             gen_s = float(gen.stdout.strip().splitlines()[-1])
-            out = subprocess.run([sys.executable, __file__, "--child", str(path), str(args.hops), "--budget",
-                                  str(args.budget), "--engine", args.engine], capture_output=True, text=True)
-            if out.returncode != 0:
-                raise SystemExit(f"size {n}: the distilling process failed:\n{out.stderr[-2000:]}")
-            row = json.loads(out.stdout.strip().splitlines()[-1]) | {"generate_seconds": gen_s}
-            rows.append(row)
-            st = row["stages"]
-            print(f"{n:>9,} graphs {row['nodes']:>11,} nodes: fit {row['fit_seconds']:6.1f} s (trees "
-                  f"{st.get('trees', 0):.1f}, mining {st.get('mining', 0):.1f}, emission {st.get('emission', 0):.1f}),"
-                  f" RSS after load {row['rss_after_load_mb']:,.0f} MB, peak {row['peak_rss_mb']:,.0f} MB", flush=True)
+            runs = [["--child", str(path), str(args.hops)]] if args.engine == "memory" else \
+                [["--child-spark", str(path), str(args.hops), str(c)] for c in args.cores]
+            for run in runs:
+                out = subprocess.run([sys.executable, __file__, *run, "--budget", str(args.budget), "--engine",
+                                      args.engine, "--partitions", str(args.partitions), "--driver-memory",
+                                      args.driver_memory], capture_output=True, text=True)
+                if out.returncode != 0:
+                    raise SystemExit(f"size {n}: the distilling process failed:\n{out.stderr[-2000:]}")
+                row = json.loads(out.stdout.strip().splitlines()[-1]) | {"generate_seconds": gen_s}
+                rows.append(row)
+                st = row["stages"]
+                if args.engine == "spark":
+                    print(f"{n:>9,} graphs, local[{row['cores']}]: {row['fit_seconds']:6.1f} s (Spark job "
+                          f"{st['trees']:.1f}, driver mining {st['mining']:.1f}, emission {st['emission']:.1f}), "
+                          f"driver peak {row['peak_rss_mb']:,.0f} MB, JVM peak {row['jvm_peak_rss_mb']:,.0f} MB, "
+                          f"transactions sent to the driver {sum(row['driver_rows'].values()):,}", flush=True)
+                else:
+                    print(f"{n:>9,} graphs {row['nodes']:>11,} nodes: fit {row['fit_seconds']:6.1f} s (trees "
+                          f"{st.get('trees', 0):.1f}, mining {st.get('mining', 0):.1f}, emission "
+                          f"{st.get('emission', 0):.1f}), RSS after load {row['rss_after_load_mb']:,.0f} MB, peak "
+                          f"{row['peak_rss_mb']:,.0f} MB", flush=True)
     for a, b in zip(rows, rows[1:]):
-        print(f"{a['graphs']:,} -> {b['graphs']:,}: fit x{b['fit_seconds'] / a['fit_seconds']:.1f}, "
-              f"peak RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.1f}")
+        if a.get("cores") == b.get("cores"):
+            print(f"{a['graphs']:,} -> {b['graphs']:,}: fit x{b['fit_seconds'] / a['fit_seconds']:.1f}, "
+                  f"peak RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.1f}")
     result = {"command": "python benchmarks/scale.py " + " ".join(sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "hops": args.hops, "budget": args.budget, "engine": args.engine, "rows": rows}
-    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {args.out}")
+    Path(out_path).write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {out_path}")
 
 
 if __name__ == "__main__":
