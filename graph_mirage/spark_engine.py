@@ -140,7 +140,8 @@ def _stderr_to(path: Path):
 
 
 def _rank(spark, df, cols: list[str], name: str):
-    """``df`` with a column ``name``: the rank of ``cols`` among their distinct values in lexicographic order.
+    """``(df with a column name, number of distinct values)``: ``name`` is the rank of ``cols`` among their distinct
+    values in lexicographic order.
 
     The distinct values are range-partitioned and sorted (``orderBy``); a value's rank is the number of values in the
     partitions before its own plus its position there, read off ``monotonically_increasing_id`` (partition id in the
@@ -161,7 +162,7 @@ def _rank(spark, df, cols: list[str], name: str):
                           F.col("_pid") + 1)
     ranked = distinct.select(*cols, (offset + F.col("_mid") - F.shiftleft(F.col("_pid").cast("long"), 33))
                              .alias(name))
-    return df.join(ranked, on=cols)
+    return df.join(ranked, on=cols), total
 
 
 def _tables(spark, path: Path, meta: dict):
@@ -186,12 +187,12 @@ def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress
     path = Path(path)
     meta = read_layout_meta(path)
     _, nodes, edges, xcols, ecols = _tables(spark, path, meta)
-    colour = (_rank(spark, nodes, xcols, "colour") if xcols else nodes.withColumn("colour", F.lit(0).cast("long")))
+    colour, scale = (_rank(spark, nodes, xcols, "colour") if xcols
+                     else (nodes.withColumn("colour", F.lit(0).cast("long")), 1))
     colour = colour.select("graph_id", "node", "colour", F.lit(1).cast("long").alias("size"))
-    edges = (_rank(spark, edges, ecols, "elab") if ecols else edges.withColumn("elab", F.lit(0).cast("long")))
+    edges = (_rank(spark, edges, ecols, "elab")[0] if ecols else edges.withColumn("elab", F.lit(0).cast("long")))
     edges = edges.select("graph_id", "src", "dst", "elab")
     for r in range(hops):
-        scale = colour.agg(F.max("colour")).first()[0] + 1
         src = colour.select("graph_id", F.col("node").alias("src"), F.col("colour").alias("c_src"),
                             F.col("size").alias("s_src"))
         codes = (edges.join(src, ["graph_id", "src"])
@@ -204,8 +205,8 @@ def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress
                         F.coalesce("codes", F.array().cast("array<bigint>")).alias("codes"),
                         (F.lit(1) + F.coalesce("below", F.lit(0))).cast("long").alias("size")))
         full = full.withColumn("deg", F.size("codes"))
-        colour = (_rank(spark, full, ["deg", "colour", "codes"], "new")
-                  .select("graph_id", "node", F.col("new").alias("colour"), "size"))
+        colour, scale = _rank(spark, full, ["deg", "colour", "codes"], "new")  # scale: colours of this round
+        colour = colour.select("graph_id", "node", F.col("new").alias("colour"), "size")
         colour = colour.localCheckpoint()  # cut the lineage each round
         if progress is not None:
             progress.update(1, stage=f"WL round {r + 1}/{hops}")
