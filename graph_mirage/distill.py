@@ -323,6 +323,12 @@ class Mirage:
             return [m for m, k in zip(mined, keep) if k], other[keep] if len(other) else other
         if (c, count) in self._limited:
             raise self._limited[(c, count)]
+        table = self._table
+        if table.floors is not None and count < table.floors[c]:  # rows cut above this support: ask for more
+            lowest = min(self.min_count, table.class_size(c)) if self.min_support is None else count
+            table.lower({c: max(lowest, min(count, count // 4))})
+            self._by_class = {c2: (table.rows[c2], table.weights[c2]) for c2 in table.classes}
+            self._tracts = {c2: transactions_of(*self._by_class[c2]) for c2 in table.classes}
         try:
             mined = mine_itemsets(self._tracts[c], count, self.itemsets, self.backend, self.max_itemset_size,
                                   max_sets=self.max_sets, memory=self.mining_memory, seconds=self.mining_seconds)
@@ -350,7 +356,7 @@ class Mirage:
                 return None
 
         # no set is more frequent than its most frequent tree: start the descent there
-        s, failed = max(floor, int(self._tracts[c].freq.max())), None
+        s, failed = max(floor, int(self._table.max_support[c])), None
         while not (r := enough(s)):
             if r is None:  # too many sets at s: the answer, if any, lies in (s, failed)
                 lo, hi = s, failed
@@ -381,15 +387,24 @@ class Mirage:
             s = lo
         return s, [(its, sup) for its, sup, _ in self._candidates(c, s)[:k]]
 
-    def support_floors(self, class_sizes: Mapping[int, int]) -> dict[int, int]:
-        """The lowest absolute support at which :meth:`fit_table` may mine each class (its explicit threshold, or
-        ``min(min_count, n_c)`` for a budget search), given the training graphs per class. A tree less frequent than
-        this in every class is in no mined set and changes no support a fit computes: an engine may drop it from the
-        transactions it sends (the Spark engine does)."""
+    def support_floors(self, class_sizes: Mapping[int, int], max_support: Mapping[int, int] | None = None
+                       ) -> dict[int, int]:
+        """Per class, the support down to which an engine should first send transactions (see
+        :class:`~graph_mirage.tree_table.TreeTable`'s ``floors``): a tree less frequent than this in every class is
+        in no set mined at that support and changes no support a fit computes, so it can be cut.
+
+        With explicit thresholds, the thresholds (exact: one fetch). A budget search starts at the class's most
+        frequent tree (``max_support``) and halves its threshold: the floor covers its first steps (a quarter of
+        it), and :meth:`fit_table` asks for lower floors when the search goes below. Without ``max_support``, the
+        lowest support the search may try, ``min(min_count, n_c)``.
+        """
         self._validate()
-        if self.min_support is None:
-            return {int(c): min(self.min_count, int(n)) for c, n in class_sizes.items()}
-        return self._explicit_counts(class_sizes)
+        if self.min_support is not None:
+            return self._explicit_counts(class_sizes)
+        lowest = {int(c): min(self.min_count, int(n)) for c, n in class_sizes.items()}
+        if max_support is None:
+            return lowest
+        return {c: max(lowest[c], int(max_support.get(c, 0)) // 4) for c in lowest}
 
     def _explicit_counts(self, class_sizes: Mapping[int, int]) -> dict[int, int]:
         counts = {}

@@ -54,6 +54,11 @@ class TreeTable:
         counts: ``[num_classes, n_trees]`` node counts (in-memory engine only; None from Spark).
         top: class -> trees by node count (descending, then id), as many as the engine was asked for (Spark).
         tree_ids: ``[num_nodes]`` tree id of each training node (in-memory engine only).
+        max_support: class -> the largest support (graphs) of one tree in the class.
+        floors: class -> the rows hold every tree with support >= floors[c] in some class c: exact for mining class
+            c at any support >= floors[c], and for the support of those sets in every class. None: complete rows.
+        fetch: ``floors -> (rows, weights)`` at lower floors (the Spark engine asks its cluster); None: complete.
+        release: frees what the engine holds for ``fetch``.
     """
 
     hops: int
@@ -71,6 +76,19 @@ class TreeTable:
     counts: np.ndarray | None = None
     top: dict[int, np.ndarray] = field(default_factory=dict)
     tree_ids: np.ndarray | None = None
+    max_support: dict[int, int] = field(default_factory=dict)
+    floors: dict[int, int] | None = None
+    fetch: Callable[[dict[int, int]], tuple[dict, dict]] | None = None
+    release: Callable[[], None] = lambda: None
+    fetches: int = 1
+
+    def lower(self, floors: dict[int, int]) -> None:
+        """Replace the rows by ones exact down to ``floors`` (lower than the current ones) through ``fetch``."""
+        if self.fetch is None or self.floors is None:
+            return
+        self.floors = {c: min(int(floors.get(c, f)), f) for c, f in self.floors.items()}
+        self.rows, self.weights = self.fetch(self.floors)
+        self.fetches += 1
 
     @property
     def classes(self) -> list[int]:
@@ -112,12 +130,13 @@ class TreeTable:
         witness = _first_nodes(flat, tree)
         degree = np.bincount(flat.edge_index[1], minlength=len(flat.x))
         unfolder = TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr)
+        max_support = {c: int(np.bincount(m.indices, minlength=1).max()) if m.nnz else 0 for c, m in rows.items()}
         return cls(hops=hops, n_trees=n_trees, num_classes=num_classes, rows=rows, weights={c: None for c in rows},
                    tree_size=sizes[witness], tree_freq=[np.sort(r[r > 0])[::-1].copy() for r in counts],
                    max_degree=int(degree.max()) if len(degree) else 0, source=source_meta(meta, flat),
                    node_columns=flat.x.shape[1], edge_columns=flat.edge_attr.shape[1],
                    witnesses=lambda trees: (unfolder, witness[np.asarray(trees, dtype=np.int64)]), counts=counts,
-                   tree_ids=tree)
+                   tree_ids=tree, max_support=max_support)
 
 
 def _sorted(m: sp.csr_matrix) -> sp.csr_matrix:

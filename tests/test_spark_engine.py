@@ -70,16 +70,20 @@ def test_spark_artifact_is_byte_identical_to_the_in_memory_one(spark, parquet_di
     assert on_spark.thresholds_ == memory.thresholds_ and on_spark.itemsets_ == memory.itemsets_
 
 
-def test_the_driver_receives_merged_transactions_that_stand_for_every_graph(spark, parquet_dirs):
-    from graph_mirage.spark_engine import spark_tree_table
+def test_the_driver_receives_cut_merged_transactions_and_asks_for_more_when_the_search_descends(spark,
+                                                                                                parquet_dirs):
+    from graph_mirage.spark_engine import distill_spark
 
-    ds, path = parquet_dirs["ogbg-molbace"]
-    table = spark_tree_table(spark, path, Mirage(hops=3, budget=10))
+    ds, path = parquet_dirs["NCI1"]
+    m = distill_spark(path, Mirage(hops=3, budget=10), master="local[2]", partitions=4)
+    info = m.spark_
     y = ds._data.y.view(-1).numpy()[ds.split["train"].numpy()]
-    for c in table.classes:
-        assert table.class_size(c) == int((y == c).sum())  # weights count every training graph once
-        assert table.rows[c].shape[0] < table.class_size(c)  # rare trees cut, equal transactions merged
-    assert table.counts is None and table.tree_ids is None  # nothing per node reached the driver
+    for c, s in m.thresholds_.items():
+        assert info["graphs"][str(c)] == int((y == c).sum())  # the weights count every training graph once
+        assert info["transactions"][str(c)] < info["graphs"][str(c)]  # rare trees cut, equal transactions merged
+        assert info["floors"][str(c)] <= s  # the rows were exact at the threshold chosen
+    assert info["fetches"] >= 2  # the first floors (a quarter of the top support) were too high for one class
+    assert info["trees_described"] < info["trees"] / 10  # witnesses and sizes only for trees that can be mined
 
 
 def test_distill_spark_refuses_automatic_settings_and_bad_directories(tmp_path):
