@@ -325,10 +325,18 @@ def distil_spark(args):
     """``mirage distill --engine spark``: the Spark engine on DATASET's Parquet layout; (estimator, summary)."""
     from .spark_engine import distill_spark
 
+    from .data.parquet import is_parquet_dir, read_layout_meta
+    from .data.registry import resolve_spec
+
     t0 = time.perf_counter()
+    if is_parquet_dir(args.dataset):
+        meta = read_layout_meta(args.dataset)
+        args.dataset_name, hops = meta.get("name", "custom"), int(meta.get("hops", 2))
+    else:
+        spec = resolve_spec(args.dataset, args.root)
+        args.dataset_name, hops = spec.name, spec.hops
+    mirage, extra = _spark_mirage(args, hops)  # settings are checked before any export or Spark start
     path, meta = _parquet_of(args)
-    args.dataset_name = meta.get("name", "custom")
-    mirage, extra = _spark_mirage(args, int(meta.get("hops", 2)))
     mirage.progress = False
     _say(args, f"{args.dataset_name}: distilling on Spark ({args.spark_master}, {args.spark_partitions} shuffle "
                f"partitions; Spark's own log: graph-mirage-spark.log in the temporary directory)")

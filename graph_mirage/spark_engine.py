@@ -52,7 +52,6 @@ from .errors import MirageError, ParameterError
 from .progress import Progress
 
 
-
 def _log_tail(log: Path | None, start: int) -> list[str]:
     try:
         with open(log, "rb") as f:
@@ -70,6 +69,10 @@ def spark_errors(log: Path | None = None):
         yield
     except MirageError:
         raise
+    except ConnectionError:  # the JVM went away mid-job (killed, out of memory)
+        where = f"; Spark's log: {log}" if log is not None else ""
+        raise MirageError(f"Spark failed: its JVM stopped answering (killed, or out of memory: raise "
+                          f"--spark-driver-memory){where}") from None
     except Exception as e:  # noqa: BLE001 - pyspark raises many unrelated types; all become one line
         module = type(e).__module__ or ""
         if not (module.startswith("pyspark") or module.startswith("py4j")):

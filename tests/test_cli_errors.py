@@ -182,6 +182,17 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     (out / "full_dir" / "keep.txt").write_text("x")
     case("export --parquet into a non-empty directory", ["export", *syn, "--parquet", out / "full_dir"])
     case("export without --parquet", ["export", *syn])
+    # --- the Spark engine: settings and layouts it refuses before Java starts ---------------------------------------
+    case("distill --engine spark with automatic settings", ["distill", *syn, "--engine", "spark", "--budget", "auto",
+                                                            "--out", out / "s1.npz"], target=out / "s1.npz")
+    case("distill --engine spark: preset steps without --step", ["distill", "NCI1", "--engine", "spark", "--preset",
+                                                                  "paper", "--out", out / "s2.npz"],
+         target=out / "s2.npz")
+    case("distill --engine spark: zero partitions", ["distill", *syn, "--engine", "spark", "--spark-partitions", "0"])
+    (tmp / "bad_layout").mkdir()
+    (tmp / "bad_layout" / "_graph_mirage.json").write_text('{"layout": "something-else"}')
+    case("distill a Parquet directory of another layout", ["distill", tmp / "bad_layout", "--engine", "spark",
+                                                          "--out", out / "s3.npz"], target=out / "s3.npz")
     # --- learned baselines ------------------------------------------------------------------------------------------
     case("condense: unknown method", ["condense", *syn, "--method", "gcond", "--out", out / "c1.npz"],
          target=out / "c1.npz")
@@ -268,6 +279,9 @@ def test_messages_say_what_is_wrong(outcomes):
     assert "device must be" in err("train: unknown device")
     assert "no CUDA device" in err("train: CUDA that is not there")
     assert "existing directory" in err("distill --out an existing directory")
+    assert "itemset form" in err("distill --engine spark with automatic settings")
+    assert "give --step" in err("distill --engine spark: preset steps without --step")
+    assert "layout ('something-else'" in err("distill a Parquet directory of another layout")
     assert "invalid choice: 'gcond'" in err("condense: unknown method")
     assert "no CUDA device" in err("condense: CUDA that is not there")
     if HAVE_DATA:
