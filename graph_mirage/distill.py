@@ -87,7 +87,7 @@ class Mirage:
 
     Attributes (after :meth:`fit`):
         distilled_: the :class:`DistilledDataset`.
-        tree_ids_: ``[num_nodes]`` canonical computation-tree id of every training node.
+        tree_ids_: ``[num_nodes]`` canonical computation-tree id of every training node (:meth:`fit` only).
         n_trees_: number of distinct trees.
         tree_counts_: ``[num_classes, n_trees_]`` how many nodes of each class have each tree (:meth:`fit` only).
         thresholds_: class -> absolute support threshold used.
@@ -326,7 +326,7 @@ class Mirage:
         table = self._table
         if table.floors is not None and count < table.floors[c]:  # rows cut above this support: ask for more
             lowest = min(self.min_count, table.class_size(c)) if self.min_support is None else count
-            table.lower({c: max(lowest, min(count, count // 4))})
+            table.lower({c: max(lowest, count // 4)})  # a quarter: the next halvings need no fetch
             self._by_class = {c2: (table.rows[c2], table.weights[c2]) for c2 in table.classes}
             self._tracts = {c2: transactions_of(*self._by_class[c2]) for c2 in table.classes}
         try:
