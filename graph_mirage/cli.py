@@ -226,13 +226,10 @@ def distil(args, ds):
     t0 = time.perf_counter()
     extra = {}
     if getattr(args, "preset", None):
-        from .presets import distill_preset, select_step
+        from .presets import select_step
         from .training import TrainConfig
 
-        clash = _explicit_distill_flags(args)
-        if clash:
-            raise MirageError(f"--preset {args.preset} sets the distillation itself; drop {', '.join(clash)}")
-        preset = distill_preset(ds.name, args.preset)
+        preset = _preset(args, ds.name)
         if args.step is not None or preset.steps == 1:
             mirage = preset.mirage(args.step or 0, progress=_progress(args) and sys.stderr.isatty())
             mirage.fit(ds[ds.split["train"]])
@@ -277,15 +274,20 @@ def _summary(mirage, name: str, num_classes: int, seconds: float, extra: dict) -
             "per_class": {str(int(c)): int((y == c).sum()) for c in np.unique(y)}, **extra}
 
 
-def _spark_mirage(args, spec_hops: int):
+def _preset(args, name: str):
+    """``--preset``'s settings for dataset ``name``, refused beside flags that would change them."""
+    from .presets import distill_preset
+
+    clash = _explicit_distill_flags(args)
+    if clash:
+        raise MirageError(f"--preset {args.preset} sets the distillation itself; drop {', '.join(clash)}")
+    return distill_preset(name, args.preset)
+
+
+def _spark_mirage(args, name: str, spec_hops: int):
     """The itemset form for the Spark engine: a preset step, the itemset flags, or the default budget (10)."""
     if args.preset:
-        from .presets import distill_preset
-
-        clash = _explicit_distill_flags(args)
-        if clash:
-            raise MirageError(f"--preset {args.preset} sets the distillation itself; drop {', '.join(clash)}")
-        preset = distill_preset(args.dataset_name, args.preset)
+        preset = _preset(args, name)
         if args.step is None and preset.steps > 1:
             raise MirageError(f"--engine spark: the {args.preset} preset has {preset.steps} threshold steps, chosen by "
                               f"training GNNs on the validation split; give --step 0..{preset.steps - 1}")
@@ -299,14 +301,12 @@ def _spark_mirage(args, spec_hops: int):
 
 
 def _parquet_of(args) -> tuple[Path, dict]:
-    """The Parquet directory the Spark engine reads: DATASET itself, or a named dataset exported once into the
-    processed-data cache (keyed by its split options)."""
+    """A named dataset in the Parquet layout, exported once into the processed-data cache (keyed by its split
+    options)."""
     from .data import export_parquet
-    from .data.registry import default_cache
     from .data.parquet import is_parquet_dir, read_layout_meta
+    from .data.registry import default_cache
 
-    if is_parquet_dir(args.dataset):
-        return Path(args.dataset), read_layout_meta(args.dataset)
     ds = _load(args)
     key = f"{ds.name.replace(':', '-')}-split{args.split_seed}{'s' if args.stratify else ''}" + \
         (f"-folds{args.folds}.{args.fold}" if args.folds else "")
@@ -323,29 +323,30 @@ def _parquet_of(args) -> tuple[Path, dict]:
 
 def distil_spark(args):
     """``mirage distill --engine spark``: the Spark engine on DATASET's Parquet layout; (estimator, summary)."""
-    from .spark_engine import distill_spark
-
     from .data.parquet import is_parquet_dir, read_layout_meta
     from .data.registry import resolve_spec
+    from .spark_engine import distill_spark
 
     t0 = time.perf_counter()
+    # settings are checked before any export or Spark start
     if is_parquet_dir(args.dataset):
-        meta = read_layout_meta(args.dataset)
-        args.dataset_name, hops = meta.get("name", "custom"), int(meta.get("hops", 2))
+        path, meta = Path(args.dataset), read_layout_meta(args.dataset)
+        name = meta.get("name", "custom")
+        mirage, extra = _spark_mirage(args, name, int(meta.get("hops", 2)))
     else:
         spec = resolve_spec(args.dataset, args.root)
-        args.dataset_name, hops = spec.name, spec.hops
-    mirage, extra = _spark_mirage(args, hops)  # settings are checked before any export or Spark start
-    path, meta = _parquet_of(args)
+        name = spec.name
+        mirage, extra = _spark_mirage(args, name, spec.hops)
+        path, meta = _parquet_of(args)
     mirage.progress = False
-    _say(args, f"{args.dataset_name}: distilling on Spark ({args.spark_master}, {args.spark_partitions} shuffle "
+    _say(args, f"{name}: distilling on Spark ({args.spark_master}, {args.spark_partitions} shuffle "
                f"partitions; Spark's own log: graph-mirage-spark.log in the temporary directory)")
     distill_spark(path, mirage, master=args.spark_master, partitions=args.spark_partitions,
                   driver_memory=args.spark_driver_memory, progress=_progress(args))
     mirage.distilled_.meta.update(extra)
     extra = {"method": "mirage", "engine": "spark", "spark_master": args.spark_master,
              "stage_seconds": {k: round(v, 3) for k, v in mirage.seconds_.items()}, **extra}
-    return mirage, _summary(mirage, args.dataset_name, int(meta.get("num_classes", 0)),
+    return mirage, _summary(mirage, name, int(meta.get("num_classes", 0)),
                             time.perf_counter() - t0, extra)
 
 

@@ -227,8 +227,7 @@ class Mirage:
         bar.step(f"{self.n_trees_} trees; mining")
         # 2-4. transactions, mining, selection
         t1 = time.perf_counter()
-        self._by_class = {c: (table.rows[c], table.weights[c]) for c in table.classes}
-        self._tracts = {c: transactions_of(*self._by_class[c]) for c in table.classes}
+        self._load_rows()
         self._mined: dict = {}
         self._n_mined: dict = {}
         self._raw: dict = {}
@@ -261,6 +260,12 @@ class Mirage:
         bar.close()
         del self._by_class, self._tracts, self._mined, self._n_mined, self._raw, self._limited, self._table
         return self
+
+    def _load_rows(self) -> None:
+        """Each class's transactions from the tree table (again after it fetched lower floors)."""
+        table = self._table
+        self._by_class = {c: (table.rows[c], table.weights[c]) for c in table.classes}
+        self._tracts = {c: transactions_of(*self._by_class[c]) for c in table.classes}
 
     def _fit_auto(self, graphs, validation, log) -> "Mirage":
         from .auto import AUTO_HOPS, AUTO_PER_CLASS, AUTO_READOUTS, auto_distill
@@ -327,8 +332,7 @@ class Mirage:
         if table.floors is not None and count < table.floors[c]:  # rows cut above this support: ask for more
             lowest = min(self.min_count, table.class_size(c)) if self.min_support is None else count
             table.lower({c: max(lowest, count // 4)})  # a quarter: the next halvings need no fetch
-            self._by_class = {c2: (table.rows[c2], table.weights[c2]) for c2 in table.classes}
-            self._tracts = {c2: transactions_of(*self._by_class[c2]) for c2 in table.classes}
+            self._load_rows()
         try:
             mined = mine_itemsets(self._tracts[c], count, self.itemsets, self.backend, self.max_itemset_size,
                                   max_sets=self.max_sets, memory=self.mining_memory, seconds=self.mining_seconds)

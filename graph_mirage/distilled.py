@@ -121,17 +121,26 @@ def source_meta(source: dict, flat) -> dict:
             data).
         flat: the training graphs as :class:`~graph_mirage.data.FlatGraphs`.
     """
+    return split_meta(source, num_classes=int(flat.y.max()) + 1, node_vocab=(flat.x.max(0) + 1).tolist(),
+                      edge_vocab=(flat.edge_attr.max(0) + 1).tolist(), graphs=int(flat.num_graphs),
+                      nodes=int(len(flat.x)), full_bytes=full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y))
+
+
+def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_vocab: list | None, graphs: int,
+               nodes: int, full_bytes: int) -> dict:
+    """:func:`source_meta` from counts an engine computed (the Spark engine never holds the arrays); ``source``'s
+    own class count and vocabularies take precedence over the ones given."""
     return {
         "dataset": source.get("name", "custom"),
-        "num_classes": int(source.get("num_classes", int(flat.y.max()) + 1)),
-        "node_vocab": source.get("node_vocab", (flat.x.max(0) + 1).tolist()),
-        "edge_vocab": source.get("edge_vocab", (flat.edge_attr.max(0) + 1).tolist()),
+        "num_classes": int(source.get("num_classes", num_classes)),
+        "node_vocab": source.get("node_vocab", node_vocab),
+        "edge_vocab": source.get("edge_vocab", edge_vocab),
         "encoder": source.get("encoder", "embedding"),
         "split_kind": source.get("split_kind"),
         "split_seed": source.get("split_seed"),
-        "train_graphs": int(flat.num_graphs),
-        "train_nodes": int(len(flat.x)),
-        "full_bytes": full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
+        "train_graphs": int(graphs),
+        "train_nodes": int(nodes),
+        "full_bytes": int(full_bytes),
     }
 
 

@@ -187,13 +187,18 @@ def _tables(spark, path: Path, meta: dict):
 def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress | None = None):
     """Tree id and unfolded tree size of every node of the training graphs under ``path``: a DataFrame
     ``graph_id, node, tree, size``; tree ids equal :func:`graph_mirage.trees.wl_colours`' on the training graphs."""
-    from pyspark.sql import functions as F
 
     from .data.parquet import read_layout_meta
 
     path = Path(path)
-    meta = read_layout_meta(path)
-    _, nodes, edges, xcols, ecols = _tables(spark, path, meta)
+    _, nodes, edges, xcols, ecols = _tables(spark, path, read_layout_meta(path))
+    return _wl(spark, nodes, edges, xcols, ecols, hops, progress)[0]
+
+
+def _wl(spark, nodes, edges, xcols: list[str], ecols: list[str], hops: int, progress: Progress | None):
+    """:func:`spark_tree_ids` on the training tables, and the number of distinct trees."""
+    from pyspark.sql import functions as F
+
     colour, scale = (_rank(spark, nodes, xcols, "colour") if xcols
                      else (nodes.withColumn("colour", F.lit(0).cast("long")), 1))
     colour = colour.select("graph_id", "node", "colour", F.lit(1).cast("long").alias("size"))
@@ -217,7 +222,7 @@ def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress
         colour = colour.localCheckpoint()  # cut the lineage each round
         if progress is not None:
             progress.update(1, stage=f"WL round {r + 1}/{hops}")
-    return colour.withColumnRenamed("colour", "tree")
+    return colour.withColumnRenamed("colour", "tree"), scale
 
 
 def _pandas(df):
@@ -239,6 +244,7 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     from pyspark.sql import functions as F
 
     from .data.parquet import read_flat, read_layout_meta
+    from .distilled import split_meta
     from .tree_table import TreeTable
     from .trees import TreeUnfolder
 
@@ -246,7 +252,7 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     meta = read_layout_meta(path)
     hops = int(mirage.hops)
     train, nodes, edges, xcols, ecols = _tables(spark, path, meta)
-    trees = spark_tree_ids(spark, path, hops, progress)
+    trees, n_trees = _wl(spark, nodes, edges, xcols, ecols, hops, progress)
     nodes_t = trees.join(train, "graph_id").persist()
     sizes = {int(r["y"]): int(r["count"]) for r in train.groupBy("y").count().collect()}
     if not sizes:
@@ -264,14 +270,13 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     for r in sorted(top_rows, key=lambda r: (r["y"], r["rk"])):
         top.setdefault(int(r["y"]), []).append(int(r["tree"]))
     hist = per.groupBy("y", "n").count().collect()
-    stats = nodes_t.agg(F.max("tree").alias("t"), F.count("*").alias("n")).first()
+    n_nodes = nodes_t.count()
     x_max = nodes.agg(*[F.max(c).alias(c) for c in xcols]).first() if "node_vocab" not in meta else None
     e_stats = edges.agg(F.count("*").alias("m"), *[F.max(c).alias(c) for c in ecols]).first()
     deg = edges.groupBy("graph_id", "dst").count().agg(F.max("count")).first()[0]
     if progress is not None:
         progress.update(1, stage="tree statistics")
 
-    n_trees = int(stats["t"]) + 1 if stats["t"] is not None else 0
     tree_size = np.full(n_trees, -1, dtype=np.int64)
     witness: dict[int, tuple[int, int]] = {}
 
@@ -317,20 +322,13 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     freq: list[list[int]] = [[] for _ in range(num_classes)]
     for r in hist:
         freq[int(r["y"])] += [int(r["n"])] * int(r["count"])
-    n_nodes, n_edges = int(stats["n"]), int(e_stats["m"])
-    source = {
-        "dataset": meta.get("name", "custom"),
-        "num_classes": num_classes,
-        "node_vocab": meta["node_vocab"] if x_max is None else [int(x_max[c]) + 1 for c in xcols],
-        "edge_vocab": meta.get("edge_vocab", [int(e_stats[c]) + 1 for c in ecols]),
-        "encoder": meta.get("encoder", "embedding"),
-        "split_kind": meta.get("split_kind"),
-        "split_seed": meta.get("split_seed"),
-        "train_graphs": sum(sizes.values()),
-        "train_nodes": n_nodes,
+    n_edges = int(e_stats["m"])
+    source = split_meta(
+        meta, num_classes=max(sizes) + 1,
+        node_vocab=None if x_max is None else [int(x_max[c]) + 1 for c in xcols],
+        edge_vocab=[int(e_stats[c] or 0) + 1 for c in ecols], graphs=sum(sizes.values()), nodes=n_nodes,
         # int64 arrays, as the in-memory engine holds them: x, edge_index, edge_attr, y
-        "full_bytes": 8 * (n_nodes * len(xcols) + n_edges * (2 + len(ecols)) + sum(sizes.values())),
-    }
+        full_bytes=8 * (n_nodes * len(xcols) + n_edges * (2 + len(ecols)) + sum(sizes.values())))
 
     def witnesses(needed: np.ndarray):
         at = [witness[int(t)] for t in needed]
