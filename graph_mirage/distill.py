@@ -1,4 +1,5 @@
-"""The Mirage estimator: training graphs in, a small model-agnostic distilled set out. No model is trained.
+"""The Mirage estimator (the paper's itemset form): training graphs in, a small model-agnostic distilled set out.
+No model is trained.
 
 Pipeline (Gupta et al., ICLR 2024), with budgets instead of hand-tuned thresholds:
 
@@ -23,108 +24,84 @@ Example:
 
 from __future__ import annotations
 
-import math
 import time
 from numbers import Integral, Real
 from typing import Mapping
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 
+from .config.defaults import DEFAULT_BUDGET, DEFAULT_HOPS, RANKS, TARGETS
+from .config.presets import distill_preset
 from .data import as_flat
 from .distilled import DistilledDataset
 from .errors import BudgetError, ParameterError
-from .mining import BACKENDS, TARGETS, MiningLimit, mine_itemsets, support_counts, transactions_of
+from .itemset_search import SupportSearch, explicit_counts
+from .mining import MiningLimits
 from .tree_table import TreeTable
 
 
-RANKS = ("margin", "support", "size")
-
-
-class Mirage:
-    """Model-agnostic graph distillation by frequent computation-tree mining.
+class Mirage(BaseEstimator):
+    """Model-agnostic graph distillation by frequent computation-tree mining (the paper's algorithm).
 
     Args:
         hops: depth L of the computation trees; use the number of layers of the GNNs to be trained (default 2).
-            ``"auto"``: chosen on validation graphs (see below).
         budget: distilled graphs per class; the support thresholds are searched. Default 10 when neither
-            ``min_support`` nor ``max_bytes`` is given. ``"auto"``: chosen on validation graphs.
+            ``min_support`` nor ``max_bytes`` is given.
         max_bytes: total size of the distilled set (see :meth:`DistilledDataset.nbytes`); the largest per-class
             budget that fits is searched.
         min_support: explicit thresholds instead of a budget (the paper's setting): a float in (0, 1] (relative),
             an int >= 1 (absolute count), or a mapping class -> either. Every discriminative set is kept.
         itemsets: ``"closed"`` (default), ``"maximal"`` or ``"all"`` frequent sets.
         overlap: the discriminative rule's factor (see the module docstring); None disables the rule.
-        min_count: lowest absolute support the budget search tries (default 2: a set seen once says little).
-        max_itemset_size: largest number of trees in one set (None: no limit).
-        max_nodes: refuse a distilled graph with more nodes than this (tree size grows as degree^hops).
-        backend: FP-growth implementation, ``"pyfim"`` or ``"mlxtend"``.
+        exclusive: the authors' cross-class rule, for explicit thresholds (``min_support``): drop a set mined for
+            class c when the same set is also frequent in another class at *that* class's own threshold (their
+            ``if pattern in patterns_dict[1 - classid]: continue``). Use with ``overlap=None``.
         rank: order of the discriminative sets a budget keeps: ``"margin"`` (support in the class minus the largest
             support in another class; default), ``"support"`` or ``"size"``.
         context: graph-mirage's option, not in the paper (default 0 = off): add the class's ``context`` most frequent
             trees to every distilled graph of that class, so that its roots resemble the mix of trees of a real graph
-            that the root-only readout is compared with at test time. Measured in the benchmark as ``mirage+ctx``.
-        exclusive: the authors' cross-class rule, for explicit thresholds (``min_support``): drop a set mined for
-            class c when the same set is also frequent in another class at *that* class's own threshold (their
-            ``if pattern in patterns_dict[1 - classid]: continue``). Use with ``overlap=None``.
+            that the root-only readout is compared with at test time.
         readout: the readout the set is meant to be trained with, recorded in the artifact (``mirage train`` uses
-            it unless told otherwise): ``"sum"`` over the roots (the authors'; the default, None) or ``"mean"``. With
-            automatic settings None means "chosen on the validation graphs" and a value fixes it.
-        max_sets, mining_memory, mining_seconds: limits of one FP-growth call: most frequent sets (default 1,000,000),
-            bytes of memory (default 4 GiB, on top of what the process holds) and seconds (default 600). A threshold
-            that hits one is too low: the budget search looks above it, and when no threshold both fits and meets the
-            budget the fit ends with a :class:`BudgetError` naming the limit — never an out-of-memory kill (dense
-            social graphs at low support have more frequent sets than any memory). None: no limit.
-        progress: show a progress bar over the stages (trees, mining per class, emission).
-
-    Automatic settings: with ``hops="auto"`` and/or ``budget="auto"``, :meth:`fit` runs graph-mirage's automatic rule
-    (:mod:`graph_mirage.auto`): tree-multiset prototypes (:mod:`graph_mirage.prototypes`, the itemset form with each
-    tree's multiplicity kept) at every depth and per-class count of the grid, each scored by a short training of a
-    small GIN on the validation graphs given to :meth:`fit` (or a holdout of the training graphs); a fixed ``hops``
-    or ``budget`` fixes that dimension, ``max_bytes`` caps the size. The itemset options (``min_support``,
-    ``itemsets``, ``overlap``, ...) do not apply. Fitted attributes: ``distilled_``, ``settings_``, ``auto_`` (every
-    candidate's score), ``n_trees_``, ``seconds_``.
+            it unless told otherwise): ``"sum"`` over the roots (the authors'; default), ``"mean"`` or ``"max"``.
+        max_nodes: refuse a distilled graph with more nodes than this (tree size grows as degree^hops).
+        mining: the FP-growth backend, the lowest support searched, the largest set, and the limits of one mining
+            call (:class:`~graph_mirage.mining.MiningLimits`; None: its defaults).
 
     Attributes (after :meth:`fit`):
         distilled_: the :class:`DistilledDataset`.
         tree_ids_: ``[num_nodes]`` canonical computation-tree id of every training node (:meth:`fit` only).
         n_trees_: number of distinct trees.
         tree_counts_: ``[num_classes, n_trees_]`` how many nodes of each class have each tree (:meth:`fit` only).
+        witness_: ``[n_trees_]`` the training node (in the order given) each tree is unfolded from (:meth:`fit` only).
         thresholds_: class -> absolute support threshold used.
         itemsets_: class -> list of ``(tree ids, support)`` kept, in rank order.
         n_candidates_: class -> number of sets mined before the discriminative rule.
+        budget_: the per-class budget searched (None with explicit thresholds).
         seconds_: wall time of each stage.
     """
 
-    def __init__(self, hops: int | str = 2, budget: int | str | None = None, *, max_bytes: int | None = None,
+    def __init__(self, hops: int = DEFAULT_HOPS, budget: int | None = None, *, max_bytes: int | None = None,
                  min_support: float | int | Mapping | None = None, itemsets: str = "closed",
-                 overlap: float | None = 1.0, min_count: int = 2, max_itemset_size: int | None = None,
-                 max_nodes: int = 100_000, backend: str = "pyfim", rank: str = "margin", context: int = 0,
-                 exclusive: bool = False, readout: str | None = None, max_sets: int | None = 1_000_000,
-                 mining_memory: int | None = 4 * 2 ** 30, mining_seconds: float | None = 600,
-                 progress: bool = False) -> None:
+                 overlap: float | None = 1.0, exclusive: bool = False, rank: str = "margin", context: int = 0,
+                 readout: str = "sum", max_nodes: int = 100_000, mining: MiningLimits | None = None) -> None:
         self.hops = hops
         self.budget = budget
         self.max_bytes = max_bytes
         self.min_support = min_support
         self.itemsets = itemsets
         self.overlap = overlap
-        self.min_count = min_count
-        self.max_itemset_size = max_itemset_size
-        self.max_nodes = max_nodes
-        self.backend = backend
+        self.exclusive = exclusive
         self.rank = rank
         self.context = context
-        self.exclusive = exclusive
         self.readout = readout
-        self.max_sets = max_sets
-        self.mining_memory = mining_memory
-        self.mining_seconds = mining_seconds
-        self.progress = progress
+        self.max_nodes = max_nodes
+        self.mining = mining
 
     @classmethod
     def from_preset(cls, dataset: str, preset: str = "paper", step: int = 0, **overrides) -> "Mirage":
-        """A Mirage at a preset's settings for ``dataset`` (see :mod:`graph_mirage.presets`).
+        """A Mirage at a preset's settings for ``dataset`` (see :mod:`graph_mirage.config.presets`).
 
         Args:
             dataset: a dataset name with a preset (``ogbg-molhiv``, ``ogbg-molbace``, ``ogbg-molbbbp``, ``NCI1``,
@@ -137,11 +114,13 @@ class Mirage:
             >>> Mirage.from_preset("ogbg-molhiv").min_support
             {0: 1800, 1: 115}
         """
-        from .presets import distill_preset
-
-        return distill_preset(dataset, preset).mirage(step, **overrides)
+        return cls(**distill_preset(dataset, preset).params(step, **overrides))
 
     # ------------------------------------------------------------------------------------------------------------------
+    @property
+    def limits(self) -> MiningLimits:
+        return self.mining if self.mining is not None else MiningLimits()
+
     def _validate(self) -> None:
         def positive_int(name: str, value, allow_none: bool = False, minimum: int = 1) -> None:
             if value is None and allow_none:
@@ -152,29 +131,24 @@ class Mirage:
         positive_int("hops", self.hops, minimum=1)
         positive_int("budget", self.budget, allow_none=True)
         positive_int("max_bytes", self.max_bytes, allow_none=True)
-        positive_int("min_count", self.min_count)
-        positive_int("max_itemset_size", self.max_itemset_size, allow_none=True)
         positive_int("max_nodes", self.max_nodes)
         positive_int("context", self.context, minimum=0)
-        positive_int("max_sets", self.max_sets, allow_none=True)
-        positive_int("mining_memory", self.mining_memory, allow_none=True)
-        if self.mining_seconds is not None and (isinstance(self.mining_seconds, bool) or not isinstance(
-                self.mining_seconds, Real) or not self.mining_seconds > 0):
-            raise ParameterError(f"mining_seconds must be a number > 0 or None, got {self.mining_seconds!r}")
+        if self.mining is not None and not isinstance(self.mining, MiningLimits):
+            raise ParameterError(f"mining must be a MiningLimits or None, got {self.mining!r}")
+        self.limits.validate()
         if self.itemsets not in TARGETS:
             raise ParameterError(f"itemsets must be one of {TARGETS}, got {self.itemsets!r}")
         if not isinstance(self.exclusive, bool):
             raise ParameterError(f"exclusive must be True or False, got {self.exclusive!r}")
         if self.exclusive and self.min_support is None:
             raise ParameterError("exclusive needs explicit per-class thresholds (min_support): the rule compares a set "
-                             "with the other classes' own thresholds")
-        if self.readout not in (None, "sum", "mean", "max"):
+                                 "with the other classes' own thresholds")
+        if self.readout not in ("sum", "mean", "max"):
             raise ParameterError(f"readout must be 'sum', 'mean' or 'max', got {self.readout!r}")
         if self.rank not in RANKS:
             raise ParameterError(f"rank must be one of {RANKS}, got {self.rank!r}")
-        if self.backend not in BACKENDS:
-            raise ParameterError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
-        if self.overlap is not None and (not isinstance(self.overlap, Real) or self.overlap <= 0):
+        if self.overlap is not None and (isinstance(self.overlap, bool) or not isinstance(self.overlap, Real)
+                                         or self.overlap <= 0):
             raise ParameterError(f"overlap must be a number > 0 or None, got {self.overlap!r}")
         given = [n for n in ("budget", "max_bytes", "min_support") if getattr(self, n) is not None]
         if len(given) > 1:
@@ -185,71 +159,56 @@ class Mirage:
                 _check_support(v)
 
     # ------------------------------------------------------------------------------------------------------------------
-    @property
-    def is_auto(self) -> bool:
-        """Whether :meth:`fit` chooses the settings (``hops`` or ``budget`` is ``"auto"``)."""
-        return self.hops == "auto" or self.budget == "auto"
-
-    def fit(self, graphs, y=None, *, validation=None, log=None) -> "Mirage":
+    def fit(self, graphs, y=None, *, progress=None) -> "Mirage":
         """Distil ``graphs`` (a :class:`GraphDataset` subset, a list of ``Data`` or :class:`FlatGraphs`).
 
         ``y`` is ignored (the classes are the graphs' ``y``); it is accepted for scikit-learn compatibility.
-        ``validation`` (real graphs) and ``log`` (one line per candidate) are used by the automatic settings only.
+        ``progress``: True for a bar over the stages (trees, mining, emission).
         """
-        if self.is_auto:
-            return self._fit_auto(graphs, validation, log)
         self._validate()
         t0 = time.perf_counter()
-        bar = _StageBar(self.progress)
+        bar = _StageBar(bool(progress))
         flat = as_flat(graphs)
         table = TreeTable.from_flat(flat, dict(getattr(graphs, "meta", {}) or {}), self.hops)
         self.tree_ids_, self.tree_counts_ = table.tree_ids, table.counts
-        self._witness = table.witnesses(np.arange(table.n_trees))[1]
+        self.witness_ = table.witnesses(np.arange(table.n_trees))[1]
         return self._fit_table(table, t0, bar)
 
-    def fit_table(self, table: TreeTable) -> "Mirage":
+    def fit_table(self, table: TreeTable, *, progress=None) -> "Mirage":
         """Distil from the tree stage's summary of the training graphs (:class:`~graph_mirage.tree_table.TreeTable`),
         e.g. the one the Spark engine computed (:func:`graph_mirage.spark_engine.spark_tree_table`)."""
-        if self.is_auto:
-            raise ParameterError("automatic settings train models on the graphs themselves; fit_table needs fixed "
-                                 "hops and budget")
         self._validate()
         if table.hops != self.hops:
             raise ParameterError(f"the tree table has {table.hops}-hop trees, this Mirage has hops={self.hops}")
-        return self._fit_table(table, time.perf_counter(), _StageBar(self.progress), trees_seconds=0.0)
+        return self._fit_table(table, time.perf_counter(), _StageBar(bool(progress)), trees_seconds=0.0)
 
     def _fit_table(self, table: TreeTable, t0: float, bar: "_StageBar", trees_seconds: float | None = None):
         self.seconds_ = {"trees": time.perf_counter() - t0 if trees_seconds is None else trees_seconds}
         self.n_trees_ = table.n_trees
         self.classes_ = np.array(table.classes)
         self.max_degree_ = table.max_degree
-        self._table = table
         bar.step(f"{self.n_trees_} trees; mining")
-        # 2-4. transactions, mining, selection
-        t1 = time.perf_counter()
-        self._load_rows()
-        self._mined: dict = {}
-        self._n_mined: dict = {}
-        self._raw: dict = {}
-        self._limited: dict = {}
+        t1 = time.perf_counter()  # 2-4. transactions, mining, selection
+        search = SupportSearch(table, itemsets=self.itemsets, overlap=self.overlap, rank=self.rank,
+                               limits=self.limits, explicit=self.min_support is not None)
         self.budget_ = None
         if self.min_support is not None:
-            selection = self._select_by_support()
+            counts = explicit_counts(self.min_support, {c: table.class_size(c) for c in search.by_class})
+            selection = search.by_support(counts, self.exclusive)
         elif self.max_bytes is not None:
-            selection = self._select_by_bytes()  # sets budget_
+            selection, self.budget_ = search.by_bytes(self.max_bytes)
         else:
-            self.budget_ = self.budget if self.budget is not None else 10
-            selection = {c: self._search(c, self.budget_) for c in self._by_class}
+            self.budget_ = self.budget if self.budget is not None else DEFAULT_BUDGET
+            selection = {c: search.search(c, self.budget_) for c in search.by_class}
         self.thresholds_ = {c: s for c, (s, _) in selection.items()}
         self.itemsets_ = {c: sets for c, (_, sets) in selection.items()}
-        self.n_candidates_ = {c: self._n_mined[(c, s)] for c, s in self.thresholds_.items()}
+        self.n_candidates_ = {c: search.n_mined[(c, s)] for c, s in self.thresholds_.items()}
         self.seconds_["mining"] = time.perf_counter() - t1
         bar.step("emitting")
-        # 5. emission
-        t2 = time.perf_counter()
-        graphs_out = self._emit(self.itemsets_)
+        t2 = time.perf_counter()  # 5. emission
+        graphs_out = self._emit(table, self.itemsets_)
         self.seconds_["emission"] = time.perf_counter() - t2
-        self.distilled_ = DistilledDataset(graphs_out, self._meta(), table.tree_freq)
+        self.distilled_ = DistilledDataset(graphs_out, self._meta(table), table.tree_freq)
         if self.distilled_.nbytes() >= self.distilled_.meta["full_bytes"]:
             raise BudgetError(
                 f"the distilled set would take {self.distilled_.nbytes():,} bytes, not less than the "
@@ -258,138 +217,7 @@ class Mirage:
                 f"class); raise the support thresholds or lower the budget")
         self.seconds_["total"] = time.perf_counter() - t0 + (trees_seconds or 0.0)
         bar.close()
-        del self._by_class, self._tracts, self._mined, self._n_mined, self._raw, self._limited, self._table
         return self
-
-    def _load_rows(self) -> None:
-        """Each class's transactions from the tree table (again after it fetched lower floors)."""
-        table = self._table
-        self._by_class = {c: (table.rows[c], table.weights[c]) for c in table.classes}
-        self._tracts = {c: transactions_of(*self._by_class[c]) for c in table.classes}
-
-    def _fit_auto(self, graphs, validation, log) -> "Mirage":
-        from .auto import AUTO_HOPS, AUTO_PER_CLASS, AUTO_READOUTS, auto_distill
-
-        for name, value in (("hops", self.hops), ("budget", self.budget)):
-            if value != "auto" and value is not None and (isinstance(value, bool) or not isinstance(value, Integral)
-                                                          or value < 1):
-                raise ParameterError(f"{name} must be 'auto' or an integer >= 1, got {value!r}")
-        if self.min_support is not None:
-            raise ParameterError("min_support cannot be combined with automatic settings (hops or budget 'auto'): "
-                                 "the automatic rule chooses the budget itself")
-        if self.max_bytes is not None and (isinstance(self.max_bytes, bool) or not isinstance(self.max_bytes, Integral)
-                                           or self.max_bytes < 1):
-            raise ParameterError(f"max_bytes must be an integer >= 1, got {self.max_bytes!r}")
-        hops = AUTO_HOPS if self.hops == "auto" else (int(self.hops),)
-        per_class = AUTO_PER_CLASS if self.budget in ("auto", None) else (int(self.budget),)
-        if self.readout not in (None, "sum", "mean"):
-            raise ParameterError(f"readout must be 'sum', 'mean' or None with automatic settings, got {self.readout!r}")
-        readouts = AUTO_READOUTS if self.readout is None else (self.readout,)
-        est, record = auto_distill(graphs, validation, hops=hops, per_class=per_class, readouts=readouts,
-                                   max_bytes=None if self.max_bytes is None else int(self.max_bytes), log=log)
-        self.distilled_, self.auto_, self.settings_ = est.distilled_, record, record["settings"]
-        self.n_trees_, self.seconds_ = est.n_trees_, {"total": record["seconds"]}
-        return self
-
-    # ------------------------------------------------------------------------------------------------------------------
-    def _candidates(self, c: int, count: int) -> list[tuple[tuple[int, ...], int, float]]:
-        """Discriminative sets of class c at absolute support ``count``: ``(items, support, score)``, ranked."""
-        key = (c, count)
-        if key in self._mined:
-            return self._mined[key]
-        mined, other = self._mine(c, count)
-        self._n_mined[key] = len(mined)
-        n_c = self._table.class_size(c)
-        theta = count / n_c
-        out = []
-        for (its, s), o in zip(mined, other):
-            if self.overlap is not None and o >= self.overlap * theta:
-                continue  # frequent in another class too: not discriminative
-            out.append((its, s, s / n_c - o))
-        if self.rank == "margin":
-            out.sort(key=lambda r: (-r[2], -r[1], -len(r[0]), r[0]))
-        elif self.rank == "support":
-            out.sort(key=lambda r: (-r[1], -len(r[0]), r[0]))
-        else:
-            out.sort(key=lambda r: (-len(r[0]), -r[1], r[0]))
-        self._mined[key] = out
-        return out
-
-    def _mine(self, c: int, count: int) -> tuple[list, np.ndarray]:
-        """Frequent sets of class c at support ``count`` and their largest relative support in another class.
-
-        All and closed frequent sets at a higher threshold are exactly those mined at a lower one with support at
-        least the higher threshold, so the search mines once per lower threshold and filters in memory.
-        """
-        lower = [s for (c2, s) in self._raw if c2 == c and s <= count]
-        if lower and self.itemsets != "maximal":
-            mined, other = self._raw[(c, max(lower))]
-            keep = np.array([s >= count for _, s in mined], dtype=bool)
-            return [m for m, k in zip(mined, keep) if k], other[keep] if len(other) else other
-        if (c, count) in self._limited:
-            raise self._limited[(c, count)]
-        table = self._table
-        if table.floors is not None and count < table.floors[c]:  # rows cut above this support: ask for more
-            lowest = min(self.min_count, table.class_size(c)) if self.min_support is None else count
-            table.lower({c: max(lowest, count // 4)})  # a quarter: the next halvings need no fetch
-            self._load_rows()
-        try:
-            mined = mine_itemsets(self._tracts[c], count, self.itemsets, self.backend, self.max_itemset_size,
-                                  max_sets=self.max_sets, memory=self.mining_memory, seconds=self.mining_seconds)
-        except MiningLimit as e:
-            self._limited[(c, count)] = e
-            raise
-        items = [m[0] for m in mined]
-        other = np.zeros(len(mined))
-        for c2, (m2, w2) in self._by_class.items():
-            if c2 != c and len(mined):
-                other = np.maximum(other, support_counts(m2, items, weights=w2) / self._table.class_size(c2))
-        self._raw[(c, count)] = (mined, other)
-        return mined, other
-
-    def _search(self, c: int, k: int) -> tuple[int, list[tuple[tuple[int, ...], int]]]:
-        """Largest support count leaving at least k discriminative sets in class c, and the best k of them."""
-        n_c = self._table.class_size(c)
-        floor = min(self.min_count, n_c)
-
-        def enough(s: int) -> bool | None:
-            """Whether support s leaves k discriminative sets; None when mining at s hits a limit (too low)."""
-            try:
-                return len(self._candidates(c, s)) >= k
-            except MiningLimit:
-                return None
-
-        # no set is more frequent than its most frequent tree: start the descent there
-        s, failed = max(floor, int(self._table.max_support[c])), None
-        while not (r := enough(s)):
-            if r is None:  # too many sets at s: the answer, if any, lies in (s, failed)
-                lo, hi = s, failed
-                while hi is not None and hi - lo > 1:
-                    mid = (lo + hi) // 2
-                    lo, hi = (lo, mid) if enough(mid) is False else (mid, hi)
-                if hi is not None and enough(lo):
-                    failed, s = None, lo
-                    break
-                limit = self._limited[(c, lo)].what
-                fewer = f" and fewer than {k} discriminative sets at support >= {hi}" if hi is not None else ""
-                raise BudgetError(
-                    f"budget of {k} graphs per class cannot be met within the mining limits: class {c} at support "
-                    f"{lo} of {n_c} graphs hit a limit ({limit}){fewer}; lower the budget, set max_itemset_size, "
-                    f"use fewer hops, or raise max_sets / mining_memory / mining_seconds")
-            if s <= floor:
-                found = len(self._candidates(c, floor))
-                raise BudgetError(
-                    f"budget of {k} graphs per class cannot be met: class {c} has only {found} discriminative tree "
-                    f"sets at support >= {floor} of {n_c} graphs; lower the budget, change hops, or use "
-                    f"itemsets='all' / a larger overlap")
-            failed, s = s, max(floor, s // 2)
-        if failed is not None:  # refine: the largest support in (s, failed) that still works
-            lo, hi = s, failed
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if enough(mid) else (lo, mid)
-            s = lo
-        return s, [(its, sup) for its, sup, _ in self._candidates(c, s)[:k]]
 
     def support_floors(self, class_sizes: Mapping[int, int], max_support: Mapping[int, int] | None = None
                        ) -> dict[int, int]:
@@ -404,91 +232,14 @@ class Mirage:
         """
         self._validate()
         if self.min_support is not None:
-            return self._explicit_counts(class_sizes)
-        lowest = {int(c): min(self.min_count, int(n)) for c, n in class_sizes.items()}
+            return explicit_counts(self.min_support, class_sizes)
+        lowest = {int(c): min(self.limits.min_count, int(n)) for c, n in class_sizes.items()}
         if max_support is None:
             return lowest
         return {c: max(lowest[c], int(max_support.get(c, 0)) // 4) for c in lowest}
 
-    def _explicit_counts(self, class_sizes: Mapping[int, int]) -> dict[int, int]:
-        counts = {}
-        for c, n_c in class_sizes.items():
-            value = self.min_support.get(c, self.min_support.get(str(c))) if isinstance(self.min_support, Mapping) \
-                else self.min_support
-            if value is None:
-                raise ParameterError(f"min_support has no threshold for class {c}")
-            counts[c] = int(value) if isinstance(value, Integral) else max(1, math.ceil(float(value) * n_c - 1e-9))
-        return counts
-
-    def _select_by_support(self) -> dict:
-        counts = self._explicit_counts({c: self._table.class_size(c) for c in self._by_class})
-        out = {}
-        for c, count in counts.items():
-            n_c = self._table.class_size(c)
-            try:
-                sets = [(its, sup) for its, sup, _ in self._candidates(c, count)]
-            except MiningLimit as e:
-                raise BudgetError(f"class {c}: mining at support >= {count} of {n_c} graphs hit a limit ({e.what}); "
-                                  f"raise the threshold, set max_itemset_size or use fewer hops") from None
-            if self.exclusive and sets:
-                frequent_elsewhere = np.zeros(len(sets), dtype=bool)
-                for c2, (m2, w2) in self._by_class.items():
-                    if c2 != c:
-                        frequent_elsewhere |= support_counts(m2, [its for its, _ in sets], weights=w2) >= counts[c2]
-                sets = [s for s, drop in zip(sets, frequent_elsewhere) if not drop]
-            if not sets:
-                raise BudgetError(f"class {c}: no {'exclusive ' if self.exclusive else ''}discriminative tree sets "
-                                  f"at support >= {count} of {n_c} graphs; lower the threshold for this class")
-            out[c] = (count, sets)
-        return out
-
-    def _select_by_bytes(self) -> dict:
-        table = self._table
-
-        def size(k: int) -> tuple[int, dict]:
-            sel = {c: self._search(c, k) for c in self._by_class}
-            n_nodes = sum(int(table.tree_size[list(its)].sum()) for _, sets in sel.values() for its, _ in sets)
-            n_graphs = sum(len(sets) for _, sets in sel.values())
-            # nodes: x + root flag; edges: one per non-root node; graphs: y + weight
-            node_bytes = table.node_columns * 8 + 1
-            edge_bytes = 16 + table.edge_columns * 8
-            return n_nodes * node_bytes + (n_nodes - sum(len(its) for _, s in sel.values() for its, _ in s)) \
-                * edge_bytes + n_graphs * 12, sel
-
-        try:
-            best = size(1)
-        except BudgetError as e:
-            raise BudgetError(f"max_bytes={self.max_bytes}: {e}") from None
-        if best[0] > self.max_bytes:
-            raise BudgetError(f"max_bytes={self.max_bytes} cannot be met: one graph per class already takes "
-                              f"{best[0]} bytes; raise max_bytes or lower hops")
-        k = 1
-        while True:  # grow the per-class budget while it fits and the classes still have sets to give
-            try:
-                nxt = size(k * 2)
-            except BudgetError:
-                break
-            if nxt[0] > self.max_bytes:
-                break
-            best, k = nxt, k * 2
-        lo, hi = k, k * 2
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            try:
-                cand = size(mid)
-            except BudgetError:
-                hi = mid
-                continue
-            if cand[0] <= self.max_bytes:
-                best, lo = cand, mid
-            else:
-                hi = mid
-        self.budget_ = lo
-        return best[1]
-
     # ------------------------------------------------------------------------------------------------------------------
-    def _emit(self, itemsets: dict) -> list:
-        table = self._table
+    def _emit(self, table: TreeTable, itemsets: dict) -> list:
         self.context_ = {c: table.top_trees(c, self.context) for c in sorted(itemsets)}
         # context: the class's most frequent trees, so a distilled graph's roots resemble a real graph's mix
         plan = [(c, list(items) + [t for t in self.context_[c] if t not in set(items)], support)
@@ -513,20 +264,21 @@ class Mirage:
             graphs.append(g)
         return graphs
 
-    def _meta(self) -> dict:
+    def _meta(self, table: TreeTable) -> dict:
         classes = sorted(self.itemsets_)
-        n_per_class = {str(c): self._table.class_size(c) for c in classes}
+        n_per_class = {str(c): table.class_size(c) for c in classes}
+        lim = self.limits
         return {
             "method": "mirage",
-            **self._table.source,
+            **table.source,
             "hops": self.hops,
             "params": {"budget": self.budget_, "max_bytes": self.max_bytes,
                        "min_support": _jsonable(self.min_support), "itemsets": self.itemsets,
-                       "overlap": self.overlap, "min_count": self.min_count,
-                       "max_itemset_size": self.max_itemset_size, "max_nodes": self.max_nodes,
-                       "backend": self.backend, "rank": self.rank, "context": self.context,
+                       "overlap": self.overlap, "min_count": lim.min_count,
+                       "max_itemset_size": lim.max_itemset_size, "max_nodes": self.max_nodes,
+                       "backend": lim.backend, "rank": self.rank, "context": self.context,
                        "exclusive": self.exclusive},
-            "readout": self.readout or "sum",
+            "readout": self.readout,
             "context": {str(c): v for c, v in self.context_.items()},
             "thresholds": {str(c): int(s) for c, s in self.thresholds_.items()},
             "class_graphs": n_per_class,

@@ -121,15 +121,20 @@ def source_meta(source: dict, flat) -> dict:
             data).
         flat: the training graphs as :class:`~graph_mirage.data.FlatGraphs`.
     """
-    return split_meta(source, num_classes=int(flat.y.max()) + 1, node_vocab=(flat.x.max(0) + 1).tolist(),
+    num_classes = int(source.get("num_classes", int(flat.y.max()) + 1))
+    return split_meta(source, num_classes=num_classes, node_vocab=(flat.x.max(0) + 1).tolist(),
                       edge_vocab=(flat.edge_attr.max(0) + 1).tolist(), graphs=int(flat.num_graphs),
-                      nodes=int(len(flat.x)), full_bytes=full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y))
+                      nodes=int(len(flat.x)), full_bytes=full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
+                      class_counts=np.bincount(np.asarray(flat.y), minlength=num_classes).tolist())
 
 
 def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_vocab: list | None, graphs: int,
-               nodes: int, full_bytes: int) -> dict:
+               nodes: int, full_bytes: int, class_counts: list) -> dict:
     """:func:`source_meta` from counts an engine computed (the Spark engine never holds the arrays); ``source``'s
-    own class count and vocabularies take precedence over the ones given."""
+    own class count and vocabularies take precedence over the ones given.
+
+    ``class_counts`` (training graphs per class) is what a trainer needs to decide for the data's class balance
+    rather than the distilled set's (``meta["class_counts"]``; see ``TrainConfig.prior_correction``)."""
     return {
         "dataset": source.get("name", "custom"),
         "num_classes": int(source.get("num_classes", num_classes)),
@@ -139,6 +144,7 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
         "split_kind": source.get("split_kind"),
         "split_seed": source.get("split_seed"),
         "train_graphs": int(graphs),
+        "class_counts": [int(c) for c in class_counts],
         "train_nodes": int(nodes),
         "full_bytes": int(full_bytes),
     }

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import atexit
 import sys
+from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
+from .config.defaults import BACKENDS, TARGETS
 from .errors import BudgetError, MirageError, ParameterError
 
-TARGETS = ("all", "closed", "maximal")
-BACKENDS = ("pyfim", "mlxtend")
 Itemset = tuple[tuple[int, ...], int]
 
 
@@ -32,6 +33,50 @@ class MiningLimit(BudgetError):
     def __init__(self, what: str) -> None:
         super().__init__(what)
         self.what = what
+
+
+@dataclass(frozen=True)
+class MiningLimits:
+    """How FP-growth runs, and what one mining call may cost (a parameter of :class:`graph_mirage.Mirage`).
+
+    Args:
+        backend: ``"pyfim"`` (Borgelt's C implementation; default) or ``"mlxtend"``.
+        min_count: lowest absolute support a budget search tries (default 2: a set seen once says little).
+        max_itemset_size: largest number of trees in one set (None: no limit).
+        max_sets: most frequent sets one call may return (default 1,000,000).
+        memory: bytes one call may allocate on top of what the process holds (default 4 GiB).
+        seconds: wall time of one call (default 600).
+
+    A threshold that hits a limit is too low: the budget search looks above it, and when no threshold both fits and
+    meets the budget the fit ends with a :class:`~graph_mirage.errors.BudgetError` naming the limit — never an
+    out-of-memory kill (dense social graphs at low support have more frequent sets than any memory). None: no limit.
+    """
+
+    backend: str = "pyfim"
+    min_count: int = 2
+    max_itemset_size: int | None = None
+    max_sets: int | None = 1_000_000
+    memory: int | None = 4 * 2 ** 30
+    seconds: float | None = 600
+
+    def validate(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ParameterError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        for name, allow_none in (("min_count", False), ("max_itemset_size", True), ("max_sets", True),
+                                 ("memory", True)):
+            v = getattr(self, name)
+            if v is None and allow_none:
+                continue
+            if isinstance(v, bool) or not isinstance(v, Integral) or v < 1:
+                raise ParameterError(f"{name} must be an integer >= 1{' or None' if allow_none else ''}, got {v!r}")
+        v = self.seconds
+        if v is not None and (isinstance(v, bool) or not isinstance(v, Real) or not v > 0):
+            raise ParameterError(f"seconds must be a number > 0 or None, got {v!r}")
+
+    def mine(self, transactions, min_count: int, target: str) -> list:
+        """:func:`mine_itemsets` within these limits."""
+        return mine_itemsets(transactions, min_count, target, self.backend, self.max_itemset_size,
+                             max_sets=self.max_sets, memory=self.memory, seconds=self.seconds)
 
 
 def mine_itemsets(transactions: Sequence[Sequence[int]], min_count: int, target: str = "closed",

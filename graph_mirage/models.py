@@ -21,12 +21,20 @@ from typing import Sequence
 
 import torch
 from torch import nn
-from torch_geometric.nn import (GATConv, GCNConv, GINConv, GINEConv, SAGEConv, global_add_pool, global_max_pool,
-                                global_mean_pool)
+from torch_geometric.nn import (
+    GATConv,
+    GCNConv,
+    GINConv,
+    GINEConv,
+    SAGEConv,
+    global_add_pool,
+    global_max_pool,
+    global_mean_pool,
+)
 
+from .config.defaults import MODELS
 from .errors import ParameterError
 
-MODELS = ("gcn", "gat", "gin", "gine", "sage")
 READOUTS = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}
 
 

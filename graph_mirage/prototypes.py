@@ -35,8 +35,10 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.base import BaseEstimator
 from torch_geometric.data import Data
 
+from .config.defaults import DEFAULT_HOPS
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, source_meta
 from .errors import BudgetError, ParameterError
@@ -127,7 +129,7 @@ class ComputationDAG:
                     root_mask=torch.from_numpy(root_mask))
 
 
-class TreePrototypes:
+class TreePrototypes(BaseEstimator):
     """Distil a dataset into per-class tree-multiset prototypes (see the module docstring).
 
     Args:
@@ -137,7 +139,6 @@ class TreePrototypes:
         max_roots: most trees (roots) per prototype (default 32).
         seed: seed of the k-means initialisation.
         readout: the readout recorded in the artifact (``"sum"``, the default, is the one the weights are made for).
-        progress: accepted for symmetry with :class:`graph_mirage.Mirage` (the method takes seconds).
 
     Attributes (after :meth:`fit`):
         distilled_: the :class:`DistilledDataset` (with ``root_weight``).
@@ -146,15 +147,14 @@ class TreePrototypes:
         seconds_: wall time of each stage.
     """
 
-    def __init__(self, hops: int = 2, per_class: int = 5, *, mass: float = 0.9, max_roots: int = 32, seed: int = 0,
-                 readout: str = "sum", progress: bool = False) -> None:
+    def __init__(self, hops: int = DEFAULT_HOPS, per_class: int = 5, *, mass: float = 0.9, max_roots: int = 32,
+                 seed: int = 0, readout: str = "sum") -> None:
         self.hops = hops
         self.per_class = per_class
         self.mass = mass
         self.max_roots = max_roots
         self.seed = seed
         self.readout = readout
-        self.progress = progress
 
     def _validate(self) -> None:
         for name, minimum in (("hops", 1), ("per_class", 1), ("max_roots", 1), ("seed", 0)):
@@ -166,8 +166,9 @@ class TreePrototypes:
         if self.readout not in ("sum", "mean"):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
 
-    def fit(self, graphs, y=None) -> "TreePrototypes":
-        """Distil ``graphs`` (a dataset subset, a list of ``Data`` or :class:`FlatGraphs`); ``y`` is ignored."""
+    def fit(self, graphs, y=None, *, progress=None) -> "TreePrototypes":
+        """Distil ``graphs`` (a dataset subset, a list of ``Data`` or :class:`FlatGraphs`); ``y`` is ignored.
+        ``progress`` is accepted for symmetry with the other distillers (this one takes seconds)."""
         self._validate()
         t0 = time.perf_counter()
         flat = as_flat(graphs)

@@ -324,7 +324,7 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
         freq[int(r["y"])] += [int(r["n"])] * int(r["count"])
     n_edges = int(e_stats["m"])
     source = split_meta(
-        meta, num_classes=max(sizes) + 1,
+        meta, num_classes=num_classes, class_counts=[int(sizes.get(c, 0)) for c in range(num_classes)],
         node_vocab=None if x_max is None else [int(x_max[c]) + 1 for c in xcols],
         edge_vocab=[int(e_stats[c] or 0) + 1 for c in ecols], graphs=sum(sizes.values()), nodes=n_nodes,
         # int64 arrays, as the in-memory engine holds them: x, edge_index, edge_attr, y

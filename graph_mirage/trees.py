@@ -141,6 +141,31 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
     return colours
 
 
+def wl_counts(colours: list[np.ndarray], graph_of_node: np.ndarray, num_graphs: int):
+    """The Weisfeiler-Lehman subtree features (Shervashidze et al., JMLR 2011) from :func:`wl_colours`' rounds.
+
+    Args:
+        colours: colours of rounds 0..L (every node of every graph, refined together so ids are shared).
+        graph_of_node: ``[N]`` the graph of each node.
+        num_graphs: G.
+
+    Returns:
+        ``[G, F]`` scipy CSR of counts: how many nodes of each graph have each colour of each round (the colours of
+        different rounds are different features).
+    """
+    import scipy.sparse as sp
+
+    cols, offset = [], 0
+    for col in colours:
+        cols.append(col + offset)
+        offset += int(col.max()) + 1 if len(col) else 0
+    feat = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    rows = np.tile(np.asarray(graph_of_node), len(colours))
+    m = sp.csr_matrix((np.ones(len(feat)), (rows, feat)), shape=(num_graphs, offset))
+    m.sum_duplicates()
+    return m
+
+
 def tree_sizes(edge_index: np.ndarray, num_nodes: int, hops: int) -> np.ndarray:
     """Number of nodes of every node's unfolded ``hops``-hop computation tree (grows as degree^hops).
 

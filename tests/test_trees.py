@@ -139,7 +139,7 @@ def test_sum_aggregation_gnn_root_embedding_equals_witness(conv, hops):
         checked = 0
         for g, (_, items, _) in zip(m.distilled_, m.distilled_.meta["itemsets"]):
             h_tree = net.embed_nodes(g.x, g.edge_index, g.edge_attr)[g.root_mask]
-            witnesses = m._witness[items]
+            witnesses = m.witness_[items]
             assert torch.allclose(h_tree, h_real[witnesses], atol=1e-5, rtol=1e-4)
             assert np.all(m.tree_ids_[witnesses] == np.array(items))
             checked += len(items)

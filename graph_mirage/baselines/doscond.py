@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from torch import nn
 from torch.nn import functional as F
 
@@ -90,7 +91,7 @@ def matching_distance(g_syn, g_real) -> torch.Tensor:
     return ((s - r) ** 2).sum() / (r ** 2).sum().clamp_min(1e-12)
 
 
-class DosCond:
+class DosCond(BaseEstimator):
     """DosCond graph condensation.
 
     Args:
@@ -105,7 +106,6 @@ class DosCond:
         nodes: nodes per synthetic graph (None: the training graphs' mean, rounded).
         seed: seeds the initial picks, every fresh GCN and the Gumbel noise.
         device: ``cpu`` or ``cuda``.
-        progress: print progress (also to a non-terminal).
 
     Attributes after :meth:`fit`: ``distilled_`` (a :class:`~graph_mirage.distilled.DistilledDataset`),
     ``history_`` (matching loss per step), ``seconds_``.
@@ -114,22 +114,31 @@ class DosCond:
     def __init__(self, graphs_per_class: int = 1, steps: int = 1000, lr_adj: float | None = None,
                  lr_feat: float | None = None, hidden: int = 128, layers: int = 3, pooling: str | None = None,
                  real_batch: int = 256, beta: float = 0.1, nodes: int | None = None, seed: int = 0,
-                 device: str = "cpu", progress: bool = False) -> None:
-        for name, value, integer in (("graphs_per_class", graphs_per_class, True), ("steps", steps, True),
-                                     ("hidden", hidden, True), ("layers", layers, True),
-                                     ("real_batch", real_batch, True)):
-            check_positive(name, value, integer)
-        for name, value in (("lr_adj", lr_adj), ("lr_feat", lr_feat)):
-            if value is not None:
-                check_positive(name, value, allow_zero=True)
-        check_positive("beta", beta, allow_zero=True)
-        if nodes is not None:
-            check_positive("nodes", nodes, integer=True)
-        if pooling not in (None, "mean", "sum"):
-            raise ParameterError(f"pooling must be 'mean' or 'sum', got {pooling!r}")
-        self.graphs_per_class, self.steps, self.lr_adj, self.lr_feat = graphs_per_class, steps, lr_adj, lr_feat
-        self.hidden, self.layers, self.pooling, self.real_batch = hidden, layers, pooling, real_batch
-        self.beta, self.nodes, self.seed, self.device, self.progress = beta, nodes, seed, device, progress
+                 device: str = "cpu") -> None:
+        self.graphs_per_class = graphs_per_class
+        self.steps = steps
+        self.lr_adj = lr_adj
+        self.lr_feat = lr_feat
+        self.hidden = hidden
+        self.layers = layers
+        self.pooling = pooling
+        self.real_batch = real_batch
+        self.beta = beta
+        self.nodes = nodes
+        self.seed = seed
+        self.device = device
+
+    def _validate(self) -> None:
+        for name in ("graphs_per_class", "steps", "hidden", "layers", "real_batch"):
+            check_positive(name, getattr(self, name), integer=True)
+        for name in ("lr_adj", "lr_feat"):
+            if getattr(self, name) is not None:
+                check_positive(name, getattr(self, name), allow_zero=True)
+        check_positive("beta", self.beta, allow_zero=True)
+        if self.nodes is not None:
+            check_positive("nodes", self.nodes, integer=True)
+        if self.pooling not in (None, "mean", "sum"):
+            raise ParameterError(f"pooling must be 'mean' or 'sum', got {self.pooling!r}")
 
     def settings(self, dataset: str) -> dict:
         """The effective settings for ``dataset`` (the authors' per-dataset values where a parameter is None)."""
@@ -141,7 +150,10 @@ class DosCond:
                 "pooling": self.pooling or a.get("pooling", "mean"), "real_batch": self.real_batch,
                 "beta": self.beta, "seed": self.seed, "authors_dataset": dataset in AUTHORS}
 
-    def fit(self, train) -> "DosCond":
+    def fit(self, train, y=None, *, progress=None) -> "DosCond":
+        """Learn the synthetic graphs from ``train`` (``progress``: True prints progress, also to a log)."""
+        self._validate()
+        self._progress = bool(progress)
         t0 = time.perf_counter()
         og = OneHotGraphs(train)
         cfg = self.settings(og.meta["dataset"])
@@ -176,7 +188,7 @@ class DosCond:
         opt_x = torch.optim.Adam([x_syn], lr=cfg["lr_feat"])
         by_class = {c: np.flatnonzero(og.y == c) for c in og.classes}
         history = []
-        with Progress(cfg["steps"], "DosCond", "step", enabled=self.progress) as bar:
+        with Progress(cfg["steps"], "DosCond", "step", enabled=self._progress) as bar:
             for step in range(cfg["steps"]):
                 if step == 400:  # the authors restart both optimisers at a tenth of the learning rates
                     opt_a = torch.optim.Adam([logits], lr=0.1 * cfg["lr_adj"])

@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from torch.nn import functional as F
 
 from ..errors import ParameterError
@@ -99,61 +100,75 @@ class LiteGNTK:
         return k / (p["n"].unsqueeze(1) * q["n"].unsqueeze(0))
 
 
-class KiDD:
+class KiDD(BaseEstimator):
     """KiDD graph condensation (KiDD-D: dense synthetic graphs).
 
     Args:
         graphs_per_class: synthetic graphs per class (the authors run 1, 10 and 50; their default is 10).
         updates: optimisation steps (300).
-        init, anm, lr_adj, lr_feat, real_batch, syn_batch: None takes the authors' value for the dataset and
-            ``graphs_per_class`` (:data:`AUTHORS`), else their code's defaults (:data:`DEFAULTS`).
+        authors: overrides of the per-dataset settings (``init``, ``anm``, ``lr_adj``, ``lr_feat``, ``real_batch``,
+            ``syn_batch``); a setting not given takes the authors' value for the dataset and ``graphs_per_class``
+            (:data:`AUTHORS`), else their code's default (:data:`DEFAULTS`).
         kernel_layers: LiteGNTK layers (5). reg_lambda: KRR ridge (1e-6). orth_reg: orthogonality weight (1e-3).
         tau: starting Gumbel temperature (1).
         eval_layers: depth of the GNN the set is evaluated with (None: the authors' test depth, 5).
         readout: pooling recorded for evaluation (``sum``; the authors report sum and mean).
-        seed, device, progress: as :class:`~graph_mirage.baselines.DosCond`.
+        seed, device: as :class:`~graph_mirage.baselines.DosCond`.
     """
 
-    def __init__(self, graphs_per_class: int = 10, updates: int = 300, init: str | None = None,
-                 anm: int | None = None, lr_adj: float | None = None, lr_feat: float | None = None,
-                 real_batch: int | None = None, syn_batch: int | None = None, kernel_layers: int = 5,
-                 reg_lambda: float = 1e-6, orth_reg: float = 1e-3, tau: float = 1.0, eval_layers: int | None = None,
-                 readout: str = "sum", seed: int = 0, device: str = "cpu", progress: bool = False) -> None:
-        for name, value in (("graphs_per_class", graphs_per_class), ("updates", updates),
-                            ("kernel_layers", kernel_layers)):
-            check_positive(name, value, integer=True)
-        for name, value in (("anm", anm), ("real_batch", real_batch), ("syn_batch", syn_batch),
-                            ("eval_layers", eval_layers)):
-            if value is not None:
-                check_positive(name, value, integer=True)
-        for name, value in (("lr_adj", lr_adj), ("lr_feat", lr_feat)):
-            if value is not None:
-                check_positive(name, value, allow_zero=True)
-        check_positive("reg_lambda", reg_lambda, allow_zero=True)
-        check_positive("orth_reg", orth_reg, allow_zero=True)
-        check_positive("tau", tau)
-        if init not in (None, "random", "herding", "kcenter"):
-            raise ParameterError(f"init must be 'random', 'herding' or 'kcenter', got {init!r}")
-        if readout not in ("sum", "mean"):
-            raise ParameterError(f"readout must be 'sum' or 'mean', got {readout!r}")
-        self.graphs_per_class, self.updates, self.init, self.anm = graphs_per_class, updates, init, anm
-        self.lr_adj, self.lr_feat, self.real_batch, self.syn_batch = lr_adj, lr_feat, real_batch, syn_batch
-        self.kernel_layers, self.reg_lambda, self.orth_reg, self.tau = kernel_layers, reg_lambda, orth_reg, tau
-        self.eval_layers, self.readout, self.seed, self.device = eval_layers, readout, seed, device
-        self.progress = progress
+    def __init__(self, graphs_per_class: int = 10, updates: int = 300, authors: dict | None = None,
+                 kernel_layers: int = 5, reg_lambda: float = 1e-6, orth_reg: float = 1e-3, tau: float = 1.0,
+                 eval_layers: int | None = None, readout: str = "sum", seed: int = 0, device: str = "cpu") -> None:
+        self.graphs_per_class = graphs_per_class
+        self.updates = updates
+        self.authors = authors
+        self.kernel_layers = kernel_layers
+        self.reg_lambda = reg_lambda
+        self.orth_reg = orth_reg
+        self.tau = tau
+        self.eval_layers = eval_layers
+        self.readout = readout
+        self.seed = seed
+        self.device = device
+
+    def _validate(self) -> None:
+        for name in ("graphs_per_class", "updates", "kernel_layers"):
+            check_positive(name, getattr(self, name), integer=True)
+        if self.eval_layers is not None:
+            check_positive("eval_layers", self.eval_layers, integer=True)
+        check_positive("reg_lambda", self.reg_lambda, allow_zero=True)
+        check_positive("orth_reg", self.orth_reg, allow_zero=True)
+        check_positive("tau", self.tau)
+        if self.readout not in ("sum", "mean"):
+            raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
+        given = dict(self.authors or {})
+        unknown = sorted(set(given) - set(DEFAULTS) - {"eval_layers"})
+        if unknown:
+            raise ParameterError(f"authors: unknown setting(s) {unknown}; known: {sorted(DEFAULTS)}")
+        for name in ("anm", "real_batch", "syn_batch"):
+            if given.get(name) is not None:
+                check_positive(name, given[name], integer=True)
+        for name in ("lr_adj", "lr_feat"):
+            if given.get(name) is not None:
+                check_positive(name, given[name], allow_zero=True)
+        if given.get("init") not in (None, "random", "herding", "kcenter"):
+            raise ParameterError(f"init must be 'random', 'herding' or 'kcenter', got {given.get('init')!r}")
 
     def settings(self, dataset: str) -> dict:
         """The effective settings for ``dataset`` (the authors' values where a parameter is None)."""
         a = dict(DEFAULTS, **AUTHORS.get((dataset, self.graphs_per_class), {}))
-        mine = {"init": self.init, "anm": self.anm, "lr_adj": self.lr_adj, "lr_feat": self.lr_feat,
-                "real_batch": self.real_batch, "syn_batch": self.syn_batch, "eval_layers": self.eval_layers}
+        mine = {k: (self.authors or {}).get(k) for k in ("init", "anm", "lr_adj", "lr_feat", "real_batch", "syn_batch")}
+        mine["eval_layers"] = self.eval_layers
         cfg = {k: (v if v is not None else a[k]) for k, v in mine.items()}
         return dict(cfg, graphs_per_class=self.graphs_per_class, updates=self.updates,
                     kernel_layers=self.kernel_layers, reg_lambda=self.reg_lambda, orth_reg=self.orth_reg,
                     tau=self.tau, readout=self.readout, seed=self.seed,
                     authors_dataset=(dataset, self.graphs_per_class) in AUTHORS)
 
-    def fit(self, train) -> "KiDD":
+    def fit(self, train, y=None, *, progress=None) -> "KiDD":
+        """Learn the synthetic graphs from ``train`` (``progress``: True prints progress, also to a log)."""
+        self._validate()
+        self._progress = bool(progress)
         t0 = time.perf_counter()
         og = OneHotGraphs(train)
         cfg = self.settings(og.meta["dataset"])
@@ -186,7 +201,7 @@ class KiDD:
         kernel = LiteGNTK(cfg["kernel_layers"])
         mask_s = torch.ones(len(ys), n, device=dev)
         order, pos, history = rng.permutation(len(og)), 0, []
-        with Progress(cfg["updates"], "KiDD", "update", enabled=self.progress) as bar:
+        with Progress(cfg["updates"], "KiDD", "update", enabled=self._progress) as bar:
             for step in range(cfg["updates"]):
                 if pos + cfg["real_batch"] > len(order):  # the authors iterate epochs of shuffled batches
                     order, pos = rng.permutation(len(og)), 0

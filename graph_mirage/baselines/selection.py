@@ -5,21 +5,22 @@ a root (``root_mask`` all True), so the root-only readout pools all nodes, exact
 training code evaluates every method.
 
 Example:
-    >>> d = random_selection(ds[ds.split["train"]], k=10, seed=0)      # doctest: +SKIP
-    >>> h = herding_selection(ds[ds.split["train"]], k=10, hops=2)     # doctest: +SKIP
+    >>> d = RandomSelection(k=10, seed=0).fit(ds[ds.split["train"]]).distilled_      # doctest: +SKIP
+    >>> h = HerdingSelection(k=10, hops=2).fit(ds[ds.split["train"]]).distilled_     # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 import torch
+from sklearn.base import BaseEstimator
 from torch_geometric.data import Data
 
+from ..config.defaults import DEFAULT_HOPS
 from ..data import as_flat
 from ..distilled import DistilledDataset, source_meta
-from ..trees import row_ids, wl_colours
 from ..errors import ParameterError
+from ..trees import row_ids, wl_colours, wl_counts
 
 
 def _as_distilled(train, chosen: dict[int, np.ndarray], method: str, params: dict) -> DistilledDataset:
@@ -32,7 +33,7 @@ def _as_distilled(train, chosen: dict[int, np.ndarray], method: str, params: dic
             graphs.append(Data(x=g.x, edge_index=g.edge_index, edge_attr=g.edge_attr,
                                root_mask=torch.ones(g.num_nodes, dtype=torch.bool), y=g.y.view(-1)[:1],
                                weight=torch.tensor([1.0])))
-    meta = dict(source_meta(meta_src, flat), method=method, hops=params.get("hops", meta_src.get("hops")),
+    meta = dict(source_meta(meta_src, flat), method=method, hops=params.get("hops", DEFAULT_HOPS),
                 params=params, selected={str(c): [int(i) for i in v] for c, v in chosen.items()})
     return DistilledDataset(graphs, meta)
 
@@ -46,30 +47,12 @@ def _per_class_k(y: np.ndarray, k) -> dict[int, int]:
     return {int(c): int(k) for c in classes}
 
 
-def random_selection(train, k: int | dict, seed: int = 0) -> DistilledDataset:
-    """k graphs per class (or ``{class: k}``) drawn uniformly without replacement from the training graphs."""
-    y = as_flat(train).y
-    rng = np.random.default_rng(seed)
-    chosen = {}
-    for c, kc in _per_class_k(y, k).items():
-        idx = np.flatnonzero(y == c)
-        chosen[c] = np.sort(rng.choice(idx, size=min(kc, len(idx)), replace=False))
-    return _as_distilled(train, chosen, "random", {"k": k if isinstance(k, int) else dict(k), "seed": seed})
-
-
 def tree_histograms(train, hops: int, max_features: int = 4096) -> np.ndarray:
     """``[num_graphs, F]`` normalised histograms of WL colours of rounds 0..hops (the same tree ids Mirage uses),
     restricted to the ``max_features`` most frequent colours; a fixed, training-free graph embedding."""
     flat = as_flat(train)
     colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), hops)
-    g = flat.graph_of_node
-    cols, offset = [], 0
-    for col in colours:  # colours of different rounds are different features
-        cols.append(col + offset)
-        offset += int(col.max()) + 1 if len(col) else 0
-    feat = np.concatenate(cols)
-    rows = np.tile(g, len(colours))
-    m = sp.csr_matrix((np.ones(len(feat)), (rows, feat)), shape=(flat.num_graphs, offset))
+    m = wl_counts(colours, flat.graph_of_node, flat.num_graphs)
     keep = np.argsort(-np.asarray(m.sum(0)).ravel(), kind="stable")[:max_features]
     dense = m[:, keep].toarray()
     norms = np.linalg.norm(dense, axis=1, keepdims=True)
@@ -94,12 +77,55 @@ def herding(features: np.ndarray, k: int) -> np.ndarray:
     return np.array(picked, dtype=np.int64)
 
 
-def herding_selection(train, k: int | dict, hops: int = 2) -> DistilledDataset:
-    """k graphs per class chosen by herding on :func:`tree_histograms` (no model training)."""
-    y = as_flat(train).y
-    feats = tree_histograms(train, hops)
-    chosen = {}
-    for c, kc in _per_class_k(y, k).items():
-        idx = np.flatnonzero(y == c)
-        chosen[c] = idx[herding(feats[idx], kc)]
-    return _as_distilled(train, chosen, "herding", {"k": k if isinstance(k, int) else dict(k), "hops": hops})
+class RandomSelection(BaseEstimator):
+    """``k`` real training graphs per class drawn uniformly without replacement.
+
+    Args:
+        k: graphs per class, or ``{class: k}``.
+        seed: seed of the draw.
+
+    Attributes (after :meth:`fit`): ``distilled_``, ``selected_`` (class -> training-graph indices).
+    """
+
+    def __init__(self, k: int | dict = 10, seed: int = 0) -> None:
+        self.k = k
+        self.seed = seed
+
+    def fit(self, train, y=None, *, progress=None) -> "RandomSelection":
+        labels = as_flat(train).y
+        rng = np.random.default_rng(self.seed)
+        self.selected_ = {}
+        for c, kc in _per_class_k(labels, self.k).items():
+            idx = np.flatnonzero(labels == c)
+            self.selected_[c] = np.sort(rng.choice(idx, size=min(kc, len(idx)), replace=False))
+        self.distilled_ = _as_distilled(train, self.selected_, "random", {"k": _jsonable_k(self.k), "seed": self.seed})
+        return self
+
+
+class HerdingSelection(BaseEstimator):
+    """``k`` real training graphs per class chosen by herding on :func:`tree_histograms` (no model training).
+
+    Args:
+        k: graphs per class, or ``{class: k}``.
+        hops: depth of the WL histograms.
+
+    Attributes (after :meth:`fit`): ``distilled_``, ``selected_`` (class -> training-graph indices, in herding order).
+    """
+
+    def __init__(self, k: int | dict = 10, hops: int = DEFAULT_HOPS) -> None:
+        self.k = k
+        self.hops = hops
+
+    def fit(self, train, y=None, *, progress=None) -> "HerdingSelection":
+        labels = as_flat(train).y
+        feats = tree_histograms(train, self.hops)
+        self.selected_ = {}
+        for c, kc in _per_class_k(labels, self.k).items():
+            idx = np.flatnonzero(labels == c)
+            self.selected_[c] = idx[herding(feats[idx], kc)]
+        self.distilled_ = _as_distilled(train, self.selected_, "herding", {"k": _jsonable_k(self.k), "hops": self.hops})
+        return self
+
+
+def _jsonable_k(k):
+    return k if isinstance(k, int) else dict(k)

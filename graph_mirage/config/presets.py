@@ -7,11 +7,11 @@ Distillation (:data:`PAPER_DISTILL`): tree depth, absolute support threshold per
 either no cross-class filter or the authors' exact one (a set mined for class c is dropped when the same set is
 frequent in the other class at that class's own threshold). Where the release lowers the thresholds in steps
 (NCI1, ogbg-molbbbp, IMDB-BINARY), step k uses ``threshold + k * step_size`` for every class, and the step is chosen
-on the validation split (:func:`select_step`) — as the release does, by the mean validation score of GNNs trained on
-each step's set.
+on the validation split (:func:`graph_mirage.workflows.select_step`) — as the release does, by the mean validation
+score of GNNs trained on each step's set.
 
 Training (:data:`PAPER_TRAIN`): the release's GNN settings per dataset (layers, hidden size, dropout, optimiser,
-epochs, batch size, readout), so "their recipe on our engine" is one flag: ``mirage train ... --preset paper``.
+epochs, batch size, readout), so "their recipe on our engine" is one flag: ``mirage train ... --train-preset paper``.
 Not reproduced: batch norm and jumping-knowledge variants of their models; graph-mirage's models have neither.
 
 Example:
@@ -23,12 +23,10 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Sequence
+from dataclasses import dataclass, field
 
-from .errors import MirageError
-
-PRESETS = ("paper",)
+from ..errors import MirageError
+from .defaults import PRESETS
 
 
 @dataclass(frozen=True)
@@ -60,14 +58,12 @@ class DistillPreset:
                               f"got step {step!r}")
         return {int(c): int(s) + step * self.step_size for c, s in self.support.items()}
 
-    def mirage(self, step: int = 0, **overrides):
-        """A :class:`graph_mirage.Mirage` at these settings (``overrides``: other keyword arguments)."""
-        from .distill import Mirage
-
+    def params(self, step: int = 0, **overrides) -> dict:
+        """The keyword arguments of a :class:`graph_mirage.Mirage` at these settings (``overrides`` win)."""
         kwargs = dict(hops=self.hops, min_support=self.thresholds(step), itemsets="all", overlap=None,
                       exclusive=self.exclusive, readout="sum")
         kwargs.update(overrides)
-        return Mirage(**kwargs)
+        return kwargs
 
 
 PAPER_DISTILL: dict[str, DistillPreset] = {p.dataset: p for p in [
@@ -90,7 +86,7 @@ class TrainPreset:
     per_model: dict = field(default_factory=dict)
 
     def config(self, model: str, **overrides):
-        from .training import TrainConfig
+        from ..training.config import TrainConfig
 
         kw = dict(self.defaults)
         kw.update(self.per_model.get(model, {}))
@@ -134,46 +130,3 @@ def distill_preset(dataset: str, preset: str = "paper") -> DistillPreset:
 def paper_train_config(dataset: str, model: str, preset: str = "paper", **overrides):
     """The release's :class:`~graph_mirage.training.TrainConfig` for ``dataset`` and ``model``."""
     return _lookup(PAPER_TRAIN, dataset, preset, "training").config(model, **overrides)
-
-
-def select_step(dataset, preset: DistillPreset, *, model: str = "gin", seeds: Sequence[int] = (0, 1, 2),
-                config=None, progress: bool = False, log=None) -> tuple[int, list[dict], object]:
-    """Choose a preset's threshold step on the validation split, as the release does.
-
-    Every step's set is distilled from the training split and ``model`` is trained on it for each seed; the step
-    with the best mean validation metric wins (ties: the earlier step). The test split is not looked at for the
-    choice (its scores are kept for the record).
-
-    Returns:
-        ``(step, scores, estimator)``: the chosen step, one ``{"step", "thresholds", "graphs", "val_mean",
-        "test_mean"}`` per step tried (or ``error`` when a step's thresholds give no set), and the fitted
-        :class:`~graph_mirage.Mirage` of the chosen step.
-    """
-    from .errors import BudgetError
-    from .training import TrainConfig, eval_sets, train_and_evaluate
-
-    config = config or TrainConfig()
-    train = dataset[dataset.split["train"]]
-    evals = eval_sets(dataset)
-    scores, fitted = [], {}
-    for step in range(preset.steps):
-        m = preset.mirage(step)
-        try:
-            m.fit(train)
-        except BudgetError as e:
-            scores.append({"step": step, "thresholds": preset.thresholds(step), "error": str(e)})
-            continue
-        cfg = config if config.readout else replace(config, readout=m.readout)
-        r = train_and_evaluate(dataset, m.distilled_, model=model, seeds=seeds, config=cfg, evals=evals,
-                               progress=progress)
-        scores.append({"step": step, "thresholds": preset.thresholds(step), "graphs": len(m.distilled_),
-                       "val_mean": r["val_mean"], "test_mean": r["test_mean"]})
-        fitted[step] = m
-        if log:
-            log(f"step {step} {preset.thresholds(step)}: {len(m.distilled_)} graphs, validation "
-                f"{r['val_mean']:.4f}")
-    if not fitted:
-        raise BudgetError(f"no threshold step of the {preset.dataset} preset gives a distilled set: "
-                          f"{scores[0]['error']}")
-    best = max(fitted, key=lambda s: (scores[s]["val_mean"], -s))
-    return best, scores, fitted[best]

@@ -1,0 +1,82 @@
+"""Intervals and paired comparisons over seeds and folds: when a table may say "A beats B".
+
+A benchmark cell is a set of runs, one per (split, seed). Runs that share a split are not independent (they see the
+same training, validation and test graphs), so the **unit** of an interval is the split when a cell has several
+splits (cross-validation folds: the seeds of a fold are averaged first), and the seed when it has one split. The
+interval of a mean is Student's t interval over the units; a paired comparison of two cells takes the difference
+unit by unit (the same seeds, or the same folds) and gives the t interval of the mean difference. "A beats B" is
+claimed only where that interval lies above zero.
+
+Example:
+    >>> interval([0.70, 0.72, 0.71, 0.69, 0.73])["low"] > 0.69
+    True
+    >>> paired({0: 0.75, 1: 0.77, 2: 0.76}, {0: 0.70, 1: 0.71, 2: 0.69})["beats"]
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+
+LEVEL = 0.95
+
+
+def _t(df: int, level: float) -> float:
+    from scipy.stats import t
+
+    return float(t.ppf(0.5 + level / 2, df))
+
+
+def interval(values: Sequence[float], level: float = LEVEL) -> dict:
+    """Mean, standard deviation (ddof 1) and the two-sided t interval of the mean of ``values`` (NaN dropped).
+
+    Returns:
+        ``{"mean", "std", "n", "low", "high", "half"}``; with fewer than two values the interval is NaN.
+    """
+    a = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    n = len(a)
+    if n == 0:
+        return {"mean": math.nan, "std": math.nan, "n": 0, "low": math.nan, "high": math.nan, "half": math.nan}
+    mean = float(a.mean())
+    if n < 2:
+        return {"mean": mean, "std": math.nan, "n": 1, "low": math.nan, "high": math.nan, "half": math.nan}
+    std = float(a.std(ddof=1))
+    half = _t(n - 1, level) * std / math.sqrt(n)
+    return {"mean": mean, "std": std, "n": n, "low": mean - half, "high": mean + half, "half": half}
+
+
+def units(runs: Sequence[Mapping]) -> dict:
+    """The independent units of a cell's runs: ``{split: mean}`` when the runs span several splits (the seeds of
+    a split averaged), else ``{seed: value}``. Each run is a mapping with ``split``, ``seed`` and ``value``."""
+    splits = {r.get("split", 0) for r in runs}
+    if len(splits) > 1:
+        out: dict = {}
+        for r in runs:
+            if r["value"] is not None and np.isfinite(r["value"]):
+                out.setdefault(("split", r.get("split", 0)), []).append(r["value"])
+        return {k: float(np.mean(v)) for k, v in out.items()}
+    return {("seed", r["seed"]): r["value"] for r in runs if r["value"] is not None and np.isfinite(r["value"])}
+
+
+def paired(a: Mapping, b: Mapping, level: float = LEVEL) -> dict:
+    """The paired difference ``a - b`` over the units both have (see :func:`units`).
+
+    Returns:
+        :func:`interval` of the differences plus ``beats`` (the interval lies above zero), ``loses`` (below zero)
+        and ``units`` (how many pairs).
+    """
+    keys = sorted(set(a) & set(b), key=str)
+    diff = [a[k] - b[k] for k in keys]
+    out = interval(diff, level)
+    out["units"] = len(keys)
+    out["beats"] = bool(out["n"] >= 2 and out["low"] > 0)
+    out["loses"] = bool(out["n"] >= 2 and out["high"] < 0)
+    return out
+
+
+def verdict(p: Mapping) -> str:
+    """``"beats"``, ``"loses"`` or ``"tie"`` (the interval contains zero), for a :func:`paired` result."""
+    return "beats" if p["beats"] else "loses" if p["loses"] else "tie"

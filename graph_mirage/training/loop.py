@@ -1,0 +1,129 @@
+"""One training run: a model trained on a set of graphs, its epoch selected on the real validation split.
+
+The epoch with the best validation metric is reported (the test metric at that epoch), and so is the last epoch's
+test metric, so that a reader sees what the selection contributes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch_geometric.loader import DataLoader
+
+from ..progress import Progress
+from .config import TrainConfig, resolve_device, seed_everything
+from .evalset import EvalSet, predict
+from .metrics import Metric
+
+
+@dataclass
+class RunResult:
+    """One run's outcome.
+
+    Attributes:
+        seed: the training seed.
+        best_epoch: the epoch chosen on validation; val / test: the metric there; test_metrics: every metric there.
+        val_last / test_last / test_last_metrics: the same at the last epoch run.
+        train_seconds, eval_seconds, epochs_run: cost.
+    """
+
+    seed: int
+    best_epoch: int
+    val: float
+    test: float
+    test_metrics: dict = field(default_factory=dict)
+    train_seconds: float = 0.0
+    eval_seconds: float = 0.0
+    epochs_run: int = 0
+    val_last: float = float("nan")
+    test_last: float = float("nan")
+    test_last_metrics: dict = field(default_factory=dict)
+
+
+def support_class_means(train) -> torch.Tensor | None:
+    """Mean support of each class of a distilled set (None for real graphs, which have no ``weight``).
+
+    Supports are divided by their class mean before use, so that weighting never re-balances the classes (a
+    majority class has far larger absolute supports).
+    """
+    try:
+        w = train.weight
+    except AttributeError:
+        return None
+    w, y = w.view(-1).double(), train.y.view(-1)
+    means = torch.ones(int(train.num_classes), dtype=torch.float64)
+    for c in torch.unique(y):
+        means[c] = w[y == c].mean()
+    return means.float()
+
+
+def _loader(train, config: TrainConfig, seed: int, means: torch.Tensor | None) -> DataLoader:
+    if means is not None and config.support == "sample":
+        weights = train.weight.view(-1) / means[train.y.view(-1)]
+        sampler = torch.utils.data.WeightedRandomSampler(weights.double(), num_samples=len(train), replacement=True,
+                                                         generator=torch.Generator().manual_seed(seed))
+        return DataLoader(train, batch_size=config.batch_size, sampler=sampler)
+    return DataLoader(train, batch_size=config.batch_size, shuffle=True,
+                      generator=torch.Generator().manual_seed(seed))
+
+
+def _epoch(model: nn.Module, loader, opt, device, config: TrainConfig, means: torch.Tensor | None) -> None:
+    model.train()
+    for batch in loader:
+        batch = batch.to(device)
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(batch), batch.y.view(-1), reduction="none")
+        if config.support == "loss" and means is not None:
+            w = batch.weight.view(-1) / means.to(device)[batch.y.view(-1)]
+            loss = (loss * w).sum() / w.sum()
+        else:
+            loss = loss.mean()
+        loss.backward()
+        opt.step()
+
+
+def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSet | DataLoader, metric: Metric,
+              config: TrainConfig, seed: int, progress: bool = False, desc: str = "") -> RunResult:
+    """Train ``model`` on ``train`` and select the epoch by the validation metric (early stopping with
+    ``config.patience``); ``metric`` decides with its own prior shift."""
+    device = resolve_device(config.device)
+    seed_everything(seed)
+    model = model.to(device)
+    means = support_class_means(train) if config.support != "none" else None
+    loader = _loader(train, config, seed, means)
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    best = RunResult(seed, -1, -math.inf, float("nan"))
+    train_s = eval_s = 0.0
+    since_best, epoch, last_val, best_at_last = 0, 0, float("nan"), False
+    with Progress(config.epochs, desc or "training", "epoch", enabled=progress) as bar:
+        for epoch in range(1, config.epochs + 1):
+            t0 = time.perf_counter()
+            _epoch(model, loader, opt, device, config, means)
+            t1 = time.perf_counter()
+            train_s += t1 - t0
+            if epoch % config.eval_every == 0 or epoch == config.epochs:
+                last_val = metric(*reversed(predict(model, valid, device)))[metric.name]
+                best_at_last = not math.isnan(last_val) and last_val > best.val
+                if best_at_last:
+                    test_m = metric(*reversed(predict(model, test, device)))
+                    best = RunResult(seed, epoch, last_val, test_m[metric.name], test_m)
+                    since_best = 0
+                else:
+                    since_best += 1
+                eval_s += time.perf_counter() - t1
+                bar.update(config.eval_every if epoch % config.eval_every == 0 else epoch % config.eval_every,
+                           val=float(last_val), best=float(best.val))
+                if config.patience is not None and since_best >= config.patience:
+                    break
+    t1 = time.perf_counter()
+    last_m = best.test_metrics if best_at_last else metric(*reversed(predict(model, test, device)))
+    if best.best_epoch < 0:  # validation metric undefined throughout (e.g. one class only): report the last epoch
+        best = RunResult(seed, epoch, float("nan"), last_m[metric.name], last_m)
+    eval_s += time.perf_counter() - t1
+    best.val_last, best.test_last, best.test_last_metrics = float(last_val), last_m[metric.name], last_m
+    best.train_seconds, best.eval_seconds, best.epochs_run = train_s, eval_s, epoch
+    return best

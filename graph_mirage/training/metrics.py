@@ -1,0 +1,100 @@
+"""The evaluation metric of a dataset, separate from any model (as OGB's ``Evaluator`` is).
+
+Binary tasks select and report ROC-AUC (through ``ogb.graphproppred.Evaluator`` for OGB datasets, sklearn
+otherwise); multi-class tasks select by accuracy and report macro one-vs-rest ROC-AUC beside it. Every call also
+reports the decisions: accuracy, balanced accuracy, the share of graphs predicted in each class, and the accuracy
+without the prior correction (see :class:`~graph_mirage.training.TrainConfig`'s ``prior_correction``).
+
+Example:
+    >>> m = Metric("MUTAG", num_classes=2)
+    >>> out = m(np.array([0, 1, 1]), np.array([[1.0, 0.0], [0.0, 2.0], [0.5, 0.2]]))
+    >>> out["rocauc"], round(out["accuracy"], 3)
+    (1.0, 0.667)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def class_shift(data_prior, set_prior) -> np.ndarray:
+    """``log p_data - log p_set`` per class: what logit adjustment adds to a model trained on a set with class shares
+    ``set_prior`` to decide for data with class shares ``data_prior`` (zero where a class is missing in either)."""
+    d, s = np.asarray(data_prior, dtype=float), np.asarray(set_prior, dtype=float)
+    d, s = d / max(d.sum(), 1e-300), s / max(s.sum(), 1e-300)
+    ok = (d > 0) & (s > 0)
+    out = np.zeros(len(d))
+    out[ok] = np.log(d[ok]) - np.log(s[ok])
+    return out
+
+
+class Metric:
+    """The evaluation metric of a dataset: ``rocauc`` for binary, ``accuracy`` for multi-class.
+
+    Args:
+        dataset_name: the dataset (OGB datasets use OGB's own evaluator).
+        num_classes: C.
+        kind: ``"ogb"`` or anything else.
+        shift: ``[C]`` added to the logits before decisions (:func:`class_shift`); None: no correction.
+    """
+
+    def __init__(self, dataset_name: str, num_classes: int, kind: str = "tu", shift=None) -> None:
+        self.num_classes = num_classes
+        self.name = "rocauc" if num_classes == 2 else "accuracy"
+        self.shift = None if shift is None else np.asarray(shift, dtype=float)
+        self.evaluator = None
+        if kind == "ogb" and num_classes == 2:
+            from ogb.graphproppred import Evaluator
+
+            self.evaluator = Evaluator(dataset_name)
+
+    def with_shift(self, shift) -> "Metric":
+        """The same metric deciding with ``shift`` (the evaluator is shared)."""
+        other = Metric.__new__(Metric)
+        other.__dict__.update(self.__dict__, shift=None if shift is None else np.asarray(shift, dtype=float))
+        return other
+
+    def __call__(self, y_true: np.ndarray, logits: np.ndarray) -> dict[str, float]:
+        y_true = np.asarray(y_true).reshape(-1)
+        logits = np.asarray(logits, dtype=float)
+        raw_pred = logits.argmax(1)
+        z = logits if self.shift is None else logits + self.shift[None, :]
+        pred = z.argmax(1)
+        out = {"accuracy": float((pred == y_true).mean()) if len(y_true) else float("nan"),
+               "accuracy_raw": float((raw_pred == y_true).mean()) if len(y_true) else float("nan"),
+               "balanced_accuracy": _balanced_accuracy(y_true, pred, self.num_classes),
+               "pred_share": np.bincount(pred, minlength=self.num_classes).astype(float).__truediv__(
+                   max(len(pred), 1)).round(6).tolist()}
+        if self.num_classes == 2:
+            out["rocauc"] = self._binary_auc(y_true, logits[:, 1] - logits[:, 0])
+        else:
+            from sklearn.metrics import roc_auc_score
+
+            try:
+                out["rocauc_macro"] = float(roc_auc_score(y_true, _softmax(z), multi_class="ovr", average="macro",
+                                                          labels=np.arange(self.num_classes)))
+            except ValueError:
+                out["rocauc_macro"] = float("nan")
+        return out
+
+    def _binary_auc(self, y_true: np.ndarray, score: np.ndarray) -> float:
+        if len(np.unique(y_true)) < 2:
+            return float("nan")
+        if self.evaluator is not None:
+            return float(self.evaluator.eval({"y_true": y_true.reshape(-1, 1),
+                                              "y_pred": score.reshape(-1, 1)})["rocauc"])
+        from sklearn.metrics import roc_auc_score
+
+        return float(roc_auc_score(y_true, score))
+
+
+def _balanced_accuracy(y: np.ndarray, pred: np.ndarray, num_classes: int) -> float:
+    """Mean recall over the classes present in ``y``."""
+    recalls = [float((pred[y == c] == c).mean()) for c in range(num_classes) if (y == c).any()]
+    return float(np.mean(recalls)) if recalls else float("nan")
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
