@@ -1,4 +1,4 @@
-"""``python -m graph_mirage ...`` is the same as ``mirage ...``."""
+"""``python -m graph_mirage`` runs the ``mirage`` command line."""
 
 import sys
 

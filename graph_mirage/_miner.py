@@ -75,7 +75,7 @@ def serve(inp=None, out=None) -> None:
             try:
                 _send(out, ("memory", None))
             finally:
-                return  # the heap may be fragmented near the limit: the parent starts a fresh worker
+                return  # noqa: B012 - the heap may be fragmented near the limit: the parent starts a fresh worker
 
 
 if __name__ == "__main__":

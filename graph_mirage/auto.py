@@ -1,49 +1,51 @@
-"""Automatic settings: choose the depth, the per-class budget and the readout on the validation split.
+"""graph-mirage's default distiller: tree-multiset prototypes at settings chosen on validation graphs, no GNN trained.
 
-The rule (``mirage distill DATASET`` with no settings, ``Mirage(hops="auto", budget="auto")``):
+:class:`AutoPrototypes` is a search estimator over :class:`~graph_mirage.prototypes.TreePrototypes` (as scikit-learn's
+``GridSearchCV`` is over an estimator, with ``best_params_`` and a ``cv_results_`` record):
 
-1. candidates are :class:`~graph_mirage.prototypes.TreePrototypes` sets for every depth in ``hops`` (1, 2, 3) and
-   every prototypes-per-class count in ``per_class`` (1, 2, 5, 10, 20), distilled from the training graphs only;
-2. a candidate larger than the byte cap is not tried. The cap is ``max_bytes`` when given, else the larger of
+1. candidates are prototype sets for every depth in ``hops`` (1, 2, 3) and every prototypes-per-class count in
+   ``per_class`` (1, 2, 5, 10, 20), distilled from the training graphs only (one tree stage per depth);
+2. a candidate larger than the byte cap is not scored. The cap is ``max_bytes`` when given, else the larger of
    ``max_fraction`` (1 %) of the training split's bytes and the bytes of ``min_graphs`` (5) average training graphs
-   per class (what Herding would keep at k = 5: on small datasets 1 % is less than one graph); when no candidate
-   fits, the smallest one is the only one tried;
-3. each candidate is scored, for each readout in ``readouts`` (sum, mean), by a few seconds of training of a small
-   GIN on it (:data:`SELECT_CONFIG`: 50 epochs, validation every 5; ``seeds`` 0 and 1): the mean over seeds of the
-   best validation metric. Only the validation graphs are looked at, never the test split. With no validation graphs
-   given, a stratified 20 % of the training graphs is held out for scoring and the chosen settings are then distilled
-   from all training graphs;
-4. the best score wins; candidates within ``tolerance`` (0.005) of it are treated as ties and the one with the fewest
-   bytes is taken (then fewer hops).
+   per class (what Herding keeps at k = 5: on small datasets 1 % is less than one graph); when no candidate fits,
+   the smallest one is the only one scored;
+3. each candidate is scored in closed form, without training a GNN (:class:`WLProbe`): a logistic regression is fitted
+   on the candidate's prototypes, each read as the weighted Weisfeiler-Lehman subtree counts (rounds ``0..h``) of its
+   roots — exactly what a sum readout over the roots pools — and scored on the validation graphs' own WL counts by the
+   dataset's metric (ROC-AUC for two classes, accuracy otherwise). Milliseconds per candidate;
+4. the candidates whose score is within one standard error of the best (the score's sampling error on this many
+   validation graphs: a difference below it is noise) are ties, and :func:`choose` takes among them the one with the
+   most prototypes per class — more graphs make every GNN's training steadier than one or two do — then the fewest
+   hops, then the fewest bytes.
 
-The chosen settings and every candidate's score are recorded in the artifact's ``meta["auto"]``.
+Only the validation graphs are looked at, never the test split. With no validation graphs given, a stratified 20 % of
+the training graphs is held out for scoring and the chosen settings are then distilled from all training graphs. The
+choice and every candidate's score are recorded in the artifact's ``meta["auto"]``.
 
 Example:
-    >>> from graph_mirage import Mirage, load_dataset
+    >>> from graph_mirage import AutoPrototypes, load_dataset
     >>> ds = load_dataset("synthetic-motifs")
-    >>> m = Mirage(hops="auto", budget="auto").fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]])
-    >>> m.settings_["hops"] in (1, 2, 3)
+    >>> auto = AutoPrototypes().fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]])
+    >>> auto.best_params_["hops"] in (1, 2, 3)
     True
 """
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
-from .data import as_flat
+from .config.defaults import AUTO_HOPS, AUTO_MAX_FRACTION, AUTO_MIN_GRAPHS, AUTO_PER_CLASS
+from .data import FlatGraphs, as_flat, classes_of
 from .distilled import full_bytes
 from .errors import BudgetError, DatasetError, ParameterError
 from .prototypes import TreePrototypes, tree_counts
-from .training import EvalSet, Metric, TrainConfig, seed_everything, train_one
-
-AUTO_HOPS = (1, 2, 3)
-AUTO_PER_CLASS = (1, 2, 5, 10, 20)
-AUTO_READOUTS = ("sum", "mean")
-SELECT_CONFIG = TrainConfig(epochs=50, eval_every=5, hidden=64, batch_size=32)
+from .trees import row_ids, wl_colours
 
 
 def holdout(graphs, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -61,136 +63,260 @@ def holdout(graphs, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, n
     return np.sort(np.concatenate(fit)), np.sort(np.concatenate(score))
 
 
-def auto_distill(train, validation=None, *, hops: Sequence[int] = AUTO_HOPS,
-                 per_class: Sequence[int] = AUTO_PER_CLASS, readouts: Sequence[str] = AUTO_READOUTS,
-                 max_fraction: float | None = 0.01, max_bytes: int | None = None, min_graphs: int = 5,
-                 model: str | Sequence[str] = "gin",
-                 seeds: Sequence[int] = (0, 1), config: TrainConfig = SELECT_CONFIG, tolerance: float = 0.005,
-                 seed: int = 0, log: Callable[[str], None] | None = None) -> tuple[TreePrototypes, dict]:
-    """Choose prototype settings on validation graphs (the module docstring has the rule) and distil ``train``.
+def _concat(a: FlatGraphs, b: FlatGraphs) -> FlatGraphs:
+    """One disjoint union of two flat graph sets (``a``'s nodes first)."""
+    n = len(a.x)
+    return FlatGraphs(np.concatenate([a.x, b.x]), np.concatenate([a.edge_index, b.edge_index + n], axis=1),
+                      np.concatenate([a.edge_attr, b.edge_attr]), np.concatenate([a.y, b.y]),
+                      np.concatenate([a.node_ptr, b.node_ptr[1:] + n]),
+                      np.concatenate([a.edge_ptr, b.edge_ptr[1:] + a.edge_ptr[-1]]))
+
+
+def score_error(score: float, y: np.ndarray, num_classes: int) -> float:
+    """The standard error of a validation score on labels ``y``: Hanley and McNeil's (1982) for a ROC-AUC, the
+    binomial one for an accuracy."""
+    if not np.isfinite(score):
+        return math.inf
+    if num_classes == 2:
+        n1, n0 = int((y == 1).sum()), int((y == 0).sum())
+        if n1 == 0 or n0 == 0:
+            return math.inf
+        a = score
+        q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+        var = (a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a)) / (n1 * n0)
+        return math.sqrt(max(var, 0.0))
+    return math.sqrt(max(score * (1 - score), 0.0) / max(len(y), 1))
+
+
+class WLProbe:
+    """Scores prototype sets on validation graphs with a linear model on Weisfeiler-Lehman subtree counts.
 
     Args:
-        train: the training graphs (a dataset subset with ``meta``; labels 0..C-1).
-        validation: real graphs to score candidates on (None: a stratified 20 % holdout of ``train``).
-        hops, per_class, readouts: the grid.
-        max_fraction: byte cap as a share of the training split's bytes (None: no cap unless ``max_bytes``).
-        max_bytes: byte cap in bytes (overrides ``max_fraction`` and ``min_graphs``).
-        min_graphs: the cap is at least the bytes of this many average training graphs per class.
-        model, seeds, config: the scoring GNN (or several: the score is the mean over all of them and the seeds), its
-            seeds and its training settings.
-        tolerance: validation scores this close to the best count as ties (fewest bytes wins).
-        seed: seed of the prototypes' k-means and of the holdout.
-        log: called with one line per candidate.
+        fit_flat: the graphs the candidates were distilled from.
+        score_flat: the validation graphs.
+        depth: the largest depth a candidate has.
+        num_classes: C.
 
-    Returns:
-        ``(estimator, record)``: the fitted :class:`TreePrototypes` at the chosen settings (its ``distilled_``
-        records the readout and ``meta["auto"]``) and the record: ``settings``, ``candidates`` (one dict per
-        candidate: hops, per_class, bytes, fraction, and per readout the validation score), ``rule``, ``seconds``.
+    The WL colours of both sets are refined together (one dictionary), so a prototype's root tree — a colour of the
+    candidates' own refinement of ``fit_flat`` — is read through its witness node as the same subtrees, round by
+    round, that a validation graph counts.
     """
-    from .models import make_model
 
-    models = (model,) if isinstance(model, str) else tuple(model)
+    def __init__(self, fit_flat: FlatGraphs, score_flat: FlatGraphs, depth: int, num_classes: int) -> None:
+        joint = _concat(fit_flat, score_flat)
+        self.colours = wl_colours(row_ids(joint.x), joint.edge_index, row_ids(joint.edge_attr), depth)
+        self.offsets = np.cumsum([0] + [int(c.max()) + 1 for c in self.colours])
+        self.n_fit = len(fit_flat.x)
+        self.y = score_flat.y
+        self.num_classes = num_classes
+        self.graph_of_node = score_flat.graph_of_node
+        self.num_graphs = score_flat.num_graphs
+        self._valid: dict[int, sp.csr_matrix] = {}
 
-    _check_grid(hops, per_class, readouts, max_fraction, max_bytes, seeds, tolerance)
-    t0 = time.perf_counter()
-    meta = dict(getattr(train, "meta", {}) or {})
-    if "num_classes" not in meta or "node_vocab" not in meta:
-        raise DatasetError("automatic settings need a dataset subset with its meta (num_classes, vocabularies); "
-                           "use load_dataset(...)[indices]")
-    if validation is None:
-        fit_idx, score_idx = holdout(train, seed=seed)
-        fit_graphs, score_graphs, scored_on = train[fit_idx], train[score_idx], "holdout of the training split"
-    else:
-        fit_graphs, score_graphs, scored_on = train, validation, "validation split"
-    if len(score_graphs) == 0:
-        raise DatasetError("automatic settings need validation graphs to score candidates on; none were given")
-    evalset = EvalSet(score_graphs)
-    metric = Metric(meta.get("name", "custom"), int(meta["num_classes"]), meta.get("kind", "tu"))
-    flat, fit_flat = as_flat(train), as_flat(fit_graphs)
-    total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y)
-    n_classes = len(np.unique(flat.y))
-    cap = max_bytes if max_bytes is not None else (
-        None if max_fraction is None else max(max_fraction * total, min_graphs * n_classes * total / flat.num_graphs))
-    made = []  # (hops, per_class, fitted TreePrototypes)
-    for h in hops:
-        trees = tree_counts(fit_flat, h)  # one tree stage per depth, shared by every per-class count
-        for k in per_class:
-            try:
-                made.append((h, k, TreePrototypes(hops=h, per_class=k, seed=seed).fit_trees(fit_flat, trees, meta)))
-            except BudgetError:
-                continue
-    if not made:
-        raise BudgetError("no candidate distilled set could be made (every one would be at least as large as the "
-                          "training split)")
-    # candidates fitted on a holdout: bytes as of the full split
-    scale = total / max(made[0][2].distilled_.meta["full_bytes"], 1)
-    fits = [m for m in made if cap is None or m[2].distilled_.nbytes() * scale <= cap]
-    if not fits:
-        fits = [min(made, key=lambda m: (m[2].distilled_.nbytes(), m[0], m[1]))]
-    candidates, fitted = [], {}
-    for h, k, est in fits:
-        d = est.distilled_
-        fitted[(h, k)] = est
-        row = {"hops": h, "per_class": k, "graphs": len(d), "bytes": int(d.nbytes() * scale),
-               "fraction": d.nbytes() * scale / total, "val": {}}
-        for readout in readouts:
-            cfg = replace(config, readout=readout, num_layers=h)
-            vals = []
-            for name in models:
-                for s in seeds:
-                    seed_everything(s)  # the initial weights too: the same inputs give the same choice
-                    net = make_model(name, int(meta["num_classes"]), meta["node_vocab"], meta["edge_vocab"],
-                                     encoder=meta.get("encoder", "embedding"), num_layers=h, hidden=cfg.hidden,
-                                     dropout=cfg.dropout, readout=readout)
-                    vals.append(train_one(net, d, evalset, evalset, metric, cfg, s).val)
-            row["val"][readout] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
-            row.setdefault("runs", {})[readout] = [float(v) for v in vals]
-        candidates.append(row)
-        if log:
-            scores = ", ".join(f"{r} {v:.4f}" for r, v in row["val"].items())
-            log(f"hops {h}, {k} per class: {len(d)} graphs, {100 * row['fraction']:.3f} % of the bytes; "
-                f"validation {scores}")
-    flat_scores = [(c["val"][r], c, r) for c in candidates for r in readouts if np.isfinite(c["val"][r])]
-    if not flat_scores:
+    def _features(self, h: int, nodes_of_rows: np.ndarray, rows: np.ndarray, weights: np.ndarray, n_rows: int):
+        """``[n_rows, F_h]`` log(1 + weighted counts) of rounds 0..h of the given nodes."""
+        cols = [self.colours[k][nodes_of_rows] + self.offsets[k] for k in range(h + 1)]
+        m = sp.csr_matrix((np.tile(weights, h + 1), (np.tile(rows, h + 1), np.concatenate(cols))),
+                          shape=(n_rows, int(self.offsets[h + 1])))
+        m.sum_duplicates()
+        m.data = np.log1p(m.data)
+        return m
+
+    def valid_features(self, h: int) -> sp.csr_matrix:
+        if h not in self._valid:
+            nodes = np.arange(self.n_fit, len(self.colours[0]))
+            self._valid[h] = self._features(h, nodes, self.graph_of_node, np.ones(len(nodes)), self.num_graphs)
+        return self._valid[h]
+
+    def score(self, est: TreePrototypes, witness: np.ndarray) -> float:
+        """The validation metric of a logistic regression fitted on ``est``'s prototypes; ``witness`` maps each of
+        its root tree ids to a node of ``fit_flat``."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import roc_auc_score
+
+        h = est.hops
+        labels = np.array([c for c, _, _ in est.prototypes_])
+        if len(np.unique(labels)) < 2:
+            return float("nan")
+        rows = np.concatenate([np.full(len(kept), i) for i, (_, kept, _) in enumerate(est.prototypes_)])
+        nodes = witness[np.concatenate([kept for _, kept, _ in est.prototypes_])]
+        weights = np.concatenate([w for _, _, w in est.prototypes_])
+        X = self._features(h, nodes, rows, weights, len(labels))
+        model = LogisticRegression(C=1.0, max_iter=2000).fit(X, labels)
+        V = self.valid_features(h)
+        if self.num_classes == 2:
+            if len(np.unique(self.y)) < 2:
+                return float("nan")
+            return float(roc_auc_score(self.y, model.decision_function(V)))
+        return float((model.predict(V) == self.y).mean())
+
+
+def choose(rows: Sequence[dict]) -> dict:
+    """The rule's choice among scored candidates (each ``{"hops", "per_class", "bytes", "val", "val_se"}``): the
+    candidates within one standard error of the best score are ties; among them the most prototypes per class,
+    then the fewest hops, then the fewest bytes."""
+    scored = [r for r in rows if np.isfinite(r["val"])]
+    if not scored:
         raise BudgetError("no candidate could be scored: the validation metric is undefined (one class only in the "
                           "validation graphs?)")
-    best = max(v for v, _, _ in flat_scores)
-    ties = [(c["bytes"], c["hops"], c["per_class"], readouts.index(r), c, r) for v, c, r in flat_scores
-            if v >= best - tolerance]
-    _, _, _, _, chosen, readout = min(ties, key=lambda t: t[:4])
-    settings = {"hops": chosen["hops"], "per_class": chosen["per_class"], "readout": readout,
-                "val": chosen["val"][readout]}
-    if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
-        final = TreePrototypes(hops=chosen["hops"], per_class=chosen["per_class"], seed=seed, readout=readout
-                               ).fit(train)
-    else:  # the chosen candidate is already the set distilled from the training graphs
-        final = fitted[(chosen["hops"], chosen["per_class"])]
-        final.readout = final.distilled_.meta["readout"] = readout
-    record = {"settings": settings, "candidates": candidates, "scored_on": scored_on,
-              "rule": (f"best mean validation {metric.name} of {' and '.join(m.upper() for m in models)} "
-                       f"({len(seeds)} seed(s), "
-                       f"{config.epochs} epochs) over hops {list(hops)} x per-class {list(per_class)} x readout "
-                       f"{list(readouts)}; candidates above {'no cap' if cap is None else f'{int(cap):,} bytes'} "
-                       f"not tried; ties within {tolerance}: fewest bytes"),
-              "seconds": time.perf_counter() - t0}
-    # the file records the choice, not how long it took: the same inputs give a byte-identical file
-    final.distilled_.meta["auto"] = {k: v for k, v in record.items() if k != "seconds"}
-    final.distilled_.meta["method"] = "mirage-auto"
-    return final, record
+    best = max(scored, key=lambda r: r["val"])
+    ties = [r for r in scored if r["val"] >= best["val"] - best["val_se"]]
+    return min(ties, key=lambda r: (-r["per_class"], r["hops"], r["bytes"]))
 
 
-def _check_grid(hops, per_class, readouts, max_fraction, max_bytes, seeds, tolerance) -> None:
-    for name, values in (("hops", hops), ("per_class", per_class)):
-        if not len(values) or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1
-                                  for v in values):
-            raise ParameterError(f"{name} must be a non-empty list of integers >= 1, got {list(values)!r}")
-    if not len(readouts) or any(r not in ("sum", "mean") for r in readouts):
-        raise ParameterError(f"readouts must be a non-empty list of 'sum' / 'mean', got {list(readouts)!r}")
-    if max_fraction is not None and not (isinstance(max_fraction, (int, float)) and 0 < max_fraction <= 1):
-        raise ParameterError(f"max_fraction must be in (0, 1] or None, got {max_fraction!r}")
-    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
-        raise ParameterError(f"max_bytes must be an integer >= 1, got {max_bytes!r}")
-    if not len(seeds):
-        raise ParameterError("seeds must not be empty")
-    if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
-        raise ParameterError(f"tolerance must be a number >= 0, got {tolerance!r}")
+class AutoPrototypes(BaseEstimator):
+    """Tree-multiset prototypes at settings chosen on validation graphs, without training a GNN (module docstring).
+
+    Args:
+        hops: depths tried (a list), or one depth.
+        per_class: prototypes per class tried (a list), or one count.
+        max_bytes: byte cap of the distilled set (overrides ``max_fraction`` and ``min_graphs``).
+        max_fraction: byte cap as a share of the training split's bytes (None: no cap unless ``max_bytes``).
+        min_graphs: the cap is at least the bytes of this many average training graphs per class.
+        readout: the readout recorded in the artifact (``"sum"``: the prototypes' weights are made for it).
+        seed: seed of the prototypes' k-means and of the holdout.
+
+    Attributes (after :meth:`fit`):
+        distilled_: the chosen :class:`~graph_mirage.DistilledDataset` (``meta["auto"]`` records the choice).
+        best_params_: ``{"hops", "per_class"}``; best_score_: its validation score; best_estimator_: its
+            :class:`~graph_mirage.prototypes.TreePrototypes`.
+        cv_results_: one entry per candidate: ``hops``, ``per_class``, ``graphs``, ``bytes``, ``fraction``, ``val``,
+            ``val_se``, ``scored`` (False above the byte cap), ``chosen``.
+        n_trees_: distinct trees at the chosen depth; seconds_: wall time.
+    """
+
+    def __init__(self, hops=AUTO_HOPS, per_class=AUTO_PER_CLASS, *, max_bytes: int | None = None,
+                 max_fraction: float | None = AUTO_MAX_FRACTION, min_graphs: int = AUTO_MIN_GRAPHS,
+                 readout: str = "sum", seed: int = 0) -> None:
+        self.hops = hops
+        self.per_class = per_class
+        self.max_bytes = max_bytes
+        self.max_fraction = max_fraction
+        self.min_graphs = min_graphs
+        self.readout = readout
+        self.seed = seed
+
+    def _grid(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        grid = []
+        for name in ("hops", "per_class"):
+            v = getattr(self, name)
+            values = tuple(v) if np.iterable(v) and not isinstance(v, str) else (v,)
+            if not values or any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1 for x in values):
+                raise ParameterError(f"{name} must be an integer >= 1 or a non-empty list of them, got {v!r}")
+            grid.append(tuple(int(x) for x in values))
+        if self.max_fraction is not None and not (isinstance(self.max_fraction, (int, float))
+                                                  and not isinstance(self.max_fraction, bool)
+                                                  and 0 < self.max_fraction <= 1):
+            raise ParameterError(f"max_fraction must be in (0, 1] or None, got {self.max_fraction!r}")
+        if self.max_bytes is not None and (isinstance(self.max_bytes, bool) or not isinstance(self.max_bytes, int)
+                                           or self.max_bytes < 1):
+            raise ParameterError(f"max_bytes must be an integer >= 1, got {self.max_bytes!r}")
+        if isinstance(self.min_graphs, bool) or not isinstance(self.min_graphs, int) or self.min_graphs < 0:
+            raise ParameterError(f"min_graphs must be an integer >= 0, got {self.min_graphs!r}")
+        if self.readout not in ("sum", "mean"):
+            raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
+        return grid[0], grid[1]
+
+    def fit(self, graphs, y=None, *, validation=None, progress=None,
+            log: Callable[[str], None] | None = None) -> "AutoPrototypes":
+        """Choose the settings on ``validation`` (real graphs; None: a holdout of ``graphs``) and distil ``graphs``.
+
+        ``log`` is called with one line per candidate scored (``progress`` is accepted for symmetry: the whole
+        choice takes seconds)."""
+        hops, per_class = self._grid()
+        t0 = time.perf_counter()
+        meta = dict(getattr(graphs, "meta", {}) or {})
+        flat = as_flat(graphs)
+        classes_of(flat)
+        num_classes = int(meta.get("num_classes", int(flat.y.max()) + 1))
+        if validation is None:
+            fit_idx, score_idx = holdout(flat, seed=self.seed)
+            fit_flat, score_flat = _subset(flat, fit_idx), _subset(flat, score_idx)
+            scored_on = "holdout of the training split"
+        else:
+            fit_flat, score_flat, scored_on = flat, as_flat(validation), "validation split"
+        if score_flat.num_graphs == 0:
+            raise DatasetError("automatic settings need validation graphs to score candidates on; none were given")
+        total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y)
+        cap = self._cap(total, flat)
+        made = self._candidates(fit_flat, meta, hops, per_class)
+        scale = total / max(made[0][2].distilled_.meta["full_bytes"], 1)  # a holdout fit: bytes as of the full split
+        fits = [m for m in made if cap is None or m[2].distilled_.nbytes() * scale <= cap]
+        if not fits:
+            fits = [min(made, key=lambda m: (m[2].distilled_.nbytes(), m[0], m[1]))]
+        probe = WLProbe(fit_flat, score_flat, max(h for h, _, _ in fits), num_classes)
+        witness = {h: np.unique(tree_colours, return_index=True)[1] for h, tree_colours in self._colours.items()}
+        rows = []
+        for h, k, est in made:
+            d = est.distilled_
+            row = {"hops": h, "per_class": k, "graphs": len(d), "bytes": int(d.nbytes() * scale),
+                   "fraction": d.nbytes() * scale / total, "scored": any(est is f[2] for f in fits),
+                   "val": float("nan"), "val_se": float("nan")}
+            if row["scored"]:
+                row["val"] = probe.score(est, witness[h])
+                row["val_se"] = score_error(row["val"], probe.y, num_classes)
+                if log:
+                    log(f"hops {h}, {k} per class: {len(d)} graphs, {100 * row['fraction']:.3f} % of the bytes; "
+                        f"validation score {row['val']:.4f} ± {row['val_se']:.4f}")
+            rows.append(row)
+        chosen = choose([r for r in rows if r["scored"]])
+        for r in rows:
+            r["chosen"] = r is chosen
+        self.cv_results_ = rows
+        self.best_params_ = {"hops": chosen["hops"], "per_class": chosen["per_class"]}
+        self.best_score_ = chosen["val"]
+        if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
+            best = TreePrototypes(**self.best_params_, seed=self.seed, readout=self.readout).fit(graphs)
+        else:  # the chosen candidate is already the set distilled from the training graphs
+            best = next(est for h, k, est in made if (h, k) == (chosen["hops"], chosen["per_class"]))
+        self.best_estimator_ = best
+        self.n_trees_ = best.n_trees_
+        self.distilled_ = best.distilled_
+        self.distilled_.meta["method"] = "mirage-auto"
+        self.distilled_.meta["auto"] = {
+            "settings": dict(self.best_params_, readout=self.readout, val=chosen["val"]),
+            "candidates": rows, "scored_on": scored_on,
+            "rule": (f"logistic regression on the weighted WL subtree counts of each candidate's prototypes, scored "
+                     f"on the {scored_on} ({'ROC-AUC' if num_classes == 2 else 'accuracy'}); candidates above "
+                     f"{'no cap' if cap is None else f'{int(cap):,} bytes'} not scored; ties within one standard "
+                     f"error of the best: most prototypes per class, then fewest hops, then fewest bytes")}
+        self.seconds_ = time.perf_counter() - t0
+        return self
+
+    def _cap(self, total: int, flat: FlatGraphs) -> float | None:
+        if self.max_bytes is not None:
+            return float(self.max_bytes)
+        if self.max_fraction is None:
+            return None
+        n_classes = len(np.unique(flat.y))
+        return max(self.max_fraction * total, self.min_graphs * n_classes * total / flat.num_graphs)
+
+    def _candidates(self, fit_flat: FlatGraphs, meta: dict, hops, per_class) -> list:
+        made, self._colours = [], {}
+        for h in hops:
+            trees = tree_counts(fit_flat, h)  # one tree stage per depth, shared by every per-class count
+            self._colours[h] = trees.colours[h]
+            for k in per_class:
+                try:
+                    est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout)
+                    made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
+                except BudgetError:
+                    continue
+        if not made:
+            raise BudgetError(f"no candidate distilled set could be made: at hops {list(hops)} every prototype set "
+                              f"would be at least as large as the training split; use fewer hops")
+        return made
+
+
+def _subset(flat: FlatGraphs, idx: np.ndarray) -> FlatGraphs:
+    """The graphs ``idx`` of ``flat`` as a new flat set (node and edge ids renumbered)."""
+    from .data.graphs import _ranges
+
+    n_of, m_of = np.diff(flat.node_ptr), np.diff(flat.edge_ptr)
+    nodes, node_ptr = _ranges(flat.node_ptr[:-1][idx], n_of[idx])
+    edges, edge_ptr = _ranges(flat.edge_ptr[:-1][idx], m_of[idx])
+    remap = np.full(len(flat.x), -1, dtype=np.int64)
+    remap[nodes] = np.arange(len(nodes))
+    ids = None if flat.graph_ids is None else flat.graph_ids[idx]
+    return FlatGraphs(flat.x[nodes], remap[flat.edge_index[:, edges]], flat.edge_attr[edges], flat.y[idx], node_ptr,
+                      edge_ptr, ids if ids is not None else np.asarray(idx))

@@ -166,7 +166,8 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
 # ----------------------------------------------------------------------------------------------------------------------
 # File format
 # ----------------------------------------------------------------------------------------------------------------------
-def _arrays_of(ds: DistilledDataset) -> dict[str, np.ndarray]:
+def distilled_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
+    """The arrays of the file format (the table above; ``meta`` aside) of a distilled set."""
     d, s = ds._data, ds.slices
     freq = ds.tree_freq or [np.zeros(0, dtype=np.int64)]
     return {
@@ -198,7 +199,7 @@ def save_distilled(ds: DistilledDataset, path: str | os.PathLike) -> Path:
     from . import __version__
 
     path = Path(path)
-    arrays = _arrays_of(ds)
+    arrays = distilled_arrays(ds)
     meta = dict(ds.meta, format=FORMAT, format_version=FORMAT_VERSION, package_version=__version__,
                 checksum=_checksum(arrays))
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .config.defaults import BACKENDS, TARGETS
+from .config.defaults import BACKENDS, MAX_SETS, MIN_COUNT, MINING_MEMORY, MINING_SECONDS, TARGETS
 from .errors import BudgetError, MirageError, ParameterError
 
 Itemset = tuple[tuple[int, ...], int]
@@ -53,11 +53,11 @@ class MiningLimits:
     """
 
     backend: str = "pyfim"
-    min_count: int = 2
+    min_count: int = MIN_COUNT
     max_itemset_size: int | None = None
-    max_sets: int | None = 1_000_000
-    memory: int | None = 4 * 2 ** 30
-    seconds: float | None = 600
+    max_sets: int | None = MAX_SETS
+    memory: int | None = MINING_MEMORY
+    seconds: float | None = MINING_SECONDS
 
     def validate(self) -> None:
         if self.backend not in BACKENDS:

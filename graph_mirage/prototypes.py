@@ -144,6 +144,7 @@ class TreePrototypes(BaseEstimator):
         distilled_: the :class:`DistilledDataset` (with ``root_weight``).
         n_trees_: distinct trees of depth ``hops`` in the training graphs.
         clusters_: class -> cluster sizes.
+        prototypes_: per distilled graph, ``(class, root tree ids [r], root weights [r])``.
         seconds_: wall time of each stage.
     """
 
@@ -190,7 +191,7 @@ class TreePrototypes(BaseEstimator):
         self.n_trees_ = counts.shape[1]
         t1 = time.perf_counter()
         dag = ComputationDAG(flat, colours)
-        graphs_out, self.clusters_, protos = [], {}, []
+        graphs_out, self.clusters_, protos, self.prototypes_ = [], {}, [], []
         for c in classes:
             rows = counts[np.flatnonzero(flat.y == c)]
             k = min(self.per_class, rows.shape[0])
@@ -218,6 +219,7 @@ class TreePrototypes(BaseEstimator):
                 g.weight = torch.tensor([float(sizes[j])])
                 graphs_out.append(g)
                 protos.append([int(c), int(sizes[j]), [int(t) for t in kept]])
+                self.prototypes_.append((int(c), kept, w))
         self.seconds_ = {"prototypes": time.perf_counter() - t1}
         meta = {
             "method": "mirage-proto", **source_meta(meta_src, flat), "hops": self.hops, "readout": self.readout,

@@ -366,9 +366,9 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
 
     from .data.parquet import read_layout_meta
 
-    if mirage.is_auto:
-        raise ParameterError("the Spark engine runs the itemset form (fixed hops and a budget, min_support or "
-                             "max_bytes); automatic settings train models on the graphs")
+    if not hasattr(mirage, "fit_table"):
+        raise ParameterError("the Spark engine runs the itemset form (a Mirage with fixed hops and a budget, "
+                             "min_support or max_bytes); the automatic default (AutoPrototypes) runs in memory")
     mirage._validate()
     read_layout_meta(path)  # a bad directory fails before Spark starts
     t0 = time.perf_counter()

@@ -16,3 +16,15 @@ RANKS = ("margin", "support", "size")  # order of the sets a budget keeps
 
 PRESETS = ("paper",)
 ENGINES = ("memory", "spark")
+
+# Mirage's itemset form: the lowest support its budget search tries, and the limits of one mining call
+MIN_COUNT = 2
+MAX_SETS = 1_000_000
+MINING_MEMORY = 4 * 2 ** 30  # bytes
+MINING_SECONDS = 600.0
+
+# graph-mirage's default distiller (AutoPrototypes): the grid it chooses from
+AUTO_HOPS = (1, 2, 3)
+AUTO_PER_CLASS = (1, 2, 5, 10, 20)
+AUTO_MAX_FRACTION = 0.01  # byte cap: 1 % of the training split ...
+AUTO_MIN_GRAPHS = 5  # ... or this many average training graphs per class, whichever is larger

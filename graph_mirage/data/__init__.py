@@ -17,8 +17,10 @@ Data root layout (that of ``../shared/datasets``; on a machine with internet TU 
     ROOT/ogb/ogbg_molbace/...               OGB's own files (official scaffold split)
     ROOT/molecules/{HIV,bace,BBBP}.csv.gz   MoleculeNet CSVs (fallback for OGB datasets)
 
-The root is only read. Processed graphs are cached in ``MIRAGE_CACHE`` (default ``~/.cache/graph-mirage``),
-written atomically so an interrupted run leaves nothing half-written.
+One source class per kind reads them (:mod:`.sources`). The root is only read. Processed graphs are cached in
+``MIRAGE_CACHE`` (default ``~/.cache/graph-mirage``), written atomically so an interrupted run leaves nothing
+half-written. Names load their module on first use: importing :mod:`graph_mirage.data.registry` (what the command
+line needs to list datasets) does not import PyTorch.
 
 Example:
     >>> ds = load_dataset("synthetic-motifs")
@@ -27,16 +29,28 @@ Example:
     Data(x=[...], edge_index=[2, ...], edge_attr=[..., 1], y=[1])
 """
 
-from .graphs import FlatGraphs, GraphDataset, as_flat, classes_of, dataset_from_flat, dataset_stats
-from .parquet import export_parquet, read_parquet
-from .synthetic_molecules import make_synthetic_molecules
-from .loading import load_dataset
-from .registry import DATASETS, DatasetSpec, default_cache, default_root, find_raw, resolve_spec
-from .splits import fold_split, random_split, scaffold_split
-from .tu import validate_tu_raw
-from .molecules import read_smiles_csv
+from importlib import import_module
 
-__all__ = ["DATASETS", "DatasetSpec", "FlatGraphs", "GraphDataset", "as_flat", "classes_of", "dataset_stats",
-           "dataset_from_flat", "export_parquet", "read_parquet", "make_synthetic_molecules",
-           "default_cache", "default_root", "find_raw", "fold_split", "load_dataset", "random_split", "read_smiles_csv",
-           "resolve_spec", "scaffold_split", "validate_tu_raw"]
+_LAZY = {
+    "FlatGraphs": ".graphs", "GraphDataset": ".graphs", "as_flat": ".graphs", "classes_of": ".graphs",
+    "dataset_from_flat": ".graphs", "dataset_stats": ".graphs", "export_parquet": ".parquet",
+    "read_parquet": ".parquet", "make_synthetic_molecules": ".synthetic_molecules", "load_dataset": ".loading",
+    "cached_meta": ".loading", "default_cache": ".registry", "default_root": ".registry", "resolve_spec": ".registry",
+    "fold_split": ".splits", "random_split": ".splits", "scaffold_split": ".splits", "validate_tu_raw": ".tu",
+    "read_smiles_csv": ".molecules", "source_for": ".sources", "DATASETS": "..config.datasets",
+    "DatasetSpec": "..config.datasets",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'graph_mirage.data' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -10,7 +10,6 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from ..errors import DatasetError
-from .registry import DatasetSpec
 
 
 class GraphDataset(InMemoryDataset):
@@ -53,6 +52,32 @@ class GraphDataset(InMemoryDataset):
         """All graphs of this (possibly indexed) dataset as one disjoint union, in numpy (no per-graph copies)."""
         return FlatGraphs.from_dataset(self)
 
+    def storage(self) -> Data:
+        """The collated graphs of the whole dataset (all of them, also for a subset) with :attr:`slices`."""
+        return self._data
+
+    def stats(self) -> dict:
+        """Statistics of the whole dataset: graphs, classes and class counts, average nodes and (undirected)
+        edges, distinct node and edge labels, feature columns (``mirage datasets`` shows them)."""
+        data, slices = self._data, self.slices
+        y = data.y.view(-1).numpy()
+        n_nodes = np.diff(slices["x"].numpy())
+        n_edges = np.diff(slices["edge_index"].numpy())
+        classes, counts = np.unique(y, return_counts=True)
+        x = data.x.numpy()
+        ea = data.edge_attr.numpy()
+        return {
+            "graphs": int(len(y)),
+            "classes": int(self.num_classes),
+            "class_counts": {str(int(c)): int(k) for c, k in zip(classes, counts)},
+            "avg_nodes": round(float(n_nodes.mean()), 2),
+            "avg_edges": round(float(n_edges.mean()) / 2, 2),  # undirected, as TU and OGB report
+            "node_labels": int(len(np.unique(x, axis=0))),
+            "edge_labels": int(len(np.unique(ea, axis=0))),
+            "node_feature_columns": int(x.shape[1]),
+            "edge_feature_columns": int(ea.shape[1]),
+        }
+
     def __repr__(self) -> str:
         return f"GraphDataset({self.name}, {len(self)})"
 
@@ -84,9 +109,9 @@ class FlatGraphs:
         return np.repeat(np.arange(self.num_graphs, dtype=ids), np.diff(self.node_ptr))
 
     @classmethod
-    def from_dataset(cls, ds: InMemoryDataset) -> "FlatGraphs":
-        data, slices = ds._data, ds.slices
-        idx = np.asarray(ds.indices() if ds._indices is not None else range(len(ds)), dtype=np.int64)
+    def from_dataset(cls, ds: "GraphDataset") -> "FlatGraphs":
+        data, slices = ds.storage(), ds.slices
+        idx = np.asarray(ds.indices(), dtype=np.int64)
         ns, es = slices["x"].numpy(), slices["edge_index"].numpy()
         node_pos, node_ptr = _ranges(ns[idx], ns[idx + 1] - ns[idx])
         edge_pos, edge_ptr = _ranges(es[idx], es[idx + 1] - es[idx])
@@ -145,8 +170,8 @@ def as_flat(graphs) -> FlatGraphs:
     """A :class:`FlatGraphs` view of a dataset, a list of ``Data``, or a ``FlatGraphs``."""
     if isinstance(graphs, FlatGraphs):
         return graphs
-    if isinstance(graphs, InMemoryDataset) and "x" in graphs.slices and graphs._data.edge_attr is not None:
-        return FlatGraphs.from_dataset(graphs)
+    if isinstance(graphs, GraphDataset):
+        return graphs.flat()
     return FlatGraphs.from_data_list(graphs)
 
 
@@ -165,50 +190,30 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def dataset_stats(ds: GraphDataset) -> dict:
-    """The statistics ``mirage datasets`` shows."""
-    data, slices = ds._data, ds.slices
-    y = data.y.view(-1).numpy()
-    n_nodes = np.diff(slices["x"].numpy())
-    n_edges = np.diff(slices["edge_index"].numpy())
-    classes, counts = np.unique(y, return_counts=True)
-    x = data.x.numpy()
-    ea = data.edge_attr.numpy()
-    return {
-        "name": ds.name,
-        "kind": ds.meta["kind"],
-        "graphs": int(len(y)),
-        "classes": int(ds.num_classes),
-        "class_counts": {str(int(c)): int(k) for c, k in zip(classes, counts)},
-        "avg_nodes": round(float(n_nodes.mean()), 2),
-        "avg_edges": round(float(n_edges.mean()) / 2, 2),  # undirected, as TU and OGB report
-        "node_labels": int(len(np.unique(x, axis=0))),
-        "edge_labels": int(len(np.unique(ea, axis=0))),
-        "node_feature_columns": int(x.shape[1]),
-        "edge_feature_columns": int(ea.shape[1]),
-        "split": {k: int(len(v)) for k, v in ds.split.items()},
-        "split_kind": ds.meta["split_kind"],
-        "source": ds.meta.get("source", ""),
-        "skipped": int(ds.meta.get("skipped", 0)),
-    }
+    """The statistics ``mirage datasets`` shows: :meth:`GraphDataset.stats` plus name, kind, split and source."""
+    return {"name": ds.name, "kind": ds.meta["kind"], **ds.stats(),
+            "split": {k: int(len(v)) for k, v in ds.split.items()}, "split_kind": ds.meta["split_kind"],
+            "source": ds.meta.get("source", ""), "skipped": int(ds.meta.get("skipped", 0))}
 
 
-def _meta(spec: DatasetSpec, graphs: Sequence[Data], **extra) -> dict:
+def graph_meta(name: str, kind: str, graphs: Sequence[Data], **extra) -> dict:
+    """A dataset's ``meta`` from its graphs: classes, per-column vocabularies, split kind and encoder.
+
+    ``kind`` ``"ogb"`` fixes OGB's feature vocabularies (OGB's encoders have them, whatever this copy contains).
+    """
     x = torch.cat([g.x for g in graphs])
     ea = torch.cat([g.edge_attr for g in graphs])
     ys = torch.cat([g.y.view(-1) for g in graphs])
-    num_classes = int(ys.max()) + 1
-    kind = spec.kind
     meta = {
-        "name": spec.name,
+        "name": name,
         "kind": kind,
-        "num_classes": num_classes,
+        "num_classes": int(ys.max()) + 1,
         "node_vocab": (x.max(0).values + 1).tolist() if len(x) else [1],
         "edge_vocab": (ea.max(0).values + 1).tolist() if len(ea) else [1],
         "split_kind": "scaffold" if kind == "ogb" else "random",
         "encoder": "ogb" if kind == "ogb" else "embedding",
-        "hops": spec.hops,
     }
-    if kind == "ogb":  # OGB's encoders fix the vocabulary, whatever this dataset happens to contain
+    if kind == "ogb":
         from ogb.utils.features import get_atom_feature_dims, get_bond_feature_dims
 
         meta["node_vocab"], meta["edge_vocab"] = get_atom_feature_dims(), get_bond_feature_dims()

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from ..config.datasets import DatasetSpec
 from ..errors import DatasetError
-from .graphs import _meta
-from .registry import DatasetSpec, _missing_message
+from ._io import quiet
+from .graphs import graph_meta
 from .splits import scaffold_split
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Hide the progress chatter PyG and OGB print while processing (errors still propagate)."""
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 def _ogb_safe_globals():
@@ -49,24 +38,25 @@ def _build_ogb_files(spec: DatasetSpec, src: Path, work: Path):
     if not (dst / "RELEASE_v1.txt").exists():  # OGB would otherwise ask on stdin
         (dst / "RELEASE_v1.txt").write_text("ogbg-mol* release v1\n")
     try:
-        with _ogb_safe_globals(), _quiet():
+        with _ogb_safe_globals(), quiet():
             ogb_ds = PygGraphPropPredDataset(spec.name, root=str(work))
             split = ogb_ds.get_idx_split()
     except Exception as e:  # noqa: BLE001
         raise DatasetError(f"{spec.name}: OGB could not read {src}: {type(e).__name__}: {e}") from None
     graphs = [Data(x=g.x.long(), edge_index=g.edge_index.long(), edge_attr=g.edge_attr.long(),
                    y=g.y.view(-1).long()) for g in ogb_ds]
-    return graphs, _meta(spec, graphs, source=str(src)), {k: split[k] for k in ("train", "valid", "test")}
+    return graphs, graph_meta(spec.name, spec.kind, graphs, source=str(src)), \
+        {k: split[k] for k in ("train", "valid", "test")}
 
 
-def _download_ogb(spec: DatasetSpec, root: Path):
+def _download_ogb(spec: DatasetSpec, root: Path, missing: str):
     from ogb.graphproppred import PygGraphPropPredDataset
 
     try:
-        with _ogb_safe_globals(), _quiet():
+        with _ogb_safe_globals(), quiet():
             PygGraphPropPredDataset(spec.name, root=str(root / "ogb"))
     except (Exception, SystemExit) as e:  # noqa: BLE001 - OGB calls exit() when a download is refused
-        raise DatasetError(_missing_message(spec, root) + f" (download failed: {type(e).__name__})") from None
+        raise DatasetError(missing + f" (download failed: {type(e).__name__})") from None
     src = root / "ogb" / spec.name.replace("-", "_")
     with tempfile.TemporaryDirectory() as tmp:
         return _build_ogb_files(spec, src, Path(tmp))
@@ -118,7 +108,7 @@ def _build_from_smiles(spec: DatasetSpec, csv: Path, progress: bool):
     if not graphs:
         raise DatasetError(f"dataset {spec.name!r} is empty: no SMILES in {csv} could be parsed")
     split = scaffold_split(kept)
-    meta = _meta(spec, graphs, source=str(csv), skipped=skipped, rows=len(smiles),
-                 split_note="Bemis-Murcko scaffold split 80/10/10")
+    meta = graph_meta(spec.name, spec.kind, graphs, source=str(csv), skipped=skipped, rows=len(smiles),
+                      split_note="Bemis-Murcko scaffold split 80/10/10")
     return graphs, meta, split
 

@@ -49,48 +49,52 @@ def _pyarrow():
 def export_parquet(ds, out: str | os.PathLike, graphs_per_file: int = 100_000) -> Path:
     """Write ``ds`` (a :class:`GraphDataset`, its split included) in the layout above; atomically (a temporary
     directory renamed into place), refusing an existing non-empty ``out``."""
+    flat = ds.flat()
+    split = np.full(flat.num_graphs, "", dtype=object)
+    for name, idx in getattr(ds, "split", {}).items():
+        split[np.asarray(idx)] = name
+    meta = {k: v for k, v in ds.meta.items() if isinstance(v, (str, int, float, bool, list, type(None)))}
+    return _write_layout(flat, {"split": split}, {}, meta, out, graphs_per_file)
+
+
+def export_distilled_parquet(d, out: str | os.PathLike, graphs_per_file: int = 100_000) -> Path:
+    """Write a distilled set (a :class:`~graph_mirage.DistilledDataset`) in the same layout, with the columns a
+    distilled graph has beyond a real one: ``graphs/weight`` (float32 support), ``nodes/root`` (bool: the nodes a
+    readout pools), ``nodes/root_weight`` (float32, prototype sets) and ``nodes/s0..s{D-1}`` (float32 ``x_soft``,
+    learned baselines). ``_graph_mirage.json`` holds the set's ``meta`` with ``"content": "distilled"``; edges run
+    child -> parent. Such a directory is not a dataset (``load_dataset`` refuses it)."""
+    from ..distilled import distilled_arrays
+    from .graphs import FlatGraphs
+
+    a = distilled_arrays(d)
+    flat = FlatGraphs(a["x"], a["edge_index"] + np.repeat(a["node_ptr"][:-1], np.diff(a["edge_ptr"]))[None, :],
+                      a["edge_attr"], a["y"], a["node_ptr"], a["edge_ptr"])
+    nodes = {"root": a["root_mask"]}
+    if "root_weight" in a:
+        nodes["root_weight"] = a["root_weight"]
+    if "x_soft" in a:
+        nodes.update({f"s{j}": a["x_soft"][:, j] for j in range(a["x_soft"].shape[1])})
+    meta = dict(d.meta, content="distilled")
+    return _write_layout(flat, {"weight": a["weight"]}, nodes, meta, out, graphs_per_file)
+
+
+def _write_layout(flat, graph_cols: dict, node_cols: dict, meta: dict, out, graphs_per_file: int) -> Path:
     pa, pq = _pyarrow()
     if int(graphs_per_file) < 1:
         raise ParameterError(f"graphs_per_file must be >= 1, got {graphs_per_file}")
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise DatasetError(f"{out} exists and is not an empty directory; choose a new output directory")
-    flat = ds.flat()
-    split = np.full(flat.num_graphs, "", dtype=object)
-    for name, idx in getattr(ds, "split", {}).items():
-        split[np.asarray(idx)] = name
     parent = out.parent if str(out.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
     try:
         for sub in ("graphs", "nodes", "edges"):
             (tmp / sub).mkdir()
-        n_of = np.diff(flat.node_ptr)
-        m_of = np.diff(flat.edge_ptr)
         for part, g0 in enumerate(range(0, flat.num_graphs, graphs_per_file)):
-            g1 = min(g0 + graphs_per_file, flat.num_graphs)
-            gid = np.arange(g0, g1, dtype=np.int64)
-            a, b = flat.node_ptr[g0], flat.node_ptr[g1]
-            c, d = flat.edge_ptr[g0], flat.edge_ptr[g1]
-            node_graph = np.repeat(gid, n_of[g0:g1])
-            node_local = (np.arange(a, b) - np.repeat(flat.node_ptr[g0:g1], n_of[g0:g1])).astype(np.int32)
-            edge_graph = np.repeat(gid, m_of[g0:g1])
-            offset = np.repeat(flat.node_ptr[g0:g1], m_of[g0:g1])
-            name = f"part-{part:05d}.parquet"
-            pq.write_table(pa.table({"graph_id": gid, "y": flat.y[g0:g1].astype(np.int64),
-                                     "split": pa.array(split[g0:g1].tolist(), pa.string())}),
-                           tmp / "graphs" / name)
-            pq.write_table(pa.table({"graph_id": node_graph, "node": node_local,
-                                     **{f"x{j}": flat.x[a:b, j].astype(np.int32) for j in range(flat.x.shape[1])}}),
-                           tmp / "nodes" / name)
-            pq.write_table(pa.table({"graph_id": edge_graph,
-                                     "src": (flat.edge_index[0, c:d] - offset).astype(np.int32),
-                                     "dst": (flat.edge_index[1, c:d] - offset).astype(np.int32),
-                                     **{f"e{j}": flat.edge_attr[c:d, j].astype(np.int32)
-                                        for j in range(flat.edge_attr.shape[1])}}),
-                           tmp / "edges" / name)
-        meta = {k: v for k, v in ds.meta.items() if isinstance(v, (str, int, float, bool, list, type(None)))}
-        meta.update(layout=LAYOUT, layout_version=LAYOUT_VERSION, graphs=int(flat.num_graphs),
+            _write_part(pa, pq, flat, graph_cols, node_cols, g0, min(g0 + graphs_per_file, flat.num_graphs),
+                        tmp, f"part-{part:05d}.parquet")
+        meta = dict(meta, layout=LAYOUT, layout_version=LAYOUT_VERSION, graphs=int(flat.num_graphs),
                     node_columns=int(flat.x.shape[1]), edge_columns=int(flat.edge_attr.shape[1]))
         (tmp / META_FILE).write_text(json.dumps(meta, indent=1, sort_keys=True))
         if out.exists():
@@ -100,6 +104,29 @@ def export_parquet(ds, out: str | os.PathLike, graphs_per_file: int = 100_000) -
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _write_part(pa, pq, flat, graph_cols: dict, node_cols: dict, g0: int, g1: int, tmp: Path, name: str) -> None:
+    n_of, m_of = np.diff(flat.node_ptr), np.diff(flat.edge_ptr)
+    gid = np.arange(g0, g1, dtype=np.int64)
+    a, b = flat.node_ptr[g0], flat.node_ptr[g1]
+    c, d = flat.edge_ptr[g0], flat.edge_ptr[g1]
+    node_graph = np.repeat(gid, n_of[g0:g1])
+    node_local = (np.arange(a, b) - np.repeat(flat.node_ptr[g0:g1], n_of[g0:g1])).astype(np.int32)
+    edge_graph = np.repeat(gid, m_of[g0:g1])
+    offset = np.repeat(flat.node_ptr[g0:g1], m_of[g0:g1])
+    graphs = {"graph_id": gid, "y": flat.y[g0:g1].astype(np.int64)}
+    for k, v in graph_cols.items():
+        graphs[k] = pa.array(v[g0:g1].tolist(), pa.string()) if v.dtype == object else v[g0:g1]
+    pq.write_table(pa.table(graphs), tmp / "graphs" / name)
+    pq.write_table(pa.table({"graph_id": node_graph, "node": node_local,
+                             **{f"x{j}": flat.x[a:b, j].astype(np.int32) for j in range(flat.x.shape[1])},
+                             **{k: v[a:b] for k, v in node_cols.items()}}), tmp / "nodes" / name)
+    pq.write_table(pa.table({"graph_id": edge_graph,
+                             "src": (flat.edge_index[0, c:d] - offset).astype(np.int32),
+                             "dst": (flat.edge_index[1, c:d] - offset).astype(np.int32),
+                             **{f"e{j}": flat.edge_attr[c:d, j].astype(np.int32)
+                                for j in range(flat.edge_attr.shape[1])}}), tmp / "edges" / name)
 
 
 def is_parquet_dir(path: str | os.PathLike) -> bool:
@@ -163,6 +190,8 @@ def read_parquet(path: str | os.PathLike):
     from .graphs import dataset_from_flat
 
     meta = read_layout_meta(path)
+    if meta.get("content") == "distilled":
+        raise DatasetError(f"{path} is a distilled set exported as Parquet (mirage export FILE.npz), not a dataset")
     flat, graphs = read_flat(path)
     n = flat.num_graphs
     if not np.array_equal(flat.graph_ids, np.arange(n)):

@@ -5,13 +5,27 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import torch
 
 from ..errors import DatasetError
 
+FRACTIONS = (0.8, 0.1, 0.1)
+
+
+def random_split_sizes(class_counts, stratify: bool = False,
+                       fractions: tuple[float, float, float] = FRACTIONS) -> dict[str, int]:
+    """The part sizes :func:`random_split` makes for these class counts, without the labels themselves."""
+    groups = list(class_counts) if stratify else [sum(class_counts)]
+    out = {"train": 0, "valid": 0, "test": 0}
+    for n in groups:
+        n_train, n_valid = int(round(fractions[0] * n)), int(round(fractions[1] * n))
+        out["train"] += n_train
+        out["valid"] += n_valid
+        out["test"] += n - n_train - n_valid
+    return out
+
 
 def random_split(y: np.ndarray, seed: int = 0, stratify: bool = False,
-                 fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> dict[str, torch.Tensor]:
+                 fractions: tuple[float, float, float] = FRACTIONS) -> dict:
     """A reproducible random train/valid/test split of ``len(y)`` graphs (the paper's 80/10/10 by default).
 
     With ``stratify`` each class is split separately, so each part keeps the class proportions.
@@ -26,11 +40,12 @@ def random_split(y: np.ndarray, seed: int = 0, stratify: bool = False,
         parts["train"].append(g[:n_train])
         parts["valid"].append(g[n_train:n_train + n_valid])
         parts["test"].append(g[n_train + n_valid:])
+    import torch
+
     return {k: torch.from_numpy(np.sort(np.concatenate(v))) for k, v in parts.items()}
 
 
-def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
-                   ) -> dict[str, torch.Tensor]:
+def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] = FRACTIONS) -> dict:
     """Deterministic Bemis–Murcko scaffold split, as OGB and DeepChem make it.
 
     Molecules are grouped by scaffold (RDKit, chirality included); groups are sorted by size, largest first (ties:
@@ -62,13 +77,14 @@ def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] 
                 valid += g
         else:
             train += g
+    import torch
+
     return {k: torch.tensor(sorted(v), dtype=torch.long) for k, v in
             (("train", train), ("valid", valid), ("test", test))}
 
 
 
-def fold_split(y: np.ndarray, folds: int = 10, fold: int = 0, seed: int = 0, holdout: float = 0.1
-               ) -> dict[str, torch.Tensor]:
+def fold_split(y: np.ndarray, folds: int = 10, fold: int = 0, seed: int = 0, holdout: float = 0.1) -> dict:
     """Fold ``fold`` of stratified ``folds``-fold cross-validation with an inner stratified validation holdout.
 
     The protocol of Errica et al., *A Fair Comparison of Graph Neural Networks for Graph Classification* (ICLR
@@ -78,6 +94,7 @@ def fold_split(y: np.ndarray, folds: int = 10, fold: int = 0, seed: int = 0, hol
     Raises:
         DatasetError: fewer graphs in a class than folds, or ``fold`` out of range.
     """
+    import torch
     from sklearn.model_selection import StratifiedKFold, train_test_split
 
     y = np.asarray(y).reshape(-1)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DatasetError
 from .graphs import FlatGraphs, _ranges
 
 ATOM_P = np.array([75, 11, 9, 2, 1, 1, 0.5, 0.5], dtype=float)  # C, O, N, S, F, Cl, Br, P: shares in percent
@@ -40,17 +39,6 @@ BONDS = 4  # single, double, triple, aromatic
 LIBRARY = 400
 ZIPF = 1.2
 ACTIVE = np.arange(20, 26)  # the "active" fragments: Zipf ranks 20-25
-PREFIX = "synthetic-molecules:"
-MAX_GRAPHS = 100_000_000
-
-
-def parse_size(name: str) -> int:
-    """The N of ``synthetic-molecules:N`` (underscores allowed: ``1_000_000``)."""
-    text = name[len(PREFIX):].replace("_", "")
-    if not text.isdigit() or not 10 <= int(text) <= MAX_GRAPHS:
-        raise DatasetError(f"{name!r}: the size must be an integer from 10 to {MAX_GRAPHS:,} "
-                           f"(e.g. synthetic-molecules:100000)")
-    return int(text)
 
 
 def fragment_library(seed: int = 0, size: int = LIBRARY) -> dict[str, np.ndarray]:
@@ -154,6 +142,6 @@ def as_dataset(flat: FlatGraphs, name: str, seed: int = 0):
     from .graphs import dataset_from_flat
 
     meta = {"name": name, "kind": "synthetic", "num_classes": 2, "node_vocab": [len(ATOM_P)],
-            "edge_vocab": [BONDS], "split_kind": "random", "encoder": "embedding", "hops": 2,
+            "edge_vocab": [BONDS], "split_kind": "random", "encoder": "embedding",
             "source": f"generated (seed {seed}): graph_mirage.data.synthetic_molecules"}
     return dataset_from_flat(flat, meta)

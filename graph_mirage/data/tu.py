@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,15 +10,17 @@ import torch
 from torch_geometric.data import Data
 
 from ..errors import DatasetError
-from .molecules import _quiet
-from .graphs import _meta
-from .registry import DatasetSpec, _missing_message
+from ._io import keep_download, quiet
+from .graphs import graph_meta
 
 
-def _build_tu(spec: DatasetSpec, root: Path, raw: Path | None, work: Path):
+def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | None = None):
+    """The graphs of TU dataset ``name`` through ``torch_geometric.datasets.TUDataset`` (raw files in ``raw``, else
+    downloaded by PyG into ``work`` and kept in ``keep``); returns ``(graphs, meta, split)`` with no split.
+
+    ``missing`` is the one-line message for a download that fails."""
     from torch_geometric.datasets import TUDataset
 
-    name = spec.name
     tu_root = work / "TUDataset"
     if raw is not None:
         validate_tu_raw(raw, name)
@@ -30,17 +31,17 @@ def _build_tu(spec: DatasetSpec, root: Path, raw: Path | None, work: Path):
     else:
         source = "downloaded by torch_geometric"
     try:
-        with _quiet():
+        with quiet():
             tu = TUDataset(str(tu_root), name)
     except DatasetError:
         raise
     except Exception as e:  # noqa: BLE001 - a failed download or a file PyG cannot read
         if raw is None:
-            raise DatasetError(_missing_message(spec, root) + f" (download failed: {type(e).__name__})") from None
+            raise DatasetError(missing + f" (download failed: {type(e).__name__})") from None
         raise DatasetError(f"{name}: torch_geometric could not read the files in {raw} ({type(e).__name__}); check "
                            f"them against the TU format (https://chrsmrrs.github.io/datasets/docs/format/)") from None
-    if raw is None:  # keep what was downloaded, in the root, for next time
-        _keep_download(tu_root / name / "raw", root / "TUDataset" / name / "raw")
+    if raw is None and keep is not None:  # keep what was downloaded, in the root, for next time
+        keep_download(tu_root / name / "raw", keep)
     n_labels = tu.num_node_labels
     n_edge_labels = tu.num_edge_labels
     graphs = []
@@ -63,18 +64,10 @@ def _build_tu(spec: DatasetSpec, root: Path, raw: Path | None, work: Path):
         remap = {int(v): i for i, v in enumerate(uniq.tolist())}
         for g in graphs:
             g.y = torch.tensor([remap[int(g.y)]])
-    meta = _meta(spec, graphs, source=source, node_label_source="TU node label" if n_labels else "node degree",
-                 edge_label_source="TU edge label" if n_edge_labels else "constant")
+    meta = graph_meta(name, "tu", graphs, source=source,
+                      node_label_source="TU node label" if n_labels else "node degree",
+                      edge_label_source="TU edge label" if n_edge_labels else "constant")
     return graphs, meta, {}
-
-
-def _keep_download(src: Path, dst: Path) -> None:
-    try:
-        dst.mkdir(parents=True, exist_ok=True)
-        for f in src.iterdir():
-            shutil.copy2(f, dst / f.name)
-    except OSError:
-        pass  # a read-only root: the processed cache is enough
 
 
 def validate_tu_raw(raw: Path, name: str) -> None:

@@ -16,29 +16,27 @@ Example:
     >>> result["test_mean"], result["test_std"], result["test_last_mean"]          # doctest: +SKIP
 """
 
-from .api import (
-                     DEFAULT_DEPTH,
-                     class_counts,
-                     decision_shift,
-                     eval_sets,
-                     summarise,
-                     train_and_evaluate,
-)
-from .config import (
-                     DEFAULT_READOUT,
-                     READOUT_NAMES,
-                     SUPPORT_MODES,
-                     TrainConfig,
-                     check_device_name,
-                     resolve_device,
-                     seed_everything,
-                     torch_threads,
-)
-from .evalset import EvalSet, predict
-from .loop import RunResult, support_class_means, train_one
-from .metrics import Metric, class_shift
+from importlib import import_module
 
-__all__ = ["DEFAULT_DEPTH", "DEFAULT_READOUT", "READOUT_NAMES", "SUPPORT_MODES", "EvalSet", "Metric", "RunResult",
-           "TrainConfig", "check_device_name", "class_counts", "class_shift", "decision_shift", "eval_sets",
-           "predict", "resolve_device", "seed_everything", "summarise", "support_class_means", "torch_threads",
-           "train_and_evaluate", "train_one"]
+_LAZY = {
+    "DEFAULT_DEPTH": ".api", "class_counts": ".api", "decision_shift": ".api", "eval_sets": ".api",
+    "summarise": ".api", "train_and_evaluate": ".api", "DEFAULT_READOUT": ".config", "READOUT_NAMES": ".config",
+    "SUPPORT_MODES": ".config", "TrainConfig": ".config", "check_device_name": ".config",
+    "resolve_device": ".config", "seed_everything": ".config", "torch_threads": ".config", "EvalSet": ".evalset",
+    "predict": ".evalset", "RunResult": ".loop", "support_class_means": ".loop", "train_one": ".loop",
+    "Metric": ".metrics", "class_shift": ".metrics",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):  # PEP 562: the settings (.config) import without PyTorch Geometric
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'graph_mirage.training' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

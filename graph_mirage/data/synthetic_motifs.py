@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch_geometric.data import Data
-from .errors import ParameterError
+
+from ..errors import ParameterError
 
 MOTIFS = ("clique", "star", "wheel")
 

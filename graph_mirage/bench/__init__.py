@@ -1,0 +1,103 @@
+"""``mirage bench``: methods x datasets x GNNs, each distilled set beside its controls, with intervals.
+
+Methods are looked up by name (:mod:`.methods`); every training run is cached (:mod:`.runs`), so a table is run once
+and re-read after any change that leaves its inputs alone; a dataset's runs happen in two waves so that choices made
+on validation (a preset's threshold step, the full-data recipe) are made before the runs that depend on them
+(:mod:`.schedule`); rows carry 95 % intervals over seeds or folds and paired comparisons (:mod:`.rows`); the Markdown
+is :mod:`.tables`. Protocol: test metric at the epoch with the best validation metric (and at the last epoch), over
+every run; folds for TU datasets with ``--folds`` (Errica et al. 2020), OGB datasets keep their scaffold split.
+Results go to ``--out`` as ``NAME.json`` and ``NAME.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..errors import MirageError
+
+
+def run(datasets, opts, jobs: int = 1, on_dataset=None) -> list[dict]:
+    """Every dataset's rows (:func:`.rows.build_rows`), calling ``on_dataset(rows so far)`` after each dataset."""
+    from .rows import build_rows
+    from .runs import Runner
+    from .schedule import run_dataset
+
+    rows: list[dict] = []
+    runner = Runner(jobs)
+    try:
+        with tempfile.TemporaryDirectory(prefix="mirage-bench-") as tmp:
+            for name in datasets:
+                rows.extend(build_rows(name, run_dataset(name, runner, Path(tmp), opts)))
+                if on_dataset:
+                    on_dataset(rows)
+    finally:
+        runner.close()
+    return rows
+
+
+def _log(quiet: bool):
+    return (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
+
+
+def main_from_args(args) -> int:
+    """``mirage bench`` with parsed arguments (:func:`graph_mirage.cli.bench_args.add_bench_args`)."""
+    from ..cli.bench_args import ALL_DATASETS, DEFAULT_METHODS
+    from ..fileio import atomic_write_text
+    from .tables import markdown, merge
+
+    out = Path(args.out)
+    if args.merge:
+        stem = args.name or "paper_table"
+        merge(args.merge, out, stem)
+        _log(args.quiet)((out / f"{stem}.md").read_text())
+        return 0
+    import torch
+
+    from ..config.defaults import MODELS
+    from ..data.registry import resolve_spec
+    from .schedule import Options
+
+    torch.set_num_threads(1)  # this process distils; the workers train
+    quick = args.quick
+    datasets = args.datasets or (["MUTAG", "ogbg-molbace"] if quick else list(ALL_DATASETS))
+    models = args.models or (["gin"] if quick else ["gcn", "gat", "gin"])
+    bad = [m for m in models if m not in MODELS]
+    if bad:
+        raise MirageError(f"unknown model(s) {bad}; known: {', '.join(MODELS)}")
+    for name in datasets:
+        resolve_spec(name, args.root)
+    seeds = list(range(args.seeds if args.seeds is not None else (2 if quick else 10)))
+    methods = tuple(args.methods or DEFAULT_METHODS)
+    jobs = args.jobs if args.jobs is not None else max(1, min(os.cpu_count() or 1, 8))
+    log = _log(args.quiet)
+    opts = Options(models=models, seeds=seeds, budgets=args.budgets or [10], methods=methods, root=args.root,
+                   quick=quick, progress=not args.quiet, log=log, folds=args.folds, fold_seeds=args.fold_seeds,
+                   full_seeds=args.full_seeds, readout=args.readout, epochs=args.epochs or (50 if quick else 100),
+                   cache_dir=None if quick or not args.cache_dir else args.cache_dir)
+    t0 = time.perf_counter()
+    header = {"command": "mirage bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {jobs} training "
+                         f"process{'es' if jobs > 1 else ''} (1 torch thread each), torch {torch.__version__}",
+              "seeds": seeds, "folds": args.folds, "fold_seeds": args.fold_seeds, "full_seeds": args.full_seeds,
+              "budgets": opts.budgets, "methods": list(methods), "readout": args.readout or "recorded/sum",
+              "complete": False}
+    stem = args.name or ("quick" if quick else "paper_table")
+
+    def save(rows):  # after every dataset: an interrupted run keeps what it measured, marked incomplete
+        header["seconds"] = time.perf_counter() - t0
+        atomic_write_text(out / f"{stem}.json", json.dumps({"header": header, "rows": rows}, indent=1))
+
+    rows = run(datasets, opts, jobs, on_dataset=save)
+    header["complete"] = True
+    save(rows)
+    md = markdown(rows, header)
+    atomic_write_text(out / f"{stem}.md", md)
+    log("\n" + md)
+    log(f"wrote {out / (stem + '.json')} and {out / (stem + '.md')}")
+    return 0

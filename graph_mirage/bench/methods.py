@@ -1,0 +1,226 @@
+"""The benchmark's methods, looked up by name: what each one trains on, made before any training.
+
+Every distilled method is an estimator of the library (:mod:`graph_mirage.auto`, :mod:`graph_mirage.distill`,
+:mod:`graph_mirage.baselines`); a method here only says how the benchmark builds it for a split:
+
+=================  =====================================================================================================
+``full``           the whole training split; its recipe (plain, or dropout 0.5 + weight decay 1e-4) is chosen per GNN
+                   and split on validation, each run trained until the validation metric stops improving
+``mirage-paper``   the paper's algorithm at the authors' released settings (:mod:`graph_mirage.config.presets`); where
+                   the release searches threshold steps, the step is chosen per GNN and split on validation
+``mirage-auto``    graph-mirage's default, :class:`~graph_mirage.AutoPrototypes` (chosen per split on its validation
+                   graphs, no GNN trained)
+``mirage-proto``   :class:`~graph_mirage.TreePrototypes` at one fixed setting (hops 2, 5 per class)
+``doscond``/``kidd`` the learned baselines at their authors' settings (DosCond 1 graph per class, KiDD 10)
+``herding-bytes``  real graphs chosen by herding, as many per class as fit in ``mirage-auto``'s bytes
+``random-bytes``   real graphs drawn at random (a fresh draw per seed), as many per class as fit in those bytes
+``mirage``         the itemset form's budget search (hops 2, ``--budgets`` graphs per class)
+``herding``/``random`` real graphs, as many per class as ``mirage`` made
+``size-only``      logistic regression on the number of nodes and edges (:class:`~graph_mirage.baselines.SizeOnly`)
+``wl-kernel``      a linear model on WL subtree counts (:class:`~graph_mirage.baselines.WLKernel`)
+``permuted``       every distilled set above again, its labels permuted (one fixed permutation per seed): what the
+                   protocol gives without the set's labels
+=================  =====================================================================================================
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import BudgetError
+
+# the learned baselines' graphs per class (DosCond's script.sh: --ipc=1; KiDD's default --gpc 10), quick steps
+LEARNED = {"doscond": {"graphs_per_class": 1}, "kidd": {"graphs_per_class": 10}}
+LEARNED_QUICK = {"doscond": {"steps": 5}, "kidd": {"updates": 3}}
+PROTO = {"hops": 2, "per_class": 5}
+SET_METHODS = ("mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd", "herding-bytes", "random-bytes",
+               "mirage", "herding", "random")
+PROBES = ("size-only", "wl-kernel")
+
+
+@dataclass
+class TrainingSet:
+    """One training set of one split (a distilled set file, or a random draw made per seed)."""
+
+    method: str
+    split: int
+    step: int | None = None
+    budget: int | None = None
+    path: str | None = None
+    k: dict | None = None  # random draws: graphs per class
+    seconds: float = 0.0
+    size: tuple | None = None  # (graphs, nodes, bytes)
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class SplitContext:
+    """What a method needs to build its sets for one split."""
+
+    name: str
+    index: int
+    ds: object
+    tmp: Path
+    quick: bool
+    budgets: list
+    log: object
+    made: dict = field(default_factory=dict)  # method -> DistilledDataset already made on this split
+    errors: dict = field(default_factory=dict)  # (method, budget, step) -> why no set
+
+    @property
+    def train(self):
+        return self.ds[self.ds.split["train"]]
+
+    @property
+    def full_size(self) -> tuple[int, int, int]:
+        from ..distilled import full_bytes
+
+        flat = self.train.flat()
+        return len(flat.y), len(flat.x), full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y)
+
+
+def size_of(d) -> tuple[int, int, int]:
+    s = d.summary()
+    return s["graphs"], s["nodes"], s["bytes"]
+
+
+def _saved(ctx: SplitContext, method: str, d, seconds: float, **kw) -> TrainingSet:
+    tag = "-".join(str(v) for v in (method, ctx.index, kw.get("step"), kw.get("budget")) if v is not None)
+    path = d.save(ctx.tmp / f"{ctx.name.replace(':', '-')}-{tag}.npz")
+    ctx.made.setdefault(method, d)
+    return TrainingSet(method, ctx.index, path=str(path), seconds=seconds, size=size_of(d), **kw)
+
+
+def _timed(fit):
+    t0 = time.perf_counter()
+    est = fit()
+    return est, time.perf_counter() - t0
+
+
+def make_paper(ctx: SplitContext) -> list[TrainingSet]:
+    from ..config.presets import PAPER_DISTILL
+    from ..distill import Mirage
+
+    if ctx.name not in PAPER_DISTILL:
+        return []
+    preset, out = PAPER_DISTILL[ctx.name], []
+    for step in range(preset.steps):
+        try:
+            est, secs = _timed(lambda st=step: Mirage(**preset.params(st)).fit(ctx.train))
+        except BudgetError as e:
+            ctx.log(f"[{ctx.name}] mirage-paper step {step}: no set ({e})")
+            ctx.errors.setdefault(("mirage-paper", None, step), str(e))
+            continue
+        out.append(_saved(ctx, "mirage-paper", est.distilled_, secs, step=step,
+                          info={"thresholds": preset.thresholds(step)}))
+    return out
+
+
+def make_auto(ctx: SplitContext) -> list[TrainingSet]:
+    from ..auto import AutoPrototypes
+
+    est, secs = _timed(lambda: AutoPrototypes().fit(ctx.train, validation=ctx.ds[ctx.ds.split["valid"]]))
+    ctx.log(f"[{ctx.name}] split {ctx.index}: automatic settings {est.best_params_} ({secs:.1f} s)")
+    return [_saved(ctx, "mirage-auto", est.distilled_, secs, info={"settings": est.best_params_})]
+
+
+def make_proto(ctx: SplitContext) -> list[TrainingSet]:
+    from ..prototypes import TreePrototypes
+
+    est, secs = _timed(lambda: TreePrototypes(**PROTO).fit(ctx.train))
+    return [_saved(ctx, "mirage-proto", est.distilled_, secs)]
+
+
+def _learned(method: str):
+    def make(ctx: SplitContext) -> list[TrainingSet]:
+        from ..baselines import DosCond, KiDD
+
+        cls = DosCond if method == "doscond" else KiDD
+        est = cls(**LEARNED[method], **(LEARNED_QUICK[method] if ctx.quick else {})).fit(ctx.train)
+        d = est.distilled_
+        ctx.log(f"[{ctx.name}] split {ctx.index}: {method} distilled in {est.seconds_:.1f} s ({d.nbytes()} bytes)")
+        return [_saved(ctx, method, d, est.seconds_, info={"distilled_with": d.meta["distilled_with"],
+                                                           "params": d.meta["params"]})]
+
+    return make
+
+
+def k_for_bytes(full_size: tuple[int, int, int], num_classes: int, nbytes: int) -> int:
+    """Real graphs per class whose mean size fits in ``nbytes`` (at least 1)."""
+    per_graph = full_size[2] / max(full_size[0], 1)
+    return max(1, int(nbytes // (per_graph * num_classes)))
+
+
+def _auto_bytes(ctx: SplitContext) -> int:
+    if "mirage-auto" not in ctx.made:
+        make_auto(ctx)
+    return ctx.made["mirage-auto"].nbytes()
+
+
+def make_herding_bytes(ctx: SplitContext) -> list[TrainingSet]:
+    from ..baselines import HerdingSelection
+
+    target = _auto_bytes(ctx)
+    k = k_for_bytes(ctx.full_size, ctx.ds.num_classes, target)
+    t0 = time.perf_counter()
+    d = HerdingSelection(k=k).fit(ctx.train).distilled_
+    while d.nbytes() > target and k > 1:  # herding's picks can be larger than average
+        k -= 1
+        d = HerdingSelection(k=k).fit(ctx.train).distilled_
+    return [_saved(ctx, "herding-bytes", d, time.perf_counter() - t0, info={"k": k})]
+
+
+def make_random_bytes(ctx: SplitContext) -> list[TrainingSet]:
+    k = k_for_bytes(ctx.full_size, ctx.ds.num_classes, _auto_bytes(ctx))
+    classes = np.unique(ctx.train.flat().y)
+    return [TrainingSet("random-bytes", ctx.index, k={int(c): k for c in classes}, info={"k": k})]
+
+
+def make_budgeted(ctx: SplitContext) -> list[TrainingSet]:
+    """``mirage`` at each budget, then ``herding`` and ``random`` with as many graphs per class as it made."""
+    from ..baselines import HerdingSelection
+    from ..distill import Mirage
+
+    out = []
+    classes = np.unique(ctx.train.flat().y)
+    for budget in ctx.budgets:
+        k = {int(c): budget for c in classes}
+        try:
+            est, secs = _timed(lambda b=budget: Mirage(hops=2, budget=b).fit(ctx.train))
+            out.append(_saved(ctx, "mirage", est.distilled_, secs, budget=budget))
+            y = est.distilled_.y.numpy()
+            k = {int(c): int((y == c).sum()) for c in np.unique(y)}
+        except BudgetError as e:
+            ctx.errors.setdefault(("mirage", budget, None), str(e))
+        est, secs = _timed(lambda k=k: HerdingSelection(k=k).fit(ctx.train))
+        out.append(_saved(ctx, "herding", est.distilled_, secs, budget=budget))
+        out.append(TrainingSet("random", ctx.index, budget=budget, k=k))
+    return out
+
+
+MAKERS = {"mirage-paper": make_paper, "mirage-auto": make_auto, "mirage-proto": make_proto,
+          "doscond": _learned("doscond"), "kidd": _learned("kidd"), "herding-bytes": make_herding_bytes,
+          "random-bytes": make_random_bytes}
+BUDGETED = ("mirage", "herding", "random")
+
+
+def make_sets(ctx: SplitContext, methods) -> list[TrainingSet]:
+    """Every training set of ``methods`` on this split (a method that cannot make one records why)."""
+    sets = []
+    for method in (m for m in SET_METHODS if m in methods and m in MAKERS):
+        if method in ("herding-bytes", "random-bytes") or method == "mirage-auto":
+            made = MAKERS[method](ctx)
+        else:
+            try:
+                made = MAKERS[method](ctx)
+            except BudgetError as e:
+                ctx.errors.setdefault((method, None, None), str(e))
+                made = []
+        sets += made
+    if any(m in methods for m in BUDGETED):
+        sets += [s for s in make_budgeted(ctx) if s.method in methods]
+    return sets

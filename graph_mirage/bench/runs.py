@@ -1,0 +1,185 @@
+"""One training run of the benchmark, in this process or a worker, and the cache that makes every run happen once.
+
+A run is keyed by everything its result depends on — the dataset and split, the training set (the full split, or a
+distilled set's arrays and meta), whether its labels are permuted, the GNN, the training settings, the seed, and
+:data:`PROTOCOL` — and written as one JSON file under the cache directory. A table run again, after any change
+that leaves those inputs alone (a restructuring of the code, more methods, more seeds), reads the files instead of
+training. :data:`PROTOCOL` changes whenever what a run computes changes.
+
+Workers are spawned processes with one torch thread each: small GNNs are Python-bound, so two single-threaded
+workers on two cores do about twice the work of one process with two threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+PROTOCOL = "runs-v1"  # v1: validation-selected and last-epoch test metrics, decisions with the prior correction
+FULL_EPOCHS, FULL_BATCH, FULL_PATIENCE = 200, 64, 25  # full data: trained until validation stops improving
+FULL_RECIPES = {"plain": {}, "regularised": {"dropout": 0.5, "weight_decay": 1e-4}}
+FULL_SELECT_SEEDS = 3  # seeds per recipe that choose it (the chosen recipe's remaining seeds run after)
+
+_WORKER_DATA: dict = {}
+
+
+def init_worker() -> None:
+    import signal
+
+    import torch
+
+    torch.set_num_threads(1)
+    _WORKER_DATA.clear()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops the pool
+    if sys.platform.startswith("linux"):  # and a worker never outlives its parent, even after a kill -9
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
+def load(name: str, root, split: dict | None):
+    from ..data import load_dataset
+
+    with warnings.catch_warnings():  # the parent has already reported e.g. skipped SMILES once
+        warnings.simplefilter("ignore")
+        return load_dataset(name, root, **(split or {}))
+
+
+def permuted(d, seed: int):
+    """``d`` with its labels permuted by a fixed permutation of ``seed`` that changes them (a 2-graph binary set is
+    swapped): the same graphs and class counts, without the set's labels."""
+    import torch
+
+    from ..distilled import DistilledDataset
+
+    y = d.y.view(-1).numpy()
+    rng = np.random.default_rng(10_000 + seed)
+    new = y[rng.permutation(len(y))]
+    for _ in range(100):
+        if not np.array_equal(new, y) or len(np.unique(y)) < 2:
+            break
+        new = y[rng.permutation(len(y))]
+    graphs = []
+    for i in range(len(d)):
+        g = d[i]
+        g.y = torch.tensor([int(new[i])])
+        graphs.append(g)
+    return DistilledDataset(graphs, dict(d.meta, labels="permuted", permutation_seed=seed), d.tree_freq)
+
+
+def set_key(d) -> str:
+    """What a distilled set's training result depends on: its arrays and its meta."""
+    from ..distilled import _checksum, distilled_arrays
+
+    blob = json.dumps(d.meta, sort_keys=True, default=str) + _checksum(distilled_arrays(d))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def split_tag(meta: dict) -> str:
+    """A short name of a dataset's split: ``scaffold``, ``random-s0``, ``fold3of10-s0``."""
+    kind = meta.get("split_kind")
+    if kind == "folds":
+        return f"fold{meta['split_fold']}of{meta['split_folds']}-s{meta['split_seed']}"
+    if kind == "random":
+        return f"random-s{meta.get('split_seed')}" + ("-strat" if meta.get("split_stratified") else "")
+    return str(kind)
+
+
+def run_key(ds_meta: dict, model: str, config, seed: int, train: str) -> str:
+    blob = json.dumps({"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model,
+                       "config": asdict(config), "seed": seed, "train": train, "protocol": PROTOCOL}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _cache_path(cache_dir, ds_meta: dict, method: str, model: str, seed: int, key: str) -> Path:
+    return Path(cache_dir) / str(ds_meta["name"]).replace(":", "-") / \
+        f"{method}-{model}-{split_tag(ds_meta)}-seed{seed}-{key}.json"
+
+
+def train_task(task: dict) -> dict:
+    """Run (or read from the cache) one task: ``{dataset, root, split, model, seed, config, method, path | k,
+    permute, cache_dir}``; returns ``{"run", "metric", "size", "cached"}``."""
+    from ..baselines import RandomSelection
+    from ..distilled import DistilledDataset
+    from ..fileio import atomic_write_text
+    from ..training import eval_sets, train_and_evaluate
+
+    key = (task["dataset"], task["root"], json.dumps(task["split"]))
+    if key not in _WORKER_DATA:
+        _WORKER_DATA.clear()  # one dataset and split at a time: molhiv is large
+        ds = load(task["dataset"], task["root"], task["split"])
+        _WORKER_DATA[key] = (ds, None)
+    ds, evals = _WORKER_DATA[key]
+    size = None
+    if task["method"] == "full":
+        train_set, train_id = None, "full"
+    else:
+        if task.get("k") is not None:  # a fresh draw per seed: the baseline's own variance counts
+            train_set = RandomSelection(k=task["k"], seed=task["seed"]).fit(ds[ds.split["train"]]).distilled_
+            size = (len(train_set), int(train_set.summary()["nodes"]), train_set.nbytes())
+        else:
+            train_set = DistilledDataset.load(task["path"])
+        if task.get("permute"):
+            train_set = permuted(train_set, task["seed"])
+        train_id = set_key(train_set)
+    path = None
+    if task.get("cache_dir"):
+        path = _cache_path(task["cache_dir"], ds.meta, task["method"] + ("~permuted" if task.get("permute") else ""),
+                           task["model"], task["seed"], run_key(ds.meta, task["model"], task["config"], task["seed"],
+                                                                train_id))
+        if path.is_file():
+            blob = json.loads(path.read_text())
+            return {"run": blob["run"], "metric": blob["metric"], "size": size, "cached": True}
+    if evals is None:
+        evals = eval_sets(ds)
+        _WORKER_DATA[key] = (ds, evals)
+    r = train_and_evaluate(ds, train_set, model=task["model"], seeds=[task["seed"]], config=task["config"],
+                           evals=evals, threads=None)
+    out = {"run": r["runs"][0], "metric": r["metric"], "size": size, "cached": False}
+    if path is not None:
+        atomic_write_text(path, json.dumps({"dataset": ds.meta["name"], "method": task["method"],
+                                            "permuted": bool(task.get("permute")), "model": task["model"],
+                                            "seed": task["seed"], "config": asdict(task["config"]),
+                                            "protocol": PROTOCOL, "metric": r["metric"], "run": r["runs"][0]},
+                                           indent=1, sort_keys=True), "benchmark run")
+    return out
+
+
+def full_config(recipe: str, readout: str | None, layers: int, quick: bool = False):
+    """The full-data training settings of ``recipe`` (:data:`FULL_RECIPES`): up to 200 epochs, batch 64, stopped
+    after 25 evaluations without a better validation metric (10 epochs, patience 5 with ``quick``)."""
+    from ..training import TrainConfig
+
+    epochs, patience = (10, 5) if quick else (FULL_EPOCHS, FULL_PATIENCE)
+    return TrainConfig(epochs=epochs, batch_size=FULL_BATCH, patience=patience, eval_every=1, readout=readout or "sum",
+                       num_layers=layers, **FULL_RECIPES[recipe])
+
+
+class Runner:
+    """Runs training tasks inline (jobs=1) or on a pool of spawned single-threaded workers."""
+
+    def __init__(self, jobs: int) -> None:
+        self.pool = None
+        if jobs > 1:
+            import multiprocessing as mp
+
+            self.pool = mp.get_context("spawn").Pool(jobs, initializer=init_worker)
+
+    def imap(self, tasks: list[dict]):
+        if self.pool is None:
+            return map(train_task, tasks)
+        return self.pool.imap(train_task, tasks)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()

@@ -1,0 +1,168 @@
+"""One dataset of the benchmark: its splits, the training sets of every method, and the runs in two waves.
+
+Wave 1 trains every training set (every threshold step of a preset) for every GNN and seed, and the full-data
+recipes on their selection seeds. Then the choices that are made on validation are made — a preset's step per GNN and
+split, the full-data recipe per GNN and split (:func:`graph_mirage.workflows.best_by_validation`) — and wave 2 trains
+the chosen full-data recipe's remaining seeds and the permuted-label control of every chosen set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..progress import Progress
+from .methods import PROBES, SplitContext, TrainingSet, make_sets
+from .runs import FULL_RECIPES, FULL_SELECT_SEEDS, full_config, load
+
+
+@dataclass
+class Options:
+    """The benchmark's settings for one dataset (see ``mirage bench --help``)."""
+
+    models: list
+    seeds: list
+    budgets: list
+    methods: tuple
+    root: str | None = None
+    quick: bool = False
+    progress: bool = False
+    log: object = print
+    folds: int | None = None
+    fold_seeds: int | None = None
+    full_seeds: int | None = None
+    readout: str | None = None
+    epochs: int = 100
+    cache_dir: str | None = None
+
+
+@dataclass
+class Collected:
+    """Every run of a dataset: ``(model, method, budget, split, step, recipe) -> [(seed, run, size)]``."""
+
+    runs: dict = field(default_factory=dict)
+    sets: list = field(default_factory=list)
+    errors: dict = field(default_factory=dict)
+    probes: dict = field(default_factory=dict)  # (method, split) -> (run dict, metric, info)
+    metric: str | None = None
+    full_sizes: list = field(default_factory=list)
+    chosen: dict = field(default_factory=dict)  # (model, method, split) -> step or recipe
+
+    def add(self, key: tuple, seed: int, out: dict, size=None) -> None:
+        self.runs.setdefault(key, []).append((seed, out["run"], size or out.get("size")))
+        self.metric = self.metric or out["metric"]
+
+
+def splits_of(name: str, root, folds: int | None) -> list[dict | None]:
+    from ..data.registry import resolve_spec
+
+    if folds is None or resolve_spec(name, root).kind == "ogb":  # an official split is kept
+        return [None]
+    return [{"folds": folds, "fold": k} for k in range(folds)]
+
+
+def models_of(models, name: str) -> list[str]:
+    # GAT is omitted on IMDB-BINARY, which has no node features, as the paper does
+    return [m for m in models if not (m == "gat" and name == "IMDB-BINARY")]
+
+
+def _probe(method: str, ds, cache_dir) -> tuple[dict, str, dict]:
+    from ..baselines import SizeOnly, WLKernel
+    from ..training import Metric
+
+    est = (SizeOnly() if method == "size-only" else WLKernel()).fit(ds)
+    metric = Metric(ds.meta["name"], ds.num_classes, ds.meta["kind"])
+    y = ds.y.view(-1).numpy()
+    te, va = ds.split["test"].numpy(), ds.split["valid"].numpy()
+    test_m = metric(y[te], est.logits(te))
+    val = metric(y[va], est.logits(va))[metric.name]
+    run = {"seed": None, "best_epoch": 0, "val": val, "test": test_m[metric.name], "test_metrics": test_m,
+           "train_seconds": est.seconds_, "eval_seconds": 0.0, "epochs_run": 0, "val_last": val,
+           "test_last": test_m[metric.name], "test_last_metrics": test_m}
+    return run, metric.name, {"params": est.best_params_}
+
+
+def _make(name: str, runner, tmp: Path, o: Options, splits: list, col: Collected) -> None:
+    for si, split in enumerate(splits):
+        ds = load(name, o.root, split)
+        ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, o.log)
+        col.full_sizes.append(ctx.full_size)
+        col.sets += make_sets(ctx, o.methods)
+        col.errors.update(ctx.errors)
+        for method in (m for m in PROBES if m in o.methods):
+            col.probes[(method, si)] = _probe(method, ds, o.cache_dir)
+
+
+def _task(name: str, o: Options, split: dict | None, model: str, seed: int, config, method: str,
+          s: TrainingSet | None = None, permute: bool = False) -> dict:
+    return {"dataset": name, "root": None if o.root is None else str(o.root), "split": split, "model": model,
+            "seed": seed, "config": config, "method": method, "path": s.path if s else None,
+            "k": s.k if s else None, "permute": permute, "cache_dir": o.cache_dir}
+
+
+def _wave(name: str, runner, tasks: list, keys: list, col: Collected, o: Options, what: str) -> None:
+    with Progress(len(tasks), f"[{name}] {what}", "run", enabled=o.progress) as bar:
+        for key, out in zip(keys, runner.imap(tasks)):
+            col.add(key[:-1], key[-1], out)
+            bar.update(1)
+
+
+def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
+    """Make every training set of ``name`` and train every run (cached runs are read, not trained)."""
+    from dataclasses import replace
+
+    from ..training import TrainConfig
+    from ..workflows.select import best_by_validation
+
+    splits = splits_of(name, o.root, o.folds)
+    seeds = o.seeds[:o.fold_seeds] if len(splits) > 1 and o.fold_seeds else o.seeds
+    models = models_of(o.models, name)
+    col = Collected()
+    _make(name, runner, tmp, o, splits, col)
+    o.log(f"[{name}] {len(splits)} split(s), {len(col.sets)} training sets made; training {len(models)} GNN(s) x "
+          f"{len(seeds)} seed(s)")
+    dist_cfg = TrainConfig(epochs=o.epochs, eval_every=1, readout=o.readout)
+    full_seeds = seeds[:o.full_seeds] if o.full_seeds else seeds
+    select = full_seeds[:FULL_SELECT_SEEDS]
+    tasks, keys = [], []
+    for model in models:
+        for si, split in enumerate(splits):
+            if "full" in o.methods:
+                for recipe in FULL_RECIPES:
+                    cfg = full_config(recipe, o.readout, 2, o.quick)
+                    for seed in select:
+                        tasks.append(_task(name, o, split, model, seed, cfg, "full"))
+                        keys.append((model, "full", None, si, None, recipe, seed))
+            for s in (s for s in col.sets if s.split == si):
+                for seed in seeds:
+                    tasks.append(_task(name, o, split, model, seed, dist_cfg, s.method, s))
+                    keys.append((model, s.method, s.budget, si, s.step, None, seed))
+    _wave(name, runner, tasks, keys, col, o, "training runs")
+    tasks, keys = [], []
+    for model in models:
+        for si, split in enumerate(splits):
+            if "full" in o.methods:
+                cand = {r: [run["val"] for _, run, _ in col.runs.get((model, "full", None, si, None, r), [])]
+                        for r in FULL_RECIPES}
+                recipe = col.chosen[(model, "full", si)] = best_by_validation(cand)
+                cfg = full_config(recipe, o.readout, 2, o.quick)
+                for seed in full_seeds[len(select):]:
+                    tasks.append(_task(name, o, split, model, seed, cfg, "full"))
+                    keys.append((model, "full", None, si, None, recipe, seed))
+            steps = {s.step: s for s in col.sets if s.split == si and s.method == "mirage-paper"}
+            if steps:
+                cand = {st: [run["val"] for _, run, _ in col.runs.get((model, "mirage-paper", None, si, st, None), [])]
+                        for st in steps}
+                col.chosen[(model, "mirage-paper", si)] = best_by_validation(cand)
+            if "permuted" not in o.methods:
+                continue
+            for s in (s for s in col.sets if s.split == si):
+                if s.method == "mirage-paper" and s.step != col.chosen[(model, "mirage-paper", si)]:
+                    continue
+                for seed in seeds:
+                    tasks.append(_task(name, o, split, model, seed, dist_cfg, s.method, s, permute=True))
+                    keys.append((model, s.method + "~permuted", s.budget, si, s.step, None, seed))
+    _wave(name, runner, tasks, keys, col, o, "chosen recipes and controls")
+    col.seeds, col.splits, col.models = seeds, splits, models
+    col.dist_cfg = replace(dist_cfg)
+    return col

@@ -1,0 +1,144 @@
+"""The benchmark's Markdown: scores with intervals, the controls, the paired comparisons, the decisions, and a
+detailed line per row; plus :func:`merge`, one table from several result files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import MirageError
+
+ORDER = ("full", "size-only", "wl-kernel", "mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd",
+         "herding-bytes", "random-bytes", "mirage", "herding", "random")
+
+
+def _key(r: dict):
+    base = r["method"].split("~")[0]
+    return (ORDER.index(base) if base in ORDER else len(ORDER), "~" in r["method"], r["budget"] or 0)
+
+
+def _cell(r: dict | None, key: str = "test") -> str:
+    if r is None:
+        return ""
+    m, ci = r.get(f"{key}_mean"), r.get(f"{key}_ci", [None, None])
+    if m is None or m != m:
+        return "n/a"
+    half = (ci[1] - ci[0]) / 2 if ci[0] is not None and ci[0] == ci[0] else None
+    size = "" if r["method"] in ("full", "size-only", "wl-kernel") or "size_fraction" not in r else \
+        f" ({100 * r['size_fraction']:.2g} %)"
+    return f"{100 * m:.1f}" + (f" ± {100 * half:.1f}" if half is not None else "") + size
+
+
+def _diff(p: dict | None) -> str:
+    if not p:
+        return ""
+    if p["low"] != p["low"]:
+        return f"{100 * p['mean']:+.1f}"
+    word = {"beats": "**above**", "loses": "below", "tie": "tie"}[p["verdict"]]
+    return f"{100 * p['mean']:+.1f} [{100 * p['low']:+.1f}, {100 * p['high']:+.1f}] {word}"
+
+
+def _groups(rows: list[dict]) -> list[tuple[str, str, list[dict]]]:
+    seen: dict = {}
+    for r in rows:
+        seen.setdefault((r["dataset"], r["model"]), []).append(r)
+    return [(d, m, sorted(rs, key=_key)) for (d, m), rs in seen.items()]
+
+
+def scores_table(rows: list[dict]) -> str:
+    """Test metric ×100: mean ± the half-width of its 95 % interval over seeds (or folds); sizes in % of the bytes."""
+    methods = sorted({r["method"] for r in rows if "~" not in r["method"]},
+                     key=lambda m: _key({"method": m, "budget": None}))
+    lines = ["| dataset | GNN | units | " + " | ".join(methods) + " |", "|---|---|---:|" + "---|" * len(methods)]
+    for d, m, rs in _groups(rows):
+        by = {r["method"]: r for r in rs if r["budget"] in (None, 10) or r["method"] not in ("mirage", "herding")}
+        units = "/".join(sorted({str(r["units"]) for r in rs}))
+        lines.append(f"| {d} | {m.upper()} | {units} | " + " | ".join(_cell(by.get(x)) for x in methods) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def controls_table(rows: list[dict]) -> str:
+    """Each distilled set against its own permuted-label control, the full split and the classic controls."""
+    lines = ["| dataset | GNN | method | test | permuted control | margin over control | vs full | vs WL kernel | "
+             "vs size only | vs herding-bytes | vs random-bytes |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for d, m, rs in _groups(rows):
+        by = {(r["method"], r["budget"]): r for r in rs}
+        for r in rs:
+            if "paired" not in r:
+                continue
+            p = r["paired"]
+            ctrl = by.get((r["method"] + "~permuted", r["budget"]))
+            lines.append(f"| {d} | {m.upper()} | {r['method']} | {_cell(r)} | {_cell(ctrl)} | "
+                         f"{_diff(p.get('permuted'))} | {_diff(p.get('full'))} | {_diff(p.get('wl-kernel'))} | "
+                         f"{_diff(p.get('size-only'))} | {_diff(p.get('herding-bytes'))} | "
+                         f"{_diff(p.get('random-bytes'))} |")
+    return "\n".join(lines) + "\n"
+
+
+def decisions_table(rows: list[dict]) -> str:
+    """Accuracy (with the prior correction), balanced accuracy, runs that predict one class for every test graph,
+    the last epoch's test metric beside the validation-selected one, and the authors' top-5-of-10 protocol."""
+    lines = ["| dataset | GNN | method | test (selected epoch) | test (last epoch) | accuracy | balanced accuracy | "
+             "accuracy without correction | single-class runs | top 5 of runs by validation |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for d, m, rs in _groups(rows):
+        for r in rs:
+            def pct(k, r=r):
+                v = r.get(k)
+                return "" if v is None else f"{100 * v:.1f}"
+            lines.append(f"| {d} | {m.upper()} | {r['method']} | {_cell(r)} | {_cell(r, 'test_last')} | "
+                         f"{pct('test_accuracy_mean')} | {pct('test_balanced_accuracy_mean')} | "
+                         f"{pct('test_accuracy_raw_mean')} | {r.get('single_class_runs', '')}/{r['runs_total']} | "
+                         f"{pct('paper_top5_test_mean')} |")
+    return "\n".join(lines) + "\n"
+
+
+def detail_table(rows: list[dict], header: dict) -> str:
+    lines = [f"Machine: {header.get('machine', '?')}; command: `{header.get('command', '?')}`; total "
+             f"{header.get('seconds', 0) / 60:.1f} min.", "",
+             "| dataset | GNN | method | runs | graphs | nodes | bytes | % of full | distill s | train s/run | "
+             "eval s/run | epochs (best) | notes |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    for d, m, rs in _groups(rows):
+        for r in rs:
+            notes = []
+            for k in ("steps", "recipes", "settings", "k", "probe_params", "distilled_with"):
+                if r.get(k):
+                    notes.append(f"{k}: {r[k]}")
+            k = f" (k={r['budget']})" if r["budget"] else ""
+            lines.append(f"| {d} | {m.upper()} | {r['method']}{k} "
+                         f"| {r['runs_total']} | {r.get('graphs', '')} | {r.get('nodes', '')} | {r.get('bytes', '')} | "
+                         f"{100 * r.get('size_fraction', 1.0):.3f} | {r.get('distill_seconds', 0):.2f} | "
+                         f"{r['train_seconds']:.1f} | {r['eval_seconds']:.1f} | {r['epochs_run']:.0f} "
+                         f"({r['best_epoch']:.0f}) | {'; '.join(notes)[:300]} |")
+    return "\n".join(lines) + "\n"
+
+
+def markdown(rows: list[dict], header: dict) -> str:
+    return "\n".join([
+        "## Test metric ×100, mean ± half-width of the 95 % interval (sizes: % of the training bytes)", "",
+        scores_table(rows), "## Controls and paired comparisons (difference ×100 [95 % interval])", "",
+        controls_table(rows), "## Decisions and epoch selection", "", decisions_table(rows), "## Detail", "",
+        detail_table(rows, header)])
+
+
+def merge(paths, out: Path, stem: str) -> list[dict]:
+    """One JSON + Markdown table from several result files (each keeps its own command in the header list)."""
+    from ..fileio import atomic_write_text
+    from .rows import compare
+
+    rows, headers = [], []
+    for p in paths:
+        try:
+            blob = json.loads(Path(p).read_text())
+            rows += blob["rows"]
+            headers.append(blob["header"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise MirageError(f"{p} is not a benchmark result file ({type(e).__name__})") from None
+    compare(rows)  # rows from separate runs of the same dataset are compared too
+    header = {"merged_from": [str(p) for p in paths], "headers": headers,
+              "complete": all(h.get("complete") for h in headers),
+              "seconds": sum(h.get("seconds", 0) for h in headers),
+              "command": " ; ".join(h["command"] for h in headers), "machine": headers[0]["machine"]}
+    atomic_write_text(out / f"{stem}.json", json.dumps({"header": header, "rows": rows}, indent=1))
+    atomic_write_text(out / f"{stem}.md", markdown(rows, header))
+    return rows

@@ -1,0 +1,68 @@
+"""The ``mirage`` command line: datasets, distill, condense, export, train, run, bench, inspect.
+
+Every user error ends with exactly one line ``mirage: error: ...`` on stderr and exit status 2 (130 when interrupted,
+143 when terminated), never a traceback, and leaves no new or partial file at the output path. The parser
+(:mod:`.parser`) imports only configuration; a command (:mod:`.commands`) turns its arguments into the settings of one
+workflow (:mod:`graph_mirage.workflows`), which checks them before any work, and prints what it returns.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import warnings
+from typing import Sequence
+
+from ..errors import MirageError
+from .parser import EXIT_USAGE, build_parser
+
+EXIT_INTERRUPTED = 130
+
+
+class _Terminated(KeyboardInterrupt):
+    pass
+
+
+def _terminated(signum, frame) -> None:
+    raise _Terminated()
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"mirage: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = one_line_warning
+    # SIGTERM (kill, a scheduler's time limit) ends like Ctrl-C: cleanup runs, training workers are stopped
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except (MirageError, ValueError) as e:
+        print(f"mirage: error: {_one_line(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except _Terminated:
+        print("mirage: error: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except KeyboardInterrupt:
+        print("mirage: error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except MemoryError:
+        print("mirage: error: out of memory; use a smaller dataset, fewer hops or a smaller budget", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:  # a file system refusing something the user asked for (read-only, full, permissions)
+        where = f" {e.filename}" if getattr(e, "filename", None) else ""
+        print(f"mirage: error: cannot access{where}: {e.strerror or type(e).__name__}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+__all__ = ["main", "build_parser"]

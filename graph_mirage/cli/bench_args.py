@@ -1,0 +1,47 @@
+"""The arguments of ``mirage bench`` (shared with ``benchmarks/paper_table.py``); configuration imports only."""
+
+from __future__ import annotations
+
+from ..config.defaults import READOUTS
+from .parser import positive
+
+# every method name the benchmark knows (graph_mirage.bench.methods.METHODS has what each one is)
+METHOD_NAMES = ("full", "mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd", "herding-bytes",
+                "random-bytes", "mirage", "herding", "random", "size-only", "wl-kernel", "permuted")
+DEFAULT_METHODS = ("full", "mirage-paper", "mirage-auto", "herding-bytes", "random-bytes", "size-only", "wl-kernel",
+                   "permuted")
+ALL_DATASETS = ("MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv")
+
+
+def add_bench_args(p) -> None:
+    p.add_argument("--datasets", nargs="+", default=None, help=f"default: {' '.join(ALL_DATASETS)}")
+    p.add_argument("--models", nargs="+", default=None, type=str.lower, help="default: gcn gat gin")
+    p.add_argument("--seeds", type=positive(1), default=None, help="seeds 0..N-1 per split (default 10; quick 2)")
+    p.add_argument("--folds", type=positive(2), default=None,
+                   help="k-fold cross-validation (stratified, inner validation holdout) for TU datasets; OGB "
+                        "datasets keep their scaffold split")
+    p.add_argument("--fold-seeds", type=positive(1), default=None, help="seeds per fold with --folds (default --seeds)")
+    p.add_argument("--full-seeds", type=positive(1), default=None,
+                   help="at most this many full-data seeds per split (default: all; runs are cached)")
+    p.add_argument("--budgets", nargs="+", type=positive(1), default=None,
+                   help="graphs per class of the itemset form (methods mirage, herding, random; default 10)")
+    p.add_argument("--methods", nargs="+", default=None, choices=METHOD_NAMES,
+                   help=f"default: {' '.join(DEFAULT_METHODS)} (permuted: every distilled set again with its labels "
+                        f"permuted, the control each cell is read against)")
+    p.add_argument("--readout", choices=READOUTS, default=None,
+                   help="readout of every GNN (default: what each set records, else sum)")
+    p.add_argument("--epochs", type=positive(1), default=None, help="epochs on a distilled set (default 100)")
+    p.add_argument("--cache-dir", default="benchmarks/results/runs",
+                   help="where every training run is cached as JSON, keyed by everything it depends on; a table "
+                        "re-run reads it instead of training again ('' for none)")
+    p.add_argument("--jobs", type=positive(1), default=None,
+                   help="training processes, one torch thread each (default: CPU cores, at most 8)")
+    p.add_argument("--quick", action="store_true", help="small slice: MUTAG and ogbg-molbace, GIN, 2 seeds")
+    p.add_argument("--root", default=None, help="data root (default $MIRAGE_DATA)")
+    p.add_argument("--out", default="benchmarks/results",
+                   help="directory for NAME.json and NAME.md (default benchmarks/results, relative to the working "
+                        "directory)")
+    p.add_argument("--name", default=None, help="output file stem (default paper_table, or quick)")
+    p.add_argument("--merge", nargs="+", default=None, metavar="JSON",
+                   help="write one table (--name) from the rows of earlier result files instead of running")
+    p.add_argument("--quiet", "-q", action="store_true")

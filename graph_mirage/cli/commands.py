@@ -1,0 +1,193 @@
+"""The ``mirage`` commands: each parses its arguments into settings, calls one workflow
+(:mod:`graph_mirage.workflows`) and prints. Heavy modules are imported only after the settings passed their checks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..workflows.settings import DataSettings, DistillSettings, SparkSettings, TrainSettings
+
+
+def progress_on(args) -> bool:
+    """Progress for long work: a bar on a terminal, plain lines otherwise; none with --quiet or --json."""
+    return not getattr(args, "quiet", False) and not getattr(args, "json", False)
+
+
+def say(args, *msg) -> None:
+    if not getattr(args, "quiet", False):
+        print(*msg, file=sys.stderr if getattr(args, "json", False) else sys.stdout, flush=True)
+
+
+def fmt_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def data_settings(args, name: str | None = None) -> DataSettings:
+    return DataSettings(name or args.dataset, args.root, args.split_seed, args.stratify, args.folds, args.fold)
+
+
+def distill_settings(args, out: str | None) -> DistillSettings:
+    return DistillSettings(
+        data_settings(args), preset=args.preset, step=args.step, select_model=args.select_model,
+        select_seeds=args.select_seeds, hops=args.hops, budget=args.budget, max_bytes=args.max_bytes,
+        support=tuple(args.support) if args.support else None, itemsets=args.itemsets, overlap=args.overlap,
+        min_count=args.min_count, max_itemset_size=args.max_itemset_size, max_nodes=args.max_nodes,
+        max_sets=args.max_sets, mining_memory=args.mining_memory, mining_seconds=args.mining_seconds,
+        backend=args.backend, rank=args.rank, context=args.context, readout=args.distill_readout, out=out,
+        engine=getattr(args, "engine", "memory"),
+        spark=SparkSettings(getattr(args, "spark_master", "local[*]"), getattr(args, "spark_partitions", 8),
+                            getattr(args, "spark_driver_memory", None)),
+        threads=args.threads)
+
+
+def train_settings(args) -> TrainSettings:
+    return TrainSettings(model=args.model, seeds=args.seeds, train_preset=args.train_preset, epochs=args.epochs,
+                         patience=args.patience, eval_every=args.eval_every, lr=args.lr,
+                         weight_decay=args.weight_decay, batch_size=args.batch_size, hidden=args.hidden,
+                         dropout=args.dropout, layers=args.layers, readout=args.readout, weighting=args.weighting,
+                         prior_correction=not args.no_prior_correction, device=args.device, threads=args.threads,
+                         paper_protocol=getattr(args, "paper_protocol", False))
+
+
+def default_out(dataset: str, root, suffix: str) -> str:
+    """``DATASET-SUFFIX.npz`` in the working directory (a ``:`` of a generated name becomes ``-``)."""
+    from ..data.parquet import is_parquet_dir
+    from ..data.registry import resolve_spec
+
+    name = Path(dataset).name if is_parquet_dir(dataset) else resolve_spec(dataset, root).name
+    return f"{name.replace(':', '-')}-{suffix}.npz"
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+def cmd_datasets(args) -> int:
+    from .datasets import show_datasets
+
+    return show_datasets(args, data_settings(args, args.name or "synthetic-motifs"))
+
+
+def cmd_distill(args) -> int:
+    from ..workflows.distill import check_distill
+
+    s = distill_settings(args, None)
+    s.check()  # option errors first, then the output path
+    s.out = args.out or default_out(args.dataset, args.root, "mirage")
+    check_distill(s)
+    from ..workflows.distill import distill
+
+    outcome = distill(s, log=lambda m: say(args, m), progress=progress_on(args))
+    summary = outcome.summary
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        say(args, f"{summary['dataset']}: {summary['graphs']} distilled graphs ({summary['per_class']} per class), "
+                  f"{summary['nodes']} nodes, {fmt_bytes(summary['bytes'])} vs {fmt_bytes(summary['full_bytes'])} "
+                  f"full training split ({summary['compression']}x smaller), {summary['trees_unique']} distinct "
+                  f"{summary['hops']}-hop trees, {summary['readout']} readout, {summary['seconds']:.2f} s -> "
+                  f"{summary['out']}")
+    return 0
+
+
+def cmd_condense(args) -> int:
+    from ..workflows.files import CondenseSettings, condense
+
+    s = CondenseSettings(data_settings(args), args.method, args.graphs_per_class, args.steps, args.seed, args.device,
+                         args.threads, None)
+    s.check()
+    s.out = args.out or default_out(args.dataset, args.root, args.method)
+    s.check()
+    est = condense(s, progress=progress_on(args))
+    d = est.distilled_
+    size = d.summary()
+    summary = {"dataset": d.meta["dataset"], "method": args.method, "graphs": size["graphs"], "nodes": size["nodes"],
+               "bytes": size["bytes"], "full_bytes": d.meta["full_bytes"], "seconds": est.seconds_,
+               "distilled_with": d.meta["distilled_with"], "settings": d.meta["params"], "out": str(s.out)}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        say(args, f"{summary['dataset']}: {args.method} made {size['graphs']} graphs ({size['nodes']} nodes, "
+                  f"{fmt_bytes(size['bytes'])} vs {fmt_bytes(d.meta['full_bytes'])} full) for "
+                  f"{d.meta['distilled_with']} in {est.seconds_:.1f} s -> {s.out}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from ..workflows.files import export
+
+    summary = export(args.dataset, args.parquet, data=data_settings(args), graphs_per_file=args.graphs_per_file,
+                     progress=progress_on(args))
+    if args.json:
+        print(json.dumps(summary))
+    elif summary["content"] == "distilled":
+        say(args, f"{summary['source']}: {summary['graphs']:,} distilled graphs written as Parquet tables (graphs/, "
+                  f"nodes/, edges/) -> {summary['out']}")
+    else:
+        say(args, f"{summary['dataset']}: {summary['graphs']:,} graphs written as Parquet tables (graphs/, nodes/, "
+                  f"edges/) -> {summary['out']}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from ..workflows.train import check_train
+
+    data, t = data_settings(args), train_settings(args)
+    check_train(data, t, args.distilled)
+    from ..workflows.train import train
+
+    result = train(data, t, args.distilled, progress=progress_on(args))
+    if args.json:
+        result.pop("runs")
+        print(json.dumps(result))
+        return 0
+    say(args, result_line(result))
+    return 0
+
+
+def result_line(r: dict) -> str:
+    line = (f"{r['dataset']} {r['model']} on {r['source']} ({r['train_graphs']} graphs, {r['readout']} readout): "
+            f"test {r['metric']} {r['test_mean']:.4f} ± {r['test_std']:.4f} over seeds {r['seeds']} "
+            f"(val {r['val_mean']:.4f}; last epoch {r['test_last_mean']:.4f})")
+    if "test_accuracy_mean" in r:
+        line += f", accuracy {r['test_accuracy_mean']:.4f}"
+    line += f", {r['train_seconds']:.1f} s training + {r['eval_seconds']:.1f} s evaluation per seed"
+    if "paper_top5_test_mean" in r:
+        line += (f"; authors' protocol (mean of 5 best of {len(r['seeds'])} by validation): "
+                 f"{r['paper_top5_test_mean']:.4f} ± {r['paper_top5_test_std']:.4f}")
+    return line
+
+
+def cmd_run(args) -> int:
+    from ..workflows.train import run
+
+    s, t = distill_settings(args, args.out), train_settings(args)
+    outcome = run(s, t, full=not args.no_full, full_epochs=args.full_epochs, log=lambda m: say(args, m),
+                  progress=progress_on(args))
+    if args.json:
+        for r in (outcome.on_set, outcome.full):
+            if r:
+                r.pop("runs")
+        print(json.dumps({"distill": outcome.distilled.summary, "distilled": outcome.on_set, "full": outcome.full}))
+        return 0
+    from .report_run import print_run
+
+    print_run(outcome, t.seeds)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from ..bench import main_from_args
+
+    return main_from_args(args)
+
+
+def cmd_inspect(args) -> int:
+    from ..workflows.files import inspect
+
+    out = inspect(args.file, args.out, results=args.results)
+    say(args, f"report written to {out}")
+    return 0

@@ -1,0 +1,72 @@
+"""``mirage datasets``: which datasets are known and found, and their statistics (read from the processed-data
+cache when the dataset was processed before, without loading it)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..workflows.settings import DataSettings
+
+
+def _found(spec, root) -> Path | None:
+    from ..data.sources import source_for
+
+    return source_for(spec, root).raw()
+
+
+def _stats(name: str, data: DataSettings) -> dict:
+    """:func:`~graph_mirage.data.dataset_stats` of ``name`` with ``data``'s split, from the cache when possible."""
+    from ..data.loading import cached_meta
+    from ..data.splits import random_split_sizes
+
+    meta = cached_meta(name, data.root)
+    if meta is not None and "stats" in meta and data.folds is None:
+        st = meta["stats"]
+        if meta.get("split_sizes"):
+            split = meta["split_sizes"]
+        else:
+            split = random_split_sizes(list(st["class_counts"].values()), data.stratify)
+        return {"name": meta["name"], "kind": meta["kind"], **st, "split": split,
+                "split_kind": meta.get("split_kind"), "source": meta.get("source", ""),
+                "skipped": int(meta.get("skipped", 0))}
+    from ..data import dataset_stats
+
+    return dataset_stats(DataSettings(name, data.root, data.split_seed, data.stratify, data.folds, data.fold).load())
+
+
+def show_datasets(args, data: DataSettings) -> int:
+    from ..config.datasets import DATASETS
+    from ..data.registry import default_root, resolve_spec
+
+    data.check()
+    root = Path(args.root) if args.root else default_root()
+    names = [resolve_spec(args.name, root).name] if args.name else list(DATASETS)
+    rows = []
+    for name in names:
+        spec = resolve_spec(name, root)
+        found = _found(spec, root)
+        row = {"name": spec.name, "kind": spec.kind, "description": spec.description, "in_paper": spec.in_paper,
+               "found": found is not None, "path": str(found) if found else None}
+        if found is not None and (args.name or args.stats):
+            row.update(_stats(spec.name, data))
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows[0] if args.name else rows, indent=1))
+        return 0
+    if args.name:
+        for k, v in rows[0].items():
+            print(f"{k:>22}: {v}")
+        return 0
+    print(f"data root: {root}")
+    header = f"{'dataset':<18} {'kind':<10} {'found':<6} description"
+    if args.stats:
+        header += "  [graphs, classes, avg nodes/edges, split]"
+    print(header)
+    for r in rows:
+        line = f"{r['name']:<18} {r['kind']:<10} {'yes' if r['found'] else 'no':<6} {r['description']}"
+        if args.stats and r["found"]:
+            line += (f"  [{r['graphs']}, {r['classes']}, {r['avg_nodes']}/{r['avg_edges']}, "
+                     f"{r['split']['train']}/{r['split']['valid']}/{r['split']['test']}]")
+        print(line)
+    return 0

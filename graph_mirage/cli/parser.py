@@ -1,0 +1,265 @@
+"""The ``mirage`` argument parser. It imports only configuration, so ``mirage --help`` and every argument error answer
+in a fraction of a second, before PyTorch is imported."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from ..config.defaults import (
+    AUTO_HOPS,
+    AUTO_PER_CLASS,
+    BACKENDS,
+    DEFAULT_BUDGET,
+    DEFAULT_READOUT,
+    ENGINES,
+    MAX_SETS,
+    MIN_COUNT,
+    MINING_MEMORY,
+    MINING_SECONDS,
+    MODELS,
+    PRESETS,
+    RANKS,
+    READOUTS,
+    SUPPORT_MODES,
+    TARGETS,
+)
+
+EXIT_USAGE = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one ``mirage: error:`` line (the usage is in ``--help``)."""
+
+    def error(self, message: str):  # noqa: D102
+        print(f"mirage: error: {self.prog.replace('mirage ', '', 1) + ': ' if ' ' in self.prog else ''}{message} "
+              f"(see {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def positive(low: int):
+    def parse(s: str) -> int:
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}") from None
+        if v < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
+        return v
+
+    return parse
+
+
+def int_or_auto(low: int):
+    parse_int = positive(low)
+
+    def parse(s: str):
+        return "auto" if s == "auto" else parse_int(s)
+
+    return parse
+
+
+def number(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False):
+    def parse(s: str) -> float:
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
+        bad = not math.isfinite(v) or v < low or (low_open and v == low) or (
+            high is not None and (v > high or (high_open and v == high)))
+        if bad:
+            rng = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}{')' if high_open else ']'}"
+            raise argparse.ArgumentTypeError(f"must be in {rng}, got {s}")
+        return v
+
+    return parse
+
+
+def data_args(sp, positional: bool = True) -> None:
+    if positional:
+        sp.add_argument("dataset", help="dataset name, or a directory in the Parquet layout (see `mirage datasets`)")
+    sp.add_argument("--root", default=None, help="data root (default: $MIRAGE_DATA or ~/.cache/graph-mirage/data)")
+    sp.add_argument("--split-seed", type=positive(0), default=0,
+                    help="seed of the random 80/10/10 split or of the folds (TU datasets)")
+    sp.add_argument("--stratify", action="store_true", help="stratified random split")
+    sp.add_argument("--folds", type=positive(2), default=None,
+                    help="stratified k-fold cross-validation with a 10%% inner validation holdout (Errica et al. "
+                         "2020) instead of the random split; datasets with an official split keep it")
+    sp.add_argument("--fold", type=positive(0), default=0, help="which fold is the test set (with --folds; default 0)")
+    sp.add_argument("--json", action="store_true", help="print one JSON object")
+    sp.add_argument("--quiet", "-q", action="store_true", help="no progress or messages")
+
+
+def distill_args(sp) -> None:
+    sp.add_argument("--preset", choices=PRESETS, default=None,
+                    help="the authors' released settings for this dataset (hops, thresholds, filter; docs)")
+    sp.add_argument("--step", type=positive(0), default=None,
+                    help="with --preset: this threshold step instead of choosing one on the validation split")
+    sp.add_argument("--select-model", choices=MODELS, default="gin", type=str.lower,
+                    help="with --preset and threshold steps: the GNN that scores each step (default gin)")
+    sp.add_argument("--select-seeds", type=positive(1), default=3, help="seeds per step when choosing (default 3)")
+    sp.add_argument("--hops", type=positive(1), default=None,
+                    help=f"tree depth L (default: chosen among {', '.join(map(str, AUTO_HOPS))} on the validation "
+                         f"split; with an itemset option, 2)")
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument("--budget", type=int_or_auto(1), default=None,
+                   help=f"itemset form: distilled graphs per class (default {DEFAULT_BUDGET} when an itemset option "
+                        f"is given); auto: the automatic settings (the default: prototypes per class chosen among "
+                        f"{', '.join(map(str, AUTO_PER_CLASS))})")
+    g.add_argument("--max-bytes", type=positive(1), default=None,
+                   help="size cap of the distilled set in bytes (automatic settings: default 1 %% of the training "
+                        "split, at least 5 average graphs per class)")
+    g.add_argument("--support", nargs="+", default=None, metavar="S",
+                   help="explicit thresholds: 0.05 (a fraction of each class's graphs), 25 (a count of graphs) or "
+                        "CLASS:VALUE ...; a set that is not smaller than the training split is refused")
+    sp.add_argument("--itemsets", choices=TARGETS, default=None, help="which frequent sets (default closed)")
+    sp.add_argument("--overlap", type=number(-math.inf), default=None,
+                    help="drop a set whose support in another class reaches OVERLAP x its class threshold "
+                         "(<= 0 keeps all; default 1)")
+    sp.add_argument("--min-count", type=positive(1), default=None,
+                    help=f"lowest absolute support searched (default {MIN_COUNT})")
+    sp.add_argument("--max-itemset-size", type=positive(1), default=None, help="most trees in one distilled graph")
+    sp.add_argument("--max-nodes", type=positive(1), default=100_000, help="refuse larger distilled graphs")
+    sp.add_argument("--max-sets", type=positive(1), default=None,
+                    help=f"itemset form: most frequent sets one mining call may return (default {MAX_SETS})")
+    sp.add_argument("--mining-memory", type=number(0, low_open=True), default=None, metavar="GIB",
+                    help=f"itemset form: memory one mining call may use, in GiB (default {MINING_MEMORY // 2 ** 30})")
+    sp.add_argument("--mining-seconds", type=number(0, low_open=True), default=None,
+                    help=f"itemset form: seconds one mining call may take (default {MINING_SECONDS:.0f})")
+    sp.add_argument("--backend", choices=BACKENDS, default=None, help="FP-growth implementation (default pyfim)")
+    sp.add_argument("--rank", choices=RANKS, default=None, help="order of the sets a budget keeps (default margin)")
+    sp.add_argument("--context", type=positive(0), default=None,
+                    help="add each class's N most frequent trees to its distilled graphs (0: off, as the paper)")
+
+
+def train_args(sp, seeds: int) -> None:
+    sp.add_argument("--model", choices=MODELS, default="gin", type=str.lower, help="GNN (default gin)")
+    sp.add_argument("--train-preset", choices=PRESETS, default=None,
+                    help="the authors' training recipe for this dataset and GNN (docs); flags given override it")
+    sp.add_argument("--seeds", type=positive(1), default=seeds, help=f"number of seeds, 0..N-1 (default {seeds})")
+    sp.add_argument("--epochs", type=positive(1), default=None, help="epochs (default 100)")
+    sp.add_argument("--patience", type=positive(1), default=None,
+                    help="stop after this many evaluations without a better validation metric (default: never)")
+    sp.add_argument("--eval-every", type=positive(1), default=None, help="evaluate every N epochs (default 1)")
+    sp.add_argument("--lr", type=number(0, low_open=True), default=None, help="learning rate (default 1e-3)")
+    sp.add_argument("--weight-decay", type=number(0), default=None, help="weight decay (default 0)")
+    sp.add_argument("--batch-size", type=positive(1), default=None, help="graphs per batch (default 32)")
+    sp.add_argument("--hidden", type=positive(1), default=None, help="hidden size (default 64)")
+    sp.add_argument("--dropout", type=number(0, 1, high_open=True), default=None, help="dropout (default 0)")
+    sp.add_argument("--layers", type=positive(1), default=None, help="GNN layers (default: the distillation hops)")
+    sp.add_argument("--readout", choices=list(READOUTS), default=None,
+                    help=f"pooling of the roots (distilled) / all nodes (real graphs) (default: what the "
+                         f"distilled set records, else {DEFAULT_READOUT})")
+    sp.add_argument("--weighting", choices=SUPPORT_MODES, default="none",
+                    help="use distilled graphs' supports: none, loss (weighted loss) or sample")
+    sp.add_argument("--no-prior-correction", action="store_true",
+                    help="decide with the distilled set's own class balance instead of the training split's "
+                         "(default: logit adjustment to the training split's class shares; docs)")
+    sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    sp.add_argument("--threads", type=positive(1), default=1,
+                    help="torch threads (default 1: small GNNs are Python-bound, and one thread is fastest when "
+                         "anything else runs; docs)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+    from .bench_args import add_bench_args
+    from .commands import (
+        cmd_bench,
+        cmd_condense,
+        cmd_datasets,
+        cmd_distill,
+        cmd_export,
+        cmd_inspect,
+        cmd_run,
+        cmd_train,
+    )
+
+    p = Parser(prog="mirage", description="Model-agnostic graph dataset distillation (Mirage).")
+    p.add_argument("--version", action="version", version=f"graph-mirage {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    sp = sub.add_parser("datasets", help="list known datasets and their statistics")
+    sp.add_argument("name", nargs="?", default=None)
+    data_args(sp, positional=False)
+    sp.add_argument("--stats", action="store_true", help="load every dataset found and show its statistics")
+    sp.set_defaults(func=cmd_datasets)
+
+    sp = sub.add_parser("distill", help="distil a dataset's training split into a small file")
+    data_args(sp)
+    distill_args(sp)
+    sp.add_argument("--readout", dest="distill_readout", choices=READOUTS, default=None,
+                    help="the readout recorded for training on this set (default sum, the authors')")
+    sp.add_argument("--out", "-o", default=None, help="output .npz (default DATASET-mirage.npz)")
+    sp.add_argument("--threads", type=positive(1), default=1,
+                    help="torch threads while distilling (default 1; a preset's step selection trains GNNs)")
+    sp.add_argument("--engine", choices=ENGINES, default="memory",
+                    help="memory (default) or spark: trees and transactions on a Spark cluster, reading DATASET's "
+                         "Parquet layout (a directory from `mirage export`, or a named dataset exported once); the "
+                         "itemset form only (no settings: its default budget), with the same artifact as memory")
+    sp.add_argument("--spark-master", default="local[*]", metavar="URL",
+                    help="with --engine spark: the master URL (default local[*]; spark://HOST:7077, yarn, ...)")
+    sp.add_argument("--spark-partitions", type=positive(1), default=8, metavar="N",
+                    help="with --engine spark: shuffle partitions (default 8; about 2-3 per executor core)")
+    sp.add_argument("--spark-driver-memory", default=None, metavar="SIZE",
+                    help="with --engine spark: spark.driver.memory, e.g. 8g (local mode runs the executors in the "
+                         "driver JVM)")
+    sp.set_defaults(func=cmd_distill)
+
+    sp = sub.add_parser("condense", help="a learned baseline (DosCond or KiDD) at its authors' settings, as a "
+                                         "distilled-set file (slow: it trains on the full split)")
+    data_args(sp)
+    sp.add_argument("--method", choices=("doscond", "kidd"), required=True, type=str.lower,
+                    help="doscond (one-step gradient matching, GCN) or kidd (kernel ridge regression, LiteGNTK)")
+    sp.add_argument("--graphs-per-class", type=positive(1), default=None,
+                    help="synthetic graphs per class (default: the authors' scripts, DosCond 1, KiDD 10)")
+    sp.add_argument("--steps", type=positive(1), default=None,
+                    help="optimisation steps (default: the authors', DosCond 1000, KiDD 300)")
+    sp.add_argument("--seed", type=positive(0), default=0, help="seed (default 0)")
+    sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    sp.add_argument("--threads", type=positive(1), default=1, help="torch threads (default 1)")
+    sp.add_argument("--out", "-o", default=None, help="output .npz (default DATASET-METHOD.npz)")
+    sp.set_defaults(func=cmd_condense)
+
+    sp = sub.add_parser("export", help="write a dataset, or a distilled-set file (.npz), as Parquet tables "
+                                       "(graphs, nodes, edges; docs/file-format.md)")
+    data_args(sp)
+    sp.add_argument("--parquet", required=True, metavar="DIR", help="output directory (new or empty)")
+    sp.add_argument("--graphs-per-file", type=positive(1), default=100_000,
+                    help="graphs per Parquet part file (default 100000); a file never splits a graph")
+    sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("train", help="train a GNN on a distilled set or the full split, test on real graphs")
+    data_args(sp)
+    src = sp.add_mutually_exclusive_group(required=True)
+    src.add_argument("--distilled", default=None, help="a file written by `mirage distill`")
+    src.add_argument("--full", action="store_true", help="train on the full training split")
+    train_args(sp, seeds=5)
+    sp.add_argument("--paper-protocol", action="store_true",
+                    help="also report the authors' protocol: mean of the 5 best runs by validation")
+    sp.set_defaults(func=cmd_train)
+
+    sp = sub.add_parser("run", help="main job: distil, train on it and on the full split, compare")
+    sp.add_argument("dataset", nargs="?", default="synthetic-motifs")
+    data_args(sp, positional=False)
+    distill_args(sp)
+    train_args(sp, seeds=3)
+    sp.set_defaults(distill_readout=None)
+    sp.add_argument("--full-epochs", type=positive(1), default=None, help="epochs of full-data training (default "
+                                                                          "--epochs)")
+    sp.add_argument("--no-full", action="store_true", help="skip full-data training")
+    sp.add_argument("--out", "-o", default=None, help="also save the distilled set")
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("bench", help="the benchmark: methods x datasets x GNNs with controls and intervals (docs)")
+    add_bench_args(sp)
+    sp.set_defaults(func=cmd_bench)
+
+    sp = sub.add_parser("inspect", help="an HTML report of a distilled set: plots, tree drawings, tables")
+    sp.add_argument("file")
+    sp.add_argument("--out", "-o", required=True, help="output directory")
+    sp.add_argument("--results", default=None, help="a benchmark result JSON, for the accuracy-vs-size plot")
+    sp.add_argument("--quiet", "-q", action="store_true")
+    sp.set_defaults(func=cmd_inspect)
+    return p

@@ -1,0 +1,207 @@
+"""``distill``: a dataset's training split in, a distilled set (and a summary of it) out — the automatic default, the
+paper's itemset form, a preset (with its threshold step chosen on validation), on either engine."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import MirageError
+from .settings import DistillSettings
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class DistillOutcome:
+    """What :func:`distill` made: the fitted estimator, its distilled set, and the summary ``mirage distill --json``
+    prints."""
+
+    estimator: object
+    distilled: object
+    summary: dict
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+def make_estimator(s: DistillSettings):
+    """The distiller the settings describe (no data needed): :class:`~graph_mirage.AutoPrototypes` for the automatic
+    default, else a :class:`~graph_mirage.Mirage` (a preset's step 0 when the step is to be chosen)."""
+    if s.mode == "preset":
+        from ..distill import Mirage
+
+        return Mirage.from_preset(s.data.dataset, s.preset, s.step or 0)
+    if s.mode == "itemset":
+        from ..distill import Mirage
+
+        return Mirage(**s.itemset_params())
+    from ..auto import AutoPrototypes
+
+    kwargs = {}
+    if s.hops is not None:
+        kwargs["hops"] = s.hops
+    if s.max_bytes is not None:
+        kwargs["max_bytes"] = s.max_bytes
+    if s.readout is not None:
+        kwargs["readout"] = s.readout
+    return AutoPrototypes(**kwargs)
+
+
+def check_distill(s: DistillSettings) -> None:
+    """Every refusal :func:`distill` can make without the data, in one place (before a dataset is loaded)."""
+    s.check()
+    if s.mode == "preset":
+        from ..config.presets import distill_preset
+        from ..data.registry import resolve_spec
+
+        preset = distill_preset(resolve_spec(s.data.dataset, s.data.root).name, s.preset)
+        if s.step is not None:
+            preset.thresholds(s.step)  # a step out of range fails here
+        elif s.engine == "spark" and preset.steps > 1:
+            raise MirageError(f"the Spark engine does not train GNNs: the {s.preset} preset has {preset.steps} "
+                              f"threshold steps, chosen by training on the validation split; give a step "
+                              f"0..{preset.steps - 1}")
+    if s.mode == "auto" and s.readout == "max":
+        raise MirageError("the automatic default's prototypes are weighted for a sum or mean readout; give "
+                          "readout sum or mean (or use the itemset form)")
+    make_estimator(s).get_params()  # an estimator can be built from these settings
+
+
+def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = False, dataset=None) -> DistillOutcome:
+    """Distil the training split of ``s.data`` as ``s`` says (on Spark with ``s.engine == "spark"``).
+
+    Args:
+        s: the settings (checked first: nothing is loaded when they are wrong).
+        log: called with one line per step worth telling (candidates scored, threshold steps, Spark stages).
+        progress: progress bars / lines for the long phases.
+        dataset: the already loaded dataset of ``s.data`` (None: load it).
+    """
+    log = log or _noop
+    check_distill(s)
+    if s.engine == "spark":
+        return _distill_spark(s, log, progress)
+    from ..training.config import torch_threads
+
+    t0 = time.perf_counter()
+    ds = dataset if dataset is not None else s.data.load(progress)
+    train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
+    with torch_threads(s.threads):
+        if s.mode == "preset":
+            est, extra = _preset(s, ds, log, progress)
+        elif s.mode == "itemset":
+            est, extra = make_estimator(s).fit(train, progress=progress), {"method": "mirage"}
+        else:
+            est = make_estimator(s)
+            log(f"{ds.name}: choosing the settings on the validation split (hops {list(_grid(est.hops))}, "
+                f"prototypes per class {list(_grid(est.per_class))}; each candidate scored in closed form)")
+            est.fit(train, validation=valid, log=lambda m: log("  " + m))
+            auto = est.distilled_.meta["auto"]
+            extra = {"method": "mirage-auto", "settings": auto["settings"], "candidates": auto["candidates"],
+                     "rule": auto["rule"]}
+    est.distilled_.meta.update({k: v for k, v in extra.items() if k in ("preset", "step", "step_scores",
+                                                                         "step_selected_by")})
+    outcome = DistillOutcome(est, est.distilled_, summarise(est, ds.name, ds.num_classes,
+                                                            time.perf_counter() - t0, extra))
+    if s.out is not None:
+        est.distilled_.save(s.out)
+        outcome.summary["out"] = str(s.out)
+    return outcome
+
+
+def _grid(v) -> tuple:
+    return tuple(v) if np.iterable(v) else (v,)
+
+
+def _preset(s: DistillSettings, ds, log: Log, progress: bool):
+    from ..config.presets import distill_preset
+    from ..distill import Mirage
+
+    preset = distill_preset(ds.name, s.preset)
+    if s.step is not None or preset.steps == 1:
+        est = Mirage.from_preset(ds.name, s.preset, s.step or 0).fit(ds[ds.split["train"]], progress=progress)
+        return est, {"method": "mirage", "preset": s.preset, "step": s.step or 0}
+    from .select import select_step
+
+    log(f"{ds.name}: the {s.preset} preset has {preset.steps} threshold steps; choosing one on the validation split "
+        f"({s.select_model}, {s.select_seeds} seed(s) per step)")
+    step, scores, est = select_step(ds, preset, model=s.select_model, seeds=range(s.select_seeds),
+                                    log=lambda m: log("  " + m), progress=progress)
+    return est, {"method": "mirage", "preset": s.preset, "step": step, "step_scores": scores,
+                 "step_selected_by": f"mean validation {s.select_model}, {s.select_seeds} seed(s)"}
+
+
+def summarise(est, name: str, num_classes: int, seconds: float, extra: dict) -> dict:
+    """The summary of a distillation (what ``mirage distill --json`` prints)."""
+    if hasattr(est, "thresholds_"):
+        extra = {**extra, "thresholds": {str(c): v for c, v in est.thresholds_.items()},
+                 "itemsets": sum(len(v) for v in est.itemsets_.values())}
+    d = est.distilled_
+    s = d.summary()
+    y = d.y.view(-1).numpy()
+    return {"dataset": name, "hops": int(d.meta["hops"]), "classes": num_classes, **s,
+            "full_bytes": d.meta["full_bytes"], "compression": round(d.meta["full_bytes"] / s["bytes"], 2),
+            "size_fraction": round(s["bytes"] / d.meta["full_bytes"], 6), "seconds": round(seconds, 4),
+            "trees_unique": est.n_trees_, "readout": d.meta["readout"],
+            "per_class": {str(int(c)): int((y == c).sum()) for c in np.unique(y)}, **extra}
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the Spark engine
+# ----------------------------------------------------------------------------------------------------------------------
+def parquet_of(s: DistillSettings, log: Log, progress: bool = False) -> Path:
+    """A named dataset in the Parquet layout, exported once into the processed-data cache (keyed by its split
+    options); a Parquet directory is itself."""
+    from ..data import export_parquet
+    from ..data.parquet import is_parquet_dir
+    from ..data.registry import default_cache
+
+    if is_parquet_dir(s.data.dataset):
+        return Path(s.data.dataset)
+    ds = s.data.load(progress)
+    d = s.data
+    key = f"{ds.name.replace(':', '-')}-split{d.split_seed}{'s' if d.stratify else ''}" + \
+        (f"-folds{d.folds}.{d.fold}" if d.folds else "")
+    path = default_cache() / "parquet" / key
+    if not is_parquet_dir(path):
+        log(f"{ds.name}: writing it once in the Parquet layout for Spark -> {path}")
+        if path.exists():
+            import shutil
+
+            shutil.rmtree(path)
+        export_parquet(ds, path)
+    return path
+
+
+def _distill_spark(s: DistillSettings, log: Log, progress: bool) -> DistillOutcome:
+    from ..data.parquet import read_layout_meta
+    from ..spark_engine import distill_spark
+
+    t0 = time.perf_counter()
+    est = make_estimator(s)
+    path = parquet_of(s, log, progress)
+    meta = read_layout_meta(path)
+    name = meta.get("name", "custom")
+    if s.mode == "itemset" and not s.itemset_flags and s.max_bytes is None:
+        log(f"{name}: no settings given: the Spark engine runs the itemset form at its default budget "
+            f"({est.budget} graphs per class)")
+    log(f"{name}: distilling on Spark ({s.spark.master}, {s.spark.partitions} shuffle partitions; Spark's own log: "
+        f"graph-mirage-spark.log in the temporary directory)")
+    distill_spark(path, est, master=s.spark.master, partitions=s.spark.partitions,
+                  driver_memory=s.spark.driver_memory, progress=progress)
+    extra = {"method": "mirage", "engine": "spark", "spark_master": s.spark.master,
+             "stage_seconds": {k: round(v, 3) for k, v in est.seconds_.items()}}
+    if s.mode == "preset":
+        extra.update(preset=s.preset, step=s.step or 0)
+        est.distilled_.meta.update(preset=s.preset, step=s.step or 0)
+    outcome = DistillOutcome(est, est.distilled_, summarise(est, name, int(meta.get("num_classes", 0)),
+                                                            time.perf_counter() - t0, extra))
+    if s.out is not None:
+        est.distilled_.save(s.out)
+        outcome.summary["out"] = str(s.out)
+    return outcome

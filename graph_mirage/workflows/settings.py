@@ -1,0 +1,334 @@
+"""The settings of each workflow, as plain dataclasses checked before any work starts.
+
+The command line builds them from its arguments and Python users build them directly; every check that needs no
+computation (option ranges and combinations, the output path) is made by :meth:`check` here, before a dataset is
+loaded or a model trained. Importing this module imports nothing heavy.
+
+Example:
+    >>> s = DistillSettings(DataSettings("MUTAG"), budget=10)
+    >>> s.mode
+    'itemset'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from ..config.defaults import (
+    BACKENDS,
+    DEFAULT_BUDGET,
+    ENGINES,
+    MODELS,
+    PRESETS,
+    RANKS,
+    READOUTS,
+    SUPPORT_MODES,
+    TARGETS,
+)
+from ..errors import MirageError, ParameterError
+
+MAX_HOPS = 8  # computation trees grow as degree^hops; deeper sets are larger than the data they distil
+
+
+def _int(name: str, v, low: int = 1, allow_none: bool = True) -> None:
+    if v is None and allow_none:
+        return
+    if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        raise ParameterError(f"{name} must be an integer >= {low}, got {v!r}")
+
+
+def _number(name: str, v, low: float = 0.0, low_open: bool = True) -> None:
+    if v is None:
+        return
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < low or (
+            low_open and v == low):
+        raise ParameterError(f"{name} must be a number {'>' if low_open else '>='} {low}, got {v!r}")
+
+
+def _choice(name: str, v, options) -> None:
+    if v is not None and v not in options:
+        raise ParameterError(f"{name} must be one of {', '.join(map(str, options))}, got {v!r}")
+
+
+def check_output(path, what: str = "output file") -> Path:
+    """Refuse an output file that cannot be written, before any work: an existing directory, a parent that is a
+    file, a missing parent directory (nothing is created silently), or a directory where a file cannot be created
+    (tried with a probe file, which is removed)."""
+    import os
+
+    path = Path(path)
+    if path.is_dir():
+        raise MirageError(f"{what} {path} is an existing directory; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise MirageError(f"cannot write {what} {path}: {parent} is not a directory")
+    if not parent.exists():
+        raise MirageError(f"cannot write {what} {path}: the directory {parent} does not exist; create it first")
+    probe = parent / f".{path.name}.{os.getpid()}.probe"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
+    except OSError as e:
+        raise MirageError(f"cannot write {what} {path}: {e.strerror or type(e).__name__}") from None
+    return path
+
+
+@dataclass
+class DataSettings:
+    """Which dataset and split (see :func:`graph_mirage.load_dataset`)."""
+
+    dataset: str
+    root: str | None = None
+    split_seed: int = 0
+    stratify: bool = False
+    folds: int | None = None
+    fold: int = 0
+
+    def check(self) -> None:
+        if not isinstance(self.dataset, str) or not self.dataset:
+            raise ParameterError(f"dataset must be a name or a path, got {self.dataset!r}")
+        _int("split_seed", self.split_seed, 0, allow_none=False)
+        _int("folds", self.folds, 2)
+        _int("fold", self.fold, 0, allow_none=False)
+        if self.folds is not None and self.fold >= self.folds:
+            raise ParameterError(f"fold must be in 0..{self.folds - 1}, got {self.fold}")
+
+    def load(self, progress: bool = False):
+        from ..data import load_dataset
+
+        return load_dataset(self.dataset, self.root, seed=self.split_seed, stratify=self.stratify,
+                            progress=progress, folds=self.folds, fold=self.fold)
+
+
+@dataclass
+class SparkSettings:
+    """Where and how the Spark engine runs."""
+
+    master: str = "local[*]"
+    partitions: int = 8
+    driver_memory: str | None = None
+
+
+# the itemset form's options (the paper's algorithm): given any of them, ``mirage distill`` runs Mirage, not the
+# automatic default
+ITEMSET_OPTIONS = ("support", "itemsets", "overlap", "min_count", "max_itemset_size", "backend", "rank", "context")
+
+
+@dataclass
+class DistillSettings:
+    """What ``mirage distill`` does: the automatic default, the paper's itemset form, or a preset.
+
+    ``mode`` follows from what is given: a ``preset``; else the itemset form when ``budget`` (an integer) or any of
+    :data:`ITEMSET_OPTIONS` is given, or with the Spark engine (its default budget, :data:`DEFAULT_BUDGET`); else the
+    automatic settings (``hops`` and ``max_bytes`` then fix those dimensions of the search). Options left None take
+    the distiller's own defaults.
+    """
+
+    data: DataSettings
+    preset: str | None = None
+    step: int | None = None
+    select_model: str = "gin"
+    select_seeds: int = 3
+    hops: int | None = None
+    budget: int | str | None = None
+    max_bytes: int | None = None
+    support: tuple[str, ...] | None = None
+    itemsets: str | None = None
+    overlap: float | None = None
+    min_count: int | None = None
+    max_itemset_size: int | None = None
+    max_nodes: int = 100_000
+    max_sets: int | None = None
+    mining_memory: float | None = None  # GiB
+    mining_seconds: float | None = None
+    backend: str | None = None
+    rank: str | None = None
+    context: int | None = None
+    readout: str | None = None
+    out: str | None = None
+    engine: str = "memory"
+    spark: SparkSettings = field(default_factory=SparkSettings)
+    threads: int = 1
+
+    @property
+    def itemset_flags(self) -> list[str]:
+        given = [k for k in ITEMSET_OPTIONS if getattr(self, k) is not None]
+        return (["budget"] if isinstance(self.budget, int) else []) + given
+
+    @property
+    def mode(self) -> str:
+        if self.preset:
+            return "preset"
+        if self.itemset_flags or self.engine == "spark":
+            return "itemset"
+        return "auto"
+
+    def check(self) -> None:
+        """Every check that needs no data: ranges, choices and combinations of the options, the output path."""
+        self.data.check()
+        _choice("preset", self.preset, PRESETS)
+        _choice("select_model", self.select_model, MODELS)
+        _choice("itemsets", self.itemsets, TARGETS)
+        _choice("backend", self.backend, BACKENDS)
+        _choice("rank", self.rank, RANKS)
+        _choice("readout", self.readout, READOUTS)
+        _choice("engine", self.engine, ENGINES)
+        for name, low in (("step", 0), ("min_count", 1), ("max_itemset_size", 1), ("max_nodes", 1),
+                          ("max_sets", 1), ("context", 0), ("max_bytes", 1), ("threads", 1), ("select_seeds", 1)):
+            _int(name, getattr(self, name), low)
+        _int("hops", self.hops, 1)
+        if self.hops is not None and self.hops > MAX_HOPS:
+            raise ParameterError(f"hops must be at most {MAX_HOPS} (computation trees grow as degree^hops: deeper "
+                                 f"sets are larger than the graphs they distil), got {self.hops}")
+        if self.budget is not None and self.budget != "auto":
+            _int("budget", self.budget, 1)
+        _number("mining_memory", self.mining_memory)
+        _number("mining_seconds", self.mining_seconds)
+        if self.overlap is not None and (isinstance(self.overlap, bool) or not isinstance(self.overlap, (int, float))
+                                         or not math.isfinite(self.overlap)):
+            raise ParameterError(f"overlap must be a number, got {self.overlap!r}")
+        self._check_combinations()
+        if self.support is not None:
+            parse_support(self.support)
+        if self.out is not None:
+            check_output(self.out)
+
+    def _check_combinations(self) -> None:
+        given = [n for n in ("budget", "max_bytes", "support") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise ParameterError(f"give one of budget, max_bytes and support, not {' and '.join(given)}")
+        if self.preset:
+            clash = self.itemset_flags + [k for k in ("hops", "max_bytes") if getattr(self, k) is not None] + (
+                ["budget"] if self.budget == "auto" else [])
+            if clash:
+                raise MirageError(f"the {self.preset} preset sets the distillation itself; drop {', '.join(clash)}")
+        elif self.step is not None:
+            raise ParameterError("step chooses a preset's threshold step; give a preset with it")
+        if self.budget == "auto" and self.itemset_flags:
+            raise MirageError(f"budget 'auto' chooses prototypes automatically; drop {', '.join(self.itemset_flags)} "
+                              f"or give an integer budget")
+        if self.engine == "spark" and self.budget == "auto":
+            raise MirageError("the Spark engine runs the itemset form (no automatic settings); give an integer budget, "
+                              "support or max_bytes instead of budget 'auto'")
+
+    def mining_limits(self):
+        from ..mining import MiningLimits
+
+        given = {"backend": self.backend, "min_count": self.min_count, "max_itemset_size": self.max_itemset_size,
+                 "max_sets": self.max_sets, "seconds": self.mining_seconds,
+                 "memory": None if self.mining_memory is None else int(self.mining_memory * 2 ** 30)}
+        return MiningLimits(**{k: v for k, v in given.items() if v is not None})
+
+    def itemset_params(self) -> dict:
+        """Keyword arguments of :class:`graph_mirage.Mirage` for the itemset form (with the Spark engine and no
+        budget given: :data:`DEFAULT_BUDGET`)."""
+        budget = self.budget if isinstance(self.budget, int) else None
+        support = parse_support(self.support)
+        if budget is None and support is None and self.max_bytes is None:
+            budget = DEFAULT_BUDGET
+        params = {"budget": budget, "max_bytes": self.max_bytes, "min_support": support,
+                  "max_nodes": self.max_nodes, "mining": self.mining_limits()}
+        for name in ("hops", "itemsets", "rank", "context", "readout"):
+            if getattr(self, name) is not None:
+                params[name] = getattr(self, name)
+        if self.overlap is not None:
+            params["overlap"] = None if self.overlap <= 0 else float(self.overlap)
+        return params
+
+    def replace(self, **changes) -> "DistillSettings":
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return DistillSettings(**values)
+
+
+def parse_support(values) -> float | int | dict | None:
+    """``0.05`` (relative: a fraction in (0, 1] of the class's graphs), ``25`` (absolute: a count of graphs), or per
+    class ``0:0.05 1:25`` -> Mirage's ``min_support``. A value with a decimal point is relative, an integer is a
+    count: ``1`` means one graph, ``1.0`` all graphs."""
+    if not values:
+        return None
+    values = [str(v) for v in values]
+
+    def number(s: str):
+        try:
+            return int(s)
+        except ValueError:
+            try:
+                v = float(s)
+            except ValueError:
+                raise MirageError(f"support {s!r}: expected a fraction like 0.05 (of the class's graphs), a count "
+                                  f"of graphs like 25, or CLASS:VALUE") from None
+            if not (math.isfinite(v) and 0 < v <= 1):
+                raise MirageError(f"support {s!r}: a value with a decimal point is a fraction of the class's "
+                                  f"graphs and must be in (0, 1]; write an integer for a count of graphs") from None
+            return v
+
+    if all(":" in v for v in values):
+        out = {}
+        for v in values:
+            c, x = v.split(":", 1)
+            try:
+                out[int(c)] = number(x)
+            except ValueError:
+                raise MirageError(f"support {v!r}: the class before ':' must be an integer") from None
+        return out
+    if len(values) == 1:
+        return number(values[0])
+    raise MirageError(f"support {' '.join(values)}: give one value for all classes, or CLASS:VALUE for each class")
+
+
+@dataclass
+class TrainSettings:
+    """How ``mirage train`` and ``mirage run`` train: the GNN, its recipe (None: the defaults, or the
+    ``train_preset``'s), seeds and threads."""
+
+    model: str = "gin"
+    seeds: int = 5
+    train_preset: str | None = None
+    epochs: int | None = None
+    patience: int | None = None
+    eval_every: int | None = None
+    lr: float | None = None
+    weight_decay: float | None = None
+    batch_size: int | None = None
+    hidden: int | None = None
+    dropout: float | None = None
+    layers: int | None = None
+    readout: str | None = None
+    weighting: str = "none"
+    prior_correction: bool = True
+    device: str = "cpu"
+    threads: int = 1
+    paper_protocol: bool = False
+
+    def check(self) -> None:
+        from ..training.config import check_device_name
+
+        _choice("model", self.model, MODELS)
+        _choice("train_preset", self.train_preset, PRESETS)
+        _choice("readout", self.readout, READOUTS)
+        _choice("weighting", self.weighting, SUPPORT_MODES)
+        for name in ("seeds", "epochs", "patience", "eval_every", "batch_size", "hidden", "layers", "threads"):
+            _int(name, getattr(self, name), 1)
+        _number("lr", self.lr)
+        _number("weight_decay", self.weight_decay, low_open=False)
+        if self.dropout is not None and not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
+            raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        check_device_name(self.device)
+
+    def config(self, dataset: str):
+        """The :class:`~graph_mirage.training.TrainConfig`: the given values over the preset's or the defaults."""
+        from ..training.config import TrainConfig
+
+        given = {k: getattr(self, k) for k in ("epochs", "lr", "batch_size", "hidden", "dropout", "weight_decay",
+                                               "patience", "eval_every", "readout") if getattr(self, k) is not None}
+        if self.layers is not None:
+            given["num_layers"] = self.layers
+        given.update(support=self.weighting, device=self.device, prior_correction=self.prior_correction)
+        if self.train_preset:
+            from ..config.presets import paper_train_config
+
+            return paper_train_config(dataset, self.model, self.train_preset, **given)
+        return TrainConfig(**given)

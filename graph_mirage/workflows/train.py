@@ -1,0 +1,76 @@
+"""``train`` (a GNN on a distilled set or the full split, tested on the real graphs) and ``run`` (the main job:
+distil, train on the set and on the full split, side by side)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..errors import MirageError
+from .distill import DistillOutcome, distill
+from .settings import DataSettings, DistillSettings, TrainSettings, check_output
+
+
+def check_train(data: DataSettings, t: TrainSettings, distilled: str | None) -> None:
+    """The refusals of :func:`train` that need no dataset: settings, and a distilled file that is not one."""
+    data.check()
+    t.check()
+    if distilled is not None:
+        from ..distilled import DistilledDataset
+
+        DistilledDataset.load(distilled)  # a bad file fails before the dataset is loaded
+    if t.device != "cpu":
+        from ..training.config import resolve_device
+
+        resolve_device(t.device)
+
+
+def train(data: DataSettings, t: TrainSettings, distilled: str | None = None, *, progress: bool = False,
+          dataset=None) -> dict:
+    """Train ``t.model`` for ``t.seeds`` seeds on the distilled set in file ``distilled`` (None: the full training
+    split) and evaluate on the real validation and test splits; returns
+    :func:`~graph_mirage.training.train_and_evaluate`'s result."""
+    from ..distilled import DistilledDataset, check_compatible
+    from ..training import train_and_evaluate
+
+    check_train(data, t, distilled)
+    train_set = DistilledDataset.load(distilled) if distilled else None
+    ds = dataset if dataset is not None else data.load(progress)
+    if train_set is not None:
+        check_compatible(train_set.meta, ds.meta, distilled)
+    return train_and_evaluate(ds, train_set, model=t.model, seeds=range(t.seeds), config=t.config(ds.name),
+                              paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
+
+
+@dataclass
+class RunOutcome:
+    """The main job's results: the distillation, training on the set, and training on the full split (or None)."""
+
+    dataset: object
+    distilled: DistillOutcome
+    on_set: dict
+    full: dict | None
+
+
+def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs: int | None = None,
+        log=None, progress: bool = False) -> RunOutcome:
+    """Distil, train on the distilled set, and (``full``) on the full training split with the same recipe."""
+    from ..training import train_and_evaluate
+    from .distill import check_distill
+
+    check_distill(s)
+    t.check()
+    if s.out is not None:
+        check_output(s.out)
+    if s.engine != "memory":
+        raise MirageError("mirage run distils in memory; use mirage distill --engine spark, then mirage train")
+    ds = s.data.load(progress)
+    outcome = distill(s.replace(threads=t.threads), log=log, progress=progress, dataset=ds)
+    cfg = t.config(ds.name)
+    on_set = train_and_evaluate(ds, outcome.distilled, model=t.model, seeds=range(t.seeds), config=cfg,
+                                progress=progress, threads=t.threads)
+    on_full = None
+    if full:
+        on_full = train_and_evaluate(ds, None, model=t.model, seeds=range(t.seeds),
+                                     config=replace(cfg, epochs=full_epochs or cfg.epochs, support="none"),
+                                     progress=progress, threads=t.threads)
+    return RunOutcome(ds, outcome, on_set, on_full)
