@@ -10,9 +10,8 @@ Example:
 
 from importlib import import_module
 
+from ._version import __version__
 from .errors import ArtifactError, BudgetError, DatasetError, MirageError, ParameterError  # noqa: F401
-
-__version__ = "0.2.0"
 
 # Public names load their module on first use (PEP 562), so that importing a light module such as
 # graph_mirage.mining (in the bounded miner worker, graph_mirage._miner) does not import torch and PyG.

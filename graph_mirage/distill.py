@@ -39,6 +39,7 @@ from .distilled import DistilledDataset
 from .errors import BudgetError, ParameterError
 from .itemset_search import SupportSearch, explicit_counts
 from .mining import MiningLimits
+from .progress import Progress
 from .tree_table import TreeTable
 
 
@@ -167,7 +168,7 @@ class Mirage(BaseEstimator):
         """
         self._validate()
         t0 = time.perf_counter()
-        bar = _StageBar(bool(progress))
+        bar = Progress(3, "distilling", "stage", enabled=bool(progress))
         flat = as_flat(graphs)
         table = TreeTable.from_flat(flat, dict(getattr(graphs, "meta", {}) or {}), self.hops)
         self.tree_ids_, self.tree_counts_ = table.tree_ids, table.counts
@@ -180,14 +181,15 @@ class Mirage(BaseEstimator):
         self._validate()
         if table.hops != self.hops:
             raise ParameterError(f"the tree table has {table.hops}-hop trees, this Mirage has hops={self.hops}")
-        return self._fit_table(table, time.perf_counter(), _StageBar(bool(progress)), trees_seconds=0.0)
+        return self._fit_table(table, time.perf_counter(), Progress(3, "distilling", "stage", enabled=bool(progress)),
+                               trees_seconds=0.0)
 
-    def _fit_table(self, table: TreeTable, t0: float, bar: "_StageBar", trees_seconds: float | None = None):
+    def _fit_table(self, table: TreeTable, t0: float, bar: Progress, trees_seconds: float | None = None):
         self.seconds_ = {"trees": time.perf_counter() - t0 if trees_seconds is None else trees_seconds}
         self.n_trees_ = table.n_trees
         self.classes_ = np.array(table.classes)
         self.max_degree_ = table.max_degree
-        bar.step(f"{self.n_trees_} trees; mining")
+        bar.update(1, stage=f"{self.n_trees_} trees; mining")
         t1 = time.perf_counter()  # 2-4. transactions, mining, selection
         search = SupportSearch(table, itemsets=self.itemsets, overlap=self.overlap, rank=self.rank,
                                limits=self.limits, explicit=self.min_support is not None)
@@ -204,7 +206,7 @@ class Mirage(BaseEstimator):
         self.itemsets_ = {c: sets for c, (_, sets) in selection.items()}
         self.n_candidates_ = {c: search.n_mined[(c, s)] for c, s in self.thresholds_.items()}
         self.seconds_["mining"] = time.perf_counter() - t1
-        bar.step("emitting")
+        bar.update(1, stage="emitting")
         t2 = time.perf_counter()  # 5. emission
         graphs_out = self._emit(table, self.itemsets_)
         self.seconds_["emission"] = time.perf_counter() - t2
@@ -216,6 +218,7 @@ class Mirage(BaseEstimator):
                 f"{self.thresholds_}: an integer threshold is a count of graphs, a fraction is a share of the "
                 f"class); raise the support thresholds or lower the budget")
         self.seconds_["total"] = time.perf_counter() - t0 + (trees_seconds or 0.0)
+        bar.update(1, stage="done")
         bar.close()
         return self
 
@@ -287,29 +290,6 @@ class Mirage(BaseEstimator):
             "trees_unique": self.n_trees_,
             "max_degree": self.max_degree_,
         }
-
-
-class _StageBar:
-    """A three-stage progress bar (trees, mining, emission), or nothing."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.bar = None
-        if enabled:
-            import sys
-
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=3, desc="distilling: trees", unit="stage", file=sys.stderr, leave=False)
-
-    def step(self, desc: str) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-            self.bar.set_description(f"distilling: {desc}")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-            self.bar.close()
 
 
 def _check_support(v) -> None:

@@ -80,6 +80,10 @@ class DistilledDataset(InMemoryDataset):
     def num_classes(self) -> int:
         return int(self.meta["num_classes"])
 
+    def storage(self) -> Data:
+        """The collated graphs of the whole set (all of them) with :attr:`slices`."""
+        return self._data
+
     def nbytes(self) -> int:
         """Bytes a GNN needs: node features, edge index, edge features, root mask, labels, weights."""
         d = self._data
@@ -196,7 +200,7 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
 
 
 def save_distilled(ds: DistilledDataset, path: str | os.PathLike) -> Path:
-    from . import __version__
+    from ._version import __version__
 
     path = Path(path)
     arrays = distilled_arrays(ds)

@@ -48,7 +48,7 @@ def write_report(artifact: str | os.PathLike, out_dir: str | os.PathLike, result
     def fill(tmp: Path) -> None:
         figures = [("rank_frequency.png", "Computation-tree frequencies per class (rank-frequency, log-log)",
                     _plot_rank_frequency(d))]
-        for c in sorted(set(d._data.y.view(-1).tolist())):
+        for c in sorted(set(d.y.view(-1).tolist())):
             figures.append((f"trees_class{c}.png", f"Distilled graphs of class {c}, drawn as trees (roots on top)",
                             _plot_trees(d, c)))
         if res_rows is not None:
@@ -162,7 +162,8 @@ def _plot_trees(d: DistilledDataset, c: int):
 def _plot_results(rows: list[dict], dataset: str | None):
     import matplotlib.pyplot as plt
 
-    rows = [r for r in rows if r.get("test_mean") is not None]  # cells that could not be made have no point
+    # cells that could not be made, classic controls (no set) and permuted-label controls have no point of their own
+    rows = [r for r in rows if r.get("test_mean") is not None and r.get("bytes") and "~" not in r["method"]]
     sel = [r for r in rows if r.get("dataset") == dataset] or rows
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     markers = {"full": "*", "mirage": "o", "mirage-s2": "P", "mirage+ctx": "D", "herding": "s", "random": "^"}
@@ -191,7 +192,7 @@ def _class_table(d: DistilledDataset) -> str:
     full = meta.get("full_bytes") or 0
     n_train = meta.get("class_graphs", {})
     rows = []
-    for c in sorted(set(d._data.y.view(-1).tolist())):
+    for c in sorted(set(d.y.view(-1).tolist())):
         idx = [i for i in range(len(d)) if int(d[i].y) == c]
         gs = [d[i] for i in idx]
         sup = [float(g.weight) for g in gs]
@@ -205,7 +206,7 @@ def _class_table(d: DistilledDataset) -> str:
                     f"<td>{edges}</td><td>{nbytes:,}</td></tr>")
     total = d.nbytes()
     rows.append(f"<tr class='total'><td>all</td><td>{meta.get('train_graphs', '')}</td><td>{len(d)}</td><td></td>"
-                f"<td></td><td>{int(d._data.x.size(0))}</td><td>{int(d._data.edge_index.size(1))}</td>"
+                f"<td></td><td>{d.summary()['nodes']}</td><td>{d.summary()['edges']}</td>"
                 f"<td>{total:,}</td></tr>")
     compression = f"{full / total:.1f}x smaller than the training split ({full:,} bytes)" if full else ""
     return ("<table><tr><th>class</th><th>training graphs</th><th>distilled graphs (itemsets)</th>"
@@ -235,7 +236,7 @@ figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; border: 1px solid #eee; }}
 figcaption {{ color: #555; font-size: 0.9em; }}
 </style></head><body>
 <h1>graph-mirage report</h1>
-<p>Distilled set <code>{html.escape(str(artifact))}</code>: {len(d)} graphs, {int(d._data.x.size(0))} nodes,
+<p>Distilled set <code>{html.escape(str(artifact))}</code>: {len(d)} graphs, {d.summary()['nodes']} nodes,
 {d.nbytes():,} bytes.</p>
 <h2>Source and settings</h2><table>{fact_rows}</table>
 <h2>Per class</h2>{_class_table(d)}

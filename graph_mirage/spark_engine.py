@@ -234,19 +234,94 @@ def _pandas(df):
         return df.toPandas()
 
 
+class _TreeStats:
+    """The per (class, tree) statistics on the cluster, and what the driver asks of them: witnesses and sizes of the
+    trees it may emit, transactions cut at support floors (again, lower, while the budget search descends)."""
+
+    def __init__(self, spark, path: Path, train, nodes_t, per, n_trees: int) -> None:
+        self.spark, self.path, self.train, self.nodes_t, self.per, self.n_trees = spark, path, train, nodes_t, per, \
+            n_trees
+        self.tree_size = np.full(n_trees, -1, dtype=np.int64)
+        self.witness: dict[int, tuple[int, int]] = {}
+
+    def describe(self, wanted) -> None:
+        """Witness and size of the trees in DataFrame ``wanted`` (column ``tree``)."""
+        from pyspark.sql import functions as F
+
+        info = _pandas(self.per.join(wanted, "tree").groupBy("tree")
+                       .agg(F.min("w").alias("w"), F.first("size").alias("size"))
+                       .select("tree", F.col("w.graph_id").alias("graph_id"), F.col("w.node").alias("node"), "size"))
+        self.tree_size[info["tree"].to_numpy()] = info["size"].to_numpy()
+        self.witness.update((int(t), (int(g), int(v))) for t, g, v in zip(info["tree"], info["graph_id"],
+                                                                            info["node"]))
+
+    def fetch(self, floors: dict[int, int]):
+        """Transactions cut to the trees with support >= floors[c] in some class c, equal ones merged."""
+        from pyspark.sql import functions as F
+
+        floor_col = F.lit(None)
+        for c, f in floors.items():
+            floor_col = F.when(F.col("y") == c, F.lit(int(f))).otherwise(floor_col)
+        keep = self.per.where(F.col("support") >= floor_col).select("tree").distinct().persist()
+        self.describe(keep)
+        items = (self.nodes_t.select("graph_id", "tree").join(keep, "tree").distinct()
+                 .groupBy("graph_id").agg(F.array_sort(F.collect_list("tree")).alias("items")))
+        tracts = _pandas(self.train.join(items, "graph_id", "left")
+                         .select("y", F.coalesce("items", F.array().cast("array<bigint>")).alias("items"))
+                         .groupBy("y", "items").count())
+        keep.unpersist()
+        rows, weights = {}, {}
+        for c, part in tracts.groupby("y"):
+            lists = [np.asarray(v, dtype=np.int64) for v in part["items"]]
+            lengths = np.array([len(v) for v in lists], dtype=np.int64)
+            indices = np.concatenate(lists) if lengths.sum() else np.zeros(0, dtype=np.int64)
+            m = sp.csr_matrix((np.ones(len(indices), dtype=np.int32), indices,
+                               np.concatenate([[0], np.cumsum(lengths)])), shape=(len(lists), self.n_trees))
+            m.sort_indices()
+            rows[int(c)], weights[int(c)] = m, part["count"].to_numpy(np.int64)
+        return rows, weights
+
+    def witnesses(self, needed: np.ndarray):
+        from .data.parquet import read_flat
+        from .trees import TreeUnfolder
+
+        at = [self.witness[int(t)] for t in needed]
+        flat, _ = read_flat(self.path, sorted({g for g, _ in at}))
+        pos = np.searchsorted(flat.graph_ids, [g for g, _ in at])
+        return (TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr),
+                flat.node_ptr[pos] + np.array([v for _, v in at], dtype=np.int64))
+
+    def release(self) -> None:
+        self.nodes_t.unpersist()
+        self.per.unpersist()
+
+
+def _top_trees(per, context: int) -> dict[int, list[int]]:
+    """The ``context`` trees with the most nodes in each class (ties: smaller id)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    if not context:
+        return {}
+    ranked = per.withColumn("rk", F.row_number().over(Window.partitionBy("y").orderBy(F.desc("n"), F.asc("tree"))))
+    top: dict[int, list[int]] = {}
+    for r in sorted(ranked.where(F.col("rk") <= context).select("y", "tree", "rk").collect(),
+                    key=lambda r: (r["y"], r["rk"])):
+        top.setdefault(int(r["y"]), []).append(int(r["tree"]))
+    return top
+
+
 def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress | None = None):
     """The :class:`~graph_mirage.tree_table.TreeTable` of the training graphs under ``path``, computed on Spark for
     ``mirage``'s settings: its hops; its support floors (:meth:`~graph_mirage.Mirage.support_floors`) decide which
     trees the transactions keep, lowered on demand while the search descends (the session must stay open until
     :meth:`~graph_mirage.Mirage.fit_table` returns; ``table.release()`` frees the cached tables); its ``context`` how
     many most frequent trees per class are fetched."""
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from .data.parquet import read_flat, read_layout_meta
+    from .data.parquet import read_layout_meta
     from .distilled import split_meta
     from .tree_table import TreeTable
-    from .trees import TreeUnfolder
 
     path = Path(path)
     meta = read_layout_meta(path)
@@ -263,12 +338,7 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
                 F.min(F.struct("graph_id", "node")).alias("w"), F.first("size").alias("size"))
            .persist())
     max_support = {int(r[0]): int(r[1]) for r in per.groupBy("y").agg(F.max("support")).collect()}
-    context = int(mirage.context)
-    ranked = per.withColumn("rk", F.row_number().over(Window.partitionBy("y").orderBy(F.desc("n"), F.asc("tree"))))
-    top_rows = ranked.where(F.col("rk") <= context).select("y", "tree", "rk").collect() if context else []
-    top = {}
-    for r in sorted(top_rows, key=lambda r: (r["y"], r["rk"])):
-        top.setdefault(int(r["y"]), []).append(int(r["tree"]))
+    top = _top_trees(per, int(mirage.context))
     hist = per.groupBy("y", "n").count().collect()
     n_nodes = nodes_t.count()
     x_max = nodes.agg(*[F.max(c).alias(c) for c in xcols]).first() if "node_vocab" not in meta else None
@@ -276,47 +346,11 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     deg = edges.groupBy("graph_id", "dst").count().agg(F.max("count")).first()[0]
     if progress is not None:
         progress.update(1, stage="tree statistics")
-
-    tree_size = np.full(n_trees, -1, dtype=np.int64)
-    witness: dict[int, tuple[int, int]] = {}
-
-    def describe(wanted):
-        """Witness and size of the trees in DataFrame ``wanted`` (column ``tree``) not described yet."""
-        info = _pandas(per.join(wanted, "tree").groupBy("tree")
-                       .agg(F.min("w").alias("w"), F.first("size").alias("size"))
-                       .select("tree", F.col("w.graph_id").alias("graph_id"), F.col("w.node").alias("node"), "size"))
-        tree_size[info["tree"].to_numpy()] = info["size"].to_numpy()
-        witness.update((int(t), (int(g), int(v))) for t, g, v in zip(info["tree"], info["graph_id"], info["node"]))
-
+    stats = _TreeStats(spark, path, train, nodes_t, per, n_trees)
     if top:
-        describe(spark.createDataFrame([(t,) for ts in top.values() for t in ts], "tree long"))
-
-    def fetch(floors: dict[int, int]):
-        """Transactions cut to the trees with support >= floors[c] in some class c, equal ones merged."""
-        floor_col = F.lit(None)
-        for c, f in floors.items():
-            floor_col = F.when(F.col("y") == c, F.lit(int(f))).otherwise(floor_col)
-        keep = per.where(F.col("support") >= floor_col).select("tree").distinct().persist()
-        describe(keep)
-        items = (nodes_t.select("graph_id", "tree").join(keep, "tree").distinct()
-                 .groupBy("graph_id").agg(F.array_sort(F.collect_list("tree")).alias("items")))
-        tracts = _pandas(train.join(items, "graph_id", "left")
-                         .select("y", F.coalesce("items", F.array().cast("array<bigint>")).alias("items"))
-                         .groupBy("y", "items").count())
-        keep.unpersist()
-        rows, weights = {}, {}
-        for c, part in tracts.groupby("y"):
-            lists = [np.asarray(v, dtype=np.int64) for v in part["items"]]
-            lengths = np.array([len(v) for v in lists], dtype=np.int64)
-            indices = np.concatenate(lists) if lengths.sum() else np.zeros(0, dtype=np.int64)
-            m = sp.csr_matrix((np.ones(len(indices), dtype=np.int32), indices,
-                               np.concatenate([[0], np.cumsum(lengths)])), shape=(len(lists), n_trees))
-            m.sort_indices()
-            rows[int(c)], weights[int(c)] = m, part["count"].to_numpy(np.int64)
-        return rows, weights
-
+        stats.describe(spark.createDataFrame([(t,) for ts in top.values() for t in ts], "tree long"))
     floors = mirage.support_floors(sizes, max_support)
-    rows, weights = fetch(floors)
+    rows, weights = stats.fetch(floors)
     if progress is not None:
         progress.update(1, stage="transactions")
     freq: list[list[int]] = [[] for _ in range(num_classes)]
@@ -329,23 +363,12 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
         edge_vocab=[int(e_stats[c] or 0) + 1 for c in ecols], graphs=sum(sizes.values()), nodes=n_nodes,
         # int64 arrays, as the in-memory engine holds them: x, edge_index, edge_attr, y
         full_bytes=8 * (n_nodes * len(xcols) + n_edges * (2 + len(ecols)) + sum(sizes.values())))
-
-    def witnesses(needed: np.ndarray):
-        at = [witness[int(t)] for t in needed]
-        flat, _ = read_flat(path, sorted({g for g, _ in at}))
-        pos = np.searchsorted(flat.graph_ids, [g for g, _ in at])
-        return (TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr),
-                flat.node_ptr[pos] + np.array([v for _, v in at], dtype=np.int64))
-
-    def release():
-        nodes_t.unpersist()
-        per.unpersist()
-
     return TreeTable(hops=hops, n_trees=n_trees, num_classes=num_classes, rows=rows, weights=weights,
-                     tree_size=tree_size, tree_freq=[np.sort(np.array(f, dtype=np.int64))[::-1].copy() for f in freq],
+                     tree_size=stats.tree_size,
+                     tree_freq=[np.sort(np.array(f, dtype=np.int64))[::-1].copy() for f in freq],
                      max_degree=int(deg or 0), source=source, node_columns=len(xcols), edge_columns=len(ecols),
-                     witnesses=witnesses, top={c: np.array(v, dtype=np.int64) for c, v in top.items()},
-                     max_support=max_support, floors=floors, fetch=fetch, release=release)
+                     witnesses=stats.witnesses, top={c: np.array(v, dtype=np.int64) for c, v in top.items()},
+                     max_support=max_support, floors=floors, fetch=stats.fetch, release=stats.release)
 
 
 def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", partitions: int = 8,

@@ -1,67 +1,109 @@
-"""Automatic settings: the documented rule picks from the grid by validation score, records every candidate, honours
-fixed dimensions and the byte cap, and is what `mirage distill` does with no settings."""
+"""The automatic default (AutoPrototypes): the documented rule picks from the grid by a closed-form validation score,
+records every candidate, honours fixed dimensions and the byte cap, reads prototypes as the WL counts a real graph
+has, and is what `mirage distill` does with no settings."""
 
 import json
+import math
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from graph_mirage import DistilledDataset, Mirage, ParameterError
-from graph_mirage.auto import auto_distill, holdout
+from graph_mirage import AutoPrototypes, DistilledDataset, ParameterError, TreePrototypes
+from graph_mirage.auto import WLProbe, _subset, choose, holdout, score_error
+from graph_mirage.trees import row_ids, wl_colours, wl_counts
 
 
 @pytest.fixture(scope="module")
 def fitted(synthetic):
-    return Mirage(hops="auto", budget="auto").fit(synthetic[synthetic.split["train"]],
-                                                  validation=synthetic[synthetic.split["valid"]])
+    return AutoPrototypes().fit(synthetic[synthetic.split["train"]], validation=synthetic[synthetic.split["valid"]])
 
 
 def test_choice_follows_the_documented_rule(fitted):
-    rec = fitted.auto_
-    cands = rec["candidates"]
-    assert cands and rec["scored_on"] == "validation split"
-    scores = [(c["val"][r], c, r) for c in cands for r in c["val"]]
-    best = max(v for v, _, _ in scores)
-    ties = [(c["bytes"], c["hops"], c["per_class"], ("sum", "mean").index(r)) for v, c, r in scores
-            if v >= best - 0.005]
-    b, h, k, r = min(ties)
-    s = fitted.settings_
-    assert (s["hops"], s["per_class"], s["readout"]) == (h, k, ("sum", "mean")[r])
+    rows = fitted.cv_results_
+    scored = [r for r in rows if r["scored"] and np.isfinite(r["val"])]
+    best = max(scored, key=lambda r: r["val"])
+    ties = [r for r in scored if r["val"] >= best["val"] - best["val_se"]]
+    want = min(ties, key=lambda r: (-r["per_class"], r["hops"], r["bytes"]))
+    assert fitted.best_params_ == {"hops": want["hops"], "per_class": want["per_class"]}
+    assert [r["chosen"] for r in rows].count(True) == 1 and want["chosen"]
     d = fitted.distilled_
-    assert d.meta["method"] == "mirage-auto" and d.meta["hops"] == h and d.meta["readout"] == s["readout"]
-    assert d.meta["auto"]["settings"] == s
-    y = d._data.y.view(-1).numpy()
-    assert all(int((y == c).sum()) == min(k, 10 ** 6) for c in np.unique(y))
+    assert d.meta["method"] == "mirage-auto" and d.meta["hops"] == want["hops"] and d.meta["readout"] == "sum"
+    assert d.meta["auto"]["settings"]["per_class"] == want["per_class"] and d.meta["auto"]["candidates"] == rows
+    y = d.y.numpy()
+    assert all(int((y == c).sum()) == want["per_class"] for c in np.unique(y))
 
 
-def test_candidates_respect_the_cap(synthetic, fitted):
+def test_choose_breaks_ties_toward_more_prototypes_then_fewer_hops():
+    rows = [{"hops": 1, "per_class": 1, "bytes": 10, "val": 0.80, "val_se": 0.05},
+            {"hops": 2, "per_class": 5, "bytes": 50, "val": 0.77, "val_se": 0.05},
+            {"hops": 1, "per_class": 5, "bytes": 40, "val": 0.76, "val_se": 0.05},
+            {"hops": 3, "per_class": 20, "bytes": 90, "val": 0.70, "val_se": 0.05}]  # outside the tolerance
+    assert (choose(rows)["hops"], choose(rows)["per_class"]) == (1, 5)
+    with pytest.raises(Exception, match="no candidate could be scored"):
+        choose([{"hops": 1, "per_class": 1, "bytes": 1, "val": float("nan"), "val_se": 0.1}])
+
+
+def test_candidates_above_the_cap_are_not_scored(synthetic, fitted):
     train = synthetic[synthetic.split["train"]]
-    flat = train.flat()
     total = fitted.distilled_.meta["full_bytes"]
-    cap = max(0.01 * total, 5 * 3 * total / flat.num_graphs)
-    cands = fitted.auto_["candidates"]
-    assert all(c["bytes"] <= cap for c in cands) or len(cands) == 1
-    assert {c["hops"] for c in cands} <= {1, 2, 3}
+    cap = max(0.01 * total, 5 * 3 * total / len(train))
+    rows = fitted.cv_results_
+    assert any(r["scored"] for r in rows) and any(not r["scored"] for r in rows)
+    assert all(r["scored"] == (r["bytes"] <= cap) for r in rows)
+    assert {r["hops"] for r in rows} == {1, 2, 3} and {r["per_class"] for r in rows} == {1, 2, 5, 10, 20}
 
 
 def test_fixed_hops_and_a_byte_cap(synthetic):
     train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
-    m = Mirage(hops=2, budget="auto", max_bytes=10 ** 9, readout="sum").fit(train, validation=valid)
-    assert {c["hops"] for c in m.auto_["candidates"]} == {2}
-    assert all(list(c["val"]) == ["sum"] for c in m.auto_["candidates"])
-    assert len(m.auto_["candidates"]) == 5  # every per-class count fits under a huge cap
-    tiny = Mirage(hops=1, budget="auto", max_bytes=1).fit(train, validation=valid)
-    assert len(tiny.auto_["candidates"]) == 1 and tiny.settings_["per_class"] == 1  # only the smallest is tried
+    m = AutoPrototypes(hops=2, max_bytes=10 ** 9).fit(train, validation=valid)
+    assert {r["hops"] for r in m.cv_results_} == {2} and len(m.cv_results_) == 5
+    assert all(r["scored"] for r in m.cv_results_)  # every per-class count fits under a huge cap
+    tiny = AutoPrototypes(hops=1, max_bytes=1).fit(train, validation=valid)
+    assert [r["per_class"] for r in tiny.cv_results_ if r["scored"]] == [1]  # only the smallest is scored
+    assert tiny.best_params_ == {"hops": 1, "per_class": 1}
+
+
+def test_a_prototype_is_read_as_the_wl_counts_of_the_graph_it_stands_for(synthetic):
+    """A prototype made of one graph's whole tree multiset (its round-h colours, weighted by their counts) is read
+    by the probe as exactly that graph's own WL subtree counts, through witness nodes and the shared dictionary."""
+    flat = synthetic[synthetic.split["train"]].flat()
+    small = _subset(flat, np.arange(12))
+    hops = 2
+    tree = wl_colours(row_ids(small.x), small.edge_index, row_ids(small.edge_attr), hops)[hops]
+    witness = np.unique(tree, return_index=True)[1]
+    protos = []
+    for g in range(small.num_graphs):
+        kept, counts = np.unique(tree[small.node_ptr[g]:small.node_ptr[g + 1]], return_counts=True)
+        protos.append((int(small.y[g]), kept, counts.astype(float)))
+    probe = WLProbe(small, small, hops, 3)
+    rows = np.concatenate([np.full(len(k), i) for i, (_, k, _) in enumerate(protos)])
+    nodes = witness[np.concatenate([k for _, k, _ in protos])]
+    weights = np.concatenate([w for _, _, w in protos])
+    read = probe._features(hops, nodes, rows, weights, len(protos)).toarray()
+    real = probe.valid_features(hops).toarray()  # the same graphs, counted node by node
+    assert np.allclose(read, real)
+    # and the features are the WL subtree counts of rounds 0..h, log-scaled
+    joint = wl_colours(row_ids(small.x), small.edge_index, row_ids(small.edge_attr), hops)
+    direct = wl_counts(joint, small.graph_of_node, small.num_graphs).toarray()
+    assert np.allclose(np.sort(np.expm1(real).sum(1)), np.sort(direct.sum(1)))
+    assert np.allclose(np.expm1(real).sum(1), (hops + 1) * np.diff(small.node_ptr))
+
+
+def test_score_error():
+    y = np.array([0] * 10 + [1] * 10)
+    q1, q2 = 0.5 / 1.5, 2 * 0.25 / 1.5
+    want = math.sqrt((0.25 + 9 * (q1 - 0.25) + 9 * (q2 - 0.25)) / 100)
+    assert score_error(0.5, y, 2) == pytest.approx(want)
+    assert score_error(0.8, y, 3) == pytest.approx(math.sqrt(0.8 * 0.2 / 20))
+    assert score_error(float("nan"), y, 2) == math.inf
 
 
 def test_without_validation_a_holdout_of_the_training_graphs_scores(synthetic):
     train = synthetic[synthetic.split["train"]]
-    est, rec = auto_distill(train, hops=(1,), per_class=(1, 2), readouts=("sum",), seeds=(0,), model=("gin", "gcn"))
-    assert rec["scored_on"].startswith("holdout") and "GIN and GCN" in rec["rule"]
-    for c in rec["candidates"]:  # one run per scoring GNN and seed; the score is their mean
-        assert len(c["runs"]["sum"]) == 2 and c["val"]["sum"] == pytest.approx(np.mean(c["runs"]["sum"]))
+    est = AutoPrototypes(hops=1, per_class=(1, 2)).fit(train)
+    assert est.distilled_.meta["auto"]["scored_on"].startswith("holdout")
     assert est.distilled_.meta["train_graphs"] == len(train)  # the final set is distilled from all of them
     fit, score = holdout(train)
     assert len(np.intersect1d(fit, score)) == 0 and len(fit) + len(score) == len(train)
@@ -69,16 +111,15 @@ def test_without_validation_a_holdout_of_the_training_graphs_scores(synthetic):
     assert set(np.unique(y[score])) == set(np.unique(y))
 
 
-def test_bad_combinations_are_refused(synthetic):
-    train = synthetic[synthetic.split["train"]]
-    with pytest.raises(ParameterError, match="min_support cannot be combined"):
-        Mirage(hops="auto", min_support=0.1).fit(train)
-    with pytest.raises(ParameterError, match="readout must be"):
-        Mirage(budget="auto", readout="max").fit(train)
-    with pytest.raises(ParameterError, match="hops must be 'auto' or an integer"):
-        Mirage(hops="two", budget="auto").fit(train)
-    with pytest.raises(ParameterError, match="per_class must be"):
-        auto_distill(train, per_class=[0])
+@pytest.mark.parametrize("kwargs, match", [({"per_class": [0]}, "per_class must be"),
+                                           ({"hops": "two"}, "hops must be"),
+                                           ({"max_fraction": 2.0}, "max_fraction must be"),
+                                           ({"readout": "max"}, "readout must be"),
+                                           ({"max_bytes": 0}, "max_bytes must be")])
+def test_bad_parameters_are_refused_in_fit(synthetic, kwargs, match):
+    est = AutoPrototypes(**kwargs)  # scikit-learn's contract: __init__ only stores
+    with pytest.raises(ParameterError, match=match):
+        est.fit(synthetic[synthetic.split["train"]])
 
 
 def run_cli(*args):
@@ -91,7 +132,7 @@ def test_cli_distill_without_settings_is_automatic_and_train_follows_its_readout
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert s["method"] == "mirage-auto" and s["readout"] == "mean" and s["settings"]["readout"] == "mean"
-    assert s["candidates"] and "rule" in s
+    assert s["candidates"] and "rule" in s and {c["hops"] for c in s["candidates"]} == {1}
     d = DistilledDataset.load(out)
     assert d.meta["auto"]["settings"] == s["settings"] and d.meta["hops"] == s["hops"]
     r = run_cli("train", "synthetic-motifs", "--distilled", str(out), "--seeds", "1", "--epochs", "2", "--json")
@@ -110,6 +151,6 @@ def test_the_same_inputs_give_a_byte_identical_file(synthetic, tmp_path):
     train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
     paths = []
     for i in range(2):
-        m = Mirage(hops=1, budget="auto").fit(train, validation=valid)
+        m = AutoPrototypes(hops=1).fit(train, validation=valid)
         paths.append(m.distilled_.save(tmp_path / f"{i}.npz"))
     assert paths[0].read_bytes() == paths[1].read_bytes()

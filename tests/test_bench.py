@@ -1,111 +1,154 @@
-"""The benchmark harness on the built-in synthetic dataset: every method in one table, the same numbers from one
-process or from spawned workers, cells that cannot be made reported instead of crashing the run, the paper preset's
-step chosen on validation only, cross-validation folds, and cached full-data reference runs."""
+"""The benchmark on the built-in synthetic dataset: every method and control in one table, the same numbers from one
+process or from spawned workers, cells that cannot be made reported, choices made on validation only, cached runs
+that a second table reads, intervals and paired comparisons computed from the runs."""
 
 import json
 
 import numpy as np
 import pytest
 
-from graph_mirage import bench, presets
-from graph_mirage.presets import DistillPreset
+from graph_mirage import bench
+from graph_mirage.bench.runs import FULL_RECIPES, permuted
+from graph_mirage.bench.schedule import Options
+from graph_mirage.bench.tables import markdown, merge
+from graph_mirage.config import presets
+from graph_mirage.config.presets import DistillPreset
+from graph_mirage.stats import interval, paired
 
-QUIET = dict(log=lambda *a: None)
-METHODS = ("full", "mirage", "mirage-s2", "herding", "random")
+METHODS = ("full", "mirage", "herding", "random", "size-only", "wl-kernel", "permuted")
+
+
+def opts(methods, seeds=(0, 1), **kw):
+    base = dict(models=["gin"], seeds=list(seeds), budgets=[3], methods=tuple(methods), quick=True,
+                log=lambda *a: None, epochs=5)
+    base.update(kw)
+    return Options(**base)
 
 
 @pytest.fixture(scope="module")
 def rows_inline():
-    return bench.run(["synthetic-motifs"], ["gin"], [0, 1], [3], quick=True, jobs=1, methods=METHODS, **QUIET)
+    return bench.run(["synthetic-motifs"], opts(METHODS), jobs=1)
 
 
-def test_every_method_gets_a_row(rows_inline):
-    assert [r["method"] for r in rows_inline] == list(METHODS)
+def test_every_method_and_control_gets_a_row(rows_inline):
+    methods = [r["method"] for r in rows_inline]
+    assert set(methods) == {"full", "mirage", "herding", "random", "mirage~permuted", "herding~permuted",
+                            "random~permuted", "size-only", "wl-kernel"}
     by = {r["method"]: r for r in rows_inline}
-    full = by["full"]
-    assert full["size_fraction"] == 1.0 and full["budget"] is None
+    assert by["full"]["size_fraction"] == 1.0 and by["full"]["recipes"][0] in FULL_RECIPES
     for r in rows_inline:
-        assert r["seeds"] == [0, 1] and len(r["runs"]) == 2 and r["runs_total"] == 2
-        assert 0.0 <= r["test_mean"] <= 1.0 and r["metric"] == "accuracy"  # three classes
-        assert r["train_seconds"] > 0 and r["eval_seconds"] > 0  # measured separately
+        assert r["seeds"] == [0, 1] and r["runs_total"] == 2 and r["metric"] == "accuracy"  # three classes
+        assert 0.0 <= r["test_mean"] <= 1.0 and np.isfinite(r["test_last_mean"])
     # Random and Herding pick as many graphs per class as Mirage made: 3 per class, 3 classes
     assert by["mirage"]["graphs"] == by["herding"]["graphs"] == by["random"]["graphs"] == 9
-    assert by["mirage-s2"]["graphs"] == 9
-    assert all(by[m]["bytes"] < full["bytes"] for m in ("mirage", "mirage-s2", "herding", "random"))
-    assert by["mirage-s2"]["nodes"] <= by["mirage"]["nodes"]
-    # distilled training is compared per epoch with full-data training
-    assert by["mirage"]["speedup_per_epoch_vs_full"] > 1
+    assert all(by[m]["bytes"] < by["full"]["bytes"] for m in ("mirage", "herding", "random"))
+    # the classic controls are deterministic: the same value for every seed
+    assert by["wl-kernel"]["test_std"] == 0 and by["size-only"]["probe_params"][0]["C"] > 0
+    assert by["mirage"]["speedup_per_epoch_vs_full"] > 0
+
+
+def test_intervals_and_paired_margins_come_from_the_runs(rows_inline):
+    by = {r["method"]: r for r in rows_inline}
+    r, ctrl = by["mirage"], by["mirage~permuted"]
+    tests = [x["test"] for x in r["runs"]]
+    assert r["test_ci"] == pytest.approx([interval(tests)["low"], interval(tests)["high"]], nan_ok=True)
+    want = paired({x["seed"]: x["test"] for x in r["runs"]}, {x["seed"]: x["test"] for x in ctrl["runs"]})
+    assert r["paired"]["permuted"]["mean"] == pytest.approx(want["mean"])
+    assert r["paired"]["permuted"]["verdict"] in ("beats", "loses", "tie")
+    assert set(r["paired"]) >= {"permuted", "full", "wl-kernel", "size-only"}
+    assert "paired" not in by["mirage~permuted"] and "paired" not in by["full"]
+    md = markdown(rows_inline, {"machine": "m", "command": "c", "seconds": 1.0})
+    assert "margin over control" in md and "| synthetic-motifs | GIN | mirage |" in md
+
+
+def test_permuted_labels_change_and_keep_the_class_counts(synthetic):
+    from graph_mirage import Mirage
+
+    d = Mirage(hops=2, budget=3).fit(synthetic[synthetic.split["train"]]).distilled_
+    for seed in range(4):
+        p = permuted(d, seed)
+        assert sorted(p.y.tolist()) == sorted(d.y.tolist()) and p.y.tolist() != d.y.tolist()
+        assert p.meta["labels"] == "permuted" and len(p) == len(d)
+    two = d[[0, len(d) - 1]]  # a 2-graph set of two classes is swapped
+    from graph_mirage.distilled import DistilledDataset
+
+    pair = DistilledDataset([two[0], two[1]], d.meta)
+    assert permuted(pair, 0).y.tolist() == pair.y.tolist()[::-1]
 
 
 def test_workers_give_the_same_numbers(rows_inline):
-    rows = bench.run(["synthetic-motifs"], ["gin"], [0, 1], [3], quick=True, jobs=2, methods=METHODS, **QUIET)
-    assert [r["method"] for r in rows] == [r["method"] for r in rows_inline]
-    for a, b in zip(rows_inline, rows):
-        assert (a["graphs"], a["nodes"], a["bytes"]) == (b["graphs"], b["nodes"], b["bytes"])
-        # same seeds, same data; only the torch thread count differs, which may move the last bits
-        assert a["test_mean"] == pytest.approx(b["test_mean"], abs=0.05)
+    rows = bench.run(["synthetic-motifs"], opts(METHODS), jobs=2)
+    key = lambda r: (r["method"], r["budget"])  # noqa: E731
+    a, b = sorted(rows_inline, key=key), sorted(rows, key=key)
+    assert [key(r) for r in a] == [key(r) for r in b]
+    for x, y in zip(a, b):
+        assert (x.get("graphs"), x.get("bytes")) == (y.get("graphs"), y.get("bytes"))
+        # same seeds, same data; only where each run happens differs, which may move the last bits
+        assert x["test_mean"] == pytest.approx(y["test_mean"], abs=0.05)
 
 
 def test_a_budget_that_cannot_be_met_is_a_reported_cell():
-    rows = bench.run(["synthetic-motifs"], ["gin", "gcn"], [0], [100000], quick=True, methods=("mirage",), **QUIET)
-    assert [(r["model"], r["method"]) for r in rows] == [("gin", "mirage"), ("gcn", "mirage")]
-    assert all("cannot be met" in r["error"] and r["test_mean"] is None for r in rows)
-    md = bench.markdown(rows, {"machine": "m", "seeds": [0], "command": "c", "seconds": 1.0})
-    assert md.count("not made: budget of 100000") == 2
+    rows = bench.run(["synthetic-motifs"], opts(("mirage",), seeds=(0,), models=["gin", "gcn"], budgets=[100000]))
+    failed = [r for r in rows if r["method"] == "mirage"]
+    assert [r["model"] for r in failed] == ["gin", "gcn"]
+    assert all("cannot be met" in r["error"] and r["test_mean"] is None for r in failed)
+    assert markdown(rows, {"machine": "m", "command": "c", "seconds": 1.0}).count("not made: budget of 100000") == 2
 
 
 def test_unknown_method_is_refused():
-    with pytest.raises(ValueError, match="unknown method"):
-        bench.run(["synthetic-motifs"], ["gin"], [0], [3], methods=("full", "gcond"), **QUIET)
+    with pytest.raises(Exception, match="unknown method"):
+        bench.run(["synthetic-motifs"], opts(("full", "gcond")))
 
 
 def test_paper_preset_step_is_chosen_on_validation(monkeypatch):
     # a preset for the synthetic dataset with three threshold steps, as the release has for NCI1
     monkeypatch.setitem(presets.PAPER_DISTILL, "synthetic-motifs",
                         DistillPreset("synthetic-motifs", 2, {0: 30, 1: 30, 2: 30}, step_size=-5, steps=3))
-    monkeypatch.setitem(bench.PAPER_DISTILL, "synthetic-motifs", presets.PAPER_DISTILL["synthetic-motifs"])
-    rows = bench.run(["synthetic-motifs"], ["gin"], [0, 1], [3], quick=True, methods=("mirage-paper",), **QUIET)
-    (row,) = rows
+    rows = bench.run(["synthetic-motifs"], opts(("mirage-paper", "permuted")))
+    row = next(r for r in rows if r["method"] == "mirage-paper")
     scores = row["step_scores"]  # "split:step" -> mean validation metric over the seeds
     assert set(scores) == {"0:0", "0:1", "0:2"}
     best = max(range(3), key=lambda s: (scores[f"0:{s}"], -s))
     assert row["steps"] == [best]
-    assert row["thresholds"] == [{0: 30 - 5 * best, 1: 30 - 5 * best, 2: 30 - 5 * best}]
     # the reported runs are the chosen step's, and their validation mean is that step's score
-    assert np.mean([r["test_metrics"]["accuracy"] for r in row["runs"]]) == pytest.approx(row["test_mean"])
+    assert {x["step"] for x in row["runs"]} == {best}
     assert row["val_mean"] == pytest.approx(scores[f"0:{best}"])
+    # the control is the chosen step's set with permuted labels
+    ctrl = next(r for r in rows if r["method"] == "mirage-paper~permuted")
+    assert {x["step"] for x in ctrl["runs"]} == {best} and ctrl["runs_total"] == 2
 
 
-def test_folds_and_cached_full_reference(tmp_path):
-    kw = dict(quick=True, methods=("full", "mirage"), folds=3, reference_dir=tmp_path / "ref", **QUIET)
-    rows = bench.run(["synthetic-motifs"], ["gin"], [0], [3], **kw)
-    full, mirage = rows
+def test_folds_and_a_second_table_reads_the_cache(tmp_path):
+    o = opts(("full", "mirage"), seeds=(0,), folds=3, cache_dir=str(tmp_path / "runs"))
+    rows = bench.run(["synthetic-motifs"], o)
+    full, mirage = (next(r for r in rows if r["method"] == m) for m in ("full", "mirage"))
     assert full["splits"] == mirage["splits"] == 3 and full["runs_total"] == mirage["runs_total"] == 3
-    assert full["cached_runs"] == 0
-    files = sorted((tmp_path / "ref" / "synthetic-motifs").glob("*.json"))
-    assert [f.name.split("-")[1] for f in files] == ["fold0of3", "fold1of3", "fold2of3"]
+    assert full["units"] == 3  # folds are the units of the interval
+    assert full["cached_runs"] == mirage["cached_runs"] == 0
+    files = sorted((tmp_path / "runs" / "synthetic-motifs").glob("*.json"))
+    assert len(files) == 3 * len(FULL_RECIPES) + 3  # both recipes per fold (one seed chooses), and mirage's runs
     blob = json.loads(files[0].read_text())
-    assert blob["model"] == "gin" and blob["config"]["patience"] == 5 and blob["run"]["epochs_run"] >= 1
-    # a second table reads the cache: same numbers, nothing trained again
-    again = bench.run(["synthetic-motifs"], ["gin"], [0], [3], **kw)
-    assert again[0]["cached_runs"] == 3
-    assert again[0]["test_mean"] == full["test_mean"] and again[0]["runs"] == full["runs"]
+    assert blob["model"] == "gin" and blob["protocol"].startswith("runs-") and blob["run"]["epochs_run"] >= 1
+    again = bench.run(["synthetic-motifs"], o)  # nothing trained again, the same numbers
+    by = {r["method"]: r for r in again}
+    assert by["full"]["cached_runs"] == by["mirage"]["cached_runs"] == 3
+    assert by["full"]["test_mean"] == full["test_mean"] and by["mirage"]["test_mean"] == mirage["test_mean"]
 
 
-def test_main_writes_complete_json_and_markdown(tmp_path):
-    rc = bench.main(["--datasets", "synthetic-motifs", "--models", "gin", "--seeds", "1", "--budgets", "3",
-                     "--methods", "full", "mirage", "--jobs", "1", "--quick", "--quiet", "--out", str(tmp_path),
-                     "--name", "t"])
-    assert rc == 0
+def test_cli_writes_complete_json_and_markdown(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", "bench", "--datasets", "synthetic-motifs", "--models",
+                        "gin", "--seeds", "1", "--budgets", "3", "--methods", "full", "mirage", "--jobs", "1",
+                        "--quick", "--quiet", "--out", str(tmp_path), "--name", "t"], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
     data = json.loads((tmp_path / "t.json").read_text())
     assert data["header"]["complete"] is True and data["header"]["methods"] == ["full", "mirage"]
-    assert [r["method"] for r in data["rows"]] == ["full", "mirage"]
+    assert sorted(r["method"] for r in data["rows"]) == ["full", "mirage"]
     md = (tmp_path / "t.md").read_text()
-    assert "| synthetic-motifs | GIN | mirage (k=3) | 1 |" in md and "1 training process " in md
-    # the summary comes first: one line per dataset x GNN, a column per method, sizes in % of the full bytes
-    assert md.startswith("| dataset | GNN | runs | full | mirage | authors' Mirage (top 5 of 10) |")
-    summary_line = next(line for line in md.splitlines() if line.startswith("| synthetic-motifs | GIN | "))
-    assert summary_line.count("±") == 2 and "%)" in summary_line
+    assert md.startswith("## Test metric ×100") and "| synthetic-motifs | GIN | 1 |" in md
     assert not list(tmp_path.glob(".*tmp"))
 
 
@@ -117,8 +160,7 @@ def test_terminated_bench_leaves_no_workers(tmp_path):
 
     p = subprocess.Popen([sys.executable, "-m", "graph_mirage", "bench", "--datasets", "synthetic-motifs", "--models",
                           "gin", "--seeds", "3", "--epochs", "400", "--jobs", "2", "--out", str(tmp_path), "--quiet",
-                          "--reference-dir", str(tmp_path / "ref")],
-                         stderr=subprocess.PIPE)
+                          "--methods", "mirage", "--cache-dir", ""], stderr=subprocess.PIPE)
     children, deadline = [], time.time() + 90
     while not children and time.time() < deadline:  # wait until the training workers run (distilling comes first)
         time.sleep(1)
@@ -135,25 +177,21 @@ def test_terminated_bench_leaves_no_workers(tmp_path):
 
 def test_automatic_default_and_byte_matched_baselines():
     methods = ("mirage-auto", "mirage-proto", "herding-bytes", "random-bytes")
-    rows = bench.run(["synthetic-motifs"], ["gin", "gcn"], [0], [3], quick=True, jobs=1, methods=methods, epochs=3,
-                     **QUIET)
-    assert [(r["model"], r["method"]) for r in rows] == [(m, x) for m in ("gin", "gcn") for x in methods]
+    rows = bench.run(["synthetic-motifs"], opts(methods, seeds=(0,), models=["gin", "gcn"]))
+    assert sorted((r["model"], r["method"]) for r in rows) == sorted((m, x) for m in ("gin", "gcn") for x in methods)
     by = {r["method"]: r for r in rows if r["model"] == "gin"}
     auto = by["mirage-auto"]
-    st = auto["settings"][0]
-    assert st["hops"] in (1, 2, 3) and st["readout"] in ("sum", "mean") and auto["distill_seconds"] > 0
-    # one set for every GNN: the GCN row trains on the very set the GIN-scored rule chose
+    assert auto["settings"][0]["hops"] in (1, 2, 3) and auto["distill_seconds"] > 0
+    # one set for every GNN: the GCN row trains on the very set chosen once
     gcn = next(r for r in rows if r["model"] == "gcn" and r["method"] == "mirage-auto")
     assert gcn["settings"] == auto["settings"] and gcn["bytes"] == auto["bytes"]
-    assert by["mirage-proto"]["graphs"] == 3 * bench.PROTO_PER_CLASS
+    assert by["mirage-proto"]["graphs"] == 3 * 5
     k = by["herding-bytes"]["k"][0]
     assert by["herding-bytes"]["graphs"] == 3 * k and by["random-bytes"]["graphs"] == 3 * by["random-bytes"]["k"][0]
     assert k == 1 or by["herding-bytes"]["bytes"] <= auto["bytes"]  # Herding's set fits in the automatic set's bytes
-    md = bench.markdown(rows, {"machine": "m", "seeds": [0], "command": "c", "seconds": 1.0})
-    assert "chosen: " in md and "k per class" in md
 
 
-def test_merge_joins_runs_and_fills_the_speedup_from_full_data(rows_inline, tmp_path):
+def test_merge_joins_runs_and_compares_across_files(rows_inline, tmp_path):
     import copy
 
     header = {"machine": "m", "seeds": [0, 1], "command": "c", "seconds": 1.0, "complete": True}
@@ -161,13 +199,13 @@ def test_merge_joins_runs_and_fills_the_speedup_from_full_data(rows_inline, tmp_
     rest = copy.deepcopy([r for r in rows_inline if r["method"] != "full"])
     for r in rest:
         r.pop("speedup_per_epoch_vs_full", None)
+        r.get("paired", {}).pop("full", None)
     (tmp_path / "a.json").write_text(json.dumps({"header": header, "rows": full}))
     (tmp_path / "b.json").write_text(json.dumps({"header": header, "rows": rest}))
-    rows = bench.merge([tmp_path / "a.json", tmp_path / "b.json"], tmp_path, "merged")
-    assert [r["method"] for r in rows] == [r["method"] for r in full + rest]
-    want = {r["method"]: r["speedup_per_epoch_vs_full"] for r in rows_inline if r["method"] != "full"}
-    got = {r["method"]: r["speedup_per_epoch_vs_full"] for r in rows if r["method"] != "full"}
-    assert got == pytest.approx(want)
+    rows = merge([tmp_path / "a.json", tmp_path / "b.json"], tmp_path, "merged")
+    mirage = next(r for r in rows if r["method"] == "mirage")
+    want = next(r for r in rows_inline if r["method"] == "mirage")
+    assert mirage["paired"]["full"]["mean"] == pytest.approx(want["paired"]["full"]["mean"])
+    assert mirage["speedup_per_epoch_vs_full"] == pytest.approx(want["speedup_per_epoch_vs_full"])
     blob = json.loads((tmp_path / "merged.json").read_text())
     assert blob["header"]["complete"] and len(blob["rows"]) == len(rows)
-    assert (tmp_path / "merged.md").read_text().count("| synthetic-motifs |") >= len(rows)

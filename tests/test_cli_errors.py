@@ -114,26 +114,37 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
         case("cache under a regular file", ["distill", "MUTAG", "--out", out / "cache.npz"],
              env={"MIRAGE_CACHE": tmp / "afile" / "cache"}, target=out / "cache.npz")
         case("folds on a dataset with an official split", ["distill", "ogbg-molbace", "--folds", "10"])
-    # --- option values ------------------------------------------------------------------------------------------------
+    # --- option values: refused before any data is read (the data root here does not exist) ----------------------
+    nowhere = ["MUTAG", "--root", tmp / "no-data-here"]
     for label, extra in {
         "hops 0": ["--hops", "0"], "hops negative": ["--hops", "-1"], "hops not a number": ["--hops", "two"],
-        "budget 0": ["--budget", "0"], "impossible budget": ["--budget", "100000"],
+        "hops 99": ["--hops", "99"], "budget 0": ["--budget", "0"],
         "support above 1 with a decimal point": ["--support", "1.5"], "support 0": ["--support", "0"],
-        "support with a bad class": ["--support", "x:1", "1:2"], "support as a count of one graph": ["--support", "1"],
-        "support nan": ["--support", "nan"], "overlap nan": ["--overlap", "nan"],
-        "byte budget that cannot be met": ["--max-bytes", "10", "--itemsets", "closed"],
-        "node cap of 1": ["--max-nodes", "1", "--budget", "3"],
-        "mining limit": ["--support", "2", "--itemsets", "all", "--max-sets", "10"], "max sets 0": ["--max-sets", "0"],
+        "support with a bad class": ["--support", "x:1", "1:2"], "support nan": ["--support", "nan"],
+        "overlap nan": ["--overlap", "nan"], "max sets 0": ["--max-sets", "0"],
         "mining memory 0": ["--mining-memory", "0"], "max readout with automatic settings": ["--readout", "max"],
         "budget auto with an itemset option": ["--budget", "auto", "--itemsets", "all"],
         "unknown itemset target": ["--itemsets", "some"], "budget and support together": ["--budget", "3",
                                                                                            "--support", "0.1"],
         "folds 1": ["--folds", "1"], "fold out of range": ["--folds", "3", "--fold", "5"],
-        "preset on a dataset without one": ["--preset", "paper"], "preset step out of range": ["--preset", "paper",
-                                                                                              "--step", "9"],
+        "preset on a dataset without one": ["--preset", "paper"], "step without a preset": ["--step", "1"],
+        "out in a missing directory": ["--out", tmp / "missing-dir" / "x.npz"],
+    }.items():
+        target = out / f"{label.replace(' ', '_')}.npz"
+        argv = ["distill", *nowhere, *extra] + ([] if "--out" in extra else ["--out", target])
+        case(f"distill: {label}", argv, target=target)
+    # --- settings that only the data can refuse ------------------------------------------------------------------
+    for label, extra in {
+        "impossible budget": ["--budget", "100000"], "support as a count of one graph": ["--support", "1"],
+        "byte budget that cannot be met": ["--max-bytes", "10", "--itemsets", "closed"],
+        "node cap of 1": ["--max-nodes", "1", "--budget", "3"],
+        "mining limit": ["--support", "2", "--itemsets", "all", "--max-sets", "10"],
     }.items():
         target = out / f"{label.replace(' ', '_')}.npz"
         case(f"distill: {label}", ["distill", *syn, *extra, "--out", target], target=target)
+    case("distill: preset step out of range", ["distill", "NCI1", "--root", tmp / "no-data-here", "--preset",
+                                               "paper", "--step", "9", "--out", out / "step9.npz"],
+         target=out / "step9.npz")
     train = ["train", *syn, "--distilled", good_artifact]
     for label, extra in {
         "epochs 0": ["--epochs", "0"], "seeds 0": ["--seeds", "0"], "seeds negative": ["--seeds", "-2"],
@@ -249,8 +260,23 @@ def _check(r, target, new_files, status=2) -> None:
 
 
 
-def test_the_corpus_is_large_enough(outcomes):
-    assert len(outcomes) >= 40, sorted(outcomes)
+def test_every_command_has_bad_inputs_in_the_corpus(outcomes):
+    """The corpus reaches every command of the parser (a new command needs its bad inputs here)."""
+    from graph_mirage.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    commands = set(sub.choices)
+    covered = {r.args[3] for r, _, _ in outcomes.values() if len(r.args) > 3}
+    assert commands <= covered, sorted(commands - covered)
+
+
+def test_option_errors_come_before_any_data_is_read(outcomes):
+    """Cases whose options are wrong run against a data root that does not exist: the option is refused first."""
+    option_cases = [n for n, (r, _, _) in outcomes.items() if "no-data-here" in " ".join(map(str, r.args))]
+    assert len(option_cases) >= 20
+    for name in option_cases:
+        err = outcomes[name][0].stderr.decode()
+        assert "not found" not in err and "raw files" not in err, (name, err)
 
 
 def test_every_bad_input_is_one_line_and_exit_2(outcomes):
@@ -268,6 +294,8 @@ def test_messages_say_what_is_wrong(outcomes):
         return outcomes[name][0].stderr.decode()
 
     assert "--hops: must be >= 1, got 0" in err("distill: hops 0")
+    assert "hops must be at most 8" in err("distill: hops 99")
+    assert "does not exist; create it first" in err("distill: out in a missing directory")
     assert "not smaller" in err("distill: support as a count of one graph") or "not less than" in err(
         "distill: support as a count of one graph")
     assert "count of graphs" in err("distill: support as a count of one graph")
@@ -280,7 +308,7 @@ def test_messages_say_what_is_wrong(outcomes):
     assert "no CUDA device" in err("train: CUDA that is not there")
     assert "existing directory" in err("distill --out an existing directory")
     assert "itemset form" in err("distill --engine spark with automatic settings")
-    assert "give --step" in err("distill --engine spark: preset steps without --step")
+    assert "give a step" in err("distill --engine spark: preset steps without --step")
     assert "layout ('something-else'" in err("distill a Parquet directory of another layout")
     assert "invalid choice: 'gcond'" in err("condense: unknown method")
     assert "no CUDA device" in err("condense: CUDA that is not there")

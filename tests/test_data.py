@@ -54,7 +54,7 @@ def test_tu_labels_are_discrete_and_imdb_uses_degree(data_root):
     degree = torch.bincount(g.edge_index[0], minlength=g.num_nodes)
     assert torch.equal(g.x.view(-1), degree)
     assert imdb.meta["node_label_source"] == "node degree"
-    assert torch.all(imdb._data.edge_attr == 0)
+    assert torch.all(imdb.storage().edge_attr == 0)
 
 
 @needs_data
@@ -75,10 +75,10 @@ def test_smiles_fallback_rebuilds_ogb_graphs_and_official_split(name, csv, data_
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         rebuilt = load_dataset(name, tmp_path)
-    assert torch.equal(official._data.x, rebuilt._data.x)
-    assert torch.equal(official._data.edge_index, rebuilt._data.edge_index)
-    assert torch.equal(official._data.edge_attr, rebuilt._data.edge_attr)
-    assert torch.equal(official._data.y.view(-1), rebuilt._data.y.view(-1))
+    assert torch.equal(official.storage().x, rebuilt.storage().x)
+    assert torch.equal(official.storage().edge_index, rebuilt.storage().edge_index)
+    assert torch.equal(official.storage().edge_attr, rebuilt.storage().edge_attr)
+    assert torch.equal(official.storage().y.view(-1), rebuilt.storage().y.view(-1))
     for part in ("train", "valid", "test"):
         assert set(official.split[part].tolist()) == set(rebuilt.split[part].tolist())
     if name == "ogbg-molbbbp":  # 11 of 2050 rows are not valid molecules: skipped, counted, reported
@@ -186,7 +186,7 @@ def test_valid_toy_tu_dataset_loads(tmp_path):
     ds = load_dataset("TOY", tmp_path, cache_dir=tmp_path / "cache", download=False)
     assert len(ds) == 2
     assert ds[0].num_nodes == 3 and ds[1].num_nodes == 2
-    assert sorted(ds._data.y.view(-1).tolist()) == [0, 1]  # -1/1 mapped to 0/1
+    assert sorted(ds.storage().y.view(-1).tolist()) == [0, 1]  # -1/1 mapped to 0/1
     assert ds[0].edge_attr.view(-1).tolist() == [0, 0, 1, 1]
 
 
@@ -269,7 +269,7 @@ def test_read_only_root_is_never_written(data_root, tmp_path):
         assert len(ds) == 188
         assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
         again = load_dataset("MUTAG", root, cache_dir=tmp_path / "cache", download=False)  # from the cache
-        assert torch.equal(again._data.x, ds._data.x)
+        assert torch.equal(again.storage().x, ds.storage().x)
     finally:
         for p in [root, *root.rglob("*")]:
             p.chmod(p.stat().st_mode | stat.S_IWUSR)

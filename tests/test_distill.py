@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from graph_mirage import ArtifactError, BudgetError, DistilledDataset, Mirage
+from graph_mirage import ArtifactError, BudgetError, DistilledDataset, MiningLimits, Mirage
 from graph_mirage.distilled import FORMAT_VERSION, check_compatible
 from graph_mirage.mining import support_counts, transaction_matrix
 
@@ -29,7 +29,7 @@ def test_budget_gives_that_many_graphs_per_class(train, budget):
     m = Mirage(hops=2, budget=budget).fit(train)
     d = m.distilled_
     assert len(d) == 3 * budget
-    assert torch.bincount(d._data.y.view(-1)).tolist() == [budget] * 3
+    assert torch.bincount(d.storage().y.view(-1)).tolist() == [budget] * 3
     assert all(len(v) == budget for v in m.itemsets_.values())
 
 
@@ -109,7 +109,9 @@ def test_node_cap_names_max_degree(train):
     ({"overlap": -1}, "overlap must be"),
     ({"min_support": 1.5}, r"relative support threshold must be in \(0, 1\]"),
     ({"min_support": 0}, "absolute support threshold must be >= 1"),
-    ({"backend": "pyfpgrowth"}, "backend must be one of"),
+    ({"mining": MiningLimits(backend="pyfpgrowth")}, "backend must be one of"),
+    ({"mining": {"backend": "pyfim"}}, "mining must be a MiningLimits"),
+    ({"readout": "median"}, "readout must be"),
 ])
 def test_parameters_are_validated(train, kwargs, message):
     with pytest.raises(ValueError, match=message):

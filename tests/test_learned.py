@@ -104,18 +104,19 @@ def test_doscond_reduces_its_gradient_matching_loss_and_its_set_trains(synthetic
     d = m.distilled_
     assert len(d) == 2 * synthetic.num_classes and d.meta["method"] == "doscond"
     assert d.meta["distilled_with"] == "GCN" and d.meta["hops"] == 3 and d.meta["readout"] == "mean"
-    assert d._data.x_soft.shape == (d._data.x.size(0), sum(tr.meta["node_vocab"]))
+    assert d.storage().x_soft.shape == (d.summary()["nodes"], sum(tr.meta["node_vocab"]))
     loaded = DistilledDataset.load(d.save(tmp_path / "dc.npz"))
-    assert torch.equal(loaded._data.x_soft, d._data.x_soft) and loaded.nbytes() == d.nbytes()
+    assert torch.equal(loaded.storage().x_soft, d.storage().x_soft) and loaded.nbytes() == d.nbytes()
     # the GNN reads x_soft: bytes count the float features, not the labels
-    assert d.nbytes() >= d._data.x_soft.numel() * 4
+    assert d.nbytes() >= d.storage().x_soft.numel() * 4
     r = train_and_evaluate(synthetic, loaded, model="gcn", seeds=[0], config=TrainConfig(epochs=5))
     assert 0.0 <= r["test_mean"] <= 1.0
 
 
 def test_kidd_reduces_its_krr_loss_and_its_set_trains(synthetic, tmp_path):
     tr = _train(synthetic)
-    m = KiDD(graphs_per_class=3, updates=40, lr_feat=0.05, lr_adj=0.05, real_batch=64, syn_batch=6, anm=1).fit(tr)
+    m = KiDD(graphs_per_class=3, updates=40, authors={"lr_feat": 0.05, "lr_adj": 0.05, "real_batch": 64, "syn_batch": 6,
+                                                      "anm": 1}).fit(tr)
     h = np.array(m.history_)
     assert len(h) == 40 and np.isfinite(h).all()
     assert h[-10:].mean() < h[:10].mean()  # cross-entropy of the kernel-ridge predictions on real batches
@@ -129,7 +130,8 @@ def test_kidd_reduces_its_krr_loss_and_its_set_trains(synthetic, tmp_path):
 def test_learned_baselines_are_deterministic_for_a_seed(synthetic, tmp_path):
     tr = _train(synthetic)
     for cls, kw in ((DosCond, {"steps": 8, "real_batch": 16, "hidden": 16}),
-                    (KiDD, {"graphs_per_class": 2, "updates": 5, "lr_feat": 0.01, "real_batch": 16, "anm": 1})):
+                    (KiDD, {"graphs_per_class": 2, "updates": 5,
+                            "authors": {"lr_feat": 0.01, "real_batch": 16, "anm": 1}})):
         a = cls(seed=3, **kw).fit(tr).distilled_.save(tmp_path / "a.npz").read_bytes()
         b = cls(seed=3, **kw).fit(tr).distilled_.save(tmp_path / "b.npz").read_bytes()
         c = cls(seed=4, **kw).fit(tr).distilled_.save(tmp_path / "c.npz").read_bytes()
@@ -149,12 +151,14 @@ def test_learned_baselines_take_the_authors_settings_per_dataset():
 
 @pytest.mark.parametrize("cls, kwargs, match", [
     (DosCond, {"steps": 0}, "steps"), (DosCond, {"lr_adj": -1.0}, "lr_adj"), (DosCond, {"pooling": "max"}, "pooling"),
-    (DosCond, {"graphs_per_class": 1.5}, "graphs_per_class"), (KiDD, {"init": "best"}, "init"),
-    (KiDD, {"tau": 0}, "tau"), (KiDD, {"readout": "max"}, "readout"), (KiDD, {"anm": 0}, "anm"),
+    (DosCond, {"graphs_per_class": 1.5}, "graphs_per_class"), (KiDD, {"authors": {"init": "best"}}, "init"),
+    (KiDD, {"tau": 0}, "tau"), (KiDD, {"readout": "max"}, "readout"), (KiDD, {"authors": {"anm": 0}}, "anm"),
+    (KiDD, {"authors": {"speed": 1}}, "unknown setting"),
 ])
-def test_learned_baselines_reject_bad_hyper_parameters_early(cls, kwargs, match):
+def test_learned_baselines_reject_bad_hyper_parameters_in_fit(cls, kwargs, match, synthetic):
+    est = cls(**kwargs)  # scikit-learn's contract: __init__ stores, fit checks (before any optimisation)
     with pytest.raises(ParameterError, match=match):
-        cls(**kwargs)
+        est.fit(_train(synthetic))
 
 
 def test_final_structure_and_kcenter():
@@ -167,8 +171,11 @@ def test_final_structure_and_kcenter():
 @needs_data
 def test_doscond_and_kidd_on_mutag_through_the_bench(tmp_path, data_root):
     from graph_mirage.bench import run
+    from graph_mirage.bench.schedule import Options
 
-    rows = run(["MUTAG"], ["gin"], [0], [], root=data_root, quick=True, methods=("doscond", "kidd"), log=lambda *a: 0)
+    opts = Options(models=["gin"], seeds=[0], budgets=[], methods=("doscond", "kidd"), root=data_root, quick=True,
+                   log=lambda *a: 0, epochs=5)
+    rows = run(["MUTAG"], opts)
     by = {r["method"]: r for r in rows}
     assert set(by) == {"doscond", "kidd"}
     assert by["doscond"]["distilled_with"] == "GCN" and by["kidd"]["distilled_with"].startswith("LiteGNTK")

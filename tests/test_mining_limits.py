@@ -8,7 +8,7 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
 
-from graph_mirage import BudgetError, Mirage
+from graph_mirage import BudgetError, Mirage, MiningLimits
 from graph_mirage.mining import MiningLimit, mine_itemsets, support_counts
 
 
@@ -36,12 +36,12 @@ def social():
 
 def test_explicit_low_threshold_ends_with_the_memory_limit_named(social):
     with pytest.raises(BudgetError, match=r"hit a limit \(mining needed more than 0.25 GiB of memory\)"):
-        Mirage(hops=1, min_support=2, itemsets="all", mining_memory=2 ** 28).fit(social)
+        Mirage(hops=1, min_support=2, itemsets="all", mining=MiningLimits(memory=2 ** 28)).fit(social)
 
 
 def test_too_many_sets_and_time_limits(social):
     with pytest.raises(BudgetError, match=r"more than max_sets=1,000 frequent sets"):
-        Mirage(hops=1, min_support=10, itemsets="all", max_sets=1_000).fit(social)
+        Mirage(hops=1, min_support=10, itemsets="all", mining=MiningLimits(max_sets=1_000)).fit(social)
     tracts = [[int(i) for i in np.flatnonzero(r)] for r in np.random.default_rng(0).random((200, 60)) < 0.5]
     with pytest.raises(MiningLimit, match="took longer than 0.05 s"):
         mine_itemsets(tracts, 2, "all", seconds=0.05)
@@ -49,7 +49,8 @@ def test_too_many_sets_and_time_limits(social):
 
 def test_budget_search_stays_above_a_limited_threshold(social):
     """The search meets the budget at a threshold whose mining fits, or names the limit it hit."""
-    m = Mirage(hops=1, budget=20, itemsets="all", overlap=None, max_sets=5_000, mining_memory=2 ** 29)
+    m = Mirage(hops=1, budget=20, itemsets="all", overlap=None,
+               mining=MiningLimits(max_sets=5_000, memory=2 ** 29))
     try:
         m.fit(social)
     except BudgetError as e:
@@ -57,7 +58,7 @@ def test_budget_search_stays_above_a_limited_threshold(social):
     else:
         assert all(len(v) == 20 for v in m.itemsets_.values())
     with pytest.raises(BudgetError, match="cannot be met within the mining limits"):
-        Mirage(hops=1, budget=100_000, itemsets="all", overlap=None, max_sets=5_000).fit(social)
+        Mirage(hops=1, budget=100_000, itemsets="all", overlap=None, mining=MiningLimits(max_sets=5_000)).fit(social)
 
 
 def test_bounded_mining_returns_the_same_sets(social):
@@ -78,6 +79,6 @@ def test_support_counting_in_chunks_equals_brute_force():
 
 def test_limits_are_validated(social):
     with pytest.raises(ValueError, match="max_sets must be an integer"):
-        Mirage(max_sets=0).fit(social)
-    with pytest.raises(ValueError, match="mining_seconds must be a number > 0"):
-        Mirage(mining_seconds=-1).fit(social)
+        Mirage(mining=MiningLimits(max_sets=0)).fit(social)
+    with pytest.raises(ValueError, match="seconds must be a number > 0"):
+        Mirage(mining=MiningLimits(seconds=-1)).fit(social)

@@ -11,7 +11,8 @@ import pytest
 
 from graph_mirage import Mirage, MirageError, load_dataset
 from graph_mirage.mining import support_counts, transaction_matrix
-from graph_mirage.presets import PAPER_DISTILL, PAPER_TRAIN, distill_preset, paper_train_config, select_step
+from graph_mirage.config.presets import PAPER_DISTILL, PAPER_TRAIN, DistillPreset, distill_preset, paper_train_config
+from graph_mirage.workflows import select_step
 from graph_mirage.trees import row_ids, wl_colours
 
 from .conftest import needs_data
@@ -99,8 +100,6 @@ def test_exclusive_needs_explicit_thresholds():
 
 
 def test_select_step_uses_validation_only(synthetic):
-    from graph_mirage.presets import DistillPreset
-
     preset = DistillPreset("synthetic-motifs", 2, {0: 40, 1: 40, 2: 40}, step_size=-10, steps=3)
     step, scores, m = select_step(synthetic, preset, model="gin", seeds=[0])
     assert [s["step"] for s in scores] == [0, 1, 2]
@@ -120,4 +119,4 @@ def test_cli_preset(tmp_path, data_root):
     assert (summary["graphs"], summary["hops"], summary["thresholds"], summary["preset"]) == \
         (26, 1, {"0": 15, "1": 9}, "paper")
     clash = subprocess.run(env_cmd[:-1] + ["--hops", "2"], capture_output=True, text=True)
-    assert clash.returncode == 2 and "drop --hops" in clash.stderr
+    assert clash.returncode == 2 and "drop hops" in clash.stderr and clash.stderr.count("\n") == 1

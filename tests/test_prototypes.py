@@ -98,14 +98,14 @@ def test_weighted_mean_readout(mutag):
 def test_prototypes_per_class_weights_and_bytes(train):
     p = TreePrototypes(hops=2, per_class=3, max_roots=8).fit(train)
     d = p.distilled_
-    y = d._data.y.view(-1).numpy()
+    y = d.storage().y.view(-1).numpy()
     assert [int((y == c).sum()) for c in range(3)] == [3, 3, 3]
     assert sum(p.clusters_[0]) == int((train.flat().y == 0).sum())  # every graph of a class is in one cluster
     assert all(int(g.root_mask.sum()) <= 8 and (g.root_weight[g.root_mask] > 0).all() for g in d)
     assert d.meta["method"] == "mirage-proto" and d.meta["readout"] == "sum"
-    roots = int(d._data.root_mask.sum())
-    plain = sum(t.numel() * t.element_size() for t in (d._data.x, d._data.edge_index, d._data.edge_attr,
-                                                       d._data.root_mask, d._data.y, d._data.weight))
+    roots = int(d.storage().root_mask.sum())
+    plain = sum(t.numel() * t.element_size() for t in (d.storage().x, d.storage().edge_index, d.storage().edge_attr,
+                                                       d.storage().root_mask, d.storage().y, d.storage().weight))
     assert d.nbytes() == plain + 4 * roots
 
 
@@ -115,7 +115,7 @@ def test_artifact_keeps_root_weights_and_is_deterministic(train, tmp_path):
     assert a.read_bytes() == b.read_bytes()
     d = DistilledDataset.load(a)
     orig = TreePrototypes(hops=2, per_class=2).fit(train).distilled_
-    assert torch.equal(d._data.root_weight, orig._data.root_weight)
+    assert torch.equal(d.storage().root_weight, orig.storage().root_weight)
     assert d.nbytes() == orig.nbytes()
 
 

@@ -48,9 +48,12 @@ def test_report_is_complete(artifact, tmp_path):
     assert "Per class" in text and "synthetic-motifs" in text
 
 
-def test_report_without_results_has_no_accuracy_plot(artifact, tmp_path):
-    write_report(artifact, tmp_path / "r")
-    assert not (tmp_path / "r" / "accuracy_vs_size.png").exists()
+def test_the_accuracy_plot_is_drawn_exactly_when_results_are_given(artifact, tmp_path):
+    without = write_report(artifact, tmp_path / "r").read_text()
+    with_results = write_report(artifact, tmp_path / "s", results=_results(tmp_path)).read_text()
+    pngs = {d: sorted(p.name for p in (tmp_path / d).glob("*.png")) for d in ("r", "s")}
+    assert sorted(set(pngs["s"]) - set(pngs["r"])) == ["accuracy_vs_size.png"] and set(pngs["r"]) < set(pngs["s"])
+    assert "accuracy_vs_size.png" in with_results and "accuracy_vs_size.png" not in without
 
 
 def test_report_refuses_bad_artifacts(tmp_path):

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from graph_mirage import Mirage, MirageError, ParameterError, load_dataset
+from graph_mirage import Mirage, MirageError, MiningLimits, ParameterError, load_dataset
 from graph_mirage.data import export_parquet
 from graph_mirage.trees import row_ids, tree_sizes, wl_colours
 
@@ -63,7 +63,7 @@ CASES = [  # (dataset, Mirage settings): budget search, the authors' thresholds 
     ("NCI1", dict(hops=3, budget=10)),
     ("NCI1", dict(hops=2, max_bytes=20_000, itemsets="maximal")),
     ("ogbg-molbace", dict(hops=2, min_support={0: 0.1, 1: 0.1}, context=3)),
-    ("ogbg-molbace", dict(hops=3, budget=4, backend="mlxtend", max_itemset_size=3)),
+    ("ogbg-molbace", dict(hops=3, budget=4, mining=MiningLimits(backend="mlxtend", max_itemset_size=3))),
 ]
 
 
@@ -87,7 +87,7 @@ def test_the_driver_receives_cut_merged_transactions_and_asks_for_more_when_the_
     ds, path = _dataset(parquet_dirs, "NCI1")
     m = distill_spark(path, Mirage(hops=3, budget=10), master="local[2]", partitions=4)
     info = m.spark_
-    y = ds._data.y.view(-1).numpy()[ds.split["train"].numpy()]
+    y = ds.storage().y.view(-1).numpy()[ds.split["train"].numpy()]
     for c, s in m.thresholds_.items():
         assert info["graphs"][str(c)] == int((y == c).sum())  # the weights count every training graph once
         assert info["transactions"][str(c)] < info["graphs"][str(c)]  # rare trees cut, equal transactions merged
@@ -99,8 +99,10 @@ def test_the_driver_receives_cut_merged_transactions_and_asks_for_more_when_the_
 def test_distill_spark_refuses_automatic_settings_and_bad_directories(tmp_path):
     from graph_mirage.spark_engine import distill_spark
 
+    from graph_mirage import AutoPrototypes
+
     with pytest.raises(ParameterError, match="itemset form"):
-        distill_spark(tmp_path, Mirage(hops="auto", budget="auto"))
+        distill_spark(tmp_path, AutoPrototypes())
     with pytest.raises(MirageError, match="not a graph-mirage Parquet directory"):
         distill_spark(tmp_path, Mirage(hops=2, budget=3))
 

@@ -83,8 +83,47 @@ def test_training_is_reproducible(synthetic, distilled):
     assert a["test_mean"] == b["test_mean"] and a["val_mean"] == b["val_mean"]
 
 
+def _reweighted(distilled):
+    """The set with one graph per class carrying nearly all of its class's support."""
+    from graph_mirage.distilled import DistilledDataset
+
+    graphs, seen = [], set()
+    for i in range(len(distilled)):
+        g = distilled[i]
+        c = int(g.y)
+        g.weight = torch.tensor([1000.0 if c not in seen else 1.0])
+        seen.add(c)
+        graphs.append(g)
+    return DistilledDataset(graphs, distilled.meta)
+
+
+def test_support_weighting_changes_what_is_trained(synthetic, distilled):
+    from graph_mirage.training import support_class_means
+    from graph_mirage.training.loop import _loader
+
+    heavy = _reweighted(distilled)
+    means = support_class_means(heavy)
+    # "sample": graphs are drawn in proportion to their weight within the class
+    drawn = torch.cat([b.weight for b in _loader(heavy, TrainConfig(support="sample", batch_size=4), 0, means)])
+    assert (drawn == 1000.0).float().mean() > 0.9
+    uniform = torch.cat([b.weight for b in _loader(heavy, TrainConfig(batch_size=4), 0, means)])
+    assert (uniform == 1000.0).float().mean() < 0.5
+    # "loss" weights each graph's loss: one epoch from the same initial weights ends elsewhere than "none"
+    params = {}
+    for mode in ("none", "loss"):
+        torch.manual_seed(0)
+        net = make_model("gin", 3, [8], [2], num_layers=2, hidden=8)
+        opt = torch.optim.Adam(net.parameters(), lr=0.05)
+        from graph_mirage.training.loop import _epoch
+
+        cfg = TrainConfig(support=mode, batch_size=len(heavy))
+        _epoch(net, _loader(heavy, cfg, 0, means), opt, torch.device("cpu"), cfg, means)
+        params[mode] = torch.cat([p.detach().flatten() for p in net.parameters()])
+    assert not torch.allclose(params["none"], params["loss"])
+
+
 @pytest.mark.parametrize("support", ["none", "loss", "sample"])
-def test_support_weighting_modes_run(synthetic, distilled, support):
+def test_support_weighting_modes_train_end_to_end(synthetic, distilled, support):
     r = train_and_evaluate(synthetic, distilled, model="gin", seeds=[0], config=TrainConfig(epochs=2, support=support))
     assert r["support"] == support and 0 <= r["test_mean"] <= 1
 
@@ -239,22 +278,45 @@ def test_help_states_the_real_defaults():
     assert "--threads" in run_cli("train", "--help").stdout
 
 
-def test_threads_option_sets_torch_threads(monkeypatch, tmp_path):
-    from graph_mirage import cli
-
-    seen = {}
+def test_threads_option_reaches_training_and_training_uses_it(monkeypatch):
     import graph_mirage.training as training
+    from graph_mirage import cli
+    from graph_mirage.training import torch_threads
+
+    seen = []
 
     def fake(*a, **k):
-        seen["threads"] = torch.get_num_threads()
+        seen.append(k["threads"])
         return {"dataset": "d", "model": "gin", "source": "full", "train_graphs": 1, "readout": "sum", "metric": "m",
                 "test_mean": 0.0, "test_std": 0.0, "seeds": [0], "val_mean": 0.0, "train_seconds": 0.0,
-                "eval_seconds": 0.0, "runs": []}
+                "test_last_mean": 0.0, "eval_seconds": 0.0, "runs": []}
 
     monkeypatch.setattr(training, "train_and_evaluate", fake)
+    assert cli.main(["train", "synthetic-motifs", "--full", "--quiet"]) == 0
+    assert cli.main(["train", "synthetic-motifs", "--full", "--threads", "2", "--quiet"]) == 0
+    assert seen == [1, 2]  # one thread unless told otherwise
     before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before  # the caller's setting is restored
+    with torch_threads(None):
+        assert torch.get_num_threads() == before
+
+
+def test_the_library_trains_with_one_thread_by_default(synthetic, distilled, monkeypatch):
+    observed = []
+    real = torch.optim.Adam.step
+
+    def step(self, *a, **k):
+        observed.append(torch.get_num_threads())
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
     try:
-        assert cli.main(["train", "synthetic-motifs", "--full", "--threads", "1", "--quiet"]) == 0
-        assert seen["threads"] == 1
+        train_and_evaluate(synthetic, distilled, model="gin", seeds=[0], config=TrainConfig(epochs=1))
+        assert observed and set(observed) == {1}
+        assert torch.get_num_threads() == 2  # and the caller's setting is back
     finally:
         torch.set_num_threads(before)

@@ -47,7 +47,8 @@ def _log(quiet: bool):
 
 def main_from_args(args) -> int:
     """``mirage bench`` with parsed arguments (:func:`graph_mirage.cli.bench_args.add_bench_args`)."""
-    from ..cli.bench_args import ALL_DATASETS, DEFAULT_METHODS
+    from ..config.defaults import BENCH_DATASETS as ALL_DATASETS
+    from ..config.defaults import BENCH_DEFAULT_METHODS as DEFAULT_METHODS
     from ..fileio import atomic_write_text
     from .tables import markdown, merge
 

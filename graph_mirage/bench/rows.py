@@ -111,6 +111,7 @@ def build_rows(name: str, col) -> list[dict]:
                 row["recipes"] = [col.chosen.get((model, "full", si)) for si in range(len(col.splits))]
             if method.startswith("mirage-paper"):
                 row["steps"] = [col.chosen.get((model, "mirage-paper", si)) for si in range(len(col.splits))]
+                row["step_scores"] = _step_scores(col, model) if method == "mirage-paper" else None
             if method in PROBES:
                 row["probe_params"] = [col.probes[(method, si)][2]["params"] for si in range(len(col.splits))
                                        if (method, si) in col.probes]
@@ -120,20 +121,48 @@ def build_rows(name: str, col) -> list[dict]:
             row["train_seconds"] = float(np.mean([r.get("train_seconds", 0.0) for r in runs]))
             row["eval_seconds"] = float(np.mean([r.get("eval_seconds", 0.0) for r in runs]))
             row["epochs_run"] = float(np.mean([r.get("epochs_run", 0) for r in runs]))
+            row["train_seconds_per_epoch"] = row["train_seconds"] / max(row["epochs_run"], 1)
             row["best_epoch"] = float(np.mean([r.get("best_epoch", 0) for r in runs]))
+            row["cached_runs"] = int(sum(bool(r.get("cached")) for r in runs))
             row["runs"] = [{k: r.get(k) for k in ("split", "seed", "step", "recipe", "val", "test", "best_epoch",
                                                   "epochs_run", "test_last", "test_metrics")} for r in runs]
             rows.append(row)
+        rows += _failed(name, model, col, rows)
     compare(rows)
     return rows
 
 
+def _step_scores(col, model: str) -> dict:
+    """``"split:step"`` -> the mean validation metric of a preset's step over the seeds (what chose the step)."""
+    out = {}
+    for (m, meth, _, si, step, _), items in sorted(col.runs.items(), key=lambda kv: (kv[0][3], kv[0][4] or 0)):
+        if m == model and meth == "mirage-paper":
+            out[f"{si}:{step}"] = float(np.nanmean([run["val"] for _, run, _ in items]))
+    return out
+
+
+def _failed(name: str, model: str, col, rows: list[dict]) -> list[dict]:
+    """A row for every method that could not make a set on any split (a budget that cannot be met, ...)."""
+    have = {(r["method"], r["budget"]) for r in rows if r["model"] == model}
+    out = []
+    for (method, budget, _), error in col.errors.items():
+        if (method, budget) not in have and not any(o["method"] == method and o["budget"] == budget for o in out):
+            out.append({"dataset": name, "model": model, "method": method, "budget": budget, "metric": col.metric,
+                        "error": error, "runs": [], "runs_total": 0, "test_mean": None})
+    return out
+
+
 def compare(rows: list[dict]) -> None:
     """Fill each distilled row's ``paired``: its margin over its own permuted control and its difference from each
-    opponent in :data:`OPPONENTS`, over the units both have."""
+    opponent in :data:`OPPONENTS`, over the units both have; and its per-epoch training speed-up over the full
+    split."""
     by = {(r["dataset"], r["model"], r["method"], r["budget"]): r for r in rows}
     for r in rows:
-        if r["method"] in PROBES or r["method"] == "full" or "~" in r["method"]:
+        full = by.get((r["dataset"], r["model"], "full", None))
+        if full and r is not full and not r.get("error") and r["method"] not in PROBES \
+                and r.get("train_seconds_per_epoch", 0) > 0 and not full.get("error"):
+            r["speedup_per_epoch_vs_full"] = full["train_seconds_per_epoch"] / r["train_seconds_per_epoch"]
+        if r["method"] in PROBES or r["method"] == "full" or "~" in r["method"] or r.get("error"):
             continue
         mine = _unit_values(r["runs"])
         out = {}
@@ -142,7 +171,7 @@ def compare(rows: list[dict]) -> None:
             out["permuted"] = _paired(mine, control)
         for other in OPPONENTS:
             o = by.get((r["dataset"], r["model"], other, None))
-            if o is not None and other != r["method"]:
+            if o is not None and other != r["method"] and not o.get("error"):
                 out[other] = _paired(mine, o)
         r["paired"] = out
 

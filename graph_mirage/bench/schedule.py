@@ -11,9 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config.defaults import DEFAULT_HOPS
+from ..errors import MirageError
 from ..progress import Progress
-from .methods import PROBES, SplitContext, TrainingSet, make_sets
+from .methods import PROBES, SET_METHODS, SplitContext, TrainingSet, make_sets
+from .methods import PROBES as PROBE_METHODS
 from .runs import FULL_RECIPES, FULL_SELECT_SEEDS, full_config, load
+
+KNOWN = ("full", *SET_METHODS, *PROBE_METHODS, "permuted")
 
 
 @dataclass
@@ -48,8 +53,13 @@ class Collected:
     full_sizes: list = field(default_factory=list)
     chosen: dict = field(default_factory=dict)  # (model, method, split) -> step or recipe
 
-    def add(self, key: tuple, seed: int, out: dict, size=None) -> None:
-        self.runs.setdefault(key, []).append((seed, out["run"], size or out.get("size")))
+    seeds: list = field(default_factory=list)
+    splits: list = field(default_factory=list)
+    models: list = field(default_factory=list)
+
+    def add(self, key: tuple, seed: int, out: dict) -> None:
+        run = dict(out["run"], cached=bool(out.get("cached")))
+        self.runs.setdefault(key, []).append((seed, run, out.get("size")))
         self.metric = self.metric or out["metric"]
 
 
@@ -66,7 +76,7 @@ def models_of(models, name: str) -> list[str]:
     return [m for m in models if not (m == "gat" and name == "IMDB-BINARY")]
 
 
-def _probe(method: str, ds, cache_dir) -> tuple[dict, str, dict]:
+def _probe(method: str, ds) -> tuple[dict, str, dict]:
     from ..baselines import SizeOnly, WLKernel
     from ..training import Metric
 
@@ -90,7 +100,7 @@ def _make(name: str, runner, tmp: Path, o: Options, splits: list, col: Collected
         col.sets += make_sets(ctx, o.methods)
         col.errors.update(ctx.errors)
         for method in (m for m in PROBES if m in o.methods):
-            col.probes[(method, si)] = _probe(method, ds, o.cache_dir)
+            col.probes[(method, si)] = _probe(method, ds)
 
 
 def _task(name: str, o: Options, split: dict | None, model: str, seed: int, config, method: str,
@@ -109,15 +119,17 @@ def _wave(name: str, runner, tasks: list, keys: list, col: Collected, o: Options
 
 def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
     """Make every training set of ``name`` and train every run (cached runs are read, not trained)."""
-    from dataclasses import replace
-
     from ..training import TrainConfig
     from ..workflows.select import best_by_validation
 
+    unknown = [m for m in o.methods if m not in KNOWN]
+    if unknown:
+        raise MirageError(f"unknown method(s) {unknown}; known: {', '.join(KNOWN)}")
     splits = splits_of(name, o.root, o.folds)
     seeds = o.seeds[:o.fold_seeds] if len(splits) > 1 and o.fold_seeds else o.seeds
     models = models_of(o.models, name)
     col = Collected()
+    col.seeds, col.splits, col.models = seeds, splits, models
     _make(name, runner, tmp, o, splits, col)
     o.log(f"[{name}] {len(splits)} split(s), {len(col.sets)} training sets made; training {len(models)} GNN(s) x "
           f"{len(seeds)} seed(s)")
@@ -129,7 +141,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
         for si, split in enumerate(splits):
             if "full" in o.methods:
                 for recipe in FULL_RECIPES:
-                    cfg = full_config(recipe, o.readout, 2, o.quick)
+                    cfg = full_config(recipe, o.readout, DEFAULT_HOPS, o.quick)
                     for seed in select:
                         tasks.append(_task(name, o, split, model, seed, cfg, "full"))
                         keys.append((model, "full", None, si, None, recipe, seed))
@@ -145,7 +157,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
                 cand = {r: [run["val"] for _, run, _ in col.runs.get((model, "full", None, si, None, r), [])]
                         for r in FULL_RECIPES}
                 recipe = col.chosen[(model, "full", si)] = best_by_validation(cand)
-                cfg = full_config(recipe, o.readout, 2, o.quick)
+                cfg = full_config(recipe, o.readout, DEFAULT_HOPS, o.quick)
                 for seed in full_seeds[len(select):]:
                     tasks.append(_task(name, o, split, model, seed, cfg, "full"))
                     keys.append((model, "full", None, si, None, recipe, seed))
@@ -164,5 +176,4 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
                     keys.append((model, s.method + "~permuted", s.budget, si, s.step, None, seed))
     _wave(name, runner, tasks, keys, col, o, "chosen recipes and controls")
     col.seeds, col.splits, col.models = seeds, splits, models
-    col.dist_cfg = replace(dist_cfg)
     return col

@@ -20,6 +20,8 @@ def _key(r: dict):
 def _cell(r: dict | None, key: str = "test") -> str:
     if r is None:
         return ""
+    if r.get("error"):
+        return f"not made: {r['error'][:100]}"
     m, ci = r.get(f"{key}_mean"), r.get(f"{key}_ci", [None, None])
     if m is None or m != m:
         return "n/a"
@@ -51,8 +53,10 @@ def scores_table(rows: list[dict]) -> str:
                      key=lambda m: _key({"method": m, "budget": None}))
     lines = ["| dataset | GNN | units | " + " | ".join(methods) + " |", "|---|---|---:|" + "---|" * len(methods)]
     for d, m, rs in _groups(rows):
-        by = {r["method"]: r for r in rs if r["budget"] in (None, 10) or r["method"] not in ("mirage", "herding")}
-        units = "/".join(sorted({str(r["units"]) for r in rs}))
+        by: dict = {}
+        for r in rs:  # with several budgets, the first (smallest) one's cell
+            by.setdefault(r["method"], r)
+        units = "/".join(sorted({str(r["units"]) for r in rs if "units" in r}))
         lines.append(f"| {d} | {m.upper()} | {units} | " + " | ".join(_cell(by.get(x)) for x in methods) + " |")
     return "\n".join(lines) + "\n"
 
@@ -82,7 +86,7 @@ def decisions_table(rows: list[dict]) -> str:
              "accuracy without correction | single-class runs | top 5 of runs by validation |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for d, m, rs in _groups(rows):
-        for r in rs:
+        for r in (r for r in rs if not r.get("error")):
             def pct(k, r=r):
                 v = r.get(k)
                 return "" if v is None else f"{100 * v:.1f}"
@@ -99,7 +103,7 @@ def detail_table(rows: list[dict], header: dict) -> str:
              "| dataset | GNN | method | runs | graphs | nodes | bytes | % of full | distill s | train s/run | "
              "eval s/run | epochs (best) | notes |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for d, m, rs in _groups(rows):
-        for r in rs:
+        for r in (r for r in rs if not r.get("error")):
             notes = []
             for k in ("steps", "recipes", "settings", "k", "probe_params", "distilled_with"):
                 if r.get(k):

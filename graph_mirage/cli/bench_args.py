@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from ..config.defaults import READOUTS
-from .parser import positive
+from ..config.defaults import BENCH_DATASETS, BENCH_DEFAULT_METHODS, BENCH_METHODS, READOUTS
+from .types import positive
 
-# every method name the benchmark knows (graph_mirage.bench.methods.METHODS has what each one is)
-METHOD_NAMES = ("full", "mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd", "herding-bytes",
-                "random-bytes", "mirage", "herding", "random", "size-only", "wl-kernel", "permuted")
-DEFAULT_METHODS = ("full", "mirage-paper", "mirage-auto", "herding-bytes", "random-bytes", "size-only", "wl-kernel",
-                   "permuted")
-ALL_DATASETS = ("MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv")
+METHOD_NAMES, DEFAULT_METHODS, ALL_DATASETS = BENCH_METHODS, BENCH_DEFAULT_METHODS, BENCH_DATASETS
 
 
 def add_bench_args(p) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..workflows.settings import DataSettings, DistillSettings, SparkSettings, TrainSettings
+from .output import fmt_bytes, print_run, result_line
 
 
 def progress_on(args) -> bool:
@@ -18,14 +19,6 @@ def progress_on(args) -> bool:
 def say(args, *msg) -> None:
     if not getattr(args, "quiet", False):
         print(*msg, file=sys.stderr if getattr(args, "json", False) else sys.stdout, flush=True)
-
-
-def fmt_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"
 
 
 def data_settings(args, name: str | None = None) -> DataSettings:
@@ -148,19 +141,6 @@ def cmd_train(args) -> int:
     return 0
 
 
-def result_line(r: dict) -> str:
-    line = (f"{r['dataset']} {r['model']} on {r['source']} ({r['train_graphs']} graphs, {r['readout']} readout): "
-            f"test {r['metric']} {r['test_mean']:.4f} ± {r['test_std']:.4f} over seeds {r['seeds']} "
-            f"(val {r['val_mean']:.4f}; last epoch {r['test_last_mean']:.4f})")
-    if "test_accuracy_mean" in r:
-        line += f", accuracy {r['test_accuracy_mean']:.4f}"
-    line += f", {r['train_seconds']:.1f} s training + {r['eval_seconds']:.1f} s evaluation per seed"
-    if "paper_top5_test_mean" in r:
-        line += (f"; authors' protocol (mean of 5 best of {len(r['seeds'])} by validation): "
-                 f"{r['paper_top5_test_mean']:.4f} ± {r['paper_top5_test_std']:.4f}")
-    return line
-
-
 def cmd_run(args) -> int:
     from ..workflows.train import run
 
@@ -173,8 +153,6 @@ def cmd_run(args) -> int:
                 r.pop("runs")
         print(json.dumps({"distill": outcome.distilled.summary, "distilled": outcome.on_set, "full": outcome.full}))
         return 0
-    from .report_run import print_run
-
     print_run(outcome, t.seeds)
     return 0
 

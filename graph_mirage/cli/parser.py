@@ -25,6 +25,7 @@ from ..config.defaults import (
     SUPPORT_MODES,
     TARGETS,
 )
+from .types import int_or_auto, number, positive
 
 EXIT_USAGE = 2
 
@@ -36,44 +37,6 @@ class Parser(argparse.ArgumentParser):
         print(f"mirage: error: {self.prog.replace('mirage ', '', 1) + ': ' if ' ' in self.prog else ''}{message} "
               f"(see {self.prog} --help)", file=sys.stderr)
         sys.exit(EXIT_USAGE)
-
-
-def positive(low: int):
-    def parse(s: str) -> int:
-        try:
-            v = int(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {s!r}") from None
-        if v < low:
-            raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
-        return v
-
-    return parse
-
-
-def int_or_auto(low: int):
-    parse_int = positive(low)
-
-    def parse(s: str):
-        return "auto" if s == "auto" else parse_int(s)
-
-    return parse
-
-
-def number(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False):
-    def parse(s: str) -> float:
-        try:
-            v = float(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
-        bad = not math.isfinite(v) or v < low or (low_open and v == low) or (
-            high is not None and (v > high or (high_open and v == high)))
-        if bad:
-            rng = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}{')' if high_open else ']'}"
-            raise argparse.ArgumentTypeError(f"must be in {rng}, got {s}")
-        return v
-
-    return parse
 
 
 def data_args(sp, positional: bool = True) -> None:
@@ -163,28 +126,28 @@ def train_args(sp, seeds: int) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
-    from .bench_args import add_bench_args
-    from .commands import (
-        cmd_bench,
-        cmd_condense,
-        cmd_datasets,
-        cmd_distill,
-        cmd_export,
-        cmd_inspect,
-        cmd_run,
-        cmd_train,
-    )
+    from .._version import __version__
 
     p = Parser(prog="mirage", description="Model-agnostic graph dataset distillation (Mirage).")
     p.add_argument("--version", action="version", version=f"graph-mirage {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for add in (_datasets, _distill, _condense, _export, _train, _run, _bench, _inspect):
+        add(sub)
+    return p
+
+
+def _datasets(sub) -> None:
+    from .commands import cmd_datasets
 
     sp = sub.add_parser("datasets", help="list known datasets and their statistics")
     sp.add_argument("name", nargs="?", default=None)
     data_args(sp, positional=False)
     sp.add_argument("--stats", action="store_true", help="load every dataset found and show its statistics")
     sp.set_defaults(func=cmd_datasets)
+
+
+def _distill(sub) -> None:
+    from .commands import cmd_distill
 
     sp = sub.add_parser("distill", help="distil a dataset's training split into a small file")
     data_args(sp)
@@ -207,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "driver JVM)")
     sp.set_defaults(func=cmd_distill)
 
+
+def _condense(sub) -> None:
+    from .commands import cmd_condense
+
     sp = sub.add_parser("condense", help="a learned baseline (DosCond or KiDD) at its authors' settings, as a "
                                          "distilled-set file (slow: it trains on the full split)")
     data_args(sp)
@@ -222,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", "-o", default=None, help="output .npz (default DATASET-METHOD.npz)")
     sp.set_defaults(func=cmd_condense)
 
+
+def _export(sub) -> None:
+    from .commands import cmd_export
+
     sp = sub.add_parser("export", help="write a dataset, or a distilled-set file (.npz), as Parquet tables "
                                        "(graphs, nodes, edges; docs/file-format.md)")
     data_args(sp)
@@ -229,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--graphs-per-file", type=positive(1), default=100_000,
                     help="graphs per Parquet part file (default 100000); a file never splits a graph")
     sp.set_defaults(func=cmd_export)
+
+
+def _train(sub) -> None:
+    from .commands import cmd_train
 
     sp = sub.add_parser("train", help="train a GNN on a distilled set or the full split, test on real graphs")
     data_args(sp)
@@ -240,21 +215,34 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also report the authors' protocol: mean of the 5 best runs by validation")
     sp.set_defaults(func=cmd_train)
 
+
+def _run(sub) -> None:
+    from .commands import cmd_run
+
     sp = sub.add_parser("run", help="main job: distil, train on it and on the full split, compare")
     sp.add_argument("dataset", nargs="?", default="synthetic-motifs")
     data_args(sp, positional=False)
     distill_args(sp)
     train_args(sp, seeds=3)
     sp.set_defaults(distill_readout=None)
-    sp.add_argument("--full-epochs", type=positive(1), default=None, help="epochs of full-data training (default "
-                                                                          "--epochs)")
+    sp.add_argument("--full-epochs", type=positive(1), default=None,
+                    help="epochs of full-data training (default --epochs)")
     sp.add_argument("--no-full", action="store_true", help="skip full-data training")
     sp.add_argument("--out", "-o", default=None, help="also save the distilled set")
     sp.set_defaults(func=cmd_run)
 
+
+def _bench(sub) -> None:
+    from .bench_args import add_bench_args
+    from .commands import cmd_bench
+
     sp = sub.add_parser("bench", help="the benchmark: methods x datasets x GNNs with controls and intervals (docs)")
     add_bench_args(sp)
     sp.set_defaults(func=cmd_bench)
+
+
+def _inspect(sub) -> None:
+    from .commands import cmd_inspect
 
     sp = sub.add_parser("inspect", help="an HTML report of a distilled set: plots, tree drawings, tables")
     sp.add_argument("file")
@@ -262,4 +250,3 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--results", default=None, help="a benchmark result JSON, for the accuracy-vs-size plot")
     sp.add_argument("--quiet", "-q", action="store_true")
     sp.set_defaults(func=cmd_inspect)
-    return p

@@ -28,3 +28,10 @@ AUTO_HOPS = (1, 2, 3)
 AUTO_PER_CLASS = (1, 2, 5, 10, 20)
 AUTO_MAX_FRACTION = 0.01  # byte cap: 1 % of the training split ...
 AUTO_MIN_GRAPHS = 5  # ... or this many average training graphs per class, whichever is larger
+
+# the benchmark (mirage bench): its datasets and default methods (graph_mirage.bench.methods describes each)
+BENCH_DATASETS = ("MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv")
+BENCH_METHODS = ("full", "mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd", "herding-bytes",
+                 "random-bytes", "mirage", "herding", "random", "size-only", "wl-kernel", "permuted")
+BENCH_DEFAULT_METHODS = ("full", "mirage-paper", "mirage-auto", "herding-bytes", "random-bytes", "size-only",
+                         "wl-kernel", "permuted")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from torch_geometric.data import Data
 
 from ..config.datasets import DatasetSpec
 from ..errors import DatasetError
+from ..progress import Progress
 from ._io import quiet
 from .graphs import graph_meta
 from .splits import scaffold_split
@@ -89,21 +89,18 @@ def _build_from_smiles(spec: DatasetSpec, csv: Path, progress: bool):
     smiles, labels = read_smiles_csv(csv, spec.smiles_column, spec.label_column)
     RDLogger.DisableLog("rdApp.*")
     graphs, kept, skipped = [], [], 0
-    it = smiles
-    if progress:
-        from tqdm.auto import tqdm
-
-        it = tqdm(smiles, desc=f"featurising {spec.name}", unit="mol", file=sys.stderr)
-    for s, label in zip(it, labels):
-        if Chem.MolFromSmiles(s) is None:
-            skipped += 1
-            continue
-        g = smiles2graph(s)
-        graphs.append(Data(x=torch.from_numpy(g["node_feat"]).long(),
-                           edge_index=torch.from_numpy(g["edge_index"]).long(),
-                           edge_attr=torch.from_numpy(g["edge_feat"]).long().view(-1, 3),
-                           y=torch.tensor([int(label)])))
-        kept.append(s)
+    with Progress(len(smiles), f"featurising {spec.name}", "molecule", enabled=progress) as bar:
+        for s, label in zip(smiles, labels):
+            bar.update(1)
+            if Chem.MolFromSmiles(s) is None:
+                skipped += 1
+                continue
+            g = smiles2graph(s)
+            graphs.append(Data(x=torch.from_numpy(g["node_feat"]).long(),
+                               edge_index=torch.from_numpy(g["edge_index"]).long(),
+                               edge_attr=torch.from_numpy(g["edge_feat"]).long().view(-1, 3),
+                               y=torch.tensor([int(label)])))
+            kept.append(s)
     RDLogger.EnableLog("rdApp.*")
     if not graphs:
         raise DatasetError(f"dataset {spec.name!r} is empty: no SMILES in {csv} could be parsed")

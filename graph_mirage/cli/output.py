@@ -1,8 +1,27 @@
-"""What ``mirage run`` prints: the split, the distillation, and the two training sets side by side."""
+"""What the commands print: sizes, a training result on one line, and ``mirage run``'s side-by-side table."""
 
 from __future__ import annotations
 
-from .commands import fmt_bytes
+
+def fmt_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def result_line(r: dict) -> str:
+    line = (f"{r['dataset']} {r['model']} on {r['source']} ({r['train_graphs']} graphs, {r['readout']} readout): "
+            f"test {r['metric']} {r['test_mean']:.4f} ± {r['test_std']:.4f} over seeds {r['seeds']} "
+            f"(val {r['val_mean']:.4f}; last epoch {r['test_last_mean']:.4f})")
+    if "test_accuracy_mean" in r:
+        line += f", accuracy {r['test_accuracy_mean']:.4f}"
+    line += f", {r['train_seconds']:.1f} s training + {r['eval_seconds']:.1f} s evaluation per seed"
+    if "paper_top5_test_mean" in r:
+        line += (f"; authors' protocol (mean of 5 best of {len(r['seeds'])} by validation): "
+                 f"{r['paper_top5_test_mean']:.4f} ± {r['paper_top5_test_std']:.4f}")
+    return line
 
 
 def print_run(outcome, seeds: int) -> None:

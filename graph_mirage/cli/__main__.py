@@ -1,0 +1,7 @@
+"""``python -m graph_mirage.cli`` runs the ``mirage`` command line."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
