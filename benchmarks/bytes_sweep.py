@@ -19,18 +19,17 @@ import json
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from graph_mirage import Mirage, TreePrototypes, load_dataset
-from graph_mirage.baselines import herding_selection, random_selection
+from graph_mirage import AutoPrototypes, Mirage, TreePrototypes, load_dataset
+from graph_mirage.baselines import HerdingSelection, RandomSelection
+from graph_mirage.bench.runs import full_config
+from graph_mirage.config.presets import PAPER_DISTILL
 from graph_mirage.distilled import full_bytes
 from graph_mirage.errors import BudgetError
-from graph_mirage.presets import PAPER_DISTILL
-from graph_mirage.reference import FULL_CONFIG, full_run
 from graph_mirage.training import TrainConfig, eval_sets, train_and_evaluate
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -67,11 +66,11 @@ def main(argv=None) -> int:
             for k in (1, 2, 5, 10, 20):
                 sets.append(("mirage-itemsets", k, lambda k=k: Mirage(hops=ph, budget=k, itemsets="all", overlap=None,
                                                                       readout="sum").fit(train).distilled_))
-            sets.append(("mirage-paper", None, lambda: PAPER_DISTILL[name].mirage(0).fit(train).distilled_))
-        sets.append(("mirage-auto", None, lambda: Mirage(hops="auto", budget="auto").fit(
+            sets.append(("mirage-paper", None, lambda: Mirage.from_preset(name).fit(train).distilled_))
+        sets.append(("mirage-auto", None, lambda: AutoPrototypes().fit(
             train, validation=ds[ds.split["valid"]]).distilled_))
         for k in (1, 2, 5, 10, 20, 50):
-            sets.append(("herding", k, lambda k=k: herding_selection(train, k, 2)))
+            sets.append(("herding", k, lambda k=k: HerdingSelection(k=k, hops=2).fit(train).distilled_))
             sets.append(("random", k, None))
         for method, k, make in sets:
             if make is not None:
@@ -83,7 +82,7 @@ def main(argv=None) -> int:
             for model in args.models:
                 tests, nbytes = [], []
                 for s in seeds:
-                    dd = random_selection(train, k, seed=s) if make is None else d
+                    dd = RandomSelection(k=k, seed=s).fit(train).distilled_ if make is None else d
                     r = train_and_evaluate(ds, dd, model=model, seeds=[s], config=cfg, evals=evals)
                     tests.append(r["test_mean"])
                     nbytes.append(dd.nbytes())
@@ -95,8 +94,8 @@ def main(argv=None) -> int:
                 print(f"{name:<13} {model:<4} {method:<16} k={str(k):<5} {100 * row['test_mean']:6.2f} ± "
                       f"{100 * row['test_std']:5.2f}  {100 * row['fraction']:.3f} % of the bytes", flush=True)
         for model in args.models:
-            runs = [full_run(ds, model, s, cache_dir=RESULTS / "full_reference", evals=evals,
-                             config=replace(FULL_CONFIG, readout="sum"))["run"]["test"]
+            runs = [train_and_evaluate(ds, None, model=model, seeds=[s], evals=evals,
+                                       config=full_config("plain", "sum", 2))["runs"][0]["test"]
                     for s in seeds[: 1 if name in ("DD", "ogbg-molhiv") else len(seeds)]]
             rows.append({"dataset": name, "method": "full", "k": None, "model": model, "test_mean": float(np.mean(runs)),
                          "test_std": float(np.std(runs)), "bytes": full, "full_bytes": full, "fraction": 1.0,

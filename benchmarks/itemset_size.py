@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import roc_auc_score
 
-from graph_mirage import Mirage, load_dataset
+from graph_mirage import MiningLimits, Mirage, load_dataset
 from graph_mirage.data import as_flat
 from graph_mirage.errors import BudgetError
 from graph_mirage.training import TrainConfig, train_and_evaluate
@@ -73,7 +73,7 @@ def main(argv=None) -> int:
             for size in (None, 1, 2, 3):
                 row = {"dataset": name, "budget": budget, "max_itemset_size": size}
                 try:
-                    m = Mirage(hops=hops, budget=budget, max_itemset_size=size).fit(train)
+                    m = Mirage(hops=hops, budget=budget, mining=MiningLimits(max_itemset_size=size)).fit(train)
                 except BudgetError as e:
                     row["error"] = str(e)
                     rows.append(row)

@@ -44,7 +44,7 @@ from .config.defaults import AUTO_HOPS, AUTO_MAX_FRACTION, AUTO_MIN_GRAPHS, AUTO
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import full_bytes
 from .errors import BudgetError, DatasetError, ParameterError
-from .prototypes import TreePrototypes, tree_counts
+from .prototypes import ComputationDAG, TreePrototypes, tree_counts
 from .trees import row_ids, wl_colours
 
 
@@ -113,6 +113,17 @@ class WLProbe:
         self.num_graphs = score_flat.num_graphs
         self._valid: dict[int, sp.csr_matrix] = {}
 
+    def fit_colours(self) -> list[np.ndarray]:
+        """The WL colours ``fit_flat`` alone refines to (rounds 0..depth), read off the joint refinement: colour ids
+        are ranks of lexicographically ordered signatures, so the dense re-ranking of the joint ids restricted to
+        ``fit_flat``'s nodes is exactly ``wl_colours`` of ``fit_flat`` (one refinement instead of two)."""
+        out = []
+        for c in self.colours:
+            present = np.zeros(int(c.max()) + 1, dtype=bool)
+            present[c[: self.n_fit]] = True
+            out.append((np.cumsum(present) - 1).astype(c.dtype, copy=False)[c[: self.n_fit]])
+        return out
+
     def _features(self, h: int, nodes_of_rows: np.ndarray, rows: np.ndarray, weights: np.ndarray, n_rows: int):
         """``[n_rows, F_h]`` log(1 + weighted counts) of rounds 0..h of the given nodes."""
         cols = [self.colours[k][nodes_of_rows] + self.offsets[k] for k in range(h + 1)]
@@ -142,8 +153,11 @@ class WLProbe:
         nodes = witness[np.concatenate([kept for _, kept, _ in est.prototypes_])]
         weights = np.concatenate([w for _, _, w in est.prototypes_])
         X = self._features(h, nodes, rows, weights, len(labels))
-        model = LogisticRegression(C=1.0, max_iter=2000).fit(X, labels)
-        V = self.valid_features(h)
+        # only the subtrees the prototypes have: a column that is zero in every row keeps a zero weight under the
+        # L2 penalty, and dropping it makes the solver's vectors short
+        used = np.unique(X.indices)
+        model = LogisticRegression(C=1.0, max_iter=2000).fit(X[:, used], labels)
+        V = self.valid_features(h)[:, used]
         if self.num_classes == 2:
             if len(np.unique(self.y)) < 2:
                 return float("nan")
@@ -179,7 +193,8 @@ class AutoPrototypes(BaseEstimator):
     Attributes (after :meth:`fit`):
         distilled_: the chosen :class:`~graph_mirage.DistilledDataset` (``meta["auto"]`` records the choice).
         best_params_: ``{"hops", "per_class"}``; best_score_: its validation score; best_estimator_: its
-            :class:`~graph_mirage.prototypes.TreePrototypes`.
+            :class:`~graph_mirage.prototypes.TreePrototypes`; candidates_: ``(hops, per_class)`` -> every candidate
+            made (fitted on the graphs scored against, the training graphs when validation graphs are given).
         cv_results_: one entry per candidate: ``hops``, ``per_class``, ``graphs``, ``bytes``, ``fraction``, ``val``,
             ``val_se``, ``scored`` (False above the byte cap), ``chosen``.
         n_trees_: distinct trees at the chosen depth; seconds_: wall time.
@@ -222,7 +237,14 @@ class AutoPrototypes(BaseEstimator):
         """Choose the settings on ``validation`` (real graphs; None: a holdout of ``graphs``) and distil ``graphs``.
 
         ``log`` is called with one line per candidate scored (``progress`` is accepted for symmetry: the whole
-        choice takes seconds)."""
+        choice takes seconds). k-means and the probes run on one BLAS/OpenMP thread, so that the same inputs give
+        the same scores to the last bit, and a byte-identical file."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            return self._fit(graphs, validation, log)
+
+    def _fit(self, graphs, validation, log) -> "AutoPrototypes":
         hops, per_class = self._grid()
         t0 = time.perf_counter()
         meta = dict(getattr(graphs, "meta", {}) or {})
@@ -239,13 +261,13 @@ class AutoPrototypes(BaseEstimator):
             raise DatasetError("automatic settings need validation graphs to score candidates on; none were given")
         total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y)
         cap = self._cap(total, flat)
-        made = self._candidates(fit_flat, meta, hops, per_class)
+        probe = WLProbe(fit_flat, score_flat, max(hops), num_classes)
+        made, dag = self._candidates(fit_flat, probe.fit_colours(), meta, hops, per_class)
         scale = total / max(made[0][2].distilled_.meta["full_bytes"], 1)  # a holdout fit: bytes as of the full split
         fits = [m for m in made if cap is None or m[2].distilled_.nbytes() * scale <= cap]
         if not fits:
             fits = [min(made, key=lambda m: (m[2].distilled_.nbytes(), m[0], m[1]))]
-        probe = WLProbe(fit_flat, score_flat, max(h for h, _, _ in fits), num_classes)
-        witness = {h: np.unique(tree_colours, return_index=True)[1] for h, tree_colours in self._colours.items()}
+        witness = dag.witness
         rows = []
         for h, k, est in made:
             d = est.distilled_
@@ -270,6 +292,7 @@ class AutoPrototypes(BaseEstimator):
         else:  # the chosen candidate is already the set distilled from the training graphs
             best = next(est for h, k, est in made if (h, k) == (chosen["hops"], chosen["per_class"]))
         self.best_estimator_ = best
+        self.candidates_ = {(h, k): est for h, k, est in made}
         self.n_trees_ = best.n_trees_
         self.distilled_ = best.distilled_
         self.distilled_.meta["method"] = "mirage-auto"
@@ -291,11 +314,13 @@ class AutoPrototypes(BaseEstimator):
         n_classes = len(np.unique(flat.y))
         return max(self.max_fraction * total, self.min_graphs * n_classes * total / flat.num_graphs)
 
-    def _candidates(self, fit_flat: FlatGraphs, meta: dict, hops, per_class) -> list:
-        made, self._colours = [], {}
+    def _candidates(self, fit_flat: FlatGraphs, colours: list[np.ndarray], meta: dict, hops,
+                    per_class) -> tuple[list, ComputationDAG]:
+        """Every candidate that can be made, and the computation DAG (of the deepest rounds) they share."""
+        made, dag = [], ComputationDAG(fit_flat, colours)
         for h in hops:
-            trees = tree_counts(fit_flat, h)  # one tree stage per depth, shared by every per-class count
-            self._colours[h] = trees.colours[h]
+            trees = tree_counts(fit_flat, h, colours)  # one tree stage per depth, shared by every per-class count
+            trees.dag = dag
             for k in per_class:
                 try:
                     est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout)
@@ -305,7 +330,7 @@ class AutoPrototypes(BaseEstimator):
         if not made:
             raise BudgetError(f"no candidate distilled set could be made: at hops {list(hops)} every prototype set "
                               f"would be at least as large as the training split; use fewer hops")
-        return made
+        return made, dag
 
 
 def _subset(flat: FlatGraphs, idx: np.ndarray) -> FlatGraphs:

@@ -19,6 +19,9 @@ array              dtype / shape              meaning
 ``x_soft``         float32 ``[N, D]``         optional: learned continuous node features (DosCond, KiDD), one
                                               block per categorical column, D = sum(node_vocab); ``x`` then
                                               holds each block's argmax
+``y_tasks``        float32 ``[G, T]``         optional (multi-task sets): each graph's binary label per task,
+                                              NaN where it does not inform a task; ``y`` then holds the label
+                                              of the one task it informs (-1 for several)
 ``meta``           uint8 ``[M]``              UTF-8 JSON: format, version, dataset, split, hops,
                                               thresholds, budget, supports, itemsets, sizes, checksum
 =================  =========================  ========================================================
@@ -43,13 +46,13 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from .errors import ArtifactError
-from .fileio import atomic_write_bytes
+from .fileio import atomic_write_bytes, check_distilled_file
 
 FORMAT = "graph-mirage-distilled"
 FORMAT_VERSION = 1
 ARRAYS = ("x", "edge_index", "edge_attr", "root_mask", "y", "weight", "node_ptr", "edge_ptr", "tree_freq",
           "tree_freq_ptr")
-OPTIONAL_ARRAYS = ("root_weight", "x_soft")  # written only by methods that use them (no root_weight: 1 per root)
+OPTIONAL_ARRAYS = ("root_weight", "x_soft", "y_tasks")  # written only where used (no root_weight: 1 per root)
 COMPAT_KEYS = ("dataset", "num_classes", "node_vocab", "edge_vocab", "encoder")
 
 
@@ -126,8 +129,11 @@ def source_meta(source: dict, flat) -> dict:
         flat: the training graphs as :class:`~graph_mirage.data.FlatGraphs`.
     """
     num_classes = int(source.get("num_classes", int(flat.y.max()) + 1))
-    return split_meta(source, num_classes=num_classes, node_vocab=(flat.x.max(0) + 1).tolist(),
-                      edge_vocab=(flat.edge_attr.max(0) + 1).tolist(), graphs=int(flat.num_graphs),
+    # the vocabularies are read off the data only where the dataset does not give them (a full pass over the nodes)
+    node_vocab = None if "node_vocab" in source else (flat.x.max(0) + 1).tolist()
+    edge_vocab = None if "edge_vocab" in source else (flat.edge_attr.max(0) + 1).tolist()
+    return split_meta(source, num_classes=num_classes, node_vocab=node_vocab, edge_vocab=edge_vocab,
+                      graphs=int(flat.num_graphs),
                       nodes=int(len(flat.x)), full_bytes=full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
                       class_counts=np.bincount(np.asarray(flat.y), minlength=num_classes).tolist())
 
@@ -159,6 +165,11 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
     if meta.get("dataset") != dataset_meta.get("name"):
         raise ArtifactError(f"{path} was distilled from {meta.get('dataset')!r}, not {dataset_meta.get('name')!r}; "
                             f"distil {dataset_meta.get('name')} first (mirage distill {dataset_meta.get('name')})")
+    if (meta.get("num_tasks") or 1) != (dataset_meta.get("num_tasks") or 1):
+        kind = "multi-task" if meta.get("num_tasks") else "single-task"
+        raise ArtifactError(f"{path} has {meta.get('num_tasks') or 1} task(s) but {dataset_meta.get('name')} has "
+                            f"{dataset_meta.get('num_tasks') or 1}: a {kind} set cannot train on it; distil this "
+                            f"dataset")
     for key, dkey in (("num_classes", "num_classes"), ("node_vocab", "node_vocab"), ("edge_vocab", "edge_vocab"),
                       ("encoder", "encoder")):
         if list(np.atleast_1d(meta.get(key))) != list(np.atleast_1d(dataset_meta.get(dkey))):
@@ -179,7 +190,7 @@ def distilled_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
         "edge_index": d.edge_index.numpy().astype(np.int64),
         "edge_attr": d.edge_attr.numpy().astype(np.int64).reshape(d.edge_index.size(1), -1),
         "root_mask": d.root_mask.numpy().astype(bool),
-        "y": d.y.view(-1).numpy().astype(np.int64),
+        "y": _single_labels(d.y).astype(np.int64),
         "weight": d.weight.view(-1).numpy().astype(np.float32),
         "node_ptr": s["x"].numpy().astype(np.int64),
         "edge_ptr": s["edge_index"].numpy().astype(np.int64),
@@ -187,7 +198,23 @@ def distilled_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
         "tree_freq_ptr": np.concatenate([[0], np.cumsum([len(f) for f in freq])]).astype(np.int64),
     } | ({"root_weight": d.root_weight.numpy().astype(np.float32)} if getattr(d, "root_weight", None) is not None
          else {}) | ({"x_soft": d.x_soft.numpy().astype(np.float32)} if getattr(d, "x_soft", None) is not None
-                    else {})
+                    else {}) | ({"y_tasks": d.y.numpy().astype(np.float32)} if _multitask(d.y) else {})
+
+
+def _multitask(y) -> bool:
+    return y.dim() == 2 and y.is_floating_point()
+
+
+def _single_labels(y) -> np.ndarray:
+    """``y`` of the file: the classes, or for several tasks the label of the one task a graph informs (-1: several)."""
+    if not _multitask(y):
+        return y.view(-1).numpy()
+    a = y.numpy()
+    known = ~np.isnan(a)
+    one = known.sum(1) == 1
+    out = np.full(len(a), -1, dtype=np.int64)
+    out[one] = np.nan_to_num(a[one]).sum(1).astype(np.int64)
+    return out
 
 
 def _checksum(arrays: dict[str, np.ndarray]) -> str:
@@ -221,14 +248,7 @@ def save_distilled(ds: DistilledDataset, path: str | os.PathLike) -> Path:
 
 
 def load_distilled(path: str | os.PathLike) -> DistilledDataset:
-    path = Path(path)
-    if not path.is_file():
-        if path.is_dir():
-            raise ArtifactError(f"{path} is a directory, not a distilled-set file")
-        raise ArtifactError(f"{path}: no such file; distil a dataset into it first")
-    if not zipfile.is_zipfile(path):
-        raise ArtifactError(f"{path} is not a graph-mirage distilled set (not an .npz archive; truncated, or another "
-                            f"kind of file)")
+    path = check_distilled_file(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             names = set(z.files)
@@ -262,6 +282,9 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
         xs = arrays.get("x_soft")
         if xs is not None and (xs.ndim != 2 or len(xs) != len(arrays["x"])):
             raise ValueError("x_soft does not match x")
+        yt = arrays.get("y_tasks")
+        if yt is not None and (yt.ndim != 2 or len(yt) != len(arrays["y"])):
+            raise ValueError("y_tasks does not match y")
         for g in range(len(arrays["y"])):
             a, b, c, d = npt[g], npt[g + 1], ept[g], ept[g + 1]
             extra = {} if rw is None else {"root_weight": torch.from_numpy(rw[a:b].copy())}
@@ -271,7 +294,8 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
                                edge_index=torch.from_numpy(arrays["edge_index"][:, c:d].copy()),
                                edge_attr=torch.from_numpy(arrays["edge_attr"][c:d].copy()),
                                root_mask=torch.from_numpy(arrays["root_mask"][a:b].copy()),
-                               y=torch.tensor([int(arrays["y"][g])]),
+                               y=torch.tensor([int(arrays["y"][g])]) if yt is None else
+                               torch.from_numpy(yt[g:g + 1].copy()),
                                weight=torch.tensor([float(arrays["weight"][g])])))
         fptr = arrays["tree_freq_ptr"]
         freq = [arrays["tree_freq"][fptr[i]:fptr[i + 1]] for i in range(len(fptr) - 1)]

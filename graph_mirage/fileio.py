@@ -127,3 +127,21 @@ def atomic_directory(path: str | os.PathLike, fill, what: str = "output director
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def check_distilled_file(path: str | os.PathLike) -> Path:
+    """The checks of a distilled-set file that need no heavy import: it exists, is a file and is an ``.npz``
+    archive (the contents are checked when it is loaded)."""
+    import zipfile
+
+    from .errors import ArtifactError
+
+    path = Path(path)
+    if not path.is_file():
+        if path.is_dir():
+            raise ArtifactError(f"{path} is a directory, not a distilled-set file")
+        raise ArtifactError(f"{path}: no such file; distil a dataset into it first")
+    if not zipfile.is_zipfile(path):
+        raise ArtifactError(f"{path} is not a graph-mirage distilled set (not an .npz archive; truncated, or another "
+                            f"kind of file)")
+    return path

@@ -1,4 +1,5 @@
-"""Progress for long work: a tqdm bar on a terminal, plain timestamped lines otherwise (logs, CI, ``| tee``).
+"""Progress for long work: a tqdm bar on a terminal, plain lines otherwise (logs, CI, ``| tee``) — at least one every
+``MIRAGE_PROGRESS_SECONDS`` (default 10) while the work runs, so a log is never silent for long.
 
 Example:
     >>> with Progress(total=100, desc="gin seed 0", unit="epoch") as p:     # doctest: +SKIP
@@ -8,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -22,14 +24,16 @@ class Progress:
         desc: what is being done.
         unit: the name of a step.
         enabled: False prints nothing (``--quiet``, ``--json``).
-        every: seconds between two plain lines when stderr is not a terminal: a background ticker prints the latest
-            state when it changed, so a long wait after a burst of steps is never shown stale; the last step always
-            prints.
+        every: seconds between two plain lines when stderr is not a terminal (default ``MIRAGE_PROGRESS_SECONDS``,
+            else 10): a background ticker prints the latest state at that pace whether or not a step ended, so a long
+            step is never silent; the last step always prints.
         stream: where to write (default stderr).
     """
 
-    def __init__(self, total: int, desc: str, unit: str = "step", enabled: bool = True, every: float = 10.0,
+    def __init__(self, total: int, desc: str, unit: str = "step", enabled: bool = True, every: float | None = None,
                  stream: TextIO | None = None) -> None:
+        if every is None:
+            every = float(os.environ.get("MIRAGE_PROGRESS_SECONDS", "10") or 10)
         self.total, self.desc, self.unit, self.every = int(total), desc, unit, every
         self.stream = stream or sys.stderr
         self.enabled = enabled
@@ -52,7 +56,7 @@ class Progress:
     def _tick(self) -> None:
         while not self.stop.wait(self.every):
             with self.lock:
-                if self.n != self.printed and self.n < self.total:
+                if self.n < self.total:  # a heartbeat, also when no step ended since the last line
                     self._line()
 
     def _line(self) -> None:

@@ -38,7 +38,7 @@ import torch
 from sklearn.base import BaseEstimator
 from torch_geometric.data import Data
 
-from .config.defaults import DEFAULT_HOPS
+from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, source_meta
 from .errors import BudgetError, ParameterError
@@ -53,12 +53,16 @@ class TreeCounts:
     colours: list[np.ndarray]
     counts: sp.csr_matrix
     seconds: float
+    dag: "ComputationDAG | None" = None  # built by the first fit that needs it, shared by the others
 
 
-def tree_counts(flat: FlatGraphs, hops: int) -> TreeCounts:
-    """Exact ``hops``-hop tree ids of every node of ``flat`` and each graph's tree counts."""
+def tree_counts(flat: FlatGraphs, hops: int, colours: list[np.ndarray] | None = None) -> TreeCounts:
+    """Exact ``hops``-hop tree ids of every node of ``flat`` and each graph's tree counts (``colours``: the
+    :func:`~graph_mirage.trees.wl_colours` of ``flat`` for rounds 0..hops or more, when already computed)."""
     t0 = time.perf_counter()
-    colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), hops)
+    if colours is None:
+        colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), hops)
+    colours = colours[: hops + 1]
     tree = colours[-1]
     counts = sp.csr_matrix((np.ones(len(tree)), (flat.graph_of_node, tree)),
                            shape=(flat.num_graphs, int(tree.max()) + 1 if len(tree) else 0))
@@ -137,7 +141,9 @@ class TreePrototypes(BaseEstimator):
         per_class: prototypes (distilled graphs) per class (default 5); a class with fewer graphs gets one per graph.
         mass: share of a prototype's tree-count mass its kept trees must cover (default 0.9).
         max_roots: most trees (roots) per prototype (default 32).
-        seed: seed of the k-means initialisation.
+        seed: seed of the k-means initialisation and sample.
+        sample: k-means is fitted on at most this many graphs of a class (a seeded random sample) and every graph of
+            the class is then assigned to its nearest centre (None: all graphs); keeps large classes to seconds.
         readout: the readout recorded in the artifact (``"sum"``, the default, is the one the weights are made for).
 
     Attributes (after :meth:`fit`):
@@ -149,12 +155,13 @@ class TreePrototypes(BaseEstimator):
     """
 
     def __init__(self, hops: int = DEFAULT_HOPS, per_class: int = 5, *, mass: float = 0.9, max_roots: int = 32,
-                 seed: int = 0, readout: str = "sum") -> None:
+                 seed: int = 0, sample: int | None = KMEANS_SAMPLE, readout: str = "sum") -> None:
         self.hops = hops
         self.per_class = per_class
         self.mass = mass
         self.max_roots = max_roots
         self.seed = seed
+        self.sample = sample
         self.readout = readout
 
     def _validate(self) -> None:
@@ -162,6 +169,9 @@ class TreePrototypes(BaseEstimator):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, Integral) or v < minimum:
                 raise ParameterError(f"{name} must be an integer >= {minimum}, got {v!r}")
+        if self.sample is not None and (isinstance(self.sample, bool) or not isinstance(self.sample, Integral)
+                                        or self.sample < 2):
+            raise ParameterError(f"sample must be an integer >= 2 or None, got {self.sample!r}")
         if isinstance(self.mass, bool) or not isinstance(self.mass, Real) or not 0 < self.mass <= 1:
             raise ParameterError(f"mass must be a number in (0, 1], got {self.mass!r}")
         if self.readout not in ("sum", "mean"):
@@ -169,7 +179,14 @@ class TreePrototypes(BaseEstimator):
 
     def fit(self, graphs, y=None, *, progress=None) -> "TreePrototypes":
         """Distil ``graphs`` (a dataset subset, a list of ``Data`` or :class:`FlatGraphs`); ``y`` is ignored.
-        ``progress`` is accepted for symmetry with the other distillers (this one takes seconds)."""
+        ``progress`` is accepted for symmetry with the other distillers (this one takes seconds). k-means runs on
+        one thread: the same inputs give a byte-identical file."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            return self._fit(graphs)
+
+    def _fit(self, graphs) -> "TreePrototypes":
         self._validate()
         t0 = time.perf_counter()
         flat = as_flat(graphs)
@@ -180,33 +197,43 @@ class TreePrototypes(BaseEstimator):
                          "total": time.perf_counter() - t0}
         return self
 
+    def _cluster(self, feats: sp.csr_matrix, k: int) -> np.ndarray:
+        """k-means labels of the rows of ``feats`` (fitted on a sample of at most ``self.sample`` rows)."""
+        from sklearn.cluster import KMeans
+
+        km = KMeans(n_clusters=k, n_init=1, random_state=self.seed)
+        n = feats.shape[0]
+        if self.sample is None or n <= self.sample:
+            return km.fit(feats).labels_
+        idx = np.sort(np.random.default_rng(self.seed).choice(n, self.sample, replace=False))
+        return km.fit(feats[idx]).predict(feats)
+
     def fit_trees(self, flat: FlatGraphs, trees: "TreeCounts", meta_src: dict) -> "TreePrototypes":
         """:meth:`fit` from an already computed tree stage (:func:`tree_counts` of ``flat`` at ``self.hops``), so
         that several settings at one depth share it; ``meta_src`` is the dataset's ``meta``."""
-        from sklearn.cluster import KMeans
-
         self._validate()
         classes = classes_of(flat)
         colours, counts = trees.colours, trees.counts
         self.n_trees_ = counts.shape[1]
         t1 = time.perf_counter()
-        dag = ComputationDAG(flat, colours)
+        if trees.dag is None:
+            trees.dag = ComputationDAG(flat, colours)
+        dag = trees.dag
         graphs_out, self.clusters_, protos, self.prototypes_ = [], {}, [], []
         for c in classes:
             rows = counts[np.flatnonzero(flat.y == c)]
             k = min(self.per_class, rows.shape[0])
             feats = sp.csr_matrix(rows.multiply(1.0 / np.sqrt(np.asarray(rows.multiply(rows).sum(1)))
                                                 .clip(1e-12)))
-            labels = np.zeros(rows.shape[0], dtype=np.int64) if k == 1 else KMeans(
-                n_clusters=k, n_init=3, random_state=self.seed).fit(feats).labels_
+            labels = np.zeros(rows.shape[0], dtype=np.int64) if k == 1 else self._cluster(feats, k)
             sizes = np.bincount(labels, minlength=k)
             self.clusters_[int(c)] = sizes.tolist()
             for j in np.argsort(-sizes, kind="stable"):
                 if sizes[j] == 0:
                     continue
                 mean = np.asarray(rows[labels == j].mean(0)).ravel()
-                order = np.argsort(-mean, kind="stable")
-                order = order[mean[order] > 0]
+                present = np.flatnonzero(mean > 0)  # the stable order of the trees present: as a full argsort gives
+                order = present[np.argsort(-mean[present], kind="stable")]
                 cum = np.cumsum(mean[order])
                 n_keep = min(int(np.searchsorted(cum, self.mass * cum[-1] - 1e-9)) + 1, self.max_roots)
                 kept = order[:n_keep]
@@ -221,10 +248,12 @@ class TreePrototypes(BaseEstimator):
                 protos.append([int(c), int(sizes[j]), [int(t) for t in kept]])
                 self.prototypes_.append((int(c), kept, w))
         self.seconds_ = {"prototypes": time.perf_counter() - t1}
+        params = {"per_class": self.per_class, "mass": self.mass, "max_roots": self.max_roots, "seed": self.seed}
+        if self.sample is not None and max(map(sum, self.clusters_.values())) > self.sample:
+            params["sample"] = self.sample  # recorded only where it changed the clustering
         meta = {
             "method": "mirage-proto", **source_meta(meta_src, flat), "hops": self.hops, "readout": self.readout,
-            "params": {"per_class": self.per_class, "mass": self.mass, "max_roots": self.max_roots,
-                       "seed": self.seed},
+            "params": params,
             "prototypes": protos, "clusters": {str(c): v for c, v in self.clusters_.items()},
             "trees_unique": self.n_trees_,
         }

@@ -152,8 +152,10 @@ def _plot_trees(d: DistilledDataset, c: int):
                                     font_size=7, font_color="white")
             elabels = {(p, ch): _edge_text(d, g.edge_attr[k]) for k, (ch, p) in enumerate(g.edge_index.t().tolist())}
             nx.draw_networkx_edge_labels(tree, pos, elabels, ax=ax, font_size=6, rotate=False)
-        ax.set_title(f"graph {i}: {int(roots.sum())} trees, {g.num_nodes} nodes, support {float(g.weight):.0f}",
-                     fontsize=9)
+        n_roots = int(roots.sum())
+        what = "cluster of" if d.meta.get("prototypes") else "support"
+        ax.set_title(f"graph {i}: {n_roots} root tree{'s' if n_roots != 1 else ''}, {g.num_nodes} nodes, "
+                     f"{what} {float(g.weight):.0f}", fontsize=9)
     fig.suptitle(f"class {c} (red: roots; {len(idx)} of {sum(int(d[j].y) == c for j in range(len(d)))} shown)",
                  fontsize=11)
     return fig
@@ -190,7 +192,7 @@ def _plot_results(rows: list[dict], dataset: str | None):
 def _class_table(d: DistilledDataset) -> str:
     meta = d.meta
     full = meta.get("full_bytes") or 0
-    n_train = meta.get("class_graphs", {})
+    n_train = meta.get("class_graphs") or {str(c): n for c, n in enumerate(meta.get("class_counts", []))}
     rows = []
     for c in sorted(set(d.y.view(-1).tolist())):
         idx = [i for i in range(len(d)) if int(d[i].y) == c]
@@ -209,9 +211,47 @@ def _class_table(d: DistilledDataset) -> str:
                 f"<td></td><td>{d.summary()['nodes']}</td><td>{d.summary()['edges']}</td>"
                 f"<td>{total:,}</td></tr>")
     compression = f"{full / total:.1f}x smaller than the training split ({full:,} bytes)" if full else ""
-    return ("<table><tr><th>class</th><th>training graphs</th><th>distilled graphs (itemsets)</th>"
-            "<th>support threshold</th><th>support min / median / max</th><th>nodes</th><th>edges</th>"
+    kind = {"mirage": "itemsets", "mirage-auto": "prototypes", "mirage-proto": "prototypes", "herding": "real graphs",
+            "random": "real graphs"}.get(meta.get("method"), "synthetic graphs")
+    weight = "cluster size" if kind == "prototypes" else "support"
+    return (f"<table><tr><th>class</th><th>training graphs</th><th>distilled graphs ({kind})</th>"
+            f"<th>support threshold</th><th>{weight} min / median / max</th><th>nodes</th><th>edges</th>"
             f"<th>bytes</th></tr>{''.join(rows)}</table><p>Compression: {compression}</p>")
+
+
+def _prototype_table(d: DistilledDataset) -> str:
+    """Per prototype: its class, cluster size, root trees and their weights (the occurrences each stands for)."""
+    protos = d.meta.get("prototypes")
+    if not protos:
+        return ""
+    rows = []
+    for i, (c, size, trees) in enumerate(protos):
+        g = d[i]
+        w = g.root_weight[g.root_mask].tolist() if getattr(g, "root_weight", None) is not None else []
+        shown = ", ".join(f"{t}×{x:.1f}" for t, x in list(zip(trees, w))[:8]) + (" ..." if len(trees) > 8 else "")
+        rows.append(f"<tr><td>{i}</td><td>{c}</td><td>{size}</td><td>{len(trees)}</td><td>{sum(w):.1f}</td>"
+                    f"<td>{g.num_nodes}</td><td><code>{html.escape(shown)}</code></td></tr>")
+    return ("<h2>Prototypes</h2><table><tr><th>graph</th><th>class</th><th>cluster size</th><th>root trees</th>"
+            "<th>nodes it stands for</th><th>DAG nodes</th><th>tree id × weight (first 8)</th></tr>"
+            f"{''.join(rows)}</table>")
+
+
+def _auto_table(d: DistilledDataset) -> str:
+    """The automatic settings: the choice, the rule, and every candidate's score."""
+    auto = d.meta.get("auto")
+    if not auto:
+        return ""
+    s = auto["settings"]
+    rows = []
+    for c in auto["candidates"]:
+        val = f"{c['val']:.4f} ± {c['val_se']:.4f}" if c.get("scored") else "not scored (above the byte cap)"
+        mark = " class='total'" if c.get("chosen") else ""
+        rows.append(f"<tr{mark}><td>{c['hops']}</td><td>{c['per_class']}</td><td>{c['graphs']}</td>"
+                    f"<td>{c['bytes']:,}</td><td>{100 * c['fraction']:.3f}</td><td>{val}</td></tr>")
+    return (f"<h2>Automatic settings</h2><p>Chosen: hops {s['hops']}, {s['per_class']} prototype(s) per class, "
+            f"{s['readout']} readout (scored on the {html.escape(auto.get('scored_on', ''))}). Rule: "
+            f"{html.escape(auto.get('rule', ''))}.</p><table><tr><th>hops</th><th>per class</th><th>graphs</th>"
+            f"<th>bytes</th><th>% of the training bytes</th><th>validation score</th></tr>{''.join(rows)}</table>")
 
 
 def _html(d: DistilledDataset, artifact, figures, out: Path) -> str:
@@ -240,6 +280,8 @@ figcaption {{ color: #555; font-size: 0.9em; }}
 {d.nbytes():,} bytes.</p>
 <h2>Source and settings</h2><table>{fact_rows}</table>
 <h2>Per class</h2>{_class_table(d)}
+{_auto_table(d)}
+{_prototype_table(d)}
 <h2>Figures</h2>{''.join(sections)}
 </body></html>
 """

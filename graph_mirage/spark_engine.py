@@ -96,6 +96,64 @@ def _first_line(e: BaseException, log: Path | None = None, start: int = 0) -> st
     return line[:300]
 
 
+def check_master(master: str, timeout: float = 10.0) -> None:
+    """Refuse a standalone master that cannot be reached, in seconds and naming it, before Spark starts (Spark itself
+    retries for minutes and then reports only that its context was stopped)."""
+    import socket
+
+    if not master.startswith("spark://"):
+        return
+    errors = []
+    for hostport in master[len("spark://"):].split(","):
+        host, _, port = hostport.strip().rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                return
+        except (OSError, ValueError) as e:
+            errors.append(f"{hostport.strip()}: {getattr(e, 'strerror', None) or e}")
+    raise MirageError(f"cannot reach the Spark master {master} ({'; '.join(errors)}); check the host and port, or "
+                      f"start the master (scripts/spark_cluster.sh start)")
+
+
+@contextmanager
+def interruptible(spark):
+    """Ctrl-C and SIGTERM during Spark jobs: the jobs are cancelled from another thread (a Py4J call made by the
+    signal handler itself would re-enter the call in progress and print Py4J's tracebacks), the session is stopped,
+    and the signal is then delivered again, so the command ends as for any other work: one line, exit 130 or 143."""
+    import signal
+    import threading
+
+    got: list[int] = []
+
+    def handler(signum, frame):
+        if not got:
+            got.append(signum)
+            threading.Thread(target=_cancel, args=(spark,), daemon=True).start()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except BaseException:
+        if not got:
+            raise
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    if got:
+        signal.raise_signal(got[0])  # the previous handler decides (the CLI: interrupted or terminated)
+        raise KeyboardInterrupt  # a handler that returned: still no result to give
+
+
+def _cancel(spark) -> None:
+    try:
+        spark.sparkContext.cancelAllJobs()
+    except Exception:  # noqa: BLE001 - the session may already be going away
+        pass
+
+
 @contextmanager
 def spark_session(master: str = "local[*]", app: str = "graph-mirage", partitions: int = 8,
                   driver_memory: str | None = None, log: str | os.PathLike | None = None):
@@ -394,11 +452,14 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
                              "min_support or max_bytes); the automatic default (AutoPrototypes) runs in memory")
     mirage._validate()
     read_layout_meta(path)  # a bad directory fails before Spark starts
+    check_master(master)
     t0 = time.perf_counter()
     bar = Progress(total=int(mirage.hops) + 2, desc="spark", unit="stage", enabled=progress)
+    bar.update(0, stage="starting the session")
     log = Path(tempfile.gettempdir()) / "graph-mirage-spark.log"
     with spark_session(master, partitions=partitions, driver_memory=driver_memory, log=log) as spark, \
-            spark_errors(log):
+            interruptible(spark), spark_errors(log):
+        bar.update(0, stage="WL round 1")
         table = spark_tree_table(spark, path, mirage, bar)
         bar.close()
         seconds = time.perf_counter() - t0

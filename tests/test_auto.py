@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from graph_mirage import AutoPrototypes, DistilledDataset, ParameterError, TreePrototypes
+from graph_mirage import AutoPrototypes, DistilledDataset, ParameterError
 from graph_mirage.auto import WLProbe, _subset, choose, holdout, score_error
 from graph_mirage.trees import row_ids, wl_colours, wl_counts
 

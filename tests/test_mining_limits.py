@@ -8,7 +8,7 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.data import Data
 
-from graph_mirage import BudgetError, Mirage, MiningLimits
+from graph_mirage import BudgetError, MiningLimits, Mirage
 from graph_mirage.mining import MiningLimit, mine_itemsets, support_counts
 
 

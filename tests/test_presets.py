@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from graph_mirage import Mirage, MirageError, load_dataset
-from graph_mirage.mining import support_counts, transaction_matrix
 from graph_mirage.config.presets import PAPER_DISTILL, PAPER_TRAIN, DistillPreset, distill_preset, paper_train_config
-from graph_mirage.workflows import select_step
+from graph_mirage.mining import support_counts, transaction_matrix
 from graph_mirage.trees import row_ids, wl_colours
+from graph_mirage.workflows import select_step
 
 from .conftest import needs_data
 

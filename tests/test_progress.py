@@ -43,3 +43,38 @@ def test_work_that_stops_early_still_ends_with_a_line():
         p.update(37)  # early stopping at epoch 37
     assert log.getvalue().splitlines() == [log.getvalue().splitlines()[0]]
     assert log.getvalue().startswith("seed 0: 37/100 epochs")
+
+
+def test_a_step_that_takes_long_is_never_silent():
+    log = _Log()
+    with Progress(2, "job", "stage", every=0.2, stream=log) as p:
+        p.update(0, stage="one long stage")
+        time.sleep(1.1)  # no step ends: the ticker still says where the work is, at its pace
+    lines = log.getvalue().splitlines()
+    assert len(lines) >= 4 and all("0/2 stages stage one long stage" in line for line in lines)
+
+
+def _gaps(argv, env=None):
+    """Run ``mirage ARGV`` with stdout and stderr into one pipe (as ``> log 2>&1``); the seconds between consecutive
+    lines, from the start to the first line and from the last line to the exit included, and the exit status."""
+    import os
+    import subprocess
+    import sys
+
+    t0 = time.monotonic()
+    p = subprocess.Popen([sys.executable, "-m", "graph_mirage", *argv], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+    stamps = [t0]
+    for _ in p.stdout:
+        stamps.append(time.monotonic())
+    p.wait()
+    stamps.append(time.monotonic())
+    return [b - a for a, b in zip(stamps, stamps[1:])], p.returncode
+
+
+def test_no_phase_of_a_long_command_is_silent_in_a_log():
+    """A main job made slow (a large model, many epochs) and logged to a file: never more than 15 s without a line."""
+    gaps, rc = _gaps(["run", "synthetic-motifs", "--model", "gat", "--hidden", "256", "--epochs", "120", "--seeds",
+                      "2", "--full-epochs", "40"])
+    assert rc == 0 and len(gaps) > 10
+    assert max(gaps) <= 15, [round(g, 1) for g in gaps]

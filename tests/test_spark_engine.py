@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from graph_mirage import Mirage, MirageError, MiningLimits, ParameterError, load_dataset
+from graph_mirage import MiningLimits, Mirage, MirageError, ParameterError, load_dataset
 from graph_mirage.data import export_parquet
 from graph_mirage.trees import row_ids, tree_sizes, wl_colours
 
@@ -97,9 +97,8 @@ def test_the_driver_receives_cut_merged_transactions_and_asks_for_more_when_the_
 
 
 def test_distill_spark_refuses_automatic_settings_and_bad_directories(tmp_path):
-    from graph_mirage.spark_engine import distill_spark
-
     from graph_mirage import AutoPrototypes
+    from graph_mirage.spark_engine import distill_spark
 
     with pytest.raises(ParameterError, match="itemset form"):
         distill_spark(tmp_path, AutoPrototypes())
@@ -160,4 +159,44 @@ def test_cli_spark_failures_are_one_line_without_java_traces(parquet_dirs, tmp_p
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("mirage: error: ") and expect in lines[0], r.stderr
     assert "Traceback" not in r.stderr and "\tat " not in r.stderr
+    assert not out.exists()
+
+
+def test_an_unreachable_master_is_one_line_naming_it(parquet_dirs, tmp_path):
+    import time
+
+    _, path = _dataset(parquet_dirs, "MUTAG")
+    t0 = time.monotonic()
+    r = _mirage("distill", str(path), "--engine", "spark", "--spark-master", "spark://127.0.0.1:9", "--out",
+                str(tmp_path / "x.npz"), "-q")
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and "cannot reach the Spark master spark://127.0.0.1:9" in lines[0]
+    assert time.monotonic() - t0 < 60  # refused before Spark starts (Spark itself retries for minutes)
+
+
+def test_ctrl_c_during_a_spark_job_is_one_line_and_exit_130(parquet_dirs, tmp_path):
+    import signal
+    import time
+
+    _, path = _dataset(parquet_dirs, "NCI1")
+    out = tmp_path / "x.npz"
+    p = subprocess.Popen([sys.executable, "-m", "graph_mirage", "distill", str(path), "--engine", "spark", "--hops",
+                          "3", "--budget", "10", "--spark-master", "local[1]", "--out", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, "MIRAGE_PROGRESS_SECONDS": "1"},
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen, deadline = [], time.monotonic() + 240
+    while time.monotonic() < deadline:  # wait until the Spark job runs (its stage lines arrive)
+        line = p.stderr.readline()
+        seen.append(line)
+        if "WL round" in line or not line:
+            break
+    time.sleep(2)
+    p.send_signal(signal.SIGINT)
+    rest = p.communicate(timeout=120)[1]
+    err = "".join(seen) + rest
+    errors = [ln for ln in err.splitlines() if ln.startswith("mirage: error:")]
+    assert p.returncode == 130, err[-2000:]
+    assert errors == ["mirage: error: interrupted"], err[-2000:]
+    assert "Traceback" not in err and "Py4J" not in err and "\tat " not in err
     assert not out.exists()

@@ -71,15 +71,19 @@ class _LinearProbe(BaseEstimator):
         Cs = self._check_C()
         t0 = time.perf_counter()
         labels = as_flat(dataset).y
-        self.n_classes_ = int(dataset.meta.get("num_classes", labels.max() + 1))
+        self.n_classes_ = int(dataset.meta.get("num_classes", np.nanmax(labels) + 1))
         tr, va = np.asarray(dataset.split["train"]), np.asarray(dataset.split["valid"])
         self.cv_results_, best = [], None
         self._feats = self._features(dataset)
         for key, X in self._feats.items():
             for C in Cs:
-                model = LogisticRegression(C=C, max_iter=2000, solver="liblinear" if self.n_classes_ == 2
-                                           else "lbfgs").fit(X[tr], labels[tr])
-                score = _val_score(labels[va], _log_proba(model, X[va], self.n_classes_), self.n_classes_)
+                if labels.ndim == 2:  # several binary tasks: one model per task, on its labelled graphs
+                    model = _PerTaskLR(C).fit(X[tr], labels[tr])
+                    score = model.score(X[va], labels[va])
+                else:
+                    model = LogisticRegression(C=C, max_iter=2000, solver="liblinear" if self.n_classes_ == 2
+                                               else "lbfgs").fit(X[tr], labels[tr])
+                    score = _val_score(labels[va], _log_proba(model, X[va], self.n_classes_), self.n_classes_)
                 self.cv_results_.append({**dict(key), "C": C, "val": score})
                 if best is None or (np.isfinite(score) and not score <= best[0]):
                     best = (score if np.isfinite(score) else -np.inf, key, C, model)
@@ -91,8 +95,45 @@ class _LinearProbe(BaseEstimator):
         return self
 
     def logits(self, index) -> np.ndarray:
-        """``[len(index), num_classes]`` log-probabilities of the dataset's graphs ``index``."""
-        return _log_proba(self.model_, self._X[np.asarray(index)], self.n_classes_)
+        """``[len(index), num_classes]`` log-probabilities of the dataset's graphs ``index`` (several tasks:
+        ``[len(index), T]`` logits)."""
+        X = self._X[np.asarray(index)]
+        if isinstance(self.model_, _PerTaskLR):
+            return self.model_.logits(X)
+        return _log_proba(self.model_, X, self.n_classes_)
+
+
+class _PerTaskLR:
+    """One logistic regression per binary task, each fitted on the graphs labelled for it (NaN: missing)."""
+
+    def __init__(self, C: float) -> None:
+        self.C = C
+
+    def fit(self, X, Y: np.ndarray) -> "_PerTaskLR":
+        from sklearn.linear_model import LogisticRegression
+
+        self.models = []
+        for t in range(Y.shape[1]):
+            known = ~np.isnan(Y[:, t])
+            y = Y[known, t].astype(int)
+            self.models.append(LogisticRegression(C=self.C, max_iter=2000, solver="liblinear").fit(X[known], y)
+                               if len(np.unique(y)) == 2 else float(y.mean()) if len(y) else 0.5)
+        return self
+
+    def logits(self, X) -> np.ndarray:
+        out = np.zeros((X.shape[0], len(self.models)))
+        for t, m in enumerate(self.models):
+            out[:, t] = m.decision_function(X) if not isinstance(m, float) else np.log((m + 1e-6) / (1 - m + 1e-6))
+        return out
+
+    def score(self, X, Y: np.ndarray) -> float:
+        """Mean ROC-AUC over the tasks with both classes among the labelled graphs."""
+        from sklearn.metrics import roc_auc_score
+
+        z = self.logits(X)
+        aucs = [roc_auc_score(Y[k, t], z[k, t]) for t in range(Y.shape[1])
+                if len(np.unique(Y[(k := ~np.isnan(Y[:, t])), t])) == 2]
+        return float(np.mean(aucs)) if aucs else float("nan")
 
 
 class SizeOnly(_LinearProbe):

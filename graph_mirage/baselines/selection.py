@@ -26,19 +26,31 @@ from ..trees import row_ids, wl_colours, wl_counts
 def _as_distilled(train, chosen: dict[int, np.ndarray], method: str, params: dict) -> DistilledDataset:
     meta_src = dict(getattr(train, "meta", {}) or {})
     flat = as_flat(train)
+    multitask = flat.y.ndim == 2
     graphs = []
     for c in sorted(chosen):
         for i in chosen[c]:
             g = train[int(i)]
             graphs.append(Data(x=g.x, edge_index=g.edge_index, edge_attr=g.edge_attr,
-                               root_mask=torch.ones(g.num_nodes, dtype=torch.bool), y=g.y.view(-1)[:1],
-                               weight=torch.tensor([1.0])))
-    meta = dict(source_meta(meta_src, flat), method=method, hops=params.get("hops", DEFAULT_HOPS),
-                params=params, selected={str(c): [int(i) for i in v] for c, v in chosen.items()})
+                               root_mask=torch.ones(g.num_nodes, dtype=torch.bool),
+                               y=g.y if multitask else g.y.view(-1)[:1], weight=torch.tensor([1.0])))
+    if multitask:
+        from ..multitask import multitask_meta
+
+        source = multitask_meta(meta_src, flat)
+    else:
+        source = source_meta(meta_src, flat)
+    meta = dict(source, method=method, hops=params.get("hops", DEFAULT_HOPS), params=params,
+                selected={str(c): [int(i) for i in v] for c, v in chosen.items()})
     return DistilledDataset(graphs, meta)
 
 
 def _per_class_k(y: np.ndarray, k) -> dict[int, int]:
+    """Graphs to pick per class; several tasks have no classes: ``k`` graphs in all (one group, ``-1``)."""
+    if y.ndim == 2:
+        if isinstance(k, dict) or isinstance(k, bool) or int(k) < 1:
+            raise ParameterError(f"k must be an integer >= 1 for a multi-task dataset (graphs in all), got {k!r}")
+        return {-1: int(k)}
     classes = np.unique(y)
     if isinstance(k, dict):
         return {int(c): int(k.get(int(c), k.get(str(int(c)), 0))) for c in classes}
@@ -81,7 +93,7 @@ class RandomSelection(BaseEstimator):
     """``k`` real training graphs per class drawn uniformly without replacement.
 
     Args:
-        k: graphs per class, or ``{class: k}``.
+        k: graphs per class, or ``{class: k}`` (a multi-task dataset: graphs in all).
         seed: seed of the draw.
 
     Attributes (after :meth:`fit`): ``distilled_``, ``selected_`` (class -> training-graph indices).
@@ -96,7 +108,7 @@ class RandomSelection(BaseEstimator):
         rng = np.random.default_rng(self.seed)
         self.selected_ = {}
         for c, kc in _per_class_k(labels, self.k).items():
-            idx = np.flatnonzero(labels == c)
+            idx = np.arange(len(labels)) if c == -1 else np.flatnonzero(labels == c)
             self.selected_[c] = np.sort(rng.choice(idx, size=min(kc, len(idx)), replace=False))
         self.distilled_ = _as_distilled(train, self.selected_, "random", {"k": _jsonable_k(self.k), "seed": self.seed})
         return self
@@ -106,7 +118,7 @@ class HerdingSelection(BaseEstimator):
     """``k`` real training graphs per class chosen by herding on :func:`tree_histograms` (no model training).
 
     Args:
-        k: graphs per class, or ``{class: k}``.
+        k: graphs per class, or ``{class: k}`` (a multi-task dataset: graphs in all, herded over all of them).
         hops: depth of the WL histograms.
 
     Attributes (after :meth:`fit`): ``distilled_``, ``selected_`` (class -> training-graph indices, in herding order).
@@ -121,7 +133,7 @@ class HerdingSelection(BaseEstimator):
         feats = tree_histograms(train, self.hops)
         self.selected_ = {}
         for c, kc in _per_class_k(labels, self.k).items():
-            idx = np.flatnonzero(labels == c)
+            idx = np.arange(len(labels)) if c == -1 else np.flatnonzero(labels == c)
             self.selected_[c] = idx[herding(feats[idx], kc)]
         self.distilled_ = _as_distilled(train, self.selected_, "herding", {"k": _jsonable_k(self.k), "hops": self.hops})
         return self

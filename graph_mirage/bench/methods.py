@@ -76,6 +76,15 @@ class SplitContext:
         return self.ds[self.ds.split["train"]]
 
     @property
+    def multitask(self) -> bool:
+        return bool(self.ds.meta.get("num_tasks"))
+
+    @property
+    def groups(self) -> int:
+        """Classes a byte budget is shared among (several tasks: one pool of graphs)."""
+        return 1 if self.multitask else self.ds.num_classes
+
+    @property
     def full_size(self) -> tuple[int, int, int]:
         from ..distilled import full_bytes
 
@@ -122,8 +131,11 @@ def make_paper(ctx: SplitContext) -> list[TrainingSet]:
 
 def make_auto(ctx: SplitContext) -> list[TrainingSet]:
     from ..auto import AutoPrototypes
+    from ..multitask import PerTask
 
-    est, secs = _timed(lambda: AutoPrototypes().fit(ctx.train, validation=ctx.ds[ctx.ds.split["valid"]]))
+    valid = ctx.ds[ctx.ds.split["valid"]]
+    est = PerTask() if ctx.multitask else AutoPrototypes()
+    est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))
     ctx.log(f"[{ctx.name}] split {ctx.index}: automatic settings {est.best_params_} ({secs:.1f} s)")
     return [_saved(ctx, "mirage-auto", est.distilled_, secs, info={"settings": est.best_params_})]
 
@@ -165,7 +177,7 @@ def make_herding_bytes(ctx: SplitContext) -> list[TrainingSet]:
     from ..baselines import HerdingSelection
 
     target = _auto_bytes(ctx)
-    k = k_for_bytes(ctx.full_size, ctx.ds.num_classes, target)
+    k = k_for_bytes(ctx.full_size, ctx.groups, target)
     t0 = time.perf_counter()
     d = HerdingSelection(k=k).fit(ctx.train).distilled_
     while d.nbytes() > target and k > 1:  # herding's picks can be larger than average
@@ -175,7 +187,9 @@ def make_herding_bytes(ctx: SplitContext) -> list[TrainingSet]:
 
 
 def make_random_bytes(ctx: SplitContext) -> list[TrainingSet]:
-    k = k_for_bytes(ctx.full_size, ctx.ds.num_classes, _auto_bytes(ctx))
+    k = k_for_bytes(ctx.full_size, ctx.groups, _auto_bytes(ctx))
+    if ctx.multitask:  # graphs in all, not per class
+        return [TrainingSet("random-bytes", ctx.index, k=k, info={"k": k})]
     classes = np.unique(ctx.train.flat().y)
     return [TrainingSet("random-bytes", ctx.index, k={int(c): k for c in classes}, info={"k": k})]
 
@@ -212,6 +226,8 @@ def make_sets(ctx: SplitContext, methods) -> list[TrainingSet]:
     """Every training set of ``methods`` on this split (a method that cannot make one records why)."""
     sets = []
     for method in (m for m in SET_METHODS if m in methods and m in MAKERS):
+        if method == "mirage-paper" and ctx.multitask:
+            continue  # the paper's presets are single-task
         if method in ("herding-bytes", "random-bytes") or method == "mirage-auto":
             made = MAKERS[method](ctx)
         else:
@@ -221,6 +237,6 @@ def make_sets(ctx: SplitContext, methods) -> list[TrainingSet]:
                 ctx.errors.setdefault((method, None, None), str(e))
                 made = []
         sets += made
-    if any(m in methods for m in BUDGETED):
+    if any(m in methods for m in BUDGETED) and not ctx.multitask:
         sets += [s for s in make_budgeted(ctx) if s.method in methods]
     return sets

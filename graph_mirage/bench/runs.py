@@ -61,17 +61,18 @@ def permuted(d, seed: int):
 
     from ..distilled import DistilledDataset
 
-    y = d.y.view(-1).numpy()
+    multitask = d.y.dim() == 2 and d.y.is_floating_point()
+    y = d.y.numpy() if multitask else d.y.view(-1).numpy()  # several tasks: whole label vectors are permuted
     rng = np.random.default_rng(10_000 + seed)
     new = y[rng.permutation(len(y))]
     for _ in range(100):
-        if not np.array_equal(new, y) or len(np.unique(y)) < 2:
+        if not np.array_equal(new, y, equal_nan=multitask) or len(np.unique(y, axis=0)) < 2:
             break
         new = y[rng.permutation(len(y))]
     graphs = []
     for i in range(len(d)):
         g = d[i]
-        g.y = torch.tensor([int(new[i])])
+        g.y = torch.from_numpy(new[i:i + 1].copy()) if multitask else torch.tensor([int(new[i])])
         graphs.append(g)
     return DistilledDataset(graphs, dict(d.meta, labels="permuted", permutation_seed=seed), d.tree_freq)
 

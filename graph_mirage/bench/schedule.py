@@ -81,8 +81,8 @@ def _probe(method: str, ds) -> tuple[dict, str, dict]:
     from ..training import Metric
 
     est = (SizeOnly() if method == "size-only" else WLKernel()).fit(ds)
-    metric = Metric(ds.meta["name"], ds.num_classes, ds.meta["kind"])
-    y = ds.y.view(-1).numpy()
+    metric = Metric(ds.meta["name"], ds.num_classes, ds.meta["kind"], num_tasks=ds.meta.get("num_tasks"))
+    y = ds.y.numpy() if ds.meta.get("num_tasks") else ds.y.view(-1).numpy()
     te, va = ds.split["test"].numpy(), ds.split["valid"].numpy()
     test_m = metric(y[te], est.logits(te))
     val = metric(y[va], est.logits(va))[metric.name]

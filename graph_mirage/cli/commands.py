@@ -22,7 +22,10 @@ def say(args, *msg) -> None:
 
 
 def data_settings(args, name: str | None = None) -> DataSettings:
-    return DataSettings(name or args.dataset, args.root, args.split_seed, args.stratify, args.folds, args.fold)
+    return DataSettings(name or args.dataset, args.root, args.split_seed, args.stratify, args.folds, args.fold,
+                        getattr(args, "smiles_col", None),
+                        tuple(args.label_cols) if getattr(args, "label_cols", None) else None,
+                        getattr(args, "split_col", None))
 
 
 def distill_settings(args, out: str | None) -> DistillSettings:
@@ -54,6 +57,8 @@ def default_out(dataset: str, root, suffix: str) -> str:
     from ..data.registry import resolve_spec
 
     name = Path(dataset).name if is_parquet_dir(dataset) else resolve_spec(dataset, root).name
+    for ext in (".gz", ".csv"):  # my_molecules.csv.gz -> my_molecules-auto.npz
+        name = name[: -len(ext)] if name.lower().endswith(ext) else name
     return f"{name.replace(':', '-')}-{suffix}.npz"
 
 
@@ -78,11 +83,12 @@ def cmd_distill(args) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        say(args, f"{summary['dataset']}: {summary['graphs']} distilled graphs ({summary['per_class']} per class), "
+        per = "informing each task" if summary.get("tasks") else "per class"
+        trees = f"{summary['trees_unique']} distinct " if summary["trees_unique"] is not None else ""
+        say(args, f"{summary['dataset']}: {summary['graphs']} distilled graphs ({summary['per_class']} {per}), "
                   f"{summary['nodes']} nodes, {fmt_bytes(summary['bytes'])} vs {fmt_bytes(summary['full_bytes'])} "
-                  f"full training split ({summary['compression']}x smaller), {summary['trees_unique']} distinct "
-                  f"{summary['hops']}-hop trees, {summary['readout']} readout, {summary['seconds']:.2f} s -> "
-                  f"{summary['out']}")
+                  f"full training split ({summary['compression']}x smaller), {trees}{summary['hops']}-hop trees, "
+                  f"{summary['readout']} readout, {summary['seconds']:.2f} s -> {summary['out']}")
     return 0
 
 

@@ -17,10 +17,13 @@ def _found(spec, root) -> Path | None:
 
 def _stats(name: str, data: DataSettings) -> dict:
     """:func:`~graph_mirage.data.dataset_stats` of ``name`` with ``data``'s split, from the cache when possible."""
+    from dataclasses import replace
+
     from ..data.loading import cached_meta
+    from ..data.registry import is_csv_path
     from ..data.splits import random_split_sizes
 
-    meta = cached_meta(name, data.root)
+    meta = None if is_csv_path(name) else cached_meta(name, data.root)  # a CSV's cache depends on its columns
     if meta is not None and "stats" in meta and data.folds is None:
         st = meta["stats"]
         if meta.get("split_sizes"):
@@ -32,7 +35,7 @@ def _stats(name: str, data: DataSettings) -> dict:
                 "skipped": int(meta.get("skipped", 0))}
     from ..data import dataset_stats
 
-    return dataset_stats(DataSettings(name, data.root, data.split_seed, data.stratify, data.folds, data.fold).load())
+    return dataset_stats(replace(data, dataset=name).load())
 
 
 def show_datasets(args, data: DataSettings) -> int:
@@ -41,7 +44,7 @@ def show_datasets(args, data: DataSettings) -> int:
 
     data.check()
     root = Path(args.root) if args.root else default_root()
-    names = [resolve_spec(args.name, root).name] if args.name else list(DATASETS)
+    names = [args.name] if args.name else list(DATASETS)
     rows = []
     for name in names:
         spec = resolve_spec(name, root)
@@ -49,7 +52,7 @@ def show_datasets(args, data: DataSettings) -> int:
         row = {"name": spec.name, "kind": spec.kind, "description": spec.description, "in_paper": spec.in_paper,
                "found": found is not None, "path": str(found) if found else None}
         if found is not None and (args.name or args.stats):
-            row.update(_stats(spec.name, data))
+            row.update(_stats(name if spec.kind == "csv" else spec.name, data))
         rows.append(row)
     if args.json:
         print(json.dumps(rows[0] if args.name else rows, indent=1))

@@ -41,7 +41,8 @@ class Parser(argparse.ArgumentParser):
 
 def data_args(sp, positional: bool = True) -> None:
     if positional:
-        sp.add_argument("dataset", help="dataset name, or a directory in the Parquet layout (see `mirage datasets`)")
+        sp.add_argument("dataset", help="dataset name, a CSV file of SMILES and labels, or a directory in the "
+                                        "Parquet layout (see `mirage datasets`)")
     sp.add_argument("--root", default=None, help="data root (default: $MIRAGE_DATA or ~/.cache/graph-mirage/data)")
     sp.add_argument("--split-seed", type=positive(0), default=0,
                     help="seed of the random 80/10/10 split or of the folds (TU datasets)")
@@ -50,8 +51,21 @@ def data_args(sp, positional: bool = True) -> None:
                     help="stratified k-fold cross-validation with a 10%% inner validation holdout (Errica et al. "
                          "2020) instead of the random split; datasets with an official split keep it")
     sp.add_argument("--fold", type=positive(0), default=0, help="which fold is the test set (with --folds; default 0)")
+    csv_args(sp)
     sp.add_argument("--json", action="store_true", help="print one JSON object")
     sp.add_argument("--quiet", "-q", action="store_true", help="no progress or messages")
+
+
+def csv_args(sp) -> None:
+    g = sp.add_argument_group("a CSV file of molecules (DATASET ends in .csv or .csv.gz)")
+    g.add_argument("--smiles-col", default=None, metavar="NAME",
+                   help="the SMILES column (default: the column named smiles, in any case)")
+    g.add_argument("--label-cols", nargs="+", default=None, metavar="NAME",
+                   help="label columns: one is a classification task (integer classes), several are binary tasks "
+                        "(0/1, an empty cell a missing label); default: every other column")
+    g.add_argument("--split-col", default=None, metavar="NAME",
+                   help="a column of train/valid/test (default: Bemis-Murcko scaffold split 80/10/10, seeded by "
+                        "--split-seed; 0 is OGB's deterministic order)")
 
 
 def distill_args(sp) -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+TOX21_TASKS = ("NR-AR", "NR-AR-LBD", "NR-AhR", "NR-Aromatase", "NR-ER", "NR-ER-LBD", "NR-PPAR-gamma", "SR-ARE",
+               "SR-ATAD5", "SR-HSE", "SR-MMP", "SR-p53")
+CSV_SUFFIXES = (".csv", ".csv.gz")  # a path with one of these is a user's molecule CSV
 GENERATED_MOLECULES = "synthetic-molecules:"  # + N, any N from 10 to MAX_GENERATED
 MAX_GENERATED = 10 ** 8
 
@@ -20,9 +23,16 @@ class DatasetSpec:
     Attributes:
         name: the name.
         kind: the source that reads it: ``"tu"``, ``"ogb"`` (OGB's files, else the MoleculeNet CSV),
-            ``"synthetic"`` (``synthetic-motifs``), ``"synthetic-molecules"`` or ``"parquet"``.
+            ``"synthetic"`` (``synthetic-motifs``), ``"synthetic-molecules"``, ``"parquet"`` or ``"csv"`` (a user's
+            CSV of SMILES and labels; ``name`` is its file name).
         description: one line for ``mirage datasets``.
-        csv, smiles_column, label_column: the MoleculeNet CSV under ``ROOT/molecules`` (OGB datasets).
+        csv, smiles_column, label_column: the MoleculeNet CSV under ``ROOT/molecules`` (OGB datasets), or the user's
+            file (``"csv"``: ``smiles_column`` None finds a column named ``smiles`` in any case).
+        tasks: the label columns of a multi-task dataset (binary tasks, an empty cell a missing label); for a user's
+            CSV, every label column (None: every column but the SMILES and split columns).
+        split_column: a user's CSV: the column of train / valid / test (None: a scaffold split of ``split_seed``).
+        split_all_rows: the scaffold split is computed over every row of the CSV, also those today's RDKit rejects
+            (OGB made the split when RDKit accepted them); else over the molecules that parse.
         in_paper: in the Mirage paper's table.
     """
 
@@ -32,7 +42,11 @@ class DatasetSpec:
     csv: str | None = None
     smiles_column: str | None = None
     label_column: str | None = None
+    tasks: tuple[str, ...] | None = None
+    split_all_rows: bool = False
     in_paper: bool = False
+    split_column: str | None = None
+    split_seed: int = 0
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -45,6 +59,8 @@ DATASETS: dict[str, DatasetSpec] = {
                     in_paper=True),
         DatasetSpec("ogbg-molbbbp", "ogb", "blood-brain barrier penetration (2,039 molecules)", "BBBP.csv.gz",
                     "smiles", "p_np", in_paper=True),
+        DatasetSpec("ogbg-moltox21", "ogb", "toxicity in 12 assays (7,831 molecules, multi-task, labels partly "
+                    "missing)", "tox21.csv.gz", "smiles", tasks=TOX21_TASKS, split_all_rows=True),
         DatasetSpec("NCI1", "tu", "anti-cancer screen (4,110 molecules)", in_paper=True),
         DatasetSpec("DD", "tu", "enzyme vs non-enzyme proteins (1,178)", in_paper=True),
         DatasetSpec("IMDB-BINARY", "tu", "movie collaboration ego-networks (1,000), no node labels", in_paper=True),

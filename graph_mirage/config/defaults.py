@@ -28,6 +28,7 @@ AUTO_HOPS = (1, 2, 3)
 AUTO_PER_CLASS = (1, 2, 5, 10, 20)
 AUTO_MAX_FRACTION = 0.01  # byte cap: 1 % of the training split ...
 AUTO_MIN_GRAPHS = 5  # ... or this many average training graphs per class, whichever is larger
+KMEANS_SAMPLE = 4096  # prototypes: k-means fitted on at most this many graphs of a class, then all assigned
 
 # the benchmark (mirage bench): its datasets and default methods (graph_mirage.bench.methods describes each)
 BENCH_DATASETS = ("MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv")

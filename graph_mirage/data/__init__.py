@@ -37,8 +37,8 @@ _LAZY = {
     "read_parquet": ".parquet", "make_synthetic_molecules": ".synthetic_molecules", "load_dataset": ".loading",
     "cached_meta": ".loading", "default_cache": ".registry", "default_root": ".registry", "resolve_spec": ".registry",
     "fold_split": ".splits", "random_split": ".splits", "scaffold_split": ".splits", "validate_tu_raw": ".tu",
-    "read_smiles_csv": ".molecules", "source_for": ".sources", "DATASETS": "..config.datasets",
-    "DatasetSpec": "..config.datasets",
+    "read_molecule_csv": ".csvdata", "build_molecule_graphs": ".csvdata", "source_for": ".sources",
+    "DATASETS": "..config.datasets", "DatasetSpec": "..config.datasets",
 }
 
 __all__ = sorted(_LAZY)

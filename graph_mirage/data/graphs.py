@@ -60,16 +60,23 @@ class GraphDataset(InMemoryDataset):
         """Statistics of the whole dataset: graphs, classes and class counts, average nodes and (undirected)
         edges, distinct node and edge labels, feature columns (``mirage datasets`` shows them)."""
         data, slices = self._data, self.slices
-        y = data.y.view(-1).numpy()
         n_nodes = np.diff(slices["x"].numpy())
         n_edges = np.diff(slices["edge_index"].numpy())
-        classes, counts = np.unique(y, return_counts=True)
         x = data.x.numpy()
         ea = data.edge_attr.numpy()
+        if data.y.dim() == 2:  # multi-task: per task, its positives, negatives and missing labels
+            y = data.y.numpy()
+            tasks = self.meta.get("tasks") or [str(t) for t in range(y.shape[1])]
+            counts = {t: {"1": int((y[:, j] == 1).sum()), "0": int((y[:, j] == 0).sum()),
+                          "missing": int(np.isnan(y[:, j]).sum())} for j, t in enumerate(tasks)}
+        else:
+            y = data.y.view(-1).numpy()
+            classes, n = np.unique(y, return_counts=True)
+            counts = {str(int(c)): int(k) for c, k in zip(classes, n)}
         return {
             "graphs": int(len(y)),
             "classes": int(self.num_classes),
-            "class_counts": {str(int(c)): int(k) for c, k in zip(classes, counts)},
+            "class_counts": counts,
             "avg_nodes": round(float(n_nodes.mean()), 2),
             "avg_edges": round(float(n_edges.mean()) / 2, 2),  # undirected, as TU and OGB report
             "node_labels": int(len(np.unique(x, axis=0))),
@@ -88,7 +95,8 @@ class FlatGraphs:
 
     Attributes:
         x: ``[N, F]`` int64 node features; edge_index: ``[2, E]`` global node ids; edge_attr: ``[E, Fe]``;
-        y: ``[G]``; node_ptr: ``[G+1]`` and edge_ptr: ``[G+1]`` offsets of each graph's nodes and edges.
+        y: ``[G]`` classes, or ``[G, T]`` float binary labels with NaN where missing (multi-task);
+        node_ptr: ``[G+1]`` and edge_ptr: ``[G+1]`` offsets of each graph's nodes and edges.
     """
 
     x: np.ndarray
@@ -119,7 +127,7 @@ class FlatGraphs:
         ei = data.edge_index.numpy()[:, edge_pos]  # local ids (InMemoryDataset does not increment)
         ei = ei + np.repeat(node_ptr[:-1], np.diff(edge_ptr))[None, :]
         ea = data.edge_attr.numpy()[edge_pos]
-        y = data.y.view(-1).numpy()[idx]
+        y = (data.y.numpy() if data.y.dim() == 2 else data.y.view(-1).numpy())[idx]
         return cls(x, ei, ea, y, node_ptr, edge_ptr, idx)
 
     @classmethod
@@ -138,7 +146,8 @@ class FlatGraphs:
         ea = np.concatenate([_as_2d(g.edge_attr, g.edge_index.size(1)) for g in graphs])
         if any(getattr(g, "y", None) is None or g.y.numel() == 0 for g in graphs):
             raise DatasetError("every graph needs a class label y (a graph without y was given)")
-        y = np.array([int(g.y.view(-1)[0]) for g in graphs])
+        y = (np.concatenate([g.y.numpy() for g in graphs]) if graphs[0].y.dim() == 2 and graphs[0].y.is_floating_point()
+             else np.array([int(g.y.view(-1)[0]) for g in graphs]))
         return cls(x.astype(np.int64), ei.astype(np.int64), ea.astype(np.int64), y, node_ptr, edge_ptr)
 
 
@@ -157,6 +166,9 @@ def dataset_from_flat(flat: FlatGraphs, meta: dict) -> GraphDataset:
 
 def classes_of(flat: FlatGraphs) -> np.ndarray:
     """The classes of a training set for distillation: at least two, labelled 0..C-1 (else :class:`DatasetError`)."""
+    if flat.y.ndim == 2:
+        raise DatasetError("the training graphs have one label per task (a multi-task dataset): distil them with "
+                           "graph_mirage.multitask.PerTask (mirage distill does so)")
     classes = np.unique(flat.y)
     if len(classes) < 2:
         raise DatasetError(f"the training graphs have a single class ({classes.tolist()}): distillation for "
@@ -167,10 +179,11 @@ def classes_of(flat: FlatGraphs) -> np.ndarray:
 
 
 def as_flat(graphs) -> FlatGraphs:
-    """A :class:`FlatGraphs` view of a dataset, a list of ``Data``, or a ``FlatGraphs``."""
+    """A :class:`FlatGraphs` view of a dataset (anything with a ``flat()`` method), a list of ``Data``, or a
+    ``FlatGraphs``."""
     if isinstance(graphs, FlatGraphs):
         return graphs
-    if isinstance(graphs, GraphDataset):
+    if isinstance(graphs, GraphDataset) or callable(getattr(graphs, "flat", None)):
         return graphs.flat()
     return FlatGraphs.from_data_list(graphs)
 
@@ -199,21 +212,26 @@ def dataset_stats(ds: GraphDataset) -> dict:
 def graph_meta(name: str, kind: str, graphs: Sequence[Data], **extra) -> dict:
     """A dataset's ``meta`` from its graphs: classes, per-column vocabularies, split kind and encoder.
 
-    ``kind`` ``"ogb"`` fixes OGB's feature vocabularies (OGB's encoders have them, whatever this copy contains).
+    ``kind`` ``"ogb"`` or ``"csv"`` (molecules) fixes OGB's feature vocabularies (OGB's encoders have them, whatever
+    this copy contains). Graphs whose ``y`` is a float row ``[1, T]`` are one multi-task dataset of binary tasks
+    (NaN: a missing label; ``meta["num_tasks"]``).
     """
     x = torch.cat([g.x for g in graphs])
     ea = torch.cat([g.edge_attr for g in graphs])
+    multitask = graphs[0].y.dim() == 2 and graphs[0].y.is_floating_point()
     ys = torch.cat([g.y.view(-1) for g in graphs])
     meta = {
         "name": name,
         "kind": kind,
-        "num_classes": int(ys.max()) + 1,
+        "num_classes": 2 if multitask else int(ys.max()) + 1,
         "node_vocab": (x.max(0).values + 1).tolist() if len(x) else [1],
         "edge_vocab": (ea.max(0).values + 1).tolist() if len(ea) else [1],
-        "split_kind": "scaffold" if kind == "ogb" else "random",
-        "encoder": "ogb" if kind == "ogb" else "embedding",
+        "split_kind": "scaffold" if kind in ("ogb", "csv") else "random",
+        "encoder": "ogb" if kind in ("ogb", "csv") else "embedding",
     }
-    if kind == "ogb":
+    if multitask:  # binary tasks, a missing label is NaN (OGB's convention)
+        meta["num_tasks"] = int(graphs[0].y.size(1))
+    if kind in ("ogb", "csv"):
         from ogb.utils.features import get_atom_feature_dims, get_bond_feature_dims
 
         meta["node_vocab"], meta["edge_vocab"] = get_atom_feature_dims(), get_bond_feature_dims()

@@ -7,12 +7,17 @@ import json
 import os
 import tempfile
 import warnings
+from dataclasses import replace
 from pathlib import Path
+from typing import Sequence
 
+import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from ..config.datasets import DatasetSpec
 from ..errors import DatasetError
+from ..progress import Progress
 from .graphs import GraphDataset
 from .registry import default_cache, default_root, resolve_spec
 from .sources import Source, source_for
@@ -23,15 +28,20 @@ CACHE_VERSION = 2  # 2: the cached meta carries the dataset's statistics
 
 def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int = 0, stratify: bool = False,
                  cache_dir: str | os.PathLike | None = None, download: bool | None = None,
-                 progress: bool = False, folds: int | None = None, fold: int = 0) -> GraphDataset:
+                 progress: bool = False, folds: int | None = None, fold: int = 0,
+                 smiles_column: str | None = None, label_columns: Sequence[str] | None = None,
+                 split_column: str | None = None) -> GraphDataset:
     """Load a dataset by name, with its split.
 
     Args:
         name: a name from :data:`~graph_mirage.config.datasets.DATASETS`, any TU dataset whose raw files are under
-            ``ROOT/TUDataset``, ``synthetic-molecules:N``, or a directory in graph-mirage's Parquet layout
-            (``mirage export``; its split is kept).
+            ``ROOT/TUDataset``, ``synthetic-molecules:N``, a directory in graph-mirage's Parquet layout
+            (``mirage export``; its split is kept), or a CSV file of SMILES and labels (``*.csv``, ``*.csv.gz``:
+            one label column is a classification task, several are binary tasks with empty cells missing).
         root: the data root (``MIRAGE_DATA``, else ``~/.cache/graph-mirage/data``). It is only read.
-        seed: seed of the random 80/10/10 split (TU and synthetic datasets). OGB datasets use the scaffold split.
+        seed: seed of the random 80/10/10 split (TU and synthetic datasets), or of a CSV's scaffold split (0: OGB's
+            deterministic order, largest scaffolds first; more: the scaffold groups shuffled). OGB datasets keep
+            their scaffold split.
         stratify: keep class proportions in each part of a random split.
         cache_dir: where processed graphs are cached (``MIRAGE_CACHE``, else ``~/.cache/graph-mirage/processed``).
         download: fetch missing TU/OGB files from the internet (default: unless ``MIRAGE_OFFLINE=1``).
@@ -40,6 +50,9 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
             with a 10 % inner validation holdout (:func:`fold_split`, Errica et al. 2020), seeded by ``seed``.
             Datasets with an official split (OGB, a Parquet directory) keep it and refuse ``folds``.
         fold: which fold (0-based) is the test set.
+        smiles_column, label_columns, split_column: a CSV's columns: the SMILES (default: a column named ``smiles``
+            in any case), the labels (default: every other column), a train / valid / test column (default: a
+            scaffold split). Processed graphs are cached by the file's content and these columns.
 
     Raises:
         DatasetError: with a one-line message for an unknown name, missing or malformed files, or an empty dataset.
@@ -48,20 +61,38 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
     cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache()
     if download is None:
         download = os.environ.get("MIRAGE_OFFLINE", "") in ("", "0")
-    spec = resolve_spec(name, root)
+    spec = _with_columns(resolve_spec(name, root), smiles_column, label_columns, split_column, seed)
     source = source_for(spec, root)
     if not source.cacheable:
         ds = source.load()
     else:
         ds = _load_cached(source, cache, download, progress)
         if ds.meta.get("skipped"):  # on every load, cached or not: no silent data loss
+            where = "" if spec.kind == "csv" else "; OGB's own processed files keep them"
             warnings.warn(f"{spec.name}: skipped {ds.meta['skipped']} of {ds.meta['rows']} SMILES that RDKit cannot "
-                          f"parse with this RDKit (dropped; OGB's own processed files keep them)", stacklevel=2)
+                          f"parse with this RDKit (dropped{where})", stacklevel=2)
     return _with_split(ds, spec.name, seed=seed, stratify=stratify, folds=folds, fold=fold)
 
 
+def _with_columns(spec: DatasetSpec, smiles_column, label_columns, split_column, seed: int) -> DatasetSpec:
+    """A CSV's spec with the columns to read (and its scaffold split's seed); other datasets refuse column options."""
+    if spec.kind != "csv":
+        if smiles_column is not None or label_columns is not None or split_column is not None:
+            raise DatasetError(f"the SMILES, label and split columns apply to a CSV file, not to {spec.name}")
+        return spec
+    if label_columns is not None and (isinstance(label_columns, str) or not len(label_columns)):
+        label_columns = [label_columns] if isinstance(label_columns, str) and label_columns else None
+        if label_columns is None:
+            raise DatasetError("label_columns must name at least one column")
+    return replace(spec, smiles_column=smiles_column, split_column=split_column,
+                   tasks=tuple(map(str, label_columns)) if label_columns is not None else None,
+                   split_seed=0 if split_column is not None else int(seed))
+
+
 def _with_split(ds: GraphDataset, name: str, *, seed: int, stratify: bool, folds: int | None, fold: int):
-    y = ds.y.view(-1).numpy()
+    y = ds.y.numpy() if ds.y.dim() == 2 else ds.y.view(-1).numpy()
+    if y.ndim == 2:  # multi-task: folds and random splits are not stratified by one task
+        y = np.zeros(len(y), dtype=np.int64)
     if folds is not None:
         if ds.meta["split_kind"] != "random":
             raise DatasetError(f"{name} has an official {ds.meta['split_kind']} split; cross-validation folds "
@@ -99,7 +130,10 @@ def _load_cached(source: Source, cache: Path, download: bool, progress: bool) ->
         raise DatasetError(source.offline_message())
     with tempfile.TemporaryDirectory(prefix=f".{source.spec.name}-", dir=_mkdir(cache)) as tmp:
         tmp = Path(tmp)
-        graphs, meta, split = source.process(raw, tmp / "work", progress)
+        with Progress(1, f"{source.spec.name}: reading and processing the raw files (once; cached for next time)",
+                      "step", enabled=progress) as bar:
+            graphs, meta, split = source.process(raw, tmp / "work", progress)
+            bar.update(1)
         ds = GraphDataset(graphs, meta, split)
         meta["stats"] = ds.meta["stats"] = ds.stats()
         if split:  # an official split: its sizes, for listings that do not load the graphs
@@ -126,13 +160,8 @@ def _read_cache(target: Path) -> GraphDataset:
 
 def _source_key(source: Source, raw: Path | None) -> str:
     h = hashlib.sha1(f"v{CACHE_VERSION}:{source.spec.name}".encode())
-    if raw is not None:
-        files = [raw] if raw.is_file() else sorted(p for p in raw.rglob("*") if p.is_file())
-        for p in files:
-            st = p.stat()
-            h.update(f"{p.relative_to(raw.parent)}:{st.st_size}:{st.st_mtime_ns}".encode())
-    else:
-        h.update(b"download")
+    for part in source.cache_parts(raw):
+        h.update(part.encode())
     return h.hexdigest()[:16]
 
 

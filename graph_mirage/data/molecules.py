@@ -6,16 +6,13 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch_geometric.data import Data
 
 from ..config.datasets import DatasetSpec
 from ..errors import DatasetError
-from ..progress import Progress
 from ._io import quiet
 from .graphs import graph_meta
-from .splits import scaffold_split
 
 
 def _ogb_safe_globals():
@@ -62,50 +59,11 @@ def _download_ogb(spec: DatasetSpec, root: Path, missing: str):
         return _build_ogb_files(spec, src, Path(tmp))
 
 
-def read_smiles_csv(path: Path, smiles_column: str, label_column: str) -> tuple[list[str], np.ndarray]:
-    """The SMILES strings and integer labels of a MoleculeNet CSV (gzipped or not)."""
-    import pandas as pd
-
-    try:
-        df = pd.read_csv(path)
-    except Exception as e:  # noqa: BLE001
-        raise DatasetError(f"{path}: not a readable CSV file ({type(e).__name__}: {e})") from None
-    for col, what in ((smiles_column, "SMILES"), (label_column, "label")):
-        if col not in df.columns:
-            names = list(map(str, df.columns))
-            shown = ", ".join(names[:8]) + (f", ... ({len(names) - 8} more)" if len(names) > 8 else "")
-            raise DatasetError(f"{path} has no {what} column {col!r} (columns: {shown}); is this the right file?")
-    df = df.dropna(subset=[smiles_column, label_column])
-    if len(df) == 0:
-        raise DatasetError(f"dataset in {path} is empty: no rows with both {smiles_column!r} and {label_column!r}")
-    return df[smiles_column].astype(str).tolist(), df[label_column].to_numpy().astype(np.int64)
-
-
 def _build_from_smiles(spec: DatasetSpec, csv: Path, progress: bool):
-    """Build the OGB graphs from the MoleculeNet CSV with ``smiles2graph``, plus a scaffold split."""
-    from ogb.utils import smiles2graph
-    from rdkit import Chem, RDLogger
+    """Build the OGB graphs from the MoleculeNet CSV with ``smiles2graph``, plus a scaffold split
+    (:mod:`.csvdata`). Rows are kept as the file has them (OGB does not merge repeated SMILES)."""
+    from .csvdata import build_molecule_graphs, read_molecule_csv
 
-    smiles, labels = read_smiles_csv(csv, spec.smiles_column, spec.label_column)
-    RDLogger.DisableLog("rdApp.*")
-    graphs, kept, skipped = [], [], 0
-    with Progress(len(smiles), f"featurising {spec.name}", "molecule", enabled=progress) as bar:
-        for s, label in zip(smiles, labels):
-            bar.update(1)
-            if Chem.MolFromSmiles(s) is None:
-                skipped += 1
-                continue
-            g = smiles2graph(s)
-            graphs.append(Data(x=torch.from_numpy(g["node_feat"]).long(),
-                               edge_index=torch.from_numpy(g["edge_index"]).long(),
-                               edge_attr=torch.from_numpy(g["edge_feat"]).long().view(-1, 3),
-                               y=torch.tensor([int(label)])))
-            kept.append(s)
-    RDLogger.EnableLog("rdApp.*")
-    if not graphs:
-        raise DatasetError(f"dataset {spec.name!r} is empty: no SMILES in {csv} could be parsed")
-    split = scaffold_split(kept)
-    meta = graph_meta(spec.name, spec.kind, graphs, source=str(csv), skipped=skipped, rows=len(smiles),
-                      split_note="Bemis-Murcko scaffold split 80/10/10")
-    return graphs, meta, split
-
+    columns = list(spec.tasks) if spec.tasks else [spec.label_column]
+    table = read_molecule_csv(csv, spec.smiles_column, columns, dedupe=False)
+    return build_molecule_graphs(table, spec.name, spec.kind, progress=progress, split_all_rows=spec.split_all_rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..config.datasets import DATASETS, GENERATED_MOLECULES, MAX_GENERATED, DatasetSpec
+from ..config.datasets import CSV_SUFFIXES, DATASETS, GENERATED_MOLECULES, MAX_GENERATED, DatasetSpec
 from ..errors import DatasetError
 
 
@@ -29,6 +29,11 @@ def _user_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")).expanduser() / "graph-mirage"
 
 
+def is_csv_path(name: str) -> bool:
+    """Whether ``name`` names a molecule CSV (by its suffix)."""
+    return str(name).lower().endswith(CSV_SUFFIXES)
+
+
 def generated_size(name: str) -> int:
     """The N of ``synthetic-molecules:N`` (underscores allowed: ``1_000_000``)."""
     text = name[len(GENERATED_MOLECULES):].replace("_", "")
@@ -40,11 +45,17 @@ def generated_size(name: str) -> int:
 
 def resolve_spec(name: str, root: str | os.PathLike | None = None) -> DatasetSpec:
     """The spec of ``name``: a known name (any case), ``synthetic-molecules:N``, a directory in the Parquet layout,
-    or any other TU dataset present under ``ROOT/TUDataset``."""
+    a CSV file of SMILES and labels (``*.csv``, ``*.csv.gz``), or any other TU dataset present under
+    ``ROOT/TUDataset``."""
     from .parquet import is_parquet_dir
 
     if name in DATASETS:
         return DATASETS[name]
+    if is_csv_path(name):
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise DatasetError(f"{name}: no such file" if not path.exists() else f"{name} is not a file")
+        return DatasetSpec(path.name, "csv", f"molecules and labels from {path}", csv=str(path.resolve()))
     if name.lower().startswith(GENERATED_MOLECULES):
         n = generated_size(name)
         return DatasetSpec(f"{GENERATED_MOLECULES}{n}", "synthetic-molecules",
@@ -59,5 +70,6 @@ def resolve_spec(name: str, root: str | os.PathLike | None = None) -> DatasetSpe
         return DatasetSpec(name, "tu", "TU dataset found under the data root")
     raise DatasetError(
         f"unknown dataset {name!r}; known: {', '.join(DATASETS)} "
-        f"(any other TU dataset works once its raw files are in ROOT/TUDataset/{name}/raw)"
+        f"(any other TU dataset works once its raw files are in ROOT/TUDataset/{name}/raw; a file of SMILES and "
+        f"labels is read when its name ends in .csv or .csv.gz)"
     )

@@ -13,6 +13,8 @@ kind                   raw files                                               p
 ``synthetic``          (generated)                                              :mod:`.synthetic_motifs`
 ``synthetic-molecules`` (generated)                                             :mod:`.synthetic_molecules`
 ``parquet``            a directory written by ``mirage export``                 :func:`.parquet.read_parquet`
+``csv``                a user's ``*.csv`` / ``*.csv.gz`` of SMILES and labels    :mod:`.csvdata`: ``smiles2graph`` +
+                                                                               a scaffold split or the file's own
 =====================  ======================================================  =====================================
 """
 
@@ -49,6 +51,14 @@ class Source:
     def process(self, raw: Path | None, work: Path, progress: bool):
         """``(graphs, meta, split)`` from ``raw`` (None: download first), using ``work`` as scratch space."""
         raise NotImplementedError
+
+    def cache_parts(self, raw: Path | None) -> list[str]:
+        """What the processed cache is keyed by (besides the name): the raw files' names, sizes and modification
+        times."""
+        if raw is None:
+            return ["download"]
+        files = [raw] if raw.is_file() else sorted(p for p in raw.rglob("*") if p.is_file())
+        return [f"{p.relative_to(raw.parent)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
 
     def offline_message(self) -> str:
         offline = os.environ.get("MIRAGE_OFFLINE", "") not in ("", "0")
@@ -102,6 +112,45 @@ class OGBSource(Source):
         return _build_from_smiles(self.spec, raw, progress)
 
 
+class CSVSource(Source):
+    """A user's CSV of SMILES and labels (:mod:`.csvdata`), cached by the file's content and the columns read."""
+
+    def raw(self) -> Path | None:
+        return Path(self.spec.csv)
+
+    def missing(self) -> str:
+        return f"{self.spec.csv}: no such file"
+
+    def columns(self, raw: Path) -> tuple[str, list | None]:
+        """The SMILES column (a column named ``smiles`` in any case unless one is given) and the label columns."""
+        smiles = self.spec.smiles_column
+        if smiles is None:
+            from .csvdata import header
+
+            names = header(raw)
+            found = [c for c in names if c.strip().lower() == "smiles"]
+            smiles = found[0] if found else "smiles"
+        return smiles, list(self.spec.tasks) if self.spec.tasks else None
+
+    def cache_parts(self, raw: Path | None) -> list[str]:
+        import hashlib
+        import json
+
+        h = hashlib.sha256()
+        with open(raw, "rb") as f:  # the content, not the file's time: an edited file is never served stale
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        smiles, labels = self.columns(raw)
+        return [h.hexdigest(), json.dumps([smiles, labels, self.spec.split_column, self.spec.split_seed])]
+
+    def process(self, raw, work, progress):
+        from .csvdata import build_molecule_graphs, read_molecule_csv
+
+        smiles, labels = self.columns(raw)
+        table = read_molecule_csv(raw, smiles, labels, self.spec.split_column)
+        return build_molecule_graphs(table, self.spec.name, "csv", seed=self.spec.split_seed, progress=progress)
+
+
 class _Uncached(Source):
     """A source whose graphs are read or generated quickly on every load (no processed cache)."""
 
@@ -152,7 +201,8 @@ class ParquetSource(_Uncached):
 
 
 SOURCES: dict[str, type[Source]] = {"tu": TUSource, "ogb": OGBSource, "synthetic": MotifsSource,
-                                     "synthetic-molecules": GeneratedMoleculesSource, "parquet": ParquetSource}
+                                     "synthetic-molecules": GeneratedMoleculesSource, "parquet": ParquetSource,
+                                     "csv": CSVSource}
 
 
 def source_for(spec: DatasetSpec, root: Path) -> Source:

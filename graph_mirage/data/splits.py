@@ -45,25 +45,29 @@ def random_split(y: np.ndarray, seed: int = 0, stratify: bool = False,
     return {k: torch.from_numpy(np.sort(np.concatenate(v))) for k, v in parts.items()}
 
 
-def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] = FRACTIONS) -> dict:
+def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] = FRACTIONS, *, seed: int = 0,
+                   lenient: bool = False) -> dict:
     """Deterministic Bemis–Murcko scaffold split, as OGB and DeepChem make it.
 
     Molecules are grouped by scaffold (RDKit, chirality included); groups are sorted by size, largest first (ties:
     earliest first member), and filled into train until it would pass 80 %, then valid, then test. No scaffold is
-    in two parts.
+    in two parts. ``seed`` > 0 takes the groups in a random order of that seed instead (a random scaffold split).
+    ``lenient``: a SMILES that RDKit rejects gets the scaffold of the molecule read without sanitising (OGB made
+    some splits with an RDKit that accepted molecules today's rejects); else it must parse.
     """
     from rdkit import RDLogger
-    from rdkit.Chem.Scaffolds import MurckoScaffold
 
     groups: dict[str, list[int]] = {}
     RDLogger.DisableLog("rdApp.*")
     try:
         for i, s in enumerate(smiles):
-            scaffold = MurckoScaffold.MurckoScaffoldSmiles(smiles=s, includeChirality=True)
-            groups.setdefault(scaffold, []).append(i)
+            groups.setdefault(_scaffold(s, lenient), []).append(i)
     finally:
         RDLogger.EnableLog("rdApp.*")
     ordered = sorted(groups.values(), key=lambda g: (len(g), g[0]), reverse=True)
+    if seed:
+        rng = np.random.default_rng(seed)
+        ordered = [ordered[i] for i in rng.permutation(len(ordered))]
     n = len(smiles)
     train_cut, valid_cut = fractions[0] * n, (fractions[0] + fractions[1]) * n
     train: list[int] = []
@@ -82,6 +86,21 @@ def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] 
     return {k: torch.tensor(sorted(v), dtype=torch.long) for k, v in
             (("train", train), ("valid", valid), ("test", test))}
 
+
+def _scaffold(s: str, lenient: bool) -> str:
+    from rdkit import Chem
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    if not lenient:
+        return MurckoScaffold.MurckoScaffoldSmiles(smiles=s, includeChirality=True)
+    mol = Chem.MolFromSmiles(s)
+    if mol is None:
+        mol = Chem.MolFromSmiles(s, sanitize=False)
+        if mol is None:
+            return f"<unreadable {s}>"
+        mol.UpdatePropertyCache(strict=False)
+        Chem.FastFindRings(mol)
+    return MurckoScaffold.MurckoScaffoldSmiles(mol=mol, includeChirality=True)
 
 
 def fold_split(y: np.ndarray, folds: int = 10, fold: int = 0, seed: int = 0, holdout: float = 0.1) -> dict:

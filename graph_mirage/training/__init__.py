@@ -24,7 +24,7 @@ _LAZY = {
     "SUPPORT_MODES": ".config", "TrainConfig": ".config", "check_device_name": ".config",
     "resolve_device": ".config", "seed_everything": ".config", "torch_threads": ".config", "EvalSet": ".evalset",
     "predict": ".evalset", "RunResult": ".loop", "support_class_means": ".loop", "train_one": ".loop",
-    "Metric": ".metrics", "class_shift": ".metrics",
+    "Metric": ".metrics", "class_shift": ".metrics", "task_shift": ".metrics", "task_loss": ".loop",
 }
 
 __all__ = sorted(_LAZY)

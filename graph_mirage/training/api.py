@@ -68,9 +68,14 @@ def class_counts(labels, num_classes: int) -> np.ndarray:
 
 def decision_shift(dataset, train_set, config: TrainConfig) -> np.ndarray | None:
     """The prior correction of ``config`` for training on ``train_set`` (None: the full split, or switched off):
-    ``log p_data - log p_set`` with ``p_data`` the training split's class shares and ``p_set`` the set's."""
+    ``log p_data - log p_set`` with ``p_data`` the training split's class shares and ``p_set`` the set's (per task,
+    of the positive class, for several tasks)."""
     if train_set is None or not config.prior_correction:
         return None
+    if dataset.meta.get("num_tasks"):
+        from .metrics import task_shift
+
+        return task_shift(dataset.y[dataset.split["train"]].numpy(), train_set.y.numpy())
     c = int(dataset.num_classes)
     data = class_counts(dataset.y[dataset.split["train"]].numpy(), c)
     return class_shift(data, class_counts(train_set.y.numpy(), c))
@@ -114,21 +119,24 @@ def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Se
     for part in ("train", "valid", "test"):
         if part not in dataset.split or len(dataset.split[part]) == 0:
             raise MirageError(f"{meta.get('name', 'the dataset')} has no {part} graphs: cannot train and evaluate")
-    if len(np.unique(dataset.y.numpy())) < 2:
+    tasks = meta.get("num_tasks")
+    if not tasks and len(np.unique(dataset.y.numpy())) < 2:
         raise MirageError(f"{meta.get('name', 'the dataset')} has a single class: there is nothing to classify")
+    if tasks and config.support != "none":
+        raise MirageError("support weighting applies to one task; train a multi-task set with support 'none'")
     source = "full" if train_set is None else train_set.meta.get("method", "distilled")
     set_meta = getattr(train_set, "meta", {}) or {}
     readout = config.readout or set_meta.get("readout") or DEFAULT_READOUT
     layers = int(config.num_layers or set_meta.get("hops") or DEFAULT_DEPTH)
     metric = Metric(meta["name"], int(meta["num_classes"]), meta["kind"],
-                    shift=decision_shift(dataset, train_set, config))
+                    shift=decision_shift(dataset, train_set, config), num_tasks=tasks)
     fit_set = dataset[dataset.split["train"]] if train_set is None else train_set
     runs = []
     with torch_threads(threads):
         valid, test = evals if evals is not None else eval_sets(dataset)
         for seed in seeds:
             seed_everything(seed)
-            net = make_model(model, int(meta["num_classes"]), meta["node_vocab"], meta["edge_vocab"],
+            net = make_model(model, int(tasks or meta["num_classes"]), meta["node_vocab"], meta["edge_vocab"],
                              encoder=meta["encoder"], num_layers=layers, hidden=config.hidden,
                              dropout=config.dropout, readout=readout)
             runs.append(train_one(net, fit_set, valid, test, metric, config, seed, progress,

@@ -35,7 +35,7 @@ class EvalSet:
                 stop += 1
             self.batches.append(Batch.from_data_list(items[start:stop]))
             start = stop
-        self.y = (torch.cat([b.y.view(-1) for b in self.batches]).numpy() if self.batches
+        self.y = (torch.cat([_labels(b) for b in self.batches]).numpy() if self.batches
                   else np.zeros(0, dtype=np.int64))
         self._device = torch.device("cpu")
 
@@ -69,5 +69,10 @@ def predict(model: nn.Module, loader, device: torch.device) -> tuple[np.ndarray,
         for batch in loader:
             batch = batch.to(device)
             logits.append(model(batch).float().cpu())
-            ys.append(batch.y.view(-1).cpu())
+            ys.append(_labels(batch).cpu())
     return torch.cat(logits).numpy(), torch.cat(ys).numpy()
+
+
+def _labels(batch) -> torch.Tensor:
+    """``[G]`` classes, or ``[G, T]`` labels of several tasks (float, NaN where missing)."""
+    return batch.y if batch.y.dim() == 2 and batch.y.is_floating_point() else batch.y.view(-1)

@@ -71,11 +71,22 @@ def _loader(train, config: TrainConfig, seed: int, means: torch.Tensor | None) -
                       generator=torch.Generator().manual_seed(seed))
 
 
+def task_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy over the labelled entries of several tasks (``y [G, T]``, NaN where missing), as OGB's
+    reference code for its multi-task molecule datasets."""
+    labelled = ~torch.isnan(y)
+    return nn.functional.binary_cross_entropy_with_logits(logits[labelled], y[labelled])
+
+
 def _epoch(model: nn.Module, loader, opt, device, config: TrainConfig, means: torch.Tensor | None) -> None:
     model.train()
     for batch in loader:
         batch = batch.to(device)
         opt.zero_grad()
+        if batch.y.dim() == 2 and batch.y.is_floating_point():  # several binary tasks
+            task_loss(model(batch), batch.y).backward()
+            opt.step()
+            continue
         loss = nn.functional.cross_entropy(model(batch), batch.y.view(-1), reduction="none")
         if config.support == "loss" and means is not None:
             w = batch.weight.view(-1) / means.to(device)[batch.y.view(-1)]

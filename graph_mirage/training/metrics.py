@@ -17,6 +17,18 @@ from __future__ import annotations
 import numpy as np
 
 
+def task_shift(data_labels: np.ndarray, set_labels: np.ndarray) -> np.ndarray:
+    """Per binary task, ``logit p_data - logit p_set`` of the positive class among the labelled entries (``[N, T]``
+    with NaN where missing): logit adjustment for several tasks (zero where a task lacks a class in either)."""
+    out = np.zeros(data_labels.shape[1])
+    for t in range(data_labels.shape[1]):
+        d, s = data_labels[:, t], set_labels[:, t]
+        d, s = d[~np.isnan(d)], s[~np.isnan(s)]
+        if len(d) and len(s) and 0 < d.mean() < 1 and 0 < s.mean() < 1:
+            out[t] = np.log(d.mean() / (1 - d.mean())) - np.log(s.mean() / (1 - s.mean()))
+    return out
+
+
 def class_shift(data_prior, set_prior) -> np.ndarray:
     """``log p_data - log p_set`` per class: what logit adjustment adds to a model trained on a set with class shares
     ``set_prior`` to decide for data with class shares ``data_prior`` (zero where a class is missing in either)."""
@@ -38,12 +50,14 @@ class Metric:
         shift: ``[C]`` added to the logits before decisions (:func:`class_shift`); None: no correction.
     """
 
-    def __init__(self, dataset_name: str, num_classes: int, kind: str = "tu", shift=None) -> None:
+    def __init__(self, dataset_name: str, num_classes: int, kind: str = "tu", shift=None,
+                 num_tasks: int | None = None) -> None:
         self.num_classes = num_classes
-        self.name = "rocauc" if num_classes == 2 else "accuracy"
+        self.num_tasks = num_tasks  # None: one task; T: T binary tasks, labels [N, T] with NaN where missing
+        self.name = "rocauc" if num_classes == 2 or num_tasks else "accuracy"
         self.shift = None if shift is None else np.asarray(shift, dtype=float)
         self.evaluator = None
-        if kind == "ogb" and num_classes == 2:
+        if kind == "ogb" and (num_classes == 2 or num_tasks):
             from ogb.graphproppred import Evaluator
 
             self.evaluator = Evaluator(dataset_name)
@@ -55,6 +69,8 @@ class Metric:
         return other
 
     def __call__(self, y_true: np.ndarray, logits: np.ndarray) -> dict[str, float]:
+        if self.num_tasks:
+            return self._tasks(np.asarray(y_true, dtype=float), np.asarray(logits, dtype=float))
         y_true = np.asarray(y_true).reshape(-1)
         logits = np.asarray(logits, dtype=float)
         raw_pred = logits.argmax(1)
@@ -76,6 +92,33 @@ class Metric:
             except ValueError:
                 out["rocauc_macro"] = float("nan")
         return out
+
+    def _tasks(self, y: np.ndarray, logits: np.ndarray) -> dict:
+        """Several binary tasks: ROC-AUC averaged over the tasks that have both classes (OGB's rule; its evaluator for
+        OGB datasets), decisions at logit 0 (after the per-task shift), every measure over the labelled entries only."""
+        labelled = ~np.isnan(y)
+        if self.evaluator is not None:
+            try:
+                auc = float(self.evaluator.eval({"y_true": y, "y_pred": logits})["rocauc"])
+            except RuntimeError:  # no task with both classes
+                auc = float("nan")
+        else:
+            from sklearn.metrics import roc_auc_score
+
+            aucs = [roc_auc_score(y[labelled[:, t], t], logits[labelled[:, t], t]) for t in range(y.shape[1])
+                    if len(np.unique(y[labelled[:, t], t])) == 2]
+            auc = float(np.mean(aucs)) if aucs else float("nan")
+        z = logits if self.shift is None else logits + self.shift[None, :]
+        pred, raw = (z > 0).astype(float), (logits > 0).astype(float)
+        balanced = [np.mean([float((pred[labelled[:, t], t][y[labelled[:, t], t] == c] == c).mean())
+                             for c in (0, 1) if (y[labelled[:, t], t] == c).any()])
+                    for t in range(y.shape[1]) if labelled[:, t].any()]
+        n = max(int(labelled.sum()), 1)
+        share = float(pred[labelled].mean()) if labelled.any() else float("nan")
+        return {"rocauc": auc, "accuracy": float((pred == y)[labelled].sum() / n),
+                "accuracy_raw": float((raw == y)[labelled].sum() / n),
+                "balanced_accuracy": float(np.mean(balanced)) if balanced else float("nan"),
+                "pred_share": [round(1 - share, 6), round(share, 6)]}
 
     def _binary_auc(self, y_true: np.ndarray, score: np.ndarray) -> float:
         if len(np.unique(y_true)) < 2:

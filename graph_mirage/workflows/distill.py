@@ -92,7 +92,9 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
     ds = dataset if dataset is not None else s.data.load(progress)
     train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
     with torch_threads(s.threads):
-        if s.mode == "preset":
+        if ds.meta.get("num_tasks"):
+            est, extra = _multitask(s, ds, train, valid, log, progress)
+        elif s.mode == "preset":
             est, extra = _preset(s, ds, log, progress)
         elif s.mode == "itemset":
             est, extra = make_estimator(s).fit(train, progress=progress), {"method": "mirage"}
@@ -112,6 +114,28 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
         est.distilled_.save(s.out)
         outcome.summary["out"] = str(s.out)
     return outcome
+
+
+def _multitask(s: DistillSettings, ds, train, valid, log: Log, progress: bool):
+    """Several binary tasks: the distiller of the settings fitted task by task (:class:`~graph_mirage.multitask.
+    PerTask`), one depth and budget for every task."""
+    from ..multitask import PerTask
+
+    if s.mode == "preset":
+        from ..errors import MirageError
+
+        raise MirageError(f"{ds.name} has {ds.meta['num_tasks']} tasks: the paper's presets are single-task; give the "
+                          f"itemset form's options (a budget, support) or no settings")
+    base = make_estimator(s)
+    log(f"{ds.name}: {ds.meta['num_tasks']} tasks, distilled task by task with one setting for all"
+        + (" (chosen on the validation split, each candidate scored in closed form)" if s.mode == "auto" else ""))
+    est = PerTask(base).fit(train, validation=valid if s.mode == "auto" else None,
+                            log=lambda m: log("  " + m), progress=progress)
+    if s.mode == "auto":
+        auto = est.distilled_.meta["auto"]
+        return est, {"method": "mirage-auto", "settings": auto["settings"], "candidates": auto["candidates"],
+                     "rule": auto["rule"]}
+    return est, {"method": "mirage"}
 
 
 def _grid(v) -> tuple:
@@ -143,12 +167,19 @@ def summarise(est, name: str, num_classes: int, seconds: float, extra: dict) -> 
                  "itemsets": sum(len(v) for v in est.itemsets_.values())}
     d = est.distilled_
     s = d.summary()
-    y = d.y.view(-1).numpy()
+    if d.meta.get("num_tasks"):  # graphs informing each task
+        y = d.y.numpy()
+        per = {t: int((~np.isnan(y[:, j])).sum()) for j, t in enumerate(d.meta["tasks"])}
+        trees = None
+    else:
+        y = d.y.view(-1).numpy()
+        per = {str(int(c)): int((y == c).sum()) for c in np.unique(y)}
+        trees = est.n_trees_
     return {"dataset": name, "hops": int(d.meta["hops"]), "classes": num_classes, **s,
             "full_bytes": d.meta["full_bytes"], "compression": round(d.meta["full_bytes"] / s["bytes"], 2),
             "size_fraction": round(s["bytes"] / d.meta["full_bytes"], 6), "seconds": round(seconds, 4),
-            "trees_unique": est.n_trees_, "readout": d.meta["readout"],
-            "per_class": {str(int(c)): int((y == c).sum()) for c in np.unique(y)}, **extra}
+            "trees_unique": trees, "readout": d.meta["readout"], "per_class": per, "tasks": d.meta.get("num_tasks"),
+            **extra}
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -85,10 +85,20 @@ class DataSettings:
     stratify: bool = False
     folds: int | None = None
     fold: int = 0
+    smiles_column: str | None = None
+    label_columns: tuple[str, ...] | None = None
+    split_column: str | None = None
 
     def check(self) -> None:
+        from ..data.registry import is_csv_path
+
         if not isinstance(self.dataset, str) or not self.dataset:
             raise ParameterError(f"dataset must be a name or a path, got {self.dataset!r}")
+        given = [f for f, v in (("--smiles-col", self.smiles_column), ("--label-cols", self.label_columns),
+                                ("--split-col", self.split_column)) if v is not None]
+        if given and not is_csv_path(self.dataset):
+            raise ParameterError(f"{', '.join(given)} apply to a CSV file of SMILES and labels (*.csv, *.csv.gz), "
+                                 f"not to {self.dataset}")
         _int("split_seed", self.split_seed, 0, allow_none=False)
         _int("folds", self.folds, 2)
         _int("fold", self.fold, 0, allow_none=False)
@@ -99,7 +109,13 @@ class DataSettings:
         from ..data import load_dataset
 
         return load_dataset(self.dataset, self.root, seed=self.split_seed, stratify=self.stratify,
-                            progress=progress, folds=self.folds, fold=self.fold)
+                            progress=progress, folds=self.folds, fold=self.fold, **self.columns())
+
+    def columns(self) -> dict:
+        """The CSV column options given (none for other datasets)."""
+        cols = {"smiles_column": self.smiles_column, "label_columns": self.label_columns,
+                "split_column": self.split_column}
+        return {k: (list(v) if k == "label_columns" else v) for k, v in cols.items() if v is not None}
 
 
 @dataclass
@@ -253,17 +269,22 @@ def parse_support(values) -> float | int | dict | None:
 
     def number(s: str):
         try:
-            return int(s)
+            count = int(s)
         except ValueError:
-            try:
-                v = float(s)
-            except ValueError:
-                raise MirageError(f"support {s!r}: expected a fraction like 0.05 (of the class's graphs), a count "
-                                  f"of graphs like 25, or CLASS:VALUE") from None
-            if not (math.isfinite(v) and 0 < v <= 1):
-                raise MirageError(f"support {s!r}: a value with a decimal point is a fraction of the class's "
-                                  f"graphs and must be in (0, 1]; write an integer for a count of graphs") from None
-            return v
+            count = None
+        if count is not None:
+            if count < 1:
+                raise MirageError(f"support {s!r}: a count of graphs must be >= 1 (an absolute support threshold)")
+            return count
+        try:
+            v = float(s)
+        except ValueError:
+            raise MirageError(f"support {s!r}: expected a fraction like 0.05 (of the class's graphs), a count of "
+                              f"graphs like 25, or CLASS:VALUE") from None
+        if not (math.isfinite(v) and 0 < v <= 1):
+            raise MirageError(f"support {s!r}: a value with a decimal point is a fraction of the class's graphs and "
+                              f"must be in (0, 1]; write an integer for a count of graphs")
+        return v
 
     if all(":" in v for v in values):
         out = {}

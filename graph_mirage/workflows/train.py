@@ -15,6 +15,9 @@ def check_train(data: DataSettings, t: TrainSettings, distilled: str | None) -> 
     data.check()
     t.check()
     if distilled is not None:
+        from ..fileio import check_distilled_file
+
+        check_distilled_file(distilled)  # before PyTorch is imported
         from ..distilled import DistilledDataset
 
         DistilledDataset.load(distilled)  # a bad file fails before the dataset is loaded
