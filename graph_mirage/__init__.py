@@ -8,8 +8,7 @@ Example:
     >>> distilled.save("synthetic.npz")  # doctest: +SKIP
 """
 
-from importlib import import_module
-
+from ._lazy import lazy
 from ._version import __version__
 from .errors import ArtifactError, BudgetError, DatasetError, MirageError, ParameterError  # noqa: F401
 
@@ -24,13 +23,4 @@ __all__ = ["DATASETS", "AutoPrototypes", "GraphDataset", "DistilledDataset", "Mi
            "ParameterError", "__version__"]
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'graph_mirage' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy(__name__, _LAZY, __all__)

@@ -8,7 +8,8 @@
 2. a candidate larger than the byte cap is not scored. The cap is ``max_bytes`` when given, else the larger of
    ``max_fraction`` (1 %) of the training split's bytes and the bytes of ``min_graphs`` (5) average training graphs
    per class (what Herding keeps at k = 5: on small datasets 1 % is less than one graph); when no candidate fits,
-   the smallest one is the only one scored;
+   the smallest one is the only one scored. At each depth the counts are made smallest first, and the larger
+   counts after the first candidate above the cap are not made at all;
 3. each candidate is scored in closed form, without training a GNN (:class:`WLProbe`): a logistic regression is fitted
    on the candidate's prototypes, each read as the weighted Weisfeiler-Lehman subtree counts (rounds ``0..h``) of its
    roots — exactly what a sum readout over the roots pools — and scored on the validation graphs' own WL counts by the
@@ -262,8 +263,10 @@ class AutoPrototypes(BaseEstimator):
         total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y)
         cap = self._cap(total, flat)
         probe = WLProbe(fit_flat, score_flat, max(hops), num_classes)
-        made, dag = self._candidates(fit_flat, probe.fit_colours(), meta, hops, per_class)
-        scale = total / max(made[0][2].distilled_.meta["full_bytes"], 1)  # a holdout fit: bytes as of the full split
+        # a holdout fit: bytes as of the full split
+        scale = total / max(full_bytes(fit_flat.x, fit_flat.edge_index, fit_flat.edge_attr, fit_flat.y), 1)
+        made, dag = self._candidates(fit_flat, probe.fit_colours(), meta, hops, per_class,
+                                     None if cap is None else cap / scale)
         fits = [m for m in made if cap is None or m[2].distilled_.nbytes() * scale <= cap]
         if not fits:
             fits = [min(made, key=lambda m: (m[2].distilled_.nbytes(), m[0], m[1]))]
@@ -314,19 +317,23 @@ class AutoPrototypes(BaseEstimator):
         n_classes = len(np.unique(flat.y))
         return max(self.max_fraction * total, self.min_graphs * n_classes * total / flat.num_graphs)
 
-    def _candidates(self, fit_flat: FlatGraphs, colours: list[np.ndarray], meta: dict, hops,
-                    per_class) -> tuple[list, ComputationDAG]:
-        """Every candidate that can be made, and the computation DAG (of the deepest rounds) they share."""
+    def _candidates(self, fit_flat: FlatGraphs, colours: list[np.ndarray], meta: dict, hops, per_class,
+                    cap: float | None) -> tuple[list, ComputationDAG]:
+        """The candidates that can be made, and the computation DAG (of the deepest rounds) they share. At each
+        depth the counts are made in increasing order and stop at the first one above ``cap`` (bytes of
+        ``fit_flat``): more prototypes per class only add bytes, and a candidate above the cap is not scored."""
         made, dag = [], ComputationDAG(fit_flat, colours)
         for h in hops:
             trees = tree_counts(fit_flat, h, colours)  # one tree stage per depth, shared by every per-class count
             trees.dag = dag
-            for k in per_class:
+            for k in sorted(set(per_class)):
                 try:
                     est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout)
                     made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
                 except BudgetError:
-                    continue
+                    break
+                if cap is not None and est.distilled_.nbytes() > cap:
+                    break
         if not made:
             raise BudgetError(f"no candidate distilled set could be made: at hops {list(hops)} every prototype set "
                               f"would be at least as large as the training split; use fewer hops")

@@ -121,11 +121,19 @@ class PerTask(BaseEstimator):
         for t, view in enumerate(views):
             est = clone(base).set_params(max_bytes=per_task)
             valid = None if vflat is None else task_view(vflat, meta, t)
+            if valid is not None and len(np.unique(valid.graphs.y)) < 2:
+                fitted.append(None)  # no score on this task (one class in its validation graphs): as OGB's evaluator
+                continue
             fitted.append(est.fit(view, validation=valid))
+        scorable = [f for f in fitted if f is not None]
+        if not scorable:
+            raise BudgetError("no task has both labels among its validation graphs: the candidates cannot be scored")
         rows = []
-        for r in fitted[0].cv_results_:
+        for r in scorable[0].cv_results_:
             key = (r["hops"], r["per_class"])
-            each = [next(x for x in f.cv_results_ if (x["hops"], x["per_class"]) == key) for f in fitted]
+            each = [next((x for x in f.cv_results_ if (x["hops"], x["per_class"]) == key), None) for f in scorable]
+            if any(x is None for x in each):  # not made for every task (above the cap)
+                continue
             scored = all(x["scored"] and math.isfinite(x["val"]) for x in each)
             rows.append({"hops": key[0], "per_class": key[1], "graphs": sum(x["graphs"] for x in each),
                          "bytes": sum(x["bytes"] for x in each), "fraction": sum(x["bytes"] for x in each) / total,
@@ -138,8 +146,11 @@ class PerTask(BaseEstimator):
             r["chosen"] = r is chosen
             if log and r["scored"]:
                 log(f"hops {r['hops']}, {r['per_class']} per class and task: {r['graphs']} graphs, "
-                    f"{100 * r['fraction']:.3f} % of the bytes; mean validation score over {len(views)} tasks "
+                    f"{100 * r['fraction']:.3f} % of the bytes; mean validation score over {len(scorable)} tasks "
                     f"{r['val']:.4f} ± {r['val_se']:.4f}")
+        if log and len(scorable) < len(views):
+            log(f"{len(views) - len(scorable)} task(s) with one label only among the validation graphs: not scored "
+                f"(as OGB's evaluator skips them), distilled at the chosen setting; sizes above: the scored tasks")
         self.cv_results_ = rows
         self.best_params_ = {"hops": chosen["hops"], "per_class": chosen["per_class"]}
         self._auto = {"settings": dict(self.best_params_, readout=base.readout, val=chosen["val"]),
@@ -148,11 +159,14 @@ class PerTask(BaseEstimator):
                               "the rule on the scores averaged over the tasks (standard error of the mean); the "
                               "byte cap split evenly among the tasks"}
         key = (chosen["hops"], chosen["per_class"])
-        if validation is None:  # the candidates were fitted on holdouts: distil each task's graphs at the choice
-            from .prototypes import TreePrototypes
+        from .prototypes import TreePrototypes
 
-            return [TreePrototypes(**self.best_params_, seed=base.seed, readout=base.readout).fit(v) for v in views]
-        return [f.candidates_[key] for f in fitted]
+        def at_choice(v):
+            return TreePrototypes(**self.best_params_, seed=base.seed, readout=base.readout).fit(v)
+
+        if validation is None:  # the candidates were fitted on holdouts: distil each task's graphs at the choice
+            return [at_choice(v) for v in views]
+        return [f.candidates_[key] if f is not None else at_choice(v) for f, v in zip(fitted, views)]
 
     def _merge(self, flat: FlatGraphs, meta: dict, estimators) -> DistilledDataset:
         n_tasks = flat.y.shape[1]

@@ -47,20 +47,37 @@ def write_report(artifact: str | os.PathLike, out_dir: str | os.PathLike, result
 
     def fill(tmp: Path) -> None:
         figures = [("rank_frequency.png", "Computation-tree frequencies per class (rank-frequency, log-log)",
-                    _plot_rank_frequency(d))]
-        for c in sorted(set(d.y.view(-1).tolist())):
-            figures.append((f"trees_class{c}.png", f"Distilled graphs of class {c}, drawn as trees (roots on top)",
-                            _plot_trees(d, c)))
+                    lambda: _plot_rank_frequency(d))]
+        for key, title, idx, _ in groups(d):
+            figures.append((f"trees_{key}.png", f"Distilled graphs of {title}, drawn as trees (roots on top)",
+                            lambda title=title, idx=idx: _plot_trees(d, title, idx)))
         if res_rows is not None:
             figures.append(("accuracy_vs_size.png", "Test metric against distilled size (benchmark results)",
-                            _plot_results(res_rows, d.meta.get("dataset"))))
-        for name, _, fig in figures:
+                            lambda: _plot_results(res_rows, d.meta.get("dataset"))))
+        for name, _, draw in figures:  # one open figure at a time (a multi-task set has many)
+            fig = draw()
             fig.savefig(tmp / name, dpi=110, bbox_inches="tight")
             plt.close(fig)
         (tmp / "index.html").write_text(_html(d, artifact, figures, tmp), encoding="utf-8")
 
     atomic_directory(out, fill, "report directory")
     return out / "index.html"
+
+
+def groups(d: DistilledDataset) -> list[tuple[str, str, list[int], int | str]]:
+    """The distilled graphs by what they teach: per class, or for a multi-task set per (task, label). Each group is
+    ``(file key, title, graph indices, training graphs with that label)``."""
+    meta = d.meta
+    y = d.y.numpy()
+    if meta.get("num_tasks"):
+        tasks = meta.get("tasks") or [str(t) for t in range(int(meta["num_tasks"]))]
+        counts = meta.get("class_counts") or [["", ""]] * len(tasks)
+        return [(f"task{t}_label{lab}", f"task {name} = {lab}", np.flatnonzero(y[:, t] == lab).tolist(),
+                 counts[t][lab]) for t, name in enumerate(tasks) for lab in (0, 1) if (y[:, t] == lab).any()]
+    y = y.reshape(-1)
+    n_train = meta.get("class_graphs") or {str(c): n for c, n in enumerate(meta.get("class_counts", []))}
+    return [(f"class{c}", f"class {c}", np.flatnonzero(y == c).tolist(), n_train.get(str(c), ""))
+            for c in sorted(set(y.tolist()))]
 
 
 def _read_results(path) -> list[dict]:
@@ -116,11 +133,11 @@ def _edge_text(d: DistilledDataset, e_row) -> str:
     return str(int(e_row[0]))
 
 
-def _plot_trees(d: DistilledDataset, c: int):
+def _plot_trees(d: DistilledDataset, title: str, members: list[int]):
     import matplotlib.pyplot as plt
     import networkx as nx
 
-    idx = [i for i in range(len(d)) if int(d[i].y) == c][:MAX_DRAWN_PER_CLASS]
+    idx = members[:MAX_DRAWN_PER_CLASS]
     cols = min(3, len(idx))
     rows = -(-len(idx) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 4.2 * rows), squeeze=False)
@@ -156,8 +173,7 @@ def _plot_trees(d: DistilledDataset, c: int):
         what = "cluster of" if d.meta.get("prototypes") else "support"
         ax.set_title(f"graph {i}: {n_roots} root tree{'s' if n_roots != 1 else ''}, {g.num_nodes} nodes, "
                      f"{what} {float(g.weight):.0f}", fontsize=9)
-    fig.suptitle(f"class {c} (red: roots; {len(idx)} of {sum(int(d[j].y) == c for j in range(len(d)))} shown)",
-                 fontsize=11)
+    fig.suptitle(f"{title} (red: roots; {len(idx)} of {len(members)} shown)", fontsize=11)
     return fig
 
 
@@ -192,18 +208,17 @@ def _plot_results(rows: list[dict], dataset: str | None):
 def _class_table(d: DistilledDataset) -> str:
     meta = d.meta
     full = meta.get("full_bytes") or 0
-    n_train = meta.get("class_graphs") or {str(c): n for c, n in enumerate(meta.get("class_counts", []))}
     rows = []
-    for c in sorted(set(d.y.view(-1).tolist())):
-        idx = [i for i in range(len(d)) if int(d[i].y) == c]
+    for _, title, idx, n_train in groups(d):
         gs = [d[i] for i in idx]
         sup = [float(g.weight) for g in gs]
         nodes = sum(g.num_nodes for g in gs)
         edges = sum(g.edge_index.size(1) for g in gs)
         nbytes = sum(sum(t.numel() * t.element_size() for t in (g.x, g.edge_index, g.edge_attr, g.root_mask, g.y,
                                                                  g.weight)) for g in gs)
-        rows.append(f"<tr><td>{c}</td><td>{n_train.get(str(c), '')}</td><td>{len(gs)}</td>"
-                    f"<td>{meta.get('thresholds', {}).get(str(c), '')}</td>"
+        c = title.split()[-1]
+        rows.append(f"<tr><td>{html.escape(title)}</td><td>{n_train}</td><td>{len(gs)}</td>"
+                    f"<td>{meta.get('thresholds', {}).get(c, '') if not meta.get('num_tasks') else ''}</td>"
                     f"<td>{min(sup):.0f} / {np.median(sup):.0f} / {max(sup):.0f}</td><td>{nodes}</td>"
                     f"<td>{edges}</td><td>{nbytes:,}</td></tr>")
     total = d.nbytes()
@@ -214,7 +229,8 @@ def _class_table(d: DistilledDataset) -> str:
     kind = {"mirage": "itemsets", "mirage-auto": "prototypes", "mirage-proto": "prototypes", "herding": "real graphs",
             "random": "real graphs"}.get(meta.get("method"), "synthetic graphs")
     weight = "cluster size" if kind == "prototypes" else "support"
-    return (f"<table><tr><th>class</th><th>training graphs</th><th>distilled graphs ({kind})</th>"
+    group = "task and label" if meta.get("num_tasks") else "class"
+    return (f"<table><tr><th>{group}</th><th>training graphs</th><th>distilled graphs ({kind})</th>"
             f"<th>support threshold</th><th>{weight} min / median / max</th><th>nodes</th><th>edges</th>"
             f"<th>bytes</th></tr>{''.join(rows)}</table><p>Compression: {compression}</p>")
 
@@ -279,7 +295,7 @@ figcaption {{ color: #555; font-size: 0.9em; }}
 <p>Distilled set <code>{html.escape(str(artifact))}</code>: {len(d)} graphs, {d.summary()['nodes']} nodes,
 {d.nbytes():,} bytes.</p>
 <h2>Source and settings</h2><table>{fact_rows}</table>
-<h2>Per class</h2>{_class_table(d)}
+<h2>{'Per task and label' if meta.get('num_tasks') else 'Per class'}</h2>{_class_table(d)}
 {_auto_table(d)}
 {_prototype_table(d)}
 <h2>Figures</h2>{''.join(sections)}

@@ -52,6 +52,44 @@ def _lines(b: bytes) -> list[bytes]:
     return b.splitlines()
 
 
+# a user's CSV: label -> (file text, GOOD standing for four good rows; extra options), and what the message must say
+CSV_CASES = {
+    "unparsable label": ("smiles,active\nGOOD\nCCCl,maybe\n", []),
+    "fractional label": ("smiles,active\nGOOD\nCCCl,0.5\n", []),
+    "label column with one class": ("smiles,active\nCCO,1\nCCC,1\n", []),
+    "no SMILES column": ("mol,active\nCCO,1\nCCC,0\n", []),
+    "missing --smiles-col": ("smiles,active\nGOOD", ["--smiles-col", "structure"]),
+    "missing --label-cols": ("smiles,active\nGOOD", ["--label-cols", "activity"]),
+    "empty SMILES cell": ("smiles,active\nGOOD\n,1\n", []),
+    "multi-task label 2": ("smiles,t1,t2\nCCO,1,0\nCCC,0,1\nCCN,2,\nCCCl,0,1\n", []),
+    "multi-task column without labels": ("smiles,t1,t2\nCCO,1,\nCCC,0,\n", []),
+    "split value not a part": ("smiles,active,part\nCCO,1,train\nCCC,0,train\nCCN,1,valid\nCCCl,0,test\n"
+                               "CCBr,1,training\n", ["--split-col", "part"]),
+    "missing --split-col": ("smiles,active\nGOOD", ["--split-col", "part"]),
+    "header only": ("smiles,active\n", []),
+    "not a CSV (binary)": (None, []),
+    "no such file": (None, []),
+    "no SMILES parses": ("smiles,active\nnot-a-molecule,1\nC1CC,0\n", []),
+}
+CSV_MESSAGES = {  # what each message must name (file, row, column and the value where there is one)
+    "unparsable label": ["row 5", "column 'active'", "'maybe'"],
+    "fractional label": ["row 5", "column 'active'", "'0.5'"],
+    "label column with one class": ["column 'active'", "every label is 1"],
+    "no SMILES column": ["no SMILES column 'smiles'", "mol, active"],
+    "missing --smiles-col": ["no SMILES column 'structure'"],
+    "missing --label-cols": ["no label column 'activity'"],
+    "empty SMILES cell": ["row 5", "column 'smiles'", "empty"],
+    "multi-task label 2": ["row 3", "column 't1'", "'2'", "binary"],
+    "multi-task column without labels": ["column 't2'", "no labels"],
+    "split value not a part": ["row 5", "column 'part'", "'training'"],
+    "missing --split-col": ["no split column 'part'"],
+    "header only": ["no rows"],
+    "not a CSV (binary)": ["not a readable CSV"],
+    "no such file": ["no such file"],
+    "no SMILES parses": ["no SMILES", "could be parsed"],
+}
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # the corpus: name -> (argv, env overrides, output path that must not appear)
 # ----------------------------------------------------------------------------------------------------------------------
@@ -204,6 +242,23 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     (tmp / "bad_layout" / "_graph_mirage.json").write_text('{"layout": "something-else"}')
     case("distill a Parquet directory of another layout", ["distill", tmp / "bad_layout", "--engine", "spark",
                                                           "--out", out / "s3.npz"], target=out / "s3.npz")
+    # --- a user's molecule CSV: every defect one line with the file, the row and the column --------------------------
+    csvs = tmp / "csvs"
+    csvs.mkdir()
+    good_rows = "CCO,1\nCCC,0\nc1ccccc1,1\nCCN,0"
+    for label, (text, extra) in CSV_CASES.items():
+        name = "bad.csv.gz" if label == "not a CSV (binary)" else f"{label.replace(' ', '_')}.csv"
+        path = csvs / name
+        if label == "not a CSV (binary)":
+            path.write_bytes(b"\x1f\x8b\x08\x00garbage" * 20)
+        elif text is not None:
+            path.write_text(text.replace("GOOD", good_rows))
+        target = out / f"csv_{label.replace(' ', '_')}.npz"
+        case(f"CSV: {label}", ["distill", path, *extra, "--out", target], target=target,
+             env={"MIRAGE_CACHE": tmp / "csvcache-user"})
+    case("CSV options on a named dataset", ["distill", *nowhere, "--smiles-col", "smiles", "--out",
+                                            out / "csvopt.npz"], target=out / "csvopt.npz")
+    case("train: CSV that does not exist", ["train", csvs / "absent.csv", "--full"])
     # --- learned baselines ------------------------------------------------------------------------------------------
     case("condense: unknown method", ["condense", *syn, "--method", "gcond", "--out", out / "c1.npz"],
          target=out / "c1.npz")
@@ -312,6 +367,14 @@ def test_messages_say_what_is_wrong(outcomes):
     assert "layout ('something-else'" in err("distill a Parquet directory of another layout")
     assert "invalid choice: 'gcond'" in err("condense: unknown method")
     assert "no CUDA device" in err("condense: CUDA that is not there")
+    for label, parts in CSV_MESSAGES.items():
+        e = err(f"CSV: {label}")
+        name = "bad.csv.gz" if label == "not a CSV (binary)" else f"{label.replace(' ', '_')}.csv"
+        assert name in e, (label, e)
+        for part in parts:
+            assert part in e, (label, part, e)
+    assert "apply to a CSV file" in err("CSV options on a named dataset")
+    assert "absent.csv: no such file" in err("train: CSV that does not exist")
     if HAVE_DATA:
         assert "single class" in err("TU: single class") and "single class" in err("single-class dataset in run")
         csv = err("CSV without a SMILES column")

@@ -96,8 +96,11 @@ def split_tag(meta: dict) -> str:
 
 
 def run_key(ds_meta: dict, model: str, config, seed: int, train: str) -> str:
-    blob = json.dumps({"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model,
-                       "config": asdict(config), "seed": seed, "train": train, "protocol": PROTOCOL}, sort_keys=True)
+    parts = {"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model, "config": asdict(config),
+             "seed": seed, "train": train, "protocol": PROTOCOL}
+    if ds_meta.get("content_key"):  # a user's file: its content and columns (an edited file is never served stale)
+        parts["content"] = ds_meta["content_key"]
+    blob = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -66,7 +66,7 @@ class Collected:
 def splits_of(name: str, root, folds: int | None) -> list[dict | None]:
     from ..data.registry import resolve_spec
 
-    if folds is None or resolve_spec(name, root).kind == "ogb":  # an official split is kept
+    if folds is None or resolve_spec(name, root).kind in ("ogb", "csv"):  # a scaffold or the file's split is kept
         return [None]
     return [{"folds": folds, "fold": k} for k in range(folds)]
 

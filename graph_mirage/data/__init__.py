@@ -29,7 +29,7 @@ Example:
     Data(x=[...], edge_index=[2, ...], edge_attr=[..., 1], y=[1])
 """
 
-from importlib import import_module
+from .._lazy import lazy
 
 _LAZY = {
     "FlatGraphs": ".graphs", "GraphDataset": ".graphs", "as_flat": ".graphs", "classes_of": ".graphs",
@@ -44,13 +44,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'graph_mirage.data' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy(__name__, _LAZY)

@@ -146,12 +146,15 @@ def read_molecule_csv(path, smiles_column: str = "smiles", label_columns=None,
 
     path = Path(path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such file") from None
     except Exception as e:  # noqa: BLE001 - pandas signals a malformed file in many ways
         raise DatasetError(f"{path}: not a readable CSV file ({type(e).__name__}: {str(e).splitlines()[0][:120]})") \
             from None
+    lines = np.arange(2, len(df) + 2)  # the file line of each row (blank lines are read as rows, then dropped)
+    blank = (df == "").all(axis=1).to_numpy() if len(df.columns) else np.ones(len(df), dtype=bool)
+    df, lines = df[~blank].reset_index(drop=True), lines[~blank]
     if len(df) == 0:
         raise DatasetError(f"dataset in {path} is empty: the file has no rows")
     _columns(df, path, [smiles_column], "SMILES")
@@ -163,7 +166,6 @@ def read_molecule_csv(path, smiles_column: str = "smiles", label_columns=None,
     _columns(df, path, label_columns, "label")
     if split_column is not None:
         _columns(df, path, [split_column], "split")
-    lines = np.arange(2, len(df) + 2)
     smiles = [str(s).strip() for s in df[smiles_column].tolist()]
     for i, s in enumerate(smiles):
         if not s or s.lower() == "nan":

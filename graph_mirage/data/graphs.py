@@ -157,7 +157,7 @@ def dataset_from_flat(flat: FlatGraphs, meta: dict) -> GraphDataset:
     local = flat.edge_index.astype(np.int64) - np.repeat(flat.node_ptr[:-1], np.diff(flat.edge_ptr))[None, :]
     data = Data(x=torch.from_numpy(flat.x.astype(np.int64)), edge_index=torch.from_numpy(local),
                 edge_attr=torch.from_numpy(flat.edge_attr.astype(np.int64)),
-                y=torch.from_numpy(np.asarray(flat.y, dtype=np.int64)))
+                y=torch.from_numpy(np.asarray(flat.y, dtype=np.float32 if flat.y.ndim == 2 else np.int64)))
     ptr_n, ptr_e = torch.from_numpy(np.asarray(flat.node_ptr, dtype=np.int64)), \
         torch.from_numpy(np.asarray(flat.edge_ptr, dtype=np.int64))
     slices = {"x": ptr_n, "edge_index": ptr_e, "edge_attr": ptr_e, "y": torch.arange(flat.num_graphs + 1)}

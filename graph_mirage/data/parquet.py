@@ -3,7 +3,9 @@
 ``mirage export DATASET --parquet DIR`` writes::
 
     DIR/_graph_mirage.json        layout version, dataset name, classes, vocabularies, encoder, split kind
-    DIR/graphs/part-00000.parquet graph_id int64, y int64, split string (train / valid / test / "")
+    DIR/graphs/part-00000.parquet graph_id int64, y int64, split string (train / valid / test / "");
+                                  a multi-task dataset has y0 .. y{T-1} float32 instead of y (NaN: a missing
+                                  label; the task names are the meta's "tasks")
     DIR/nodes/part-00000.parquet  graph_id int64, node int32 (0..n-1 within the graph), x0 .. x{F-1} int32
     DIR/edges/part-00000.parquet  graph_id int64, src int32, dst int32 (local node ids; both directions of an
                                   undirected bond, as in PyG), e0 .. e{Fe-1} int32
@@ -69,13 +71,16 @@ def export_distilled_parquet(d, out: str | os.PathLike, graphs_per_file: int = 1
     a = distilled_arrays(d)
     flat = FlatGraphs(a["x"], a["edge_index"] + np.repeat(a["node_ptr"][:-1], np.diff(a["edge_ptr"]))[None, :],
                       a["edge_attr"], a["y"], a["node_ptr"], a["edge_ptr"])
+    graph_cols = {"weight": a["weight"]}
+    if "y_tasks" in a:  # a multi-task set: y is the task a graph informs, y0.. its label vector
+        graph_cols.update({f"y{t}": a["y_tasks"][:, t] for t in range(a["y_tasks"].shape[1])})
     nodes = {"root": a["root_mask"]}
     if "root_weight" in a:
         nodes["root_weight"] = a["root_weight"]
     if "x_soft" in a:
         nodes.update({f"s{j}": a["x_soft"][:, j] for j in range(a["x_soft"].shape[1])})
     meta = dict(d.meta, content="distilled")
-    return _write_layout(flat, {"weight": a["weight"]}, nodes, meta, out, graphs_per_file)
+    return _write_layout(flat, graph_cols, nodes, meta, out, graphs_per_file)
 
 
 def _write_layout(flat, graph_cols: dict, node_cols: dict, meta: dict, out, graphs_per_file: int) -> Path:
@@ -115,7 +120,10 @@ def _write_part(pa, pq, flat, graph_cols: dict, node_cols: dict, g0: int, g1: in
     node_local = (np.arange(a, b) - np.repeat(flat.node_ptr[g0:g1], n_of[g0:g1])).astype(np.int32)
     edge_graph = np.repeat(gid, m_of[g0:g1])
     offset = np.repeat(flat.node_ptr[g0:g1], m_of[g0:g1])
-    graphs = {"graph_id": gid, "y": flat.y[g0:g1].astype(np.int64)}
+    if flat.y.ndim == 2:  # multi-task: one float column per task, NaN a missing label
+        graphs = {"graph_id": gid, **{f"y{t}": flat.y[g0:g1, t].astype(np.float32) for t in range(flat.y.shape[1])}}
+    else:
+        graphs = {"graph_id": gid, "y": flat.y[g0:g1].astype(np.int64)}
     for k, v in graph_cols.items():
         graphs[k] = pa.array(v[g0:g1].tolist(), pa.string()) if v.dtype == object else v[g0:g1]
     pq.write_table(pa.table(graphs), tmp / "graphs" / name)
@@ -180,8 +188,11 @@ def read_flat(path: str | os.PathLike, graph_ids=None):
     ei = np.stack([edges["src"].to_numpy()[order] + offset, edges["dst"].to_numpy()[order] + offset])
     ea = np.stack([edges[f"e{j}"].to_numpy()[order] for j in range(meta["edge_columns"])], 1).astype(np.int64)
     ea = ea.reshape(len(order), meta["edge_columns"])
-    flat = FlatGraphs(x, ei.astype(np.int64), ea, graphs["y"].to_numpy().astype(np.int64), node_ptr, edge_ptr,
-                      gid.astype(np.int64))
+    if meta.get("num_tasks") and meta.get("content") != "distilled":
+        y = np.stack([graphs[f"y{t}"].to_numpy() for t in range(int(meta["num_tasks"]))], 1).astype(np.float32)
+    else:
+        y = graphs["y"].to_numpy().astype(np.int64)
+    flat = FlatGraphs(x, ei.astype(np.int64), ea, y, node_ptr, edge_ptr, gid.astype(np.int64))
     return flat, graphs
 
 

@@ -148,7 +148,10 @@ class CSVSource(Source):
 
         smiles, labels = self.columns(raw)
         table = read_molecule_csv(raw, smiles, labels, self.spec.split_column)
-        return build_molecule_graphs(table, self.spec.name, "csv", seed=self.spec.split_seed, progress=progress)
+        graphs, meta, split = build_molecule_graphs(table, self.spec.name, "csv", seed=self.spec.split_seed,
+                                                    progress=progress)
+        meta["content_key"] = ":".join(self.cache_parts(raw))  # what cached results on this file are keyed by
+        return graphs, meta, split
 
 
 class _Uncached(Source):

@@ -16,7 +16,7 @@ Example:
     >>> result["test_mean"], result["test_std"], result["test_last_mean"]          # doctest: +SKIP
 """
 
-from importlib import import_module
+from .._lazy import lazy
 
 _LAZY = {
     "DEFAULT_DEPTH": ".api", "class_counts": ".api", "decision_shift": ".api", "eval_sets": ".api",
@@ -30,13 +30,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):  # PEP 562: the settings (.config) import without PyTorch Geometric
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'graph_mirage.training' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy(__name__, _LAZY)

@@ -11,7 +11,7 @@ Example:
     >>> out.summary["graphs"], out.distilled                                                     # doctest: +SKIP
 """
 
-from importlib import import_module
+from .._lazy import lazy
 
 _LAZY = {
     "DataSettings": ".settings", "DistillSettings": ".settings", "SparkSettings": ".settings",
@@ -25,13 +25,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'graph_mirage.workflows' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy(__name__, _LAZY)

@@ -72,7 +72,9 @@ def export(source: str, out: str, *, data: DataSettings | None = None, graphs_pe
     out_path = Path(out)
     if out_path.exists() and (not out_path.is_dir() or any(out_path.iterdir())):
         raise MirageError(f"{out} exists and is not an empty directory; choose a new output directory")
-    if Path(source).suffix == ".npz" or Path(source).is_file():
+    from ..data.registry import is_csv_path
+
+    if Path(source).suffix == ".npz" or (Path(source).is_file() and not is_csv_path(source)):
         from ..data.parquet import export_distilled_parquet
         from ..distilled import DistilledDataset
 

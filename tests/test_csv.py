@@ -1,0 +1,161 @@
+"""A user's molecule CSV is a dataset: read, featurised by OGB's ``smiles2graph``, split, cached by content, and
+accepted by every command. The files are generated here (no data root needed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+RINGS = ["", "c1ccccc1", "C1CCCCC1", "C1CCCC1", "c1ccncc1", "c1ccoc1", "C1CCNCC1", "c1ccc2ccccc2c1", "C1CC1",
+         "C1CCC1", "c1ccsc1", "C1CCOC1"]
+TAILS = ["", "O", "N", "Cl"]
+
+
+def molecules() -> list[tuple[str, str, str]]:
+    """(SMILES, ring, tail) for 12 ring systems x 8 chain lengths x 4 tails: 384 molecules, 12 scaffolds."""
+    return [(ring + "C" * n + tail, ring, tail) for ring in RINGS for n in range(1, 9) for tail in TAILS]
+
+
+def write_single(path, rows=None) -> None:
+    """One classification task: a polar tail (O or N) is class 1."""
+    rows = rows if rows is not None else [(s, int(t in ("O", "N"))) for s, _, t in molecules()]
+    path.write_text("SMILES,active\n" + "".join(f"{s},{y}\n" for s, y in rows))
+
+
+def write_multi(path) -> None:
+    """Two binary tasks, one label in five missing."""
+    rng = np.random.default_rng(0)
+    lines = []
+    for s, ring, tail in molecules():
+        a = "" if rng.random() < 0.2 else str(int(tail in ("O", "N")))
+        b = "" if rng.random() < 0.2 else str(int(ring.startswith("c")))
+        lines.append(f"{s},{a},{b}\n")
+    path.write_text("smiles,polar,aromatic\n" + "".join(lines))
+
+
+def _env(tmp_path) -> dict:
+    return dict(os.environ, MIRAGE_CACHE=str(tmp_path / "cache"), MIRAGE_OFFLINE="1", PYTHONWARNINGS="ignore")
+
+
+def _mirage(tmp_path, *argv) -> subprocess.CompletedProcess:
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", *map(str, argv)], env=_env(tmp_path), cwd=tmp_path,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+@pytest.mark.parametrize("kind", ["single", "multi"])
+def test_csv_to_distilled_set_to_trained_gnn_in_three_commands(tmp_path, kind):
+    """The issue's goal: file -> distilled set -> trained GNN with three commands and no code; then the other
+    commands take the same path."""
+    csv = tmp_path / ("mols.csv" if kind == "single" else "mols.csv.gz")
+    if kind == "single":
+        write_single(csv)
+    else:
+        import gzip
+
+        plain = tmp_path / "plain.csv"
+        write_multi(plain)
+        csv.write_bytes(gzip.compress(plain.read_bytes()))
+    info = json.loads(_mirage(tmp_path, "datasets", csv, "--json").stdout)
+    assert info["graphs"] == 384 and info["kind"] == "csv"
+    dist = json.loads(_mirage(tmp_path, "distill", csv, "--json").stdout)
+    assert (tmp_path / "mols-mirage.npz").is_file() and dist["out"].endswith("mols-mirage.npz")
+    res = json.loads(_mirage(tmp_path, "train", csv, "--distilled", "mols-mirage.npz", "--seeds", "1", "--epochs",
+                             "20", "--json").stdout)
+    assert res["metric"] == "rocauc" and 0.0 <= res["test_mean"] <= 1.0
+    full = json.loads(_mirage(tmp_path, "train", csv, "--full", "--seeds", "1", "--epochs", "5", "--json").stdout)
+    assert np.isfinite(full["test_mean"])
+    from graph_mirage import DistilledDataset
+
+    d = DistilledDataset.load(tmp_path / "mols-mirage.npz")
+    assert d.meta["dataset"] == csv.name
+    if kind == "multi":
+        assert d.meta["num_tasks"] == 2 and d.meta["tasks"] == ["polar", "aromatic"]
+        y = d.y.numpy()
+        assert y.shape == (len(d), 2) and (np.isnan(y).sum(1) == 1).all()  # each graph informs one task
+    _mirage(tmp_path, "export", csv, "--parquet", tmp_path / "pq")
+    _mirage(tmp_path, "inspect", "mols-mirage.npz", "--out", tmp_path / "report")
+    assert (tmp_path / "report" / "index.html").is_file()
+
+
+def test_columns_split_column_and_scaffold_split(tmp_path):
+    from graph_mirage import load_dataset
+    from graph_mirage.data.splits import _scaffold
+
+    csv = tmp_path / "m.csv"
+    mols = molecules()
+    parts = ["train", "valid", "test", "train", "train"]
+    csv.write_text("id,smiles,y,part\n" + "".join(f"{i},{s},{int(t == 'N')},{parts[i % 5].upper()}\n"
+                                                   for i, (s, _, t) in enumerate(mols)))
+    ds = load_dataset(csv, smiles_column="smiles", label_columns=["y"], split_column="part")
+    assert ds.meta["split_kind"] == "file"
+    assert [len(ds.split[k]) for k in ("train", "valid", "test")] == [230, 77, 77]
+    assert ds.split["valid"].tolist() == list(range(1, 384, 5))
+    ds = load_dataset(csv, smiles_column="smiles", label_columns=["y"])  # the scaffold split
+    assert ds.meta["split_kind"] == "scaffold" and ds.num_classes == 2
+    scaffolds = {k: {_scaffold(mols[i][0], False) for i in v.tolist()} for k, v in ds.split.items()}
+    assert not (scaffolds["train"] & scaffolds["valid"]) and not (scaffolds["train"] & scaffolds["test"])
+    assert not (scaffolds["valid"] & scaffolds["test"])
+    other = load_dataset(csv, smiles_column="smiles", label_columns=["y"], seed=3)
+    assert other.meta["split_seed"] == 3
+    assert any(not np.array_equal(ds.split[k], other.split[k]) for k in ds.split)  # seeded: groups shuffled
+
+
+def test_an_edited_file_is_never_served_from_the_cache(tmp_path):
+    from graph_mirage import load_dataset
+
+    csv = tmp_path / "m.csv"
+    rows = [(s, int(t == "O")) for s, _, t in molecules()]
+    write_single(csv, rows)
+    first = load_dataset(csv)
+    st = os.stat(csv)
+    flipped = [(s, 1 - y) for s, y in rows]
+    write_single(csv, flipped)
+    os.utime(csv, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size and time: only the content differs
+    second = load_dataset(csv)
+    assert np.array_equal(second.y.view(-1).numpy(), 1 - first.y.view(-1).numpy())
+
+
+def test_repeated_smiles_keep_the_first_row_and_conflicts_are_counted(tmp_path):
+    from graph_mirage import load_dataset
+
+    rows = [(s, int(t == "O")) for s, _, t in molecules()]
+    rows += [(rows[0][0], 1 - rows[0][1]), (rows[1][0], rows[1][1])]  # one conflicting, one agreeing repeat
+    csv = tmp_path / "m.csv"
+    write_single(csv, rows)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = load_dataset(csv)
+    text = " ".join(str(w.message) for w in caught)
+    assert "2 repeated SMILES kept once (the first row); 1 of them had other labels" in text
+    assert len(ds) == 384 and int(ds.y.view(-1)[0]) == rows[0][1]
+
+
+def test_errors_name_the_file_row_and_column_even_after_blank_lines(tmp_path):
+    from graph_mirage import load_dataset
+    from graph_mirage.errors import DatasetError
+
+    csv = tmp_path / "m.csv"
+    csv.write_text("smiles,active\nCCO,1\n\nCCC,0\nCCN,yes\n")
+    with pytest.raises(DatasetError, match=r"m\.csv row 4 \(line 5\), column 'active': 'yes' is not a label"):
+        load_dataset(csv)
+    with pytest.raises(DatasetError, match="apply to a CSV file"):
+        load_dataset("synthetic-motifs", smiles_column="smiles")
+
+
+def test_a_set_of_other_label_columns_is_refused_in_one_line(tmp_path):
+    csv = tmp_path / "m.csv"
+    csv.write_text("smiles,polar,aromatic\n" + "".join(f"{s},{int(t in ('O', 'N'))},{int(r.startswith('c'))}\n"
+                                                       for s, r, t in molecules()))
+    _mirage(tmp_path, "distill", csv, "--label-cols", "polar", "--out", "one.npz", "--quiet")
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", "train", str(csv), "--distilled", "one.npz"],
+                       env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and r.stderr.count("mirage: error:") == 1
+    assert "has 1 task(s) but m.csv has 2: a single-task set cannot train on it" in r.stderr

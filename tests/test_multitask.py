@@ -1,0 +1,108 @@
+"""Multi-task molecules (ogbg-moltox21): the dataset and its split, OGB's evaluator, per-task distillation, masked
+training, the artifact and Parquet formats, and refusals between single- and multi-task files."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from .conftest import needs_data
+
+pytestmark = needs_data
+
+
+@pytest.fixture(scope="module")
+def tox21(data_root):
+    from graph_mirage import load_dataset
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_dataset("ogbg-moltox21", data_root)
+
+
+@pytest.fixture(scope="module")
+def tox21_set(tox21):
+    from graph_mirage.multitask import PerTask
+
+    return PerTask().fit(tox21[tox21.split["train"]], validation=tox21[tox21.split["valid"]])
+
+
+def test_tox21_reproduces_ogb_split_and_counts_what_rdkit_rejects(tox21):
+    """OGB publishes 6,264 / 783 / 784; the split is made over all 7,831 rows, then the 8 molecules today's RDKit
+    rejects leave their parts (7 train, 1 test)."""
+    assert len(tox21) == 7831 - 8 and tox21.meta["skipped"] == 8
+    assert [len(tox21.split[k]) for k in ("train", "valid", "test")] == [6264 - 7, 783, 784 - 1]
+    assert "6264/783/784" in tox21.meta["split_note"] and "7 from train" in tox21.meta["split_note"]
+    y = tox21.y.numpy()
+    assert y.shape == (len(tox21), 12) and tox21.meta["num_tasks"] == 12
+    assert int((~np.isnan(y)).sum()) > 77000  # 77,946 labels present in the file, a few in rejected rows
+
+
+def test_metric_is_ogbs_evaluator_with_missing_labels_masked(tox21):
+    from ogb.graphproppred import Evaluator
+
+    from graph_mirage.training import Metric
+
+    rng = np.random.default_rng(0)
+    y = tox21.y.numpy()[tox21.split["test"].numpy()]
+    logits = rng.normal(size=y.shape) + 2 * np.nan_to_num(y)
+    ours = Metric("ogbg-moltox21", 2, "ogb", num_tasks=12)(y, logits)["rocauc"]
+    theirs = Evaluator("ogbg-moltox21").eval({"y_true": y, "y_pred": logits})["rocauc"]
+    assert ours == pytest.approx(theirs, abs=1e-12)
+    # and the same rule where OGB's evaluator is not used (a user's CSV): tasks with both classes, labelled rows
+    own = Metric("my.csv", 2, "csv", num_tasks=12)(y, logits)["rocauc"]
+    assert own == pytest.approx(theirs, abs=1e-9)
+
+
+def test_default_set_is_small_and_each_graph_informs_one_task(tox21, tox21_set):
+    d = tox21_set.distilled_
+    y = d.y.numpy()
+    assert y.shape[1] == 12 and (np.isnan(y).sum(1) == 11).all()
+    for t in range(12):  # both labels of every task are taught
+        assert set(y[:, t][~np.isnan(y[:, t])].tolist()) == {0.0, 1.0}
+    assert d.nbytes() <= 0.01 * d.meta["full_bytes"]
+    assert d.meta["num_tasks"] == 12 and len(d.meta["class_counts"]) == 12
+    assert tox21_set.best_params_ == d.meta["auto"]["settings"] | {} or tox21_set.best_params_["hops"] >= 1
+
+
+def test_training_masks_missing_labels(tox21, tox21_set, tmp_path):
+    from graph_mirage import DistilledDataset
+    from graph_mirage.training import TrainConfig, train_and_evaluate
+
+    path = tox21_set.distilled_.save(tmp_path / "tox.npz")
+    d = DistilledDataset.load(path)
+    assert np.array_equal(np.isnan(d.y.numpy()), np.isnan(tox21_set.distilled_.y.numpy()))
+    res = train_and_evaluate(tox21, d, model="gcn", seeds=[0], config=TrainConfig(epochs=5))
+    assert res["metric"] == "rocauc" and 0.3 < res["test_mean"] < 1.0  # finite: NaN labels never reach the loss
+
+
+def test_single_and_multi_task_files_refuse_each_other(data_root, tox21, tox21_set, tmp_path):
+    from graph_mirage import Mirage, load_dataset
+    from graph_mirage.distilled import check_compatible
+    from graph_mirage.errors import ArtifactError
+
+    bace = load_dataset("ogbg-molbace", data_root)
+    single = Mirage(budget=2).fit(bace[bace.split["train"]]).distilled_
+    with pytest.raises(ArtifactError, match="not 'ogbg-molbace'"):  # another dataset: refused by name first
+        check_compatible(tox21_set.distilled_.meta, bace.meta)
+    # the same name with another number of tasks (a CSV read with other label columns): refused by the tasks
+    with pytest.raises(ArtifactError, match="has 12 task\\(s\\) but ogbg-molbace has 1: a multi-task set cannot"):
+        check_compatible(dict(tox21_set.distilled_.meta, dataset="ogbg-molbace"), bace.meta)
+    with pytest.raises(ArtifactError, match="has 1 task\\(s\\) but ogbg-moltox21 has 12: a single-task set cannot"):
+        check_compatible(dict(single.meta, dataset="ogbg-moltox21"), tox21.meta)
+
+
+def test_parquet_round_trip_distils_to_the_same_bytes(tox21, tox21_set, tmp_path):
+    from graph_mirage.data import export_parquet
+    from graph_mirage.data.parquet import read_parquet
+    from graph_mirage.multitask import PerTask
+
+    export_parquet(tox21, tmp_path / "pq")
+    back = read_parquet(tmp_path / "pq")
+    assert np.array_equal(back.y.numpy(), tox21.y.numpy(), equal_nan=True)
+    again = PerTask().fit(back[back.split["train"]], validation=back[back.split["valid"]]).distilled_
+    a = tox21_set.distilled_.save(tmp_path / "a.npz").read_bytes()
+    b = again.save(tmp_path / "b.npz").read_bytes()
+    assert a == b
