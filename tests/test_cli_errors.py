@@ -259,6 +259,24 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     case("CSV options on a named dataset", ["distill", *nowhere, "--smiles-col", "smiles", "--out",
                                             out / "csvopt.npz"], target=out / "csvopt.npz")
     case("train: CSV that does not exist", ["train", csvs / "absent.csv", "--full"])
+    # --- model search: the space file and the training set, refused before the dataset is read ---------------------
+    spaces = tmp / "spaces"
+    spaces.mkdir()
+    (spaces / "unknown_key.yaml").write_text("model: [gin]\nepochs: [5]\n")
+    (spaces / "bad_model.json").write_text('{"model": ["transformer"]}')
+    (spaces / "broken.yaml").write_text("model: [gin\n")
+    (spaces / "deep.yaml").write_text("layers: [1, 5]\n")
+    (spaces / "space.txt").write_text("model: gin\n")
+    for label, name in {"space file that does not exist": "absent.yaml", "unknown key in the space": "unknown_key.yaml",
+                        "unknown model in the space": "bad_model.json", "space that is not YAML": "broken.yaml",
+                        "space of another format": "space.txt"}.items():
+        case(f"search: {label}", ["search", *nowhere, "--space", spaces / name, "--out", out / "srch1.json"],
+             target=out / "srch1.json")
+    case("search: layers above the set's hops", ["search", *syn, "--distilled", good_artifact, "--space",
+                                                 spaces / "deep.yaml", "--out", out / "srch2.json"],
+         target=out / "srch2.json")
+    case("search: --distilled and --full", ["search", *syn, "--distilled", good_artifact, "--full"])
+    case("search: zero jobs", ["search", *nowhere, "--jobs", "0"])
     # --- learned baselines ------------------------------------------------------------------------------------------
     case("condense: unknown method", ["condense", *syn, "--method", "gcond", "--out", out / "c1.npz"],
          target=out / "c1.npz")
@@ -375,6 +393,12 @@ def test_messages_say_what_is_wrong(outcomes):
             assert part in e, (label, part, e)
     assert "apply to a CSV file" in err("CSV options on a named dataset")
     assert "absent.csv: no such file" in err("train: CSV that does not exist")
+    assert "absent.yaml: no such file" in err("search: space file that does not exist")
+    assert "unknown key(s) epochs" in err("search: unknown key in the space")
+    assert "unknown model 'transformer'" in err("search: unknown model in the space")
+    assert "not valid YAML" in err("search: space that is not YAML")
+    assert "give a .json, .yaml or .yml file" in err("search: space of another format")
+    assert "exceed the distilled set's 2 hops" in err("search: layers above the set's hops")
     if HAVE_DATA:
         assert "single class" in err("TU: single class") and "single class" in err("single-class dataset in run")
         csv = err("CSV without a SMILES column")

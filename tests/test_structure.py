@@ -98,14 +98,16 @@ def test_help_and_argument_errors_do_not_import_pytorch():
 
 
 @pytest.mark.parametrize("name", ["AutoPrototypes", "TreePrototypes", "Mirage", "RandomSelection", "HerdingSelection",
-                                  "DosCond", "KiDD", "SizeOnly", "WLKernel"])
+                                  "DosCond", "KiDD", "SizeOnly", "WLKernel", "ModelSearch"])
 def test_every_distiller_and_baseline_is_a_scikit_learn_estimator(name):
     from sklearn.base import clone
 
     import graph_mirage
     import graph_mirage.baselines
+    import graph_mirage.search
 
-    cls = getattr(graph_mirage, name, None) or getattr(graph_mirage.baselines, name)
+    cls = getattr(graph_mirage, name, None) or getattr(graph_mirage.baselines, name, None) or getattr(
+        graph_mirage.search, name)
     est = cls()
     params = est.get_params()
     twin = clone(est)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..workflows.settings import DataSettings, DistillSettings, SparkSettings, TrainSettings
-from .output import fmt_bytes, print_run, result_line
+from .output import fmt_bytes, print_run, print_search, result_line
 
 
 def progress_on(args) -> bool:
@@ -160,6 +160,23 @@ def cmd_run(args) -> int:
         print(json.dumps({"distill": outcome.distilled.summary, "distilled": outcome.on_set, "full": outcome.full}))
         return 0
     print_run(outcome, t.seeds)
+    return 0
+
+
+def cmd_search(args) -> int:
+    from ..workflows.search import SearchSettings
+
+    s = SearchSettings(data_settings(args), args.distilled, args.full, args.space, args.seeds, args.epochs, args.jobs,
+                       args.device, args.out)
+    s.check()  # the space, the file and the output path before the dataset is loaded
+    from ..workflows.search import search
+
+    outcome = search(s, log=lambda m: say(args, m), progress=progress_on(args))
+    record = outcome.record()
+    if args.json:
+        print(json.dumps(record, default=float))
+        return 0
+    print_search(outcome, args.top)
     return 0
 
 

@@ -45,3 +45,18 @@ def print_run(outcome, seeds: int) -> None:
               f"{r['test_mean']:.4f} ± {r['test_std']:.4f}{'':>17}{r['test_last_mean']:>10.4f} {acc:>10.4f}"
               f"{r['train_seconds']:>12.1f}")
     print(f"\ncompression: the distilled set is {summary['compression']}x smaller than the training split")
+
+
+def print_search(outcome, top: int) -> None:
+    s, ts = outcome.search, outcome.train_set
+    where = "the full training split" if ts is None else f"{len(ts)} distilled graphs ({ts.meta.get('hops')} hops)"
+    print(f"{outcome.dataset.name}: {s.n_configurations_} configurations x {s.seeds} seed(s) on {where}, ranked by "
+          f"validation {s.metric_}")
+    print(f"{'rank':>4}  {'configuration':<32} {'val':>8} {'test':>8} {'last epoch':>11}")
+    for r in s.ranking()[:top]:
+        print(f"{r['rank']:>4}  {r['name']:<32} {r['val_mean']:>8.4f} {r['test_mean']:>8.4f} "
+              f"{r['test_last_mean']:>11.4f}")
+    took = f"{outcome.search_seconds:.1f} s search"
+    if outcome.distill_seconds:
+        took = f"{outcome.distill_seconds:.1f} s distillation + " + took
+    print(f"chosen: {s.ranking()[0]['name']}: validation {s.best_score_:.4f}, test {s.best_test_:.4f} ({took})")

@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="mirage", description="Model-agnostic graph dataset distillation (Mirage).")
     p.add_argument("--version", action="version", version=f"graph-mirage {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for add in (_datasets, _distill, _condense, _export, _train, _run, _bench, _inspect):
+    for add in (_datasets, _distill, _condense, _export, _train, _run, _search, _bench, _inspect):
         add(sub)
     return p
 
@@ -244,6 +244,31 @@ def _run(sub) -> None:
     sp.add_argument("--no-full", action="store_true", help="skip full-data training")
     sp.add_argument("--out", "-o", default=None, help="also save the distilled set")
     sp.set_defaults(func=cmd_run)
+
+
+def _search(sub) -> None:
+    from .commands import cmd_search
+
+    sp = sub.add_parser("search", help="model search: train every configuration of a space on a distilled set (or "
+                                       "the full split), rank them on the real validation split")
+    data_args(sp)
+    src = sp.add_mutually_exclusive_group()
+    src.add_argument("--distilled", default=None,
+                     help="a file written by `mirage distill` (default: distil with the default settings first, "
+                          "counted in the time)")
+    src.add_argument("--full", action="store_true", help="search on the full training split instead")
+    sp.add_argument("--space", default=None, metavar="FILE",
+                    help="a JSON or YAML search space (docs/search.md; default: GCN, GAT, GIN, GraphSAGE x layers "
+                         "1..hops x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2)")
+    sp.add_argument("--seeds", type=positive(1), default=1, help="seeds per configuration (default 1)")
+    sp.add_argument("--epochs", type=positive(1), default=None,
+                    help="epochs per run (default 100 on a set; 200 with early stopping on the full split)")
+    sp.add_argument("--jobs", type=positive(1), default=1,
+                    help="worker processes, one torch thread each (default 1; use the number of cores)")
+    sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")
+    sp.add_argument("--top", type=positive(1), default=10, help="configurations printed (default 10)")
+    sp.add_argument("--out", "-o", default=None, help="write every configuration's scores as JSON")
+    sp.set_defaults(func=cmd_search)
 
 
 def _bench(sub) -> None:

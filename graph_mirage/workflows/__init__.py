@@ -19,6 +19,7 @@ _LAZY = {
     "DistillOutcome": ".distill", "check_distill": ".distill", "distill": ".distill", "make_estimator": ".distill",
     "RunOutcome": ".train", "check_train": ".train", "run": ".train", "train": ".train",
     "best_by_validation": ".select", "select_step": ".select",
+    "SearchSettings": ".search", "SearchOutcome": ".search", "search": ".search",
     "CondenseSettings": ".files", "condense": ".files", "export": ".files", "inspect": ".files",
 }
 

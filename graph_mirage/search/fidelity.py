@@ -1,0 +1,101 @@
+"""How faithfully a search on a training set ranks configurations, compared with the same search on the full split.
+
+The scores compared are the configurations' mean **test** scores on both sides (what each configuration really
+achieves when trained on that set), so a high correlation means the set orders models as the data does; the choice
+itself (:func:`rank_fidelity`'s ``top1_regret``) uses the set's **validation** ranking, as a user would.
+
+Example:
+    >>> on_set = {"val": [0.8, 0.7, 0.6], "test": [0.79, 0.71, 0.62]}
+    >>> on_full = {"val": [0.9, 0.8, 0.7], "test": [0.88, 0.83, 0.74]}
+    >>> rank_fidelity(on_set, on_full, k=2)["spearman"]
+    1.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import MirageError
+
+
+def _scores(search) -> dict:
+    """``{"val": [...], "test": [...]}`` of a fitted :class:`~graph_mirage.search.ModelSearch` (or the dict itself)."""
+    if isinstance(search, dict):
+        return {k: np.asarray(v, dtype=float) for k, v in search.items()}
+    return {"val": np.array([r["val_mean"] for r in search.results_], dtype=float),
+            "test": np.array([r["test_mean"] for r in search.results_], dtype=float)}
+
+
+def rank_fidelity(on_set, on_full, k: int = 5, index: np.ndarray | None = None) -> dict:
+    """Spearman and Kendall correlation of the configurations' test scores (set vs full), the top-1 regret (best
+    full-data test score minus the full-data test score of the configuration the set's validation ranking picks,
+    in metric units) and the top-``k`` overlap (share of the set's ``k`` best by validation among the full split's
+    ``k`` best by validation).
+
+    Args:
+        on_set, on_full: fitted searches over the same configurations, or ``{"val", "test"}`` arrays.
+        k: the size of the top-k overlap.
+        index: configurations to use (a bootstrap resample); default all.
+    """
+    from scipy.stats import kendalltau, spearmanr
+
+    a, b = _scores(on_set), _scores(on_full)
+    if len(a["test"]) != len(b["test"]) or (hasattr(on_set, "results_") and hasattr(on_full, "results_") and [
+            r["params"] for r in on_set.results_] != [r["params"] for r in on_full.results_]):
+        raise MirageError("the two searches trained different configurations: compare searches of one space "
+                          "(a set of fewer hops than the space's layers cannot be searched at those layers)")
+    if index is not None:
+        a = {key: v[index] for key, v in a.items()}
+        b = {key: v[index] for key, v in b.items()}
+    ok = np.isfinite(a["test"]) & np.isfinite(b["test"])
+    rho = spearmanr(a["test"][ok], b["test"][ok]).statistic if ok.sum() > 2 else np.nan
+    tau = kendalltau(a["test"][ok], b["test"][ok]).statistic if ok.sum() > 2 else np.nan
+    pick = int(np.nanargmax(np.where(np.isfinite(a["val"]), a["val"], -np.inf)))
+    regret = float(np.nanmax(b["test"]) - b["test"][pick])
+    k = min(k, len(a["val"]))
+    top_set = set(np.argsort(-np.nan_to_num(a["val"], nan=-np.inf), kind="stable")[:k].tolist())
+    top_full = set(np.argsort(-np.nan_to_num(b["val"], nan=-np.inf), kind="stable")[:k].tolist())
+    return {"spearman": float(rho), "kendall": float(tau), "top1_regret": regret,
+            f"top{k}_overlap": len(top_set & top_full) / k, "configurations": int(ok.sum())}
+
+
+def fidelity_interval(on_set, on_full, k: int = 5, rounds: int = 2000, seed: int = 0, level: float = 0.95,
+                      versus=None) -> dict:
+    """:func:`rank_fidelity` with percentile-bootstrap intervals over the configurations (the same resample for
+    every statistic); with ``versus`` (another set's search), also the paired difference of each statistic (this set
+    minus ``versus``) on the same resamples — "ranks better" only where its interval excludes zero.
+
+    Returns:
+        ``{stat: {"value", "low", "high"}}`` and, with ``versus``, ``{"diff_" + stat: {...}}``.
+    """
+    n = len(_scores(on_full)["test"])
+    rng = np.random.default_rng(seed)
+    point = rank_fidelity(on_set, on_full, k)
+    other = rank_fidelity(versus, on_full, k) if versus is not None else None
+    boot: dict[str, list] = {key: [] for key in point if key != "configurations"}
+    diffs: dict[str, list] = {key: [] for key in boot}
+    for _ in range(rounds):
+        idx = rng.integers(0, n, n)
+        if len(np.unique(idx)) < 3:
+            continue
+        s = rank_fidelity(on_set, on_full, k, idx)
+        o = rank_fidelity(versus, on_full, k, idx) if versus is not None else None
+        for key in boot:
+            boot[key].append(s[key])
+            if o is not None:
+                diffs[key].append(s[key] - o[key])
+    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
+    out = {"configurations": point["configurations"], "rounds": rounds, "level": level}
+    for key, vals in boot.items():
+        out[key] = {"value": point[key], **_interval(vals, q)}
+        if other is not None:
+            out["diff_" + key] = {"value": point[key] - other[key], **_interval(diffs[key], q)}
+    return out
+
+
+def _interval(vals: list, q: list) -> dict:
+    a = np.asarray(vals, dtype=float)
+    if not np.isfinite(a).any():  # fewer than 3 configurations: no interval
+        return {"low": float("nan"), "high": float("nan")}
+    lo, hi = np.nanpercentile(a, q)
+    return {"low": float(lo), "high": float(hi)}

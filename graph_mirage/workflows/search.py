@@ -1,0 +1,111 @@
+"""``search``: a model search on a distilled set (distilled here with the default unless a file is given) or on the
+full training split, every configuration ranked on the real validation split (:class:`~graph_mirage.search.
+ModelSearch`)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..errors import ParameterError
+from .settings import DataSettings, DistillSettings, _int, check_output
+
+
+@dataclass
+class SearchSettings:
+    """What ``mirage search`` does: the data, the training set (``distilled`` file, ``full`` split, or neither: the
+    default distillation made first and counted in the time), the space file and the training settings."""
+
+    data: DataSettings
+    distilled: str | None = None
+    full: bool = False
+    space: str | None = None
+    seeds: int = 1
+    epochs: int | None = None
+    jobs: int = 1
+    device: str = "cpu"
+    out: str | None = None
+    distill: DistillSettings | None = field(default=None, repr=False)
+
+    def check(self) -> None:
+        from ..training.config import check_device_name
+
+        self.data.check()
+        if self.distilled is not None and self.full:
+            raise ParameterError("give a distilled file or --full, not both")
+        for name in ("seeds", "jobs", "epochs"):
+            _int(name, getattr(self, name), 1, allow_none=name == "epochs")
+        check_device_name(self.device)
+        if self.device != "cpu" and self.jobs > 1:
+            raise ParameterError("--jobs > 1 trains in CPU worker processes; use --jobs 1 with a CUDA device")
+        self.estimator().check_params(None if self.full else self._set_hops())
+        if self.out is not None:
+            check_output(self.out, "results file")
+
+    def _set_hops(self) -> int | None:
+        """The hops of the given distilled file (None when the set is still to be distilled)."""
+        if self.distilled is None:
+            return None
+        from ..fileio import check_distilled_file
+
+        check_distilled_file(self.distilled)
+        from ..distilled import DistilledDataset
+        from ..search.estimator import depth_limit
+
+        return depth_limit(DistilledDataset.load(self.distilled))
+
+    def estimator(self, progress: bool = False):
+        from ..search.estimator import ModelSearch
+
+        return ModelSearch(space=self.space, seeds=self.seeds, epochs=self.epochs, jobs=self.jobs,
+                           device=self.device, progress=progress)
+
+
+@dataclass
+class SearchOutcome:
+    """The fitted search, the training set searched on (None: the full split), and the end-to-end seconds."""
+
+    search: object
+    train_set: object
+    dataset: object
+    distill_seconds: float
+    search_seconds: float
+
+    def record(self) -> dict:
+        """The JSON record ``mirage search --out`` writes."""
+        s, ts = self.search, self.train_set
+        return {"dataset": self.dataset.name, "trained_on": s.trained_on_, "metric": s.metric_,
+                "space": s.resolved_space().to_dict(), "seeds": s.seeds, "epochs": s.epochs,
+                "set_graphs": None if ts is None else len(ts), "set_hops": None if ts is None else ts.meta.get("hops"),
+                "best_params": s.best_params_, "best_val": s.best_score_, "best_test": s.best_test_,
+                "distill_seconds": self.distill_seconds, "search_seconds": self.search_seconds,
+                "configurations": s.ranking()}
+
+
+def search(s: SearchSettings, *, log=None, progress: bool = False, dataset=None) -> SearchOutcome:
+    """Run the search the settings describe (checked first); with neither a distilled file nor ``full``, the dataset
+    is distilled with the default settings first and that time is part of the outcome."""
+    import json
+
+    from ..distilled import DistilledDataset
+    from ..fileio import atomic_write_text
+
+    s.check()
+    log = log or (lambda _m: None)
+    ds = dataset if dataset is not None else s.data.load(progress)
+    distill_seconds, train_set = 0.0, None
+    if s.distilled is not None:
+        train_set = DistilledDataset.load(s.distilled)
+    elif not s.full:  # the default set, at the depth of the deepest GNN searched when the space fixes the layers
+        from .distill import distill
+
+        layers = s.estimator().resolved_space().layers
+        settings = s.distill or DistillSettings(s.data, hops=None if layers == "auto" else max(layers))
+        t0 = time.perf_counter()
+        train_set = distill(settings, log=log, progress=progress, dataset=ds).distilled
+        distill_seconds = time.perf_counter() - t0
+    est = s.estimator(progress).fit(ds, train_set)
+    outcome = SearchOutcome(est, train_set, ds, distill_seconds, est.seconds_)
+    if s.out is not None:
+        atomic_write_text(s.out, json.dumps(outcome.record(), indent=1, default=float), "search results")
+    return outcome

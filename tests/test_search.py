@@ -1,0 +1,147 @@
+"""Model search: the space file, the search estimator, its workers, the depth claim it relies on, the fidelity
+statistics, and ``mirage search`` end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from graph_mirage.errors import MirageError, ParameterError
+from graph_mirage.search import ModelSearch, SearchSpace
+from graph_mirage.search.fidelity import fidelity_interval, rank_fidelity
+
+SMALL = {"model": ["gcn", "gin"], "layers": [1], "hidden": [16, 32], "dropout": [0.0], "lr": [0.01]}
+
+
+@pytest.fixture(scope="module")
+def auto_set(synthetic):
+    from graph_mirage import AutoPrototypes
+
+    return AutoPrototypes(hops=2).fit(synthetic[synthetic.split["train"]],
+                                      validation=synthetic[synthetic.split["valid"]]).distilled_
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+def test_default_space_is_a_few_dozen_configurations_up_to_the_hops():
+    space = SearchSpace()
+    configs = space.configurations(max_layers=2)
+    assert len(configs) == space.size(2) == 64
+    assert {c["model"] for c in configs} == {"gcn", "gat", "gin", "sage"}
+    assert {c["layers"] for c in configs} == {1, 2}
+    assert {c["layers"] for c in space.configurations(3)} == {1, 2, 3}
+    assert len({json.dumps(c, sort_keys=True) for c in configs}) == 64  # no duplicates
+
+
+def test_space_files_yaml_and_json_agree(tmp_path):
+    (tmp_path / "s.yaml").write_text("model: [GIN, gcn]\nlayers: [1, 2]\nhidden: 64\nlr: [0.01]\n")
+    (tmp_path / "s.json").write_text(json.dumps({"model": ["gin", "gcn"], "layers": [1, 2], "hidden": [64],
+                                                 "lr": [0.01]}))
+    a, b = SearchSpace.from_file(tmp_path / "s.yaml"), SearchSpace.from_file(tmp_path / "s.json")
+    assert a == b
+    assert a.configurations()[0] == {"model": "gin", "layers": 1, "hidden": 64, "dropout": 0.0, "lr": 0.01,
+                                     "weight_decay": 0.0, "batch_size": 32}
+    assert len(a.configurations()) == 2 * 2 * 2  # models x layers x dropouts (the default two)
+
+
+@pytest.mark.parametrize("blob, message", [
+    ({"model": ["gin"], "optimizer": ["sgd"]}, "unknown key(s) optimizer"),
+    ({"model": ["mlp"]}, "unknown model 'mlp'"),
+    ({"layers": [0]}, "layers values must be integers >= 1"),
+    ({"dropout": [1.0]}, "dropout values must be numbers in [0, 1)"),
+    ({"lr": [0]}, "lr values must be numbers in (0, inf)"),
+    ({"hidden": []}, "hidden has no values"),
+    ([1, 2], "expected a mapping"),
+])
+def test_bad_spaces_are_one_clear_error(blob, message):
+    with pytest.raises(ParameterError, match=None) as e:
+        SearchSpace.from_dict(blob)
+    assert message in str(e.value)
+
+
+def test_search_ranks_by_validation_and_is_an_estimator(synthetic, auto_set):
+    search = ModelSearch(space=SMALL, epochs=5)
+    assert clone(search).get_params() == search.get_params()
+    search.fit(synthetic, auto_set)
+    assert search.n_configurations_ == len(search.results_) == 4
+    assert sorted(r["rank"] for r in search.results_) == [1, 2, 3, 4]
+    vals = [r["val_mean"] for r in search.ranking()]
+    assert vals == sorted(vals, reverse=True)
+    best = search.results_[search.best_index_]
+    assert best["rank"] == 1 and search.best_params_ == best["params"] and search.best_score_ == max(vals)
+    assert search.metric_ == "accuracy" and search.trained_on_ != "full"
+
+
+def test_workers_give_the_same_scores_as_one_process(synthetic, auto_set):
+    one = ModelSearch(space=SMALL, epochs=3).fit(synthetic, auto_set)
+    two = ModelSearch(space=SMALL, epochs=3, jobs=2).fit(synthetic, auto_set)
+    assert [(r["val_mean"], r["test_mean"]) for r in one.results_] == \
+           [(r["val_mean"], r["test_mean"]) for r in two.results_]
+
+
+def test_layers_above_the_sets_hops_are_refused_before_training(synthetic, auto_set):
+    with pytest.raises(ParameterError, match="exceed the distilled set's 2 hops"):
+        ModelSearch(space=dict(SMALL, layers=[3])).fit(synthetic, auto_set)
+
+
+@pytest.mark.parametrize("distiller", ["itemset", "auto"])
+def test_a_deeper_set_serves_every_shallower_gnn(synthetic, auto_set, distiller):
+    """A depth-L set serves 1..L layers: the depth-l computation tree of every root of the set (what an l-layer GNN
+    pools) is the depth-l tree of a real training node, for every l <= L (joint exact WL refinement)."""
+    from graph_mirage import Mirage
+    from graph_mirage.trees import row_ids, wl_colours
+
+    train = synthetic[synthetic.split["train"]]
+    d = Mirage(hops=2, budget=3).fit(train).distilled_ if distiller == "itemset" else auto_set
+    assert d.meta["hops"] == 2
+    xs, es, eas, roots, offset = [], [], [], [], 0
+    for part in (train, d):
+        for g in part:
+            xs.append(g.x.numpy().reshape(g.num_nodes, -1))
+            es.append(g.edge_index.numpy() + offset)
+            ea = getattr(g, "edge_attr", None)
+            eas.append(np.zeros((g.edge_index.shape[1], 1), np.int64) if ea is None else
+                       ea.numpy().reshape(g.edge_index.shape[1], -1))
+            roots.append(g.root_mask.numpy() if part is d else np.zeros(g.num_nodes, bool))
+            offset += g.num_nodes
+    real = np.ones(offset, bool)
+    real[sum(len(r) for r in roots[:len(train)]):] = False
+    colours = wl_colours(row_ids(np.concatenate(xs)), np.concatenate(es, axis=1), row_ids(np.concatenate(eas)), 2)
+    root = np.concatenate(roots)
+    assert root.sum() > 0
+    for depth in (1, 2):
+        missing = set(colours[depth][root].tolist()) - set(colours[depth][real].tolist())
+        assert not missing, f"{len(missing)} root trees of depth {depth} are not trees of the data"
+
+
+def test_rank_fidelity_statistics():
+    full = {"val": [0.9, 0.8, 0.7, 0.6], "test": [0.88, 0.79, 0.7, 0.61]}
+    same = rank_fidelity(full, full, k=2)
+    assert same == {"spearman": 1.0, "kendall": 1.0, "top1_regret": 0.0, "top2_overlap": 1.0, "configurations": 4}
+    reverse = {"val": [0.1, 0.2, 0.3, 0.4], "test": [0.1, 0.2, 0.3, 0.4]}
+    r = rank_fidelity(reverse, full, k=2)
+    assert r["spearman"] == -1.0 and r["top2_overlap"] == 0.0
+    assert r["top1_regret"] == pytest.approx(0.88 - 0.61)
+    iv = fidelity_interval(reverse, full, k=2, rounds=200, versus=full)
+    assert iv["spearman"]["value"] == -1.0 and iv["diff_spearman"]["value"] == -2.0
+    assert iv["diff_spearman"]["high"] < 0  # "ranks worse", outside the interval
+    with pytest.raises(MirageError, match="different configurations"):
+        rank_fidelity({"val": [1, 2], "test": [1, 2]}, full)
+
+
+def test_mirage_search_command_end_to_end(tmp_path):
+    space = tmp_path / "space.yaml"
+    space.write_text("model: [gcn, gin]\nlayers: [1, 2]\nhidden: [16]\ndropout: [0.0]\nlr: [0.01]\n")
+    out = tmp_path / "search.json"
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", "search", "synthetic-motifs", "--space", str(space),
+                        "--epochs", "3", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    record = json.loads(out.read_text())
+    assert record["set_hops"] == 2  # distilled at the deepest layer count the space asks for
+    assert len(record["configurations"]) == 4 and record["distill_seconds"] > 0
+    assert record["best_params"] == record["configurations"][0]["params"]
+    assert f"chosen: {record['configurations'][0]['name']}" in r.stdout
