@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import warnings
 from dataclasses import asdict
 from pathlib import Path
@@ -30,20 +29,10 @@ _WORKER_DATA: dict = {}
 
 
 def init_worker() -> None:
-    import signal
+    from ..training.workers import prepare_worker
 
-    import torch
-
-    torch.set_num_threads(1)
+    prepare_worker()
     _WORKER_DATA.clear()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops the pool
-    if sys.platform.startswith("linux"):  # and a worker never outlives its parent, even after a kill -9
-        try:
-            import ctypes
-
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
 
 
 def load(name: str, root, split: dict | None):

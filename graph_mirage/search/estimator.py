@@ -158,20 +158,19 @@ class ModelSearch(BaseEstimator):
 
     def _map(self, dataset, train_set, tasks):
         """Yield ``(config index, train_and_evaluate result, seconds)`` per task, inline or on spawned workers."""
-        payload = (dataset, train_set, [(i, c, s, self.train_config(c, train_set is None)) for i, c, s in tasks])
-        if self.jobs == 1 or len(tasks) == 1:
+        jobs = [(i, c, s, self.train_config(c, train_set is None)) for i, c, s in tasks]
+        if self.jobs == 1 or len(jobs) == 1:
             _init(dataset, train_set)
             try:
-                for job in payload[2]:
-                    yield _run(job)
+                yield from map(_run, jobs)
             finally:
                 _WORKER.clear()
             return
         import multiprocessing as mp
 
-        with mp.get_context("spawn").Pool(min(self.jobs, len(tasks)), initializer=_init,
-                                          initargs=(dataset, train_set)) as pool:
-            yield from pool.imap_unordered(_run, payload[2])
+        with mp.get_context("spawn").Pool(min(self.jobs, len(jobs)), initializer=_init,
+                                          initargs=(dataset, train_set, True)) as pool:
+            yield from pool.imap_unordered(_run, jobs)
 
 
 def depth_limit(train_set) -> int | None:
@@ -182,9 +181,13 @@ def depth_limit(train_set) -> int | None:
     return int(train_set.meta.get("hops") or 2)
 
 
-def _init(dataset, train_set) -> None:
+def _init(dataset, train_set, worker: bool = False) -> None:
     from ..training import eval_sets
 
+    if worker:
+        from ..training.workers import prepare_worker
+
+        prepare_worker()
     _WORKER.clear()
     _WORKER["data"] = (dataset, train_set, eval_sets(dataset))
 
