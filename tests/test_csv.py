@@ -83,6 +83,12 @@ def test_csv_to_distilled_set_to_trained_gnn_in_three_commands(tmp_path, kind):
     _mirage(tmp_path, "export", csv, "--parquet", tmp_path / "pq")
     _mirage(tmp_path, "inspect", "mols-mirage.npz", "--out", tmp_path / "report")
     assert (tmp_path / "report" / "index.html").is_file()
+    if kind == "single":  # the benchmark takes the path too: the default, its control and the classic controls
+        _mirage(tmp_path, "bench", "--datasets", csv, "--quick", "--methods", "mirage-auto", "size-only",
+                "permuted", "--out", tmp_path / "bench", "--quiet")
+        rows = json.loads((tmp_path / "bench" / "quick.json").read_text())["rows"]
+        assert {r["method"] for r in rows} >= {"mirage-auto", "mirage-auto~permuted", "size-only"}
+        assert all(r["dataset"] == csv.name for r in rows)
 
 
 def test_columns_split_column_and_scaffold_split(tmp_path):

@@ -24,6 +24,7 @@ from ..errors import MirageError
 
 def run(datasets, opts, jobs: int = 1, on_dataset=None) -> list[dict]:
     """Every dataset's rows (:func:`.rows.build_rows`), calling ``on_dataset(rows so far)`` after each dataset."""
+    from ..data.registry import is_csv_path
     from .rows import build_rows
     from .runs import Runner
     from .schedule import run_dataset
@@ -33,7 +34,8 @@ def run(datasets, opts, jobs: int = 1, on_dataset=None) -> list[dict]:
     try:
         with tempfile.TemporaryDirectory(prefix="mirage-bench-") as tmp:
             for name in datasets:
-                rows.extend(build_rows(name, run_dataset(name, runner, Path(tmp), opts)))
+                shown = Path(name).name if is_csv_path(name) else name  # a user's file by its name, as its sets say
+                rows.extend(build_rows(shown, run_dataset(name, runner, Path(tmp), opts)))
                 if on_dataset:
                     on_dataset(rows)
     finally:
