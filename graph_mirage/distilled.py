@@ -116,8 +116,9 @@ class DistilledDataset(InMemoryDataset):
 
 
 def full_bytes(x: np.ndarray, edge_index: np.ndarray, edge_attr: np.ndarray, y: np.ndarray) -> int:
-    """The same size measure on real graphs (no root mask or weights), at their stored dtypes."""
-    return int(x.nbytes + edge_index.nbytes + edge_attr.nbytes + np.asarray(y, dtype=np.int64).nbytes)
+    """The same size measure on real graphs (no root mask or weights), at their stored dtypes; labels count as int64
+    (never cast: several tasks' labels are floats with NaN where missing)."""
+    return int(x.nbytes + edge_index.nbytes + edge_attr.nbytes + np.asarray(y).size * np.dtype(np.int64).itemsize)
 
 
 def source_meta(source: dict, flat) -> dict:
