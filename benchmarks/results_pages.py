@@ -42,14 +42,15 @@ def summary_table(rows: list[dict], model: str) -> str:
     own permuted control and its difference from full data; ↑ / ↓ a paired 95 % interval above / below zero, ≈ one
     that contains zero."""
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
-    head = ["dataset", "full", "size only", "WL kernel"] + [f"{m} [vs control, vs full]" for m in DISTILLED]
+    present = [m for m in DISTILLED if any(r["method"] == m for r in rows)]
+    head = ["dataset", "full", "size only", "WL kernel"] + [f"{m} [vs control, vs full]" for m in present]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for d in datasets:
         by = {r["method"]: r for r in rows if r["dataset"] == d and r["model"] == model and r["budget"] is None}
         if not by:
             continue
         cells = [d, _pm(by.get("full")), _pm(by.get("size-only")), _pm(by.get("wl-kernel"))]
-        for m in DISTILLED:
+        for m in present:
             r = by.get(m)
             extra = f" [{_margin(r, 'permuted')}, {_margin(r, 'full')}]" if r and "paired" in r else ""
             size = f" ({100 * r['size_fraction']:.2g} %)" if r and r.get("size_fraction") else ""
