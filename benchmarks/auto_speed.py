@@ -1,4 +1,4 @@
-"""The automatic default's cost: ``AutoPrototypes.fit`` after the dataset is loaded, and ``mirage distill DATASET``
+"""The automatic default's cost: ``AutoPrototypes.fit`` (``PerTask`` for several tasks) after the dataset is loaded, and ``mirage distill DATASET``
 end to end as a user runs it (a fresh process: imports, the cached dataset, the choice, the file).
 
     python benchmarks/auto_speed.py [--datasets ...] [--repeats 3]
@@ -30,14 +30,16 @@ def fit_seconds(name: str, root: str | None, repeats: int) -> dict:
     from threadpoolctl import threadpool_limits
 
     from graph_mirage import AutoPrototypes, load_dataset
+    from graph_mirage.multitask import PerTask
 
     ds = load_dataset(name, root)
+    make = PerTask if ds.meta.get("num_tasks") else AutoPrototypes  # several tasks: as `mirage distill` does
     train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
     times, est = [], None
     with threadpool_limits(1):  # as `mirage distill --threads 1`, the default
         for _ in range(repeats):
             t0 = time.perf_counter()
-            est = AutoPrototypes().fit(train, validation=valid)
+            est = make().fit(train, validation=valid)
             times.append(time.perf_counter() - t0)
     s = est.distilled_.summary()
     return {"fit_first_s": times[0], "fit_median_s": statistics.median(times), "fits": times,
