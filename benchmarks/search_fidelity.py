@@ -149,8 +149,8 @@ def page_section(blob: dict) -> str:
     """The fidelity section of docs/search.md, from the JSON."""
     lines = [f"Measured with `{blob['command']}` (`benchmarks/results/search_fidelity.json`, plot "
              f"`search_fidelity.png`): {blob['datasets'][0]['configurations']} configurations, {blob['seeds']} seed each, "
-             f"{blob['jobs']} worker(s), on 2 cores shared with other benchmark jobs (seconds are comparable within a "
-             "row, not absolute). Spearman and Kendall: configurations' test scores, set vs full; regret: points of "
+             f"worker processes per search: {workers(blob)}; seconds compare within a dataset (its searches ran alike), "
+             "not across datasets or with other pages. Spearman and Kendall: configurations' test scores, set vs full; regret: points of "
              "full-data test score lost by choosing on the set; intervals: 95 % bootstrap over configurations.", "",
              "| dataset | set | graphs | Spearman [95 % CI] | Kendall | top-1 regret | top-5 overlap | "
              "distil + search s | full search s | speed-up | vs herding (Δ Spearman) | vs random (Δ Spearman) |",
@@ -172,6 +172,12 @@ def page_section(blob: dict) -> str:
                          f"{r['end_to_end_seconds']:.0f} | {d['full_seconds']:.0f} | {r['speedup']:.1f}x | "
                          f"{vs('herding-bytes')} | {vs('random-bytes')} |")
     return "\n".join(lines) + "\n"
+
+
+def workers(blob: dict) -> str:
+    """How many worker processes each dataset's searches used (cached searches keep theirs)."""
+    return ", ".join(f"{d['dataset']} {'/'.join(str(j) for j in sorted({r['jobs'] for r in d['searches'].values()}))}"
+                     for d in blob["datasets"])
 
 
 def write_page(blob: dict, page: Path = Path(__file__).resolve().parents[1] / "docs" / "search.md") -> None:
