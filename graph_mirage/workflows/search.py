@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..errors import ParameterError
-from .settings import DataSettings, DistillSettings, _int, check_output
+from .settings import DataSettings, DistillSettings, check_output
 
 
 @dataclass
@@ -28,16 +28,10 @@ class SearchSettings:
     distill: DistillSettings | None = field(default=None, repr=False)
 
     def check(self) -> None:
-        from ..training.config import check_device_name
-
         self.data.check()
         if self.distilled is not None and self.full:
             raise ParameterError("give a distilled file or --full, not both")
-        for name in ("seeds", "jobs", "epochs"):
-            _int(name, getattr(self, name), 1, allow_none=name == "epochs")
-        check_device_name(self.device)
-        if self.device != "cpu" and self.jobs > 1:
-            raise ParameterError("--jobs > 1 trains in CPU worker processes; use --jobs 1 with a CUDA device")
+        # seeds, jobs, epochs, device and the space: the estimator's own checks, made once
         self.estimator().check_params(None if self.full else self._set_hops())
         if self.out is not None:
             check_output(self.out, "results file")
