@@ -1,23 +1,25 @@
 """Mirage on Apache Spark: the tree stage and the transactions computed on the cluster, mining on the driver.
 
 Input: a directory in the Parquet layout of :mod:`graph_mirage.data.parquet` (``mirage export DATASET --parquet
-DIR``). The job, with its shuffles:
+DIR``), whose part files hold whole graphs. The job, with its exchanges:
 
-1. **exact 1-WL as distributed sort and rank** (``hops`` rounds). A round joins every edge with its source node's
-   colour (shuffle by graph), gathers each node's sorted ``(edge label, neighbour colour)`` codes (shuffle by node),
-   and ranks the signatures ``(in-degree, colour, codes)`` in one global dictionary: the distinct signatures, sorted
-   (range shuffle), numbered from the sorted partitions' sizes (what ``zipWithIndex`` does, in the JVM), joined
-   back. Ranks of the same keys in the same lexicographic
-   order as :func:`graph_mirage.trees.wl_colours`, so the tree ids are the in-memory engine's, without hashing. The
-   same round sums the children's sizes, so each tree's unfolded size comes for free. Each round's lineage is cut
-   with a local checkpoint.
-2. **per class and tree**: node count, support (distinct graphs), witness (first node by graph id) and size
-   (shuffle by class and tree).
-3. **transactions**: each training graph's set of tree ids, cut to the trees that can be frequent at the supports
-   the search will try, and equal transactions merged with their count (shuffle by graph, then by transaction).
-   The first cut is at a quarter of each class's most frequent tree (the budget search starts there and halves);
-   when the search goes lower, the driver asks for the transactions again at the lower support
-   (:meth:`graph_mirage.Mirage.support_floors`, :meth:`graph_mirage.tree_table.TreeTable.lower`). Explicit
+1. **graph-local refinement** (one task per part file, no exchange): a computation tree depends only on its node's
+   own graph, so each task refines its part's training graphs with the in-memory engine's numpy code and sends on
+   its local dictionaries — per round, one row per distinct local colour with its signature in local ids — the
+   per (class, local tree) statistics and each graph's set of local trees (:mod:`graph_mirage.spark_blocks`). The
+   rows are materialised once (a local checkpoint).
+2. **the exact global dictionary, round by round**, over distinct signatures only: each part's signatures are
+   put in global terms (cogrouped by part with the previous round's local-to-global ids), the distinct ones sorted
+   (range exchange) and numbered from the sorted partitions' sizes (what ``zipWithIndex`` does, in the JVM), and
+   the numbers joined back by signature. Ranks of the same keys in the same lexicographic order as
+   :func:`graph_mirage.trees.wl_colours`, so the tree ids are the in-memory engine's, without hashing.
+3. **per class and tree**: the parts' node counts, supports (parts hold disjoint graphs: supports add up),
+   witnesses (first node by graph id) and sizes, under global ids (exchange by class and tree).
+4. **transactions**: each training graph's set of tree ids (translated once, cogrouped by part), cut to the trees
+   that can be frequent at the supports the search will try, and equal transactions merged with their count (one
+   exchange of merged sets). The first cut is at a quarter of each class's most frequent tree (the budget search
+   starts there and halves); when the search goes lower, the driver asks for the transactions again at the lower
+   support (:meth:`graph_mirage.Mirage.support_floors`, :meth:`graph_mirage.tree_table.TreeTable.lower`). Explicit
    thresholds need one pass.
 
 What reaches the driver: the merged, cut transactions (on 100,000 generated molecules, 58,880 rows over 364 trees
@@ -39,169 +41,20 @@ Example:
 from __future__ import annotations
 
 import os
-import re
+import shutil
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import MirageError, ParameterError
+from . import spark_blocks as blocks
+from .errors import DatasetError, MirageError, ParameterError
 from .progress import Progress
+from .spark_session import _pandas, check_master, interruptible, spark_errors, spark_session
 
-
-def _log_tail(log: Path | None, start: int) -> list[str]:
-    try:
-        with open(log, "rb") as f:
-            f.seek(start)
-            return [ln.strip() for ln in f.read().decode("utf-8", "replace").splitlines() if ln.strip()]
-    except (OSError, TypeError):
-        return []
-
-
-@contextmanager
-def spark_errors(log: Path | None = None):
-    """Spark, Py4J and Java failures as one-line :class:`MirageError` (no Java stack trace on the terminal)."""
-    start = log.stat().st_size if log is not None and log.exists() else 0
-    try:
-        yield
-    except MirageError:
-        raise
-    except ConnectionError:  # the JVM went away mid-job (killed, out of memory)
-        where = f"; Spark's log: {log}" if log is not None else ""
-        raise MirageError(f"Spark failed: its JVM stopped answering (killed, or out of memory: raise "
-                          f"--spark-driver-memory){where}") from None
-    except Exception as e:  # noqa: BLE001 - pyspark raises many unrelated types; all become one line
-        module = type(e).__module__ or ""
-        if not (module.startswith("pyspark") or module.startswith("py4j")):
-            raise
-        where = f" (Spark's log: {log})" if log is not None else ""
-        raise MirageError(f"Spark failed: {_first_line(e, log, start)}{where}") from None
-
-
-def _first_line(e: BaseException, log: Path | None = None, start: int = 0) -> str:
-    text = str(getattr(e, "java_exception", None) or e)
-    if "JAVA_GATEWAY_EXITED" in text or "Java gateway process exited" in text:
-        # the JVM wrote why into the log (bad master URL, missing Java, ...): its last error line says it
-        said = _log_tail(log, start)
-        errors = [ln for ln in said if not ln.startswith("at ")
-                  and re.search(r"(Exception|Error|error|not found|No such file)", ln)]
-        if errors:
-            return f"Spark did not start: {errors[-1][:240]}"
-        return "could not start Java (Spark needs Java 8, 11 or 17 on PATH or in JAVA_HOME)"
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), type(e).__name__)
-    line = re.sub(r"^(\w+\.)+(\w+(Exception|Error)): ", r"\2: ", line)
-    return line[:300]
-
-
-def check_master(master: str, timeout: float = 10.0) -> None:
-    """Refuse a standalone master that cannot be reached, in seconds and naming it, before Spark starts (Spark itself
-    retries for minutes and then reports only that its context was stopped)."""
-    import socket
-
-    if not master.startswith("spark://"):
-        return
-    errors = []
-    for hostport in master[len("spark://"):].split(","):
-        host, _, port = hostport.strip().rpartition(":")
-        try:
-            with socket.create_connection((host, int(port)), timeout=timeout):
-                return
-        except (OSError, ValueError) as e:
-            errors.append(f"{hostport.strip()}: {getattr(e, 'strerror', None) or e}")
-    raise MirageError(f"cannot reach the Spark master {master} ({'; '.join(errors)}); check the host and port, or "
-                      f"start the master (scripts/spark_cluster.sh start)")
-
-
-@contextmanager
-def interruptible(spark):
-    """Ctrl-C and SIGTERM during Spark jobs: the jobs are cancelled from another thread (a Py4J call made by the
-    signal handler itself would re-enter the call in progress and print Py4J's tracebacks), the session is stopped,
-    and the signal is then delivered again, so the command ends as for any other work: one line, exit 130 or 143."""
-    import signal
-    import threading
-
-    got: list[int] = []
-
-    def handler(signum, frame):
-        if not got:
-            got.append(signum)
-            threading.Thread(target=_cancel, args=(spark,), daemon=True).start()
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    except BaseException:
-        if not got:
-            raise
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
-    if got:
-        signal.raise_signal(got[0])  # the previous handler decides (the CLI: interrupted or terminated)
-        raise KeyboardInterrupt  # a handler that returned: still no result to give
-
-
-def _cancel(spark) -> None:
-    try:
-        spark.sparkContext.cancelAllJobs()
-    except Exception:  # noqa: BLE001 - the session may already be going away
-        pass
-
-
-@contextmanager
-def spark_session(master: str = "local[*]", app: str = "graph-mirage", partitions: int = 8,
-                  driver_memory: str | None = None, log: str | os.PathLike | None = None):
-    """A quiet Spark session that is always stopped when the block ends (an already active one is reused, not
-    stopped). ``partitions``: ``spark.sql.shuffle.partitions``.
-
-    The JVM it starts writes its own output (start-up notes, Java errors) to ``log`` (default
-    ``graph-mirage-spark.log`` in the temporary directory), not to the terminal; a failure is one line naming it.
-    """
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        raise MirageError("the Spark engine needs pyspark: pip install 'graph-mirage[spark]' (and Java 8, 11 or 17)") \
-            from None
-    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
-        raise ParameterError(f"partitions must be an integer >= 1, got {partitions!r}")
-    existing = SparkSession.getActiveSession()
-    builder = (SparkSession.builder.master(master).appName(app)
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", str(partitions))
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
-    if driver_memory:
-        builder = builder.config("spark.driver.memory", driver_memory)
-    log = Path(log) if log is not None else Path(tempfile.gettempdir()) / "graph-mirage-spark.log"
-    with _stderr_to(log), spark_errors(log):
-        spark = builder.getOrCreate()  # the JVM inherits the redirected stderr for its lifetime
-        spark.sparkContext.setLogLevel("ERROR")
-    try:
-        yield spark
-    finally:
-        if existing is None:
-            spark.stop()
-
-
-@contextmanager
-def _stderr_to(path: Path):
-    """File descriptor 2 pointed at ``path`` inside the block (child processes started there keep it)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        os.dup2(fd, 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(fd)
+__all__ = ["distill_spark", "spark_tree_table", "spark_tree_ids", "spark_session"]
 
 
 def _rank(spark, df, cols: list[str], name: str):
@@ -215,9 +68,10 @@ def _rank(spark, df, cols: list[str], name: str):
     """
     from pyspark.sql import functions as F
 
-    distinct = (df.select(*cols).distinct().orderBy(*cols)
+    # fresh attribute ids: df may be a checkpoint, whose columns keep the ids the ranked side would repeat
+    distinct = (df.select(*[F.col(c).alias(c) for c in cols]).distinct().orderBy(*cols)
                 .withColumn("_pid", F.spark_partition_id()).withColumn("_mid", F.monotonically_increasing_id())
-                .localCheckpoint())  # the ids are fixed once: the sizes and the join below read the same rows
+                .transform(_materialise))  # the ids are fixed once: the sizes and the join below read the same rows
     sizes = dict(distinct.groupBy("_pid").count().collect())
     offsets, total = [], 0
     for pid in range(max(sizes, default=-1) + 1):
@@ -230,75 +84,87 @@ def _rank(spark, df, cols: list[str], name: str):
     return df.join(ranked, on=cols), total
 
 
-def _tables(spark, path: Path, meta: dict):
-    from pyspark.sql import functions as F
+def _materialise(df):
+    """``df`` computed once, its lineage cut: a local checkpoint in local mode (one JVM: nothing can be lost alone),
+    a reliable one (files in the session's checkpoint directory) on a cluster, so that a lost executor costs the
+    stages after the last checkpoint, never the job."""
+    sc = df.sparkSession.sparkContext
+    if sc.master.startswith("local") or not sc.getCheckpointDir():
+        return df.localCheckpoint()
+    df = df.persist()  # written from the cache, not computed again for the files
+    done = df.checkpoint()
+    df.unpersist()
+    return done
 
-    graphs = spark.read.parquet(str(path / "graphs"))
-    train = graphs.where(F.col("split") == "train").select("graph_id", "y")
-    nodes = spark.read.parquet(str(path / "nodes")).join(train.select("graph_id"), "graph_id")
-    edges = spark.read.parquet(str(path / "edges")).join(train.select("graph_id"), "graph_id")
+
+def _parts(path: Path) -> list[str]:
+    """The part files' names, the same in ``graphs/``, ``nodes/`` and ``edges/`` (the layout's promise that a part
+    holds whole graphs; checked before Spark starts)."""
+    names = {sub: sorted(p.name for p in (path / sub).glob("*.parquet")) for sub in ("graphs", "nodes", "edges")}
+    if not names["graphs"]:
+        raise DatasetError(f"{path}/graphs holds no .parquet part files")
+    if not names["graphs"] == names["nodes"] == names["edges"]:
+        raise DatasetError(f"{path}: graphs/, nodes/ and edges/ must hold part files of the same names (each part "
+                           f"the whole graphs of its graphs file); write the directory with mirage export --parquet")
+    return names["graphs"]
+
+
+def _refine(spark, path: Path, meta: dict, hops: int, node_rows: bool = False):
+    """Stage 1: the block rows of every part (:mod:`graph_mirage.spark_blocks`), materialised once."""
+    names = _parts(path)
     xcols = [f"x{j}" for j in range(meta["node_columns"])]
     ecols = [f"e{j}" for j in range(meta["edge_columns"])]
-    return train, nodes, edges, xcols, ecols
+    run = blocks.refine_parts(str(path.resolve()), names, hops, xcols, ecols, node_rows)
+    return _materialise(spark.range(len(names), numPartitions=len(names)).mapInArrow(run, blocks.BLOCK_SCHEMA))
+
+
+def _global_ids(spark, rows, hops: int, progress: Progress | None):
+    """Stage 2: ``(ids, number of trees)``, ids a DataFrame ``b, local, g`` mapping each part's local trees of the
+    last round to the global exact ids."""
+    from pyspark.sql import functions as F
+
+    signatures = rows.where(F.col("kind") == blocks.KIND_DICT)
+
+    def ranked(df):
+        df = _materialise(df)  # ranked and joined back: computed once
+        ids, total = _rank(spark, df.select("b", "local", "key"), ["key"], "g")
+        return _materialise(ids.select("b", "local", "g")), total
+
+    ids, scale = ranked(signatures.where(F.col("r") == 0))
+    labels = ranked(signatures.where(F.col("r") == blocks.EDGE_ROUND))[0].select("b", F.lit(1).alias("tag"), "local",
+                                                                                   "g")
+    for r in range(1, hops + 1):
+        lookup = ids.select("b", F.lit(0).alias("tag"), "local", "g").unionByName(labels)
+        sig = (signatures.where(F.col("r") == r).select("b", "local", "key").groupBy("b")
+               .cogroup(lookup.groupBy("b")).applyInPandas(blocks.translate(scale), blocks.SIGNATURE_SCHEMA))
+        ids, scale = ranked(sig)
+        if progress is not None:
+            progress.update(1, stage=f"WL round {r}/{hops}")
+    return ids, scale
 
 
 def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress | None = None):
     """Tree id and unfolded tree size of every node of the training graphs under ``path``: a DataFrame
     ``graph_id, node, tree, size``; tree ids equal :func:`graph_mirage.trees.wl_colours`' on the training graphs."""
+    from pyspark.sql import functions as F
 
     from .data.parquet import read_layout_meta
 
     path = Path(path)
-    _, nodes, edges, xcols, ecols = _tables(spark, path, read_layout_meta(path))
-    return _wl(spark, nodes, edges, xcols, ecols, hops, progress)[0]
-
-
-def _wl(spark, nodes, edges, xcols: list[str], ecols: list[str], hops: int, progress: Progress | None):
-    """:func:`spark_tree_ids` on the training tables, and the number of distinct trees."""
-    from pyspark.sql import functions as F
-
-    colour, scale = (_rank(spark, nodes, xcols, "colour") if xcols
-                     else (nodes.withColumn("colour", F.lit(0).cast("long")), 1))
-    colour = colour.select("graph_id", "node", "colour", F.lit(1).cast("long").alias("size"))
-    edges = (_rank(spark, edges, ecols, "elab")[0] if ecols else edges.withColumn("elab", F.lit(0).cast("long")))
-    edges = edges.select("graph_id", "src", "dst", "elab")
-    for r in range(hops):
-        src = colour.select("graph_id", F.col("node").alias("src"), F.col("colour").alias("c_src"),
-                            F.col("size").alias("s_src"))
-        codes = (edges.join(src, ["graph_id", "src"])
-                 .select("graph_id", F.col("dst").alias("node"), "s_src",
-                         (F.col("elab") * F.lit(scale) + F.col("c_src")).alias("code")))
-        sig = codes.groupBy("graph_id", "node").agg(F.array_sort(F.collect_list("code")).alias("codes"),
-                                                    F.sum("s_src").alias("below"))
-        full = (colour.join(sig, ["graph_id", "node"], "left")
-                .select("graph_id", "node", "colour",
-                        F.coalesce("codes", F.array().cast("array<bigint>")).alias("codes"),
-                        (F.lit(1) + F.coalesce("below", F.lit(0))).cast("long").alias("size")))
-        full = full.withColumn("deg", F.size("codes"))
-        colour, scale = _rank(spark, full, ["deg", "colour", "codes"], "new")  # scale: colours of this round
-        colour = colour.select("graph_id", "node", F.col("new").alias("colour"), "size")
-        colour = colour.localCheckpoint()  # cut the lineage each round
-        if progress is not None:
-            progress.update(1, stage=f"WL round {r + 1}/{hops}")
-    return colour.withColumnRenamed("colour", "tree"), scale
-
-
-def _pandas(df):
-    """``df.toPandas()`` (Arrow) without pyspark 3.5's deprecation noise under pandas 3."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*copy keyword is deprecated.*")
-        return df.toPandas()
+    rows = _refine(spark, path, read_layout_meta(path), hops, node_rows=True)
+    ids, _ = _global_ids(spark, rows, hops, progress)
+    nodes = rows.where(F.col("kind") == blocks.KIND_NODE)
+    return nodes.join(ids, ["b", "local"]).select(F.col("wg").alias("graph_id"), F.col("wn").alias("node"),
+                                                  F.col("g").alias("tree"), "size")
 
 
 class _TreeStats:
     """The per (class, tree) statistics on the cluster, and what the driver asks of them: witnesses and sizes of the
     trees it may emit, transactions cut at support floors (again, lower, while the budget search descends)."""
 
-    def __init__(self, spark, path: Path, train, nodes_t, per, n_trees: int) -> None:
-        self.spark, self.path, self.train, self.nodes_t, self.per, self.n_trees = spark, path, train, nodes_t, per, \
-            n_trees
+    def __init__(self, spark, path: Path, items, per, n_trees: int, cached: list) -> None:
+        self.spark, self.path, self.items, self.per, self.n_trees = spark, path, items, per, n_trees
+        self.cached = cached
         self.tree_size = np.full(n_trees, -1, dtype=np.int64)
         self.witness: dict[int, tuple[int, int]] = {}
 
@@ -320,21 +186,18 @@ class _TreeStats:
         floor_col = F.lit(None)
         for c, f in floors.items():
             floor_col = F.when(F.col("y") == c, F.lit(int(f))).otherwise(floor_col)
-        keep = self.per.where(F.col("support") >= floor_col).select("tree").distinct().persist()
-        self.describe(keep)
-        items = (self.nodes_t.select("graph_id", "tree").join(keep, "tree").distinct()
-                 .groupBy("graph_id").agg(F.array_sort(F.collect_list("tree")).alias("items")))
-        tracts = _pandas(self.train.join(items, "graph_id", "left")
-                         .select("y", F.coalesce("items", F.array().cast("array<bigint>")).alias("items"))
-                         .groupBy("y", "items").count())
-        keep.unpersist()
+        kept = np.sort(np.array([r[0] for r in self.per.where(F.col("support") >= floor_col).select("tree")
+                                 .distinct().collect()], dtype=np.int64))
+        self.describe(self.spark.createDataFrame([(int(t),) for t in kept], "tree long"))
+        tracts = _pandas(self.items.mapInPandas(blocks.cut_transactions(kept), blocks.TRANSACTIONS_SCHEMA)
+                         .groupBy("y", "items").agg(F.sum("count").alias("count")))
         rows, weights = {}, {}
         for c, part in tracts.groupby("y"):
-            lists = [np.asarray(v, dtype=np.int64) for v in part["items"]]
-            lengths = np.array([len(v) for v in lists], dtype=np.int64)
-            indices = np.concatenate(lists) if lengths.sum() else np.zeros(0, dtype=np.int64)
+            part = part.sort_values("items", kind="stable")  # a fixed row order, whatever the exchanges did
+            indices = np.frombuffer(b"".join(part["items"]), dtype="<i8").astype(np.int64)
+            lengths = np.fromiter((len(v) // 8 for v in part["items"]), dtype=np.int64, count=len(part))
             m = sp.csr_matrix((np.ones(len(indices), dtype=np.int32), indices,
-                               np.concatenate([[0], np.cumsum(lengths)])), shape=(len(lists), self.n_trees))
+                               np.concatenate([[0], np.cumsum(lengths)])), shape=(len(part), self.n_trees))
             m.sort_indices()
             rows[int(c)], weights[int(c)] = m, part["count"].to_numpy(np.int64)
         return rows, weights
@@ -350,8 +213,8 @@ class _TreeStats:
                 flat.node_ptr[pos] + np.array([v for _, v in at], dtype=np.int64))
 
     def release(self) -> None:
-        self.nodes_t.unpersist()
-        self.per.unpersist()
+        for df in self.cached:
+            df.unpersist()
 
 
 def _top_trees(per, context: int) -> dict[int, list[int]]:
@@ -384,27 +247,32 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     path = Path(path)
     meta = read_layout_meta(path)
     hops = int(mirage.hops)
-    train, nodes, edges, xcols, ecols = _tables(spark, path, meta)
-    trees, n_trees = _wl(spark, nodes, edges, xcols, ecols, hops, progress)
-    nodes_t = trees.join(train, "graph_id").persist()
-    sizes = {int(r["y"]): int(r["count"]) for r in train.groupBy("y").count().collect()}
+    rows = _refine(spark, path, meta, hops)
+    ids, n_trees = _global_ids(spark, rows, hops, progress)
+    kind = F.col("kind")
+    graphs = rows.where(kind == blocks.KIND_GRAPH)
+    sizes = {int(r["y"]): int(r["count"]) for r in graphs.groupBy("y").count().collect()}
     if not sizes:
         raise MirageError(f"{path} has no training graphs (no graph with split 'train')")
     num_classes = int(meta.get("num_classes", max(sizes) + 1))
-    per = (nodes_t.groupBy("y", "tree")
-           .agg(F.count("*").alias("n"), F.countDistinct("graph_id").alias("support"),
-                F.min(F.struct("graph_id", "node")).alias("w"), F.first("size").alias("size"))
+    per = (rows.where(kind == blocks.KIND_STATS).join(ids, ["b", "local"]).groupBy("y", F.col("g").alias("tree"))
+           .agg(F.sum("n").alias("n"), F.sum("support").alias("support"),
+                F.min(F.struct(F.col("wg").alias("graph_id"), F.col("wn").alias("node"))).alias("w"),
+                F.first("size").alias("size"))
            .persist())
+    items = (graphs.select("b", "local", "y", "key").groupBy("b").cogroup(ids.groupBy("b"))
+             .applyInPandas(blocks.translate_items, blocks.ITEMS_SCHEMA).persist())
     max_support = {int(r[0]): int(r[1]) for r in per.groupBy("y").agg(F.max("support")).collect()}
     top = _top_trees(per, int(mirage.context))
     hist = per.groupBy("y", "n").count().collect()
-    n_nodes = nodes_t.count()
-    x_max = nodes.agg(*[F.max(c).alias(c) for c in xcols]).first() if "node_vocab" not in meta else None
-    e_stats = edges.agg(F.count("*").alias("m"), *[F.max(c).alias(c) for c in ecols]).first()
-    deg = edges.groupBy("graph_id", "dst").count().agg(F.max("count")).first()[0]
+    parts = rows.where(kind == blocks.KIND_META).select("n", "support", "size", "key").collect()
+    n_nodes, n_edges = sum(int(r["n"]) for r in parts), sum(int(r["support"]) for r in parts)
+    deg = max(int(r["size"]) for r in parts)
+    most = np.max([np.frombuffer(r["key"], dtype="<i8") for r in parts], axis=0) if parts else None
+    xcols, ecols = meta["node_columns"], meta["edge_columns"]
     if progress is not None:
         progress.update(1, stage="tree statistics")
-    stats = _TreeStats(spark, path, train, nodes_t, per, n_trees)
+    stats = _TreeStats(spark, path, items, per, n_trees, [per, items])
     if top:
         stats.describe(spark.createDataFrame([(t,) for ts in top.values() for t in ts], "tree long"))
     floors = mirage.support_floors(sizes, max_support)
@@ -414,23 +282,22 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     freq: list[list[int]] = [[] for _ in range(num_classes)]
     for r in hist:
         freq[int(r["y"])] += [int(r["n"])] * int(r["count"])
-    n_edges = int(e_stats["m"])
     source = split_meta(
         meta, num_classes=num_classes, class_counts=[int(sizes.get(c, 0)) for c in range(num_classes)],
-        node_vocab=None if x_max is None else [int(x_max[c]) + 1 for c in xcols],
-        edge_vocab=[int(e_stats[c] or 0) + 1 for c in ecols], graphs=sum(sizes.values()), nodes=n_nodes,
+        node_vocab=None if "node_vocab" in meta else [int(v) + 1 for v in most[:xcols]],
+        edge_vocab=[max(int(v), 0) + 1 for v in most[xcols:]], graphs=sum(sizes.values()), nodes=n_nodes,
         # int64 arrays, as the in-memory engine holds them: x, edge_index, edge_attr, y
-        full_bytes=8 * (n_nodes * len(xcols) + n_edges * (2 + len(ecols)) + sum(sizes.values())))
+        full_bytes=8 * (n_nodes * xcols + n_edges * (2 + ecols) + sum(sizes.values())))
     return TreeTable(hops=hops, n_trees=n_trees, num_classes=num_classes, rows=rows, weights=weights,
                      tree_size=stats.tree_size,
                      tree_freq=[np.sort(np.array(f, dtype=np.int64))[::-1].copy() for f in freq],
-                     max_degree=int(deg or 0), source=source, node_columns=len(xcols), edge_columns=len(ecols),
+                     max_degree=deg, source=source, node_columns=xcols, edge_columns=ecols,
                      witnesses=stats.witnesses, top={c: np.array(v, dtype=np.int64) for c, v in top.items()},
                      max_support=max_support, floors=floors, fetch=stats.fetch, release=stats.release)
 
 
 def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", partitions: int = 8,
-                  driver_memory: str | None = None, progress: bool = False):
+                  driver_memory: str | None = None, checkpoint_dir: str | None = None, progress: bool = False):
     """Distil the training graphs of a Parquet directory on Spark with ``mirage`` (a :class:`~graph_mirage.Mirage`
     with fixed hops: the itemset form); returns the fitted ``mirage``, whose ``distilled_`` equals what
     :meth:`~graph_mirage.Mirage.fit` writes for the same training graphs. A session it starts is always stopped.
@@ -442,6 +309,8 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
         master: Spark master URL (``local[*]``, ``local[2]``, ``spark://host:7077``, ``yarn``...).
         partitions: shuffle partitions (``spark.sql.shuffle.partitions``): about 2-3 per executor core.
         driver_memory: ``spark.driver.memory`` (in local mode the executors live in the driver JVM).
+        checkpoint_dir: on a cluster, where stage results are checkpointed (default: the session's, else a
+            temporary directory on this machine, removed afterwards; several machines need a shared one).
     """
     import time
 
@@ -459,16 +328,22 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
     log = Path(tempfile.gettempdir()) / "graph-mirage-spark.log"
     with spark_session(master, partitions=partitions, driver_memory=driver_memory, log=log) as spark, \
             interruptible(spark), spark_errors(log):
-        bar.update(0, stage="WL round 1")
-        table = spark_tree_table(spark, path, mirage, bar)
-        bar.close()
-        seconds = time.perf_counter() - t0
+        bar.update(0, stage=f"WL rounds 1-{mirage.hops} inside each part")
+        scratch = _checkpoints(spark, checkpoint_dir)
         try:
-            mirage.fit_table(table)  # may ask Spark for transactions at lower floors
+            table = spark_tree_table(spark, path, mirage, bar)
+            bar.close()
+            seconds = time.perf_counter() - t0
+            try:
+                mirage.fit_table(table)  # may ask Spark for transactions at lower floors
+            finally:
+                table.release()
         finally:
-            table.release()
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+        application = spark.sparkContext.applicationId
     # what reached the driver, next to what it stands for
-    mirage.spark_ = {"master": master, "partitions": partitions,
+    mirage.spark_ = {"master": master, "partitions": partitions, "application": application,
                      "transactions": {str(c): int(table.rows[c].shape[0]) for c in table.classes},
                      "floors": {str(c): int(f) for c, f in table.floors.items()}, "fetches": table.fetches,
                      "graphs": {str(c): table.class_size(c) for c in table.classes},
@@ -476,6 +351,21 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
     # "trees": the Spark job up to the first transactions; mining includes any later fetch at lower floors
     mirage.seconds_.update(trees=seconds, total=time.perf_counter() - t0)
     return mirage
+
+
+def _checkpoints(spark, directory: str | None) -> str | None:
+    """Set the session's checkpoint directory on a cluster (:func:`_materialise`); returns a temporary one made here,
+    to remove afterwards."""
+    sc = spark.sparkContext
+    if sc.master.startswith("local"):
+        return None
+    if directory:
+        sc.setCheckpointDir(str(directory))
+    elif not sc.getCheckpointDir():
+        scratch = tempfile.mkdtemp(prefix="graph-mirage-checkpoints-")
+        sc.setCheckpointDir(scratch)
+        return scratch
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover - a manual check: python -m graph_mirage.spark_engine DIR HOPS

@@ -20,12 +20,15 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-import torch
-from torch_geometric.data import Data
 
 from .errors import ParameterError
+
+if TYPE_CHECKING:  # torch and PyG load only to unfold: the Spark engine's executors refine with numpy alone
+    from torch_geometric.data import Data
 
 
 def _bits(v: int) -> int:
@@ -206,6 +209,9 @@ class TreeUnfolder:
             ``root_mask [n]`` (True at the roots, which come first, in the order given) and ``node_origin [n]``
             (the original node each tree node copies).
         """
+        import torch
+        from torch_geometric.data import Data
+
         roots = np.asarray(roots, dtype=np.int64)
         level = roots
         level_pos = np.arange(len(roots))

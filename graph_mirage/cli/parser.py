@@ -182,6 +182,10 @@ def _distill(sub) -> None:
     sp.add_argument("--spark-driver-memory", default=None, metavar="SIZE",
                     help="with --engine spark: spark.driver.memory, e.g. 8g (local mode runs the executors in the "
                          "driver JVM)")
+    sp.add_argument("--spark-checkpoint-dir", default=None, metavar="DIR",
+                    help="with --engine spark on a cluster: where stage results are checkpointed, so that a lost "
+                         "worker costs a retry (default a temporary directory on this machine; on several machines "
+                         "give a shared one, e.g. hdfs://...)")
     sp.set_defaults(func=cmd_distill)
 
 

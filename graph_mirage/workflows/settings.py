@@ -125,6 +125,7 @@ class SparkSettings:
     master: str = "local[*]"
     partitions: int = 8
     driver_memory: str | None = None
+    checkpoint_dir: str | None = None
 
 
 # the itemset form's options (the paper's algorithm): given any of them, ``mirage distill`` runs Mirage, not the

@@ -1,0 +1,274 @@
+"""The Spark engine's work inside one task: the whole graphs of one part file, with numpy alone.
+
+A computation tree depends only on its node's own graph, and every part file of the Parquet layout holds whole
+graphs. So a task reads one part (graphs, nodes and edges files of the same name), refines its training graphs with
+the in-memory engine's code (:func:`graph_mirage.trees.wl_colours`: exact ids, but *local* to the part) and sends
+on only what the global step needs:
+
+- **dictionaries**: for each round, one row per distinct local colour with its signature in local ids — round 0 the
+  node feature row, round ``EDGE_ROUND`` the edge feature rows, round r >= 1 ``(in-degree, own colour, (edge label,
+  neighbour colour) per in-edge)`` of one node that has the colour. The driver merges them round by round into the
+  one exact global dictionary (:mod:`graph_mirage.spark_engine`): exchanges over distinct signatures only;
+- **per (class, local tree)**: node count, support (distinct graphs), witness (first node by graph id), tree size;
+- **per training graph**: its set of local trees (translated to global ids once the dictionary is known);
+- **one meta row**: node and edge counts, the largest in-degree, the largest value of each feature column.
+
+Binary encodings. ``key`` columns that Spark sorts hold big-endian int64 words with the sign bit flipped: Spark
+compares binary values as unsigned bytes, so their order is the lexicographic order of the integer tuples, which is
+the order the in-memory engine ranks in (the in-degree leads, so keys of one degree have one length). Payloads that
+are only read back hold little-endian int64 words.
+
+This module imports neither Spark nor torch (a Python worker starts in well under a second).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .trees import in_edges, row_ids, tree_sizes, wl_colours
+
+KIND_DICT, KIND_STATS, KIND_GRAPH, KIND_META, KIND_NODE = 0, 1, 2, 3, 4
+EDGE_ROUND = -1  # the dictionary rows of the edge labels
+BLOCK_SCHEMA = ("kind int, b int, r int, local long, key binary, y long, n long, support long, size long, "
+                "wg long, wn long")
+SIGNATURE_SCHEMA = "b int, local long, key binary"
+ITEMS_SCHEMA = "graph_id long, y long, items binary"
+TRANSACTIONS_SCHEMA = "y long, items binary, count long"
+_SIGN = np.int64(-2 ** 63)
+
+
+def ordered_bytes(words: np.ndarray) -> bytes:
+    """int64 words as bytes whose unsigned order is the words' signed lexicographic order."""
+    return (np.asarray(words, dtype=np.int64) ^ _SIGN).astype(">i8").tobytes()
+
+
+def ordered_words(data: bytes) -> np.ndarray:
+    """The inverse of :func:`ordered_bytes`."""
+    return np.frombuffer(data, dtype=">i8").astype(np.int64) ^ _SIGN
+
+
+def _binary(words: np.ndarray, lengths: np.ndarray, ordered: bool):
+    """A pyarrow binary array of rows of ``lengths[i]`` int64 words each, taken in turn from ``words``."""
+    import pyarrow as pa
+
+    words = np.asarray(words, dtype=np.int64)
+    data = ((words ^ _SIGN).astype(">i8") if ordered else words.astype("<i8")).tobytes()
+    offsets = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64) * 8)]).astype(np.int32)
+    return pa.Array.from_buffers(pa.binary(), len(lengths), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+def _words(keys, ordered: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(flat int64 words, words per row)`` of a sequence of binary values (pandas bytes objects)."""
+    keys = list(keys)
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys)) // 8
+    data = b"".join(keys)
+    if ordered:
+        return ordered_words(data), lengths
+    return np.frombuffer(data, dtype="<i8").astype(np.int64), lengths
+
+
+def _batch(length: int, **columns):
+    """A record batch of ``BLOCK_SCHEMA`` with ``length`` rows; columns not given are null."""
+    import pyarrow as pa
+
+    types = {"kind": pa.int32(), "b": pa.int32(), "r": pa.int32(), "key": pa.binary()}
+    names = [c.split()[0] for c in BLOCK_SCHEMA.split(", ")]
+    arrays = []
+    for name in names:
+        t = types.get(name, pa.int64())
+        v = columns.get(name)
+        if v is None:
+            arrays.append(pa.nulls(length, t))
+        elif isinstance(v, pa.Array):
+            arrays.append(v)
+        elif np.ndim(v) == 0:
+            arrays.append(pa.array(np.full(length, v), t))
+        else:
+            arrays.append(pa.array(np.asarray(v), t))
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def _first(ids: np.ndarray) -> np.ndarray:
+    """For dense ids 0..k-1: the position of each id's first occurrence."""
+    first = np.empty(int(ids.max()) + 1 if len(ids) else 0, dtype=np.int64)
+    first[ids[::-1]] = np.arange(len(ids) - 1, -1, -1)
+    return first
+
+
+def _read_part(path: Path, name: str, xcols: list[str], ecols: list[str]):
+    """The training graphs of one part: ``(graph ids, labels, node_ptr, x, edge_index, edge_attr, node id in graph)``
+    in graph-id then node order, edges numbered within the part."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    graphs = pq.read_table(path / "graphs" / name, columns=["graph_id", "y", "split"])
+    train = graphs.filter(pc.equal(graphs["split"], "train"))
+    gid = train["graph_id"].to_numpy().astype(np.int64)
+    order = np.argsort(gid, kind="stable")
+    gid, y = gid[order], train["y"].to_numpy().astype(np.int64)[order]
+    nodes = pq.read_table(path / "nodes" / name, columns=["graph_id", "node", *xcols])
+    ng = nodes["graph_id"].to_numpy().astype(np.int64)
+    keep = np.isin(ng, gid)
+    local = nodes["node"].to_numpy().astype(np.int64)[keep]
+    ng = ng[keep]
+    order = np.lexsort((local, ng))
+    ng, local = ng[order], local[order]
+    x = np.stack([nodes[c].to_numpy()[keep][order] for c in xcols], 1).astype(np.int64) if xcols \
+        else np.zeros((len(ng), 0), dtype=np.int64)
+    pos = np.searchsorted(gid, ng)
+    node_ptr = np.concatenate([[0], np.cumsum(np.bincount(pos, minlength=len(gid)))])
+    edges = pq.read_table(path / "edges" / name, columns=["graph_id", "src", "dst", *ecols])
+    eg = edges["graph_id"].to_numpy().astype(np.int64)
+    keep = np.isin(eg, gid)
+    base = node_ptr[np.searchsorted(gid, eg[keep])]
+    edge_index = np.stack([edges["src"].to_numpy()[keep] + base, edges["dst"].to_numpy()[keep] + base])
+    edge_attr = np.stack([edges[c].to_numpy()[keep] for c in ecols], 1).astype(np.int64) if ecols \
+        else np.zeros((len(base), 0), dtype=np.int64)
+    return gid, y, node_ptr, x, edge_index.astype(np.int64), edge_attr, local
+
+
+def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols: list[str],
+                node_rows: bool = False):
+    """Record batches (``BLOCK_SCHEMA``) for one part file, numbered ``b``: see the module docstring.
+    ``node_rows`` adds one row per node (``wg`` graph id, ``wn`` node, ``local`` its tree, ``size``)."""
+    gid, y, node_ptr, x, edge_index, edge_attr, node_local = _read_part(Path(path), name, xcols, ecols)
+    n, m = len(x), edge_index.shape[1]
+    labels = row_ids(x) if x.shape[1] else np.zeros(n, dtype=np.int64)
+    elab = row_ids(edge_attr) if edge_attr.shape[1] and m else np.zeros(m, dtype=np.int64)
+    colours = wl_colours(labels, edge_index, elab if ecols else None, hops)
+    sizes = tree_sizes(edge_index, n, hops)
+    graph_of = np.repeat(np.arange(len(gid)), np.diff(node_ptr))
+    deg = np.bincount(edge_index[1], minlength=n) if n else np.zeros(0, dtype=np.int64)
+
+    if n:  # round 0: a node feature row per local colour
+        first = _first(colours[0])
+        yield _batch(len(first), kind=KIND_DICT, b=b, r=0, local=np.arange(len(first)),
+                     key=_binary(x[first].ravel(), np.full(len(first), x.shape[1]), ordered=True))
+    if m:
+        first = _first(elab)
+        yield _batch(len(first), kind=KIND_DICT, b=b, r=EDGE_ROUND, local=np.arange(len(first)),
+                     key=_binary(edge_attr[first].ravel(), np.full(len(first), edge_attr.shape[1]), ordered=True))
+    order, ptr, _ = in_edges(edge_index[1], n)
+    src = edge_index[0]
+    for r in range(1, hops + 1):  # a representative node per local colour, its signature in local ids
+        if not n:
+            break
+        reps = _first(colours[r])
+        d = deg[reps]
+        prev = colours[r - 1]
+        starts = np.concatenate([[0], np.cumsum(2 + 2 * d)[:-1]])
+        words = np.empty(int((2 + 2 * d).sum()), dtype=np.int64)
+        words[starts], words[starts + 1] = d, prev[reps]
+        within = np.arange(int(d.sum())) - np.repeat(np.cumsum(d) - d, d)
+        e = order[np.repeat(ptr[reps], d) + within]
+        at = np.repeat(starts + 2, d) + 2 * within
+        words[at], words[at + 1] = elab[e], prev[src[e]]
+        yield _batch(len(reps), kind=KIND_DICT, b=b, r=r, local=np.arange(len(reps)),
+                     key=_binary(words, 2 + 2 * d, ordered=False))
+
+    tree = colours[-1]
+    k = int(tree.max()) + 1 if n else 1
+    pairs, first_pair = np.unique(graph_of * k + tree, return_index=True)  # (graph, tree), graph-id order
+    pair_graph, pair_tree = pairs // k, pairs % k
+    per_key = y[graph_of] * k + tree
+    keys, witness, count = np.unique(per_key, return_index=True, return_counts=True)
+    _, support = np.unique(y[pair_graph] * k + pair_tree, return_counts=True)
+    if n:
+        yield _batch(len(keys), kind=KIND_STATS, b=b, y=keys // k, local=keys % k, n=count, support=support,
+                     size=sizes[witness], wg=gid[graph_of[witness]], wn=node_local[witness])
+    per_graph = np.bincount(pair_graph, minlength=len(gid))
+    if len(gid):
+        yield _batch(len(gid), kind=KIND_GRAPH, b=b, local=gid, y=y,
+                     key=_binary(pair_tree, per_graph, ordered=False))
+    del first_pair
+    most = [int(x[:, j].max()) if n else -1 for j in range(x.shape[1])] + \
+        [int(edge_attr[:, j].max()) if m else -1 for j in range(edge_attr.shape[1])]
+    yield _batch(1, kind=KIND_META, b=b, n=n, support=m, size=int(deg.max()) if n else 0,
+                 key=_binary(np.array(most, dtype=np.int64), [len(most)], ordered=False))
+    if node_rows and n:
+        yield _batch(n, kind=KIND_NODE, b=b, local=tree, wg=gid[graph_of], wn=node_local, size=sizes)
+
+
+def refine_parts(path: str, names: list[str], hops: int, xcols: list[str], ecols: list[str], node_rows: bool):
+    """The ``mapInArrow`` function: its input batches hold part numbers (column ``id``)."""
+    def run(batches):
+        for batch in batches:
+            for b in batch.column(0).to_pylist():
+                yield from refine_part(path, names[b], b, hops, xcols, ecols, node_rows)
+    return run
+
+
+def _lookup(local: np.ndarray, glob: np.ndarray) -> np.ndarray:
+    lut = np.full(int(local.max()) + 1 if len(local) else 0, -1, dtype=np.int64)
+    lut[local] = glob
+    return lut
+
+
+def translate(scale: int):
+    """The ``applyInPandas`` function of a round's merge, cogrouped by part: the part's signature rows (local ids)
+    and its ids of the previous round (``tag`` 0) and of the edge labels (``tag`` 1), local to global; returns the
+    signatures as ordered keys ``(in-degree, own colour, sorted codes)``, a code being ``edge label * scale +
+    neighbour colour`` — the in-memory engine's packing, with ``scale`` the previous round's number of colours."""
+    import pandas as pd
+
+    def run(sig: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
+        if sig.empty:
+            return pd.DataFrame({"b": pd.Series([], dtype="int32"), "local": pd.Series([], dtype="int64"),
+                                 "key": pd.Series([], dtype=object)})
+        tag = ids["tag"].to_numpy()
+        colour = _lookup(ids["local"].to_numpy()[tag == 0], ids["g"].to_numpy()[tag == 0])
+        label = _lookup(ids["local"].to_numpy()[tag == 1], ids["g"].to_numpy()[tag == 1])
+        words, lengths = _words(sig["key"], ordered=False)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        d = words[starts]
+        within = np.arange(int(d.sum())) - np.repeat(np.cumsum(d) - d, d)
+        at = np.repeat(starts + 2, d) + 2 * within
+        codes = label[words[at]] * np.int64(scale) + colour[words[at + 1]]
+        row = np.repeat(np.arange(len(d)), d)
+        codes = codes[np.lexsort((codes, row))]
+        out = np.empty(int((2 + d).sum()), dtype=np.int64)
+        out_starts = np.concatenate([[0], np.cumsum(2 + d)[:-1]])
+        out[out_starts], out[out_starts + 1] = d, colour[words[starts + 1]]
+        out[np.repeat(out_starts + 2, d) + within] = codes
+        return pd.DataFrame({"b": sig["b"].to_numpy(), "local": sig["local"].to_numpy(),
+                             "key": _binary(out, 2 + d, ordered=True).to_pandas()})
+    return run
+
+
+def translate_items(items: "pd.DataFrame", ids: "pd.DataFrame") -> "pd.DataFrame":  # noqa: F821
+    """The ``applyInPandas`` function that turns each graph's local trees (cogrouped by part with the part's final
+    ids) into sorted global tree ids."""
+    import pandas as pd
+
+    if items.empty:
+        return pd.DataFrame({"graph_id": pd.Series([], dtype="int64"), "y": pd.Series([], dtype="int64"),
+                             "items": pd.Series([], dtype=object)})
+    tree = _lookup(ids["local"].to_numpy(), ids["g"].to_numpy())
+    words, lengths = _words(items["key"], ordered=False)
+    glob = tree[words]
+    row = np.repeat(np.arange(len(lengths)), lengths)
+    glob = glob[np.lexsort((glob, row))]
+    return pd.DataFrame({"graph_id": items["local"].to_numpy(), "y": items["y"].to_numpy(),
+                         "items": _binary(glob, lengths, ordered=False).to_pandas()})
+
+
+def cut_transactions(keep: np.ndarray):
+    """The ``mapInPandas`` function of a fetch: each graph's trees cut to ``keep`` (sorted tree ids), equal
+    ``(class, set)`` pairs merged with their count in the batch."""
+    import pandas as pd
+
+    def run(batches):
+        for items in batches:
+            if items.empty:
+                continue
+            words, lengths = _words(items["items"], ordered=False)
+            kept = np.isin(words, keep)
+            row = np.repeat(np.arange(len(lengths)), lengths)
+            cut = np.bincount(row[kept], minlength=len(lengths))
+            sets = _binary(words[kept], cut, ordered=False).to_pandas()
+            merged = pd.DataFrame({"y": items["y"].to_numpy(), "items": sets}).groupby(
+                ["y", "items"], sort=False).size().reset_index(name="count")
+            yield merged.astype({"count": "int64"})
+    return run
