@@ -11,12 +11,15 @@ bounded miner's worker process (:mod:`graph_mirage._miner`) is not included (it 
 transactions; its memory is capped by ``mining_memory``). Writes
 ``benchmarks/results/scale.json`` and prints a table; the growth per 10x is printed so the curve can be read.
 
-    python benchmarks/scale.py --engine spark --sizes 100000 1000000 [--cores 1 2]
+    python benchmarks/scale.py --engine spark --sizes 100000 1000000 [--masters local[2] spark://HOST:PORT]
 
-writes each size once in the Parquet layout and runs the Spark engine (:mod:`graph_mirage.spark_engine`) in local
-mode with 1 and 2 executor cores, in a fresh process each: wall seconds of ``distill_spark`` (session start
-included), the Spark job's and the driver's stages, the driver's peak RSS, the JVM's, and how many (merged)
-transactions reached the driver. Writes ``benchmarks/results/scale_spark.json``.
+writes each size once in the Parquet layout, distils it in memory (``Mirage.fit`` on the layout's training graphs,
+read back as int64 arrays) and runs the Spark engine (:mod:`graph_mirage.spark_engine`) against each master
+(``local[N]``, or a standalone cluster from ``scripts/spark_cluster.sh start``), in a fresh process each: wall
+seconds of ``distill_spark`` (session start included), the Spark job's and the driver's stages, the driver's peak
+RSS, its JVM's, how many (merged) transactions reached the driver, the ratio to the in-memory engine's wall seconds
+on the same input, and the SHA-256 of each written ``.npz`` (``identical_to_memory``). Executors of a standalone
+cluster take ``SPARK_EXECUTOR_MEMORY`` from the environment. Writes ``benchmarks/results/scale_spark.json``.
 """
 
 from __future__ import annotations
@@ -99,8 +102,15 @@ def _tree_peak_mb(pid: int) -> float:
     return total
 
 
-def child_spark(path: str, hops: int, budget: int, cores: int, partitions: int, driver_memory: str) -> dict:
-    """Runs in a fresh process: the Spark engine in local mode with ``cores`` executor cores."""
+def _sha256(path: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def child_spark(path: str, hops: int, budget: int, master: str, partitions: int, driver_memory: str,
+                out: str) -> dict:
+    """Runs in a fresh process: the Spark engine against ``master``; the file it writes goes to ``out``."""
     from graph_mirage import Mirage
     from graph_mirage.data.parquet import read_layout_meta
     from graph_mirage.spark_engine import distill_spark
@@ -108,15 +118,36 @@ def child_spark(path: str, hops: int, budget: int, cores: int, partitions: int, 
     _reset_peak()
     meta = read_layout_meta(path)
     t1 = time.perf_counter()
-    m = distill_spark(path, Mirage(hops=hops, budget=budget), master=f"local[{cores}]", partitions=partitions,
+    m = distill_spark(path, Mirage(hops=hops, budget=budget), master=master, partitions=partitions,
                       driver_memory=driver_memory)
     fit_s = time.perf_counter() - t1
+    m.distilled_.save(out)
     return {"graphs": int(meta["graphs"]), "fit_seconds": fit_s, "stages": dict(m.seconds_),
             "peak_rss_mb": _peak_mb(), "jvm_peak_rss_mb": _tree_peak_mb(os.getpid()),
             "trees": int(m.n_trees_), "thresholds": {str(k): v for k, v in m.thresholds_.items()},
-            "distilled_bytes": m.distilled_.nbytes(), "engine": "spark", "cores": cores, "partitions": partitions,
-            "driver_memory": driver_memory,
+            "distilled_bytes": m.distilled_.nbytes(), "engine": "spark", "master": master,
+            "partitions": partitions, "driver_memory": driver_memory, "sha256": _sha256(out),
             "driver_rows": m.spark_["transactions"], "trees_described": m.spark_["trees_described"]}
+
+
+def child_memory_parquet(path: str, hops: int, budget: int, out: str) -> dict:
+    """Runs in a fresh process: the in-memory engine on the training graphs of a Parquet directory (what
+    ``mirage distill DIR`` distils), the reference of the Spark rows."""
+    from graph_mirage import Mirage
+    from graph_mirage.data.parquet import read_flat
+
+    _reset_peak()
+    t0 = time.perf_counter()
+    flat, _ = read_flat(path)  # every generated graph is in the training split
+    load_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    m = Mirage(hops=hops, budget=budget).fit(flat)
+    fit_s = time.perf_counter() - t1
+    m.distilled_.save(out)
+    return {"graphs": int(flat.num_graphs), "load_seconds": load_s, "fit_seconds": fit_s, "stages": dict(m.seconds_),
+            "peak_rss_mb": _peak_mb(), "trees": int(m.n_trees_),
+            "thresholds": {str(k): v for k, v in m.thresholds_.items()}, "distilled_bytes": m.distilled_.nbytes(),
+            "engine": "memory", "master": None, "sha256": _sha256(out)}
 
 
 def child(path: str, hops: int, budget: int, engine: str) -> dict:
@@ -149,13 +180,15 @@ def main() -> None:
     p.add_argument("--hops", type=int, default=3)
     p.add_argument("--budget", type=int, default=10)
     p.add_argument("--engine", choices=("memory", "spark"), default="memory",
-                   help="spark: the Spark engine in local mode on the Parquet layout, once per --cores value")
-    p.add_argument("--cores", type=int, nargs="+", default=[1, 2], help="spark: executor cores (local[N]) to try")
+                   help="spark: in memory, then the Spark engine once per --masters value, on the Parquet layout")
+    p.add_argument("--masters", nargs="+", default=["local[2]"],
+                   help="spark: masters to run against (local[N], spark://HOST:PORT)")
     p.add_argument("--partitions", type=int, default=8, help="spark: shuffle partitions")
     p.add_argument("--driver-memory", default="8g", help="spark: spark.driver.memory (local mode: the executors)")
     p.add_argument("--out", default=None, help="default benchmarks/results/scale.json (scale_spark.json for spark)")
     p.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    p.add_argument("--child-spark", nargs=3, help=argparse.SUPPRESS)
+    p.add_argument("--child-spark", nargs=4, help=argparse.SUPPRESS)
+    p.add_argument("--child-memory-parquet", nargs=3, help=argparse.SUPPRESS)
     p.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
     out_path = args.out or str(RESULTS / ("scale_spark.json" if args.engine == "spark" else "scale.json"))
@@ -166,8 +199,12 @@ def main() -> None:
         print(json.dumps(child(args.child[0], int(args.child[1]), args.budget, args.engine)))
         return
     if args.child_spark:
-        path, hops, cores = args.child_spark
-        print(json.dumps(child_spark(path, int(hops), args.budget, int(cores), args.partitions, args.driver_memory)))
+        path, hops, master, out = args.child_spark
+        print(json.dumps(child_spark(path, int(hops), args.budget, master, args.partitions, args.driver_memory, out)))
+        return
+    if args.child_memory_parquet:
+        path, hops, out = args.child_memory_parquet
+        print(json.dumps(child_memory_parquet(path, int(hops), args.budget, out)))
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,7 +214,9 @@ def main() -> None:
                                  capture_output=True, text=True, check=True)  # its own process: the parent stays small
             gen_s = float(gen.stdout.strip().splitlines()[-1])
             runs = [["--child", str(path), str(args.hops)]] if args.engine == "memory" else \
-                [["--child-spark", str(path), str(args.hops), str(c)] for c in args.cores]
+                [["--child-memory-parquet", str(path), str(args.hops), f"{path}-memory.npz"]] + \
+                [["--child-spark", str(path), str(args.hops), m, f"{path}-{i}.npz"] for i, m in enumerate(args.masters)]
+            reference = None
             for run in runs:
                 out = subprocess.run([sys.executable, __file__, *run, "--budget", str(args.budget), "--engine",
                                       args.engine, "--partitions", str(args.partitions), "--driver-memory",
@@ -187,8 +226,14 @@ def main() -> None:
                 row = json.loads(out.stdout.strip().splitlines()[-1]) | {"generate_seconds": gen_s}
                 rows.append(row)
                 st = row["stages"]
-                if args.engine == "spark":
-                    print(f"{n:>9,} graphs, local[{row['cores']}]: {row['fit_seconds']:6.1f} s (Spark job "
+                if args.engine == "spark" and row["master"] is None:
+                    reference = row
+                    print(f"{n:>9,} graphs, in memory: fit {row['fit_seconds']:6.1f} s", flush=True)
+                elif args.engine == "spark":
+                    row.update(times_memory=row["fit_seconds"] / reference["fit_seconds"],
+                               identical_to_memory=row["sha256"] == reference["sha256"])
+                    print(f"{n:>9,} graphs, {row['master']}: {row['fit_seconds']:6.1f} s = "
+                          f"{row['times_memory']:.1f}x in memory, same file: {row['identical_to_memory']} (Spark job "
                           f"{st['trees']:.1f}, driver mining {st['mining']:.1f}, emission {st['emission']:.1f}), "
                           f"driver peak {row['peak_rss_mb']:,.0f} MB, JVM peak {row['jvm_peak_rss_mb']:,.0f} MB, "
                           f"transactions sent to the driver {sum(row['driver_rows'].values()):,}", flush=True)
@@ -197,10 +242,11 @@ def main() -> None:
                           f"{st.get('trees', 0):.1f}, mining {st.get('mining', 0):.1f}, emission "
                           f"{st.get('emission', 0):.1f}), RSS after load {row['rss_after_load_mb']:,.0f} MB, peak "
                           f"{row['peak_rss_mb']:,.0f} MB", flush=True)
-    for a, b in zip(rows, rows[1:]):
-        if a.get("cores") == b.get("cores"):
-            print(f"{a['graphs']:,} -> {b['graphs']:,}: fit x{b['fit_seconds'] / a['fit_seconds']:.1f}, "
-                  f"peak RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.1f}")
+    for master in dict.fromkeys(r.get("master") for r in rows):
+        same = [r for r in rows if r.get("master") == master]
+        for a, b in zip(same, same[1:]):
+            print(f"{master or 'in memory'}: {a['graphs']:,} -> {b['graphs']:,}: fit "
+                  f"x{b['fit_seconds'] / a['fit_seconds']:.1f}, peak RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.1f}")
     result = {"command": "python benchmarks/scale.py " + " ".join(sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "hops": args.hops, "budget": args.budget, "engine": args.engine, "rows": rows}

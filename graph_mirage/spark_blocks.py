@@ -9,7 +9,8 @@ on only what the global step needs:
   node feature row, round ``EDGE_ROUND`` the edge feature rows, round r >= 1 ``(in-degree, own colour, (edge label,
   neighbour colour) per in-edge)`` of one node that has the colour. The driver merges them round by round into the
   one exact global dictionary (:mod:`graph_mirage.spark_engine`): exchanges over distinct signatures only;
-- **per (class, local tree)**: node count, support (distinct graphs), witness (first node by graph id), tree size;
+- **per (class, local tree)**: node count, support (distinct graphs), witness (first node by graph id), tree size,
+  on the last round's dictionary rows (one row per class a local tree occurs in);
 - **per training graph**: its set of local trees (translated to global ids once the dictionary is known);
 - **one meta row**: node and edge counts, the largest in-degree, the largest value of each feature column.
 
@@ -29,12 +30,13 @@ import numpy as np
 
 from .trees import in_edges, row_ids, tree_sizes, wl_colours
 
-KIND_DICT, KIND_STATS, KIND_GRAPH, KIND_META, KIND_NODE = 0, 1, 2, 3, 4
+KIND_DICT, KIND_GRAPH, KIND_META, KIND_NODE = 0, 2, 3, 4
 EDGE_ROUND = -1  # the dictionary rows of the edge labels
 BLOCK_SCHEMA = ("kind int, b int, r int, local long, key binary, y long, n long, support long, size long, "
                 "wg long, wn long")
+STATS = ("y", "n", "support", "size", "wg", "wn")  # what the last round's rows carry
 SIGNATURE_SCHEMA = "b int, local long, key binary"
-ITEMS_SCHEMA = "graph_id long, y long, items binary"
+LAST_SCHEMA = SIGNATURE_SCHEMA + ", y long, n long, support long, size long, wg long, wn long"
 TRANSACTIONS_SCHEMA = "y long, items binary, count long"
 _SIGN = np.int64(-2 ** 63)
 
@@ -142,10 +144,26 @@ def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols
     graph_of = np.repeat(np.arange(len(gid)), np.diff(node_ptr))
     deg = np.bincount(edge_index[1], minlength=n) if n else np.zeros(0, dtype=np.int64)
 
+    tree = colours[-1]
+    k = int(tree.max()) + 1 if n else 1
+    pairs = np.unique(graph_of * k + tree)  # (graph, tree), graph-id order
+    pair_graph, pair_tree = pairs // k, pairs % k
+    keys, witness, count = np.unique(y[graph_of] * k + tree, return_index=True, return_counts=True)
+    _, support = np.unique(y[pair_graph] * k + pair_tree, return_counts=True)
+    # the last round's dictionary rows come once per (class, local tree), with that class's statistics: the
+    # ranking carries them to the global ids, no join needed
+    stats = dict(y=keys // k, n=count, support=support, size=sizes[witness], wg=gid[graph_of[witness]],
+                 wn=node_local[witness])
+    last = keys % k
+
+    def dictionary(r: int, key):
+        if r < hops:
+            return _batch(len(key), kind=KIND_DICT, b=b, r=r, local=np.arange(len(key)), key=key)
+        return _batch(len(last), kind=KIND_DICT, b=b, r=r, local=last, key=key.take(last), **stats)
+
     if n:  # round 0: a node feature row per local colour
         first = _first(colours[0])
-        yield _batch(len(first), kind=KIND_DICT, b=b, r=0, local=np.arange(len(first)),
-                     key=_binary(x[first].ravel(), np.full(len(first), x.shape[1]), ordered=True))
+        yield dictionary(0, _binary(x[first].ravel(), np.full(len(first), x.shape[1]), ordered=True))
     if m:
         first = _first(elab)
         yield _batch(len(first), kind=KIND_DICT, b=b, r=EDGE_ROUND, local=np.arange(len(first)),
@@ -165,24 +183,12 @@ def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols
         e = order[np.repeat(ptr[reps], d) + within]
         at = np.repeat(starts + 2, d) + 2 * within
         words[at], words[at + 1] = elab[e], prev[src[e]]
-        yield _batch(len(reps), kind=KIND_DICT, b=b, r=r, local=np.arange(len(reps)),
-                     key=_binary(words, 2 + 2 * d, ordered=False))
+        yield dictionary(r, _binary(words, 2 + 2 * d, ordered=False))
 
-    tree = colours[-1]
-    k = int(tree.max()) + 1 if n else 1
-    pairs, first_pair = np.unique(graph_of * k + tree, return_index=True)  # (graph, tree), graph-id order
-    pair_graph, pair_tree = pairs // k, pairs % k
-    per_key = y[graph_of] * k + tree
-    keys, witness, count = np.unique(per_key, return_index=True, return_counts=True)
-    _, support = np.unique(y[pair_graph] * k + pair_tree, return_counts=True)
-    if n:
-        yield _batch(len(keys), kind=KIND_STATS, b=b, y=keys // k, local=keys % k, n=count, support=support,
-                     size=sizes[witness], wg=gid[graph_of[witness]], wn=node_local[witness])
     per_graph = np.bincount(pair_graph, minlength=len(gid))
     if len(gid):
         yield _batch(len(gid), kind=KIND_GRAPH, b=b, local=gid, y=y,
                      key=_binary(pair_tree, per_graph, ordered=False))
-    del first_pair
     most = [int(x[:, j].max()) if n else -1 for j in range(x.shape[1])] + \
         [int(edge_attr[:, j].max()) if m else -1 for j in range(edge_attr.shape[1])]
     yield _batch(1, kind=KIND_META, b=b, n=n, support=m, size=int(deg.max()) if n else 0,
@@ -200,6 +206,28 @@ def refine_parts(path: str, names: list[str], hops: int, xcols: list[str], ecols
     return run
 
 
+def dense_ranks(batches):
+    """The ``mapInArrow`` function of a sorted partition of rows with a binary ``key`` column: the same rows without
+    the key, with ``g`` numbering the partition's distinct keys 0, 1, ... in order and ``pid`` the partition."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyspark import TaskContext
+
+    pid, last, count = TaskContext.get().partitionId(), None, -1
+    for batch in batches:
+        keys = batch.column("key")
+        if not len(keys):
+            continue
+        new = pc.not_equal(keys[1:], keys[:-1]).to_numpy(zero_copy_only=False)
+        first_new = last is None or keys[0].as_py() != last
+        g = count + np.cumsum(np.concatenate([[first_new], new]).astype(np.int64))
+        count, last = int(g[-1]), keys[-1].as_py()
+        keep = [i for i, name in enumerate(batch.schema.names) if name != "key"]
+        yield pa.RecordBatch.from_arrays([batch.column(i) for i in keep] + [
+            pa.array(g, pa.int64()), pa.array(np.full(len(g), pid, dtype=np.int32))],
+            names=[batch.schema.names[i] for i in keep] + ["g", "pid"])
+
+
 def _lookup(local: np.ndarray, glob: np.ndarray) -> np.ndarray:
     lut = np.full(int(local.max()) + 1 if len(local) else 0, -1, dtype=np.int64)
     lut[local] = glob
@@ -215,8 +243,7 @@ def translate(scale: int):
 
     def run(sig: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
         if sig.empty:
-            return pd.DataFrame({"b": pd.Series([], dtype="int32"), "local": pd.Series([], dtype="int64"),
-                                 "key": pd.Series([], dtype=object)})
+            return sig
         tag = ids["tag"].to_numpy()
         colour = _lookup(ids["local"].to_numpy()[tag == 0], ids["g"].to_numpy()[tag == 0])
         label = _lookup(ids["local"].to_numpy()[tag == 1], ids["g"].to_numpy()[tag == 1])
@@ -228,47 +255,41 @@ def translate(scale: int):
         codes = label[words[at]] * np.int64(scale) + colour[words[at + 1]]
         row = np.repeat(np.arange(len(d)), d)
         codes = codes[np.lexsort((codes, row))]
-        out = np.empty(int((2 + d).sum()), dtype=np.int64)
+        out_words = np.empty(int((2 + d).sum()), dtype=np.int64)
         out_starts = np.concatenate([[0], np.cumsum(2 + d)[:-1]])
-        out[out_starts], out[out_starts + 1] = d, colour[words[starts + 1]]
-        out[np.repeat(out_starts + 2, d) + within] = codes
-        return pd.DataFrame({"b": sig["b"].to_numpy(), "local": sig["local"].to_numpy(),
-                             "key": _binary(out, 2 + d, ordered=True).to_pandas()})
+        out_words[out_starts], out_words[out_starts + 1] = d, colour[words[starts + 1]]
+        out_words[np.repeat(out_starts + 2, d) + within] = codes
+        out = sig.drop(columns="key").reset_index(drop=True)
+        out.insert(2, "key", _binary(out_words, 2 + d, ordered=True).to_pandas())
+        return out
     return run
 
 
-def translate_items(items: "pd.DataFrame", ids: "pd.DataFrame") -> "pd.DataFrame":  # noqa: F821
-    """The ``applyInPandas`` function that turns each graph's local trees (cogrouped by part with the part's final
-    ids) into sorted global tree ids."""
+def cut_transactions(part: np.ndarray, local: np.ndarray, tree: np.ndarray):
+    """The ``mapInPandas`` function of a fetch over the graph rows (``b``, ``y``, ``key``: local trees): each graph's
+    trees cut to the kept ones — local id ``local[i]`` of part ``part[i]`` is global tree ``tree[i]`` — in sorted
+    global ids, equal ``(class, set)`` pairs merged with their count in the batch."""
     import pandas as pd
 
-    if items.empty:
-        return pd.DataFrame({"graph_id": pd.Series([], dtype="int64"), "y": pd.Series([], dtype="int64"),
-                             "items": pd.Series([], dtype=object)})
-    tree = _lookup(ids["local"].to_numpy(), ids["g"].to_numpy())
-    words, lengths = _words(items["key"], ordered=False)
-    glob = tree[words]
-    row = np.repeat(np.arange(len(lengths)), lengths)
-    glob = glob[np.lexsort((glob, row))]
-    return pd.DataFrame({"graph_id": items["local"].to_numpy(), "y": items["y"].to_numpy(),
-                         "items": _binary(glob, lengths, ordered=False).to_pandas()})
-
-
-def cut_transactions(keep: np.ndarray):
-    """The ``mapInPandas`` function of a fetch: each graph's trees cut to ``keep`` (sorted tree ids), equal
-    ``(class, set)`` pairs merged with their count in the batch."""
-    import pandas as pd
+    width = np.int64(int(local.max()) + 1 if len(local) else 1)
+    joint = part * width + local
+    order = np.argsort(joint)
+    joint, tree = joint[order], tree[order]
 
     def run(batches):
-        for items in batches:
-            if items.empty:
+        for graphs in batches:
+            if graphs.empty:
                 continue
-            words, lengths = _words(items["items"], ordered=False)
-            kept = np.isin(words, keep)
+            words, lengths = _words(graphs["key"], ordered=False)
             row = np.repeat(np.arange(len(lengths)), lengths)
-            cut = np.bincount(row[kept], minlength=len(lengths))
-            sets = _binary(words[kept], cut, ordered=False).to_pandas()
-            merged = pd.DataFrame({"y": items["y"].to_numpy(), "items": sets}).groupby(
+            b = graphs["b"].to_numpy().astype(np.int64)[row]
+            code = np.where(words < width, b * width + words, -1)  # a local id above every kept one: not kept
+            at = np.minimum(np.searchsorted(joint, code), max(len(joint) - 1, 0))
+            kept = (code >= 0) & (joint[at] == code) if len(joint) else np.zeros(len(code), dtype=bool)
+            glob, row = tree[at[kept]], row[kept]
+            glob = glob[np.lexsort((glob, row))]
+            sets = _binary(glob, np.bincount(row, minlength=len(lengths)), ordered=False).to_pandas()
+            merged = pd.DataFrame({"y": graphs["y"].to_numpy(), "items": sets}).groupby(
                 ["y", "items"], sort=False).size().reset_index(name="count")
             yield merged.astype({"count": "int64"})
     return run

@@ -8,18 +8,20 @@ DIR``), whose part files hold whole graphs. The job, with its exchanges:
    its local dictionaries — per round, one row per distinct local colour with its signature in local ids — the
    per (class, local tree) statistics and each graph's set of local trees (:mod:`graph_mirage.spark_blocks`). The
    rows are materialised once (a local checkpoint).
-2. **the exact global dictionary, round by round**, over distinct signatures only: each part's signatures are
-   put in global terms (cogrouped by part with the previous round's local-to-global ids), the distinct ones sorted
-   (range exchange) and numbered from the sorted partitions' sizes (what ``zipWithIndex`` does, in the JVM), and
-   the numbers joined back by signature. Ranks of the same keys in the same lexicographic order as
+2. **the exact global dictionary, round by round**, over the parts' distinct signatures only: each part's
+   signatures are put in global terms (cogrouped by part with the previous round's local-to-global ids), range-
+   partitioned and sorted by signature (one exchange), and numbered in a pass over each sorted partition plus the
+   distinct signatures of the partitions before it (one number per partition reaches the driver); the rows carry
+   their numbers, nothing is joined back. Ranks of the same keys in the same lexicographic order as
    :func:`graph_mirage.trees.wl_colours`, so the tree ids are the in-memory engine's, without hashing.
-3. **per class and tree**: the parts' node counts, supports (parts hold disjoint graphs: supports add up),
-   witnesses (first node by graph id) and sizes, under global ids (exchange by class and tree).
-4. **transactions**: each training graph's set of tree ids (translated once, cogrouped by part), cut to the trees
-   that can be frequent at the supports the search will try, and equal transactions merged with their count (one
-   exchange of merged sets). The first cut is at a quarter of each class's most frequent tree (the budget search
-   starts there and halves); when the search goes lower, the driver asks for the transactions again at the lower
-   support (:meth:`graph_mirage.Mirage.support_floors`, :meth:`graph_mirage.tree_table.TreeTable.lower`). Explicit
+3. **per class and tree**: the last round's rows carry each part's node count, support, witness and size per class;
+   summed under the global ids (parts hold disjoint graphs: supports add up; one exchange by class and tree).
+4. **transactions**: each training graph's set of local trees, cut where it lies to the trees that can be frequent
+   at the supports the search will try (their few (part, local id) occurrences are sent to every task) and put in
+   global ids, equal transactions merged with their count (one exchange, of merged sets). The first cut is at a
+   quarter of each class's most frequent tree (the budget search starts there and halves); when the search goes
+   lower, the driver asks for the transactions again at the lower support
+   (:meth:`graph_mirage.Mirage.support_floors`, :meth:`graph_mirage.tree_table.TreeTable.lower`). Explicit
    thresholds need one pass.
 
 What reaches the driver: the merged, cut transactions (on 100,000 generated molecules, 58,880 rows over 364 trees
@@ -57,31 +59,30 @@ from .spark_session import _pandas, check_master, interruptible, spark_errors, s
 __all__ = ["distill_spark", "spark_tree_table", "spark_tree_ids", "spark_session"]
 
 
-def _rank(spark, df, cols: list[str], name: str):
-    """``(df with a column name, number of distinct values)``: ``name`` is the rank of ``cols`` among their distinct
-    values in lexicographic order.
+def _rank(df):
+    """``(ranked, number of distinct keys)``: the rows of ``df`` with their binary ``key`` column replaced by ``g``,
+    the rank of the key among the distinct keys, in order.
 
-    The distinct values are range-partitioned and sorted (``orderBy``); a value's rank is the number of values in the
-    partitions before its own plus its position there, read off ``monotonically_increasing_id`` (partition id in the
-    upper bits, position in the lower 33) and the partitions' sizes (one small collect). All in the JVM: what
-    ``zipWithIndex`` does, without sending every signature through Python.
+    The rows are range-partitioned and sorted by key (one exchange: equal keys meet in one partition, partitions
+    follow each other in key order); each partition numbers its distinct keys in a pass over the sorted rows
+    (:func:`graph_mirage.spark_blocks.dense_ranks`), and a key's rank is that number plus the distinct keys of the
+    partitions before it (one number per partition reaches the driver). No join back: the rows carry their ranks.
     """
     from pyspark.sql import functions as F
+    from pyspark.sql.types import IntegerType, LongType, StructField, StructType
 
-    # fresh attribute ids: df may be a checkpoint, whose columns keep the ids the ranked side would repeat
-    distinct = (df.select(*[F.col(c).alias(c) for c in cols]).distinct().orderBy(*cols)
-                .withColumn("_pid", F.spark_partition_id()).withColumn("_mid", F.monotonically_increasing_id())
-                .transform(_materialise))  # the ids are fixed once: the sizes and the join below read the same rows
-    sizes = dict(distinct.groupBy("_pid").count().collect())
+    schema = StructType([f for f in df.schema.fields if f.name != "key"]
+                        + [StructField("g", LongType()), StructField("pid", IntegerType())])
+    numbered = _materialise(df.repartitionByRange("key").sortWithinPartitions("key")
+                            .mapInArrow(blocks.dense_ranks, schema))
+    sizes = dict(numbered.groupBy("pid").agg(F.max("g") + 1).collect())
     offsets, total = [], 0
     for pid in range(max(sizes, default=-1) + 1):
         offsets.append(total)
         total += sizes.get(pid, 0)
     offset = F.element_at(F.array(*[F.lit(o).cast("long") for o in offsets] or [F.lit(0).cast("long")]),
-                          F.col("_pid") + 1)
-    ranked = distinct.select(*cols, (offset + F.col("_mid") - F.shiftleft(F.col("_pid").cast("long"), 33))
-                             .alias(name))
-    return df.join(ranked, on=cols), total
+                          F.col("pid") + 1)
+    return numbered.withColumn("g", offset + F.col("g")).drop("pid"), total
 
 
 def _materialise(df):
@@ -119,24 +120,25 @@ def _refine(spark, path: Path, meta: dict, hops: int, node_rows: bool = False):
 
 
 def _global_ids(spark, rows, hops: int, progress: Progress | None):
-    """Stage 2: ``(ids, number of trees)``, ids a DataFrame ``b, local, g`` mapping each part's local trees of the
-    last round to the global exact ids."""
+    """Stage 2: ``(trees, number of trees)``: ``trees`` holds the last round's rows ``b, local, g`` (a part's local
+    tree and its global exact id), once per class the tree occurs in, with that class's statistics (``STATS``)."""
     from pyspark.sql import functions as F
 
     signatures = rows.where(F.col("kind") == blocks.KIND_DICT)
 
-    def ranked(df):
-        df = _materialise(df)  # ranked and joined back: computed once
-        ids, total = _rank(spark, df.select("b", "local", "key"), ["key"], "g")
-        return _materialise(ids.select("b", "local", "g")), total
+    def level(r: int):
+        return signatures.where(F.col("r") == r).select("b", "local", "key", *(blocks.STATS if r == hops else ()))
 
-    ids, scale = ranked(signatures.where(F.col("r") == 0))
-    labels = ranked(signatures.where(F.col("r") == blocks.EDGE_ROUND))[0].select("b", F.lit(1).alias("tag"), "local",
-                                                                                   "g")
+    def ranked(df):
+        return _rank(_materialise(df))  # the range sampling reads it too
+
+    ids, scale = ranked(level(0))
+    labels = ranked(level(blocks.EDGE_ROUND))[0].select("b", F.lit(1).alias("tag"), "local", "g")
     for r in range(1, hops + 1):
         lookup = ids.select("b", F.lit(0).alias("tag"), "local", "g").unionByName(labels)
-        sig = (signatures.where(F.col("r") == r).select("b", "local", "key").groupBy("b")
-               .cogroup(lookup.groupBy("b")).applyInPandas(blocks.translate(scale), blocks.SIGNATURE_SCHEMA))
+        sig = (level(r).groupBy("b").cogroup(lookup.groupBy("b"))
+               .applyInPandas(blocks.translate(scale),
+                              blocks.LAST_SCHEMA if r == hops else blocks.SIGNATURE_SCHEMA))
         ids, scale = ranked(sig)
         if progress is not None:
             progress.update(1, stage=f"WL round {r}/{hops}")
@@ -154,16 +156,18 @@ def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress
     rows = _refine(spark, path, read_layout_meta(path), hops, node_rows=True)
     ids, _ = _global_ids(spark, rows, hops, progress)
     nodes = rows.where(F.col("kind") == blocks.KIND_NODE)
-    return nodes.join(ids, ["b", "local"]).select(F.col("wg").alias("graph_id"), F.col("wn").alias("node"),
-                                                  F.col("g").alias("tree"), "size")
+    trees = ids.select("b", "local", "g").distinct()
+    return nodes.join(trees, ["b", "local"]).select(F.col("wg").alias("graph_id"), F.col("wn").alias("node"),
+                                                    F.col("g").alias("tree"), "size")
 
 
 class _TreeStats:
     """The per (class, tree) statistics on the cluster, and what the driver asks of them: witnesses and sizes of the
     trees it may emit, transactions cut at support floors (again, lower, while the budget search descends)."""
 
-    def __init__(self, spark, path: Path, items, per, n_trees: int, cached: list) -> None:
-        self.spark, self.path, self.items, self.per, self.n_trees = spark, path, items, per, n_trees
+    def __init__(self, spark, path: Path, graphs, trees, per, n_trees: int, cached: list) -> None:
+        self.spark, self.path, self.graphs, self.trees, self.per, self.n_trees = spark, path, graphs, trees, per, \
+            n_trees
         self.cached = cached
         self.tree_size = np.full(n_trees, -1, dtype=np.int64)
         self.witness: dict[int, tuple[int, int]] = {}
@@ -188,8 +192,14 @@ class _TreeStats:
             floor_col = F.when(F.col("y") == c, F.lit(int(f))).otherwise(floor_col)
         kept = np.sort(np.array([r[0] for r in self.per.where(F.col("support") >= floor_col).select("tree")
                                  .distinct().collect()], dtype=np.int64))
-        self.describe(self.spark.createDataFrame([(int(t),) for t in kept], "tree long"))
-        tracts = _pandas(self.items.mapInPandas(blocks.cut_transactions(kept), blocks.TRANSACTIONS_SCHEMA)
+        wanted = self.spark.createDataFrame([(int(t),) for t in kept], "tree long")
+        self.describe(wanted)
+        # where the kept trees occur: (part, local id, global id), a few rows per kept tree, sent to every task, so
+        # each graph's local trees are cut and translated where they lie (no exchange of the graphs)
+        at = _pandas(self.trees.join(F.broadcast(wanted.withColumnRenamed("tree", "g")), "g").distinct())
+        cut = blocks.cut_transactions(at["b"].to_numpy(np.int64), at["local"].to_numpy(np.int64),
+                                      at["g"].to_numpy(np.int64))
+        tracts = _pandas(self.graphs.mapInPandas(cut, blocks.TRANSACTIONS_SCHEMA)
                          .groupBy("y", "items").agg(F.sum("count").alias("count")))
         rows, weights = {}, {}
         for c, part in tracts.groupby("y"):
@@ -255,13 +265,12 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     if not sizes:
         raise MirageError(f"{path} has no training graphs (no graph with split 'train')")
     num_classes = int(meta.get("num_classes", max(sizes) + 1))
-    per = (rows.where(kind == blocks.KIND_STATS).join(ids, ["b", "local"]).groupBy("y", F.col("g").alias("tree"))
+    per = (ids.groupBy("y", F.col("g").alias("tree"))
            .agg(F.sum("n").alias("n"), F.sum("support").alias("support"),
                 F.min(F.struct(F.col("wg").alias("graph_id"), F.col("wn").alias("node"))).alias("w"),
                 F.first("size").alias("size"))
            .persist())
-    items = (graphs.select("b", "local", "y", "key").groupBy("b").cogroup(ids.groupBy("b"))
-             .applyInPandas(blocks.translate_items, blocks.ITEMS_SCHEMA).persist())
+    trees = ids.select("b", "local", "g")
     max_support = {int(r[0]): int(r[1]) for r in per.groupBy("y").agg(F.max("support")).collect()}
     top = _top_trees(per, int(mirage.context))
     hist = per.groupBy("y", "n").count().collect()
@@ -272,7 +281,7 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     xcols, ecols = meta["node_columns"], meta["edge_columns"]
     if progress is not None:
         progress.update(1, stage="tree statistics")
-    stats = _TreeStats(spark, path, items, per, n_trees, [per, items])
+    stats = _TreeStats(spark, path, graphs.select("b", "local", "y", "key"), trees, per, n_trees, [per])
     if top:
         stats.describe(spark.createDataFrame([(t,) for ts in top.values() for t in ts], "tree long"))
     floors = mirage.support_floors(sizes, max_support)
