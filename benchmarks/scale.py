@@ -132,19 +132,20 @@ def child_spark(path: str, hops: int, budget: int, master: str, partitions: int,
 
 def child_memory_parquet(path: str, hops: int, budget: int, out: str) -> dict:
     """Runs in a fresh process: the in-memory engine on the training graphs of a Parquet directory (what
-    ``mirage distill DIR`` distils), the reference of the Spark rows."""
+    ``mirage distill DIR`` distils, the same dataset meta in the file), the reference of the Spark rows."""
     from graph_mirage import Mirage
-    from graph_mirage.data.parquet import read_flat
+    from graph_mirage.data.parquet import read_parquet
 
     _reset_peak()
     t0 = time.perf_counter()
-    flat, _ = read_flat(path)  # every generated graph is in the training split
+    ds = read_parquet(path)
+    train = ds[ds.split["train"]]
     load_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    m = Mirage(hops=hops, budget=budget).fit(flat)
+    m = Mirage(hops=hops, budget=budget).fit(train)
     fit_s = time.perf_counter() - t1
     m.distilled_.save(out)
-    return {"graphs": int(flat.num_graphs), "load_seconds": load_s, "fit_seconds": fit_s, "stages": dict(m.seconds_),
+    return {"graphs": len(train), "load_seconds": load_s, "fit_seconds": fit_s, "stages": dict(m.seconds_),
             "peak_rss_mb": _peak_mb(), "trees": int(m.n_trees_),
             "thresholds": {str(k): v for k, v in m.thresholds_.items()}, "distilled_bytes": m.distilled_.nbytes(),
             "engine": "memory", "master": None, "sha256": _sha256(out)}

@@ -330,6 +330,7 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
                              "min_support or max_bytes); the automatic default (AutoPrototypes) runs in memory")
     mirage._validate()
     read_layout_meta(path)  # a bad directory fails before Spark starts
+    _parts(Path(path))
     check_master(master)
     t0 = time.perf_counter()
     bar = Progress(total=int(mirage.hops) + 2, desc="spark", unit="stage", enabled=progress)

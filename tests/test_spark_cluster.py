@@ -82,8 +82,14 @@ def test_the_cluster_writes_the_in_memory_file_with_executors_on_both_workers(da
 
 def _kill_tree(pid: int) -> None:
     """SIGKILL a worker JVM and the executor JVMs it started (its children)."""
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    for p in [*map(int, children), pid]:
+    children = []
+    for d in Path("/proc").iterdir():
+        try:
+            if d.name.isdigit() and int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(d.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    for p in [*children, pid]:
         try:
             os.kill(p, signal.SIGKILL)
         except ProcessLookupError:

@@ -106,6 +106,19 @@ def test_distill_spark_refuses_automatic_settings_and_bad_directories(tmp_path):
         distill_spark(tmp_path, Mirage(hops=2, budget=3))
 
 
+def test_part_files_that_do_not_hold_the_same_graphs_are_refused_before_spark_starts(parquet_dirs, tmp_path):
+    import shutil
+
+    from graph_mirage.spark_engine import distill_spark
+
+    _, path = _dataset(parquet_dirs, "synthetic-motifs")
+    bad = shutil.copytree(path, tmp_path / "bad")
+    first = sorted((bad / "nodes").glob("*.parquet"))[0]
+    first.rename(first.with_name("renamed.parquet"))  # graphs/ and nodes/ no longer pair up
+    with pytest.raises(MirageError, match="part files of the same names"):
+        distill_spark(bad, Mirage(hops=2, budget=3), master="spark://127.0.0.1:9")  # never reached
+
+
 def _mirage(*args, env=None):
     return subprocess.run([sys.executable, "-m", "graph_mirage", *args], capture_output=True, text=True,
                           timeout=300, env={**os.environ, **(env or {})})
