@@ -273,7 +273,7 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     trees = ids.select("b", "local", "g")
     max_support = {int(r[0]): int(r[1]) for r in per.groupBy("y").agg(F.max("support")).collect()}
     top = _top_trees(per, int(mirage.context))
-    hist = per.groupBy("y", "n").count().collect()
+    hist = _pandas(per.groupBy("y", "n").count())
     parts = rows.where(kind == blocks.KIND_META).select("n", "support", "size", "key").collect()
     n_nodes, n_edges = sum(int(r["n"]) for r in parts), sum(int(r["support"]) for r in parts)
     deg = max(int(r["size"]) for r in parts)
@@ -288,9 +288,8 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     rows, weights = stats.fetch(floors)
     if progress is not None:
         progress.update(1, stage="transactions")
-    freq: list[list[int]] = [[] for _ in range(num_classes)]
-    for r in hist:
-        freq[int(r["y"])] += [int(r["n"])] * int(r["count"])
+    hy, hn, hc = (hist[c].to_numpy(np.int64) for c in ("y", "n", "count"))
+    freq = [np.repeat(hn[hy == c], hc[hy == c]) for c in range(num_classes)]  # every tree's count, per class
     source = split_meta(
         meta, num_classes=num_classes, class_counts=[int(sizes.get(c, 0)) for c in range(num_classes)],
         node_vocab=None if "node_vocab" in meta else [int(v) + 1 for v in most[:xcols]],
@@ -299,7 +298,7 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
         full_bytes=8 * (n_nodes * xcols + n_edges * (2 + ecols) + sum(sizes.values())))
     return TreeTable(hops=hops, n_trees=n_trees, num_classes=num_classes, rows=rows, weights=weights,
                      tree_size=stats.tree_size,
-                     tree_freq=[np.sort(np.array(f, dtype=np.int64))[::-1].copy() for f in freq],
+                     tree_freq=[np.sort(f)[::-1].copy() for f in freq],
                      max_degree=deg, source=source, node_columns=xcols, edge_columns=ecols,
                      witnesses=stats.witnesses, top={c: np.array(v, dtype=np.int64) for c, v in top.items()},
                      max_support=max_support, floors=floors, fetch=stats.fetch, release=stats.release)

@@ -175,6 +175,10 @@ def _pandas(df):
     """``df.toPandas()`` (Arrow) without pyspark 3.5's deprecation noise under pandas 3."""
     import warnings
 
+    import pyarrow as pa
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*copy keyword is deprecated.*")
-        return df.toPandas()
+        out = df.toPandas()
+    pa.default_memory_pool().release_unused()  # the Arrow batches are freed: give their pages back
+    return out
