@@ -11,7 +11,7 @@ on only what the global step needs:
   one exact global dictionary (:mod:`graph_mirage.spark_engine`): exchanges over distinct signatures only;
 - **per (class, local tree)**: node count, support (distinct graphs), witness (first node by graph id), tree size,
   on the last round's dictionary rows (one row per class a local tree occurs in);
-- **per training graph**: its set of local trees (translated to global ids once the dictionary is known);
+- **per training graph**: its set of local trees (cut and put in global ids where it lies, at each fetch);
 - **one meta row**: node and edge counts, the largest in-degree, the largest value of each feature column.
 
 Binary encodings. ``key`` columns that Spark sorts hold big-endian int64 words with the sign bit flipped: Spark
@@ -19,7 +19,7 @@ compares binary values as unsigned bytes, so their order is the lexicographic or
 the order the in-memory engine ranks in (the in-degree leads, so keys of one degree have one length). Payloads that
 are only read back hold little-endian int64 words.
 
-This module imports neither Spark nor torch (a Python worker starts in well under a second).
+Importing this module loads neither Spark nor torch: the executors' Python workers stay light.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import numpy as np
 
 from .trees import in_edges, row_ids, tree_sizes, wl_colours
 
-KIND_DICT, KIND_GRAPH, KIND_META, KIND_NODE = 0, 2, 3, 4
+KIND_DICT, KIND_GRAPH, KIND_META, KIND_NODE = 0, 1, 2, 3
 EDGE_ROUND = -1  # the dictionary rows of the edge labels
 BLOCK_SCHEMA = ("kind int, b int, r int, local long, key binary, y long, n long, support long, size long, "
                 "wg long, wn long")

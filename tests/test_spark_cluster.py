@@ -68,13 +68,15 @@ def test_the_cluster_writes_the_in_memory_file_with_executors_on_both_workers(da
     with _cluster(state) as url:
         assert url.startswith("spark://127.0.0.1:")
         out = tmp_path / "cluster.npz"
+        checkpoints = tmp_path / "checkpoints"
         r = _mirage("distill", str(path), "--engine", "spark", "--spark-master", url, "--hops", "3", "--budget",
-                    "10", "--out", str(out), "--json")
+                    "10", "--out", str(out), "--json", "--spark-checkpoint-dir", str(checkpoints))
         assert r.returncode == 0, r.stderr
         summary = json.loads(r.stdout)
         assert summary["spark_master"] == url
         assert out.read_bytes() == memory.read_bytes()
         assert _ran_on_workers(state, summary["spark_application"]) == ["worker-1", "worker-2"]
+        assert any(checkpoints.rglob("part-*"))  # on a cluster the stages' rows are reliable checkpoints
         again = _script(state, "start")  # one cluster per state directory
         assert again.returncode == 2 and "already running" in again.stderr
     assert "no cluster running" in _script(state, "status").stderr
