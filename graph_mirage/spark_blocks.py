@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .data.parquet import flat_arrays
 from .trees import in_edges, row_ids, tree_sizes, wl_colours
 
 KIND_DICT, KIND_GRAPH, KIND_META, KIND_NODE = 0, 1, 2, 3
@@ -41,16 +42,6 @@ TRANSACTIONS_SCHEMA = "y long, items binary, count long"
 _SIGN = np.int64(-2 ** 63)
 
 
-def ordered_bytes(words: np.ndarray) -> bytes:
-    """int64 words as bytes whose unsigned order is the words' signed lexicographic order."""
-    return (np.asarray(words, dtype=np.int64) ^ _SIGN).astype(">i8").tobytes()
-
-
-def ordered_words(data: bytes) -> np.ndarray:
-    """The inverse of :func:`ordered_bytes`."""
-    return np.frombuffer(data, dtype=">i8").astype(np.int64) ^ _SIGN
-
-
 def _binary(words: np.ndarray, lengths: np.ndarray, ordered: bool):
     """A pyarrow binary array of rows of ``lengths[i]`` int64 words each, taken in turn from ``words``."""
     import pyarrow as pa
@@ -61,14 +52,11 @@ def _binary(words: np.ndarray, lengths: np.ndarray, ordered: bool):
     return pa.Array.from_buffers(pa.binary(), len(lengths), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
-def _words(keys, ordered: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``(flat int64 words, words per row)`` of a sequence of binary values (pandas bytes objects)."""
-    keys = list(keys)
-    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys)) // 8
-    data = b"".join(keys)
-    if ordered:
-        return ordered_words(data), lengths
-    return np.frombuffer(data, dtype="<i8").astype(np.int64), lengths
+def payload_words(payloads) -> tuple[np.ndarray, np.ndarray]:
+    """``(flat int64 words, words per row)`` of a sequence of payloads (pandas bytes objects, little-endian)."""
+    payloads = list(payloads)
+    lengths = np.fromiter((len(k) for k in payloads), dtype=np.int64, count=len(payloads)) // 8
+    return np.frombuffer(b"".join(payloads), dtype="<i8").astype(np.int64), lengths
 
 
 def _batch(length: int, **columns):
@@ -100,35 +88,19 @@ def _first(ids: np.ndarray) -> np.ndarray:
 
 
 def _read_part(path: Path, name: str, xcols: list[str], ecols: list[str]):
-    """The training graphs of one part: ``(graph ids, labels, node_ptr, x, edge_index, edge_attr, node id in graph)``
-    in graph-id then node order, edges numbered within the part."""
+    """The training graphs of one part: ``(graph ids, labels, node_ptr, x, edge_index, edge_attr, node id in
+    graph)`` in graph-id then node order, nodes numbered within the part."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     graphs = pq.read_table(path / "graphs" / name, columns=["graph_id", "y", "split"])
-    train = graphs.filter(pc.equal(graphs["split"], "train"))
-    gid = train["graph_id"].to_numpy().astype(np.int64)
-    order = np.argsort(gid, kind="stable")
-    gid, y = gid[order], train["y"].to_numpy().astype(np.int64)[order]
+    graphs = graphs.filter(pc.equal(graphs["split"], "train"))
     nodes = pq.read_table(path / "nodes" / name, columns=["graph_id", "node", *xcols])
-    ng = nodes["graph_id"].to_numpy().astype(np.int64)
-    keep = np.isin(ng, gid)
-    local = nodes["node"].to_numpy().astype(np.int64)[keep]
-    ng = ng[keep]
-    order = np.lexsort((local, ng))
-    ng, local = ng[order], local[order]
-    x = np.stack([nodes[c].to_numpy()[keep][order] for c in xcols], 1).astype(np.int64) if xcols \
-        else np.zeros((len(ng), 0), dtype=np.int64)
-    pos = np.searchsorted(gid, ng)
-    node_ptr = np.concatenate([[0], np.cumsum(np.bincount(pos, minlength=len(gid)))])
     edges = pq.read_table(path / "edges" / name, columns=["graph_id", "src", "dst", *ecols])
-    eg = edges["graph_id"].to_numpy().astype(np.int64)
-    keep = np.isin(eg, gid)
-    base = node_ptr[np.searchsorted(gid, eg[keep])]
-    edge_index = np.stack([edges["src"].to_numpy()[keep] + base, edges["dst"].to_numpy()[keep] + base])
-    edge_attr = np.stack([edges[c].to_numpy()[keep] for c in ecols], 1).astype(np.int64) if ecols \
-        else np.zeros((len(base), 0), dtype=np.int64)
-    return gid, y, node_ptr, x, edge_index.astype(np.int64), edge_attr, local
+    gid, y, node_ptr, x, edge_index, edge_attr, _ = flat_arrays(
+        graphs, nodes, edges, {"node_columns": len(xcols), "edge_columns": len(ecols)})
+    local = np.arange(node_ptr[-1]) - np.repeat(node_ptr[:-1], np.diff(node_ptr))
+    return gid, y, node_ptr, x, edge_index, edge_attr, local
 
 
 def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols: list[str],
@@ -247,7 +219,7 @@ def translate(scale: int):
         tag = ids["tag"].to_numpy()
         colour = _lookup(ids["local"].to_numpy()[tag == 0], ids["g"].to_numpy()[tag == 0])
         label = _lookup(ids["local"].to_numpy()[tag == 1], ids["g"].to_numpy()[tag == 1])
-        words, lengths = _words(sig["key"], ordered=False)
+        words, lengths = payload_words(sig["key"])
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         d = words[starts]
         within = np.arange(int(d.sum())) - np.repeat(np.cumsum(d) - d, d)
@@ -280,7 +252,7 @@ def cut_transactions(part: np.ndarray, local: np.ndarray, tree: np.ndarray):
         for graphs in batches:
             if graphs.empty:
                 continue
-            words, lengths = _words(graphs["key"], ordered=False)
+            words, lengths = payload_words(graphs["key"])
             row = np.repeat(np.arange(len(lengths)), lengths)
             b = graphs["b"].to_numpy().astype(np.int64)[row]
             code = np.where(words < width, b * width + words, -1)  # a local id above every kept one: not kept

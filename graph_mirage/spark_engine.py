@@ -204,8 +204,7 @@ class _TreeStats:
         rows, weights = {}, {}
         for c, part in tracts.groupby("y"):
             part = part.sort_values("items", kind="stable")  # a fixed row order, whatever the exchanges did
-            indices = np.frombuffer(b"".join(part["items"]), dtype="<i8").astype(np.int64)
-            lengths = np.fromiter((len(v) // 8 for v in part["items"]), dtype=np.int64, count=len(part))
+            indices, lengths = blocks.payload_words(part["items"])
             m = sp.csr_matrix((np.ones(len(indices), dtype=np.int32), indices,
                                np.concatenate([[0], np.cumsum(lengths)])), shape=(len(part), self.n_trees))
             m.sort_indices()

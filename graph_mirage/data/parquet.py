@@ -169,31 +169,49 @@ def read_flat(path: str | os.PathLike, graph_ids=None):
     filters = None if graph_ids is None else [("graph_id", "in", [int(g) for g in graph_ids])]
     try:
         graphs = pq.read_table(path / "graphs", filters=filters).sort_by("graph_id")
-        nodes = pq.read_table(path / "nodes", filters=filters).sort_by([("graph_id", "ascending"),
-                                                                         ("node", "ascending")])
+        nodes = pq.read_table(path / "nodes", filters=filters)
         edges = pq.read_table(path / "edges", filters=filters)
     except (OSError, pa.ArrowException) as e:
         raise DatasetError(f"{path}: cannot read its Parquet tables ({type(e).__name__}: {str(e)[:120]})") from None
     from .graphs import FlatGraphs
 
-    gid = graphs["graph_id"].to_numpy()
+    gid, y, node_ptr, x, ei, ea, edge_ptr = flat_arrays(graphs, nodes, edges, meta)
+    return FlatGraphs(x, ei, ea, y, node_ptr, edge_ptr, gid), graphs
+
+
+def flat_arrays(graphs, nodes, edges, meta: dict):
+    """The arrays of :class:`FlatGraphs` from the layout's three tables (pyarrow; rows in any order; nodes and edges
+    of graphs not in ``graphs`` are dropped), with numpy alone — the Spark engine's executors use it on one part.
+
+    Returns:
+        ``(graph ids [G], y [G] or [G, T], node_ptr [G+1], x [N, F] int64, edge_index [2, E] int64 (ids within
+        the union), edge_attr [E, Fe] int64, edge_ptr [G+1])``, graphs in ``graph_id`` order, nodes in ``node``
+        order within their graph, edges in file order within their graph.
+    """
+    import pyarrow.compute as pc
+
+    graphs = graphs.sort_by("graph_id")
+    nodes = nodes.filter(pc.is_in(nodes["graph_id"], value_set=graphs["graph_id"]))
+    nodes = nodes.sort_by([("graph_id", "ascending"), ("node", "ascending")])
+    edges = edges.filter(pc.is_in(edges["graph_id"], value_set=graphs["graph_id"]))
+    gid = graphs["graph_id"].to_numpy().astype(np.int64)
     n = len(gid)
     pos = np.searchsorted(gid, nodes["graph_id"].to_numpy())  # graph ids -> 0..n-1
     node_ptr = np.concatenate([[0], np.cumsum(np.bincount(pos, minlength=n))])
-    x = np.stack([nodes[f"x{j}"].to_numpy() for j in range(meta["node_columns"])], 1).astype(np.int64)
+    x = np.stack([nodes[f"x{j}"].to_numpy() for j in range(meta["node_columns"])], 1).astype(np.int64) \
+        if meta["node_columns"] else np.zeros((len(pos), 0), dtype=np.int64)
     eg = np.searchsorted(gid, edges["graph_id"].to_numpy())
     order = np.argsort(eg, kind="stable")
     edge_ptr = np.concatenate([[0], np.cumsum(np.bincount(eg, minlength=n))])
     offset = node_ptr[eg[order]]
     ei = np.stack([edges["src"].to_numpy()[order] + offset, edges["dst"].to_numpy()[order] + offset])
-    ea = np.stack([edges[f"e{j}"].to_numpy()[order] for j in range(meta["edge_columns"])], 1).astype(np.int64)
-    ea = ea.reshape(len(order), meta["edge_columns"])
+    ea = np.stack([edges[f"e{j}"].to_numpy()[order] for j in range(meta["edge_columns"])], 1).astype(np.int64) \
+        if meta["edge_columns"] else np.zeros((len(order), 0), dtype=np.int64)
     if meta.get("num_tasks") and meta.get("content") != "distilled":
         y = np.stack([graphs[f"y{t}"].to_numpy() for t in range(int(meta["num_tasks"]))], 1).astype(np.float32)
     else:
         y = graphs["y"].to_numpy().astype(np.int64)
-    flat = FlatGraphs(x, ei.astype(np.int64), ea, y, node_ptr, edge_ptr, gid.astype(np.int64))
-    return flat, graphs
+    return gid, y, node_ptr, x, ei.astype(np.int64), ea, edge_ptr
 
 
 def read_parquet(path: str | os.PathLike):
