@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 
-from .config.defaults import DEFAULT_BUDGET, DEFAULT_HOPS, RANKS, TARGETS
+from .config.defaults import DEFAULT_BUDGET, DEFAULT_HOPS, FLOOR_TREES, RANKS, TARGETS
 from .config.presets import distill_preset
 from .data import as_flat
 from .distilled import DistilledDataset
@@ -222,16 +222,19 @@ class Mirage(BaseEstimator):
         bar.close()
         return self
 
-    def support_floors(self, class_sizes: Mapping[int, int], max_support: Mapping[int, int] | None = None
-                       ) -> dict[int, int]:
+    def support_floors(self, class_sizes: Mapping[int, int], max_support: Mapping[int, int] | None = None,
+                       supports: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None) -> dict[int, int]:
         """Per class, the support down to which an engine should first send transactions (see
         :class:`~graph_mirage.tree_table.TreeTable`'s ``floors``): a tree less frequent than this in every class is
         in no set mined at that support and changes no support a fit computes, so it can be cut.
 
         With explicit thresholds, the thresholds (exact: one fetch). A budget search starts at the class's most
         frequent tree (``max_support``) and halves its threshold: the floor covers its first steps (a quarter of
-        it), and :meth:`fit_table` asks for lower floors when the search goes below. Without ``max_support``, the
-        lowest support the search may try, ``min(min_count, n_c)``.
+        it) or, given the histogram of the trees' supports in the class (``supports``: support values and how many
+        trees have each), reaches the support of its ``FLOOR_TREES`` x budget-th most frequent tree when that is
+        lower (searches on real data end near there, so they seldom ask for more). :meth:`fit_table` asks for lower
+        floors when the search goes below. Without ``max_support``, the lowest support the search may try,
+        ``min(min_count, n_c)``.
         """
         self._validate()
         if self.min_support is not None:
@@ -239,7 +242,15 @@ class Mirage(BaseEstimator):
         lowest = {int(c): min(self.limits.min_count, int(n)) for c, n in class_sizes.items()}
         if max_support is None:
             return lowest
-        return {c: max(lowest[c], int(max_support.get(c, 0)) // 4) for c in lowest}
+        floors = {c: max(lowest[c], int(max_support.get(c, 0)) // 4) for c in lowest}
+        trees = FLOOR_TREES * int(self.budget or DEFAULT_BUDGET)
+        for c, (values, counts) in (supports or {}).items():
+            order = np.argsort(values)[::-1]
+            above = np.cumsum(np.asarray(counts)[order])  # trees at or above each support, descending
+            at = int(np.searchsorted(above, trees, side="right"))
+            if c in floors and at < len(above):
+                floors[c] = max(lowest[c], min(floors[c], int(np.asarray(values)[order][at])))
+        return floors
 
     # ------------------------------------------------------------------------------------------------------------------
     def _emit(self, table: TreeTable, itemsets: dict) -> list:

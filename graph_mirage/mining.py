@@ -351,7 +351,7 @@ def transactions_of(matrix: sp.csr_matrix, weights: np.ndarray | None = None) ->
     return MatrixTransactions(matrix, weights)
 
 
-def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]], chunk_nnz: int = 20_000_000,
+def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]], chunk_nnz: int = 4_000_000,
                    weights: np.ndarray | None = None) -> np.ndarray:
     """Absolute support of each itemset in the transactions (rows) of ``matrix``.
 

@@ -12,12 +12,15 @@ on only what the global step needs:
 - **per (class, local tree)**: node count, support (distinct graphs), witness (first node by graph id), tree size,
   on the last round's dictionary rows (one row per class a local tree occurs in);
 - **per training graph**: its set of local trees (cut and put in global ids where it lies, at each fetch);
-- **one meta row**: node and edge counts, the largest in-degree, the largest value of each feature column.
+- **one meta row**: node and edge counts, the largest in-degree, the largest value of each feature column;
+- **count rows**: per round ``r`` its number of dictionary rows, per class ``y`` its number of training graphs
+  (both in ``n``): the driver reads them with the meta rows in one small job and decides from them where each round
+  is ranked.
 
 Binary encodings. ``key`` columns that Spark sorts hold big-endian int64 words with the sign bit flipped: Spark
 compares binary values as unsigned bytes, so their order is the lexicographic order of the integer tuples, which is
 the order the in-memory engine ranks in (the in-degree leads, so keys of one degree have one length). Payloads that
-are only read back hold little-endian int64 words.
+are only read back hold little-endian words: int32 for ids local to a part, int64 for global ones.
 
 Importing this module loads neither Spark nor torch: the executors' Python workers stay light.
 """
@@ -31,7 +34,7 @@ import numpy as np
 from .data.parquet import flat_arrays
 from .trees import in_edges, row_ids, tree_sizes, wl_colours
 
-KIND_DICT, KIND_GRAPH, KIND_META, KIND_NODE = 0, 1, 2, 3
+KIND_DICT, KIND_GRAPH, KIND_META, KIND_NODE, KIND_COUNT = 0, 1, 2, 3, 4
 EDGE_ROUND = -1  # the dictionary rows of the edge labels
 BLOCK_SCHEMA = ("kind int, b int, r int, local long, key binary, y long, n long, support long, size long, "
                 "wg long, wn long")
@@ -42,25 +45,29 @@ TRANSACTIONS_SCHEMA = "y long, items binary, count long"
 _SIGN = np.int64(-2 ** 63)
 
 
-def _binary(words: np.ndarray, lengths: np.ndarray, ordered: bool):
-    """A pyarrow binary array of rows of ``lengths[i]`` int64 words each, taken in turn from ``words``."""
+def _binary(words: np.ndarray, lengths: np.ndarray, ordered: bool, local: bool = False):
+    """A pyarrow binary array of rows of ``lengths[i]`` words each, taken in turn from ``words``: int64, or int32
+    for ``local`` payloads (ids within one part, which never reach 2**31: half the bytes for the JVM to store)."""
     import pyarrow as pa
 
     words = np.asarray(words, dtype=np.int64)
-    data = ((words ^ _SIGN).astype(">i8") if ordered else words.astype("<i8")).tobytes()
-    offsets = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64) * 8)]).astype(np.int32)
+    data = ((words ^ _SIGN).astype(">i8") if ordered else words.astype("<i4" if local else "<i8")).tobytes()
+    width = 4 if local else 8
+    offsets = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64) * width)]).astype(np.int32)
     return pa.Array.from_buffers(pa.binary(), len(lengths), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
-def payload_words(payloads) -> tuple[np.ndarray, np.ndarray]:
-    """``(flat int64 words, words per row)`` of a sequence of payloads (pandas bytes objects, little-endian)."""
+def payload_words(payloads, local: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(flat int64 words, words per row)`` of a sequence of payloads (pandas bytes objects, little-endian int64
+    words, or int32 ones for ``local`` payloads)."""
     payloads = list(payloads)
-    lengths = np.fromiter((len(k) for k in payloads), dtype=np.int64, count=len(payloads)) // 8
-    return np.frombuffer(b"".join(payloads), dtype="<i8").astype(np.int64), lengths
+    width = 4 if local else 8
+    lengths = np.fromiter((len(k) for k in payloads), dtype=np.int64, count=len(payloads)) // width
+    return np.frombuffer(b"".join(payloads), dtype="<i4" if local else "<i8").astype(np.int64), lengths
 
 
 def _batch(length: int, **columns):
-    """A record batch of ``BLOCK_SCHEMA`` with ``length`` rows; columns not given are null."""
+    """A record batch of ``BLOCK_SCHEMA`` with ``length`` rows; columns not given are null, a list may hold nulls."""
     import pyarrow as pa
 
     types = {"kind": pa.int32(), "b": pa.int32(), "r": pa.int32(), "key": pa.binary()}
@@ -73,6 +80,8 @@ def _batch(length: int, **columns):
             arrays.append(pa.nulls(length, t))
         elif isinstance(v, pa.Array):
             arrays.append(v)
+        elif isinstance(v, list):  # Python ints and Nones (nulls)
+            arrays.append(pa.array(v, t))
         elif np.ndim(v) == 0:
             arrays.append(pa.array(np.full(length, v), t))
         else:
@@ -118,7 +127,8 @@ def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols
 
     tree = colours[-1]
     k = int(tree.max()) + 1 if n else 1
-    pairs = np.unique(graph_of * k + tree)  # (graph, tree), graph-id order
+    pairs = np.sort(graph_of * k + tree)  # (graph, tree), graph-id order; a sort, not numpy's hashing unique
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if len(pairs) else pairs
     pair_graph, pair_tree = pairs // k, pairs % k
     keys, witness, count = np.unique(y[graph_of] * k + tree, return_index=True, return_counts=True)
     _, support = np.unique(y[pair_graph] * k + pair_tree, return_counts=True)
@@ -128,7 +138,10 @@ def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols
                  wn=node_local[witness])
     last = keys % k
 
+    rows = {}  # dictionary rows per round
+
     def dictionary(r: int, key):
+        rows[r] = len(key) if r < hops else len(last)
         if r < hops:
             return _batch(len(key), kind=KIND_DICT, b=b, r=r, local=np.arange(len(key)), key=key)
         return _batch(len(last), kind=KIND_DICT, b=b, r=r, local=last, key=key.take(last), **stats)
@@ -138,6 +151,7 @@ def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols
         yield dictionary(0, _binary(x[first].ravel(), np.full(len(first), x.shape[1]), ordered=True))
     if m:
         first = _first(elab)
+        rows[EDGE_ROUND] = len(first)
         yield _batch(len(first), kind=KIND_DICT, b=b, r=EDGE_ROUND, local=np.arange(len(first)),
                      key=_binary(edge_attr[first].ravel(), np.full(len(first), edge_attr.shape[1]), ordered=True))
     order, ptr, _ = in_edges(edge_index[1], n)
@@ -155,16 +169,20 @@ def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols
         e = order[np.repeat(ptr[reps], d) + within]
         at = np.repeat(starts + 2, d) + 2 * within
         words[at], words[at + 1] = elab[e], prev[src[e]]
-        yield dictionary(r, _binary(words, 2 + 2 * d, ordered=False))
+        yield dictionary(r, _binary(words, 2 + 2 * d, ordered=False, local=True))
 
     per_graph = np.bincount(pair_graph, minlength=len(gid))
     if len(gid):
         yield _batch(len(gid), kind=KIND_GRAPH, b=b, local=gid, y=y,
-                     key=_binary(pair_tree, per_graph, ordered=False))
+                     key=_binary(pair_tree, per_graph, ordered=False, local=True))
     most = [int(x[:, j].max()) if n else -1 for j in range(x.shape[1])] + \
         [int(edge_attr[:, j].max()) if m else -1 for j in range(edge_attr.shape[1])]
     yield _batch(1, kind=KIND_META, b=b, n=n, support=m, size=int(deg.max()) if n else 0,
                  key=_binary(np.array(most, dtype=np.int64), [len(most)], ordered=False))
+    classes, graphs = np.unique(y, return_counts=True)
+    yield _batch(len(rows) + len(classes), kind=KIND_COUNT, b=b,
+                 r=list(rows) + [None] * len(classes), y=[None] * len(rows) + [int(c) for c in classes],
+                 n=np.concatenate([np.array(list(rows.values()), dtype=np.int64), graphs]))
     if node_rows and n:
         yield _batch(n, kind=KIND_NODE, b=b, local=tree, wg=gid[graph_of], wn=node_local, size=sizes)
 
@@ -200,6 +218,17 @@ def dense_ranks(batches):
             names=[batch.schema.names[i] for i in keep] + ["g", "pid"])
 
 
+def dense_rank_keys(keys) -> tuple[np.ndarray, int]:
+    """``(rank of each key among the distinct keys, number of distinct keys)`` for binary keys (a sequence of
+    ``bytes``), in byte order: Spark's order of binary values, so the driver ranks a small round exactly as
+    :func:`dense_ranks` does on the cluster."""
+    keys = np.asarray(list(keys), dtype=object)
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), 0
+    distinct, rank = np.unique(keys, return_inverse=True)  # Python's comparison of bytes: unsigned, lexicographic
+    return rank.astype(np.int64).ravel(), len(distinct)
+
+
 def _lookup(local: np.ndarray, glob: np.ndarray) -> np.ndarray:
     lut = np.full(int(local.max()) + 1 if len(local) else 0, -1, dtype=np.int64)
     lut[local] = glob
@@ -219,7 +248,7 @@ def translate(scale: int):
         tag = ids["tag"].to_numpy()
         colour = _lookup(ids["local"].to_numpy()[tag == 0], ids["g"].to_numpy()[tag == 0])
         label = _lookup(ids["local"].to_numpy()[tag == 1], ids["g"].to_numpy()[tag == 1])
-        words, lengths = payload_words(sig["key"])
+        words, lengths = payload_words(sig["key"], local=True)
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         d = words[starts]
         within = np.arange(int(d.sum())) - np.repeat(np.cumsum(d) - d, d)
@@ -252,7 +281,7 @@ def cut_transactions(part: np.ndarray, local: np.ndarray, tree: np.ndarray):
         for graphs in batches:
             if graphs.empty:
                 continue
-            words, lengths = payload_words(graphs["key"])
+            words, lengths = payload_words(graphs["key"], local=True)
             row = np.repeat(np.arange(len(lengths)), lengths)
             b = graphs["b"].to_numpy().astype(np.int64)[row]
             code = np.where(words < width, b * width + words, -1)  # a local id above every kept one: not kept

@@ -119,9 +119,53 @@ def _refine(spark, path: Path, meta: dict, hops: int, node_rows: bool = False):
     return _materialise(spark.range(len(names), numPartitions=len(names)).mapInArrow(run, blocks.BLOCK_SCHEMA))
 
 
-def _global_ids(spark, rows, hops: int, progress: Progress | None):
+DRIVER_ROUND_ROWS = 100_000  # a round with at most this many dictionary rows (all parts) is ranked on the driver
+
+
+class _Parts:
+    """What the parts' meta and count rows say (one small job after the refinement): dictionary rows per round,
+    training graphs per class, nodes, edges, the largest in-degree and the largest value of each feature column."""
+
+    def __init__(self, rows) -> None:
+        from pyspark.sql import functions as F
+
+        got = rows.where(F.col("kind").isin(blocks.KIND_META, blocks.KIND_COUNT)).select(
+            "kind", "r", "y", "n", "support", "size", "key").collect()
+        meta = [r for r in got if r["kind"] == blocks.KIND_META]
+        self.round_rows: dict[int, int] = {}
+        self.class_sizes: dict[int, int] = {}
+        for r in got:
+            if r["kind"] == blocks.KIND_COUNT:
+                into, at = (self.round_rows, r["r"]) if r["r"] is not None else (self.class_sizes, r["y"])
+                into[int(at)] = into.get(int(at), 0) + int(r["n"])
+        self.nodes, self.edges = sum(int(r["n"]) for r in meta), sum(int(r["support"]) for r in meta)
+        self.max_degree = max((int(r["size"]) for r in meta), default=0)
+        self.most = np.max([np.frombuffer(r["key"], dtype="<i8") for r in meta], axis=0) if meta else None
+
+
+def _driver_rank(frame):
+    """``(frame without its key, with g: the key's rank among the distinct keys; number of distinct keys)``."""
+    g, total = blocks.dense_rank_keys(frame["key"])
+    return frame.drop(columns="key").assign(g=g), total
+
+
+def _to_spark(spark, frame):
+    """A pandas frame of block columns (``b`` int, the rest long) as a Spark DataFrame; a DataFrame unchanged."""
+    if not hasattr(frame, "columns") or hasattr(frame, "sparkSession"):
+        return frame
+    schema = ", ".join(f"{c} {'int' if c in ('b', 'tag') else 'long'}" for c in frame.columns)
+    return spark.createDataFrame(frame.astype({c: "int32" if c in ("b", "tag") else "int64" for c in frame.columns}),
+                                 schema)
+
+
+def _global_ids(spark, rows, hops: int, progress: Progress | None, round_rows: dict[int, int],
+                driver_rows: int = DRIVER_ROUND_ROWS):
     """Stage 2: ``(trees, number of trees)``: ``trees`` holds the last round's rows ``b, local, g`` (a part's local
-    tree and its global exact id), once per class the tree occurs in, with that class's statistics (``STATS``)."""
+    tree and its global exact id), once per class the tree occurs in, with that class's statistics (``STATS``).
+
+    A round whose dictionary rows (all parts) number at most ``driver_rows`` is ranked on the driver — the same
+    order, so the same ids — instead of in four small Spark jobs: the early rounds hold a few thousand signatures."""
+    import pandas as pd
     from pyspark.sql import functions as F
 
     signatures = rows.where(F.col("kind") == blocks.KIND_DICT)
@@ -129,23 +173,36 @@ def _global_ids(spark, rows, hops: int, progress: Progress | None):
     def level(r: int):
         return signatures.where(F.col("r") == r).select("b", "local", "key", *(blocks.STATS if r == hops else ()))
 
-    def ranked(df):
-        return _rank(_materialise(df))  # the range sampling reads it too
+    def small(r: int) -> bool:
+        return round_rows.get(r, 0) <= driver_rows
 
-    ids, scale = ranked(level(0))
-    labels = ranked(level(blocks.EDGE_ROUND))[0].select("b", F.lit(1).alias("tag"), "local", "g")
+    def first(r: int):  # round 0 and the edge labels: the keys are feature rows
+        return _driver_rank(_pandas(level(r))) if small(r) else _rank(_materialise(level(r)))
+
+    ids, scale = first(0)
+    labels = first(blocks.EDGE_ROUND)[0]
     for r in range(1, hops + 1):
-        lookup = ids.select("b", F.lit(0).alias("tag"), "local", "g").unionByName(labels)
-        sig = (level(r).groupBy("b").cogroup(lookup.groupBy("b"))
-               .applyInPandas(blocks.translate(scale),
-                              blocks.LAST_SCHEMA if r == hops else blocks.SIGNATURE_SCHEMA))
-        ids, scale = ranked(sig)
+        run = blocks.translate(scale)
+        if small(r) and not any(hasattr(x, "sparkSession") for x in (ids, labels)):
+            sig = _pandas(level(r))
+            lookup = pd.concat([ids[["b", "local", "g"]].assign(tag=0), labels[["b", "local", "g"]].assign(tag=1)])
+            by_part = dict(iter(lookup.groupby("b")))
+            empty = lookup.iloc[:0]
+            parts = [run(part.reset_index(drop=True), by_part.get(b, empty)) for b, part in sig.groupby("b")]
+            ids, scale = _driver_rank(pd.concat(parts, ignore_index=True) if parts else sig)
+        else:
+            lookup = (_to_spark(spark, ids).select("b", F.lit(0).alias("tag"), "local", "g")
+                      .unionByName(_to_spark(spark, labels).select("b", F.lit(1).alias("tag"), "local", "g")))
+            sig = (level(r).groupBy("b").cogroup(lookup.groupBy("b"))
+                   .applyInPandas(run, blocks.LAST_SCHEMA if r == hops else blocks.SIGNATURE_SCHEMA))
+            ids, scale = _rank(_materialise(sig))  # materialised: the range sampling reads it too
         if progress is not None:
             progress.update(1, stage=f"WL round {r}/{hops}")
-    return ids, scale
+    return _to_spark(spark, ids), scale
 
 
-def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress | None = None):
+def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress | None = None,
+                   driver_rows: int = DRIVER_ROUND_ROWS):
     """Tree id and unfolded tree size of every node of the training graphs under ``path``: a DataFrame
     ``graph_id, node, tree, size``; tree ids equal :func:`graph_mirage.trees.wl_colours`' on the training graphs."""
     from pyspark.sql import functions as F
@@ -154,7 +211,7 @@ def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress
 
     path = Path(path)
     rows = _refine(spark, path, read_layout_meta(path), hops, node_rows=True)
-    ids, _ = _global_ids(spark, rows, hops, progress)
+    ids, _ = _global_ids(spark, rows, hops, progress, _Parts(rows).round_rows, driver_rows)
     nodes = rows.where(F.col("kind") == blocks.KIND_NODE)
     trees = ids.select("b", "local", "g").distinct()
     return nodes.join(trees, ["b", "local"]).select(F.col("wg").alias("graph_id"), F.col("wn").alias("node"),
@@ -172,16 +229,25 @@ class _TreeStats:
         self.tree_size = np.full(n_trees, -1, dtype=np.int64)
         self.witness: dict[int, tuple[int, int]] = {}
 
-    def describe(self, wanted) -> None:
-        """Witness and size of the trees in DataFrame ``wanted`` (column ``tree``)."""
+    def _describe(self, wanted):
+        """Witness, size and occurrences (part, local id) of the trees of DataFrame ``wanted`` (column ``tree``),
+        recorded; returns the occurrences as ``(part, local, tree)`` arrays."""
         from pyspark.sql import functions as F
 
-        info = _pandas(self.per.join(wanted, "tree").groupBy("tree")
-                       .agg(F.min("w").alias("w"), F.first("size").alias("size"))
-                       .select("tree", F.col("w.graph_id").alias("graph_id"), F.col("w.node").alias("node"), "size"))
-        self.tree_size[info["tree"].to_numpy()] = info["size"].to_numpy()
-        self.witness.update((int(t), (int(g), int(v))) for t, g, v in zip(info["tree"], info["graph_id"],
-                                                                            info["node"]))
+        info = _pandas(self.trees.join(wanted, "tree").groupBy("tree").agg(
+            F.min("w").alias("w"), F.max("size").alias("size"),
+            F.collect_list(F.col("b").cast("long") * (1 << 32) + F.col("local")).alias("at")))
+        tree, w = info["tree"].to_numpy(np.int64), info["w"].to_numpy(np.int64)
+        self.tree_size[tree] = info["size"].to_numpy()
+        self.witness.update((int(t), (int(c >> 32), int(c & 0xFFFFFFFF))) for t, c in zip(tree, w))
+        lengths = np.fromiter((len(a) for a in info["at"]), dtype=np.int64, count=len(info))
+        codes = np.concatenate([np.asarray(a, dtype=np.int64) for a in info["at"]]) if len(info) else \
+            np.zeros(0, dtype=np.int64)
+        return codes >> 32, codes & 0xFFFFFFFF, np.repeat(tree, lengths)
+
+    def describe(self, trees) -> None:
+        """Witness and size of ``trees``."""
+        self._describe(self.spark.createDataFrame([(int(t),) for t in trees], "tree long"))
 
     def fetch(self, floors: dict[int, int]):
         """Transactions cut to the trees with support >= floors[c] in some class c, equal ones merged."""
@@ -190,15 +256,10 @@ class _TreeStats:
         floor_col = F.lit(None)
         for c, f in floors.items():
             floor_col = F.when(F.col("y") == c, F.lit(int(f))).otherwise(floor_col)
-        kept = np.sort(np.array([r[0] for r in self.per.where(F.col("support") >= floor_col).select("tree")
-                                 .distinct().collect()], dtype=np.int64))
-        wanted = self.spark.createDataFrame([(int(t),) for t in kept], "tree long")
-        self.describe(wanted)
-        # where the kept trees occur: (part, local id, global id), a few rows per kept tree, sent to every task, so
-        # each graph's local trees are cut and translated where they lie (no exchange of the graphs)
-        at = _pandas(self.trees.join(F.broadcast(wanted.withColumnRenamed("tree", "g")), "g").distinct())
-        cut = blocks.cut_transactions(at["b"].to_numpy(np.int64), at["local"].to_numpy(np.int64),
-                                      at["g"].to_numpy(np.int64))
+        # the kept trees and where they occur, (part, local id), sent to every task: each graph's local trees are
+        # cut and translated where they lie (no exchange of the graphs)
+        kept = self.per.where(F.col("support") >= floor_col).select("tree").distinct()
+        cut = blocks.cut_transactions(*self._describe(kept))
         tracts = _pandas(self.graphs.mapInPandas(cut, blocks.TRANSACTIONS_SCHEMA)
                          .groupBy("y", "items").agg(F.sum("count").alias("count")))
         rows, weights = {}, {}
@@ -241,12 +302,14 @@ def _top_trees(per, context: int) -> dict[int, list[int]]:
     return top
 
 
-def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress | None = None):
+def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress | None = None,
+                     driver_rows: int = DRIVER_ROUND_ROWS):
     """The :class:`~graph_mirage.tree_table.TreeTable` of the training graphs under ``path``, computed on Spark for
     ``mirage``'s settings: its hops; its support floors (:meth:`~graph_mirage.Mirage.support_floors`) decide which
     trees the transactions keep, lowered on demand while the search descends (the session must stay open until
     :meth:`~graph_mirage.Mirage.fit_table` returns; ``table.release()`` frees the cached tables); its ``context`` how
-    many most frequent trees per class are fetched."""
+    many most frequent trees per class are fetched. Rounds of at most ``driver_rows`` dictionary rows are ranked on
+    the driver (:func:`_global_ids`)."""
     from pyspark.sql import functions as F
 
     from .data.parquet import read_layout_meta
@@ -257,33 +320,31 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     meta = read_layout_meta(path)
     hops = int(mirage.hops)
     rows = _refine(spark, path, meta, hops)
-    ids, n_trees = _global_ids(spark, rows, hops, progress)
-    kind = F.col("kind")
-    graphs = rows.where(kind == blocks.KIND_GRAPH)
-    sizes = {int(r["y"]): int(r["count"]) for r in graphs.groupBy("y").count().collect()}
+    parts = _Parts(rows)
+    sizes = parts.class_sizes
     if not sizes:
         raise MirageError(f"{path} has no training graphs (no graph with split 'train')")
+    ids, n_trees = _global_ids(spark, rows, hops, progress, parts.round_rows, driver_rows)
     num_classes = int(meta.get("num_classes", max(sizes) + 1))
-    per = (ids.groupBy("y", F.col("g").alias("tree"))
-           .agg(F.sum("n").alias("n"), F.sum("support").alias("support"),
-                F.min(F.struct(F.col("wg").alias("graph_id"), F.col("wn").alias("node"))).alias("w"),
-                F.first("size").alias("size"))
-           .persist())
-    trees = ids.select("b", "local", "g")
-    max_support = {int(r[0]): int(r[1]) for r in per.groupBy("y").agg(F.max("support")).collect()}
+    # the witness (first node by graph id) as one word: graph id and node below 2**31 and 2**32
+    trees = ids.select("b", "local", F.col("g").alias("tree"), "size",
+                       (F.col("wg") * (1 << 32) + F.col("wn")).alias("w"))
+    per = (ids.groupBy("y", F.col("g").alias("tree"))  # numeric aggregates only: hash aggregation
+           .agg(F.sum("n").alias("n"), F.sum("support").alias("support")).persist())
+    # the histograms of the trees' node counts and supports per class, in one job
+    hist = _pandas(per.groupBy("y", "n", "support").count())
+    max_support = {int(c): int(t) for c, t in hist.groupby("y")["support"].max().items()}
+    supports = {int(c): (h["support"].to_numpy(np.int64), h["count"].to_numpy(np.int64)) for c, h in hist.groupby("y")}
     top = _top_trees(per, int(mirage.context))
-    hist = _pandas(per.groupBy("y", "n").count())
-    parts = rows.where(kind == blocks.KIND_META).select("n", "support", "size", "key").collect()
-    n_nodes, n_edges = sum(int(r["n"]) for r in parts), sum(int(r["support"]) for r in parts)
-    deg = max(int(r["size"]) for r in parts)
-    most = np.max([np.frombuffer(r["key"], dtype="<i8") for r in parts], axis=0) if parts else None
     xcols, ecols = meta["node_columns"], meta["edge_columns"]
+    n_nodes, n_edges, deg, most = parts.nodes, parts.edges, parts.max_degree, parts.most
     if progress is not None:
         progress.update(1, stage="tree statistics")
-    stats = _TreeStats(spark, path, graphs.select("b", "local", "y", "key"), trees, per, n_trees, [per])
+    graphs = rows.where(F.col("kind") == blocks.KIND_GRAPH).select("b", "local", "y", "key")
+    stats = _TreeStats(spark, path, graphs, trees, per, n_trees, [per])
     if top:
-        stats.describe(spark.createDataFrame([(t,) for ts in top.values() for t in ts], "tree long"))
-    floors = mirage.support_floors(sizes, max_support)
+        stats.describe([t for ts in top.values() for t in ts])
+    floors = mirage.support_floors(sizes, max_support, supports)
     rows, weights = stats.fetch(floors)
     if progress is not None:
         progress.update(1, stage="transactions")
@@ -304,7 +365,8 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
 
 
 def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", partitions: int = 8,
-                  driver_memory: str | None = None, checkpoint_dir: str | None = None, progress: bool = False):
+                  driver_memory: str | None = None, checkpoint_dir: str | None = None, progress: bool = False,
+                  driver_rows: int = DRIVER_ROUND_ROWS):
     """Distil the training graphs of a Parquet directory on Spark with ``mirage`` (a :class:`~graph_mirage.Mirage`
     with fixed hops: the itemset form); returns the fitted ``mirage``, whose ``distilled_`` equals what
     :meth:`~graph_mirage.Mirage.fit` writes for the same training graphs. A session it starts is always stopped.
@@ -318,6 +380,8 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
         driver_memory: ``spark.driver.memory`` (in local mode the executors live in the driver JVM).
         checkpoint_dir: on a cluster, where stage results are checkpointed (default: the session's, else a
             temporary directory on this machine, removed afterwards; several machines need a shared one).
+        driver_rows: a WL round with at most this many distinct signatures (summed over the parts) is ranked on
+            the driver, the larger ones on the cluster (0: every round on the cluster); the ids are the same.
     """
     import time
 
@@ -339,7 +403,7 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
         bar.update(0, stage=f"WL rounds 1-{mirage.hops} inside each part")
         scratch = _checkpoints(spark, checkpoint_dir)
         try:
-            table = spark_tree_table(spark, path, mirage, bar)
+            table = spark_tree_table(spark, path, mirage, bar, driver_rows)
             bar.close()
             seconds = time.perf_counter() - t0
             try:

@@ -44,14 +44,37 @@ def _dataset(parquet_dirs, name):
     return parquet_dirs[name]
 
 
-@pytest.mark.parametrize("hops", [1, 3])
-def test_spark_tree_ids_and_sizes_equal_the_in_memory_ones(spark, parquet_dirs, hops):
+def _round_rows(path, hops):
+    """Dictionary rows per round summed over the part files, as the engine counts them."""
+    from graph_mirage import spark_blocks as blocks
+    from graph_mirage.data.parquet import read_layout_meta
+
+    meta = read_layout_meta(path)
+    xcols = [f"x{j}" for j in range(meta["node_columns"])]
+    ecols = [f"e{j}" for j in range(meta["edge_columns"])]
+    rows = {}
+    for b, part in enumerate(sorted(p.name for p in (path / "graphs").glob("*.parquet"))):
+        for batch in blocks.refine_part(str(path), part, b, hops, xcols, ecols):
+            if batch.column("kind")[0].as_py() == blocks.KIND_COUNT:
+                for r, n in zip(batch.column("r").to_pylist(), batch.column("n").to_pylist()):
+                    if r is not None:
+                        rows[r] = rows.get(r, 0) + n
+    return rows
+
+
+@pytest.mark.parametrize("hops,where", [(1, "driver"), (3, "driver"), (3, "cluster"), (3, "both")])
+def test_spark_tree_ids_and_sizes_equal_the_in_memory_ones(spark, parquet_dirs, hops, where):
     from graph_mirage.spark_engine import spark_tree_ids
 
     ds, path = _dataset(parquet_dirs, "synthetic-motifs")
+    rows = _round_rows(path, hops)
+    # the rounds ranked on the driver (up to driver_rows signatures), on the cluster, or the small ones on the driver
+    driver_rows = {"driver": max(rows.values()), "cluster": 0, "both": rows[1]}[where]
+    if where == "both":
+        assert rows[1] < rows[2] < rows[3]  # rounds 0, edges and 1 on the driver, 2 and 3 on the cluster
     flat = ds[np.sort(ds.split["train"].numpy())].flat()
     expect = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), hops)[-1]
-    got = spark_tree_ids(spark, path, hops).orderBy("graph_id", "node").toPandas()
+    got = spark_tree_ids(spark, path, hops, driver_rows=driver_rows).orderBy("graph_id", "node").toPandas()
     assert len(got) == len(expect)
     assert np.array_equal(got["tree"].to_numpy(), expect)
     assert np.array_equal(got["size"].to_numpy(), tree_sizes(flat.edge_index, len(flat.x), hops))
@@ -73,17 +96,23 @@ def test_spark_artifact_is_byte_identical_to_the_in_memory_one(spark, parquet_di
 
     ds, path = _dataset(parquet_dirs, name)
     memory = Mirage(**settings).fit(ds[ds.split["train"]])
-    on_spark = distill_spark(path, Mirage(**settings), master="local[2]", partitions=4)
+    # every other case ranks every round on the cluster; the others rank these small rounds on the driver
+    driver_rows = 0 if CASES.index((name, settings)) % 2 else 10**9
+    on_spark = distill_spark(path, Mirage(**settings), master="local[2]", partitions=4, driver_rows=driver_rows)
     a = memory.distilled_.save(tmp_path / "memory.npz")
     b = on_spark.distilled_.save(tmp_path / "spark.npz")
     assert b.read_bytes() == a.read_bytes()
     assert on_spark.thresholds_ == memory.thresholds_ and on_spark.itemsets_ == memory.itemsets_
 
 
-def test_the_driver_receives_cut_merged_transactions_and_asks_for_more_when_the_search_descends(spark,
-                                                                                                parquet_dirs):
+@pytest.mark.parametrize("floor_trees", [0, None])
+def test_the_driver_receives_cut_merged_transactions_and_asks_for_more_when_the_search_descends(
+        spark, parquet_dirs, monkeypatch, floor_trees):
+    import graph_mirage.distill
     from graph_mirage.spark_engine import distill_spark
 
+    if floor_trees is not None:  # 0: the first floors are a quarter of each class's top support, not the histogram's
+        monkeypatch.setattr(graph_mirage.distill, "FLOOR_TREES", floor_trees)
     ds, path = _dataset(parquet_dirs, "NCI1")
     m = distill_spark(path, Mirage(hops=3, budget=10), master="local[2]", partitions=4)
     info = m.spark_
@@ -92,7 +121,10 @@ def test_the_driver_receives_cut_merged_transactions_and_asks_for_more_when_the_
         assert info["graphs"][str(c)] == int((y == c).sum())  # the weights count every training graph once
         assert info["transactions"][str(c)] < info["graphs"][str(c)]  # rare trees cut, equal transactions merged
         assert info["floors"][str(c)] <= s  # the rows were exact at the threshold chosen
-    assert info["fetches"] >= 2  # the first floors (a quarter of the top support) were too high for one class
+    if floor_trees == 0:
+        assert info["fetches"] >= 2  # a quarter of the top support was too high for one class: fetched again
+    else:
+        assert info["fetches"] == 1  # the support histogram's floors covered the whole search
     assert info["trees_described"] < info["trees"] / 10  # witnesses and sizes only for trees that can be mined
 
 
