@@ -229,40 +229,66 @@ def dense_rank_keys(keys) -> tuple[np.ndarray, int]:
     return rank.astype(np.int64).ravel(), len(distinct)
 
 
-def _lookup(local: np.ndarray, glob: np.ndarray) -> np.ndarray:
-    lut = np.full(int(local.max()) + 1 if len(local) else 0, -1, dtype=np.int64)
-    lut[local] = glob
-    return lut
+class PartIds:
+    """A map (part, local id) -> global id over any parts, from arrays of its entries."""
+
+    def __init__(self, part: np.ndarray, local: np.ndarray, glob: np.ndarray) -> None:
+        local = np.asarray(local, dtype=np.int64)
+        self.width = np.int64(int(local.max()) + 1 if len(local) else 1)
+        joint = np.asarray(part, dtype=np.int64) * self.width + local
+        order = np.argsort(joint)
+        self.joint, self.glob = joint[order], np.asarray(glob, dtype=np.int64)[order]
+
+    @classmethod
+    def of(cls, frame) -> "PartIds":
+        """From a pandas frame of ``b``, ``local``, ``g`` columns."""
+        return cls(frame["b"].to_numpy(), frame["local"].to_numpy(), frame["g"].to_numpy())
+
+    def __call__(self, part: np.ndarray, local: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self.joint, np.asarray(part, dtype=np.int64) * self.width + local)
+        return self.glob[np.minimum(at, max(len(self.joint) - 1, 0))]
+
+
+def translate_rows(sig, colours: PartIds, labels: PartIds, scale: int):
+    """A round's signature rows (pandas: ``b``, ``local``, ``key`` in local ids, ...) with their keys put in global
+    terms: ordered keys ``(in-degree, own colour, sorted codes)``, a code being ``edge label * scale + neighbour
+    colour`` — the in-memory engine's packing, with ``scale`` the previous round's number of colours."""
+    if sig.empty:
+        return sig
+    words, lengths = payload_words(sig["key"], local=True)
+    part = sig["b"].to_numpy().astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    d = words[starts]
+    within = np.arange(int(d.sum())) - np.repeat(np.cumsum(d) - d, d)
+    at = np.repeat(starts + 2, d) + 2 * within
+    row = np.repeat(np.arange(len(d)), d)
+    codes = labels(part[row], words[at]) * np.int64(scale) + colours(part[row], words[at + 1])
+    codes = codes[np.lexsort((codes, row))]
+    out_words = np.empty(int((2 + d).sum()), dtype=np.int64)
+    out_starts = np.concatenate([[0], np.cumsum(2 + d)[:-1]])
+    out_words[out_starts], out_words[out_starts + 1] = d, colours(part, words[starts + 1])
+    out_words[np.repeat(out_starts + 2, d) + within] = codes
+    out = sig.drop(columns="key").reset_index(drop=True)
+    out.insert(2, "key", _binary(out_words, 2 + d, ordered=True).to_pandas())
+    return out
 
 
 def translate(scale: int):
-    """The ``applyInPandas`` function of a round's merge, cogrouped by part: the part's signature rows (local ids)
-    and its ids of the previous round (``tag`` 0) and of the edge labels (``tag`` 1), local to global; returns the
-    signatures as ordered keys ``(in-degree, own colour, sorted codes)``, a code being ``edge label * scale +
-    neighbour colour`` — the in-memory engine's packing, with ``scale`` the previous round's number of colours."""
-    import pandas as pd
-
-    def run(sig: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
-        if sig.empty:
-            return sig
+    """The ``applyInPandas`` function of a round's merge, cogrouped by part: the part's signature rows and its ids
+    of the previous round (``tag`` 0) and of the edge labels (``tag`` 1), local to global (:func:`translate_rows`)."""
+    def run(sig, ids):
         tag = ids["tag"].to_numpy()
-        colour = _lookup(ids["local"].to_numpy()[tag == 0], ids["g"].to_numpy()[tag == 0])
-        label = _lookup(ids["local"].to_numpy()[tag == 1], ids["g"].to_numpy()[tag == 1])
-        words, lengths = payload_words(sig["key"], local=True)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        d = words[starts]
-        within = np.arange(int(d.sum())) - np.repeat(np.cumsum(d) - d, d)
-        at = np.repeat(starts + 2, d) + 2 * within
-        codes = label[words[at]] * np.int64(scale) + colour[words[at + 1]]
-        row = np.repeat(np.arange(len(d)), d)
-        codes = codes[np.lexsort((codes, row))]
-        out_words = np.empty(int((2 + d).sum()), dtype=np.int64)
-        out_starts = np.concatenate([[0], np.cumsum(2 + d)[:-1]])
-        out_words[out_starts], out_words[out_starts + 1] = d, colour[words[starts + 1]]
-        out_words[np.repeat(out_starts + 2, d) + within] = codes
-        out = sig.drop(columns="key").reset_index(drop=True)
-        out.insert(2, "key", _binary(out_words, 2 + d, ordered=True).to_pandas())
-        return out
+        return translate_rows(sig, PartIds.of(ids[tag == 0]), PartIds.of(ids[tag == 1]), scale)
+    return run
+
+
+def translate_with(scale: int, colours: PartIds, labels: PartIds):
+    """The ``mapInPandas`` function of a round's merge when the previous round's ids are small enough to travel with
+    the task (:func:`translate_rows`): no exchange."""
+    def run(batches):
+        for sig in batches:
+            if not sig.empty:
+                yield translate_rows(sig, colours, labels, scale)
     return run
 
 

@@ -119,7 +119,7 @@ def _refine(spark, path: Path, meta: dict, hops: int, node_rows: bool = False):
     return _materialise(spark.range(len(names), numPartitions=len(names)).mapInArrow(run, blocks.BLOCK_SCHEMA))
 
 
-DRIVER_ROUND_ROWS = 100_000  # a round with at most this many dictionary rows (all parts) is ranked on the driver
+DRIVER_ROUND_ROWS = 300_000  # a round with at most this many dictionary rows (all parts) is ranked on the driver
 
 
 class _Parts:
@@ -165,7 +165,6 @@ def _global_ids(spark, rows, hops: int, progress: Progress | None, round_rows: d
 
     A round whose dictionary rows (all parts) number at most ``driver_rows`` is ranked on the driver — the same
     order, so the same ids — instead of in four small Spark jobs: the early rounds hold a few thousand signatures."""
-    import pandas as pd
     from pyspark.sql import functions as F
 
     signatures = rows.where(F.col("kind") == blocks.KIND_DICT)
@@ -182,19 +181,19 @@ def _global_ids(spark, rows, hops: int, progress: Progress | None, round_rows: d
     ids, scale = first(0)
     labels = first(blocks.EDGE_ROUND)[0]
     for r in range(1, hops + 1):
-        run = blocks.translate(scale)
-        if small(r) and not any(hasattr(x, "sparkSession") for x in (ids, labels)):
-            sig = _pandas(level(r))
-            lookup = pd.concat([ids[["b", "local", "g"]].assign(tag=0), labels[["b", "local", "g"]].assign(tag=1)])
-            by_part = dict(iter(lookup.groupby("b")))
-            empty = lookup.iloc[:0]
-            parts = [run(part.reset_index(drop=True), by_part.get(b, empty)) for b, part in sig.groupby("b")]
-            ids, scale = _driver_rank(pd.concat(parts, ignore_index=True) if parts else sig)
+        on_driver = not any(hasattr(x, "sparkSession") for x in (ids, labels))  # the previous round's ids
+        schema = blocks.LAST_SCHEMA if r == hops else blocks.SIGNATURE_SCHEMA
+        if on_driver:
+            colours, codes = blocks.PartIds.of(ids), blocks.PartIds.of(labels)
+        if on_driver and small(r):
+            ids, scale = _driver_rank(blocks.translate_rows(_pandas(level(r)), colours, codes, scale))
+        elif on_driver:  # the previous ids travel with the tasks: no exchange before the sort
+            ids, scale = _rank(_materialise(level(r).mapInPandas(blocks.translate_with(scale, colours, codes),
+                                                                 schema)))
         else:
             lookup = (_to_spark(spark, ids).select("b", F.lit(0).alias("tag"), "local", "g")
                       .unionByName(_to_spark(spark, labels).select("b", F.lit(1).alias("tag"), "local", "g")))
-            sig = (level(r).groupBy("b").cogroup(lookup.groupBy("b"))
-                   .applyInPandas(run, blocks.LAST_SCHEMA if r == hops else blocks.SIGNATURE_SCHEMA))
+            sig = level(r).groupBy("b").cogroup(lookup.groupBy("b")).applyInPandas(blocks.translate(scale), schema)
             ids, scale = _rank(_materialise(sig))  # materialised: the range sampling reads it too
         if progress is not None:
             progress.update(1, stage=f"WL round {r}/{hops}")
