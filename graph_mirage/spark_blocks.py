@@ -218,6 +218,41 @@ def dense_ranks(batches):
             names=[batch.schema.names[i] for i in keep] + ["g", "pid"])
 
 
+SUMMED = -1  # the part number of rows that sum a (class, tree)'s statistics over all parts
+
+
+def class_sums(g: np.ndarray, y: np.ndarray, n: np.ndarray, support: np.ndarray):
+    """``(g, y, n, support)`` summed per (tree ``g``, class ``y``), in (g, y) order: parts hold disjoint graphs,
+    so node counts and supports add up."""
+    if not len(g):
+        return g, y, n, support
+    order = np.lexsort((y, g))
+    g, y, n, support = g[order], y[order], n[order], support[order]
+    start = np.flatnonzero(np.concatenate([[True], (g[1:] != g[:-1]) | (y[1:] != y[:-1])]))
+    return g[start], y[start], np.add.reduceat(n, start), np.add.reduceat(support, start)
+
+
+def dense_ranks_summed(batches):
+    """:func:`dense_ranks` over the last round's rows, followed by one row per (tree, class) of the partition with
+    the class's node count and support summed over the parts (part ``SUMMED``, the other statistics -1): all rows
+    of a tree meet in one sorted partition, so no exchange is needed to sum them."""
+    import pyarrow as pa
+
+    seen, schema = [], None
+    for out in dense_ranks(batches):
+        schema = out.schema
+        seen.append([out.column(c).to_numpy() for c in ("g", "y", "n", "support", "pid")])
+        yield out
+    if not seen:
+        return
+    g, y, n, support, pid = (np.concatenate([s[i] for s in seen]) for i in range(5))
+    g, y, n, support = class_sums(g, y, n, support)
+    columns = {"g": g, "y": y, "n": n, "support": support, "pid": np.full(len(g), pid[0], dtype=np.int32)}
+    yield pa.RecordBatch.from_arrays(
+        [pa.array(columns[f.name] if f.name in columns else np.full(len(g), SUMMED), f.type) for f in schema],
+        schema=schema)
+
+
 def dense_rank_keys(keys) -> tuple[np.ndarray, int]:
     """``(rank of each key among the distinct keys, number of distinct keys)`` for binary keys (a sequence of
     ``bytes``), in byte order: Spark's order of binary values, so the driver ranks a small round exactly as

@@ -52,6 +52,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import spark_blocks as blocks
+from .config.defaults import SPARK_DRIVER_ROWS
 from .errors import DatasetError, MirageError, ParameterError
 from .progress import Progress
 from .spark_session import _pandas, check_master, interruptible, spark_errors, spark_session
@@ -59,9 +60,10 @@ from .spark_session import _pandas, check_master, interruptible, spark_errors, s
 __all__ = ["distill_spark", "spark_tree_table", "spark_tree_ids", "spark_session"]
 
 
-def _rank(df):
+def _rank(df, summed: bool = False):
     """``(ranked, number of distinct keys)``: the rows of ``df`` with their binary ``key`` column replaced by ``g``,
-    the rank of the key among the distinct keys, in order.
+    the rank of the key among the distinct keys, in order; ``summed`` (the last round) adds the per (class, tree)
+    sums of :func:`graph_mirage.spark_blocks.dense_ranks_summed`.
 
     The rows are range-partitioned and sorted by key (one exchange: equal keys meet in one partition, partitions
     follow each other in key order); each partition numbers its distinct keys in a pass over the sorted rows
@@ -74,7 +76,7 @@ def _rank(df):
     schema = StructType([f for f in df.schema.fields if f.name != "key"]
                         + [StructField("g", LongType()), StructField("pid", IntegerType())])
     numbered = _materialise(df.repartitionByRange("key").sortWithinPartitions("key")
-                            .mapInArrow(blocks.dense_ranks, schema))
+                            .mapInArrow(blocks.dense_ranks_summed if summed else blocks.dense_ranks, schema))
     sizes = dict(numbered.groupBy("pid").agg(F.max("g") + 1).collect())
     offsets, total = [], 0
     for pid in range(max(sizes, default=-1) + 1):
@@ -119,7 +121,6 @@ def _refine(spark, path: Path, meta: dict, hops: int, node_rows: bool = False):
     return _materialise(spark.range(len(names), numPartitions=len(names)).mapInArrow(run, blocks.BLOCK_SCHEMA))
 
 
-DRIVER_ROUND_ROWS = 300_000  # a round with at most this many dictionary rows (all parts) is ranked on the driver
 
 
 class _Parts:
@@ -143,10 +144,19 @@ class _Parts:
         self.most = np.max([np.frombuffer(r["key"], dtype="<i8") for r in meta], axis=0) if meta else None
 
 
-def _driver_rank(frame):
-    """``(frame without its key, with g: the key's rank among the distinct keys; number of distinct keys)``."""
+def _driver_rank(frame, summed: bool = False):
+    """``(frame without its key, with g: the key's rank among the distinct keys; number of distinct keys)``;
+    ``summed``: with the per (class, tree) sums of the last round (:func:`_rank`)."""
+    import pandas as pd
+
     g, total = blocks.dense_rank_keys(frame["key"])
-    return frame.drop(columns="key").assign(g=g), total
+    frame = frame.drop(columns="key").assign(g=g)
+    if summed:
+        cols = {c: frame[c].to_numpy(np.int64) for c in ("g", "y", "n", "support")}
+        sums = dict(zip(("g", "y", "n", "support"), blocks.class_sums(*cols.values())))
+        frame = pd.concat([frame, pd.DataFrame({c: sums.get(c, np.full(len(sums["g"]), blocks.SUMMED))
+                                                for c in frame.columns})], ignore_index=True)
+    return frame, total
 
 
 def _to_spark(spark, frame):
@@ -159,9 +169,10 @@ def _to_spark(spark, frame):
 
 
 def _global_ids(spark, rows, hops: int, progress: Progress | None, round_rows: dict[int, int],
-                driver_rows: int = DRIVER_ROUND_ROWS):
+                driver_rows: int = SPARK_DRIVER_ROWS):
     """Stage 2: ``(trees, number of trees)``: ``trees`` holds the last round's rows ``b, local, g`` (a part's local
-    tree and its global exact id), once per class the tree occurs in, with that class's statistics (``STATS``).
+    tree and its global exact id), once per class the tree occurs in, with that class's statistics (``STATS``), and
+    per (class, tree) one row of part ``SUMMED`` with the class's node count and support over all parts.
 
     A round whose dictionary rows (all parts) number at most ``driver_rows`` is ranked on the driver — the same
     order, so the same ids — instead of in four small Spark jobs: the early rounds hold a few thousand signatures."""
@@ -175,8 +186,17 @@ def _global_ids(spark, rows, hops: int, progress: Progress | None, round_rows: d
     def small(r: int) -> bool:
         return round_rows.get(r, 0) <= driver_rows
 
+    # the small rounds before the last reach the driver in one job
+    early = [r for r in (0, blocks.EDGE_ROUND, *range(1, hops)) if small(r)]
+    fetched = _pandas(signatures.where(F.col("r").isin(early)).select("r", "b", "local", "key")) if early else None
+
+    def driver_level(r: int):
+        if r not in early:
+            return _pandas(level(r))
+        return fetched[fetched["r"] == r].drop(columns="r").reset_index(drop=True)
+
     def first(r: int):  # round 0 and the edge labels: the keys are feature rows
-        return _driver_rank(_pandas(level(r))) if small(r) else _rank(_materialise(level(r)))
+        return _driver_rank(driver_level(r)) if small(r) else _rank(_materialise(level(r)))
 
     ids, scale = first(0)
     labels = first(blocks.EDGE_ROUND)[0]
@@ -186,22 +206,22 @@ def _global_ids(spark, rows, hops: int, progress: Progress | None, round_rows: d
         if on_driver:
             colours, codes = blocks.PartIds.of(ids), blocks.PartIds.of(labels)
         if on_driver and small(r):
-            ids, scale = _driver_rank(blocks.translate_rows(_pandas(level(r)), colours, codes, scale))
+            ids, scale = _driver_rank(blocks.translate_rows(driver_level(r), colours, codes, scale), r == hops)
         elif on_driver:  # the previous ids travel with the tasks: no exchange before the sort
             ids, scale = _rank(_materialise(level(r).mapInPandas(blocks.translate_with(scale, colours, codes),
-                                                                 schema)))
+                                                                 schema)), r == hops)
         else:
             lookup = (_to_spark(spark, ids).select("b", F.lit(0).alias("tag"), "local", "g")
                       .unionByName(_to_spark(spark, labels).select("b", F.lit(1).alias("tag"), "local", "g")))
             sig = level(r).groupBy("b").cogroup(lookup.groupBy("b")).applyInPandas(blocks.translate(scale), schema)
-            ids, scale = _rank(_materialise(sig))  # materialised: the range sampling reads it too
+            ids, scale = _rank(_materialise(sig), r == hops)  # materialised: the range sampling reads it too
         if progress is not None:
             progress.update(1, stage=f"WL round {r}/{hops}")
     return _to_spark(spark, ids), scale
 
 
 def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress | None = None,
-                   driver_rows: int = DRIVER_ROUND_ROWS):
+                   driver_rows: int = SPARK_DRIVER_ROWS):
     """Tree id and unfolded tree size of every node of the training graphs under ``path``: a DataFrame
     ``graph_id, node, tree, size``; tree ids equal :func:`graph_mirage.trees.wl_colours`' on the training graphs."""
     from pyspark.sql import functions as F
@@ -212,7 +232,7 @@ def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress
     rows = _refine(spark, path, read_layout_meta(path), hops, node_rows=True)
     ids, _ = _global_ids(spark, rows, hops, progress, _Parts(rows).round_rows, driver_rows)
     nodes = rows.where(F.col("kind") == blocks.KIND_NODE)
-    trees = ids.select("b", "local", "g").distinct()
+    trees = ids.where(F.col("b") != blocks.SUMMED).select("b", "local", "g").distinct()
     return nodes.join(trees, ["b", "local"]).select(F.col("wg").alias("graph_id"), F.col("wn").alias("node"),
                                                     F.col("g").alias("tree"), "size")
 
@@ -233,7 +253,7 @@ class _TreeStats:
         recorded; returns the occurrences as ``(part, local, tree)`` arrays."""
         from pyspark.sql import functions as F
 
-        info = _pandas(self.trees.join(wanted, "tree").groupBy("tree").agg(
+        info = _pandas(self.trees.join(F.broadcast(wanted), "tree").groupBy("tree").agg(
             F.min("w").alias("w"), F.max("size").alias("size"),
             F.collect_list(F.col("b").cast("long") * (1 << 32) + F.col("local")).alias("at")))
         tree, w = info["tree"].to_numpy(np.int64), info["w"].to_numpy(np.int64)
@@ -302,7 +322,7 @@ def _top_trees(per, context: int) -> dict[int, list[int]]:
 
 
 def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress | None = None,
-                     driver_rows: int = DRIVER_ROUND_ROWS):
+                     driver_rows: int = SPARK_DRIVER_ROWS):
     """The :class:`~graph_mirage.tree_table.TreeTable` of the training graphs under ``path``, computed on Spark for
     ``mirage``'s settings: its hops; its support floors (:meth:`~graph_mirage.Mirage.support_floors`) decide which
     trees the transactions keep, lowered on demand while the search descends (the session must stay open until
@@ -326,10 +346,10 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
     ids, n_trees = _global_ids(spark, rows, hops, progress, parts.round_rows, driver_rows)
     num_classes = int(meta.get("num_classes", max(sizes) + 1))
     # the witness (first node by graph id) as one word: graph id and node below 2**31 and 2**32
-    trees = ids.select("b", "local", F.col("g").alias("tree"), "size",
-                       (F.col("wg") * (1 << 32) + F.col("wn")).alias("w"))
-    per = (ids.groupBy("y", F.col("g").alias("tree"))  # numeric aggregates only: hash aggregation
-           .agg(F.sum("n").alias("n"), F.sum("support").alias("support")).persist())
+    part = F.col("b") != blocks.SUMMED
+    trees = ids.where(part).select("b", "local", F.col("g").alias("tree"), "size",
+                                   (F.col("wg") * (1 << 32) + F.col("wn")).alias("w"))
+    per = ids.where(~part).select("y", F.col("g").alias("tree"), "n", "support").persist()
     # the histograms of the trees' node counts and supports per class, in one job
     hist = _pandas(per.groupBy("y", "n", "support").count())
     max_support = {int(c): int(t) for c, t in hist.groupby("y")["support"].max().items()}
@@ -365,7 +385,7 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
 
 def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", partitions: int = 8,
                   driver_memory: str | None = None, checkpoint_dir: str | None = None, progress: bool = False,
-                  driver_rows: int = DRIVER_ROUND_ROWS):
+                  driver_rows: int = SPARK_DRIVER_ROWS):
     """Distil the training graphs of a Parquet directory on Spark with ``mirage`` (a :class:`~graph_mirage.Mirage`
     with fixed hops: the itemset form); returns the fitted ``mirage``, whose ``distilled_`` equals what
     :meth:`~graph_mirage.Mirage.fit` writes for the same training graphs. A session it starts is always stopped.

@@ -238,6 +238,8 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
                                                                   "paper", "--out", out / "s2.npz"],
          target=out / "s2.npz")
     case("distill --engine spark: zero partitions", ["distill", *syn, "--engine", "spark", "--spark-partitions", "0"])
+    case("distill --engine spark: negative driver rows",
+         ["distill", *syn, "--engine", "spark", "--spark-driver-rows", "-1"])
     (tmp / "bad_layout").mkdir()
     (tmp / "bad_layout" / "_graph_mirage.json").write_text('{"layout": "something-else"}')
     case("distill a Parquet directory of another layout", ["distill", tmp / "bad_layout", "--engine", "spark",

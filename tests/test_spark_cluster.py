@@ -104,7 +104,8 @@ def test_a_worker_killed_mid_job_costs_a_retry_not_the_file(data, tmp_path):
     out = tmp_path / "cluster.npz"
     with _cluster(state) as url:
         p = subprocess.Popen([sys.executable, "-m", "graph_mirage", "distill", str(path), "--engine", "spark",
-                              "--spark-master", url, "--hops", "3", "--budget", "10", "--out", str(out)],
+                              "--spark-master", url, "--hops", "3", "--budget", "10", "--out", str(out),
+                              "--spark-driver-rows", "0"],  # every round on the cluster: a long job to cut into
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "MIRAGE_PROGRESS_SECONDS": "1", "TMPDIR": str(tmp_path)})
         seen, deadline = [], time.monotonic() + 300

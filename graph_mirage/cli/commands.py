@@ -38,7 +38,8 @@ def distill_settings(args, out: str | None) -> DistillSettings:
         backend=args.backend, rank=args.rank, context=args.context, readout=args.distill_readout, out=out,
         engine=getattr(args, "engine", "memory"),
         spark=SparkSettings(getattr(args, "spark_master", "local[*]"), getattr(args, "spark_partitions", 8),
-                            getattr(args, "spark_driver_memory", None), getattr(args, "spark_checkpoint_dir", None)),
+                            getattr(args, "spark_driver_memory", None), getattr(args, "spark_checkpoint_dir", None),
+                            getattr(args, "spark_driver_rows", SparkSettings.driver_rows)),
         threads=args.threads)
 
 

@@ -22,6 +22,7 @@ from ..config.defaults import (
     PRESETS,
     RANKS,
     READOUTS,
+    SPARK_DRIVER_ROWS,
     SUPPORT_MODES,
     TARGETS,
 )
@@ -186,6 +187,10 @@ def _distill(sub) -> None:
                     help="with --engine spark on a cluster: where stage results are checkpointed, so that a lost "
                          "worker costs a retry (default a temporary directory on this machine; on several machines "
                          "give a shared one, e.g. hdfs://...)")
+    sp.add_argument("--spark-driver-rows", type=positive(0), default=SPARK_DRIVER_ROWS, metavar="N",
+                    help=f"with --engine spark: a WL round with at most N distinct signatures (summed over the part "
+                         f"files) is ranked on the driver, larger ones on the cluster (default {SPARK_DRIVER_ROWS:,}; "
+                         f"0: every round on the cluster); the same tree ids either way")
     sp.set_defaults(func=cmd_distill)
 
 

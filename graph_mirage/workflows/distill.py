@@ -239,7 +239,8 @@ def _distill_spark(s: DistillSettings, log: Log, progress: bool) -> DistillOutco
     log(f"{name}: distilling on Spark ({s.spark.master}, {s.spark.partitions} shuffle partitions; Spark's own log: "
         f"graph-mirage-spark.log in the temporary directory)")
     distill_spark(path, est, master=s.spark.master, partitions=s.spark.partitions,
-                  driver_memory=s.spark.driver_memory, checkpoint_dir=s.spark.checkpoint_dir, progress=progress)
+                  driver_memory=s.spark.driver_memory, checkpoint_dir=s.spark.checkpoint_dir,
+                  driver_rows=s.spark.driver_rows, progress=progress)
     extra = {"method": "mirage", "engine": "spark", "spark_master": s.spark.master,
              "spark_application": est.spark_["application"],
              "stage_seconds": {k: round(v, 3) for k, v in est.seconds_.items()}}

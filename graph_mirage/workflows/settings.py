@@ -24,6 +24,7 @@ from ..config.defaults import (
     PRESETS,
     RANKS,
     READOUTS,
+    SPARK_DRIVER_ROWS,
     SUPPORT_MODES,
     TARGETS,
 )
@@ -126,6 +127,7 @@ class SparkSettings:
     partitions: int = 8
     driver_memory: str | None = None
     checkpoint_dir: str | None = None
+    driver_rows: int = SPARK_DRIVER_ROWS
 
 
 # the itemset form's options (the paper's algorithm): given any of them, ``mirage distill`` runs Mirage, not the
