@@ -83,3 +83,29 @@ def test_bad_arguments():
         mine_itemsets([[1]], 1, "all", "pyfpgrowth")
     with pytest.raises(ValueError, match="min_count"):
         mine_itemsets([[1]], 0)
+
+
+def test_a_wide_transaction_matrix_mines_and_counts_like_a_narrow_one():
+    """Transactions cut to a few trees keep one column per tree id (millions, on the Spark driver): the helpers then
+    work on the entries rather than per column, with the same results."""
+    from graph_mirage.mining import MatrixTransactions, _wide
+
+    rng = np.random.default_rng(0)
+    rows = [sorted(set(rng.integers(0, 12, size=rng.integers(1, 6)).tolist())) for _ in range(300)]
+    weights = rng.integers(1, 4, size=len(rows))
+    ids = np.arange(12) * 100_003 + 17  # the same items as sparse ids in a column space far wider than the entries
+
+    def matrix(width, relabel):
+        indices = np.concatenate([relabel[np.array(r)] for r in rows])
+        indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+        return sp.csr_matrix((np.ones(len(indices), dtype=np.int32), indices, indptr), shape=(len(rows), width))
+
+    narrow, wide = matrix(12, np.arange(12)), matrix(int(ids[-1]) + 1, ids)
+    assert _wide(wide) and not _wide(narrow)
+    for min_count in (1, 40, 150):
+        a = MatrixTransactions(narrow, weights).weighted(min_count)
+        b = MatrixTransactions(wide, weights).weighted(min_count)
+        assert {tuple(int(ids[i]) for i in k): v for k, v in a.items()} == b
+    sets = [(0,), (1, 2), (3, 5, 7), (11,), (2, 4, 6, 8)]
+    assert np.array_equal(support_counts(narrow, sets, weights=weights),
+                          support_counts(wide, [tuple(ids[list(s)]) for s in sets], weights=weights))
