@@ -55,7 +55,7 @@ from . import spark_blocks as blocks
 from .config.defaults import SPARK_DRIVER_ROWS
 from .errors import DatasetError, MirageError, ParameterError
 from .progress import Progress
-from .spark_session import _pandas, check_master, interruptible, spark_errors, spark_session
+from .spark_session import _pandas, await_executors, check_master, interruptible, spark_errors, spark_session
 
 __all__ = ["distill_spark", "spark_tree_table", "spark_tree_ids", "spark_session"]
 
@@ -419,6 +419,8 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
     log = Path(tempfile.gettempdir()) / "graph-mirage-spark.log"
     with spark_session(master, partitions=partitions, driver_memory=driver_memory, log=log) as spark, \
             interruptible(spark), spark_errors(log):
+        bar.update(0, stage="waiting for executors")
+        await_executors(spark)
         bar.update(0, stage=f"WL rounds 1-{mirage.hops} inside each part")
         scratch = _checkpoints(spark, checkpoint_dir)
         try:

@@ -112,6 +112,32 @@ def interruptible(spark):
         raise KeyboardInterrupt  # a handler that returned: still no result to give
 
 
+def await_executors(spark, seconds: float | None = None) -> None:
+    """On a standalone master (``spark://``, static allocation), wait until a first executor has registered, and
+    fail in one line when none has after ``seconds`` (default ``SPARK_EXECUTOR_WAIT``, or the environment's
+    ``MIRAGE_SPARK_EXECUTOR_WAIT``): Spark itself would wait for ever, warning only in its log, when no worker has
+    the cores or memory an executor asks for."""
+    import time
+
+    from .config.defaults import SPARK_EXECUTOR_WAIT
+
+    sc = spark.sparkContext
+    conf = sc.getConf()
+    if not sc.master.startswith("spark://") or conf.get("spark.dynamicAllocation.enabled", "false") == "true":
+        return  # YARN and Kubernetes start executors on their own schedule; dynamic allocation when jobs come
+    if seconds is None:
+        seconds = float(os.environ.get("MIRAGE_SPARK_EXECUTOR_WAIT") or SPARK_EXECUTOR_WAIT)
+    deadline = time.monotonic() + seconds
+    while sc._jsc.sc().getExecutorMemoryStatus().size() < 2:  # the driver's block manager counts as one
+        if time.monotonic() > deadline:
+            raise MirageError(
+                f"no executor started on {sc.master} within {seconds:g} s: no worker offers what an executor asks "
+                f"for ({sc._jsc.sc().executorMemory()} MB, spark.executor.memory / SPARK_EXECUTOR_MEMORY; "
+                f"{conf.get('spark.executor.cores', 'all free')} cores), or no worker is registered; check the "
+                f"master's web UI or the workers' logs")
+        time.sleep(0.25)
+
+
 def _cancel(spark) -> None:
     try:
         spark.sparkContext.cancelAllJobs()

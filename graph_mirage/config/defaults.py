@@ -5,6 +5,7 @@ from __future__ import annotations
 DEFAULT_HOPS = 2  # tree depth = GNN layers, when nothing else says (2 measured best on ogbg-molbace: docs/results)
 DEFAULT_BUDGET = 10  # Mirage's budget search: distilled graphs per class when no other budget is given
 SPARK_DRIVER_ROWS = 300_000  # WL rounds with at most this many signatures (all parts) are ranked on the Spark driver
+SPARK_EXECUTOR_WAIT = 120  # seconds for a first executor on a standalone master (env MIRAGE_SPARK_EXECUTOR_WAIT)
 FLOOR_TREES = 32  # the Spark engine's first support floor covers this many trees per graph of the budget
 
 MODELS = ("gcn", "gat", "gin", "gine", "sage")
