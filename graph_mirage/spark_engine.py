@@ -9,26 +9,29 @@ DIR``), whose part files hold whole graphs. The job, with its exchanges:
    per (class, local tree) statistics and each graph's set of local trees (:mod:`graph_mirage.spark_blocks`). The
    rows are materialised once (a local checkpoint).
 2. **the exact global dictionary, round by round**, over the parts' distinct signatures only: each part's
-   signatures are put in global terms (cogrouped by part with the previous round's local-to-global ids), range-
-   partitioned and sorted by signature (one exchange), and numbered in a pass over each sorted partition plus the
-   distinct signatures of the partitions before it (one number per partition reaches the driver); the rows carry
-   their numbers, nothing is joined back. Ranks of the same keys in the same lexicographic order as
-   :func:`graph_mirage.trees.wl_colours`, so the tree ids are the in-memory engine's, without hashing.
+   signatures are put in global terms with the previous round's local-to-global ids (cogrouped by part, or carried
+   in the tasks' closure when the driver ranked that round), range-partitioned and sorted by signature (one
+   exchange), and numbered in a pass over each sorted partition plus the distinct signatures of the partitions
+   before it (one number per partition reaches the driver); the rows carry their numbers, nothing is joined back.
+   A round of at most ``driver_rows`` signatures (all parts) is ranked on the driver instead, in the same order.
+   Ranks of the same keys in the same lexicographic order as :func:`graph_mirage.trees.wl_colours`, so the tree ids
+   are the in-memory engine's, without hashing.
 3. **per class and tree**: the last round's rows carry each part's node count, support, witness and size per class;
-   summed under the global ids (parts hold disjoint graphs: supports add up; one exchange by class and tree).
+   the last sort brings all rows of a tree together, so the numbering pass also sums them per class (parts hold
+   disjoint graphs: supports add up; no exchange).
 4. **transactions**: each training graph's set of local trees, cut where it lies to the trees that can be frequent
    at the supports the search will try (their few (part, local id) occurrences are sent to every task) and put in
-   global ids, equal transactions merged with their count (one exchange, of merged sets). The first cut is at a
-   quarter of each class's most frequent tree (the budget search starts there and halves); when the search goes
-   lower, the driver asks for the transactions again at the lower support
-   (:meth:`graph_mirage.Mirage.support_floors`, :meth:`graph_mirage.tree_table.TreeTable.lower`). Explicit
-   thresholds need one pass.
+   global ids, equal transactions merged with their count (one exchange, of merged sets). The first cut is at the
+   support of each class's (32 x budget)-th most frequent tree, or a quarter of its top support if lower (the budget
+   search starts at the top and halves); when the search goes lower, the driver asks for the transactions again at
+   the lower support (:meth:`graph_mirage.Mirage.support_floors`, :meth:`graph_mirage.tree_table.TreeTable.lower`).
+   Explicit thresholds need one pass.
 
-What reaches the driver: the merged, cut transactions (on 100,000 generated molecules, 58,880 rows over 364 trees
-instead of 2.4 M nodes and 987,399 trees), the histogram of tree counts, the witness and size of the trees that can
-be mined, and the few witness graphs it unfolds (read from Parquet by graph id). The driver then runs the in-memory
-engine's mining, selection and emission (:meth:`graph_mirage.Mirage.fit_table`) on exactly the same numbers, so
-the ``.npz`` is byte-identical (tested).
+What reaches the driver: the merged, cut transactions (on 100,000 generated molecules, 60,840 rows over 382 trees
+instead of 2.4 M nodes and 987,399 trees), the histogram of trees by class, node count and support, the witness
+and size of the trees that can be mined, the signatures of the small rounds it ranks, and the few witness graphs it
+unfolds (read from Parquet by graph id). The driver then runs the in-memory engine's mining, selection and emission
+(:meth:`graph_mirage.Mirage.fit_table`) on exactly the same numbers, so the ``.npz`` is byte-identical (tested).
 
 FP-growth runs on the driver with pyfim (closed sets, exactly as in memory) rather than with MLlib's ``FPGrowth``:
 MLlib returns every frequent set (no closed or maximal target, no size limit) and one job per threshold of the
@@ -119,8 +122,6 @@ def _refine(spark, path: Path, meta: dict, hops: int, node_rows: bool = False):
     ecols = [f"e{j}" for j in range(meta["edge_columns"])]
     run = blocks.refine_parts(str(path.resolve()), names, hops, xcols, ecols, node_rows)
     return _materialise(spark.range(len(names), numPartitions=len(names)).mapInArrow(run, blocks.BLOCK_SCHEMA))
-
-
 
 
 class _Parts:
@@ -418,22 +419,23 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
     bar.update(0, stage="starting the session")
     log = Path(tempfile.gettempdir()) / "graph-mirage-spark.log"
     with spark_session(master, partitions=partitions, driver_memory=driver_memory, log=log) as spark, \
-            interruptible(spark), spark_errors(log):
+            spark_errors(log):
         bar.update(0, stage="waiting for executors")
-        await_executors(spark)
-        bar.update(0, stage=f"WL rounds 1-{mirage.hops} inside each part")
-        scratch = _checkpoints(spark, checkpoint_dir)
-        try:
-            table = spark_tree_table(spark, path, mirage, bar, driver_rows)
-            bar.close()
-            seconds = time.perf_counter() - t0
+        await_executors(spark)  # before the jobs' signal handling: Ctrl-C ends the wait at once
+        with interruptible(spark):
+            bar.update(0, stage=f"WL rounds 1-{mirage.hops} inside each part")
+            scratch = _checkpoints(spark, checkpoint_dir)
             try:
-                mirage.fit_table(table)  # may ask Spark for transactions at lower floors
+                table = spark_tree_table(spark, path, mirage, bar, driver_rows)
+                bar.close()
+                seconds = time.perf_counter() - t0
+                try:
+                    mirage.fit_table(table)  # may ask Spark for transactions at lower floors
+                finally:
+                    table.release()
             finally:
-                table.release()
-        finally:
-            if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
+                if scratch is not None:
+                    shutil.rmtree(scratch, ignore_errors=True)
         application = spark.sparkContext.applicationId
     # what reached the driver, next to what it stands for
     mirage.spark_ = {"master": master, "partitions": partitions, "application": application,
