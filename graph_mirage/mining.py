@@ -324,13 +324,19 @@ def _wide(matrix: sp.csr_matrix) -> bool:
     return matrix.shape[1] > matrix.nnz
 
 
+def _entries_in(matrix: sp.csr_matrix, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(position in sorted keys, whether it is one of them)`` of each entry's column."""
+    pos = np.searchsorted(keys, matrix.indices)
+    hit = pos < len(keys)
+    hit[hit] = keys[pos[hit]] == matrix.indices[hit]
+    return pos, hit
+
+
 def _columns(matrix: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
     """``matrix[:, keep]`` for sorted ``keep``, without arrays as long as the matrix is wide."""
     if not _wide(matrix):
         return matrix[:, keep].tocsr()
-    pos = np.searchsorted(keep, matrix.indices)
-    hit = pos < len(keep)
-    hit[hit] = keep[pos[hit]] == matrix.indices[hit]
+    pos, hit = _entries_in(matrix, keep)
     indptr = np.concatenate([[0], np.cumsum(hit)])[matrix.indptr]
     return sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.int8), pos[hit], indptr),
                          shape=(matrix.shape[0], len(keep)))
@@ -399,9 +405,7 @@ def support_counts(matrix: sp.csr_matrix, itemsets: Sequence[Sequence[int]], chu
     # a set's product entries are at most the summed frequencies of its items: cut where that total passes chunk_nnz
     if _wide(matrix):  # the frequencies of the sets' items only
         used = np.unique(cols)
-        pos = np.searchsorted(used, matrix.indices)
-        hit = pos < len(used)
-        hit[hit] = used[pos[hit]] == matrix.indices[hit]
+        pos, hit = _entries_in(matrix, used)
         item_freq = np.bincount(pos[hit], minlength=len(used))[np.searchsorted(used, cols)]
     else:
         item_freq = np.asarray(matrix.sum(axis=0)).ravel()[cols]

@@ -280,8 +280,17 @@ class PartIds:
         return cls(frame["b"].to_numpy(), frame["local"].to_numpy(), frame["g"].to_numpy())
 
     def __call__(self, part: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """The global ids of entries that are in the map."""
         at = np.searchsorted(self.joint, np.asarray(part, dtype=np.int64) * self.width + local)
         return self.glob[np.minimum(at, max(len(self.joint) - 1, 0))]
+
+    def find(self, part: np.ndarray, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(global ids of the entries found, which entries were found)`` for entries that may be missing."""
+        local = np.asarray(local, dtype=np.int64)
+        code = np.where(local < self.width, np.asarray(part, dtype=np.int64) * self.width + local, -1)
+        at = np.minimum(np.searchsorted(self.joint, code), max(len(self.joint) - 1, 0))
+        found = (code >= 0) & (self.joint[at] == code) if len(self.joint) else np.zeros(len(code), dtype=bool)
+        return self.glob[at[found]], found
 
 
 def translate_rows(sig, colours: PartIds, labels: PartIds, scale: int):
@@ -333,10 +342,7 @@ def cut_transactions(part: np.ndarray, local: np.ndarray, tree: np.ndarray):
     global ids, equal ``(class, set)`` pairs merged with their count in the batch."""
     import pandas as pd
 
-    width = np.int64(int(local.max()) + 1 if len(local) else 1)
-    joint = part * width + local
-    order = np.argsort(joint)
-    joint, tree = joint[order], tree[order]
+    kept_ids = PartIds(part, local, tree)
 
     def run(batches):
         for graphs in batches:
@@ -344,11 +350,8 @@ def cut_transactions(part: np.ndarray, local: np.ndarray, tree: np.ndarray):
                 continue
             words, lengths = payload_words(graphs["key"], local=True)
             row = np.repeat(np.arange(len(lengths)), lengths)
-            b = graphs["b"].to_numpy().astype(np.int64)[row]
-            code = np.where(words < width, b * width + words, -1)  # a local id above every kept one: not kept
-            at = np.minimum(np.searchsorted(joint, code), max(len(joint) - 1, 0))
-            kept = (code >= 0) & (joint[at] == code) if len(joint) else np.zeros(len(code), dtype=bool)
-            glob, row = tree[at[kept]], row[kept]
+            glob, kept = kept_ids.find(graphs["b"].to_numpy().astype(np.int64)[row], words)
+            row = row[kept]
             glob = glob[np.lexsort((glob, row))]
             sets = _binary(glob, np.bincount(row, minlength=len(lengths)), ordered=False).to_pandas()
             merged = pd.DataFrame({"y": graphs["y"].to_numpy(), "items": sets}).groupby(
