@@ -191,6 +191,14 @@ def test_automatic_default_and_byte_matched_baselines():
     assert k == 1 or by["herding-bytes"]["bytes"] <= auto["bytes"]  # Herding's set fits in the automatic set's bytes
 
 
+def test_proto_setting_is_the_one_given_and_compared_with_the_default():
+    rows = bench.run(["synthetic-motifs"], opts(("mirage-auto", "mirage-proto"), seeds=(0, 1),
+                                                proto={"hops": 1, "per_class": 2}))
+    proto = next(r for r in rows if r["method"] == "mirage-proto")
+    assert proto["graphs"] == 3 * 2 and proto["settings"] == [{"hops": 1, "per_class": 2}]
+    assert "mirage-auto" in proto["paired"]  # the earlier choice against the default, over the same seeds
+
+
 def test_merge_joins_runs_and_compares_across_files(rows_inline, tmp_path):
     import copy
 

@@ -195,6 +195,7 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
         case(f"train: {label}", [*train, *extra])
     case("run: seeds 0", ["run", "--seeds", "0"])
     case("bench: jobs 0", ["bench", "--jobs", "0", "--out", out / "bench"], target=out / "bench")
+    case("bench: proto hops 0", ["bench", "--proto", "0", "5", "--out", out / "bench3"], target=out / "bench3")
     case("bench: unknown dataset", ["bench", "--datasets", "NOPE", "--out", out / "bench2"], target=out / "bench2")
     case("no command", [])
     case("unknown command", ["distil"])

@@ -10,7 +10,7 @@ Every distilled method is an estimator of the library (:mod:`graph_mirage.auto`,
                    the release searches threshold steps, the step is chosen per GNN and split on validation
 ``mirage-auto``    graph-mirage's default, :class:`~graph_mirage.AutoPrototypes` (chosen per split on its validation
                    graphs, no GNN trained)
-``mirage-proto``   :class:`~graph_mirage.TreePrototypes` at one fixed setting (hops 2, 5 per class)
+``mirage-proto``   :class:`~graph_mirage.TreePrototypes` at one fixed setting (hops 2, 5 per class; ``--proto``)
 ``doscond``/``kidd`` the learned baselines at their authors' settings (DosCond 1 graph per class, KiDD 10)
 ``herding-bytes``  real graphs chosen by herding, as many per class as fit in ``mirage-auto``'s bytes
 ``random-bytes``   real graphs drawn at random (a fresh draw per seed), as many per class as fit in those bytes
@@ -68,6 +68,7 @@ class SplitContext:
     quick: bool
     budgets: list
     log: object
+    proto: dict | None = None  # mirage-proto's setting (None: PROTO)
     made: dict = field(default_factory=dict)  # method -> DistilledDataset already made on this split
     errors: dict = field(default_factory=dict)  # (method, budget, step) -> why no set
 
@@ -143,8 +144,9 @@ def make_auto(ctx: SplitContext) -> list[TrainingSet]:
 def make_proto(ctx: SplitContext) -> list[TrainingSet]:
     from ..prototypes import TreePrototypes
 
-    est, secs = _timed(lambda: TreePrototypes(**PROTO).fit(ctx.train))
-    return [_saved(ctx, "mirage-proto", est.distilled_, secs)]
+    params = ctx.proto or PROTO
+    est, secs = _timed(lambda: TreePrototypes(**params).fit(ctx.train))
+    return [_saved(ctx, "mirage-proto", est.distilled_, secs, info={"settings": dict(params)})]
 
 
 def _learned(method: str):

@@ -39,6 +39,7 @@ class Options:
     readout: str | None = None
     epochs: int = 100
     cache_dir: str | None = None
+    proto: dict | None = None  # mirage-proto's setting (None: methods.PROTO)
 
 
 @dataclass
@@ -95,7 +96,7 @@ def _probe(method: str, ds) -> tuple[dict, str, dict]:
 def _make(name: str, runner, tmp: Path, o: Options, splits: list, col: Collected) -> None:
     for si, split in enumerate(splits):
         ds = load(name, o.root, split)
-        ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, o.log)
+        ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, o.log, proto=o.proto)
         col.full_sizes.append(ctx.full_size)
         col.sets += make_sets(ctx, o.methods)
         col.errors.update(ctx.errors)
