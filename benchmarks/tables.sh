@@ -18,12 +18,17 @@ $B --datasets ogbg-molhiv --seeds 3 --methods mirage-auto size-only wl-kernel pe
 $B --datasets ogbg-moltox21 --seeds 10 --full-seeds 2 \
     --methods full mirage-auto herding-bytes random-bytes size-only wl-kernel permuted \
     --name table_tox21 "$@"
-# DD: a converged full-data run costs about 10 minutes on one core; the default, its control and the classic controls
-$B --datasets DD --seeds 10 --methods mirage-auto size-only wl-kernel permuted --name table_dd "$@"
+# DD: a converged full-data run costs about 10 minutes on one core; the default, herding and random at equal bytes,
+# their controls and the classic controls
+$B --datasets DD --seeds 10 --methods mirage-auto herding-bytes random-bytes size-only wl-kernel permuted \
+    --name table_dd "$@"
+# the learned baselines at their authors' settings (one distillation each, ~2-4 minutes), with their controls
+$B --datasets NCI1 --seeds 10 --methods doscond kidd permuted --name learned_nci1 "$@"
+$B --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods doscond kidd permuted --name learned_mol "$@"
 # the small TU datasets by 10-fold cross-validation x 3 seeds: full data, the default, its control and the classic
 # controls (herding and random at equal bytes were left out of this round for time)
 $B --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 \
     --methods full mirage-auto size-only wl-kernel permuted --name table_folds "$@"
 mirage bench --merge $O/table_a.json $O/table_nci1.json $O/table_hiv.json $O/table_tox21.json $O/table_dd.json \
-    $O/table_folds.json --name tables --out $O --quiet
+    $O/table_folds.json $O/learned_nci1.json $O/learned_mol.json --name tables --out $O --quiet
 python benchmarks/results_pages.py
