@@ -1,10 +1,13 @@
-"""Write docs/results/tables.md and the summary tables of docs/results/README.md from the committed benchmark JSON.
+"""Write docs/results/tables.md, the summary tables of docs/results/README.md and its plot from the committed
+benchmark JSON.
 
     python benchmarks/results_pages.py [--results benchmarks/results/tables.json]
 
 tables.md is the benchmark's own Markdown (scores with 95 % intervals, every distilled set against its permuted
 control and the opponents, decisions, details). README.md gets, between its generated-table markers, one table per
 GNN: per dataset, where each distilled set stands between its control, the classic controls and full data.
+``docs/results/paired.png`` shows the same two paired differences with their 95 % intervals, for every dataset, GNN
+and distilled set.
 """
 
 from __future__ import annotations
@@ -59,18 +62,64 @@ def summary_table(rows: list[dict], model: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+COLOURS = {"mirage-auto": "tab:blue", "mirage-paper": "tab:orange", "herding-bytes": "tab:green",
+           "random-bytes": "tab:gray", "doscond": "tab:red", "kidd": "tab:purple"}
+
+
+def paired_plot(rows: list[dict], path: Path) -> None:
+    """Two panels, one line per dataset and GNN: each distilled set's margin over its own permuted control, and its
+    difference from full data (×100, paired 95 % interval); the dashed line in the first is the controls issue's
+    goal of a 5-point margin."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = list(dict.fromkeys((r["dataset"], r["model"]) for r in rows if r["method"] in DISTILLED))
+    present = [m for m in DISTILLED if any(r["method"] == m for r in rows)]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.32 * len(keys) + 1.6), sharey=True)
+    for ax, which, title in ((axes[0], "permuted", "margin over its permuted-label control"),
+                             (axes[1], "full", "difference from full data")):
+        for j, m in enumerate(present):
+            off = (j - (len(present) - 1) / 2) * 0.8 / max(len(present), 1)
+            for i, (d, model) in enumerate(keys):
+                r = next((x for x in rows if (x["dataset"], x["model"], x["method"]) == (d, model, m)
+                          and x["budget"] is None), None)
+                p = (r or {}).get("paired", {}).get(which)
+                if not p or p["low"] != p["low"]:
+                    continue
+                ax.errorbar(100 * p["mean"], i + off, xerr=[[100 * (p["mean"] - p["low"])],
+                                                          [100 * (p["high"] - p["mean"])]],
+                            fmt="o", ms=3, lw=1, color=COLOURS[m], label=m if i == 0 or not ax.lines else None)
+        ax.axvline(0, color="black", lw=0.8)
+        if which == "permuted":
+            ax.axvline(5, color="black", lw=0.8, ls="--")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("paired difference, test ROC-AUC ×100 (95 % interval)")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(range(len(keys)), [f"{d} · {m.upper()}" for d, m in keys], fontsize=8)
+    axes[0].invert_yaxis()
+    handles, labels = axes[0].get_legend_handles_labels()
+    uniq = dict(zip(labels, handles))
+    fig.legend(uniq.values(), uniq.keys(), loc="lower center", ncol=len(uniq), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", default=str(ROOT / "benchmarks" / "results" / "tables.json"))
+    p.add_argument("--docs", default=str(ROOT / "docs" / "results"), help="the pages' directory")
     args = p.parse_args(argv)
     blob = json.loads(Path(args.results).read_text())
     rows, header = blob["rows"], blob["header"]
-    out = ROOT / "docs" / "results"
+    out = Path(args.docs)
     out.mkdir(parents=True, exist_ok=True)
     commands = "\n".join(f"    {c.strip()}" for c in header["command"].split(";"))
     (out / "tables.md").write_text(
         "# The benchmark tables\n\nWritten by `python benchmarks/results_pages.py` from "
-        f"`{Path(args.results).relative_to(ROOT)}`, which these commands produced (`bash benchmarks/tables.sh`):\n\n"
+        f"`{Path(args.results).resolve().relative_to(ROOT)}`, which these commands produced (`bash benchmarks/tables.sh`):\n\n"
         f"{commands}\n\n" + markdown(rows, header))
     models = [m for m in ("gcn", "gat", "gin") if any(r["model"] == m for r in rows)]
     generated = "\n".join(f"**{m.upper()}** (test ROC-AUC ×100, mean ± half-width of the 95 % interval)\n\n"
@@ -80,7 +129,8 @@ def main(argv=None) -> int:
     before, rest = text.split(START, 1)
     after = rest.split(END, 1)[1]
     page.write_text(f"{before}{START}\n{generated}\n{END}{after}")
-    print(f"wrote {out / 'tables.md'} and the tables of {page}")
+    paired_plot(rows, out / "paired.png")
+    print(f"wrote {out / 'tables.md'}, the tables of {page} and {out / 'paired.png'}")
     return 0
 
 

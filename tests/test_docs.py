@@ -57,3 +57,19 @@ def test_the_own_training_loop_reproduces_mirage_train(tmp_path, data_root, monk
     theirs = [ns["train_on"](str(path), "ogbg-molbace", s) for s in seeds]
     iv = interval([r["test"] for r in ours["runs"]])
     assert abs(np.mean(theirs) - iv["mean"]) <= iv["half"], (theirs, ours["test_mean"], iv)
+
+
+def test_results_pages_are_generated_from_the_committed_json(tmp_path):
+    """docs/results: the tables and the summary tables of its README are what results_pages.py writes from
+    benchmarks/results/tables.json (a number edited by hand, or JSON committed without its pages, fails)."""
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.spec_from_file_location("results_pages", DOCS.parent / "benchmarks" / "results_pages.py")
+    pages = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pages)
+    shutil.copy(DOCS / "results" / "README.md", tmp_path / "README.md")
+    assert pages.main(["--docs", str(tmp_path)]) == 0
+    for name in ("README.md", "tables.md"):
+        assert (tmp_path / name).read_text() == (DOCS / "results" / name).read_text(), name
+    assert (tmp_path / "paired.png").stat().st_size > 10_000

@@ -106,3 +106,18 @@ def test_parquet_round_trip_distils_to_the_same_bytes(tox21, tox21_set, tmp_path
     a = tox21_set.distilled_.save(tmp_path / "a.npz").read_bytes()
     b = again.save(tmp_path / "b.npz").read_bytes()
     assert a == b
+
+
+def test_bench_itemset_form_is_distilled_per_task_and_label(tox21, tmp_path):
+    """The bench's ``mirage`` method on a multi-task dataset: the paper's itemset form per task and label (no
+    per-class herding or random there: those take a class per graph)."""
+    from graph_mirage import DistilledDataset
+    from graph_mirage.bench.methods import SplitContext, make_sets
+
+    ctx = SplitContext("ogbg-moltox21", 0, tox21, tmp_path, False, [1], lambda *a: None)
+    sets = make_sets(ctx, ("mirage", "herding", "random"))
+    assert [s.method for s in sets] == ["mirage"] and sets[0].budget == 1
+    d = DistilledDataset.load(sets[0].path)
+    y = d.y.numpy()
+    assert y.shape == (24, 12) and (np.sum(~np.isnan(y), axis=1) == 1).all()  # one graph per task and label
+    assert sorted(np.nansum(y, axis=0).tolist()) == [1.0] * 12  # each task: one positive graph, one negative

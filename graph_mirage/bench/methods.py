@@ -14,7 +14,7 @@ Every distilled method is an estimator of the library (:mod:`graph_mirage.auto`,
 ``doscond``/``kidd`` the learned baselines at their authors' settings (DosCond 1 graph per class, KiDD 10)
 ``herding-bytes``  real graphs chosen by herding, as many per class as fit in ``mirage-auto``'s bytes
 ``random-bytes``   real graphs drawn at random (a fresh draw per seed), as many per class as fit in those bytes
-``mirage``         the itemset form's budget search (hops 2, ``--budgets`` graphs per class)
+``mirage``         the itemset form's budget search (hops 2, ``--budgets`` graphs per class; per task and label)
 ``herding``/``random`` real graphs, as many per class as ``mirage`` made
 ``size-only``      logistic regression on the number of nodes and edges (:class:`~graph_mirage.baselines.SizeOnly`)
 ``wl-kernel``      a linear model on WL subtree counts (:class:`~graph_mirage.baselines.WLKernel`)
@@ -197,10 +197,14 @@ def make_random_bytes(ctx: SplitContext) -> list[TrainingSet]:
 
 
 def make_budgeted(ctx: SplitContext) -> list[TrainingSet]:
-    """``mirage`` at each budget, then ``herding`` and ``random`` with as many graphs per class as it made."""
+    """``mirage`` at each budget, then ``herding`` and ``random`` with as many graphs per class as it made (several
+    tasks: ``mirage`` per task and label through :class:`~graph_mirage.multitask.PerTask`, and no per-class
+    selections: ``herding-bytes`` and ``random-bytes`` are the real-graph opponents there)."""
     from ..baselines import HerdingSelection
     from ..distill import Mirage
 
+    if ctx.multitask:
+        return _budgeted_per_task(ctx)
     out = []
     classes = np.unique(ctx.train.flat().y)
     for budget in ctx.budgets:
@@ -215,6 +219,20 @@ def make_budgeted(ctx: SplitContext) -> list[TrainingSet]:
         est, secs = _timed(lambda k=k: HerdingSelection(k=k).fit(ctx.train))
         out.append(_saved(ctx, "herding", est.distilled_, secs, budget=budget))
         out.append(TrainingSet("random", ctx.index, budget=budget, k=k))
+    return out
+
+
+def _budgeted_per_task(ctx: SplitContext) -> list[TrainingSet]:
+    from ..distill import Mirage
+    from ..multitask import PerTask
+
+    out = []
+    for budget in ctx.budgets:
+        try:
+            est, secs = _timed(lambda b=budget: PerTask(Mirage(hops=2, budget=b)).fit(ctx.train))
+            out.append(_saved(ctx, "mirage", est.distilled_, secs, budget=budget))
+        except BudgetError as e:
+            ctx.errors.setdefault(("mirage", budget, None), str(e))
     return out
 
 
@@ -239,6 +257,6 @@ def make_sets(ctx: SplitContext, methods) -> list[TrainingSet]:
                 ctx.errors.setdefault((method, None, None), str(e))
                 made = []
         sets += made
-    if any(m in methods for m in BUDGETED) and not ctx.multitask:
+    if any(m in methods for m in BUDGETED):
         sets += [s for s in make_budgeted(ctx) if s.method in methods]
     return sets
