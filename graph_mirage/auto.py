@@ -260,11 +260,12 @@ class AutoPrototypes(BaseEstimator):
             fit_flat, score_flat, scored_on = flat, as_flat(validation), "validation split"
         if score_flat.num_graphs == 0:
             raise DatasetError("automatic settings need validation graphs to score candidates on; none were given")
-        total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y)
+        total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y, flat.x_cont)
         cap = self._cap(total, flat)
         probe = WLProbe(fit_flat, score_flat, max(hops), num_classes)
         # a holdout fit: bytes as of the full split
-        scale = total / max(full_bytes(fit_flat.x, fit_flat.edge_index, fit_flat.edge_attr, fit_flat.y), 1)
+        scale = total / max(full_bytes(fit_flat.x, fit_flat.edge_index, fit_flat.edge_attr, fit_flat.y,
+                                              fit_flat.x_cont), 1)
         made, dag = self._candidates(fit_flat, probe.fit_colours(), meta, hops, per_class,
                                      None if cap is None else cap / scale)
         fits = [m for m in made if cap is None or m[2].distilled_.nbytes() * scale <= cap]
@@ -351,4 +352,5 @@ def _subset(flat: FlatGraphs, idx: np.ndarray) -> FlatGraphs:
     remap[nodes] = np.arange(len(nodes))
     ids = None if flat.graph_ids is None else flat.graph_ids[idx]
     return FlatGraphs(flat.x[nodes], remap[flat.edge_index[:, edges]], flat.edge_attr[edges], flat.y[idx], node_ptr,
-                      edge_ptr, ids if ids is not None else np.asarray(idx))
+                      edge_ptr, ids if ids is not None else np.asarray(idx),
+                      None if flat.x_cont is None else flat.x_cont[nodes])

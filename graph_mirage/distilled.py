@@ -19,6 +19,8 @@ array              dtype / shape              meaning
 ``x_soft``         float32 ``[N, D]``         optional: learned continuous node features (DosCond, KiDD), one
                                               block per categorical column, D = sum(node_vocab); ``x`` then
                                               holds each block's argmax
+``x_cont``         float32 ``[N, D]``         optional: continuous node attributes (a dataset loaded with
+                                              them, ``meta["node_attributes"] = D``)
 ``y_tasks``        float32 ``[G, T]``         optional (multi-task sets): each graph's binary label per task,
                                               NaN where it does not inform a task; ``y`` then holds the label
                                               of the one task it informs (-1 for several)
@@ -52,7 +54,7 @@ FORMAT = "graph-mirage-distilled"
 FORMAT_VERSION = 1
 ARRAYS = ("x", "edge_index", "edge_attr", "root_mask", "y", "weight", "node_ptr", "edge_ptr", "tree_freq",
           "tree_freq_ptr")
-OPTIONAL_ARRAYS = ("root_weight", "x_soft", "y_tasks")  # written only where used (no root_weight: 1 per root)
+OPTIONAL_ARRAYS = ("root_weight", "x_soft", "y_tasks", "x_cont")  # written only where used (no root_weight: 1 per root)
 COMPAT_KEYS = ("dataset", "num_classes", "node_vocab", "edge_vocab", "encoder")
 
 
@@ -93,6 +95,8 @@ class DistilledDataset(InMemoryDataset):
         soft = getattr(d, "x_soft", None)
         x = d.x if soft is None else soft  # a GNN reads the learned features instead of the labels
         n = sum(t.numel() * t.element_size() for t in (x, d.edge_index, d.edge_attr, d.root_mask, d.y, d.weight))
+        if getattr(d, "x_cont", None) is not None:
+            n += d.x_cont.numel() * d.x_cont.element_size()
         if getattr(d, "root_weight", None) is not None:  # one float32 per root
             n += 4 * int(d.root_mask.sum())
         return int(n)
@@ -115,10 +119,13 @@ class DistilledDataset(InMemoryDataset):
         return f"DistilledDataset({self.meta.get('dataset', '?')}, {self.meta.get('method', '?')}, {len(self)})"
 
 
-def full_bytes(x: np.ndarray, edge_index: np.ndarray, edge_attr: np.ndarray, y: np.ndarray) -> int:
+def full_bytes(x: np.ndarray, edge_index: np.ndarray, edge_attr: np.ndarray, y: np.ndarray,
+               x_cont: np.ndarray | None = None) -> int:
     """The same size measure on real graphs (no root mask or weights), at their stored dtypes; labels count as int64
-    (never cast: several tasks' labels are floats with NaN where missing)."""
-    return int(x.nbytes + edge_index.nbytes + edge_attr.nbytes + np.asarray(y).size * np.dtype(np.int64).itemsize)
+    (never cast: several tasks' labels are floats with NaN where missing); continuous node attributes as stored."""
+    extra = 0 if x_cont is None else x_cont.nbytes
+    return int(x.nbytes + edge_index.nbytes + edge_attr.nbytes + np.asarray(y).size * np.dtype(np.int64).itemsize
+               + extra)
 
 
 def source_meta(source: dict, flat) -> dict:
@@ -135,7 +142,8 @@ def source_meta(source: dict, flat) -> dict:
     edge_vocab = None if "edge_vocab" in source else (flat.edge_attr.max(0) + 1).tolist()
     return split_meta(source, num_classes=num_classes, node_vocab=node_vocab, edge_vocab=edge_vocab,
                       graphs=int(flat.num_graphs),
-                      nodes=int(len(flat.x)), full_bytes=full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y),
+                      nodes=int(len(flat.x)), full_bytes=full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y,
+                                                                       flat.x_cont),
                       class_counts=np.bincount(np.asarray(flat.y), minlength=num_classes).tolist())
 
 
@@ -158,7 +166,7 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
         "class_counts": [int(c) for c in class_counts],
         "train_nodes": int(nodes),
         "full_bytes": int(full_bytes),
-    }
+    } | ({"node_attributes": int(source["node_attributes"])} if source.get("node_attributes") else {})
 
 
 def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "the distilled set") -> None:
@@ -171,6 +179,12 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
         raise ArtifactError(f"{path} has {meta.get('num_tasks') or 1} task(s) but {dataset_meta.get('name')} has "
                             f"{dataset_meta.get('num_tasks') or 1}: a {kind} set cannot train on it; distil this "
                             f"dataset")
+    mine, theirs = int(meta.get("node_attributes") or 0), int(dataset_meta.get("node_attributes") or 0)
+    if mine != theirs:
+        how = ("load the dataset with its continuous node attributes (--node-attributes, "
+               "load_dataset(..., node_attributes=True))" if mine else "distil it again from the dataset as loaded")
+        raise ArtifactError(f"{path} has {mine} continuous node attribute(s) but {dataset_meta.get('name')} was "
+                            f"loaded with {theirs}; {how}")
     for key, dkey in (("num_classes", "num_classes"), ("node_vocab", "node_vocab"), ("edge_vocab", "edge_vocab"),
                       ("encoder", "encoder")):
         if list(np.atleast_1d(meta.get(key))) != list(np.atleast_1d(dataset_meta.get(dkey))):
@@ -199,7 +213,8 @@ def distilled_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
         "tree_freq_ptr": np.concatenate([[0], np.cumsum([len(f) for f in freq])]).astype(np.int64),
     } | ({"root_weight": d.root_weight.numpy().astype(np.float32)} if getattr(d, "root_weight", None) is not None
          else {}) | ({"x_soft": d.x_soft.numpy().astype(np.float32)} if getattr(d, "x_soft", None) is not None
-                    else {}) | ({"y_tasks": d.y.numpy().astype(np.float32)} if _multitask(d.y) else {})
+                    else {}) | ({"y_tasks": d.y.numpy().astype(np.float32)} if _multitask(d.y) else {}) | \
+        ({"x_cont": d.x_cont.numpy().astype(np.float32)} if getattr(d, "x_cont", None) is not None else {})
 
 
 def _multitask(y) -> bool:
@@ -286,11 +301,16 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
         yt = arrays.get("y_tasks")
         if yt is not None and (yt.ndim != 2 or len(yt) != len(arrays["y"])):
             raise ValueError("y_tasks does not match y")
+        xc = arrays.get("x_cont")
+        if xc is not None and (xc.ndim != 2 or len(xc) != len(arrays["x"])):
+            raise ValueError("x_cont does not match x")
         for g in range(len(arrays["y"])):
             a, b, c, d = npt[g], npt[g + 1], ept[g], ept[g + 1]
             extra = {} if rw is None else {"root_weight": torch.from_numpy(rw[a:b].copy())}
             if xs is not None:
                 extra["x_soft"] = torch.from_numpy(xs[a:b].copy())
+            if xc is not None:
+                extra["x_cont"] = torch.from_numpy(xc[a:b].copy())
             graphs.append(Data(**extra, x=torch.from_numpy(arrays["x"][a:b].copy()),
                                edge_index=torch.from_numpy(arrays["edge_index"][:, c:d].copy()),
                                edge_attr=torch.from_numpy(arrays["edge_attr"][c:d].copy()),

@@ -9,6 +9,8 @@ readout becomes a weighted sum, the mean a weighted mean (max ignores it).
 Learned baselines (DosCond, KiDD) store continuous node features ``x_soft [N, sum(node_vocab)]``: one block of
 weights per categorical column, encoded as those weights times the column's embedding table (a one-hot block gives
 exactly the categorical embedding), so the same encoders read learned and real features.
+Continuous node attributes ``x_cont [N, D]`` (a dataset loaded with them) are added to the node encoding through a
+linear layer, for real and distilled graphs alike.
 
 Example:
     >>> model = make_model("gin", num_classes=2, node_vocab=[7], edge_vocab=[4], num_layers=2, hidden=32)
@@ -108,11 +110,12 @@ class GNN(nn.Module):
         dropout: dropout after each layer.
         readout: ``mean``, ``sum`` or ``max``.
         heads: attention heads of ``gat``.
+        node_attributes: D, the continuous node attributes ``x_cont [N, D]`` every batch carries (0: none).
     """
 
     def __init__(self, conv: str, num_classes: int, node_vocab: Sequence[int], edge_vocab: Sequence[int], *,
                  encoder: str = "embedding", num_layers: int = 2, hidden: int = 64, dropout: float = 0.0,
-                 readout: str = "mean", heads: int = 4) -> None:
+                 readout: str = "mean", heads: int = 4, node_attributes: int = 0) -> None:
         super().__init__()
         if conv not in MODELS:
             raise ParameterError(f"unknown model {conv!r}; known models: {', '.join(MODELS)}")
@@ -124,6 +127,7 @@ class GNN(nn.Module):
             raise ParameterError(f"dropout must be in [0, 1), got {dropout}")
         self.conv_name, self.readout, self.dropout = conv, readout, dropout
         self.node_encoder, self.edge_encoder = make_encoders(encoder, node_vocab, edge_vocab, hidden)
+        self.cont_encoder = nn.Linear(int(node_attributes), hidden) if node_attributes else None
         self.uses_edges = conv in ("gat", "gine")
         self.convs = nn.ModuleList()
         for _ in range(num_layers):
@@ -141,9 +145,15 @@ class GNN(nn.Module):
         self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, num_classes))
 
     def embed_nodes(self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor | None = None,
-                    x_soft: torch.Tensor | None = None) -> torch.Tensor:
-        """Node embeddings after all layers: ``[N, hidden]`` (``x_soft``, when given, replaces ``x``)."""
+                    x_soft: torch.Tensor | None = None, x_cont: torch.Tensor | None = None) -> torch.Tensor:
+        """Node embeddings after all layers: ``[N, hidden]`` (``x_soft``, when given, replaces ``x``; ``x_cont`` is
+        added through a linear layer)."""
         h = self.node_encoder(x) if x_soft is None else encode_soft(self.node_encoder, x_soft)
+        if self.cont_encoder is not None:
+            if x_cont is None:
+                raise ParameterError(f"this model reads {self.cont_encoder.in_features} continuous node attribute(s) "
+                                     f"(x_cont) but the graphs have none")
+            h = h + self.cont_encoder(x_cont.to(h.dtype))
         e = self.edge_encoder(edge_attr) if self.uses_edges and edge_attr is not None else None
         for i, conv in enumerate(self.convs):
             h = conv(h, edge_index, e) if self.uses_edges else conv(h, edge_index)
@@ -153,7 +163,8 @@ class GNN(nn.Module):
         return h
 
     def forward(self, data) -> torch.Tensor:
-        h = self.embed_nodes(data.x, data.edge_index, getattr(data, "edge_attr", None), getattr(data, "x_soft", None))
+        h = self.embed_nodes(data.x, data.edge_index, getattr(data, "edge_attr", None), getattr(data, "x_soft", None),
+                             getattr(data, "x_cont", None))
         batch = data.batch if getattr(data, "batch", None) is not None else \
             torch.zeros(h.size(0), dtype=torch.long, device=h.device)
         root_mask = getattr(data, "root_mask", None)

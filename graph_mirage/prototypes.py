@@ -91,19 +91,24 @@ class ComputationDAG:
         # a witness node of every colour of every round (the first node that has it: deterministic)
         self.witness = [np.unique(c, return_index=True)[1] for c in colours]
 
-    def build(self, root_trees: np.ndarray, hops: int) -> Data:
+    def build(self, root_trees: np.ndarray, hops: int, attributes=None) -> Data:
         """One DAG whose roots are the round-``hops`` colours ``root_trees`` (distinct), roots first in that order.
+
+        ``attributes(k, colours)``, when given, returns the continuous attributes ``[len(colours), D]`` of the DAG
+        nodes of round-``k`` colours ``colours`` (a colour does not fix them: a prototype gives each its mean).
 
         Returns:
             ``Data`` with ``x [n, F]``, ``edge_index [2, m]`` (child -> parent, parallel edges for repeated children),
-            ``edge_attr [m, Fe]`` and ``root_mask [n]``.
+            ``edge_attr [m, Fe]``, ``root_mask [n]`` and, with ``attributes``, ``x_cont [n, D]``.
         """
         index: dict[tuple[int, int], int] = {}
         origin: list[int] = []
+        rounds: list[int] = []  # each DAG node's round (its colour is then colours[round][origin])
         level = []
         for t in root_trees:
             index[(hops, int(t))] = len(origin)
             origin.append(int(self.witness[hops][t]))
+            rounds.append(hops)
             level.append(int(t))
         children, parents, edges = [], [], []
         for k in range(hops, 0, -1):
@@ -119,6 +124,7 @@ class ComputationDAG:
                     if child is None:
                         child = index[key] = len(origin)
                         origin.append(u)
+                        rounds.append(k - 1)
                         nxt.append(key[1])
                     children.append(child)
                     parents.append(parent)
@@ -128,9 +134,40 @@ class ComputationDAG:
         root_mask = np.zeros(len(origin), dtype=bool)
         root_mask[: len(root_trees)] = True
         ei = np.asarray([children, parents], dtype=np.int64).reshape(2, -1)
+        extra = {}
+        if attributes is not None:
+            rounds_a = np.asarray(rounds)
+            parts = {int(k): np.asarray(attributes(int(k), self.colours[k][origin_a[rounds_a == k]]), np.float32)
+                     for k in np.unique(rounds_a)}
+            cont = np.zeros((len(origin_a), next(iter(parts.values())).shape[1]), dtype=np.float32)
+            for k, vals in parts.items():
+                cont[rounds_a == k] = vals
+            extra["x_cont"] = torch.from_numpy(cont)
         return Data(x=torch.from_numpy(self.x[origin_a].copy()), edge_index=torch.from_numpy(ei),
                     edge_attr=torch.from_numpy(self.edge_attr[np.asarray(edges, dtype=np.int64)].copy()),
-                    root_mask=torch.from_numpy(root_mask))
+                    root_mask=torch.from_numpy(root_mask), **extra)
+
+
+def cluster_attributes(flat: FlatGraphs, colours: list[np.ndarray], members: np.ndarray):
+    """``attributes(k, colours)`` for :meth:`ComputationDAG.build`: the mean continuous attributes of the nodes of
+    graphs ``members`` that have each round-``k`` colour (a prototype's nodes stand for its cluster's)."""
+    nodes = np.flatnonzero(np.isin(flat.graph_of_node, members))
+    xc = flat.x_cont[nodes].astype(np.float64)
+    means = {}
+
+    def attributes(k: int, wanted: np.ndarray) -> np.ndarray:
+        if k not in means:
+            uniq, inv = np.unique(colours[k][nodes], return_inverse=True)
+            sums = np.zeros((len(uniq), xc.shape[1]))
+            np.add.at(sums, inv, xc)
+            means[k] = (uniq, sums / np.bincount(inv, minlength=len(uniq))[:, None])
+        uniq, mean = means[k]
+        pos = np.searchsorted(uniq, wanted)
+        # a kept tree occurs in the cluster, so do all its subtrees (a colour fixes its children's colours)
+        assert np.all(uniq[np.minimum(pos, len(uniq) - 1)] == wanted), "a DAG colour outside its cluster"
+        return mean[pos]
+
+    return attributes
 
 
 class TreePrototypes(BaseEstimator):
@@ -221,7 +258,8 @@ class TreePrototypes(BaseEstimator):
         dag = trees.dag
         graphs_out, self.clusters_, protos, self.prototypes_ = [], {}, [], []
         for c in classes:
-            rows = counts[np.flatnonzero(flat.y == c)]
+            of_class = np.flatnonzero(flat.y == c)
+            rows = counts[of_class]
             k = min(self.per_class, rows.shape[0])
             feats = sp.csr_matrix(rows.multiply(1.0 / np.sqrt(np.asarray(rows.multiply(rows).sum(1)))
                                                 .clip(1e-12)))
@@ -238,7 +276,9 @@ class TreePrototypes(BaseEstimator):
                 n_keep = min(int(np.searchsorted(cum, self.mass * cum[-1] - 1e-9)) + 1, self.max_roots)
                 kept = order[:n_keep]
                 w = mean[kept] * (cum[-1] / cum[n_keep - 1])  # the prototype keeps the cluster's mean node count
-                g = dag.build(kept, self.hops)
+                members = of_class[labels == j]
+                attrs = None if flat.x_cont is None else cluster_attributes(flat, colours, members)
+                g = dag.build(kept, self.hops, attrs)
                 rw = torch.zeros(g.num_nodes, dtype=torch.float32)
                 rw[: len(kept)] = torch.from_numpy(w.astype(np.float32))
                 g.root_weight = rw

@@ -129,7 +129,7 @@ class TreeTable:
         sizes = tree_sizes(flat.edge_index, len(flat.x), hops)
         witness = _first_nodes(flat, tree)
         degree = np.bincount(flat.edge_index[1], minlength=len(flat.x))
-        unfolder = TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr)
+        unfolder = TreeUnfolder(flat.x, flat.edge_index, flat.edge_attr, flat.x_cont)
         max_support = {c: int(np.bincount(m.indices, minlength=1).max()) if m.nnz else 0 for c, m in rows.items()}
         return cls(hops=hops, n_trees=n_trees, num_classes=num_classes, rows=rows, weights={c: None for c in rows},
                    tree_size=sizes[witness], tree_freq=[np.sort(r[r > 0])[::-1].copy() for r in counts],

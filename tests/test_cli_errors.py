@@ -216,6 +216,8 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     if HAVE_DATA:
         case("artifact of another dataset", ["train", "MUTAG", "--distilled", good_artifact])
         case("MUTAG artifact on synthetic data", ["train", *syn, "--distilled", mutag_artifact])
+        case("node attributes on a dataset without them", ["distill", "MUTAG", "--node-attributes", "--out",
+                                                          out / "attrs.npz"], target=out / "attrs.npz")
     # --- unwritable or odd output paths ------------------------------------------------------------------------------
     (out / "existing_dir.npz").mkdir()
     case("distill --out an existing directory", ["distill", *syn, "--budget", "3", "--out", out / "existing_dir.npz"])

@@ -33,6 +33,9 @@ class OneHotGraphs:
 
     def __init__(self, train) -> None:
         flat = as_flat(train)
+        if flat.x_cont is not None:  # their relaxation learns categorical features only
+            raise ParameterError("DosCond and KiDD learn categorical node features only: load the dataset without "
+                                 "its continuous node attributes (node_attributes=False)")
         self.meta = source_meta(dict(getattr(train, "meta", {}) or {}), flat)
         self.flat = flat
         self.node_vocab = [int(v) for v in np.atleast_1d(self.meta["node_vocab"])]

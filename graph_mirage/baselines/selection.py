@@ -31,9 +31,10 @@ def _as_distilled(train, chosen: dict[int, np.ndarray], method: str, params: dic
     for c in sorted(chosen):
         for i in chosen[c]:
             g = train[int(i)]
+            extra = {"x_cont": g.x_cont} if getattr(g, "x_cont", None) is not None else {}
             graphs.append(Data(x=g.x, edge_index=g.edge_index, edge_attr=g.edge_attr,
                                root_mask=torch.ones(g.num_nodes, dtype=torch.bool),
-                               y=g.y if multitask else g.y.view(-1)[:1], weight=torch.tensor([1.0])))
+                               y=g.y if multitask else g.y.view(-1)[:1], weight=torch.tensor([1.0]), **extra))
     if multitask:
         from ..multitask import multitask_meta
 

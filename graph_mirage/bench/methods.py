@@ -90,7 +90,7 @@ class SplitContext:
         from ..distilled import full_bytes
 
         flat = self.train.flat()
-        return len(flat.y), len(flat.x), full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y)
+        return len(flat.y), len(flat.x), full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y, flat.x_cont)
 
 
 def size_of(d) -> tuple[int, int, int]:

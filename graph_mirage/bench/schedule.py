@@ -40,6 +40,7 @@ class Options:
     epochs: int = 100
     cache_dir: str | None = None
     proto: dict | None = None  # mirage-proto's setting (None: methods.PROTO)
+    node_attributes: bool = False  # load TU datasets with their continuous node attributes
 
 
 @dataclass
@@ -64,12 +65,14 @@ class Collected:
         self.metric = self.metric or out["metric"]
 
 
-def splits_of(name: str, root, folds: int | None) -> list[dict | None]:
+def splits_of(name: str, root, folds: int | None, node_attributes: bool = False) -> list[dict | None]:
+    """The ``load_dataset`` options of each split (None: the dataset's own split, loaded plainly)."""
     from ..data.registry import resolve_spec
 
+    extra = {"node_attributes": True} if node_attributes else {}
     if folds is None or resolve_spec(name, root).kind in ("ogb", "csv"):  # a scaffold or the file's split is kept
-        return [None]
-    return [{"folds": folds, "fold": k} for k in range(folds)]
+        return [extra or None]
+    return [{"folds": folds, "fold": k, **extra} for k in range(folds)]
 
 
 def models_of(models, name: str) -> list[str]:
@@ -126,7 +129,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
     unknown = [m for m in o.methods if m not in KNOWN]
     if unknown:
         raise MirageError(f"unknown method(s) {unknown}; known: {', '.join(KNOWN)}")
-    splits = splits_of(name, o.root, o.folds)
+    splits = splits_of(name, o.root, o.folds, o.node_attributes)
     seeds = o.seeds[:o.fold_seeds] if len(splits) > 1 and o.fold_seeds else o.seeds
     models = models_of(o.models, name)
     col = Collected()

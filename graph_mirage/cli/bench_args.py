@@ -20,6 +20,8 @@ def add_bench_args(p) -> None:
                    help="at most this many full-data seeds per split (default: all; runs are cached)")
     p.add_argument("--budgets", nargs="+", type=positive(1), default=None,
                    help="graphs per class of the itemset form (methods mirage, herding, random; default 10)")
+    p.add_argument("--node-attributes", action="store_true",
+                   help="load TU datasets with their continuous node attributes (every method and GNN uses them)")
     p.add_argument("--proto", nargs=2, type=positive(1), default=None, metavar=("HOPS", "PER_CLASS"),
                    help="the one setting of method mirage-proto (default 2 5), e.g. an earlier default's choice")
     p.add_argument("--methods", nargs="+", default=None, choices=METHOD_NAMES,

@@ -52,6 +52,9 @@ def data_args(sp, positional: bool = True) -> None:
                     help="stratified k-fold cross-validation with a 10%% inner validation holdout (Errica et al. "
                          "2020) instead of the random split; datasets with an official split keep it")
     sp.add_argument("--fold", type=positive(0), default=0, help="which fold is the test set (with --folds; default 0)")
+    sp.add_argument("--node-attributes", action="store_true",
+                    help="use a TU dataset's continuous node attributes (NAME_node_attributes.txt) beside its labels, "
+                         "in distilling and training (off by default, as in PyG's TUDataset)")
     csv_args(sp)
     sp.add_argument("--json", action="store_true", help="print one JSON object")
     sp.add_argument("--quiet", "-q", action="store_true", help="no progress or messages")

@@ -96,7 +96,8 @@ class FlatGraphs:
     Attributes:
         x: ``[N, F]`` int64 node features; edge_index: ``[2, E]`` global node ids; edge_attr: ``[E, Fe]``;
         y: ``[G]`` classes, or ``[G, T]`` float binary labels with NaN where missing (multi-task);
-        node_ptr: ``[G+1]`` and edge_ptr: ``[G+1]`` offsets of each graph's nodes and edges.
+        node_ptr: ``[G+1]`` and edge_ptr: ``[G+1]`` offsets of each graph's nodes and edges;
+        x_cont: ``[N, D]`` float32 continuous node attributes, or None (a dataset loaded without them).
     """
 
     x: np.ndarray
@@ -106,6 +107,7 @@ class FlatGraphs:
     node_ptr: np.ndarray
     edge_ptr: np.ndarray
     graph_ids: np.ndarray | None = None  # [G] each graph's index in its dataset (None: its position here)
+    x_cont: np.ndarray | None = None
 
     @property
     def num_graphs(self) -> int:
@@ -128,7 +130,8 @@ class FlatGraphs:
         ei = ei + np.repeat(node_ptr[:-1], np.diff(edge_ptr))[None, :]
         ea = data.edge_attr.numpy()[edge_pos]
         y = (data.y.numpy() if data.y.dim() == 2 else data.y.view(-1).numpy())[idx]
-        return cls(x, ei, ea, y, node_ptr, edge_ptr, idx)
+        xc = getattr(data, "x_cont", None)
+        return cls(x, ei, ea, y, node_ptr, edge_ptr, idx, None if xc is None else xc.numpy()[node_pos])
 
     @classmethod
     def from_data_list(cls, graphs: Iterable[Data]) -> "FlatGraphs":
@@ -148,7 +151,9 @@ class FlatGraphs:
             raise DatasetError("every graph needs a class label y (a graph without y was given)")
         y = (np.concatenate([g.y.numpy() for g in graphs]) if graphs[0].y.dim() == 2 and graphs[0].y.is_floating_point()
              else np.array([int(g.y.view(-1)[0]) for g in graphs]))
-        return cls(x.astype(np.int64), ei.astype(np.int64), ea.astype(np.int64), y, node_ptr, edge_ptr)
+        xc = np.concatenate([g.x_cont.numpy() for g in graphs]) if getattr(graphs[0], "x_cont", None) is not None \
+            else None
+        return cls(x.astype(np.int64), ei.astype(np.int64), ea.astype(np.int64), y, node_ptr, edge_ptr, x_cont=xc)
 
 
 def dataset_from_flat(flat: FlatGraphs, meta: dict) -> GraphDataset:

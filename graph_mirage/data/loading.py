@@ -23,14 +23,14 @@ from .registry import default_cache, default_root, resolve_spec
 from .sources import Source, source_for
 from .splits import fold_split, random_split
 
-CACHE_VERSION = 2  # 2: the cached meta carries the dataset's statistics
+CACHE_VERSION = 3  # 2: the cached meta carries the dataset's statistics; 3: TU continuous node attributes
 
 
 def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int = 0, stratify: bool = False,
                  cache_dir: str | os.PathLike | None = None, download: bool | None = None,
                  progress: bool = False, folds: int | None = None, fold: int = 0,
                  smiles_column: str | None = None, label_columns: Sequence[str] | None = None,
-                 split_column: str | None = None) -> GraphDataset:
+                 split_column: str | None = None, node_attributes: bool = False) -> GraphDataset:
     """Load a dataset by name, with its split.
 
     Args:
@@ -50,6 +50,9 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
             with a 10 % inner validation holdout (:func:`fold_split`, Errica et al. 2020), seeded by ``seed``.
             Datasets with an official split (OGB, a Parquet directory) keep it and refuse ``folds``.
         fold: which fold (0-based) is the test set.
+        node_attributes: keep a TU dataset's continuous node attributes (``x_cont [n, D]`` per graph,
+            ``meta["node_attributes"] = D``), which every distiller and GNN then uses; off by default, as PyG's
+            ``TUDataset(use_node_attr=False)``, so a dataset reads the same with or without them on disk.
         smiles_column, label_columns, split_column: a CSV's columns: the SMILES (default: a column named ``smiles``
             in any case), the labels (default: every other column), a train / valid / test column (default: a
             scaffold split). Processed graphs are cached by the file's content and these columns.
@@ -71,7 +74,21 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
             where = "" if spec.kind == "csv" else "; OGB's own processed files keep them"
             warnings.warn(f"{spec.name}: skipped {ds.meta['skipped']} of {ds.meta['rows']} SMILES that RDKit cannot "
                           f"parse with this RDKit (dropped{where})", stacklevel=2)
+    _keep_attributes(ds, spec.name, node_attributes)
     return _with_split(ds, spec.name, seed=seed, stratify=stratify, folds=folds, fold=fold)
+
+
+def _keep_attributes(ds: GraphDataset, name: str, wanted: bool) -> None:
+    """Drop the continuous node attributes unless ``wanted``; refuse them for a dataset that has none."""
+    have = int(ds.meta.get("node_attributes") or 0)
+    if wanted and not have:
+        raise DatasetError(f"{name} has no continuous node attributes (node_attributes applies to TU datasets with "
+                           f"a {name}_node_attributes.txt file)")
+    if have and not wanted:
+        data = ds.storage()
+        del data["x_cont"]
+        ds.slices.pop("x_cont", None)
+        ds.meta.pop("node_attributes")
 
 
 def _with_columns(spec: DatasetSpec, smiles_column, label_columns, split_column, seed: int) -> DatasetSpec:

@@ -52,6 +52,9 @@ def export_parquet(ds, out: str | os.PathLike, graphs_per_file: int = 100_000) -
     """Write ``ds`` (a :class:`GraphDataset`, its split included) in the layout above; atomically (a temporary
     directory renamed into place), refusing an existing non-empty ``out``."""
     flat = ds.flat()
+    if flat.x_cont is not None:
+        raise DatasetError("the Parquet layout holds categorical node features only: export the dataset loaded "
+                           "without its continuous node attributes")
     split = np.full(flat.num_graphs, "", dtype=object)
     for name, idx in getattr(ds, "split", {}).items():
         split[np.asarray(idx)] = name
@@ -62,9 +65,10 @@ def export_parquet(ds, out: str | os.PathLike, graphs_per_file: int = 100_000) -
 def export_distilled_parquet(d, out: str | os.PathLike, graphs_per_file: int = 100_000) -> Path:
     """Write a distilled set (a :class:`~graph_mirage.DistilledDataset`) in the same layout, with the columns a
     distilled graph has beyond a real one: ``graphs/weight`` (float32 support), ``nodes/root`` (bool: the nodes a
-    readout pools), ``nodes/root_weight`` (float32, prototype sets) and ``nodes/s0..s{D-1}`` (float32 ``x_soft``,
-    learned baselines). ``_graph_mirage.json`` holds the set's ``meta`` with ``"content": "distilled"``; edges run
-    child -> parent. Such a directory is not a dataset (``load_dataset`` refuses it)."""
+    readout pools), ``nodes/root_weight`` (float32, prototype sets), ``nodes/s0..s{D-1}`` (float32 ``x_soft``,
+    learned baselines) and ``nodes/c0..c{D-1}`` (float32 ``x_cont``, continuous node attributes).
+    ``_graph_mirage.json`` holds the set's ``meta`` with ``"content": "distilled"``; edges run child -> parent. Such a
+    directory is not a dataset (``load_dataset`` refuses it)."""
     from ..distilled import distilled_arrays
     from .graphs import FlatGraphs
 
@@ -79,6 +83,8 @@ def export_distilled_parquet(d, out: str | os.PathLike, graphs_per_file: int = 1
         nodes["root_weight"] = a["root_weight"]
     if "x_soft" in a:
         nodes.update({f"s{j}": a["x_soft"][:, j] for j in range(a["x_soft"].shape[1])})
+    if "x_cont" in a:
+        nodes.update({f"c{j}": a["x_cont"][:, j] for j in range(a["x_cont"].shape[1])})
     meta = dict(d.meta, content="distilled")
     return _write_layout(flat, graph_cols, nodes, meta, out, graphs_per_file)
 

@@ -18,6 +18,9 @@ def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | 
     """The graphs of TU dataset ``name`` through ``torch_geometric.datasets.TUDataset`` (raw files in ``raw``, else
     downloaded by PyG into ``work`` and kept in ``keep``); returns ``(graphs, meta, split)`` with no split.
 
+    Continuous node attributes (``NAME_node_attributes.txt``) are kept as ``x_cont [n, D]`` float32 with
+    ``meta["node_attributes"] = D``; :func:`~graph_mirage.data.load_dataset` drops them unless asked for.
+
     ``missing`` is the one-line message for a download that fails."""
     from torch_geometric.datasets import TUDataset
 
@@ -32,7 +35,7 @@ def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | 
         source = "downloaded by torch_geometric"
     try:
         with quiet():
-            tu = TUDataset(str(tu_root), name)
+            tu = TUDataset(str(tu_root), name, use_node_attr=True)
     except DatasetError:
         raise
     except Exception as e:  # noqa: BLE001 - a failed download or a file PyG cannot read
@@ -44,6 +47,7 @@ def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | 
         keep_download(tu_root / name / "raw", keep)
     n_labels = tu.num_node_labels
     n_edge_labels = tu.num_edge_labels
+    n_attr = tu.num_node_attributes  # continuous, first in x (PyG's layout); kept apart as x_cont
     graphs = []
     for g in tu:
         if n_labels > 0:
@@ -54,7 +58,8 @@ def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | 
             ea = g.edge_attr[:, -n_edge_labels:].argmax(1, keepdim=True)
         else:
             ea = torch.zeros(g.edge_index.size(1), 1, dtype=torch.long)
-        graphs.append(Data(x=x.long(), edge_index=g.edge_index, edge_attr=ea.long(), y=g.y.view(-1).long()))
+        extra = {"x_cont": g.x[:, :n_attr].float()} if n_attr else {}
+        graphs.append(Data(x=x.long(), edge_index=g.edge_index, edge_attr=ea.long(), y=g.y.view(-1).long(), **extra))
     if not graphs:
         raise DatasetError(f"dataset {name!r} is empty: {raw} holds no graphs")
     # TU class labels can be -1/1 or 1/2: map them to 0..C-1 in sorted order (PyG already does for most files)
@@ -66,7 +71,8 @@ def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | 
             g.y = torch.tensor([remap[int(g.y)]])
     meta = graph_meta(name, "tu", graphs, source=source,
                       node_label_source="TU node label" if n_labels else "node degree",
-                      edge_label_source="TU edge label" if n_edge_labels else "constant")
+                      edge_label_source="TU edge label" if n_edge_labels else "constant",
+                      **({"node_attributes": int(n_attr)} if n_attr else {}))
     return graphs, meta, {}
 
 

@@ -138,7 +138,8 @@ def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Se
             seed_everything(seed)
             net = make_model(model, int(tasks or meta["num_classes"]), meta["node_vocab"], meta["edge_vocab"],
                              encoder=meta["encoder"], num_layers=layers, hidden=config.hidden,
-                             dropout=config.dropout, readout=readout)
+                             dropout=config.dropout, readout=readout,
+                             node_attributes=int(meta.get("node_attributes") or 0))
             runs.append(train_one(net, fit_set, valid, test, metric, config, seed, progress,
                                   desc=f"{meta['name']} {model} on {source}, seed {seed}"))
     out = {"dataset": meta["name"], "model": model, "source": source, "metric": metric.name, "readout": readout,

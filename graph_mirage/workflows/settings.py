@@ -89,6 +89,7 @@ class DataSettings:
     smiles_column: str | None = None
     label_columns: tuple[str, ...] | None = None
     split_column: str | None = None
+    node_attributes: bool = False
 
     def check(self) -> None:
         from ..data.registry import is_csv_path
@@ -110,7 +111,8 @@ class DataSettings:
         from ..data import load_dataset
 
         return load_dataset(self.dataset, self.root, seed=self.split_seed, stratify=self.stratify,
-                            progress=progress, folds=self.folds, fold=self.fold, **self.columns())
+                            progress=progress, folds=self.folds, fold=self.fold, node_attributes=self.node_attributes,
+                            **self.columns())
 
     def columns(self) -> dict:
         """The CSV column options given (none for other datasets)."""
