@@ -166,7 +166,8 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
         "class_counts": [int(c) for c in class_counts],
         "train_nodes": int(nodes),
         "full_bytes": int(full_bytes),
-    } | ({"node_attributes": int(source["node_attributes"])} if source.get("node_attributes") else {})
+    } | ({k: source[k] for k in ("node_attributes", "node_attributes_centre", "node_attributes_scale") if k in source}
+         if source.get("node_attributes") else {})
 
 
 def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "the distilled set") -> None:

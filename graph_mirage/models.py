@@ -9,8 +9,9 @@ readout becomes a weighted sum, the mean a weighted mean (max ignores it).
 Learned baselines (DosCond, KiDD) store continuous node features ``x_soft [N, sum(node_vocab)]``: one block of
 weights per categorical column, encoded as those weights times the column's embedding table (a one-hot block gives
 exactly the categorical embedding), so the same encoders read learned and real features.
-Continuous node attributes ``x_cont [N, D]`` (a dataset loaded with them) are added to the node encoding through a
-linear layer, for real and distilled graphs alike.
+Continuous node attributes ``x_cont [N, D]`` (a dataset loaded with them) are standardised with the training split's
+robust centre and scale (``meta["node_attributes_centre"]``, ``["node_attributes_scale"]``), clipped to +-5, and
+added to the node encoding through a linear layer, for real and distilled graphs alike.
 
 Example:
     >>> model = make_model("gin", num_classes=2, node_vocab=[7], edge_vocab=[4], num_layers=2, hidden=32)
@@ -111,11 +112,13 @@ class GNN(nn.Module):
         readout: ``mean``, ``sum`` or ``max``.
         heads: attention heads of ``gat``.
         node_attributes: D, the continuous node attributes ``x_cont [N, D]`` every batch carries (0: none).
+        attribute_scaling: ``(centre [D], scale [D])`` they are standardised with (None: as given).
     """
 
     def __init__(self, conv: str, num_classes: int, node_vocab: Sequence[int], edge_vocab: Sequence[int], *,
                  encoder: str = "embedding", num_layers: int = 2, hidden: int = 64, dropout: float = 0.0,
-                 readout: str = "mean", heads: int = 4, node_attributes: int = 0) -> None:
+                 readout: str = "mean", heads: int = 4, node_attributes: int = 0,
+                 attribute_scaling: tuple[Sequence[float], Sequence[float]] | None = None) -> None:
         super().__init__()
         if conv not in MODELS:
             raise ParameterError(f"unknown model {conv!r}; known models: {', '.join(MODELS)}")
@@ -128,6 +131,9 @@ class GNN(nn.Module):
         self.conv_name, self.readout, self.dropout = conv, readout, dropout
         self.node_encoder, self.edge_encoder = make_encoders(encoder, node_vocab, edge_vocab, hidden)
         self.cont_encoder = nn.Linear(int(node_attributes), hidden) if node_attributes else None
+        centre, scale = attribute_scaling or ([0.0] * int(node_attributes), [1.0] * int(node_attributes))
+        self.register_buffer("cont_centre", torch.tensor(centre, dtype=torch.float32), persistent=False)
+        self.register_buffer("cont_scale", torch.tensor(scale, dtype=torch.float32), persistent=False)
         self.uses_edges = conv in ("gat", "gine")
         self.convs = nn.ModuleList()
         for _ in range(num_layers):
@@ -153,7 +159,8 @@ class GNN(nn.Module):
             if x_cont is None:
                 raise ParameterError(f"this model reads {self.cont_encoder.in_features} continuous node attribute(s) "
                                      f"(x_cont) but the graphs have none")
-            h = h + self.cont_encoder(x_cont.to(h.dtype))
+            z = ((x_cont.to(h.dtype) - self.cont_centre) / self.cont_scale).clamp(-5.0, 5.0)
+            h = h + self.cont_encoder(z)
         e = self.edge_encoder(edge_attr) if self.uses_edges and edge_attr is not None else None
         for i, conv in enumerate(self.convs):
             h = conv(h, edge_index, e) if self.uses_edges else conv(h, edge_index)

@@ -58,6 +58,11 @@ def test_attributes_load_only_when_asked_for(root):
     assert with_attrs[0].x_cont.shape == (with_attrs[0].num_nodes, 2) and with_attrs[0].x_cont.dtype.is_floating_point
     assert getattr(without[0], "x_cont", None) is None
     assert np.array_equal(with_attrs.flat().x, without.flat().x)  # the labels are the same either way
+    # models standardise with the training split's robust centre and scale (median, 1.4826 x MAD)
+    xc = with_attrs[with_attrs.split["train"]].flat().x_cont
+    centre = np.median(xc, axis=0)
+    assert np.allclose(with_attrs.meta["node_attributes_centre"], centre)
+    assert np.allclose(with_attrs.meta["node_attributes_scale"], 1.4826 * np.median(np.abs(xc - centre), axis=0))
     from graph_mirage.errors import DatasetError
 
     with pytest.raises(DatasetError, match="no continuous node attributes"):

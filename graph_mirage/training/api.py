@@ -81,6 +81,12 @@ def decision_shift(dataset, train_set, config: TrainConfig) -> np.ndarray | None
     return class_shift(data, class_counts(train_set.y.numpy(), c))
 
 
+def _attribute_scaling(meta: dict):
+    if not meta.get("node_attributes") or "node_attributes_scale" not in meta:
+        return None
+    return meta["node_attributes_centre"], meta["node_attributes_scale"]
+
+
 def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Sequence[int] = (0,),
                        config: TrainConfig | None = None, paper_protocol: bool = False, progress: bool = False,
                        evals: tuple[EvalSet, EvalSet] | None = None, threads: int | None = 1) -> dict:
@@ -139,7 +145,8 @@ def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Se
             net = make_model(model, int(tasks or meta["num_classes"]), meta["node_vocab"], meta["edge_vocab"],
                              encoder=meta["encoder"], num_layers=layers, hidden=config.hidden,
                              dropout=config.dropout, readout=readout,
-                             node_attributes=int(meta.get("node_attributes") or 0))
+                             node_attributes=int(meta.get("node_attributes") or 0),
+                             attribute_scaling=_attribute_scaling(meta))
             runs.append(train_one(net, fit_set, valid, test, metric, config, seed, progress,
                                   desc=f"{meta['name']} {model} on {source}, seed {seed}"))
     out = {"dataset": meta["name"], "model": model, "source": source, "metric": metric.name, "readout": readout,
