@@ -88,7 +88,8 @@ def run_key(ds_meta: dict, model: str, config, seed: int, train: str) -> str:
     parts = {"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model, "config": asdict(config),
              "seed": seed, "train": train, "protocol": PROTOCOL}
     if ds_meta.get("node_attributes"):  # the same split read with its continuous attributes is another dataset
-        parts["node_attributes"] = ds_meta["node_attributes"]
+        parts["node_attributes"] = [ds_meta.get(k) for k in ("node_attributes", "node_attributes_centre",
+                                                             "node_attributes_scale")]
     if ds_meta.get("content_key"):  # a user's file: its content and columns (an edited file is never served stale)
         parts["content"] = ds_meta["content_key"]
     blob = json.dumps(parts, sort_keys=True)
