@@ -6,8 +6,9 @@ end to end as a user runs it (a fresh process: imports, the cached dataset, the 
 Per dataset: the fit's median seconds over ``--repeats`` fits in one process (the first fit is also reported: it
 pays the lazy imports of scikit-learn's k-means and logistic regression), its chosen settings, the set's size, and
 the median wall seconds of ``mirage distill`` in a fresh process (after one untimed run that fills the processed-data
-cache), with the seconds the process spends importing torch and PyTorch Geometric measured alone. Writes
-``benchmarks/results/auto_speed.json``.
+cache), with the seconds the process spends importing torch and PyTorch Geometric measured alone, and those of
+scikit-learn's estimator base with numpy and scipy (what a distiller that is a scikit-learn estimator imports even
+without PyTorch). Writes ``benchmarks/results/auto_speed.json``.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def cli_seconds(name: str, repeats: int, env: dict) -> list[float]:
     return out
 
 
-def import_seconds(env: dict) -> float:
-    code = "import time; t=time.perf_counter(); import torch, torch_geometric; print(time.perf_counter()-t)"
+def import_seconds(env: dict, modules: str = "torch, torch_geometric") -> float:
+    code = f"import time; t=time.perf_counter(); import {modules}; print(time.perf_counter()-t)"
     return float(subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True,
                                 text=True).stdout.strip())
 
@@ -77,6 +78,7 @@ def main() -> int:
     if args.root:
         env["MIRAGE_DATA"] = args.root
     imports = statistics.median(import_seconds(env) for _ in range(3))
+    estimators = statistics.median(import_seconds(env, "numpy, scipy.sparse, sklearn.base") for _ in range(3))
     rows = []
     print(f"{'dataset':<14} {'train':>7} {'settings':<24} {'graphs':>6} {'bytes %':>8} {'fit s':>7} {'1st fit s':>9} "
           f"{'mirage distill s':>16}")
@@ -88,9 +90,11 @@ def main() -> int:
         st = f"hops {r['settings']['hops']}, {r['settings']['per_class']} per class"
         print(f"{name:<14} {r['train_graphs']:>7} {st:<24} {r['graphs']:>6} {100 * r['fraction']:>8.2f} "
               f"{r['fit_median_s']:>7.2f} {r['fit_first_s']:>9.2f} {r['cli_median_s']:>16.1f}", flush=True)
-    print(f"importing torch + torch_geometric alone: {imports:.1f} s (part of every `mirage distill`)")
+    print(f"importing torch + torch_geometric alone: {imports:.1f} s (part of every `mirage distill`); numpy, scipy "
+          f"and scikit-learn's estimator base alone: {estimators:.1f} s")
     Path(args.out).write_text(json.dumps({"command": "python benchmarks/auto_speed.py " + " ".join(sys.argv[1:]),
-                                          "note": args.note, "import_torch_pyg_s": imports, "rows": rows}, indent=1))
+                                          "note": args.note, "import_torch_pyg_s": imports,
+                                          "import_sklearn_base_s": estimators, "rows": rows}, indent=1))
     print(f"wrote {args.out}")
     return 0
 

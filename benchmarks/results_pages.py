@@ -6,7 +6,8 @@ benchmark JSON.
 tables.md is the benchmark's own Markdown (scores with 95 % intervals, every distilled set against its permuted
 control and the opponents, decisions, details). README.md gets, between its generated-table markers, one table per
 GNN: per dataset, where each distilled set stands between its control, the classic controls and full data.
-``docs/results/paired.png`` shows the same two paired differences with their 95 % intervals, for every dataset, GNN
+A second generated table there sets today's default beside the earlier default's choices
+(``old_default.json``). ``docs/results/paired.png`` shows the same two paired differences with their 95 % intervals, for every dataset, GNN
 and distilled set.
 """
 
@@ -107,10 +108,46 @@ def paired_plot(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+EARLIER = ("<!-- generated: earlier default -->", "<!-- end of earlier default -->")
+
+
+def earlier_table(rows: list[dict]) -> str:
+    """Per dataset and GNN: today's default, the earlier default's choice (``mirage-proto`` at that setting, which
+    the earlier rule chose by training GIN on each candidate) and their paired difference (earlier minus today)."""
+    lines = ["| dataset | GNN | today's default | earlier default's choice | earlier − today |", "|---|---|---|---|---|"]
+    for r in rows:
+        if r["method"] != "mirage-proto":
+            continue
+        today = next(x for x in rows if (x["dataset"], x["model"], x["method"]) == (r["dataset"], r["model"],
+                                                                                    "mirage-auto"))
+        p = r.get("paired", {}).get("mirage-auto")
+        mark = "" if not p else {"beats": " ↑", "loses": " ↓", "tie": " ≈"}[p["verdict"]]
+        diff = "" if not p else f"{100 * p['mean']:+.1f} [{100 * p['low']:+.1f}, {100 * p['high']:+.1f}]{mark}"
+
+        def cell(x):
+            s = x["settings"][0]
+            return f"{_pm(x)} ({100 * x['size_fraction']:.2g} %; hops {s['hops']}, {s['per_class']} per class)"
+
+        lines.append(f"| {r['dataset']} | {r['model'].upper()} | {cell(today)} | {cell(r)} | {diff} |")
+    return "\n".join(lines) + "\n"
+
+
+def _between(text: str, markers: tuple[str, str], body: str) -> str:
+    before, rest = text.split(markers[0], 1)
+    return f"{before}{markers[0]}\n{body}\n{markers[1]}{rest.split(markers[1], 1)[1]}"
+
+
+def _shown(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", default=str(ROOT / "benchmarks" / "results" / "tables.json"))
     p.add_argument("--docs", default=str(ROOT / "docs" / "results"), help="the pages' directory")
+    p.add_argument("--earlier", default=str(ROOT / "benchmarks" / "results" / "old_default.json"),
+                   help="today's default beside the earlier default's choices (benchmarks/tables.sh, last lines)")
     args = p.parse_args(argv)
     blob = json.loads(Path(args.results).read_text())
     rows, header = blob["rows"], blob["header"]
@@ -119,16 +156,18 @@ def main(argv=None) -> int:
     commands = "\n".join(f"    {c.strip()}" for c in header["command"].split(";"))
     (out / "tables.md").write_text(
         "# The benchmark tables\n\nWritten by `python benchmarks/results_pages.py` from "
-        f"`{Path(args.results).resolve().relative_to(ROOT)}`, which these commands produced (`bash benchmarks/tables.sh`):\n\n"
+        f"`{_shown(Path(args.results))}`, which these commands produced (`bash benchmarks/tables.sh`):\n\n"
         f"{commands}\n\n" + markdown(rows, header))
     models = [m for m in ("gcn", "gat", "gin") if any(r["model"] == m for r in rows)]
     generated = "\n".join(f"**{m.upper()}** (test ROC-AUC ×100, mean ± half-width of the 95 % interval)\n\n"
                           f"{summary_table(rows, m)}" for m in models)
     page = out / "README.md"
     text = page.read_text() if page.exists() else f"# Results\n\n{START}\n{END}\n"
-    before, rest = text.split(START, 1)
-    after = rest.split(END, 1)[1]
-    page.write_text(f"{before}{START}\n{generated}\n{END}{after}")
+    text = _between(text, (START, END), generated)
+    earlier = Path(args.earlier)
+    if earlier.exists() and EARLIER[0] in text:
+        text = _between(text, EARLIER, earlier_table(json.loads(earlier.read_text())["rows"]))
+    page.write_text(text)
     paired_plot(rows, out / "paired.png")
     print(f"wrote {out / 'tables.md'}, the tables of {page} and {out / 'paired.png'}")
     return 0
