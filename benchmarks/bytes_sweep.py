@@ -28,7 +28,7 @@ from graph_mirage import AutoPrototypes, Mirage, TreePrototypes, load_dataset
 from graph_mirage.baselines import HerdingSelection, RandomSelection
 from graph_mirage.bench.runs import full_config
 from graph_mirage.config.presets import PAPER_DISTILL
-from graph_mirage.distilled import full_bytes
+from graph_mirage.distilled import flat_bytes
 from graph_mirage.errors import BudgetError
 from graph_mirage.training import TrainConfig, eval_sets, train_and_evaluate
 
@@ -56,7 +56,7 @@ def main(argv=None) -> int:
         ds = load_dataset(name, args.root)
         train, evals = ds[ds.split["train"]], eval_sets(ds)
         total = train.flat()
-        full = full_bytes(total.x, total.edge_index, total.edge_attr, total.y)
+        full = flat_bytes(total)
         hops = PROTO_HOPS.get(name, 2)
         sets = []
         for k in (1, 2, 5, 10, 20):

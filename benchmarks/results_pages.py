@@ -23,6 +23,7 @@ from graph_mirage.bench.tables import markdown
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- generated: summary tables -->", "<!-- end of generated tables -->"
 DISTILLED = ("mirage-auto", "mirage-paper", "herding-bytes", "random-bytes", "doscond", "kidd")
+MARKS = {"beats": "↑", "loses": "↓", "tie": "≈"}
 
 
 def _pm(r: dict | None) -> str:
@@ -37,8 +38,7 @@ def _margin(r: dict | None, key: str) -> str:
     p = (r or {}).get("paired", {}).get(key)
     if not p or p["low"] != p["low"]:
         return ""
-    mark = {"beats": "↑", "loses": "↓", "tie": "≈"}[p["verdict"]]
-    return f"{100 * p['mean']:+.1f}{mark}"
+    return f"{100 * p['mean']:+.1f}{MARKS[p['verdict']]}"
 
 
 def summary_table(rows: list[dict], model: str) -> str:
@@ -121,15 +121,15 @@ def earlier_table(rows: list[dict]) -> str:
         today = next(x for x in rows if (x["dataset"], x["model"], x["method"]) == (r["dataset"], r["model"],
                                                                                     "mirage-auto"))
         p = r.get("paired", {}).get("mirage-auto")
-        mark = "" if not p else {"beats": " ↑", "loses": " ↓", "tie": " ≈"}[p["verdict"]]
-        diff = "" if not p else f"{100 * p['mean']:+.1f} [{100 * p['low']:+.1f}, {100 * p['high']:+.1f}]{mark}"
-
-        def cell(x):
-            s = x["settings"][0]
-            return f"{_pm(x)} ({100 * x['size_fraction']:.2g} %; hops {s['hops']}, {s['per_class']} per class)"
-
-        lines.append(f"| {r['dataset']} | {r['model'].upper()} | {cell(today)} | {cell(r)} | {diff} |")
+        diff = "" if not p else (f"{100 * p['mean']:+.1f} [{100 * p['low']:+.1f}, {100 * p['high']:+.1f}] "
+                                 f"{MARKS[p['verdict']]}")
+        lines.append(f"| {r['dataset']} | {r['model'].upper()} | {_setting(today)} | {_setting(r)} | {diff} |")
     return "\n".join(lines) + "\n"
+
+
+def _setting(r: dict) -> str:
+    s = r["settings"][0]
+    return f"{_pm(r)} ({100 * r['size_fraction']:.2g} %; hops {s['hops']}, {s['per_class']} per class)"
 
 
 def _between(text: str, markers: tuple[str, str], body: str) -> str:

@@ -42,7 +42,7 @@ def make_sets(name: str, ds, root: str | None, log) -> dict:
     from graph_mirage.baselines import HerdingSelection, RandomSelection
     from graph_mirage.bench.methods import k_for_bytes
     from graph_mirage.config.presets import PAPER_DISTILL
-    from graph_mirage.distilled import full_bytes
+    from graph_mirage.distilled import flat_bytes
     from graph_mirage.workflows import DataSettings, DistillSettings, distill
 
     data = DataSettings(name, root)
@@ -55,7 +55,7 @@ def make_sets(name: str, ds, root: str | None, log) -> dict:
                         time.perf_counter() - t0)
     train = ds[ds.split["train"]]
     flat = train.flat()
-    size = (len(flat.y), len(flat.x), full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y))
+    size = (len(flat.y), len(flat.x), flat_bytes(flat))
     target = out["default"][0].nbytes()
     k = k_for_bytes(size, ds.num_classes, target)
     t0 = time.perf_counter()

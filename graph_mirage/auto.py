@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator
 
 from .config.defaults import AUTO_HOPS, AUTO_MAX_FRACTION, AUTO_MIN_GRAPHS, AUTO_PER_CLASS
 from .data import FlatGraphs, as_flat, classes_of
-from .distilled import full_bytes
+from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
 from .prototypes import ComputationDAG, TreePrototypes, tree_counts
 from .trees import row_ids, wl_colours
@@ -260,12 +260,11 @@ class AutoPrototypes(BaseEstimator):
             fit_flat, score_flat, scored_on = flat, as_flat(validation), "validation split"
         if score_flat.num_graphs == 0:
             raise DatasetError("automatic settings need validation graphs to score candidates on; none were given")
-        total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y, flat.x_cont)
+        total = flat_bytes(flat)
         cap = self._cap(total, flat)
         probe = WLProbe(fit_flat, score_flat, max(hops), num_classes)
         # a holdout fit: bytes as of the full split
-        scale = total / max(full_bytes(fit_flat.x, fit_flat.edge_index, fit_flat.edge_attr, fit_flat.y,
-                                              fit_flat.x_cont), 1)
+        scale = total / max(flat_bytes(fit_flat), 1)
         made, dag = self._candidates(fit_flat, probe.fit_colours(), meta, hops, per_class,
                                      None if cap is None else cap / scale)
         fits = [m for m in made if cap is None or m[2].distilled_.nbytes() * scale <= cap]

@@ -128,6 +128,11 @@ def full_bytes(x: np.ndarray, edge_index: np.ndarray, edge_attr: np.ndarray, y: 
                + extra)
 
 
+def flat_bytes(flat) -> int:
+    """:func:`full_bytes` of a :class:`~graph_mirage.data.FlatGraphs` (its continuous attributes included)."""
+    return full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y, flat.x_cont)
+
+
 def source_meta(source: dict, flat) -> dict:
     """The part of a distilled set's ``meta`` that describes the training split it came from.
 
@@ -142,8 +147,7 @@ def source_meta(source: dict, flat) -> dict:
     edge_vocab = None if "edge_vocab" in source else (flat.edge_attr.max(0) + 1).tolist()
     return split_meta(source, num_classes=num_classes, node_vocab=node_vocab, edge_vocab=edge_vocab,
                       graphs=int(flat.num_graphs),
-                      nodes=int(len(flat.x)), full_bytes=full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y,
-                                                                       flat.x_cont),
+                      nodes=int(len(flat.x)), full_bytes=flat_bytes(flat),
                       class_counts=np.bincount(np.asarray(flat.y), minlength=num_classes).tolist())
 
 

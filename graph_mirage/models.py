@@ -130,10 +130,12 @@ class GNN(nn.Module):
             raise ParameterError(f"dropout must be in [0, 1), got {dropout}")
         self.conv_name, self.readout, self.dropout = conv, readout, dropout
         self.node_encoder, self.edge_encoder = make_encoders(encoder, node_vocab, edge_vocab, hidden)
-        self.cont_encoder = nn.Linear(int(node_attributes), hidden) if node_attributes else None
-        centre, scale = attribute_scaling or ([0.0] * int(node_attributes), [1.0] * int(node_attributes))
-        self.register_buffer("cont_centre", torch.tensor(centre, dtype=torch.float32), persistent=False)
-        self.register_buffer("cont_scale", torch.tensor(scale, dtype=torch.float32), persistent=False)
+        self.cont_encoder = None
+        if node_attributes:
+            self.cont_encoder = nn.Linear(int(node_attributes), hidden)
+            centre, scale = attribute_scaling or ([0.0] * int(node_attributes), [1.0] * int(node_attributes))
+            self.register_buffer("cont_centre", torch.tensor(centre, dtype=torch.float32), persistent=False)
+            self.register_buffer("cont_scale", torch.tensor(scale, dtype=torch.float32), persistent=False)
         self.uses_edges = conv in ("gat", "gine")
         self.convs = nn.ModuleList()
         for _ in range(num_layers):

@@ -63,11 +63,10 @@ def test_attributes_load_only_when_asked_for(root):
     centre = np.median(xc, axis=0)
     assert np.allclose(with_attrs.meta["node_attributes_centre"], centre)
     assert np.allclose(with_attrs.meta["node_attributes_scale"], 1.4826 * np.median(np.abs(xc - centre), axis=0))
+    from graph_mirage import load_dataset
     from graph_mirage.errors import DatasetError
 
     with pytest.raises(DatasetError, match="no continuous node attributes"):
-        from graph_mirage import load_dataset
-
         load_dataset("synthetic-motifs", node_attributes=True)
 
 

@@ -91,8 +91,7 @@ def main_from_args(args) -> int:
                          f"process{'es' if jobs > 1 else ''} (1 torch thread each), torch {torch.__version__}",
               "seeds": seeds, "folds": args.folds, "fold_seeds": args.fold_seeds, "full_seeds": args.full_seeds,
               "budgets": opts.budgets, "proto": opts.proto, "node_attributes": opts.node_attributes,
-              "methods": list(methods),
-              "readout": args.readout or "recorded/sum",
+              "methods": list(methods), "readout": args.readout or "recorded/sum",
               "complete": False}
     stem = args.name or ("quick" if quick else "paper_table")
 

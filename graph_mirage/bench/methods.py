@@ -87,10 +87,10 @@ class SplitContext:
 
     @property
     def full_size(self) -> tuple[int, int, int]:
-        from ..distilled import full_bytes
+        from ..distilled import flat_bytes
 
         flat = self.train.flat()
-        return len(flat.y), len(flat.x), full_bytes(flat.x, flat.edge_index, flat.edge_attr, flat.y, flat.x_cont)
+        return len(flat.y), len(flat.x), flat_bytes(flat)
 
 
 def size_of(d) -> tuple[int, int, int]:
