@@ -70,6 +70,23 @@ def test_attributes_load_only_when_asked_for(root):
         load_dataset("synthetic-motifs", node_attributes=True)
 
 
+def test_a_dataset_without_attributes_is_refused_before_it_is_processed(root, tmp_path):
+    import shutil
+
+    from graph_mirage import load_dataset
+    from graph_mirage.errors import DatasetError
+
+    plain = tmp_path / "root" / "TUDataset" / "PLAIN" / "raw"
+    plain.mkdir(parents=True)
+    for f in (root / "TUDataset" / NAME / "raw").glob(f"{NAME}_*.txt"):
+        if "node_attributes" not in f.name:
+            shutil.copy(f, plain / f.name.replace(NAME, "PLAIN"))
+    with pytest.raises(DatasetError, match="PLAIN has no continuous node attributes"):
+        load_dataset("PLAIN", tmp_path / "root", cache_dir=tmp_path / "cache", node_attributes=True)
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("meta.json"))
+    assert load_dataset("PLAIN", tmp_path / "root", cache_dir=tmp_path / "cache").meta["name"] == "PLAIN"
+
+
 def test_prototypes_carry_their_clusters_mean_attributes_and_the_file_keeps_them(root, tmp_path):
     from graph_mirage import DistilledDataset, TreePrototypes
 

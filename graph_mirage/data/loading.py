@@ -66,6 +66,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
         download = os.environ.get("MIRAGE_OFFLINE", "") in ("", "0")
     spec = _with_columns(resolve_spec(name, root), smiles_column, label_columns, split_column, seed)
     source = source_for(spec, root)
+    if node_attributes:  # before any processing: a dataset without them is refused at once
+        _attributes_on_disk(source)
     if not source.cacheable:
         ds = source.load()
     else:
@@ -95,12 +97,25 @@ def _attribute_scale(ds: GraphDataset) -> None:
     ds.meta["node_attributes_scale"] = [float(v) for v in scale]
 
 
+def _no_attributes(name: str) -> DatasetError:
+    return DatasetError(f"{name} has no continuous node attributes (node_attributes applies to TU datasets with a "
+                        f"{name}_node_attributes.txt file)")
+
+
+def _attributes_on_disk(source: Source) -> None:
+    """Refuse ``node_attributes`` for a dataset whose raw files have none (a download is checked after it)."""
+    if source.spec.kind != "tu":
+        raise _no_attributes(source.spec.name)
+    raw = source.raw()
+    if raw is not None and not (raw / f"{source.spec.name}_node_attributes.txt").is_file():
+        raise _no_attributes(source.spec.name)
+
+
 def _keep_attributes(ds: GraphDataset, name: str, wanted: bool) -> None:
     """Drop the continuous node attributes unless ``wanted``; refuse them for a dataset that has none."""
     have = int(ds.meta.get("node_attributes") or 0)
     if wanted and not have:
-        raise DatasetError(f"{name} has no continuous node attributes (node_attributes applies to TU datasets with "
-                           f"a {name}_node_attributes.txt file)")
+        raise _no_attributes(name)
     if have and not wanted:
         data = ds.storage()
         del data["x_cont"]
