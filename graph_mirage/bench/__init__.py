@@ -82,7 +82,7 @@ def main_from_args(args) -> int:
     opts = Options(models=models, seeds=seeds, budgets=args.budgets or [10], methods=methods, root=args.root,
                    quick=quick, progress=not args.quiet, log=log, folds=args.folds, fold_seeds=args.fold_seeds,
                    full_seeds=args.full_seeds, readout=args.readout, epochs=args.epochs or (50 if quick else 100),
-                   cache_dir=None if quick or not args.cache_dir else args.cache_dir,
+                   cache_dir=None if quick or not args.cache_dir else args.cache_dir, refresh=args.refresh,
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
                    node_attributes=args.node_attributes)
     t0 = time.perf_counter()

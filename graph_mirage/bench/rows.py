@@ -13,11 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..stats import interval, paired, units, verdict
+from ..training.metrics import METRIC_KEYS
 from .methods import PROBES
 
 # what each distilled row is compared with (when the table has it)
 OPPONENTS = ("full", "herding-bytes", "random-bytes", "wl-kernel", "size-only", "mirage-auto", "mirage-paper")
-DECISION_KEYS = ("accuracy", "balanced_accuracy", "accuracy_raw", "rocauc", "rocauc_macro")
 
 
 def _unit_values(runs: list[dict], key: str = "test") -> dict:
@@ -33,7 +33,7 @@ def _summary(runs: list[dict]) -> dict:
         out[f"{name}_std"] = float(np.nanstd(vals)) if np.isfinite(vals).any() else float("nan")
         out[f"{name}_ci"] = [iv["low"], iv["high"]]
     out["units"] = len(_unit_values(runs))
-    for key in DECISION_KEYS:
+    for key in METRIC_KEYS:
         vals = np.array([r["test_metrics"].get(key, np.nan) for r in runs], dtype=float)
         if np.isfinite(vals).any():
             out[f"test_{key}_mean"], out[f"test_{key}_std"] = float(np.nanmean(vals)), float(np.nanstd(vals))
@@ -41,6 +41,10 @@ def _summary(runs: list[dict]) -> dict:
     if shares:  # how often the largest predicted class takes every test graph
         out["single_class_runs"] = int(sum(s >= 0.999 for s in shares))
         out["largest_pred_share"] = float(np.mean(shares))
+    shares = [max(r["test_metrics"]["pred_share_calibrated"]) for r in runs
+              if r["test_metrics"].get("pred_share_calibrated")]
+    if shares:  # the same after the validation-fitted decision bias (runs cached before it have none)
+        out["single_class_runs_calibrated"], out["calibrated_runs"] = int(sum(s >= 0.999 for s in shares)), len(shares)
     top = np.argsort(-np.nan_to_num([r["val"] for r in runs], nan=-np.inf), kind="stable")[:5]
     if len(runs) > 5:  # the authors' protocol, labelled as such
         tests = np.array([runs[i]["test"] for i in top], dtype=float)

@@ -39,6 +39,7 @@ class Options:
     readout: str | None = None
     epochs: int = 100
     cache_dir: str | None = None
+    refresh: bool = False  # re-run cached runs that lack what today's runs compute (runs.OUTPUTS)
     proto: dict | None = None  # mirage-proto's setting (None: methods.PROTO)
     node_attributes: bool = False  # load TU datasets with their continuous node attributes
 
@@ -111,7 +112,8 @@ def _task(name: str, o: Options, split: dict | None, model: str, seed: int, conf
           s: TrainingSet | None = None, permute: bool = False) -> dict:
     return {"dataset": name, "root": None if o.root is None else str(o.root), "split": split, "model": model,
             "seed": seed, "config": config, "method": method, "path": s.path if s else None,
-            "k": s.k if s else None, "permute": permute, "cache_dir": o.cache_dir}
+            "k": s.k if s else None, "permute": permute, "cache_dir": o.cache_dir,
+            "refresh": o.refresh}
 
 
 def _wave(name: str, runner, tasks: list, keys: list, col: Collected, o: Options, what: str) -> None:

@@ -33,6 +33,9 @@ def add_bench_args(p) -> None:
     p.add_argument("--cache-dir", default="benchmarks/results/runs",
                    help="where every training run is cached as JSON, keyed by everything it depends on; a table "
                         "re-run reads it instead of training again ('' for none)")
+    p.add_argument("--refresh", action="store_true",
+                   help="re-run the cached runs of this table that were written before what a run records last "
+                        "changed (e.g. decisions with the validation-fitted bias); others are read as they are")
     p.add_argument("--jobs", type=positive(1), default=None,
                    help="training processes, one torch thread each (default: CPU cores, at most 8)")
     p.add_argument("--quick", action="store_true", help="small slice: MUTAG and ogbg-molbace, GIN, 2 seeds")

@@ -4,7 +4,8 @@ The epoch is selected by the validation metric on the real validation split; the
 reported, with the last epoch's beside it. Metrics (:mod:`.metrics`): ROC-AUC for binary tasks (through
 ``ogb.graphproppred.Evaluator`` for OGB datasets) and accuracy; for multi-class tasks accuracy selects and macro
 one-vs-rest ROC-AUC is reported beside it. Decisions on a distilled set are corrected for its class balance (logit
-adjustment to the training split's priors; ``TrainConfig(prior_correction=False)`` switches it off). Results over
+adjustment to the training split's priors; ``TrainConfig(prior_correction=False)`` switches it off), and every run
+also reports its decisions after a bias fitted on the validation split (:func:`fit_decision_bias`). Results over
 seeds are summarised as mean ± std over all seeds; the authors' protocol (mean of the 5 best of 10 runs by
 validation) is available, labelled as such. Training uses one torch thread unless ``threads`` says otherwise.
 
@@ -24,7 +25,8 @@ _LAZY = {
     "SUPPORT_MODES": ".config", "TrainConfig": ".config", "check_device_name": ".config",
     "resolve_device": ".config", "seed_everything": ".config", "torch_threads": ".config", "EvalSet": ".evalset",
     "predict": ".evalset", "RunResult": ".loop", "support_class_means": ".loop", "train_one": ".loop",
-    "Metric": ".metrics", "class_shift": ".metrics", "task_shift": ".metrics", "task_loss": ".loop",
+    "Metric": ".metrics", "class_shift": ".metrics", "fit_decision_bias": ".metrics", "task_shift": ".metrics",
+    "task_loss": ".loop",
 }
 
 __all__ = sorted(_LAZY)

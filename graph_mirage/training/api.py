@@ -17,10 +17,9 @@ from .config import (
 )
 from .evalset import EvalSet
 from .loop import RunResult, train_one
-from .metrics import Metric, class_shift
+from .metrics import METRIC_KEYS, Metric, class_shift
 
 DEFAULT_DEPTH = 2  # GNN layers when neither the settings nor a distilled set say (a set records its hops)
-METRIC_KEYS = ("accuracy", "balanced_accuracy", "accuracy_raw", "rocauc", "rocauc_macro")
 
 
 def summarise(runs: Sequence[RunResult], paper_protocol: bool = False) -> dict:

@@ -17,7 +17,7 @@ from torch_geometric.loader import DataLoader
 from ..progress import Progress
 from .config import TrainConfig, resolve_device, seed_everything
 from .evalset import EvalSet, predict
-from .metrics import Metric
+from .metrics import Metric, fit_decision_bias
 
 
 @dataclass
@@ -97,6 +97,13 @@ def _epoch(model: nn.Module, loader, opt, device, config: TrainConfig, means: to
         opt.step()
 
 
+def _test_metrics(model: nn.Module, test, device, metric: Metric, val_y, val_logits) -> dict:
+    """The test metrics, with the decisions also taken after a bias fitted on the validation split's logits."""
+    calibration = fit_decision_bias(val_y, val_logits, metric.num_tasks)
+    test_logits, test_y = predict(model, test, device)
+    return metric(test_y, test_logits, calibration)
+
+
 def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSet | DataLoader, metric: Metric,
               config: TrainConfig, seed: int, progress: bool = False, desc: str = "") -> RunResult:
     """Train ``model`` on ``train`` and select the epoch by the validation metric (early stopping with
@@ -117,10 +124,11 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
             t1 = time.perf_counter()
             train_s += t1 - t0
             if epoch % config.eval_every == 0 or epoch == config.epochs:
-                last_val = metric(*reversed(predict(model, valid, device)))[metric.name]
+                val_logits, val_y = predict(model, valid, device)
+                last_val = metric(val_y, val_logits)[metric.name]
                 best_at_last = not math.isnan(last_val) and last_val > best.val
                 if best_at_last:
-                    test_m = metric(*reversed(predict(model, test, device)))
+                    test_m = _test_metrics(model, test, device, metric, val_y, val_logits)
                     best = RunResult(seed, epoch, last_val, test_m[metric.name], test_m)
                     since_best = 0
                 else:
@@ -131,7 +139,11 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
                 if config.patience is not None and since_best >= config.patience:
                     break
     t1 = time.perf_counter()
-    last_m = best.test_metrics if best_at_last else metric(*reversed(predict(model, test, device)))
+    if best_at_last:
+        last_m = best.test_metrics
+    else:
+        val_logits, val_y = predict(model, valid, device)
+        last_m = _test_metrics(model, test, device, metric, val_y, val_logits)
     if best.best_epoch < 0:  # validation metric undefined throughout (e.g. one class only): report the last epoch
         best = RunResult(seed, epoch, float("nan"), last_m[metric.name], last_m)
     eval_s += time.perf_counter() - t1

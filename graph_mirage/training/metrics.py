@@ -3,7 +3,9 @@
 Binary tasks select and report ROC-AUC (through ``ogb.graphproppred.Evaluator`` for OGB datasets, sklearn
 otherwise); multi-class tasks select by accuracy and report macro one-vs-rest ROC-AUC beside it. Every call also
 reports the decisions: accuracy, balanced accuracy, the share of graphs predicted in each class, and the accuracy
-without the prior correction (see :class:`~graph_mirage.training.TrainConfig`'s ``prior_correction``).
+without the prior correction (see :class:`~graph_mirage.training.TrainConfig`'s ``prior_correction``); given a
+decision bias fitted on the validation split (:func:`fit_decision_bias`), the same decisions after it
+(``*_calibrated``).
 
 Example:
     >>> m = Metric("MUTAG", num_classes=2)
@@ -15,6 +17,10 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+
+# the scalar measures summarised over runs (besides the selection metric's own name)
+METRIC_KEYS = ("accuracy", "balanced_accuracy", "accuracy_raw", "accuracy_calibrated", "balanced_accuracy_calibrated",
+               "rocauc", "rocauc_macro")
 
 
 def task_shift(data_labels: np.ndarray, set_labels: np.ndarray) -> np.ndarray:
@@ -38,6 +44,67 @@ def class_shift(data_prior, set_prior) -> np.ndarray:
     out = np.zeros(len(d))
     out[ok] = np.log(d[ok]) - np.log(s[ok])
     return out
+
+
+def fit_decision_bias(y: np.ndarray, logits: np.ndarray, num_tasks: int | None = None) -> np.ndarray | None:
+    """The decision bias that held-out graphs ask for: bias-corrected temperature scaling (Alexandari et al., ICML
+    2020; Platt scaling for two classes) fitted on the validation split.
+
+    A temperature ``T > 0`` and biases ``b [C]`` minimise the cross-entropy of ``softmax(T z + b)`` on ``(y,
+    logits)``; deciding by ``argmax(T z + b)`` is deciding by ``argmax(z + b / T)``, so ``b / T`` is returned: add it
+    to the logits before the argmax. The ranking (ROC-AUC) is unchanged; only where the decision falls moves, so a
+    model selected early on a small validation split, or trained on a class-balanced set, still decides for the
+    data. A model without signal gets ``T`` near 0 and decides the validation split's majority class, as it should.
+
+    Args:
+        y: ``[N]`` classes, or ``[N, T]`` binary labels with NaN where missing (``num_tasks`` set).
+        logits: ``[N, C]`` (``[N, T]`` for several tasks).
+
+    Returns:
+        ``[C]`` (``[T]``: per task, added to the task's logit) or None when ``y`` has fewer than two classes (a
+        task without both classes gets 0).
+
+    Example:
+        >>> z = np.array([[0.0, 1.0], [0.0, 1.5], [0.0, 2.0], [0.0, 2.5]])      # every graph leans to class 1
+        >>> shift = fit_decision_bias(np.array([0, 0, 1, 1]), z)
+        >>> (z + shift).argmax(1).tolist()
+        [0, 0, 1, 1]
+    """
+    logits = np.asarray(logits, dtype=float)
+    if num_tasks:
+        y = np.asarray(y, dtype=float)
+        out = np.zeros(logits.shape[1])
+        for t in range(logits.shape[1]):
+            lab = ~np.isnan(y[:, t])
+            z = np.stack([np.zeros(int(lab.sum())), logits[lab, t]], axis=1)
+            b = _bcts(y[lab, t].astype(np.int64), z, 2)
+            out[t] = 0.0 if b is None else b[1] - b[0]
+        return out
+    y = np.asarray(y).reshape(-1).astype(np.int64)
+    return _bcts(y, logits, logits.shape[1])
+
+
+def _bcts(y: np.ndarray, z: np.ndarray, num_classes: int) -> np.ndarray | None:
+    if len(y) == 0 or len(np.unique(y)) < 2:
+        return None
+    from scipy.optimize import minimize
+    from scipy.special import logsumexp, softmax
+
+    z = z - z.mean(1, keepdims=True)
+    onehot = np.eye(num_classes)[y]
+    ridge = 1e-4  # keeps the biases finite where a class is absent from validation or the classes separate
+
+    def nll(p):
+        t, b = np.exp(p[0]), p[1:]
+        s = t * z + b
+        loss = float(np.mean(logsumexp(s, axis=1) - (s * onehot).sum(1))) + 0.5 * ridge * float(b @ b)
+        g = (softmax(s, axis=1) - onehot) / len(y)
+        return loss, np.concatenate([[t * float((g * z).sum())], g.sum(0) + ridge * b])
+
+    bounds = [(-10.0, 10.0)] + [(-50.0, 50.0)] * num_classes
+    res = minimize(nll, np.zeros(num_classes + 1), jac=True, method="L-BFGS-B", bounds=bounds)
+    t, b = np.exp(res.x[0]), res.x[1:]
+    return (b - b.mean()) / t
 
 
 class Metric:
@@ -68,19 +135,20 @@ class Metric:
         other.__dict__.update(self.__dict__, shift=None if shift is None else np.asarray(shift, dtype=float))
         return other
 
-    def __call__(self, y_true: np.ndarray, logits: np.ndarray) -> dict[str, float]:
+    def __call__(self, y_true: np.ndarray, logits: np.ndarray, calibration: np.ndarray | None = None
+                 ) -> dict[str, float]:
+        """Every measure of ``logits`` against ``y_true``; with ``calibration`` (:func:`fit_decision_bias` of the
+        validation split) also the decisions after it, keys ending in ``_calibrated``."""
         if self.num_tasks:
-            return self._tasks(np.asarray(y_true, dtype=float), np.asarray(logits, dtype=float))
+            return self._tasks(np.asarray(y_true, dtype=float), np.asarray(logits, dtype=float), calibration)
         y_true = np.asarray(y_true).reshape(-1)
         logits = np.asarray(logits, dtype=float)
-        raw_pred = logits.argmax(1)
         z = logits if self.shift is None else logits + self.shift[None, :]
-        pred = z.argmax(1)
-        out = {"accuracy": float((pred == y_true).mean()) if len(y_true) else float("nan"),
-               "accuracy_raw": float((raw_pred == y_true).mean()) if len(y_true) else float("nan"),
-               "balanced_accuracy": _balanced_accuracy(y_true, pred, self.num_classes),
-               "pred_share": np.bincount(pred, minlength=self.num_classes).astype(float).__truediv__(
-                   max(len(pred), 1)).round(6).tolist()}
+        out = self._decisions(y_true, z.argmax(1))
+        out["accuracy_raw"] = float((logits.argmax(1) == y_true).mean()) if len(y_true) else float("nan")
+        if calibration is not None:
+            cal = self._decisions(y_true, (logits + np.asarray(calibration)[None, :]).argmax(1))
+            out.update({f"{k}_calibrated": v for k, v in cal.items()})
         if self.num_classes == 2:
             out["rocauc"] = self._binary_auc(y_true, logits[:, 1] - logits[:, 0])
         else:
@@ -93,7 +161,13 @@ class Metric:
                 out["rocauc_macro"] = float("nan")
         return out
 
-    def _tasks(self, y: np.ndarray, logits: np.ndarray) -> dict:
+    def _decisions(self, y_true: np.ndarray, pred: np.ndarray) -> dict:
+        return {"accuracy": float((pred == y_true).mean()) if len(y_true) else float("nan"),
+                "balanced_accuracy": _balanced_accuracy(y_true, pred, self.num_classes),
+                "pred_share": np.bincount(pred, minlength=self.num_classes).astype(float).__truediv__(
+                    max(len(pred), 1)).round(6).tolist()}
+
+    def _tasks(self, y: np.ndarray, logits: np.ndarray, calibration: np.ndarray | None = None) -> dict:
         """Several binary tasks: ROC-AUC averaged over the tasks that have both classes (OGB's rule; its evaluator for
         OGB datasets), decisions at logit 0 (after the per-task shift), every measure over the labelled entries only."""
         labelled = ~np.isnan(y)
@@ -109,16 +183,12 @@ class Metric:
                     if len(np.unique(y[labelled[:, t], t])) == 2]
             auc = float(np.mean(aucs)) if aucs else float("nan")
         z = logits if self.shift is None else logits + self.shift[None, :]
-        pred, raw = (z > 0).astype(float), (logits > 0).astype(float)
-        balanced = [np.mean([float((pred[labelled[:, t], t][y[labelled[:, t], t] == c] == c).mean())
-                             for c in (0, 1) if (y[labelled[:, t], t] == c).any()])
-                    for t in range(y.shape[1]) if labelled[:, t].any()]
-        n = max(int(labelled.sum()), 1)
-        share = float(pred[labelled].mean()) if labelled.any() else float("nan")
-        return {"rocauc": auc, "accuracy": float((pred == y)[labelled].sum() / n),
-                "accuracy_raw": float((raw == y)[labelled].sum() / n),
-                "balanced_accuracy": float(np.mean(balanced)) if balanced else float("nan"),
-                "pred_share": [round(1 - share, 6), round(share, 6)]}
+        out = {"rocauc": auc, **_task_decisions(y, (z > 0).astype(float)),
+               "accuracy_raw": _task_decisions(y, (logits > 0).astype(float))["accuracy"]}
+        if calibration is not None:
+            cal = _task_decisions(y, (logits + np.asarray(calibration)[None, :] > 0).astype(float))
+            out.update({f"{k}_calibrated": v for k, v in cal.items()})
+        return out
 
     def _binary_auc(self, y_true: np.ndarray, score: np.ndarray) -> float:
         if len(np.unique(y_true)) < 2:
@@ -129,6 +199,18 @@ class Metric:
         from sklearn.metrics import roc_auc_score
 
         return float(roc_auc_score(y_true, score))
+
+
+def _task_decisions(y: np.ndarray, pred: np.ndarray) -> dict:
+    """Accuracy, balanced accuracy (mean over tasks) and the positive share, over the labelled entries only."""
+    labelled = ~np.isnan(y)
+    balanced = [np.mean([float((pred[labelled[:, t], t][y[labelled[:, t], t] == c] == c).mean())
+                         for c in (0, 1) if (y[labelled[:, t], t] == c).any()])
+                for t in range(y.shape[1]) if labelled[:, t].any()]
+    share = float(pred[labelled].mean()) if labelled.any() else float("nan")
+    return {"accuracy": float((pred == y)[labelled].sum() / max(int(labelled.sum()), 1)),
+            "balanced_accuracy": float(np.mean(balanced)) if balanced else float("nan"),
+            "pred_share": [round(1 - share, 6), round(share, 6)]}
 
 
 def _balanced_accuracy(y: np.ndarray, pred: np.ndarray, num_classes: int) -> float:

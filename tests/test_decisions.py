@@ -1,0 +1,119 @@
+"""Decisions after a bias fitted on the validation split: what it fits, that the ranking stays, that training
+reports it, and that a cached benchmark run written before it is read as it is or re-run with ``refresh``."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from graph_mirage import bench
+from graph_mirage.bench.rows import _summary
+from graph_mirage.training import Metric, fit_decision_bias
+
+from .test_bench import opts
+
+
+def _scores(n=600, seed=0, prior=0.3, offset=2.0):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < prior).astype(int)
+    return y, offset + y + rng.normal(size=n)  # every graph leans to class 1: decisions at 0 are one class
+
+
+def test_binary_bias_is_platt_scaling():
+    y, s = _scores()
+    z = np.stack([np.zeros_like(s), s], axis=1)
+    assert (z.argmax(1) == 1).mean() > 0.95  # the uncalibrated decision is (nearly) one class
+    shift = fit_decision_bias(y, z)
+    ours = (z + shift).argmax(1)
+    platt = LogisticRegression(C=1e6).fit(s[:, None], y).predict(s[:, None])
+    assert (ours == platt).mean() > 0.99
+    assert 0.05 < ours.mean() < 0.5 and (ours == y).mean() > 0.7
+
+
+def test_a_model_without_signal_decides_the_validation_majority():
+    rng = np.random.default_rng(1)
+    y = (rng.random(400) < 0.3).astype(int)
+    z = np.stack([np.zeros(400), rng.normal(size=400) + 3.0], axis=1)
+    assert ((z + fit_decision_bias(y, z)).argmax(1) == 0).all()
+
+
+def test_multi_class_bias_recovers_the_balance_and_keeps_the_ranking():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 3, 900)
+    z = rng.normal(size=(900, 3))
+    z[np.arange(900), y] += 2.0
+    skewed = z + np.array([3.0, 0.0, 0.0])  # a model leaning to class 0
+    m = Metric("toy", 3)
+    out = m(y, skewed, fit_decision_bias(y, skewed))
+    assert out["balanced_accuracy"] < 0.5 < 0.75 < out["balanced_accuracy_calibrated"]
+    assert out["accuracy_calibrated"] == pytest.approx(m(y, z)["accuracy"], abs=0.03)
+    assert min(out["pred_share_calibrated"]) > 0.25
+    assert fit_decision_bias(np.zeros(5, dtype=int), skewed[:5]) is None  # one class: nothing to fit
+
+
+def test_binary_rocauc_is_unchanged_by_the_bias():
+    y, s = _scores(seed=3)
+    z = np.stack([np.zeros_like(s), s], axis=1)
+    m = Metric("toy", 2)
+    plain, cal = m(y, z), m(y, z, fit_decision_bias(y, z))
+    assert plain["rocauc"] == cal["rocauc"] and cal["accuracy_calibrated"] > plain["accuracy"] + 0.2
+
+
+def test_several_tasks_get_one_bias_each_over_their_labels():
+    rng = np.random.default_rng(4)
+    y = (rng.random((500, 3)) < 0.2).astype(float)
+    y[rng.random((500, 3)) < 0.3] = np.nan
+    logits = np.nan_to_num(y) * 2.0 + rng.normal(size=(500, 3)) + np.array([4.0, -4.0, 0.0])
+    y[:, 2] = np.where(np.isnan(y[:, 2]), np.nan, 0.0)  # a task with one class in validation
+    shift = fit_decision_bias(y, logits, num_tasks=3)
+    # Bayes thresholds of N(m, 1) against N(m + 2, 1) at a 20 % prior: m + 1 + log(4) / 2
+    assert shift[0] == pytest.approx(-(4 + 1 + np.log(4) / 2), abs=0.5)
+    assert shift[1] == pytest.approx(-(-4 + 1 + np.log(4) / 2), abs=0.5) and shift[2] == 0.0
+    out = Metric("toy", 2, num_tasks=3)(y, logits, shift)
+    assert out["balanced_accuracy_calibrated"] > out["balanced_accuracy"]
+
+
+def test_training_reports_the_calibrated_decisions(synthetic):
+    from graph_mirage import Mirage
+    from graph_mirage.training import TrainConfig, train_and_evaluate
+
+    d = Mirage(hops=2, budget=3).fit(synthetic[synthetic.split["train"]]).distilled_
+    r = train_and_evaluate(synthetic, d, model="gin", seeds=[0, 1], config=TrainConfig(epochs=5))
+    for run in r["runs"]:
+        for part in ("test_metrics", "test_last_metrics"):
+            m = run[part]
+            assert 0 <= m["accuracy_calibrated"] <= 1 and len(m["pred_share_calibrated"]) == 3
+    assert "test_accuracy_calibrated_mean" in r and "test_balanced_accuracy_calibrated_mean" in r
+
+
+def test_bench_rows_count_single_class_runs_after_the_bias():
+    def run(share, cal_share=None):
+        m = {"pred_share": share, "accuracy": 0.5}
+        if cal_share is not None:
+            m.update(pred_share_calibrated=cal_share, accuracy_calibrated=0.7)
+        return {"split": 0, "seed": len(share), "val": 0.5, "test": 0.5, "test_last": 0.5, "test_metrics": m}
+
+    out = _summary([run([1.0, 0.0], [0.6, 0.4]), run([0.5, 0.5], [1.0, 0.0]), run([1.0, 0.0])])
+    assert out["single_class_runs"] == 2
+    assert out["single_class_runs_calibrated"] == 1 and out["calibrated_runs"] == 2
+    assert out["test_accuracy_calibrated_mean"] == pytest.approx(0.7)
+
+
+def test_a_cached_run_from_before_the_bias_is_read_or_refreshed(tmp_path):
+    o = opts(("mirage",), seeds=(0,), cache_dir=str(tmp_path / "runs"))
+    first = next(r for r in bench.run(["synthetic-motifs"], o) if r["method"] == "mirage")
+    path = next((tmp_path / "runs" / "synthetic-motifs").glob("*.json"))
+    blob = json.loads(path.read_text())
+    assert blob["outputs"] == 2 and "accuracy_calibrated" in blob["run"]["test_metrics"]
+    for part in ("test_metrics", "test_last_metrics"):  # as a run cached before the bias was fitted
+        blob["run"][part] = {k: v for k, v in blob["run"][part].items() if not k.endswith("_calibrated")}
+    del blob["outputs"]
+    path.write_text(json.dumps(blob))
+    read = next(r for r in bench.run(["synthetic-motifs"], o) if r["method"] == "mirage")
+    assert read["cached_runs"] == 1 and "calibrated_runs" not in read and read["test_mean"] == first["test_mean"]
+    o.refresh = True
+    fresh = next(r for r in bench.run(["synthetic-motifs"], o) if r["method"] == "mirage")
+    assert fresh["cached_runs"] == 0 and fresh["calibrated_runs"] == 1
+    assert fresh["test_mean"] == first["test_mean"]  # the same training, now with its decisions after the bias
+    assert json.loads(path.read_text())["outputs"] == 2
