@@ -31,6 +31,21 @@ def test_binary_bias_is_platt_scaling():
     assert 0.05 < ours.mean() < 0.5 and (ours == y).mean() > 0.7
 
 
+def test_decisions_are_taken_for_the_data_prior_not_the_validation_splits():
+    # a validation split with 80 % positives (OGB's scaffold splits differ from the training split this much) and
+    # data with 30 %: calibrated on the first, decided for the second
+    y_valid, s_valid = _scores(n=2000, seed=5, prior=0.8, offset=0.0)
+    y_test, s_test = _scores(n=2000, seed=6, prior=0.3, offset=0.0)
+    zv, zt = (np.stack([np.zeros_like(s), s], axis=1) for s in (s_valid, s_test))
+    own = (zt + fit_decision_bias(y_valid, zv)).argmax(1)
+    data = (zt + fit_decision_bias(y_valid, zv, prior=np.array([0.7, 0.3]))).argmax(1)
+    assert own.mean() > 0.6 and 0.05 < data.mean() < 0.4  # the validation split's prior says mostly positive
+    assert (data == y_test).mean() > (own == y_test).mean() + 0.15
+    # the Bayes threshold of N(0, 1) against N(1, 1) at a 30 % prior: 0.5 + log(7 / 3)
+    shift = fit_decision_bias(y_valid, zv, prior=np.array([0.7, 0.3]))
+    assert shift[0] - shift[1] == pytest.approx(0.5 + np.log(7 / 3), abs=0.15)
+
+
 def test_a_model_without_signal_decides_the_validation_majority():
     rng = np.random.default_rng(1)
     y = (rng.random(400) < 0.3).astype(int)
@@ -67,6 +82,8 @@ def test_several_tasks_get_one_bias_each_over_their_labels():
     logits = np.nan_to_num(y) * 2.0 + rng.normal(size=(500, 3)) + np.array([4.0, -4.0, 0.0])
     y[:, 2] = np.where(np.isnan(y[:, 2]), np.nan, 0.0)  # a task with one class in validation
     shift = fit_decision_bias(y, logits, num_tasks=3)
+    same = fit_decision_bias(y, logits, num_tasks=3, prior=np.nanmean(y, axis=0))
+    assert same[:2] == pytest.approx(shift[:2], abs=0.1)  # the validation shares as the prior: no change
     # Bayes thresholds of N(m, 1) against N(m + 2, 1) at a 20 % prior: m + 1 + log(4) / 2
     assert shift[0] == pytest.approx(-(4 + 1 + np.log(4) / 2), abs=0.5)
     assert shift[1] == pytest.approx(-(-4 + 1 + np.log(4) / 2), abs=0.5) and shift[2] == 0.0

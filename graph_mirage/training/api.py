@@ -65,6 +65,17 @@ def class_counts(labels, num_classes: int) -> np.ndarray:
     return np.bincount(np.asarray(labels).reshape(-1), minlength=num_classes)[:num_classes]
 
 
+def data_prior(dataset) -> np.ndarray:
+    """The training split's class shares ``[C]`` (per task, the positive share among the labelled entries ``[T]``):
+    the class balance every decision is taken for."""
+    y = dataset.y[dataset.split["train"]].numpy()
+    if dataset.meta.get("num_tasks"):
+        return np.array([float(np.nanmean(y[:, t])) if (~np.isnan(y[:, t])).any() else 0.5
+                         for t in range(y.shape[1])])
+    counts = class_counts(y, int(dataset.num_classes)).astype(float)
+    return counts / max(counts.sum(), 1.0)
+
+
 def decision_shift(dataset, train_set, config: TrainConfig) -> np.ndarray | None:
     """The prior correction of ``config`` for training on ``train_set`` (None: the full split, or switched off):
     ``log p_data - log p_set`` with ``p_data`` the training split's class shares and ``p_set`` the set's (per task,
@@ -134,7 +145,7 @@ def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Se
     readout = config.readout or set_meta.get("readout") or DEFAULT_READOUT
     layers = int(config.num_layers or set_meta.get("hops") or DEFAULT_DEPTH)
     metric = Metric(meta["name"], int(meta["num_classes"]), meta["kind"],
-                    shift=decision_shift(dataset, train_set, config), num_tasks=tasks)
+                    shift=decision_shift(dataset, train_set, config), num_tasks=tasks, prior=data_prior(dataset))
     fit_set = dataset[dataset.split["train"]] if train_set is None else train_set
     runs = []
     with torch_threads(threads):

@@ -98,8 +98,9 @@ def _epoch(model: nn.Module, loader, opt, device, config: TrainConfig, means: to
 
 
 def _test_metrics(model: nn.Module, test, device, metric: Metric, val_y, val_logits) -> dict:
-    """The test metrics, with the decisions also taken after a bias fitted on the validation split's logits."""
-    calibration = fit_decision_bias(val_y, val_logits, metric.num_tasks)
+    """The test metrics, with the decisions also taken after a bias fitted on the validation split's logits (for the
+    data's class shares, ``metric.prior``)."""
+    calibration = fit_decision_bias(val_y, val_logits, metric.num_tasks, metric.prior)
     test_logits, test_y = predict(model, test, device)
     return metric(test_y, test_logits, calibration)
 

@@ -46,19 +46,24 @@ def class_shift(data_prior, set_prior) -> np.ndarray:
     return out
 
 
-def fit_decision_bias(y: np.ndarray, logits: np.ndarray, num_tasks: int | None = None) -> np.ndarray | None:
+def fit_decision_bias(y: np.ndarray, logits: np.ndarray, num_tasks: int | None = None,
+                      prior: np.ndarray | None = None) -> np.ndarray | None:
     """The decision bias that held-out graphs ask for: bias-corrected temperature scaling (Alexandari et al., ICML
-    2020; Platt scaling for two classes) fitted on the validation split.
+    2020; Platt scaling for two classes) fitted on the validation split, deciding for the class shares ``prior``.
 
     A temperature ``T > 0`` and biases ``b [C]`` minimise the cross-entropy of ``softmax(T z + b)`` on ``(y,
-    logits)``; deciding by ``argmax(T z + b)`` is deciding by ``argmax(z + b / T)``, so ``b / T`` is returned: add it
-    to the logits before the argmax. The ranking (ROC-AUC) is unchanged; only where the decision falls moves, so a
-    model selected early on a small validation split, or trained on a class-balanced set, still decides for the
-    data. A model without signal gets ``T`` near 0 and decides the validation split's majority class, as it should.
+    logits)``: calibrated probabilities for graphs distributed as the validation split. A validation split's class
+    shares ``p_valid`` need not be the data's (OGB's scaffold splits differ by up to 45 points), so the decision is
+    taken for ``prior`` instead (Saerens et al., Neural Computation 2002): ``argmax(T z + b + log prior - log
+    p_valid)``, that is ``argmax(z + shift)`` with the returned ``shift = (b + log prior - log p_valid) / T``. The
+    ranking (ROC-AUC) is unchanged; only where the decision falls moves, so a model selected early on a small
+    validation split, or trained on a class-balanced set, still decides for the data. A model without signal gets
+    ``T`` near 0 and decides the prior's majority class, as it should.
 
     Args:
         y: ``[N]`` classes, or ``[N, T]`` binary labels with NaN where missing (``num_tasks`` set).
         logits: ``[N, C]`` (``[N, T]`` for several tasks).
+        prior: ``[C]`` class shares to decide for (``[T]`` positive shares per task); None: the validation split's.
 
     Returns:
         ``[C]`` (``[T]``: per task, added to the task's logit) or None when ``y`` has fewer than two classes (a
@@ -77,20 +82,22 @@ def fit_decision_bias(y: np.ndarray, logits: np.ndarray, num_tasks: int | None =
         for t in range(logits.shape[1]):
             lab = ~np.isnan(y[:, t])
             z = np.stack([np.zeros(int(lab.sum())), logits[lab, t]], axis=1)
-            b = _bcts(y[lab, t].astype(np.int64), z, 2)
+            p = None if prior is None else np.array([1 - prior[t], prior[t]])
+            b = _bcts(y[lab, t].astype(np.int64), z, 2, p)
             out[t] = 0.0 if b is None else b[1] - b[0]
         return out
     y = np.asarray(y).reshape(-1).astype(np.int64)
-    return _bcts(y, logits, logits.shape[1])
+    return _bcts(y, logits, logits.shape[1], None if prior is None else np.asarray(prior, dtype=float))
 
 
-def _bcts(y: np.ndarray, z: np.ndarray, num_classes: int) -> np.ndarray | None:
+def _bcts(y: np.ndarray, z: np.ndarray, num_classes: int, prior: np.ndarray | None) -> np.ndarray | None:
     if len(y) == 0 or len(np.unique(y)) < 2:
         return None
     from scipy.optimize import minimize
     from scipy.special import logsumexp, softmax
 
     z = z - z.mean(1, keepdims=True)
+    counts = np.bincount(y, minlength=num_classes)
     onehot = np.eye(num_classes)[y]
     ridge = 1e-4  # keeps the biases finite where a class is absent from validation or the classes separate
 
@@ -104,6 +111,9 @@ def _bcts(y: np.ndarray, z: np.ndarray, num_classes: int) -> np.ndarray | None:
     bounds = [(-10.0, 10.0)] + [(-50.0, 50.0)] * num_classes
     res = minimize(nll, np.zeros(num_classes + 1), jac=True, method="L-BFGS-B", bounds=bounds)
     t, b = np.exp(res.x[0]), res.x[1:]
+    if prior is not None:  # from the validation split's class shares (Jeffreys-smoothed) to ``prior``'s
+        valid = (counts + 0.5) / (len(y) + 0.5 * num_classes)
+        b = b + np.log(np.clip(prior / max(prior.sum(), 1e-300), 1e-12, None)) - np.log(valid)
     return (b - b.mean()) / t
 
 
@@ -115,11 +125,15 @@ class Metric:
         num_classes: C.
         kind: ``"ogb"`` or anything else.
         shift: ``[C]`` added to the logits before decisions (:func:`class_shift`); None: no correction.
+        num_tasks: None for one task; T for T binary tasks (labels ``[N, T]``, NaN where missing).
+        prior: the data's class shares (``[T]`` positive shares per task) that the validation-fitted decisions are
+            taken for (:func:`fit_decision_bias`); None: the validation split's own.
     """
 
     def __init__(self, dataset_name: str, num_classes: int, kind: str = "tu", shift=None,
-                 num_tasks: int | None = None) -> None:
+                 num_tasks: int | None = None, prior=None) -> None:
         self.num_classes = num_classes
+        self.prior = None if prior is None else np.asarray(prior, dtype=float)
         self.num_tasks = num_tasks  # None: one task; T: T binary tasks, labels [N, T] with NaN where missing
         self.name = "rocauc" if num_classes == 2 or num_tasks else "accuracy"
         self.shift = None if shift is None else np.asarray(shift, dtype=float)
