@@ -140,11 +140,8 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
                 if config.patience is not None and since_best >= config.patience:
                     break
     t1 = time.perf_counter()
-    if best_at_last:
-        last_m = best.test_metrics
-    else:
-        val_logits, val_y = predict(model, valid, device)
-        last_m = _test_metrics(model, test, device, metric, val_y, val_logits)
+    # the last epoch is always evaluated (the last of config.epochs, or the one early stopping stopped at)
+    last_m = best.test_metrics if best_at_last else _test_metrics(model, test, device, metric, val_y, val_logits)
     if best.best_epoch < 0:  # validation metric undefined throughout (e.g. one class only): report the last epoch
         best = RunResult(seed, epoch, float("nan"), last_m[metric.name], last_m)
     eval_s += time.perf_counter() - t1
