@@ -6,8 +6,9 @@ benchmark JSON.
 tables.md is the benchmark's own Markdown (scores with 95 % intervals, every distilled set against its permuted
 control and the opponents, decisions, details). README.md gets, between its generated-table markers, one table per
 GNN: per dataset, where each distilled set stands between its control, the classic controls and full data.
-A second generated table there sets today's default beside the earlier default's choices
-(``old_default.json``). ``docs/results/paired.png`` shows the same two paired differences with their 95 % intervals, for every dataset, GNN
+A second generated table there gives the default's decisions (accuracy with the prior correction and with the
+bias fitted on the validation split, single-class runs), a third sets today's default beside the earlier default's
+choices (``old_default.json``). ``docs/results/paired.png`` shows the same two paired differences with their 95 % intervals, for every dataset, GNN
 and distilled set.
 """
 
@@ -53,7 +54,9 @@ def summary_table(rows: list[dict], model: str) -> str:
         by = {r["method"]: r for r in rows if r["dataset"] == d and r["model"] == model and r["budget"] is None}
         if not by:
             continue
-        cells = [d, _pm(by.get("full")), _pm(by.get("size-only")), _pm(by.get("wl-kernel"))]
+        metric = next(iter(by.values())).get("metric")
+        cells = [d + (" (accuracy)" if metric == "accuracy" else ""), _pm(by.get("full")), _pm(by.get("size-only")),
+                 _pm(by.get("wl-kernel"))]
         for m in present:
             r = by.get(m)
             extra = f" [{_margin(r, 'permuted')}, {_margin(r, 'full')}]" if r and "paired" in r else ""
@@ -111,10 +114,39 @@ def paired_plot(rows: list[dict], path: Path) -> None:
 EARLIER = ("<!-- generated: earlier default -->", "<!-- end of earlier default -->")
 
 
+DECISIONS = ("<!-- generated: decisions -->", "<!-- end of decisions -->")
+
+
+def decisions_summary(rows: list[dict], methods=("full", "mirage-auto", "mirage-auto~permuted")) -> str:
+    """Per dataset, GNN and method: ROC-AUC, then accuracy and balanced accuracy with the prior correction and with
+    the bias fitted on the validation split, and the runs that decide one class for every test graph (k/n; the
+    second count is over the runs that recorded the bias)."""
+    lines = ["| dataset | GNN | method | ROC-AUC (macro for more classes) | accuracy (prior) | balanced (prior) | one class (prior) | "
+             "accuracy (validation bias) | balanced (validation bias) | one class (validation bias) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def pct(r, k):
+        v = r.get(k)
+        return "" if v is None else f"{100 * v:.1f}"
+
+    for r in rows:
+        if r["method"] not in methods or r.get("error") or r.get("budget") is not None:
+            continue
+        cal = f"{r['single_class_runs_calibrated']}/{r['calibrated_runs']}" if "calibrated_runs" in r else ""
+        auc = _pm(r) if r.get("metric") != "accuracy" else pct(r, "test_rocauc_macro_mean")
+        lines.append(f"| {r['dataset']} | {r['model'].upper()} | {r['method']} | {auc} | "
+                     f"{pct(r, 'test_accuracy_mean')} | {pct(r, 'test_balanced_accuracy_mean')} | "
+                     f"{r.get('single_class_runs', '')}/{r['runs_total']} | {pct(r, 'test_accuracy_calibrated_mean')} | "
+                     f"{pct(r, 'test_balanced_accuracy_calibrated_mean')} | {cal} |")
+    return "\n".join(lines) + "\n"
+
+
 def earlier_table(rows: list[dict]) -> str:
     """Per dataset and GNN: today's default, the earlier default's choice (``mirage-proto`` at that setting, which
-    the earlier rule chose by training GIN on each candidate) and their paired difference (earlier minus today)."""
-    lines = ["| dataset | GNN | today's default | earlier default's choice | earlier − today |", "|---|---|---|---|---|"]
+    the earlier rule chose by training GIN on each candidate), that choice's margin over its own permuted control
+    (where run) and the paired difference (earlier minus today)."""
+    lines = ["| dataset | GNN | today's default [vs control] | earlier default's choice [vs control] | "
+             "earlier − today |", "|---|---|---|---|---|"]
     for r in rows:
         if r["method"] != "mirage-proto":
             continue
@@ -129,7 +161,9 @@ def earlier_table(rows: list[dict]) -> str:
 
 def _setting(r: dict) -> str:
     s = r["settings"][0]
-    return f"{_pm(r)} ({100 * r['size_fraction']:.2g} %; hops {s['hops']}, {s['per_class']} per class)"
+    margin = _margin(r, "permuted")
+    return (f"{_pm(r)} ({100 * r['size_fraction']:.2g} %; hops {s['hops']}, {s['per_class']} per class)"
+            + (f" [{margin}]" if margin else ""))
 
 
 def _between(text: str, markers: tuple[str, str], body: str) -> str:
@@ -164,6 +198,8 @@ def main(argv=None) -> int:
     page = out / "README.md"
     text = page.read_text() if page.exists() else f"# Results\n\n{START}\n{END}\n"
     text = _between(text, (START, END), generated)
+    if DECISIONS[0] in text:
+        text = _between(text, DECISIONS, decisions_summary(rows))
     earlier = Path(args.earlier)
     if earlier.exists() and EARLIER[0] in text:
         text = _between(text, EARLIER, earlier_table(json.loads(earlier.read_text())["rows"]))
