@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from graph_mirage.bench.tables import markdown
+from graph_mirage.bench.tables import markdown, one_class_runs, pct
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- generated: summary tables -->", "<!-- end of generated tables -->"
@@ -124,20 +124,14 @@ def decisions_summary(rows: list[dict], methods=("full", "mirage-auto", "mirage-
     lines = ["| dataset | GNN | method | ROC-AUC (macro for more classes) | accuracy (prior) | balanced (prior) | one class (prior) | "
              "accuracy (validation bias) | balanced (validation bias) | one class (validation bias) |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-
-    def pct(r, k):
-        v = r.get(k)
-        return "" if v is None else f"{100 * v:.1f}"
-
     for r in rows:
         if r["method"] not in methods or r.get("error") or r.get("budget") is not None:
             continue
-        cal = f"{r['single_class_runs_calibrated']}/{r['calibrated_runs']}" if "calibrated_runs" in r else ""
         auc = _pm(r) if r.get("metric") != "accuracy" else pct(r, "test_rocauc_macro_mean")
         lines.append(f"| {r['dataset']} | {r['model'].upper()} | {r['method']} | {auc} | "
                      f"{pct(r, 'test_accuracy_mean')} | {pct(r, 'test_balanced_accuracy_mean')} | "
-                     f"{r.get('single_class_runs', '')}/{r['runs_total']} | {pct(r, 'test_accuracy_calibrated_mean')} | "
-                     f"{pct(r, 'test_balanced_accuracy_calibrated_mean')} | {cal} |")
+                     f"{one_class_runs(r)} | {pct(r, 'test_accuracy_calibrated_mean')} | "
+                     f"{pct(r, 'test_balanced_accuracy_calibrated_mean')} | {one_class_runs(r, True)} |")
     return "\n".join(lines) + "\n"
 
 
