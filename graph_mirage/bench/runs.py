@@ -70,10 +70,13 @@ def permuted(d, seed: int):
 
 
 def set_key(d) -> str:
-    """What a distilled set's training result depends on: its arrays and its meta."""
+    """What a distilled set's training result depends on: its arrays and its meta, less ``meta["auto"]`` — the record
+    of how the automatic rule chose the settings (candidates' scores, the rule's wording), which training never reads:
+    rewording the rule must not discard runs of the very same set."""
     from ..distilled import _checksum, distilled_arrays
 
-    blob = json.dumps(d.meta, sort_keys=True, default=str) + _checksum(distilled_arrays(d))
+    meta = {k: v for k, v in d.meta.items() if k != "auto"}
+    blob = json.dumps(meta, sort_keys=True, default=str) + _checksum(distilled_arrays(d))
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
