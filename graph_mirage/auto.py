@@ -16,8 +16,8 @@
    dataset's metric (ROC-AUC for two classes, accuracy otherwise). Milliseconds per candidate;
 4. the candidates whose score is within one standard error of the best (the score's sampling error on this many
    validation graphs: a difference below it is noise) are ties, and :func:`choose` takes among them the one with the
-   most prototypes per class — more graphs make every GNN's training steadier than one or two do — then the fewest
-   hops, then the fewest bytes.
+   most prototypes per class — more graphs make every GNN's training steadier than one or two do — then the best
+   score, then the fewest hops, then the fewest bytes.
 
 Only the validation graphs are looked at, never the test split. With no validation graphs given, a stratified 20 % of
 the training graphs is held out for scoring and the chosen settings are then distilled from all training graphs. The
@@ -169,6 +169,7 @@ class WLProbe:
 def choose(rows: Sequence[dict]) -> dict:
     """The rule's choice among scored candidates (each ``{"hops", "per_class", "bytes", "val", "val_se"}``): the
     candidates within one standard error of the best score are ties; among them the most prototypes per class,
+    then the best score (a tie in per-class count is broken by what validation measured, not by a preference),
     then the fewest hops, then the fewest bytes."""
     scored = [r for r in rows if np.isfinite(r["val"])]
     if not scored:
@@ -176,7 +177,7 @@ def choose(rows: Sequence[dict]) -> dict:
                           "validation graphs?)")
     best = max(scored, key=lambda r: r["val"])
     ties = [r for r in scored if r["val"] >= best["val"] - best["val_se"]]
-    return min(ties, key=lambda r: (-r["per_class"], r["hops"], r["bytes"]))
+    return min(ties, key=lambda r: (-r["per_class"], -r["val"], r["hops"], r["bytes"]))
 
 
 class AutoPrototypes(BaseEstimator):
@@ -305,7 +306,8 @@ class AutoPrototypes(BaseEstimator):
             "rule": (f"logistic regression on the weighted WL subtree counts of each candidate's prototypes, scored "
                      f"on the {scored_on} ({'ROC-AUC' if num_classes == 2 else 'accuracy'}); candidates above "
                      f"{'no cap' if cap is None else f'{int(cap):,} bytes'} not scored; ties within one standard "
-                     f"error of the best: most prototypes per class, then fewest hops, then fewest bytes")}
+                     f"error of the best: most prototypes per class, then best score, then fewest hops, then fewest "
+                     f"bytes")}
         self.seconds_ = time.perf_counter() - t0
         return self
 

@@ -25,7 +25,7 @@ def test_choice_follows_the_documented_rule(fitted):
     scored = [r for r in rows if r["scored"] and np.isfinite(r["val"])]
     best = max(scored, key=lambda r: r["val"])
     ties = [r for r in scored if r["val"] >= best["val"] - best["val_se"]]
-    want = min(ties, key=lambda r: (-r["per_class"], r["hops"], r["bytes"]))
+    want = min(ties, key=lambda r: (-r["per_class"], -r["val"], r["hops"], r["bytes"]))
     assert fitted.best_params_ == {"hops": want["hops"], "per_class": want["per_class"]}
     assert [r["chosen"] for r in rows].count(True) == 1 and want["chosen"]
     d = fitted.distilled_
@@ -35,11 +35,13 @@ def test_choice_follows_the_documented_rule(fitted):
     assert all(int((y == c).sum()) == want["per_class"] for c in np.unique(y))
 
 
-def test_choose_breaks_ties_toward_more_prototypes_then_fewer_hops():
+def test_choose_breaks_ties_toward_more_prototypes_then_the_better_score_then_fewer_hops():
     rows = [{"hops": 1, "per_class": 1, "bytes": 10, "val": 0.80, "val_se": 0.05},
             {"hops": 2, "per_class": 5, "bytes": 50, "val": 0.77, "val_se": 0.05},
             {"hops": 1, "per_class": 5, "bytes": 40, "val": 0.76, "val_se": 0.05},
             {"hops": 3, "per_class": 20, "bytes": 90, "val": 0.70, "val_se": 0.05}]  # outside the tolerance
+    assert (choose(rows)["hops"], choose(rows)["per_class"]) == (2, 5)  # more prototypes, then the better score
+    rows[1]["val"] = rows[2]["val"]  # equal scores: fewer hops, then fewer bytes
     assert (choose(rows)["hops"], choose(rows)["per_class"]) == (1, 5)
     with pytest.raises(Exception, match="no candidate could be scored"):
         choose([{"hops": 1, "per_class": 1, "bytes": 1, "val": float("nan"), "val_se": 0.1}])
