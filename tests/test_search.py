@@ -13,7 +13,7 @@ from sklearn.base import clone
 
 from graph_mirage.errors import MirageError, ParameterError
 from graph_mirage.search import ModelSearch, SearchSpace
-from graph_mirage.search.fidelity import fidelity_interval, rank_fidelity
+from graph_mirage.search.fidelity import fidelity_interval, rank_fidelity, seed_scores
 
 SMALL = {"model": ["gcn", "gin"], "layers": [1], "hidden": [16, 32], "dropout": [0.0], "lr": [0.01]}
 
@@ -81,6 +81,23 @@ def test_workers_give_the_same_scores_as_one_process(synthetic, auto_set):
     two = ModelSearch(space=SMALL, epochs=3, jobs=2).fit(synthetic, auto_set)
     assert [(r["val_mean"], r["test_mean"]) for r in one.results_] == \
            [(r["val_mean"], r["test_mean"]) for r in two.results_]
+
+
+def test_per_seed_scores_are_what_a_one_seed_search_sees(synthetic, auto_set):
+    two = ModelSearch(space=SMALL, epochs=3, seeds=2, jobs=2).fit(synthetic, auto_set)  # workers finish in any order
+    one = ModelSearch(space=SMALL, epochs=3).fit(synthetic, auto_set)
+    for r in two.results_:
+        assert len(r["test_runs"]) == len(r["val_runs"]) == 2
+        assert r["test_mean"] == pytest.approx(np.mean(r["test_runs"]))
+    first = seed_scores(two, 0)
+    assert first["test"].tolist() == [r["test_mean"] for r in one.results_]
+    assert first["val"].tolist() == [r["val_mean"] for r in one.results_]
+    replicate = rank_fidelity(seed_scores(two, 1), seed_scores(two, 0), k=2)  # a search's agreement with itself
+    assert -1.0 <= replicate["spearman"] <= 1.0
+    with pytest.raises(MirageError, match="no seed 2 scores"):
+        seed_scores(two, 2)
+    with pytest.raises(MirageError, match="no seed 1 scores"):
+        seed_scores(one.results_, 1)
 
 
 def test_layers_above_the_sets_hops_are_refused_before_training(synthetic, auto_set):

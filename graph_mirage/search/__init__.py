@@ -11,7 +11,7 @@ Example:
 from .._lazy import lazy
 
 _LAZY = {"SearchSpace": ".space", "config_name": ".space", "ModelSearch": ".estimator",
-         "rank_fidelity": ".fidelity", "fidelity_interval": ".fidelity"}
+         "rank_fidelity": ".fidelity", "fidelity_interval": ".fidelity", "seed_scores": ".fidelity"}
 
 __all__ = sorted(_LAZY)
 

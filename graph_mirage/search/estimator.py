@@ -39,7 +39,8 @@ class ModelSearch(BaseEstimator):
 
     Fitted attributes:
         results_: one dict per configuration, in space order: ``name, params, val_mean, val_std, test_mean,
-            test_std, test_last_mean, seconds, rank`` (1 = best validation score).
+            test_std, test_last_mean, val_runs, test_runs, seconds, rank`` (1 = best validation score;
+            ``val_runs`` and ``test_runs`` per seed, seed 0 first).
         best_index_, best_params_, best_score_ (its mean validation metric), best_test_ (its mean test metric).
         metric_: the metric's name; seconds_: wall time of the search; n_configurations_.
 
@@ -207,9 +208,11 @@ def _record(c: dict, runs: list, seconds: float) -> dict:
         a = np.array([r[key] for r in runs], dtype=float)
         return float(fn(a)) if np.isfinite(a).any() else float("nan")
 
+    runs = sorted(runs, key=lambda r: r["seed"])  # workers finish in any order; per-seed lists go by seed
     return {"name": config_name(c), "params": dict(c), "val_mean": stat("val", np.nanmean),
             "val_std": stat("val", np.nanstd), "test_mean": stat("test", np.nanmean),
             "test_std": stat("test", np.nanstd), "test_last_mean": stat("test_last", np.nanmean),
+            "val_runs": [float(r["val"]) for r in runs], "test_runs": [float(r["test"]) for r in runs],
             "seeds": len(runs), "seconds": float(seconds)}
 
 

@@ -26,6 +26,18 @@ def _scores(search) -> dict:
             "test": np.array([r["test_mean"] for r in search.results_], dtype=float)}
 
 
+def seed_scores(search, seed: int) -> dict:
+    """``{"val": [...], "test": [...]}`` of one seed of a search run with several (a fitted
+    :class:`~graph_mirage.search.ModelSearch` or its ``results_``): what a one-seed search would have seen. Two seeds
+    of the same full-data search compared with :func:`rank_fidelity` give its replicate agreement — the most a set can
+    be expected to reach against a one-seed full-data ranking."""
+    results = getattr(search, "results_", search)
+    if any(len(r.get("test_runs", ())) <= seed for r in results):
+        raise MirageError(f"the search has no seed {seed} scores (it ran fewer seeds, or before they were recorded)")
+    return {"val": np.array([r["val_runs"][seed] for r in results], dtype=float),
+            "test": np.array([r["test_runs"][seed] for r in results], dtype=float)}
+
+
 def rank_fidelity(on_set, on_full, k: int = 5, index: np.ndarray | None = None) -> dict:
     """Spearman and Kendall correlation of the configurations' test scores (set vs full), the top-1 regret (best
     full-data test score minus the full-data test score of the configuration the set's validation ranking picks,
