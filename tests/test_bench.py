@@ -76,6 +76,20 @@ def test_permuted_labels_change_and_keep_the_class_counts(synthetic):
     assert permuted(pair, 0).y.tolist() == pair.y.tolist()[::-1]
 
 
+def test_a_sets_cache_key_ignores_the_record_of_its_choice_only(synthetic):
+    from graph_mirage import AutoPrototypes
+    from graph_mirage.bench.runs import set_key
+    from graph_mirage.distilled import DistilledDataset
+
+    train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
+    d = AutoPrototypes().fit(train, validation=valid).distilled_
+    graphs = [d[i] for i in range(len(d))]
+    reworded = DistilledDataset(graphs, dict(d.meta, auto=dict(d.meta["auto"], rule="another wording")))
+    assert set_key(reworded) == set_key(d)  # how the settings were chosen does not change what training sees
+    assert set_key(DistilledDataset(graphs, dict(d.meta, readout="mean"))) != set_key(d)
+    assert set_key(permuted(d, 0)) != set_key(d)
+
+
 def test_workers_give_the_same_numbers(rows_inline):
     rows = bench.run(["synthetic-motifs"], opts(METHODS), jobs=2)
     key = lambda r: (r["method"], r["budget"])  # noqa: E731
