@@ -2,7 +2,7 @@
 training split does, and how much time does it save, the distillation counted?
 
     python benchmarks/search_fidelity.py [--datasets MUTAG IMDB-BINARY ogbg-molbace] [--seeds 1] [--jobs 2]
-    python benchmarks/search_fidelity.py --datasets MUTAG ogbg-molbace --seeds 2 \
+    python benchmarks/search_fidelity.py --datasets MUTAG IMDB-BINARY ogbg-molbace --seeds 2 \
         --out benchmarks/results/search_fidelity_seeds2.json --section search-fidelity-seeds2
 
 For each dataset: the same space (the default space of ``mirage search`` with layers 1 and 2: GCN, GAT, GIN,
