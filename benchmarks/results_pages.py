@@ -8,8 +8,8 @@ control and the opponents, decisions, details). README.md gets, between its gene
 GNN: per dataset, where each distilled set stands between its control, the classic controls and full data.
 A second generated table there gives the default's decisions (accuracy with the prior correction and with the
 bias fitted on the validation split, single-class runs), a third sets today's default beside the earlier default's
-choices (``old_default.json``). ``docs/results/paired.png`` shows the same two paired differences with their 95 % intervals, for every dataset, GNN
-and distilled set.
+choices (``old_default.json``). ``docs/results/paired.png`` shows the first tables' two paired differences
+(against the control and against full data) with their 95 % intervals, for every dataset, GNN and distilled set.
 """
 
 from __future__ import annotations

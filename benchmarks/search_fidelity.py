@@ -202,6 +202,8 @@ def write_page(blob: dict, section: str = "search-fidelity",
                page: Path = Path(__file__).resolve().parents[1] / "docs" / "search.md") -> None:
     start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
     text = page.read_text()
+    if start not in text or end not in text:
+        raise SystemExit(f"error: {page} has no {start} ... {end} section to write")
     head, rest = text.split(start, 1)
     page.write_text(head + start + "\n" + page_section(blob) + end + rest.split(end, 1)[1])
 
@@ -241,7 +243,7 @@ def main() -> int:
                   f"{rep['top5_overlap']['value']:>6.1f}")
     blob = {"space": SPACE, "seeds": args.seeds, "jobs": args.jobs, "rounds": args.rounds,
             "command": "python benchmarks/search_fidelity.py " + " ".join(sys.argv[1:]),
-            "out": str(Path(args.out).name), "datasets": out}
+            "out": Path(args.out).name, "datasets": out}
     Path(args.out).write_text(json.dumps(blob, indent=1, default=float))
     plot(out, Path(args.out).with_suffix(".png"))
     print(f"wrote {args.out}")
