@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -237,13 +238,18 @@ class TreePrototypes(BaseEstimator):
     def _cluster(self, feats: sp.csr_matrix, k: int) -> np.ndarray:
         """k-means labels of the rows of ``feats`` (fitted on a sample of at most ``self.sample`` rows)."""
         from sklearn.cluster import KMeans
+        from sklearn.exceptions import ConvergenceWarning
 
         km = KMeans(n_clusters=k, n_init=1, random_state=self.seed)
         n = feats.shape[0]
-        if self.sample is None or n <= self.sample:
-            return km.fit(feats).labels_
-        idx = np.sort(np.random.default_rng(self.seed).choice(n, self.sample, replace=False))
-        return km.fit(feats[idx]).predict(feats)
+        # graphs with the same tree counts are one point: fewer distinct points than k leaves clusters empty, and
+        # an empty cluster makes no prototype (fit_trees skips it), so sklearn's warning says nothing to act on
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if self.sample is None or n <= self.sample:
+                return km.fit(feats).labels_
+            idx = np.sort(np.random.default_rng(self.seed).choice(n, self.sample, replace=False))
+            return km.fit(feats[idx]).predict(feats)
 
     def fit_trees(self, flat: FlatGraphs, trees: "TreeCounts", meta_src: dict) -> "TreePrototypes":
         """:meth:`fit` from an already computed tree stage (:func:`tree_counts` of ``flat`` at ``self.hops``), so

@@ -205,6 +205,27 @@ def test_automatic_default_and_byte_matched_baselines():
     assert k == 1 or by["herding-bytes"]["bytes"] <= auto["bytes"]  # Herding's set fits in the automatic set's bytes
 
 
+def test_bytes_sweep_makes_each_method_at_each_fraction_and_pairs_within_it():
+    methods = ("mirage-auto", "herding-bytes", "random-bytes")
+    fractions = [0.02, 0.3]
+    rows = bench.run(["synthetic-motifs"], opts(methods, seeds=(0, 1), fractions=fractions))
+    assert sorted((r["method"], r["budget"]) for r in rows) == sorted((m, f) for m in methods for f in fractions)
+    by = {(r["method"], r["budget"]): r for r in rows}
+    for f in fractions:
+        auto = by[("mirage-auto", f)]
+        # the default's rule under the cap alone (no floor of graphs per class): the chosen set fits
+        assert auto["size_fraction"] <= f
+        k = by[("herding-bytes", f)]["k"][0]
+        assert k == 1 or by[("herding-bytes", f)]["size_fraction"] <= f
+        # compared with the opponents at the same fraction, not another point of the curve
+        assert by[("mirage-auto", f)]["paired"]["herding-bytes"]["units"] == 2
+        diff = np.mean([a["test"] - b["test"] for a, b in zip(auto["runs"], by[("herding-bytes", f)]["runs"])])
+        assert by[("mirage-auto", f)]["paired"]["herding-bytes"]["mean"] == pytest.approx(diff)
+    # more bytes: more real graphs per class, and a default set at least as large
+    assert by[("random-bytes", 0.3)]["k"][0] > by[("random-bytes", 0.02)]["k"][0]
+    assert by[("mirage-auto", 0.3)]["bytes"] >= by[("mirage-auto", 0.02)]["bytes"]
+
+
 def test_proto_setting_is_the_one_given_and_compared_with_the_default():
     rows = bench.run(["synthetic-motifs"], opts(("mirage-auto", "mirage-proto"), seeds=(0, 1),
                                                 proto={"hops": 1, "per_class": 2}))

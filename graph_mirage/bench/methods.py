@@ -18,6 +18,9 @@ Every distilled method is an estimator of the library (:mod:`graph_mirage.auto`,
 ``herding``/``random`` real graphs, as many per class as ``mirage`` made
 ``size-only``      logistic regression on the number of nodes and edges (:class:`~graph_mirage.baselines.SizeOnly`)
 ``wl-kernel``      a linear model on WL subtree counts (:class:`~graph_mirage.baselines.WLKernel`)
+``--fractions F``  ``mirage-auto``, ``herding-bytes`` and ``random-bytes`` once per fraction ``F`` of the training
+                   split's bytes instead (the bytes sweep): the default's rule over a grid grown to 1000 per class
+                   under that cap (no floor of graphs per class), real graphs as many per class as fit in ``F``
 ``permuted``       every distilled set above again, its labels permuted (one fixed permutation per seed): what the
                    protocol gives without the set's labels
 =================  =====================================================================================================
@@ -49,7 +52,7 @@ class TrainingSet:
     method: str
     split: int
     step: int | None = None
-    budget: int | None = None
+    budget: int | float | None = None  # graphs per class of the itemset form, or a fraction of the bytes (a sweep)
     path: str | None = None
     k: dict | None = None  # random draws: graphs per class
     seconds: float = 0.0
@@ -69,6 +72,7 @@ class SplitContext:
     budgets: list
     log: object
     proto: dict | None = None  # mirage-proto's setting (None: PROTO)
+    fractions: list | None = None  # the bytes sweep: fractions of the training split's bytes
     made: dict = field(default_factory=dict)  # method -> DistilledDataset already made on this split
     errors: dict = field(default_factory=dict)  # (method, budget, step) -> why no set
 
@@ -130,15 +134,23 @@ def make_paper(ctx: SplitContext) -> list[TrainingSet]:
     return out
 
 
-def make_auto(ctx: SplitContext) -> list[TrainingSet]:
+def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
+    """The default; at ``fraction`` (a sweep's point): its rule over :data:`SWEEP_PER_CLASS` under that cap alone."""
     from ..auto import AutoPrototypes
+    from ..config.defaults import AUTO_HOPS, SWEEP_PER_CLASS
     from ..multitask import PerTask
 
     valid = ctx.ds[ctx.ds.split["valid"]]
-    est = PerTask() if ctx.multitask else AutoPrototypes()
+    if fraction is not None:
+        if ctx.multitask:
+            raise BudgetError("--fractions: the bytes sweep is single-task")
+        est = AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0)
+    else:
+        est = PerTask() if ctx.multitask else AutoPrototypes()
     est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))
-    ctx.log(f"[{ctx.name}] split {ctx.index}: automatic settings {est.best_params_} ({secs:.1f} s)")
-    return [_saved(ctx, "mirage-auto", est.distilled_, secs, info={"settings": est.best_params_})]
+    at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
+    ctx.log(f"[{ctx.name}] split {ctx.index}: automatic settings{at} {est.best_params_} ({secs:.1f} s)")
+    return [_saved(ctx, "mirage-auto", est.distilled_, secs, budget=fraction, info={"settings": est.best_params_})]
 
 
 def make_proto(ctx: SplitContext) -> list[TrainingSet]:
@@ -175,25 +187,29 @@ def _auto_bytes(ctx: SplitContext) -> int:
     return ctx.made["mirage-auto"].nbytes()
 
 
-def make_herding_bytes(ctx: SplitContext) -> list[TrainingSet]:
+def _target(ctx: SplitContext, fraction: float | None) -> int:
+    return _auto_bytes(ctx) if fraction is None else int(fraction * ctx.full_size[2])
+
+
+def make_herding_bytes(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
     from ..baselines import HerdingSelection
 
-    target = _auto_bytes(ctx)
+    target = _target(ctx, fraction)
     k = k_for_bytes(ctx.full_size, ctx.groups, target)
     t0 = time.perf_counter()
     d = HerdingSelection(k=k).fit(ctx.train).distilled_
     while d.nbytes() > target and k > 1:  # herding's picks can be larger than average
-        k -= 1
+        k = max(1, min(k - 1, int(k * target / d.nbytes())))
         d = HerdingSelection(k=k).fit(ctx.train).distilled_
-    return [_saved(ctx, "herding-bytes", d, time.perf_counter() - t0, info={"k": k})]
+    return [_saved(ctx, "herding-bytes", d, time.perf_counter() - t0, budget=fraction, info={"k": k})]
 
 
-def make_random_bytes(ctx: SplitContext) -> list[TrainingSet]:
-    k = k_for_bytes(ctx.full_size, ctx.groups, _auto_bytes(ctx))
+def make_random_bytes(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
+    k = k_for_bytes(ctx.full_size, ctx.groups, _target(ctx, fraction))
     if ctx.multitask:  # graphs in all, not per class
-        return [TrainingSet("random-bytes", ctx.index, k=k, info={"k": k})]
+        return [TrainingSet("random-bytes", ctx.index, budget=fraction, k=k, info={"k": k})]
     classes = np.unique(ctx.train.flat().y)
-    return [TrainingSet("random-bytes", ctx.index, k={int(c): k for c in classes}, info={"k": k})]
+    return [TrainingSet("random-bytes", ctx.index, budget=fraction, k={int(c): k for c in classes}, info={"k": k})]
 
 
 def make_budgeted(ctx: SplitContext) -> list[TrainingSet]:
@@ -240,6 +256,7 @@ MAKERS = {"mirage-paper": make_paper, "mirage-auto": make_auto, "mirage-proto": 
           "doscond": _learned("doscond"), "kidd": _learned("kidd"), "herding-bytes": make_herding_bytes,
           "random-bytes": make_random_bytes}
 BUDGETED = ("mirage", "herding", "random")
+SWEPT = ("mirage-auto", "herding-bytes", "random-bytes")  # made at each of --fractions when given
 
 
 def make_sets(ctx: SplitContext, methods) -> list[TrainingSet]:
@@ -248,7 +265,9 @@ def make_sets(ctx: SplitContext, methods) -> list[TrainingSet]:
     for method in (m for m in SET_METHODS if m in methods and m in MAKERS):
         if method == "mirage-paper" and ctx.multitask:
             continue  # the paper's presets are single-task
-        if method in ("herding-bytes", "random-bytes") or method == "mirage-auto":
+        if method in SWEPT and ctx.fractions:
+            made = [s for f in ctx.fractions for s in MAKERS[method](ctx, f)]
+        elif method in SWEPT:
             made = MAKERS[method](ctx)
         else:
             try:

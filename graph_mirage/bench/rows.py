@@ -173,8 +173,9 @@ def compare(rows: list[dict]) -> None:
         control = by.get((r["dataset"], r["model"], r["method"] + "~permuted", r["budget"]))
         if control:
             out["permuted"] = _paired(mine, control)
-        for other in OPPONENTS:
-            o = by.get((r["dataset"], r["model"], other, None))
+        for other in OPPONENTS:  # at the same budget (a sweep's fraction) where the opponent has one
+            o = by.get((r["dataset"], r["model"], other, r["budget"])) or \
+                by.get((r["dataset"], r["model"], other, None))
             if o is not None and other != r["method"] and not o.get("error"):
                 out[other] = _paired(mine, o)
         r["paired"] = out

@@ -72,7 +72,8 @@ def controls_table(rows: list[dict]) -> str:
                 continue
             p = r["paired"]
             ctrl = by.get((r["method"] + "~permuted", r["budget"]))
-            lines.append(f"| {d} | {m.upper()} | {r['method']} | {_cell(r)} | {_cell(ctrl)} | "
+            lines.append(f"| {d} | {m.upper()} | {r['method']}{budget_label(r['budget'])} | {_cell(r)} | "
+                         f"{_cell(ctrl)} | "
                          f"{_diff(p.get('permuted'))} | {_diff(p.get('full'))} | {_diff(p.get('wl-kernel'))} | "
                          f"{_diff(p.get('size-only'))} | {_diff(p.get('herding-bytes'))} | "
                          f"{_diff(p.get('random-bytes'))} |")
@@ -112,6 +113,13 @@ def decisions_table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def budget_label(budget) -> str:
+    """`` (k=5)`` for the itemset form's graphs per class, `` (cap 1 %)`` for a bytes sweep's fraction."""
+    if budget is None:
+        return ""
+    return f" (cap {100 * budget:g} %)" if isinstance(budget, float) else f" (k={budget})"
+
+
 def detail_table(rows: list[dict], header: dict) -> str:
     lines = [f"Machine: {header.get('machine', '?')}; command: `{header.get('command', '?')}`; total "
              f"{header.get('seconds', 0) / 60:.1f} min.", "",
@@ -123,7 +131,7 @@ def detail_table(rows: list[dict], header: dict) -> str:
             for k in ("steps", "recipes", "settings", "k", "probe_params", "distilled_with"):
                 if r.get(k):
                     notes.append(f"{k}: {r[k]}")
-            k = f" (k={r['budget']})" if r["budget"] else ""
+            k = budget_label(r["budget"])
             lines.append(f"| {d} | {m.upper()} | {r['method']}{k} "
                          f"| {r['runs_total']} | {r.get('graphs', '')} | {r.get('nodes', '')} | {r.get('bytes', '')} | "
                          f"{100 * r.get('size_fraction', 1.0):.3f} | {r.get('distill_seconds', 0):.2f} | "

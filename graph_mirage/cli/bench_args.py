@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config.defaults import BENCH_DATASETS, BENCH_DEFAULT_METHODS, BENCH_METHODS, READOUTS
-from .types import positive
+from .types import number, positive
 
 METHOD_NAMES, DEFAULT_METHODS, ALL_DATASETS = BENCH_METHODS, BENCH_DEFAULT_METHODS, BENCH_DATASETS
 
@@ -20,6 +20,9 @@ def add_bench_args(p) -> None:
                    help="at most this many full-data seeds per split (default: all; runs are cached)")
     p.add_argument("--budgets", nargs="+", type=positive(1), default=None,
                    help="graphs per class of the itemset form (methods mirage, herding, random; default 10)")
+    p.add_argument("--fractions", nargs="+", type=number(0.0, 1.0, low_open=True), default=None, metavar="F",
+                   help="the bytes sweep: mirage-auto, herding-bytes and random-bytes once per fraction of the "
+                        "training split's bytes (e.g. 0.001 0.01 0.1)")
     p.add_argument("--node-attributes", action="store_true",
                    help="load TU datasets with their continuous node attributes (every method and GNN uses them)")
     p.add_argument("--proto", nargs=2, type=positive(1), default=None, metavar=("HOPS", "PER_CLASS"),
