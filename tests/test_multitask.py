@@ -121,3 +121,20 @@ def test_bench_itemset_form_is_distilled_per_task_and_label(tox21, tmp_path):
     y = d.y.numpy()
     assert y.shape == (24, 12) and (np.sum(~np.isnan(y), axis=1) == 1).all()  # one graph per task and label
     assert sorted(np.nansum(y, axis=0).tolist()) == [1.0] * 12  # each task: one positive graph, one negative
+
+
+def test_bench_bytes_sweep_shares_the_cap_among_the_tasks(tox21, tmp_path):
+    """``--fractions`` on a multi-task dataset: one setting for every task, the cap shared among them, and the real
+    graphs of herding in the same cap."""
+    from graph_mirage.bench.methods import SplitContext, make_sets
+
+    ctx = SplitContext("ogbg-moltox21", 0, tox21, tmp_path, False, [1], lambda *a: None, fractions=[0.002, 0.02])
+    sets = make_sets(ctx, ("mirage-auto", "herding-bytes"))
+    assert sorted((s.method, s.budget) for s in sets) == [("herding-bytes", 0.002), ("herding-bytes", 0.02),
+                                                          ("mirage-auto", 0.002), ("mirage-auto", 0.02)]
+    total = ctx.full_size[2]
+    smallest = {"mirage-auto": 2 * 12, "herding-bytes": 1}  # one prototype per task and label; one real graph
+    for s in sets:
+        assert s.size[2] <= s.budget * total or s.size[0] == smallest[s.method]  # within the cap, or the smallest
+    auto = {s.budget: s for s in sets if s.method == "mirage-auto"}
+    assert set(auto[0.02].info["settings"]) >= {"hops", "per_class"} and auto[0.02].size[2] > auto[0.002].size[2]

@@ -141,12 +141,11 @@ def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[Training
     from ..multitask import PerTask
 
     valid = ctx.ds[ctx.ds.split["valid"]]
-    if fraction is not None:
-        if ctx.multitask:
-            raise BudgetError("--fractions: the bytes sweep is single-task")
-        est = AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0)
-    else:
+    if fraction is None:
         est = PerTask() if ctx.multitask else AutoPrototypes()
+    else:  # several tasks: one setting for all of them, the cap shared among them
+        est = AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0)
+        est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
     ctx.log(f"[{ctx.name}] split {ctx.index}: automatic settings{at} {est.best_params_} ({secs:.1f} s)")
