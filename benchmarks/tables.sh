@@ -57,3 +57,11 @@ $P --datasets DD --seeds 10 --proto 1 1 --name old_default_dd "$@"
 $P --datasets ogbg-molhiv --seeds 3 --proto 1 1 --name old_default_hiv "$@"
 mirage bench --merge $O/old_default_molbace.json $O/old_default_molbbbp.json $O/old_default_nci1.json \
     $O/old_default_dd.json $O/old_default_hiv.json --name old_default --out $O --quiet
+# the bytes sweep (docs/results/bytes-sweep.md): the default's rule under a cap of 0.1 % to 30 % of the training
+# bytes, herding and random as many graphs per class as fit in it, beside the cached full-data runs (paired); the
+# small TU datasets by 10 folds x 1 seed, the others 3 seeds; then the knees
+S="mirage bench --cache-dir $C --out $O --jobs 2 --fractions 0.001 0.01 0.03 0.1 0.3"
+S="$S --methods full mirage-auto herding-bytes random-bytes"
+for d in MUTAG IMDB-BINARY PROTEINS; do $S --datasets $d --folds 10 --fold-seeds 1 --seeds 1 --name sweep_$d "$@"; done
+for d in ogbg-molbace ogbg-molbbbp NCI1; do $S --datasets $d --seeds 3 --name sweep_$d "$@"; done
+python benchmarks/knee.py

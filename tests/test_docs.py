@@ -73,3 +73,34 @@ def test_results_pages_are_generated_from_the_committed_json(tmp_path):
     for name in ("README.md", "tables.md"):
         assert (tmp_path / name).read_text() == (DOCS / "results" / name).read_text(), name
     assert (tmp_path / "paired.png").stat().st_size > 10_000
+
+
+def _knee_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("knee", DOCS.parent / "benchmarks" / "knee.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_knee_is_the_first_point_within_two_points_of_full_data():
+    knee = _knee_module().knee
+    pts = [{"cap": 0.1, "test_mean": 0.79}, {"cap": 0.001, "test_mean": 0.70}, {"cap": 0.01, "test_mean": 0.781},
+           {"cap": 0.3, "test_mean": 0.75}]
+    assert knee(pts, 0.80)["cap"] == 0.01  # by cap, not by list order; a later dip does not move it
+    assert knee(pts, 0.82) is None  # 79 is 3 points short: not reached
+    assert knee(pts, 0.71)["cap"] == 0.001
+
+
+def test_the_bytes_sweep_page_is_generated_from_the_committed_json(tmp_path):
+    """docs/results/bytes-sweep.md's tables are what knee.py writes from benchmarks/results/knee.json."""
+    import shutil
+
+    knee = _knee_module()
+    page, out = tmp_path / "bytes-sweep.md", tmp_path / "knee.json"
+    shutil.copy(DOCS / "results" / "bytes-sweep.md", page)
+    shutil.copy(knee.RESULTS / "knee.json", out)
+    assert knee.main(["--from-json", "--out", str(out), "--page", str(page)]) == 0
+    assert page.read_text() == (DOCS / "results" / "bytes-sweep.md").read_text()
+    assert out.with_suffix(".png").stat().st_size > 10_000
