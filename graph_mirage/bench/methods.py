@@ -198,7 +198,9 @@ def make_herding_bytes(ctx: SplitContext, fraction: float | None = None) -> list
     t0 = time.perf_counter()
     d = HerdingSelection(k=k).fit(ctx.train).distilled_
     while d.nbytes() > target and k > 1:  # herding's picks can be larger than average
-        k = max(1, min(k - 1, int(k * target / d.nbytes())))
+        # one graph per class at a time at the default's bytes; a sweep's cap can be hundreds of graphs over, so
+        # there k shrinks in proportion (the set fits, perhaps a step below the most that would)
+        k = k - 1 if fraction is None else max(1, min(k - 1, int(k * target / d.nbytes())))
         d = HerdingSelection(k=k).fit(ctx.train).distilled_
     return [_saved(ctx, "herding-bytes", d, time.perf_counter() - t0, budget=fraction, info={"k": k})]
 
