@@ -23,6 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from graph_mirage.bench.tables import replace_section
+from graph_mirage.errors import MirageError
+from graph_mirage.stats import VERDICT_MARKS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PAGE = ROOT / "docs" / "results" / "bytes-sweep.md"
@@ -31,7 +35,6 @@ SWEPT = ("mirage-auto", "herding-bytes", "random-bytes")
 NAMES = {"mirage-auto": "graph-mirage (default rule, capped)", "herding-bytes": "Herding", "random-bytes": "Random",
          "mirage-paper": "paper preset"}
 WITHIN = 2.0  # points of the metric x100
-ARROW = {"beats": "↑", "loses": "↓", "tie": "≈"}
 
 
 def knee(points: list[dict], full: float, within: float = WITHIN) -> dict | None:
@@ -146,8 +149,10 @@ def _diff(v: dict | None) -> str:
     """A paired difference x100 with its 95 % interval and verdict (no interval from one unit)."""
     if v is None:
         return ""
-    return f"{100 * v['mean']:+.1f}" + (f" [{100 * v['low']:+.1f}, {100 * v['high']:+.1f}] {ARROW[v['verdict']]}"
-                                        if np.isfinite(v["low"]) else "")
+    if not np.isfinite(v["low"]):
+        return f"{100 * v['mean']:+.1f}"
+    mark = VERDICT_MARKS[v["verdict"]]
+    return f"{100 * v['mean']:+.1f} [{100 * v['low']:+.1f}, {100 * v['high']:+.1f}] {mark}"
 
 
 def verdicts_table(recs: list[dict]) -> str:
@@ -216,7 +221,7 @@ def plot(recs: list[dict], path: Path) -> None:
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels + [], loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -226,12 +231,10 @@ def write_page(recs: list[dict], header: dict, page: Path) -> None:
     body = (f"Sources: {', '.join(f'`{s}`' for s in header['sources'])}; command: `{header['command']}`.\n\n"
             "### Knees\n\n" + page_table(recs) + "\n### graph-mirage against real graphs at the same cap\n\n"
             + verdicts_table(recs) + "\n### Every point\n\n" + points_table(recs))
-    text = page.read_text()
-    if MARKERS[0] not in text or MARKERS[1] not in text:
-        raise SystemExit(f"knee.py: {page} has no generated section ({MARKERS[0]} ... {MARKERS[1]})")
-    head, rest = text.split(MARKERS[0], 1)
-    tail = rest.split(MARKERS[1], 1)[1]
-    page.write_text(f"{head}{MARKERS[0]}\n{body}{MARKERS[1]}{tail}")
+    try:
+        page.write_text(replace_section(page.read_text(), *MARKERS, body, str(page)))
+    except MirageError as e:
+        raise SystemExit(f"knee.py: {e}") from None
 
 
 def main(argv=None) -> int:
@@ -245,6 +248,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.from_json:
+        if not out.is_file():
+            raise SystemExit(f"knee.py: {out} does not exist (run without --from-json first)")
         blob = json.loads(out.read_text())
     else:
         paths = [Path(s) for s in args.sweeps] if args.sweeps else sorted(RESULTS.glob("sweep_*.json"))

@@ -19,12 +19,12 @@ import json
 import sys
 from pathlib import Path
 
-from graph_mirage.bench.tables import markdown, one_class_runs, pct
+from graph_mirage.bench.tables import markdown, one_class_runs, pct, replace_section
+from graph_mirage.stats import VERDICT_MARKS as MARKS
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- generated: summary tables -->", "<!-- end of generated tables -->"
 DISTILLED = ("mirage-auto", "mirage-paper", "herding-bytes", "random-bytes", "doscond", "kidd")
-MARKS = {"beats": "↑", "loses": "↓", "tie": "≈"}
 
 
 def _pm(r: dict | None) -> str:
@@ -161,8 +161,7 @@ def _setting(r: dict) -> str:
 
 
 def _between(text: str, markers: tuple[str, str], body: str) -> str:
-    before, rest = text.split(markers[0], 1)
-    return f"{before}{markers[0]}\n{body}\n{markers[1]}{rest.split(markers[1], 1)[1]}"
+    return replace_section(text, *markers, body + "\n")
 
 
 def _shown(path: Path) -> str:

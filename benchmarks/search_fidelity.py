@@ -200,12 +200,15 @@ def workers(blob: dict) -> str:
 
 def write_page(blob: dict, section: str = "search-fidelity",
                page: Path = Path(__file__).resolve().parents[1] / "docs" / "search.md") -> None:
-    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
-    text = page.read_text()
-    if start not in text or end not in text:
-        raise SystemExit(f"error: {page} has no {start} ... {end} section to write")
-    head, rest = text.split(start, 1)
-    page.write_text(head + start + "\n" + page_section(blob) + end + rest.split(end, 1)[1])
+    from graph_mirage.bench.tables import replace_section
+    from graph_mirage.errors import MirageError
+
+    try:
+        text = replace_section(page.read_text(), f"<!-- {section}:start -->", f"<!-- {section}:end -->",
+                               page_section(blob), str(page))
+    except MirageError as e:
+        raise SystemExit(f"error: {e}") from None
+    page.write_text(text)
 
 
 def main() -> int:

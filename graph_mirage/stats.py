@@ -77,6 +77,9 @@ def paired(a: Mapping, b: Mapping, level: float = LEVEL) -> dict:
     return out
 
 
+VERDICT_MARKS = {"beats": "↑", "loses": "↓", "tie": "≈"}  # how the pages print a verdict
+
+
 def verdict(p: Mapping) -> str:
     """``"beats"``, ``"loses"`` or ``"tie"`` (the interval contains zero), for a :func:`paired` result."""
     return "beats" if p["beats"] else "loses" if p["loses"] else "tie"

@@ -148,6 +148,15 @@ def markdown(rows: list[dict], header: dict) -> str:
         detail_table(rows, header)])
 
 
+def replace_section(text: str, start: str, end: str, body: str, where: str = "the page") -> str:
+    """``text`` with what lies between the markers ``start`` and ``end`` replaced by a newline and ``body`` (a
+    generated section of a results page); a page without both markers is refused in one line."""
+    if start not in text or end not in text:
+        raise MirageError(f"{where} has no {start} ... {end} section to write")
+    before, rest = text.split(start, 1)
+    return f"{before}{start}\n{body}{end}{rest.split(end, 1)[1]}"
+
+
 def merge(paths, out: Path, stem: str) -> list[dict]:
     """One JSON + Markdown table from several result files (each keeps its own command in the header list)."""
     from ..fileio import atomic_write_text
