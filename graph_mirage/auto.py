@@ -191,6 +191,8 @@ class AutoPrototypes(BaseEstimator):
         min_graphs: the cap is at least the bytes of this many average training graphs per class.
         readout: the readout recorded in the artifact (``"sum"``: the prototypes' weights are made for it).
         seed: seed of the prototypes' k-means and of the holdout.
+        degrees: the prototypes' leaves carry their real degrees, for GCN's normalisation
+            (:class:`~graph_mirage.prototypes.TreePrototypes`); their bytes count against the cap.
 
     Attributes (after :meth:`fit`):
         distilled_: the chosen :class:`~graph_mirage.DistilledDataset` (``meta["auto"]`` records the choice).
@@ -204,7 +206,7 @@ class AutoPrototypes(BaseEstimator):
 
     def __init__(self, hops=AUTO_HOPS, per_class=AUTO_PER_CLASS, *, max_bytes: int | None = None,
                  max_fraction: float | None = AUTO_MAX_FRACTION, min_graphs: int = AUTO_MIN_GRAPHS,
-                 readout: str = "sum", seed: int = 0) -> None:
+                 readout: str = "sum", seed: int = 0, degrees: bool = False) -> None:
         self.hops = hops
         self.per_class = per_class
         self.max_bytes = max_bytes
@@ -212,6 +214,7 @@ class AutoPrototypes(BaseEstimator):
         self.min_graphs = min_graphs
         self.readout = readout
         self.seed = seed
+        self.degrees = degrees
 
     def _grid(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         grid = []
@@ -232,6 +235,8 @@ class AutoPrototypes(BaseEstimator):
             raise ParameterError(f"min_graphs must be an integer >= 0, got {self.min_graphs!r}")
         if self.readout not in ("sum", "mean"):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
+        if not isinstance(self.degrees, bool):
+            raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
         return grid[0], grid[1]
 
     def fit(self, graphs, y=None, *, validation=None, progress=None,
@@ -292,7 +297,8 @@ class AutoPrototypes(BaseEstimator):
         self.best_params_ = {"hops": chosen["hops"], "per_class": chosen["per_class"]}
         self.best_score_ = chosen["val"]
         if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
-            best = TreePrototypes(**self.best_params_, seed=self.seed, readout=self.readout).fit(graphs)
+            best = TreePrototypes(**self.best_params_, seed=self.seed, readout=self.readout,
+                                  degrees=self.degrees).fit(graphs)
         else:  # the chosen candidate is already the set distilled from the training graphs
             best = next(est for h, k, est in made if (h, k) == (chosen["hops"], chosen["per_class"]))
         self.best_estimator_ = best
@@ -330,7 +336,8 @@ class AutoPrototypes(BaseEstimator):
             trees.dag = dag
             for k in sorted(set(per_class)):
                 try:
-                    est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout)
+                    est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout,
+                                         degrees=self.degrees)
                     made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
                 except BudgetError:
                     break

@@ -162,7 +162,8 @@ class PerTask(BaseEstimator):
         from .prototypes import TreePrototypes
 
         def at_choice(v):
-            return TreePrototypes(**self.best_params_, seed=base.seed, readout=base.readout).fit(v)
+            return TreePrototypes(**self.best_params_, seed=base.seed, readout=base.readout,
+                                  degrees=base.degrees).fit(v)
 
         if validation is None:  # the candidates were fitted on holdouts: distil each task's graphs at the choice
             return [at_choice(v) for v in views]

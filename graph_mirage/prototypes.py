@@ -13,9 +13,11 @@ tree-count vector pushed through the network. :class:`TreePrototypes` keeps that
    any message-passing GNN of depth <= L (no model is trained; nothing depends on the architecture);
 4. the trees are emitted as one **computation DAG** per graph instead of a disjoint union of unfolded trees:
    isomorphic subtrees at the same depth are one node, and a repeated child is a parallel edge. Message passing of
-   depth L over it computes the same root embeddings as over the unfolded trees (sum, mean, GCN-normalised and
-   attention aggregation all see the same multiset of incoming messages and the same in-degrees), at a fraction of
-   the bytes.
+   depth L over it computes the same root embeddings as over the unfolded trees (sum, mean and attention aggregation
+   all see the same multiset of incoming messages), at a fraction of the bytes. GCN also divides each message by the
+   square root of its *sender's* degree, and a leaf of a tree has no in-edges: ``degrees=True`` gives the leaves
+   their real degrees (exact at depth 1; at depth L only the witnesses' degrees, since a depth-L tree does not fix
+   the degrees of its deepest nodes, which GCN's L-th layer reads).
 
 Example:
     >>> from graph_mirage import load_dataset
@@ -92,11 +94,16 @@ class ComputationDAG:
         # a witness node of every colour of every round (the first node that has it: deterministic)
         self.witness = [np.unique(c, return_index=True)[1] for c in colours]
 
-    def build(self, root_trees: np.ndarray, hops: int, attributes=None) -> Data:
+    def build(self, root_trees: np.ndarray, hops: int, attributes=None, degrees: bool = False) -> Data:
         """One DAG whose roots are the round-``hops`` colours ``root_trees`` (distinct), roots first in that order.
 
         ``attributes(k, colours)``, when given, returns the continuous attributes ``[len(colours), D]`` of the DAG
         nodes of round-``k`` colours ``colours`` (a colour does not fix them: a prototype gives each its mean).
+
+        ``degrees``: the leaves (round 0) also carry their real in-degree, so that a normalisation by the *sender's*
+        degree (GCN's ``1/sqrt(d_i d_j)``) is exact too: a leaf is one node per (colour, degree) instead of per colour,
+        and gets as many in-edges as its witness has, all from one extra non-root node appended last. The messages a
+        leaf receives change only its own states after round 0, which no root of depth <= ``hops`` reads.
 
         Returns:
             ``Data`` with ``x [n, F]``, ``edge_index [2, m]`` (child -> parent, parallel edges for repeated children),
@@ -121,6 +128,8 @@ class ComputationDAG:
                 for slot in range(self.ptr[w], self.ptr[w + 1]):
                     u = int(self.in_src[slot])
                     key = (k - 1, int(below[u]))
+                    if degrees and k == 1:
+                        key = (0, key[1], int(self.ptr[u + 1] - self.ptr[u]))
                     child = index.get(key)
                     if child is None:
                         child = index[key] = len(origin)
@@ -131,8 +140,11 @@ class ComputationDAG:
                     parents.append(parent)
                     edges.append(int(self.in_edges[slot]))
             level = nxt
+        x, edge_attr = self.x[np.asarray(origin, dtype=np.int64)], self.edge_attr[np.asarray(edges, dtype=np.int64)]
+        if degrees:
+            x, edge_attr = self._pad_leaves(index, x, edge_attr, children, parents)
         origin_a = np.asarray(origin, dtype=np.int64)
-        root_mask = np.zeros(len(origin), dtype=bool)
+        root_mask = np.zeros(len(x), dtype=bool)
         root_mask[: len(root_trees)] = True
         ei = np.asarray([children, parents], dtype=np.int64).reshape(2, -1)
         extra = {}
@@ -140,13 +152,29 @@ class ComputationDAG:
             rounds_a = np.asarray(rounds)
             parts = {int(k): np.asarray(attributes(int(k), self.colours[k][origin_a[rounds_a == k]]), np.float32)
                      for k in np.unique(rounds_a)}
-            cont = np.zeros((len(origin_a), next(iter(parts.values())).shape[1]), dtype=np.float32)
+            cont = np.zeros((len(x), next(iter(parts.values())).shape[1]), dtype=np.float32)
             for k, vals in parts.items():
-                cont[rounds_a == k] = vals
+                cont[: len(origin_a)][rounds_a == k] = vals
             extra["x_cont"] = torch.from_numpy(cont)
-        return Data(x=torch.from_numpy(self.x[origin_a].copy()), edge_index=torch.from_numpy(ei),
-                    edge_attr=torch.from_numpy(self.edge_attr[np.asarray(edges, dtype=np.int64)].copy()),
+        return Data(x=torch.from_numpy(np.ascontiguousarray(x)), edge_index=torch.from_numpy(ei),
+                    edge_attr=torch.from_numpy(np.ascontiguousarray(edge_attr)),
                     root_mask=torch.from_numpy(root_mask), **extra)
+
+    @staticmethod
+    def _pad_leaves(index: dict, x: np.ndarray, edge_attr: np.ndarray, children: list, parents: list):
+        """Give every (colour, degree) leaf of ``index`` that many in-edges from one appended node (category 0 in
+        every feature column, like its edges); appends to ``children``/``parents``, returns the grown ``x``,
+        ``edge_attr``."""
+        pad = len(x)
+        added = 0
+        for key, node in index.items():
+            if len(key) == 3:  # (0, colour, degree)
+                children.extend([pad] * key[2])
+                parents.extend([node] * key[2])
+                added += key[2]
+        x = np.concatenate([x, np.zeros((1, x.shape[1]), dtype=x.dtype)])
+        edge_attr = np.concatenate([edge_attr, np.zeros((added, edge_attr.shape[1]), dtype=edge_attr.dtype)])
+        return x, edge_attr
 
 
 def cluster_attributes(flat: FlatGraphs, colours: list[np.ndarray], members: np.ndarray):
@@ -183,6 +211,10 @@ class TreePrototypes(BaseEstimator):
         sample: k-means is fitted on at most this many graphs of a class (a seeded random sample) and every graph of
             the class is then assigned to its nearest centre (None: all graphs); keeps large classes to seconds.
         readout: the readout recorded in the artifact (``"sum"``, the default, is the one the weights are made for).
+        degrees: the DAGs' leaves carry their real degree (see :meth:`ComputationDAG.build`), so that GCN's
+            normalisation by the sender's degree sees real degrees at every level: exact at ``hops`` 1, and at larger
+            depths for the witness of each subtree (a depth-L tree does not fix the degrees of its deepest nodes,
+            which GCN's L-th layer reads). Costs one node per graph and an edge per leaf and degree.
 
     Attributes (after :meth:`fit`):
         distilled_: the :class:`DistilledDataset` (with ``root_weight``).
@@ -193,7 +225,8 @@ class TreePrototypes(BaseEstimator):
     """
 
     def __init__(self, hops: int = DEFAULT_HOPS, per_class: int = 5, *, mass: float = 0.9, max_roots: int = 32,
-                 seed: int = 0, sample: int | None = KMEANS_SAMPLE, readout: str = "sum") -> None:
+                 seed: int = 0, sample: int | None = KMEANS_SAMPLE, readout: str = "sum",
+                 degrees: bool = False) -> None:
         self.hops = hops
         self.per_class = per_class
         self.mass = mass
@@ -201,6 +234,7 @@ class TreePrototypes(BaseEstimator):
         self.seed = seed
         self.sample = sample
         self.readout = readout
+        self.degrees = degrees
 
     def _validate(self) -> None:
         for name, minimum in (("hops", 1), ("per_class", 1), ("max_roots", 1), ("seed", 0)):
@@ -214,6 +248,8 @@ class TreePrototypes(BaseEstimator):
             raise ParameterError(f"mass must be a number in (0, 1], got {self.mass!r}")
         if self.readout not in ("sum", "mean"):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
+        if not isinstance(self.degrees, bool):
+            raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
 
     def fit(self, graphs, y=None, *, progress=None) -> "TreePrototypes":
         """Distil ``graphs`` (a dataset subset, a list of ``Data`` or :class:`FlatGraphs`); ``y`` is ignored.
@@ -284,7 +320,7 @@ class TreePrototypes(BaseEstimator):
                 w = mean[kept] * (cum[-1] / cum[n_keep - 1])  # the prototype keeps the cluster's mean node count
                 members = of_class[labels == j]
                 attrs = None if flat.x_cont is None else cluster_attributes(flat, colours, members)
-                g = dag.build(kept, self.hops, attrs)
+                g = dag.build(kept, self.hops, attrs, degrees=self.degrees)
                 rw = torch.zeros(g.num_nodes, dtype=torch.float32)
                 rw[: len(kept)] = torch.from_numpy(w.astype(np.float32))
                 g.root_weight = rw
@@ -297,6 +333,8 @@ class TreePrototypes(BaseEstimator):
         params = {"per_class": self.per_class, "mass": self.mass, "max_roots": self.max_roots, "seed": self.seed}
         if self.sample is not None and max(map(sum, self.clusters_.values())) > self.sample:
             params["sample"] = self.sample  # recorded only where it changed the clustering
+        if self.degrees:
+            params["degrees"] = True  # recorded only when set: the files of the default stay byte-identical
         meta = {
             "method": "mirage-proto", **source_meta(meta_src, flat), "hops": self.hops, "readout": self.readout,
             "params": params,

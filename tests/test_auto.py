@@ -122,7 +122,8 @@ def test_without_validation_a_holdout_of_the_training_graphs_scores(synthetic):
                                            ({"hops": "two"}, "hops must be"),
                                            ({"max_fraction": 2.0}, "max_fraction must be"),
                                            ({"readout": "max"}, "readout must be"),
-                                           ({"max_bytes": 0}, "max_bytes must be")])
+                                           ({"max_bytes": 0}, "max_bytes must be"),
+                                           ({"degrees": 1}, "degrees must be")])
 def test_bad_parameters_are_refused_in_fit(synthetic, kwargs, match):
     est = AutoPrototypes(**kwargs)  # scikit-learn's contract: __init__ only stores
     with pytest.raises(ParameterError, match=match):

@@ -234,6 +234,21 @@ def test_proto_setting_is_the_one_given_and_compared_with_the_default():
     assert "mirage-auto" in proto["paired"]  # the earlier choice against the default, over the same seeds
 
 
+def test_degrees_makes_the_defaults_prototypes_with_their_leaves_degrees(synthetic, tmp_path):
+    from graph_mirage.bench.methods import SplitContext, make_auto, make_proto
+    from graph_mirage.distilled import DistilledDataset
+
+    def made(degrees):
+        ctx = SplitContext("synthetic-motifs", 0, synthetic, tmp_path, True, [3], lambda *a: None, degrees=degrees)
+        return [DistilledDataset.load(s.path) for s in make_auto(ctx) + make_proto(ctx)]
+
+    (auto, proto), (auto_d, proto_d) = made(False), made(True)
+    for plain, exact in ((auto, auto_d), (proto, proto_d)):
+        assert "degrees" not in plain.meta["params"] and exact.meta["params"]["degrees"] is True
+    # mirage-proto's one setting: the same prototypes, each with one more node and its leaves' in-edges
+    assert proto_d.meta["prototypes"] == proto.meta["prototypes"] and proto_d.nbytes() > proto.nbytes()
+
+
 def test_merge_joins_runs_and_compares_across_files(rows_inline, tmp_path):
     import copy
 

@@ -37,6 +37,47 @@ def test_dag_roots_embed_exactly_like_their_real_nodes(mutag, hops, conv):
     assert g.root_mask[: len(trees)].all() and not g.root_mask[len(trees):].any()
 
 
+def _dag_error(mutag, hops, conv, degrees):
+    """Largest difference between the DAG roots' and their witnesses' node embeddings."""
+    flat = mutag[mutag.split["train"]].flat()
+    colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), hops)
+    dag = ComputationDAG(flat, colours)
+    trees = np.unique(colours[-1])[::7][:30]
+    g = dag.build(trees, hops, degrees=degrees)
+    torch.manual_seed(hops)
+    model = make_model(conv, 2, mutag.meta["node_vocab"], mutag.meta["edge_vocab"], num_layers=hops, hidden=16).eval()
+    real = _embed(model, flat)[torch.as_tensor(dag.witness[hops][trees])]
+    assert g.root_mask[: len(trees)].all() and not g.root_mask[len(trees):].any()
+    return float((_embed(model, g)[: len(trees)] - real).abs().max())
+
+
+@pytest.mark.parametrize("conv", ["gin", "gine", "gat", "sage"])
+def test_leaf_degrees_leave_the_other_convolutions_exact(mutag, conv):
+    """The in-edges a leaf gets with ``degrees`` change only states no root of the DAG's depth reads."""
+    assert _dag_error(mutag, 2, conv, degrees=True) < 1e-5
+
+
+def test_leaf_degrees_make_gcn_exact_at_depth_one_and_closer_beyond(mutag):
+    """GCN divides a message by the root of its sender's degree, which a leaf without in-edges gets wrong."""
+    assert _dag_error(mutag, 1, "gcn", degrees=False) > 1e-2
+    assert _dag_error(mutag, 1, "gcn", degrees=True) < 1e-5
+    for hops in (2, 3):  # a depth-L tree does not fix its deepest nodes' degrees: only the witnesses' are kept
+        assert _dag_error(mutag, hops, "gcn", degrees=True) < _dag_error(mutag, hops, "gcn", degrees=False) / 3
+
+
+def test_leaf_degrees_are_recorded_and_only_change_the_dags(synthetic):
+    train = synthetic[synthetic.split["train"]]
+    plain = TreePrototypes(hops=2, per_class=2).fit(train).distilled_
+    exact = TreePrototypes(hops=2, per_class=2, degrees=True).fit(train).distilled_
+    assert "degrees" not in plain.meta["params"] and exact.meta["params"]["degrees"] is True
+    assert exact.meta["prototypes"] == plain.meta["prototypes"] and exact.nbytes() > plain.nbytes()
+    for a, b in zip(plain, exact):  # the same roots and weights; one more (non-root) node, in-edges at the leaves
+        assert torch.equal(a.root_weight[a.root_mask], b.root_weight[b.root_mask])
+        assert b.num_nodes > a.num_nodes and int(b.root_mask.sum()) == int(a.root_mask.sum())
+    with pytest.raises(ParameterError, match="degrees"):
+        TreePrototypes(degrees="yes").fit(train)
+
+
 def test_dag_is_smaller_than_the_unfolded_trees_with_the_same_roots(mutag):
     flat = mutag[mutag.split["train"]].flat()
     colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), 3)

@@ -73,6 +73,7 @@ class SplitContext:
     log: object
     proto: dict | None = None  # mirage-proto's setting (None: PROTO)
     fractions: list | None = None  # the bytes sweep: fractions of the training split's bytes
+    degrees: bool = False  # mirage-auto's and mirage-proto's leaves carry their real degrees
     made: dict = field(default_factory=dict)  # method -> DistilledDataset already made on this split
     errors: dict = field(default_factory=dict)  # (method, budget, step) -> why no set
 
@@ -142,9 +143,10 @@ def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[Training
 
     valid = ctx.ds[ctx.ds.split["valid"]]
     if fraction is None:
-        est = PerTask() if ctx.multitask else AutoPrototypes()
+        base = AutoPrototypes(degrees=True) if ctx.degrees else None
+        est = PerTask(base) if ctx.multitask else base or AutoPrototypes()
     else:  # several tasks: one setting for all of them, the cap shared among them
-        est = AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0)
+        est = AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0, degrees=ctx.degrees)
         est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
@@ -156,7 +158,7 @@ def make_proto(ctx: SplitContext) -> list[TrainingSet]:
     from ..prototypes import TreePrototypes
 
     params = ctx.proto or PROTO
-    est, secs = _timed(lambda: TreePrototypes(**params).fit(ctx.train))
+    est, secs = _timed(lambda: TreePrototypes(**params, degrees=ctx.degrees).fit(ctx.train))
     return [_saved(ctx, "mirage-proto", est.distilled_, secs, info={"settings": dict(params)})]
 
 

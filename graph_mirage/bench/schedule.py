@@ -43,6 +43,7 @@ class Options:
     proto: dict | None = None  # mirage-proto's setting (None: methods.PROTO)
     node_attributes: bool = False  # load TU datasets with their continuous node attributes
     fractions: list | None = None  # the bytes sweep: the swept methods once per fraction of the training bytes
+    degrees: bool = False  # graph-mirage's prototypes with their leaves' real degrees (TreePrototypes(degrees=True))
 
 
 @dataclass
@@ -101,7 +102,8 @@ def _probe(method: str, ds) -> tuple[dict, str, dict]:
 def _make(name: str, runner, tmp: Path, o: Options, splits: list, col: Collected) -> None:
     for si, split in enumerate(splits):
         ds = load(name, o.root, split)
-        ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, o.log, proto=o.proto, fractions=o.fractions)
+        ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, o.log, proto=o.proto, fractions=o.fractions,
+                           degrees=o.degrees)
         col.full_sizes.append(ctx.full_size)
         col.sets += make_sets(ctx, o.methods)
         col.errors.update(ctx.errors)

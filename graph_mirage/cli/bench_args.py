@@ -25,6 +25,9 @@ def add_bench_args(p) -> None:
                         "training split's bytes (e.g. 0.001 0.01 0.1)")
     p.add_argument("--node-attributes", action="store_true",
                    help="load TU datasets with their continuous node attributes (every method and GNN uses them)")
+    p.add_argument("--degrees", action="store_true",
+                   help="mirage-auto's and mirage-proto's prototypes carry their leaves' real degrees (exact GCN "
+                        "normalisation at depth 1; see TreePrototypes)")
     p.add_argument("--proto", nargs=2, type=positive(1), default=None, metavar=("HOPS", "PER_CLASS"),
                    help="the one setting of method mirage-proto (default 2 5), e.g. an earlier default's choice")
     p.add_argument("--methods", nargs="+", default=None, choices=METHOD_NAMES,
