@@ -155,6 +155,17 @@ def test_cli_distill_without_settings_is_automatic_and_train_follows_its_readout
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
 
 
+def test_cli_distill_degrees_gives_the_leaves_their_degrees_and_only_to_the_default(tmp_path):
+    out = tmp_path / "deg.npz"
+    r = run_cli("distill", "synthetic-motifs", "--hops", "1", "--degrees", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert DistilledDataset.load(out).meta["params"]["degrees"] is True
+    for extra in (["--preset", "paper"], ["--budget", "2"]):
+        r = run_cli("distill", "MUTAG", "--degrees", *extra, "--out", str(tmp_path / "no.npz"))
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "degrees applies" in r.stderr, r.stderr
+        assert not (tmp_path / "no.npz").exists()
+
+
 def test_the_same_inputs_give_a_byte_identical_file(synthetic, tmp_path):
     train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
     paths = []

@@ -112,6 +112,9 @@ def distill_args(sp) -> None:
     sp.add_argument("--rank", choices=RANKS, default=None, help="order of the sets a budget keeps (default margin)")
     sp.add_argument("--context", type=positive(0), default=None,
                     help="add each class's N most frequent trees to its distilled graphs (0: off, as the paper)")
+    sp.add_argument("--degrees", action="store_true",
+                    help="automatic default: the prototypes' leaves carry their real degrees, for GCN's "
+                         "normalisation (more bytes; docs/results/leaf-degrees.md)")
 
 
 def train_args(sp, seeds: int) -> None:

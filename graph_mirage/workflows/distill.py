@@ -50,6 +50,8 @@ def make_estimator(s: DistillSettings):
         kwargs["max_bytes"] = s.max_bytes
     if s.readout is not None:
         kwargs["readout"] = s.readout
+    if s.degrees:
+        kwargs["degrees"] = True
     return AutoPrototypes(**kwargs)
 
 

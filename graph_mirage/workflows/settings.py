@@ -172,6 +172,7 @@ class DistillSettings:
     engine: str = "memory"
     spark: SparkSettings = field(default_factory=SparkSettings)
     threads: int = 1
+    degrees: bool = False  # the automatic default's leaves carry their real degrees (TreePrototypes(degrees=True))
 
     @property
     def itemset_flags(self) -> list[str]:
@@ -230,6 +231,9 @@ class DistillSettings:
         if self.budget == "auto" and self.itemset_flags:
             raise MirageError(f"budget 'auto' chooses prototypes automatically; drop {', '.join(self.itemset_flags)} "
                               f"or give an integer budget")
+        if self.degrees and self.mode != "auto":
+            raise MirageError("degrees applies to the automatic default's prototypes; drop --degrees or "
+                              f"{'--preset' if self.preset else 'the itemset options'}")
         if self.engine == "spark" and self.budget == "auto":
             raise MirageError("the Spark engine runs the itemset form (no automatic settings); give an integer budget, "
                               "support or max_bytes instead of budget 'auto'")
