@@ -65,3 +65,12 @@ S="$S --methods full mirage-auto herding-bytes random-bytes"
 for d in MUTAG IMDB-BINARY PROTEINS; do $S --datasets $d --folds 10 --fold-seeds 1 --seeds 1 --name sweep_$d "$@"; done
 for d in ogbg-molbace ogbg-molbbbp NCI1; do $S --datasets $d --seeds 3 --name sweep_$d "$@"; done
 python benchmarks/knee.py
+# leaf degrees (docs/results/leaf-degrees.md): the default with its prototypes' leaves carrying their real degrees
+# (exact GCN normalisation at depth 1), its control and the cached full-data runs; paired with the default above
+D="mirage bench --cache-dir $C --out $O --jobs 2 --degrees"
+$D --datasets synthetic-motifs MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 \
+    --methods full mirage-auto permuted --name degrees_folds "$@"
+$D --datasets ogbg-molbace ogbg-molbbbp NCI1 --seeds 10 --methods full mirage-auto permuted --name degrees_a "$@"
+$D --datasets ogbg-moltox21 --seeds 10 --full-seeds 2 --methods full mirage-auto permuted --name degrees_tox21 "$@"
+$D --datasets DD --seeds 10 --methods mirage-auto permuted --name degrees_dd "$@"  # no full-data runs of DD
+python benchmarks/leaf_degrees.py

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from .conftest import needs_data
 
@@ -104,3 +105,34 @@ def test_the_bytes_sweep_page_is_generated_from_the_committed_json(tmp_path):
     assert knee.main(["--from-json", "--out", str(out), "--page", str(page)]) == 0
     assert page.read_text() == (DOCS / "results" / "bytes-sweep.md").read_text()
     assert out.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_the_leaf_degrees_page_is_generated_from_the_committed_json(tmp_path):
+    """docs/results/leaf-degrees.md's table is what leaf_degrees.py writes from benchmarks/results/leaf_degrees.json."""
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.spec_from_file_location("leaf_degrees", DOCS.parent / "benchmarks" / "leaf_degrees.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    page, out = tmp_path / "leaf-degrees.md", tmp_path / "leaf_degrees.json"
+    shutil.copy(DOCS / "results" / "leaf-degrees.md", page)
+    shutil.copy(mod.RESULTS / "leaf_degrees.json", out)
+    assert mod.main(["--from-json", "--out", str(out), "--page", str(page)]) == 0
+    assert page.read_text() == (DOCS / "results" / "leaf-degrees.md").read_text()
+
+
+@pytest.mark.parametrize("out, section", [("search_fidelity.json", "search-fidelity"),
+                                          ("search_fidelity_seeds2.json", "search-fidelity-seeds2"),
+                                          ("search_fidelity_nci1.json", "search-fidelity-nci1")])
+def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out, section):
+    """docs/search.md's fidelity tables are what search_fidelity.py writes from its committed JSON."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("search_fidelity", DOCS.parent / "benchmarks" / "search_fidelity.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = (DOCS / "search.md").read_text()
+    body = text.split(f"<!-- {section}:start -->\n", 1)[1].split(f"<!-- {section}:end -->", 1)[0]
+    assert body == mod.page_section(json.loads((mod.RESULTS / out).read_text()))

@@ -1,0 +1,149 @@
+"""Leaf degrees: does the default teach more when its prototypes' leaves carry their real degrees?
+
+A computation DAG's leaves have no in-edges, and GCN divides each message by the square root of its sender's degree,
+so a GCN on a prototype sees other numbers than on the real graphs it stands for (26-56 % relative error in the
+node embeddings of MUTAG's trees; ``TreePrototypes(degrees=True)`` makes depth 1 exact and depth 2-3 within 2 %).
+The runs are ``mirage bench --degrees`` (the "leaf degrees" lines of ``benchmarks/tables.sh``): the default's rule
+with the degrees in its DAGs (the bytes count against its cap, so the choice may differ), its permuted-label control
+and the cached full-data runs; each is paired here with the default of ``tables.json`` over the same splits and
+seeds.
+
+    python benchmarks/leaf_degrees.py                # reads benchmarks/results/degrees_*.json and tables.json
+    python benchmarks/leaf_degrees.py --from-json    # the page again from the committed leaf_degrees.json
+
+Writes ``benchmarks/results/leaf_degrees.json`` and the generated section of ``docs/results/leaf-degrees.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from graph_mirage.bench.tables import replace_section
+from graph_mirage.errors import MirageError
+from graph_mirage.stats import VERDICT_MARKS, paired, units, verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PAGE = ROOT / "docs" / "results" / "leaf-degrees.md"
+MARKERS = ("<!-- generated: leaf degrees -->", "<!-- end of leaf degrees -->")
+
+
+def _units(row: dict) -> dict:
+    return units([{"split": r["split"], "seed": r["seed"], "value": r["test"]} for r in row["runs"]])
+
+
+def _settings(row: dict) -> str:
+    seen = sorted({(s["hops"], s["per_class"]) for s in row.get("settings") or [] if s})
+    return ", ".join(f"{h}/{k}" for h, k in seen)
+
+
+def _paired(p: dict | None) -> dict | None:
+    return None if p is None else {k: p[k] for k in ("mean", "low", "high", "units", "verdict")}
+
+
+def compare(degree_rows: list[dict], table_rows: list[dict]) -> list[dict]:
+    """One record per dataset and GNN: the default with and without leaf degrees, paired over the same units."""
+    ref = {(r["dataset"], r["model"], r["method"]): r for r in table_rows if r.get("budget") is None}
+    out = []
+    for r in degree_rows:
+        if r["method"] != "mirage-auto" or r.get("budget") is not None:
+            continue
+        key = (r["dataset"], r["model"])
+        plain = ref.get(key + ("mirage-auto",))
+        if plain is None:
+            continue
+        diff = paired(_units(r), _units(plain))
+        diff["verdict"] = verdict(diff)
+        plain_control = plain.get("paired", {}).get("permuted")
+        out.append({
+            "dataset": r["dataset"], "model": r["model"], "metric": r["metric"], "units": diff["units"],
+            "plain": {"test_mean": plain["test_mean"], "macro_rocauc": plain.get("test_rocauc_macro_mean"),
+                      "bytes": plain["bytes"], "fraction": plain["size_fraction"],
+                      "settings": _settings(plain), "vs_permuted": _paired(plain_control),
+                      "vs_full": _paired(plain.get("paired", {}).get("full"))},
+            "degrees": {"test_mean": r["test_mean"], "macro_rocauc": r.get("test_rocauc_macro_mean"),
+                        "bytes": r["bytes"], "fraction": r["size_fraction"],
+                        "settings": _settings(r), "vs_permuted": _paired(r.get("paired", {}).get("permuted")),
+                        "vs_full": _paired(r.get("paired", {}).get("full"))},
+            "degrees_minus_plain": {k: diff[k] for k in ("mean", "low", "high", "units", "verdict")},
+        })
+    return sorted(out, key=lambda c: (c["dataset"], c["model"]))
+
+
+def _pts(p: dict | None) -> str:
+    if p is None:
+        return "—"
+    return f"{100 * p['mean']:+.1f} [{100 * p['low']:+.1f}, {100 * p['high']:+.1f}] {VERDICT_MARKS[p['verdict']]}"
+
+
+def _macro(plain: dict, degrees: dict) -> str:
+    if plain.get("macro_rocauc") is None or degrees.get("macro_rocauc") is None:
+        return "—"
+    return f"{100 * plain['macro_rocauc']:.1f} → {100 * degrees['macro_rocauc']:.1f}"
+
+
+def page_table(rows: list[dict]) -> str:
+    lines = ["| dataset | GNN | default | with leaf degrees | degrees − default | default − control | "
+             "with degrees − control | with degrees − full | macro ROC-AUC (several classes) | "
+             "settings (hops/per class) | % of the bytes |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for c in rows:
+        p, d = c["plain"], c["degrees"]
+        settings = p["settings"] if p["settings"] == d["settings"] else f"{p['settings']} → {d['settings']}"
+        lines.append(f"| {c['dataset']} | {c['model'].upper()} | {100 * p['test_mean']:.1f} | "
+                     f"{100 * d['test_mean']:.1f} | {_pts(c['degrees_minus_plain'])} | {_pts(p['vs_permuted'])} | "
+                     f"{_pts(d['vs_permuted'])} | {_pts(d['vs_full'])} | {_macro(p, d)} | {settings} | "
+                     f"{100 * p['fraction']:.2f} → {100 * d['fraction']:.2f} |")
+    return "\n".join(lines)
+
+
+def write_page(rows: list[dict], header: dict, page: Path) -> None:
+    body = (f"Generated by `{header['command']}` from `benchmarks/results/leaf_degrees.json`; runs: "
+            + "; ".join(f"`{c}`" for c in header["bench_commands"])
+            + ". Test metric ×100 (ROC-AUC on binary data, accuracy on synthetic-motifs), mean over the units; "
+              "differences paired over the same splits and seeds with 95 % intervals (↑ above zero, ↓ below, "
+              "≈ contains it).\n\n" + page_table(rows) + "\n")
+    try:
+        text = replace_section(page.read_text(), *MARKERS, body, str(page))
+    except MirageError as e:
+        raise SystemExit(f"leaf_degrees.py: {e}") from None
+    page.write_text(text)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", nargs="+", default=None, help="mirage bench --degrees JSON (default: "
+                   "benchmarks/results/degrees_*.json)")
+    p.add_argument("--tables", default=str(RESULTS / "tables.json"), help="the default's rows to pair with")
+    p.add_argument("--out", default=str(RESULTS / "leaf_degrees.json"))
+    p.add_argument("--page", default=str(PAGE))
+    p.add_argument("--from-json", action="store_true", help="the page again from --out")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    if args.from_json:
+        if not out.is_file():
+            raise SystemExit(f"leaf_degrees.py: {out} does not exist (run without --from-json first)")
+        blob = json.loads(out.read_text())
+    else:
+        paths = [Path(s) for s in args.runs] if args.runs else sorted(RESULTS.glob("degrees_*.json"))
+        if not paths:
+            raise SystemExit("leaf_degrees.py: no degrees_*.json (run the leaf-degrees lines of benchmarks/tables.sh)")
+        rows, commands = [], []
+        for path in paths:
+            b = json.loads(path.read_text())
+            rows += b["rows"]
+            commands.append(b["header"]["command"])
+        header = {"command": "python benchmarks/leaf_degrees.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                  "bench_commands": commands}
+        blob = {"header": header, "rows": compare(rows, json.loads(Path(args.tables).read_text())["rows"])}
+        out.write_text(json.dumps(blob, indent=1) + "\n")
+    write_page(blob["rows"], blob["header"], Path(args.page))
+    print(page_table(blob["rows"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
