@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graph_mirage.bench.tables import replace_section
+from graph_mirage.bench.tables import read_results, write_section
 from graph_mirage.errors import MirageError
 from graph_mirage.stats import VERDICT_MARKS
 
@@ -232,7 +232,7 @@ def write_page(recs: list[dict], header: dict, page: Path) -> None:
             "### Knees\n\n" + page_table(recs) + "\n### graph-mirage against real graphs at the same cap\n\n"
             + verdicts_table(recs) + "\n### Every point\n\n" + points_table(recs))
     try:
-        page.write_text(replace_section(page.read_text(), *MARKERS, body, str(page)))
+        write_section(page, *MARKERS, body)
     except MirageError as e:
         raise SystemExit(f"knee.py: {e}") from None
 
@@ -255,11 +255,11 @@ def main(argv=None) -> int:
         paths = [Path(s) for s in args.sweeps] if args.sweeps else sorted(RESULTS.glob("sweep_*.json"))
         if not paths:
             raise SystemExit("knee.py: no sweep JSON found (run the bytes-sweep lines of benchmarks/tables.sh)")
-        sweep_rows, commands = [], []
-        for path in paths:
-            b = json.loads(path.read_text())
-            sweep_rows += b["rows"]
-            commands.append(b["header"]["command"])
+        try:
+            sweep_rows, headers = read_results(paths)
+        except MirageError as e:
+            raise SystemExit(f"knee.py: {e}") from None
+        commands = [h["command"] for h in headers]
         table_rows = json.loads(Path(args.tables).read_text())["rows"] if Path(args.tables).exists() else []
         header = {"command": "python benchmarks/knee.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   "sources": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in paths],

@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from graph_mirage.bench.tables import replace_section
+from graph_mirage.bench.tables import read_results, write_section
 from graph_mirage.errors import MirageError
 from graph_mirage.stats import VERDICT_MARKS, paired, units, verdict
 
@@ -107,10 +107,9 @@ def write_page(rows: list[dict], header: dict, page: Path) -> None:
               "differences paired over the same splits and seeds with 95 % intervals (↑ above zero, ↓ below, "
               "≈ contains it).\n\n" + page_table(rows) + "\n")
     try:
-        text = replace_section(page.read_text(), *MARKERS, body, str(page))
+        write_section(page, *MARKERS, body)
     except MirageError as e:
         raise SystemExit(f"leaf_degrees.py: {e}") from None
-    page.write_text(text)
 
 
 def main(argv=None) -> int:
@@ -131,11 +130,11 @@ def main(argv=None) -> int:
         paths = [Path(s) for s in args.runs] if args.runs else sorted(RESULTS.glob("degrees_*.json"))
         if not paths:
             raise SystemExit("leaf_degrees.py: no degrees_*.json (run the leaf-degrees lines of benchmarks/tables.sh)")
-        rows, commands = [], []
-        for path in paths:
-            b = json.loads(path.read_text())
-            rows += b["rows"]
-            commands.append(b["header"]["command"])
+        try:
+            rows, headers = read_results(paths)
+        except MirageError as e:
+            raise SystemExit(f"leaf_degrees.py: {e}") from None
+        commands = [h["command"] for h in headers]
         header = {"command": "python benchmarks/leaf_degrees.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   "bench_commands": commands}
         blob = {"header": header, "rows": compare(rows, json.loads(Path(args.tables).read_text())["rows"])}

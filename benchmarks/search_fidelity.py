@@ -200,15 +200,13 @@ def workers(blob: dict) -> str:
 
 def write_page(blob: dict, section: str = "search-fidelity",
                page: Path = Path(__file__).resolve().parents[1] / "docs" / "search.md") -> None:
-    from graph_mirage.bench.tables import replace_section
+    from graph_mirage.bench.tables import write_section
     from graph_mirage.errors import MirageError
 
     try:
-        text = replace_section(page.read_text(), f"<!-- {section}:start -->", f"<!-- {section}:end -->",
-                               page_section(blob), str(page))
+        write_section(page, f"<!-- {section}:start -->", f"<!-- {section}:end -->", page_section(blob))
     except MirageError as e:
         raise SystemExit(f"error: {e}") from None
-    page.write_text(text)
 
 
 def main() -> int:

@@ -157,11 +157,13 @@ def replace_section(text: str, start: str, end: str, body: str, where: str = "th
     return f"{before}{start}\n{body}{end}{rest.split(end, 1)[1]}"
 
 
-def merge(paths, out: Path, stem: str) -> list[dict]:
-    """One JSON + Markdown table from several result files (each keeps its own command in the header list)."""
-    from ..fileio import atomic_write_text
-    from .rows import compare
+def write_section(page: Path, start: str, end: str, body: str) -> None:
+    """Rewrite the generated section of the file ``page`` (:func:`replace_section`)."""
+    page.write_text(replace_section(page.read_text(), start, end, body, str(page)))
 
+
+def read_results(paths) -> tuple[list[dict], list[dict]]:
+    """The rows and the headers of several ``mirage bench`` result files (a file that is not one: one line)."""
     rows, headers = [], []
     for p in paths:
         try:
@@ -170,6 +172,15 @@ def merge(paths, out: Path, stem: str) -> list[dict]:
             headers.append(blob["header"])
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise MirageError(f"{p} is not a benchmark result file ({type(e).__name__})") from None
+    return rows, headers
+
+
+def merge(paths, out: Path, stem: str) -> list[dict]:
+    """One JSON + Markdown table from several result files (each keeps its own command in the header list)."""
+    from ..fileio import atomic_write_text
+    from .rows import compare
+
+    rows, headers = read_results(paths)
     compare(rows)  # rows from separate runs of the same dataset are compared too
     header = {"merged_from": [str(p) for p in paths], "headers": headers,
               "complete": all(h.get("complete") for h in headers),
