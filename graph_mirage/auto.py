@@ -166,6 +166,20 @@ class WLProbe:
         return float((model.predict(V) == self.y).mean())
 
 
+SCORE_DIGITS = 6  # the decimals of a validation score the artifact records
+
+
+def recorded_score(v: float) -> float:
+    """A validation score as the artifact records it: rounded to :data:`SCORE_DIGITS` decimals. The solver's last
+    digits move between library builds while the choice and the set do not, and the file's bytes should not."""
+    return round(float(v), SCORE_DIGITS) if math.isfinite(v) else float(v)
+
+
+def recorded(rows: Sequence[dict]) -> list[dict]:
+    """Copies of the candidate rows with their ``val`` and ``val_se`` as :func:`recorded_score` gives them."""
+    return [{k: recorded_score(v) if k in ("val", "val_se") else v for k, v in r.items()} for r in rows]
+
+
 def choose(rows: Sequence[dict]) -> dict:
     """The rule's choice among scored candidates (each ``{"hops", "per_class", "bytes", "val", "val_se"}``): the
     candidates within one standard error of the best score are ties; among them the most prototypes per class,
@@ -307,8 +321,8 @@ class AutoPrototypes(BaseEstimator):
         self.distilled_ = best.distilled_
         self.distilled_.meta["method"] = "mirage-auto"
         self.distilled_.meta["auto"] = {
-            "settings": dict(self.best_params_, readout=self.readout, val=chosen["val"]),
-            "candidates": rows, "scored_on": scored_on,
+            "settings": dict(self.best_params_, readout=self.readout, val=recorded_score(chosen["val"])),
+            "candidates": recorded(rows), "scored_on": scored_on,
             "rule": (f"logistic regression on the weighted WL subtree counts of each candidate's prototypes, scored "
                      f"on the {scored_on} ({'ROC-AUC' if num_classes == 2 else 'accuracy'}); candidates above "
                      f"{'no cap' if cap is None else f'{int(cap):,} bytes'} not scored; ties within one standard "

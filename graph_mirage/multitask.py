@@ -110,7 +110,7 @@ class PerTask(BaseEstimator):
 
     def _shared_auto(self, base, flat: FlatGraphs, meta: dict, views, validation, log) -> list:
         """Per task, every candidate scored; one setting for all tasks, by the rule on the averaged scores."""
-        from .auto import choose
+        from .auto import choose, recorded, recorded_score
 
         total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, np.zeros(flat.num_graphs))
         cap = base.max_bytes if base.max_bytes is not None else (
@@ -153,8 +153,9 @@ class PerTask(BaseEstimator):
                 f"(as OGB's evaluator skips them), distilled at the chosen setting; sizes above: the scored tasks")
         self.cv_results_ = rows
         self.best_params_ = {"hops": chosen["hops"], "per_class": chosen["per_class"]}
-        self._auto = {"settings": dict(self.best_params_, readout=base.readout, val=chosen["val"]),
-                      "candidates": rows, "scored_on": "validation split" if validation is not None else "holdout",
+        self._auto = {"settings": dict(self.best_params_, readout=base.readout, val=recorded_score(chosen["val"])),
+                      "candidates": recorded(rows),
+                      "scored_on": "validation split" if validation is not None else "holdout",
                       "rule": "per task, the AutoPrototypes score of each candidate; one setting for every task: "
                               "the rule on the scores averaged over the tasks (standard error of the mean); the "
                               "byte cap split evenly among the tasks"}
