@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from graph_mirage import AutoPrototypes, DistilledDataset, ParameterError
-from graph_mirage.auto import WLProbe, _subset, choose, holdout, score_error
+from graph_mirage.auto import WLProbe, _subset, choose, holdout, recorded, score_error
 from graph_mirage.trees import row_ids, wl_colours, wl_counts
 
 
@@ -30,9 +30,20 @@ def test_choice_follows_the_documented_rule(fitted):
     assert [r["chosen"] for r in rows].count(True) == 1 and want["chosen"]
     d = fitted.distilled_
     assert d.meta["method"] == "mirage-auto" and d.meta["hops"] == want["hops"] and d.meta["readout"] == "sum"
-    assert d.meta["auto"]["settings"]["per_class"] == want["per_class"] and d.meta["auto"]["candidates"] == rows
+    assert d.meta["auto"]["settings"]["per_class"] == want["per_class"]
+    assert d.meta["auto"]["candidates"] == recorded(rows)
     y = d.y.numpy()
     assert all(int((y == c).sum()) == want["per_class"] for c in np.unique(y))
+
+
+def test_the_file_records_scores_rounded_so_a_solvers_last_digits_do_not_move_its_bytes():
+    rows = [{"hops": 1, "val": 0.7420240053168193, "val_se": 0.03188415177976259, "scored": True},
+            {"hops": 2, "val": float("nan"), "val_se": float("nan"), "scored": False}]
+    out = recorded(rows)
+    assert out[0] == {"hops": 1, "val": 0.742024, "val_se": 0.031884, "scored": True}
+    assert math.isnan(out[1]["val"]) and out[1]["hops"] == 2
+    assert rows[0]["val"] == 0.7420240053168193  # the estimator's own cv_results_ keep every digit
+    assert recorded([{"val": 0.7420240053168193}]) == recorded([{"val": 0.7420240053168187}])
 
 
 def test_choose_breaks_ties_toward_more_prototypes_then_the_better_score_then_fewer_hops():
