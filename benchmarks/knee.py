@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graph_mirage.bench.tables import read_results, write_section
+from graph_mirage.bench.tables import read_json, read_results, result_paths, write_section
 from graph_mirage.errors import MirageError
 from graph_mirage.stats import VERDICT_MARKS
 
@@ -231,13 +231,17 @@ def write_page(recs: list[dict], header: dict, page: Path) -> None:
     body = (f"Sources: {', '.join(f'`{s}`' for s in header['sources'])}; command: `{header['command']}`.\n\n"
             "### Knees\n\n" + page_table(recs) + "\n### graph-mirage against real graphs at the same cap\n\n"
             + verdicts_table(recs) + "\n### Every point\n\n" + points_table(recs))
-    try:
-        write_section(page, *MARKERS, body)
-    except MirageError as e:
-        raise SystemExit(f"knee.py: {e}") from None
+    write_section(page, *MARKERS, body)
 
 
 def main(argv=None) -> int:
+    try:
+        return run(argv)
+    except MirageError as e:  # a missing or unreadable result file, a page without its markers: one line
+        raise SystemExit(f"knee.py: {e}") from None
+
+
+def run(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sweeps", nargs="+", default=None, help="mirage bench --fractions JSON (default: "
                    "benchmarks/results/sweep_*.json)")
@@ -248,17 +252,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.from_json:
-        if not out.is_file():
-            raise SystemExit(f"knee.py: {out} does not exist (run without --from-json first)")
-        blob = json.loads(out.read_text())
+        blob = read_json(out)
     else:
-        paths = [Path(s) for s in args.sweeps] if args.sweeps else sorted(RESULTS.glob("sweep_*.json"))
-        if not paths:
-            raise SystemExit("knee.py: no sweep JSON found (run the bytes-sweep lines of benchmarks/tables.sh)")
-        try:
-            sweep_rows, headers = read_results(paths)
-        except MirageError as e:
-            raise SystemExit(f"knee.py: {e}") from None
+        paths = result_paths(args.sweeps, RESULTS, "sweep_*.json", "run the bytes-sweep lines of benchmarks/tables.sh")
+        sweep_rows, headers = read_results(paths)
         commands = [h["command"] for h in headers]
         table_rows = json.loads(Path(args.tables).read_text())["rows"] if Path(args.tables).exists() else []
         header = {"command": "python benchmarks/knee.py " + " ".join(argv if argv is not None else sys.argv[1:]),

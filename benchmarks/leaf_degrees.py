@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from graph_mirage.bench.tables import read_results, write_section
+from graph_mirage.bench.tables import read_json, read_results, result_paths, write_section
 from graph_mirage.errors import MirageError
 from graph_mirage.stats import VERDICT_MARKS, paired, units, verdict
 
@@ -106,13 +106,17 @@ def write_page(rows: list[dict], header: dict, page: Path) -> None:
             + ". Test metric ×100 (ROC-AUC on binary data, accuracy on synthetic-motifs), mean over the units; "
               "differences paired over the same splits and seeds with 95 % intervals (↑ above zero, ↓ below, "
               "≈ contains it).\n\n" + page_table(rows) + "\n")
-    try:
-        write_section(page, *MARKERS, body)
-    except MirageError as e:
-        raise SystemExit(f"leaf_degrees.py: {e}") from None
+    write_section(page, *MARKERS, body)
 
 
 def main(argv=None) -> int:
+    try:
+        return run(argv)
+    except MirageError as e:  # a missing or unreadable result file, a page without its markers: one line
+        raise SystemExit(f"leaf_degrees.py: {e}") from None
+
+
+def run(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", nargs="+", default=None, help="mirage bench --degrees JSON (default: "
                    "benchmarks/results/degrees_*.json)")
@@ -123,17 +127,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.from_json:
-        if not out.is_file():
-            raise SystemExit(f"leaf_degrees.py: {out} does not exist (run without --from-json first)")
-        blob = json.loads(out.read_text())
+        blob = read_json(out)
     else:
-        paths = [Path(s) for s in args.runs] if args.runs else sorted(RESULTS.glob("degrees_*.json"))
-        if not paths:
-            raise SystemExit("leaf_degrees.py: no degrees_*.json (run the leaf-degrees lines of benchmarks/tables.sh)")
-        try:
-            rows, headers = read_results(paths)
-        except MirageError as e:
-            raise SystemExit(f"leaf_degrees.py: {e}") from None
+        paths = result_paths(args.runs, RESULTS, "degrees_*.json", "run the leaf-degrees lines of benchmarks/tables.sh")
+        rows, headers = read_results(paths)
         commands = [h["command"] for h in headers]
         header = {"command": "python benchmarks/leaf_degrees.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   "bench_commands": commands}

@@ -175,6 +175,22 @@ def read_results(paths) -> tuple[list[dict], list[dict]]:
     return rows, headers
 
 
+def result_paths(given, results: Path, pattern: str, hint: str) -> list[Path]:
+    """The result files a generated page reads: ``given`` (paths on the command line), else the files of ``results``
+    matching ``pattern``; none is one line saying what to run first (``hint``)."""
+    paths = [Path(s) for s in given] if given else sorted(Path(results).glob(pattern))
+    if not paths:
+        raise MirageError(f"no {pattern} in {results} ({hint})")
+    return paths
+
+
+def read_json(path: Path) -> dict:
+    """A page's committed JSON (what ``--from-json`` regenerates the page from); a missing file is one line."""
+    if not Path(path).is_file():
+        raise MirageError(f"{path} does not exist (run without --from-json first)")
+    return json.loads(Path(path).read_text())
+
+
 def merge(paths, out: Path, stem: str) -> list[dict]:
     """One JSON + Markdown table from several result files (each keeps its own command in the header list)."""
     from ..fileio import atomic_write_text
