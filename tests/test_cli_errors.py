@@ -451,3 +451,33 @@ def test_outputs_honour_the_umask(tmp_path, umask):
                         str(target), "--quiet"], env=_env(), capture_output=True, preexec_fn=lambda: os.umask(umask))
     assert r.returncode == 0, r.stderr
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+_SIGNAL_IN_DEL = """
+import argparse, os, signal, sys, time
+from graph_mirage import cli
+
+class Finaliser:
+    def __del__(self):  # the handler's exception raised here is only "ignored" by Python
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+
+def work(args):
+    Finaliser()
+    for _ in range(100):  # 10 s of work that the signal must end
+        time.sleep(0.1)
+    print("finished")
+    return 0
+
+parser = argparse.ArgumentParser()
+parser.set_defaults(func=work)
+cli.build_parser = lambda: parser
+sys.exit(cli.main([]))
+"""
+
+
+@pytest.mark.parametrize("name, code, message", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_signal_inside_a_finaliser_still_ends_the_command(name, code, message):
+    # a SIGTERM that lands in a weakref callback or __del__ (CI saw it in an import lock's) must not be lost
+    r = subprocess.run([sys.executable, "-c", _SIGNAL_IN_DEL, name], env=_env(), capture_output=True, text=True,
+                       timeout=60, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert r.returncode == code and r.stderr == f"mirage: error: {message}\n" and "finished" not in r.stdout, r.stderr

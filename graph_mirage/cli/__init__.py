@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import warnings
 from typing import Sequence
 
@@ -28,6 +29,20 @@ def _terminated(signum, frame) -> None:
     raise _Terminated()
 
 
+def _unraisable(unraisable) -> None:
+    # Python runs a signal handler wherever the main thread is; raised inside a weakref callback or ``__del__`` (an
+    # import lock's, say) the exception is only reported as "Exception ignored" and the work goes on. Send the
+    # signal again so that it ends the command where it can; report anything else as Python does.
+    exc = unraisable.exc_value
+    if isinstance(exc, KeyboardInterrupt):  # a moment later, so that the handler runs after this hook has returned
+        signum = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
+        resend = threading.Timer(0.1, os.kill, args=(os.getpid(), signum))
+        resend.daemon = True
+        resend.start()
+    else:
+        sys.__unraisablehook__(unraisable)
+
+
 def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split())
 
@@ -41,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = one_line_warning
     # SIGTERM (kill, a scheduler's time limit) ends like Ctrl-C: cleanup runs, training workers are stopped
     signal.signal(signal.SIGTERM, _terminated)
+    hook, sys.unraisablehook = sys.unraisablehook, _unraisable
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
@@ -63,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {e.filename}" if getattr(e, "filename", None) else ""
         print(f"mirage: error: cannot access{where}: {e.strerror or type(e).__name__}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        sys.unraisablehook = hook
 
 
 __all__ = ["main", "build_parser"]
