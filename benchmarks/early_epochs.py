@@ -57,6 +57,8 @@ def one_epoch(ds, train_set, model: str, seed: int, evals) -> tuple[float, float
 
 
 def measure(name: str, root, seeds: list[int], models: list[str]) -> list[dict]:
+    from sklearn.metrics import roc_auc_score
+
     from graph_mirage import AutoPrototypes, load_dataset
     from graph_mirage.baselines import SizeOnly
     from graph_mirage.bench.runs import permuted
@@ -67,8 +69,6 @@ def measure(name: str, root, seeds: list[int], models: list[str]) -> list[dict]:
     default = AutoPrototypes().fit(train, validation=valid).distilled_
     size = SizeOnly().fit(ds)
     y, te = ds.y.view(-1).numpy(), ds.split["test"].numpy()
-    from sklearn.metrics import roc_auc_score
-
     size_only = float(roc_auc_score(y[te], size.logits(te)[:, 1] - size.logits(te)[:, 0]))
     evals = eval_sets(ds)
     rows = []
