@@ -34,8 +34,9 @@ DATASETS = ("DD", "NCI1", "PROTEINS", "ogbg-molhiv", "ogbg-molbace")
 MODELS = ("gcn", "gat", "gin")
 
 
-def one_epoch(ds, train_set, model: str, seed: int, evals) -> tuple[float, float]:
-    """Test ROC-AUC and Spearman(score, nodes) of ``model`` after one epoch on ``train_set``."""
+def one_epoch(ds, train_set, model: str, seed: int, evals, test_graphs) -> tuple[float, float]:
+    """Test ROC-AUC and Spearman(score, nodes) of ``model`` after one epoch on ``train_set``; ``test_graphs`` is the
+    test split as :class:`~graph_mirage.data.FlatGraphs` (labels and node counts in the split's order)."""
     from scipy.stats import spearmanr
 
     from graph_mirage.models import make_model
@@ -49,11 +50,9 @@ def one_epoch(ds, train_set, model: str, seed: int, evals) -> tuple[float, float
     valid, test = evals
     run = train_one(net, train_set, valid, test, metric, TrainConfig(epochs=1), seed)
     logits, y = predict(net, test, "cpu")
-    part = ds[ds.split["test"]]
-    assert np.array_equal(np.asarray(y).ravel(), part.y.view(-1).numpy())  # the test graphs in the split's order
+    assert np.array_equal(np.asarray(y).ravel(), test_graphs.y)  # the test graphs in the split's order
     score = np.asarray(logits[:, 1] - logits[:, 0], dtype=np.float64)
-    nodes = np.array([g.num_nodes for g in part])
-    return float(run.test), float(spearmanr(score, nodes).statistic)
+    return float(run.test), float(spearmanr(score, np.diff(test_graphs.node_ptr)).statistic)
 
 
 def measure(name: str, root, seeds: list[int], models: list[str]) -> list[dict]:
@@ -62,20 +61,22 @@ def measure(name: str, root, seeds: list[int], models: list[str]) -> list[dict]:
     from graph_mirage import AutoPrototypes, load_dataset
     from graph_mirage.baselines import SizeOnly
     from graph_mirage.bench.runs import permuted
+    from graph_mirage.data import as_flat
     from graph_mirage.training import eval_sets, torch_threads
 
     ds = load_dataset(name, root)
     train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
     default = AutoPrototypes().fit(train, validation=valid).distilled_
     size = SizeOnly().fit(ds)
-    y, te = ds.y.view(-1).numpy(), ds.split["test"].numpy()
-    size_only = float(roc_auc_score(y[te], size.logits(te)[:, 1] - size.logits(te)[:, 0]))
+    test_graphs = as_flat(ds[ds.split["test"]])
+    size_logits = size.logits(ds.split["test"].numpy())
+    size_only = float(roc_auc_score(test_graphs.y, size_logits[:, 1] - size_logits[:, 0]))
     evals = eval_sets(ds)
     rows = []
     with torch_threads(1):
         for model in models:
             for label, make in (("default", lambda s: default), ("permuted", lambda s: permuted(default, s))):
-                out = [one_epoch(ds, make(s), model, s, evals) for s in seeds]
+                out = [one_epoch(ds, make(s), model, s, evals, test_graphs) for s in seeds]
                 test, rho = np.array([o[0] for o in out]), np.array([o[1] for o in out])
                 rows.append({"dataset": name, "model": model, "set": label, "graphs": len(default),
                              "seeds": seeds, "test": test.tolist(), "size_rho": rho.tolist(),
@@ -126,8 +127,12 @@ def main(argv=None) -> int:
     if args.from_json:
         data = json.loads(Path(args.out + ".json").read_text())
         return write(data["rows"], data["header"], args.out)
+    from graph_mirage.data.registry import resolve_spec
+
     t0 = time.perf_counter()
     try:
+        for name in args.datasets:  # an unknown name is one line before any dataset trains
+            resolve_spec(name, args.root)
         rows = [r for name in args.datasets for r in measure(name, args.root, list(range(args.seeds)), args.models)]
     except MirageError as e:
         print(f"early_epochs: error: {e}", file=sys.stderr)
