@@ -114,10 +114,12 @@ def markdown(rows: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
+    from graph_mirage.cli.types import positive
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=list(DATASETS))
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
-    p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--seeds", type=positive(1), default=10)
     p.add_argument("--root", default=None, help="data root (default: $MIRAGE_DATA)")
     p.add_argument("--out", default=str(RESULTS / "early_epochs"))
     p.add_argument("--from-json", action="store_true", help="re-read OUT.json instead of training")
@@ -142,10 +144,12 @@ def main(argv=None) -> int:
 
 
 def write(rows: list[dict], header: dict, out: str) -> int:
+    from graph_mirage.fileio import atomic_write_text
+
     selected_epochs(rows, RESULTS / "tables.json")
-    Path(out + ".json").write_text(json.dumps({"header": header, "rows": rows}, indent=1) + "\n")
+    atomic_write_text(out + ".json", json.dumps({"header": header, "rows": rows}, indent=1) + "\n")
     md = markdown(rows) + f"\nCommand: `{header['command']}`; {header['seconds'] / 60:.1f} min.\n"
-    Path(out + ".md").write_text(md)
+    atomic_write_text(out + ".md", md)
     print(md)
     return 0
 
