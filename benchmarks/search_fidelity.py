@@ -245,7 +245,9 @@ def main() -> int:
     blob = {"space": SPACE, "seeds": args.seeds, "jobs": args.jobs, "rounds": args.rounds,
             "command": "python benchmarks/search_fidelity.py " + " ".join(sys.argv[1:]),
             "out": Path(args.out).name, "datasets": out}
-    Path(args.out).write_text(json.dumps(blob, indent=1, default=float))
+    from graph_mirage.fileio import atomic_write_text
+
+    atomic_write_text(args.out, json.dumps(blob, indent=1, default=float))  # never a half-written JSON
     plot(out, Path(args.out).with_suffix(".png"))
     print(f"wrote {args.out}")
     return 0
