@@ -132,6 +132,33 @@ def test_paper_preset_step_is_chosen_on_validation(monkeypatch):
     assert {x["step"] for x in ctrl["runs"]} == {best} and ctrl["runs_total"] == 2
 
 
+def test_distilled_recipes_are_chosen_on_validation_with_the_step(monkeypatch, tmp_path):
+    monkeypatch.setitem(presets.PAPER_DISTILL, "synthetic-motifs",
+                        DistillPreset("synthetic-motifs", 2, {0: 30, 1: 30, 2: 30}, step_size=-5, steps=3))
+    methods = ("mirage-paper", "mirage", "permuted")
+    one = {r: {x["method"]: x for x in bench.run(["synthetic-motifs"], opts(methods, recipes=(r,),
+                                                                            cache_dir=str(tmp_path)))}
+           for r in FULL_RECIPES}
+    both = {x["method"]: x for x in bench.run(["synthetic-motifs"], opts(methods, recipes=tuple(FULL_RECIPES),
+                                                                         cache_dir=str(tmp_path)))}
+    # the one default recipe keeps the rows of before: no recipe in the runs' keys, no recipes field
+    assert {x["recipe"] for x in one["plain"]["mirage"]["runs"]} == {None} and "recipes" not in one["plain"]["mirage"]
+    for m in ("mirage", "mirage~permuted"):  # the set and its control each take the recipe of the best validation
+        chosen = both[m]["recipes"][0]
+        vals = {r: one[r][m]["val_mean"] for r in FULL_RECIPES}
+        assert vals[chosen] == max(vals.values()) and both[m]["test_mean"] == pytest.approx(one[chosen][m]["test_mean"])
+        assert {x["recipe"] for x in both[m]["runs"]} == {chosen} and both[m]["runs_total"] == 2
+        assert both[m]["cached_runs"] == 2  # both recipes' runs were trained above and are read, not retrained
+    # a preset's step and the recipe are chosen together: the best (step, recipe) pair by mean validation
+    pairs = {(int(k.split(":")[1]), r): v for r in FULL_RECIPES
+             for k, v in one[r]["mirage-paper"]["step_scores"].items()}
+    order = sorted(pairs, key=lambda k: (k[0], list(FULL_RECIPES).index(k[1])))
+    best = max(order, key=lambda k: (pairs[k], -order.index(k)))
+    row = both["mirage-paper"]
+    assert (row["steps"][0], row["recipes"][0]) == best
+    assert {x["step"] for x in both["mirage-paper~permuted"]["runs"]} == {best[0]}
+
+
 def test_folds_and_a_second_table_reads_the_cache(tmp_path):
     o = opts(("full", "mirage"), seeds=(0,), folds=3, cache_dir=str(tmp_path / "runs"))
     rows = bench.run(["synthetic-motifs"], o)

@@ -137,3 +137,19 @@ def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out,
     text = (DOCS / "search.md").read_text()
     body = text.split(f"<!-- {section}:start -->\n", 1)[1].split(f"<!-- {section}:end -->", 1)[0]
     assert body == mod.page_section(json.loads((mod.RESULTS / out).read_text()))
+
+
+def test_the_recipes_table_is_generated_from_the_committed_json():
+    """benchmarks/results/recipes.md is what recipes.py writes from its committed JSON, and each record's paired
+    difference is the chosen table's runs minus the plain table's, seed by seed."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("recipes", DOCS.parent / "benchmarks" / "recipes.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    blob = json.loads((mod.RESULTS / "recipes.json").read_text())
+    assert (mod.RESULTS / "recipes.md").read_text() == mod.markdown(blob["rows"], blob["command"])
+    pairs = blob["command"].split("--pairs ", 1)[1].split()
+    chosen, plain = (json.loads((DOCS.parent / p).read_text())["rows"] for p in pairs[0].split(":"))
+    assert mod.compare(chosen, plain) == [r for r in blob["rows"] if r["dataset"] == chosen[0]["dataset"]]

@@ -84,7 +84,8 @@ def main_from_args(args) -> int:
                    full_seeds=args.full_seeds, readout=args.readout, epochs=args.epochs or (50 if quick else 100),
                    cache_dir=None if quick or not args.cache_dir else args.cache_dir, refresh=args.refresh,
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
-                   node_attributes=args.node_attributes, fractions=args.fractions, degrees=args.degrees)
+                   node_attributes=args.node_attributes, fractions=args.fractions, degrees=args.degrees,
+                   recipes=tuple(dict.fromkeys(args.recipes or ["plain"])))
     t0 = time.perf_counter()
     header = {"command": "mirage bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {jobs} training "
@@ -92,6 +93,7 @@ def main_from_args(args) -> int:
               "seeds": seeds, "folds": args.folds, "fold_seeds": args.fold_seeds, "full_seeds": args.full_seeds,
               "budgets": opts.budgets, "proto": opts.proto, "node_attributes": opts.node_attributes,
               "fractions": opts.fractions, **({"degrees": True} if opts.degrees else {}),
+              **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),
               "methods": list(methods), "readout": args.readout or "recorded/sum",
               "complete": False}
     stem = args.name or ("quick" if quick else "paper_table")

@@ -63,6 +63,8 @@ def _runs_of(col, model: str, method: str, budget) -> tuple[list[dict], list]:
             continue
         if method == "full" and recipe != col.chosen.get((model, "full", si)):
             continue
+        if method != "full" and recipe != col.chosen.get((model, method, si, "recipe", budget), recipe):
+            continue  # several distilled-set recipes: the one chosen on validation
         for seed, run, size in items:
             runs.append(dict(run, split=si, seed=seed, step=step, recipe=recipe))
             sizes.append(size)
@@ -113,6 +115,9 @@ def build_rows(name: str, col) -> list[dict]:
             if method == "full":
                 size = full_size
                 row["recipes"] = [col.chosen.get((model, "full", si)) for si in range(len(col.splits))]
+            elif any(len(k) == 5 and k[:2] == (model, method) for k in col.chosen):
+                row["recipes"] = [col.chosen.get((model, method, si, "recipe", budget))
+                                  for si in range(len(col.splits))]
             if method.startswith("mirage-paper"):
                 row["steps"] = [col.chosen.get((model, "mirage-paper", si)) for si in range(len(col.splits))]
                 row["step_scores"] = _step_scores(col, model) if method == "mirage-paper" else None
@@ -139,8 +144,8 @@ def build_rows(name: str, col) -> list[dict]:
 def _step_scores(col, model: str) -> dict:
     """``"split:step"`` -> the mean validation metric of a preset's step over the seeds (what chose the step)."""
     out = {}
-    for (m, meth, _, si, step, _), items in sorted(col.runs.items(), key=lambda kv: (kv[0][3], kv[0][4] or 0)):
-        if m == model and meth == "mirage-paper":
+    for (m, meth, _, si, step, rk), items in sorted(col.runs.items(), key=lambda kv: (kv[0][3], kv[0][4] or 0)):
+        if m == model and meth == "mirage-paper" and rk == col.chosen.get((model, meth, si, "recipe", None), rk):
             out[f"{si}:{step}"] = float(np.nanmean([run["val"] for _, run, _ in items]))
     return out
 

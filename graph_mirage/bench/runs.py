@@ -20,12 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config.defaults import TRAIN_RECIPES
+
 PROTOCOL = "runs-v1"  # v1: validation-selected and last-epoch test metrics, decisions with the prior correction
 # What a run records beyond PROTOCOL's inputs: 2 adds the decisions after a bias fitted on the validation split. The
 # training is the same, so older runs stay valid for everything they hold (``--refresh`` re-runs them).
 OUTPUTS = 2
 FULL_EPOCHS, FULL_BATCH, FULL_PATIENCE = 200, 64, 25  # full data: trained until validation stops improving
-FULL_RECIPES = {"plain": {}, "regularised": {"dropout": 0.5, "weight_decay": 1e-4}}
+FULL_RECIPES = TRAIN_RECIPES  # the full-data recipes, chosen per GNN and split on validation
 FULL_SELECT_SEEDS = 3  # seeds per recipe that choose it (the chosen recipe's remaining seeds run after)
 
 _WORKER_DATA: dict = {}

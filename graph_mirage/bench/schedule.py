@@ -4,11 +4,16 @@ Wave 1 trains every training set (every threshold step of a preset) for every GN
 recipes on their selection seeds. Then the choices that are made on validation are made — a preset's step per GNN and
 split, the full-data recipe per GNN and split (:func:`graph_mirage.workflows.best_by_validation`) — and wave 2 trains
 the chosen full-data recipe's remaining seeds and the permuted-label control of every chosen set.
+
+With several distilled-set ``recipes`` (``mirage bench --recipes plain regularised``), every set is trained under
+each of them for every seed, and the recipe (with a preset's step) is chosen per GNN, method and split by the mean
+validation metric; the permuted control is trained under each recipe too and chooses its own the same way, so the
+control keeps every freedom the set has. With the one default recipe, runs and keys are those of before.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..config.defaults import DEFAULT_HOPS
@@ -44,6 +49,12 @@ class Options:
     node_attributes: bool = False  # load TU datasets with their continuous node attributes
     fractions: list | None = None  # the bytes sweep: the swept methods once per fraction of the training bytes
     degrees: bool = False  # graph-mirage's prototypes with their leaves' real degrees (TreePrototypes(degrees=True))
+    recipes: tuple = ("plain",)  # the distilled sets' training recipes (runs.FULL_RECIPES), chosen on validation
+
+    def recipe_keys(self) -> dict:
+        """``key -> recipe name`` of the distilled sets' recipes; the key is None for the one default recipe (the
+        run keys and cached rows of a benchmark without ``--recipes``)."""
+        return {None: "plain"} if tuple(self.recipes) == ("plain",) else {r: r for r in self.recipes}
 
 
 @dataclass
@@ -145,6 +156,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
     dist_cfg = TrainConfig(epochs=o.epochs, eval_every=1, readout=o.readout)
     full_seeds = seeds[:o.full_seeds] if o.full_seeds else seeds
     select = full_seeds[:FULL_SELECT_SEEDS]
+    recipes = {k: replace(dist_cfg, **FULL_RECIPES[r]) for k, r in o.recipe_keys().items()}
     tasks, keys = [], []
     for model in models:
         for si, split in enumerate(splits):
@@ -155,9 +167,10 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
                         tasks.append(_task(name, o, split, model, seed, cfg, "full"))
                         keys.append((model, "full", None, si, None, recipe, seed))
             for s in (s for s in col.sets if s.split == si):
-                for seed in seeds:
-                    tasks.append(_task(name, o, split, model, seed, dist_cfg, s.method, s))
-                    keys.append((model, s.method, s.budget, si, s.step, None, seed))
+                for rk, cfg in recipes.items():
+                    for seed in seeds:
+                        tasks.append(_task(name, o, split, model, seed, cfg, s.method, s))
+                        keys.append((model, s.method, s.budget, si, s.step, rk, seed))
     _wave(name, runner, tasks, keys, col, o, "training runs")
     tasks, keys = [], []
     for model in models:
@@ -170,19 +183,45 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
                 for seed in full_seeds[len(select):]:
                     tasks.append(_task(name, o, split, model, seed, cfg, "full"))
                     keys.append((model, "full", None, si, None, recipe, seed))
-            steps = {s.step: s for s in col.sets if s.split == si and s.method == "mirage-paper"}
-            if steps:
-                cand = {st: [run["val"] for _, run, _ in col.runs.get((model, "mirage-paper", None, si, st, None), [])]
-                        for st in steps}
-                col.chosen[(model, "mirage-paper", si)] = best_by_validation(cand)
+            _choose_sets(col, model, si, list(recipes))
             if "permuted" not in o.methods:
                 continue
             for s in (s for s in col.sets if s.split == si):
                 if s.method == "mirage-paper" and s.step != col.chosen[(model, "mirage-paper", si)]:
                     continue
-                for seed in seeds:
-                    tasks.append(_task(name, o, split, model, seed, dist_cfg, s.method, s, permute=True))
-                    keys.append((model, s.method + "~permuted", s.budget, si, s.step, None, seed))
+                for rk, cfg in recipes.items():
+                    for seed in seeds:
+                        tasks.append(_task(name, o, split, model, seed, cfg, s.method, s, permute=True))
+                        keys.append((model, s.method + "~permuted", s.budget, si, s.step, rk, seed))
     _wave(name, runner, tasks, keys, col, o, "chosen recipes and controls")
+    if len(recipes) > 1:
+        for model in models:
+            for si in range(len(splits)):
+                _choose_sets(col, model, si, list(recipes), "~permuted")
     col.seeds, col.splits, col.models = seeds, splits, models
     return col
+
+
+def _choose_sets(col: Collected, model: str, si: int, recipes: list, suffix: str = "") -> None:
+    """Per distilled method and budget (``suffix`` "~permuted": its control) of split ``si``: the (step, recipe) with
+    the best mean validation metric; records a preset's step as ``chosen[(model, method, si)]`` and, with several
+    recipes, the recipe as ``chosen[(model, method, si, "recipe", budget)]``."""
+    from ..workflows.select import best_by_validation
+
+    for method, budget in sorted({(s.method, s.budget) for s in col.sets if s.split == si},
+                                 key=lambda c: (c[0], c[1] or 0)):
+        name = method + suffix
+        cand = {(step, rk): [run["val"] for _, run, _ in items]
+                for (m, meth, b, sj, step, rk), items in col.runs.items()
+                if m == model and meth == name and b == budget and sj == si}
+        if suffix and method == "mirage-paper":  # the control was trained at the set's chosen step only
+            cand = {k: v for k, v in cand.items() if k[0] == col.chosen.get((model, method, si))}
+        if not cand:
+            continue
+        steps = list(dict.fromkeys(s.step for s in col.sets if s.split == si and s.method == method))
+        order = sorted(cand, key=lambda k: (steps.index(k[0]) if k[0] in steps else len(steps), recipes.index(k[1])))
+        step, rk = best_by_validation({k: cand[k] for k in order})  # ties: the first step, then the first recipe
+        if method == "mirage-paper" and not suffix:
+            col.chosen[(model, method, si)] = step
+        if len(recipes) > 1:
+            col.chosen[(model, name, si, "recipe", budget)] = rk

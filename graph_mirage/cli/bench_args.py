@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config.defaults import BENCH_DATASETS, BENCH_DEFAULT_METHODS, BENCH_METHODS, READOUTS
+from ..config.defaults import BENCH_DATASETS, BENCH_DEFAULT_METHODS, BENCH_METHODS, READOUTS, TRAIN_RECIPES
 from .types import number, positive
 
 METHOD_NAMES, DEFAULT_METHODS, ALL_DATASETS = BENCH_METHODS, BENCH_DEFAULT_METHODS, BENCH_DATASETS
@@ -36,6 +36,10 @@ def add_bench_args(p) -> None:
     p.add_argument("--readout", choices=READOUTS, default=None,
                    help="readout of every GNN (default: what each set records, else sum)")
     p.add_argument("--epochs", type=positive(1), default=None, help="epochs on a distilled set (default 100)")
+    p.add_argument("--recipes", nargs="+", choices=list(TRAIN_RECIPES), default=None,
+                   help="training recipes of the distilled sets and their controls, each chosen per GNN, method and "
+                        "split on validation (default: plain; full data always chooses between "
+                        f"{' and '.join(TRAIN_RECIPES)}; regularised: {TRAIN_RECIPES['regularised']})")
     p.add_argument("--cache-dir", default="benchmarks/results/runs",
                    help="where every training run is cached as JSON, keyed by everything it depends on; a table "
                         "re-run reads it instead of training again ('' for none)")

@@ -36,6 +36,8 @@ SWEEP_PER_CLASS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 KMEANS_SAMPLE = 4096  # prototypes: k-means fitted on at most this many graphs of a class, then all assigned
 
 # the benchmark (mirage bench): its datasets and default methods (graph_mirage.bench.methods describes each)
+# training recipes the benchmark chooses between on validation: always for full data, for distilled sets with --recipes
+TRAIN_RECIPES = {"plain": {}, "regularised": {"dropout": 0.5, "weight_decay": 1e-4}}
 BENCH_DATASETS = ("MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv")
 BENCH_METHODS = ("full", "mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd", "herding-bytes",
                  "random-bytes", "mirage", "herding", "random", "size-only", "wl-kernel", "permuted")

@@ -1,0 +1,107 @@
+"""Distilled sets trained plain vs under a recipe chosen on validation, paired over the same seeds.
+
+The committed tables train every distilled set plain (dropout 0, no weight decay) while full data chooses between
+plain and regularised (dropout 0.5, weight decay 1e-4) on validation. ``mirage bench --recipes plain regularised``
+gives the distilled sets, and their permuted controls, the same choice. This script reads such a table beside the
+plain one of the same command (the plain runs are the same cached runs) and reports per dataset, GNN and method:
+
+* the recipe chosen on validation, and the validation means that chose it;
+* test mean ± std over seeds, plain and chosen, and the paired difference chosen − plain [95 % interval];
+* the margin over the permuted control (each under its own chosen recipe) and the difference from full data.
+
+    python benchmarks/recipes.py --pairs benchmarks/results/recipes_dd.json:benchmarks/results/table_dd.json
+
+Writes ``benchmarks/results/recipes.json`` and ``.md`` (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+MODELS = {"gcn": "GCN", "gat": "GAT", "gin": "GIN", "sage": "SAGE"}
+
+
+def _by_seed(row: dict) -> dict:
+    return {(r["split"], r["seed"]): r["test"] for r in row["runs"]}
+
+
+def compare(chosen_rows: list[dict], plain_rows: list[dict]) -> list[dict]:
+    """One record per distilled cell of ``chosen_rows`` that ``plain_rows`` also has."""
+    from graph_mirage.stats import paired, verdict
+
+    plain = {(r["dataset"], r["model"], r["method"], r["budget"]): r for r in plain_rows if r.get("runs")}
+    out = []
+    for r in chosen_rows:
+        if not r.get("recipes") or r["method"] == "full" or "~" in r["method"] or r.get("error"):
+            continue
+        p = plain.get((r["dataset"], r["model"], r["method"], r["budget"]))
+        if p is None:
+            continue
+        d = paired(_by_seed(r), _by_seed(p))
+        rec = {"dataset": r["dataset"], "model": r["model"], "method": r["method"], "recipes": r["recipes"],
+               "plain_test_mean": p["test_mean"], "plain_test_std": p["test_std"], "plain_val_mean": p["val_mean"],
+               "chosen_test_mean": r["test_mean"], "chosen_test_std": r["test_std"], "chosen_val_mean": r["val_mean"],
+               "chosen_minus_plain": {k: d[k] for k in ("mean", "low", "high", "units")}, "verdict": verdict(d)}
+        for key, name in (("permuted", "margin_over_control"), ("full", "vs_full")):
+            for src, tag in ((r, "chosen"), (p, "plain")):
+                q = (src.get("paired") or {}).get(key)
+                if q:
+                    rec[f"{tag}_{name}"] = {k: q[k] for k in ("mean", "low", "high")}
+        out.append(rec)
+    return out
+
+
+def _pm(m: float, s: float) -> str:
+    return f"{100 * m:.1f} ± {100 * s:.1f}"
+
+
+def _iv(q: dict | None) -> str:
+    return "" if not q else f"{100 * q['mean']:+.1f} [{100 * q['low']:+.1f}, {100 * q['high']:+.1f}]"
+
+
+def markdown(recs: list[dict], command: str) -> str:
+    lines = ["# Distilled sets: plain training vs a recipe chosen on validation", "",
+             f"`{command}` — test ROC-AUC ×100, mean ± std over seeds; differences paired over the same seeds "
+             "[95 % interval]. Margins: over each set's permuted control, each under its own chosen recipe.", "",
+             "| dataset | GNN | method | chosen recipe | plain | chosen | chosen − plain | margin plain → chosen "
+             "| vs full plain → chosen |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in recs:
+        lines.append(f"| {r['dataset']} | {MODELS.get(r['model'], r['model'])} | {r['method']} | "
+                     f"{', '.join(map(str, r['recipes']))} | {_pm(r['plain_test_mean'], r['plain_test_std'])} | "
+                     f"{_pm(r['chosen_test_mean'], r['chosen_test_std'])} | {_iv(r['chosen_minus_plain'])} "
+                     f"{'↑' if r['verdict'] == 'beats' else '↓' if r['verdict'] == 'loses' else '≈'} | "
+                     f"{_iv(r.get('plain_margin_over_control'))} → {_iv(r.get('chosen_margin_over_control'))} | "
+                     f"{_iv(r.get('plain_vs_full'))} → {_iv(r.get('chosen_vs_full'))} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    from graph_mirage.fileio import atomic_write_text
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--pairs", nargs="+", required=True, metavar="CHOSEN.json:PLAIN.json",
+                   help="a table run with --recipes, and the plain table of the same command")
+    p.add_argument("--out", default=str(RESULTS / "recipes"))
+    args = p.parse_args(argv)
+    recs = []
+    for pair in args.pairs:
+        chosen, sep, plain = pair.partition(":")
+        if not sep or not Path(chosen).is_file() or not Path(plain).is_file():
+            p.error(f"--pairs wants CHOSEN.json:PLAIN.json, two existing files; got {pair!r}")
+        recs += compare(json.loads(Path(chosen).read_text())["rows"], json.loads(Path(plain).read_text())["rows"])
+    if not recs:
+        p.error("no distilled cell with a chosen recipe is in both files of any pair (run mirage bench --recipes)")
+    command = "python benchmarks/recipes.py --pairs " + " ".join(args.pairs)
+    md = markdown(recs, command)
+    atomic_write_text(Path(args.out).with_suffix(".json"), json.dumps({"command": command, "rows": recs}, indent=1))
+    atomic_write_text(Path(args.out).with_suffix(".md"), md)
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
