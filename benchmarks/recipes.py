@@ -26,7 +26,10 @@ MODELS = {"gcn": "GCN", "gat": "GAT", "gin": "GIN", "sage": "SAGE"}
 
 
 def _by_seed(row: dict) -> dict:
-    return {(r["split"], r["seed"]): r["test"] for r in row["runs"]}
+    """The row's independent units, as the tables pair them (folds averaged over their seeds)."""
+    from graph_mirage.stats import units
+
+    return units([{"split": r["split"], "seed": r["seed"], "value": r["test"]} for r in row["runs"]])
 
 
 def compare(chosen_rows: list[dict], plain_rows: list[dict]) -> list[dict]:
