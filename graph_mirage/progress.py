@@ -15,6 +15,50 @@ import threading
 import time
 from typing import TextIO
 
+_spoken = threading.Event()  # some work reported something: a Waiting heartbeat has done its job
+
+
+def spoke() -> None:
+    """Say that the work printed a line of its own (ends a :class:`Waiting` heartbeat)."""
+    _spoken.set()
+
+
+class Waiting:
+    """A line every ``every`` seconds while a phase that reports nothing runs — importing PyTorch and loading a
+    dataset take 5-20 s before a command's first line — until the work's own first line (:func:`spoke`). Nothing is
+    printed by work that speaks (or ends) sooner, so a bad input still ends with its one error line.
+
+    Example:
+        >>> with Waiting("mirage run: loading PyTorch and the data"):     # doctest: +SKIP
+        ...     import torch
+    """
+
+    def __init__(self, desc: str, every: float | None = None, stream: TextIO | None = None) -> None:
+        if every is None:
+            every = float(os.environ.get("MIRAGE_PROGRESS_SECONDS", "10") or 10)
+        self.desc, self.every, self.stream = desc, every, stream or sys.stderr
+        self.stop = threading.Event()
+        self.t0 = time.perf_counter()
+        _spoken.clear()
+        self.ticker = threading.Thread(target=self._tick, daemon=True)
+        self.ticker.start()
+
+    def _line(self) -> None:
+        print(f"{self.desc} ({time.perf_counter() - self.t0:.0f} s)", file=self.stream, flush=True)
+
+    def _tick(self) -> None:
+        while not self.stop.wait(self.every) and not _spoken.is_set():
+            self._line()
+
+    def close(self) -> None:
+        self.stop.set()
+
+    def __enter__(self) -> "Waiting":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class Progress:
     """A progress reporter that never goes silent when stderr is not a terminal.
@@ -45,6 +89,8 @@ class Progress:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.t0 = time.perf_counter()
+        if enabled:
+            _spoken.set()  # from here this reporter keeps the log going
         if enabled and self.stream.isatty():
             from tqdm.auto import tqdm
 

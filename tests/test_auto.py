@@ -4,8 +4,6 @@ has, and is what `mirage distill` does with no settings."""
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,6 +11,8 @@ import pytest
 from graph_mirage import AutoPrototypes, DistilledDataset, ParameterError
 from graph_mirage.auto import WLProbe, _subset, choose, holdout, recorded, score_error
 from graph_mirage.trees import row_ids, wl_colours, wl_counts
+
+from . import forked
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,8 @@ def test_bad_parameters_are_refused_in_fit(synthetic, kwargs, match):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "graph_mirage", *args], capture_output=True, text=True, timeout=600)
+    """``mirage ARGS`` in a process of its own, forked after the imports (tests/forked.py)."""
+    return forked.run(args, text=True)
 
 
 def test_cli_distill_without_settings_is_automatic_and_train_follows_its_readout(tmp_path):

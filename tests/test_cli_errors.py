@@ -1,8 +1,9 @@
-"""The bad-input contract of the ``mirage`` command, over a corpus of bad inputs run as real subprocesses.
+"""The bad-input contract of the ``mirage`` command, over a corpus of bad inputs, each run in a process of its own.
 
 For every case: exit status 2 (130 when interrupted), exactly one stderr line starting ``mirage: error:``, no
 traceback, no new or partial file at the output path, and no stray temporary file beside it. The cases run
-concurrently (each is a fresh Python process) and are then checked one by one.
+concurrently and are then checked one by one, each a process of its own forked after the imports (``tests/forked.py``);
+the tests below the corpus run ``python -m graph_mirage``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from . import forked
 from .conftest import DATA_ROOT, HAVE_DATA
 
 MUTAG_RAW = DATA_ROOT / "TUDataset" / "MUTAG" / "raw"
@@ -309,17 +310,17 @@ def outcomes(tmp_path_factory):
     for cmd in cmds:
         subprocess.run(cmd, check=True, env=_env(), capture_output=True)
     corpus = _corpus(tmp, good, mutag_art)
-
-    def one(item):
-        name, (argv, env, target) = item
-        before = set(p for p in (tmp / "outputs").rglob("*"))
-        r = subprocess.run([sys.executable, "-m", "graph_mirage", *map(str, argv)], env=_env(**env),
-                           capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
-        after = set(p for p in (tmp / "outputs").rglob("*"))
-        return name, r, target, after - before
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = {name: rest for name, *rest in pool.map(one, corpus.items())}
+    # two cases at a time, each a process of its own forked after the imports (tests/forked.py)
+    cases = list(corpus.items())
+    results, running = {}, {}
+    while cases or running:
+        while cases and len(running) < 2:
+            name, (argv, env, target) = cases.pop(0)
+            before = set((tmp / "outputs").rglob("*"))
+            running[forked.Command(argv, _env(**env), logs=tmp / "logs")] = (name, target, before)
+        for command in forked.wait_any(list(running)):
+            name, target, before = running.pop(command)
+            results[name] = (command.wait(), target, set((tmp / "outputs").rglob("*")) - before)
     return results
 
 

@@ -1,16 +1,18 @@
 """A user's molecule CSV is a dataset: read, featurised by OGB's ``smiles2graph``, split, cached by content, and
-accepted by every command. The files are generated here (no data root needed)."""
+accepted by every command. The files are generated here (no data root needed); the commands run in forked processes
+(``tests/forked.py``)."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 import warnings
 
 import numpy as np
 import pytest
+
+from . import forked
 
 RINGS = ["", "c1ccccc1", "C1CCCCC1", "C1CCCC1", "c1ccncc1", "c1ccoc1", "C1CCNCC1", "c1ccc2ccccc2c1", "C1CC1",
          "C1CCC1", "c1ccsc1", "C1CCOC1"]
@@ -44,8 +46,7 @@ def _env(tmp_path) -> dict:
 
 
 def _mirage(tmp_path, *argv) -> subprocess.CompletedProcess:
-    r = subprocess.run([sys.executable, "-m", "graph_mirage", *map(str, argv)], env=_env(tmp_path), cwd=tmp_path,
-                       capture_output=True, text=True, timeout=600)
+    r = forked.run(argv, env=_env(tmp_path), cwd=tmp_path, text=True, logs=tmp_path / "logs")
     assert r.returncode == 0, r.stderr
     return r
 
@@ -161,7 +162,7 @@ def test_a_set_of_other_label_columns_is_refused_in_one_line(tmp_path):
     csv.write_text("smiles,polar,aromatic\n" + "".join(f"{s},{int(t in ('O', 'N'))},{int(r.startswith('c'))}\n"
                                                        for s, r, t in molecules()))
     _mirage(tmp_path, "distill", csv, "--label-cols", "polar", "--out", "one.npz", "--quiet")
-    r = subprocess.run([sys.executable, "-m", "graph_mirage", "train", str(csv), "--distilled", "one.npz"],
-                       env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    r = forked.run(["train", csv, "--distilled", "one.npz"], env=_env(tmp_path), cwd=tmp_path, text=True,
+                   logs=tmp_path / "logs")
     assert r.returncode == 2 and r.stderr.count("mirage: error:") == 1
     assert "has 1 task(s) but m.csv has 2: a single-task set cannot train on it" in r.stderr

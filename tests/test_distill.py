@@ -1,8 +1,6 @@
 """The Mirage estimator: budgets, thresholds, the discriminative rule, emission, and the artifact."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,6 +9,8 @@ import torch
 from graph_mirage import ArtifactError, BudgetError, DistilledDataset, MiningLimits, Mirage
 from graph_mirage.distilled import FORMAT_VERSION, check_compatible
 from graph_mirage.mining import support_counts, transaction_matrix
+
+from . import forked
 
 
 @pytest.fixture(scope="module")
@@ -205,8 +205,8 @@ def test_compatibility_check(train, mutag):
 # CLI
 # ----------------------------------------------------------------------------------------------------------------------
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "graph_mirage.cli", *args], capture_output=True, text=True,
-                          timeout=600)
+    """``mirage ARGS`` in a process of its own, forked after the imports (tests/forked.py)."""
+    return forked.run(args, text=True)
 
 
 def test_cli_distill_json_and_file(tmp_path):

@@ -2,8 +2,6 @@
 
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,6 +9,8 @@ from matplotlib import image as mpimg
 
 from graph_mirage import ArtifactError, Mirage
 from graph_mirage.report import write_report
+
+from . import forked
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +66,9 @@ def test_report_refuses_bad_artifacts(tmp_path):
 
 
 def test_cli_inspect_errors_are_one_line(artifact, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "graph_mirage.cli", "inspect", str(tmp_path / "nope.npz"), "--out",
-                        str(tmp_path / "r")], capture_output=True, text=True)
+    r = forked.run(["inspect", tmp_path / "nope.npz", "--out", tmp_path / "r"], text=True)
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "no such file" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "graph_mirage.cli", "inspect", str(artifact), "--out",
-                        str(tmp_path / "r"), "--results", str(tmp_path / "none.json")], capture_output=True, text=True)
+    r = forked.run(["inspect", artifact, "--out", tmp_path / "r", "--results", tmp_path / "none.json"], text=True)
     assert r.returncode == 2 and "run the benchmark first" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "graph_mirage.cli", "inspect", str(artifact), "--out",
-                        str(tmp_path / "ok")], capture_output=True, text=True)
+    r = forked.run(["inspect", artifact, "--out", tmp_path / "ok"], text=True)
     assert r.returncode == 0 and (tmp_path / "ok" / "index.html").is_file()

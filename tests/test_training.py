@@ -1,8 +1,6 @@
 """Model zoo, root-only readout, training on distilled and real graphs, metrics and the train CLI."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ from graph_mirage import Mirage, MirageError
 from graph_mirage.models import MODELS, make_model
 from graph_mirage.training import Metric, RunResult, TrainConfig, resolve_device, summarise, train_and_evaluate
 
+from . import forked
 from .conftest import needs_data
 
 
@@ -173,8 +172,8 @@ def test_config_validation():
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "graph_mirage.cli", *args], capture_output=True, text=True,
-                          timeout=600)
+    """``mirage ARGS`` in a process of its own, forked after the imports (tests/forked.py)."""
+    return forked.run(args, text=True)
 
 
 def test_cli_train_json(tmp_path):

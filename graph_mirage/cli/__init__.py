@@ -16,6 +16,7 @@ import warnings
 from typing import Sequence
 
 from ..errors import MirageError
+from ..progress import Waiting
 from .parser import EXIT_USAGE, build_parser
 
 EXIT_INTERRUPTED = 130
@@ -59,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     hook, sys.unraisablehook = sys.unraisablehook, _unraisable
     try:
         args = build_parser().parse_args(argv)
-        return int(args.func(args) or 0)
+        if getattr(args, "quiet", False) or getattr(args, "json", False):
+            return int(args.func(args) or 0)
+        # importing PyTorch and loading the data say nothing for seconds
+        with Waiting(f"mirage {getattr(args, 'command', '')}: loading libraries and data"):
+            return int(args.func(args) or 0)
     except (MirageError, ValueError) as e:
         print(f"mirage: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE

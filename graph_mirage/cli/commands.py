@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..progress import spoke
 from ..workflows.settings import DataSettings, DistillSettings, SparkSettings, TrainSettings
 from .output import fmt_bytes, print_run, print_search, result_line
 
@@ -18,6 +19,7 @@ def progress_on(args) -> bool:
 
 def say(args, *msg) -> None:
     if not getattr(args, "quiet", False):
+        spoke()
         print(*msg, file=sys.stderr if getattr(args, "json", False) else sys.stdout, flush=True)
 
 
