@@ -15,6 +15,7 @@ import pytest
 from graph_mirage import load_dataset
 from graph_mirage.data import export_parquet
 
+from . import forked
 from .conftest import DATA_ROOT, HAVE_DATA
 
 pytest.importorskip("pyspark")  # a test dependency (pyproject's `test` extra): present in CI
@@ -52,9 +53,9 @@ def data(tmp_path_factory):
     return out
 
 
-def _mirage(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "graph_mirage", *args], capture_output=True, text=True,
-                          timeout=600, **kw)
+def _mirage(*args, env=None):
+    """``mirage ARGS`` in a process of its own, forked after the imports (tests/forked.py)."""
+    return forked.run(args, env=env, timeout=600, text=True)
 
 
 def _ran_on_workers(state: Path, application: str) -> list[str]:

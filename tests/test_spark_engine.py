@@ -12,6 +12,7 @@ from graph_mirage import MiningLimits, Mirage, MirageError, ParameterError, load
 from graph_mirage.data import export_parquet
 from graph_mirage.trees import row_ids, tree_sizes, wl_colours
 
+from . import forked
 from .conftest import DATA_ROOT, HAVE_DATA
 
 pytest.importorskip("pyspark")  # a test dependency (pyproject's `test` extra): present in CI
@@ -152,8 +153,8 @@ def test_part_files_that_do_not_hold_the_same_graphs_are_refused_before_spark_st
 
 
 def _mirage(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "graph_mirage", *args], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})
+    """``mirage ARGS`` in a process of its own, forked after the imports (tests/forked.py)."""
+    return forked.run(args, env={**os.environ, **(env or {})}, timeout=300, text=True)
 
 
 def test_cli_engine_spark_writes_the_in_memory_file_and_stops_its_session(parquet_dirs, tmp_path):
