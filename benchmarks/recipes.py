@@ -9,7 +9,8 @@ plain one of the same command (the plain runs are the same cached runs) and repo
 * test mean ± std over seeds, plain and chosen, and the paired difference chosen − plain [95 % interval];
 * the margin over the permuted control (each under its own chosen recipe) and the difference from full data.
 
-    python benchmarks/recipes.py --pairs benchmarks/results/recipes_dd.json:benchmarks/results/table_dd.json
+    python benchmarks/recipes.py --pairs benchmarks/results/recipes_dd.json:benchmarks/results/table_dd.json \
+        benchmarks/results/recipes_nci1.json:benchmarks/results/table_nci1.json
 
 Writes ``benchmarks/results/recipes.json`` and ``.md`` (``--out``).
 """

@@ -77,10 +77,13 @@ $D --datasets ogbg-molbace ogbg-molbbbp NCI1 --seeds 10 --methods full mirage-au
 $D --datasets ogbg-moltox21 --seeds 10 --full-seeds 2 --methods full mirage-auto permuted --name degrees_tox21 "$@"
 $D --datasets DD --seeds 10 --methods mirage-auto permuted --name degrees_dd "$@"  # no full-data runs of DD
 python benchmarks/leaf_degrees.py
-# training recipes on DD (docs/results/README.md, "Training recipes of distilled sets"): every distilled set and its
-# control trained plain and regularised (dropout 0.5, weight decay 1e-4), the recipe chosen per GNN on validation as
-# full data's is; the plain runs are those of table_dd (cached), and recipes.py pairs each cell with its plain one
+# training recipes on DD and NCI1 (docs/results/README.md, "Training recipes of distilled sets"): every distilled set
+# and its control trained plain and regularised (dropout 0.5, weight decay 1e-4), the recipe chosen per GNN on
+# validation as full data's is; the plain runs are those of table_dd and table_nci1 (cached), and recipes.py pairs
+# each cell with its plain one
 R="mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain regularised"
 $R --datasets DD --seeds 10 --full-seeds 3 \
     --methods full mirage-auto herding-bytes random-bytes size-only wl-kernel permuted --name recipes_dd "$@"
-python benchmarks/recipes.py --pairs $O/recipes_dd.json:$O/table_dd.json
+$R --datasets NCI1 --seeds 10 \
+    --methods full mirage-auto herding-bytes random-bytes size-only wl-kernel permuted --name recipes_nci1 "$@"
+python benchmarks/recipes.py --pairs $O/recipes_dd.json:$O/table_dd.json $O/recipes_nci1.json:$O/table_nci1.json
