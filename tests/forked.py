@@ -39,11 +39,13 @@ def _ctx():
 def _command(argv: list, env: dict, cwd: str, out: str, err: str) -> None:
     """The forked process: ``python -m graph_mirage ARGV`` after the imports (stdin from /dev/null, stdout and stderr
     to files); ends with the command's exit status, 1 for an uncaught exception."""
+    import tempfile
     import traceback
     import warnings
 
     os.environ.clear()
     os.environ.update(env)
+    tempfile.tempdir = None  # chosen again from this environment's TMPDIR, as a fresh interpreter would
     os.chdir(cwd)
     if "ignore" in env.get("PYTHONWARNINGS", ""):  # what a fresh interpreter would do with it
         warnings.simplefilter("ignore")

@@ -104,16 +104,15 @@ def test_executors_no_worker_can_start_are_one_line_not_a_wait_for_ever(data, tm
     state = tmp_path / "cluster"
     out = tmp_path / "never.npz"
     with _cluster(state) as url:  # workers of 2 GB; the executors ask for 4 GB: Spark alone would wait for ever
-        t0 = time.monotonic()
         r = _mirage("distill", str(path), "--engine", "spark", "--spark-master", url, "--hops", "2", "--out", str(out),
                     env={**os.environ, "SPARK_EXECUTOR_MEMORY": "4g", "MIRAGE_SPARK_EXECUTOR_WAIT": "10",
                          "TMPDIR": str(tmp_path)})
-        took = time.monotonic() - t0
     assert r.returncode != 0 and not out.exists()
     lines = r.stderr.strip().splitlines()
     assert lines[-1].startswith("mirage: error: no executor started on spark://") and "4096 MB" in lines[-1], r.stderr
+    assert "within 10 s" in lines[-1]  # the wait asked for ended it, not Spark's own patience
     assert "Traceback" not in r.stderr and "\tat " not in r.stderr
-    assert took < 120  # the wait (10 s) and the session, not Spark's own patience
+    assert (tmp_path / "graph-mirage-spark.log").is_file()  # the session's log went where TMPDIR says
 
 
 def test_a_worker_killed_mid_job_costs_a_retry_not_the_file(data, tmp_path):
