@@ -11,6 +11,7 @@ from graph_mirage import ArtifactError, Mirage
 from graph_mirage.report import write_report
 
 from . import forked
+from .conftest import without_start_up
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_report_refuses_bad_artifacts(tmp_path):
 
 def test_cli_inspect_errors_are_one_line(artifact, tmp_path):
     r = forked.run(["inspect", tmp_path / "nope.npz", "--out", tmp_path / "r"], text=True)
-    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "no such file" in r.stderr
+    assert r.returncode == 2 and without_start_up(r.stderr).strip().count("\n") == 0 and "no such file" in r.stderr
     r = forked.run(["inspect", artifact, "--out", tmp_path / "r", "--results", tmp_path / "none.json"], text=True)
     assert r.returncode == 2 and "run the benchmark first" in r.stderr
     r = forked.run(["inspect", artifact, "--out", tmp_path / "ok"], text=True)
