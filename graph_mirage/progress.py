@@ -9,13 +9,31 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
 import time
 from typing import TextIO
 
+from .errors import ParameterError
+
 _spoken = threading.Event()  # some work reported something: a Waiting heartbeat has done its job
+
+
+def progress_seconds() -> float:
+    """Seconds between two plain progress lines: ``MIRAGE_PROGRESS_SECONDS`` (default 10); anything but a positive
+    number is refused (0 or a negative pace would print without pause)."""
+    raw = os.environ.get("MIRAGE_PROGRESS_SECONDS", "").strip()
+    if not raw:
+        return 10.0
+    try:
+        every = float(raw)
+    except ValueError:
+        every = math.nan
+    if not (math.isfinite(every) and every > 0):
+        raise ParameterError(f"MIRAGE_PROGRESS_SECONDS must be a positive number of seconds, got {raw!r}")
+    return every
 
 
 def spoke() -> None:
@@ -35,7 +53,7 @@ class Waiting:
 
     def __init__(self, desc: str, every: float | None = None, stream: TextIO | None = None) -> None:
         if every is None:
-            every = float(os.environ.get("MIRAGE_PROGRESS_SECONDS", "10") or 10)
+            every = progress_seconds()
         self.desc, self.every, self.stream = desc, every, stream or sys.stderr
         self.stop = threading.Event()
         self.t0 = time.perf_counter()
@@ -77,7 +95,7 @@ class Progress:
     def __init__(self, total: int, desc: str, unit: str = "step", enabled: bool = True, every: float | None = None,
                  stream: TextIO | None = None) -> None:
         if every is None:
-            every = float(os.environ.get("MIRAGE_PROGRESS_SECONDS", "10") or 10)
+            every = progress_seconds()
         self.total, self.desc, self.unit, self.every = int(total), desc, unit, every
         self.stream = stream or sys.stderr
         self.enabled = enabled

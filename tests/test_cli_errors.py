@@ -106,6 +106,10 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     # --- datasets and data roots -------------------------------------------------------------------------------------
     case("unknown dataset", ["distill", "NO-SUCH-DATASET", "--out", out / "a.npz"], target=out / "a.npz")
     case("unknown dataset in datasets", ["datasets", "NO-SUCH-DATASET"])
+    case("unknown dataset in run", ["run", "NO-SUCH-DATASET"])
+    case("progress pace not a number", ["datasets"], env={"MIRAGE_PROGRESS_SECONDS": "ten"})
+    case("progress pace zero, quiet", ["distill", *syn, "--quiet", "--out", out / "pace.npz"],
+         env={"MIRAGE_PROGRESS_SECONDS": "0"}, target=out / "pace.npz")
     case("data root missing", ["distill", "MUTAG", "--root", tmp / "nowhere", "--out", out / "b.npz"],
          target=out / "b.npz")
     if HAVE_DATA:
@@ -387,6 +391,8 @@ def test_messages_say_what_is_wrong(outcomes):
     assert "no CUDA device" in err("train: CUDA that is not there")
     assert "existing directory" in err("distill --out an existing directory")
     assert "itemset form" in err("distill --engine spark with automatic settings")
+    for name in ("progress pace not a number", "progress pace zero, quiet"):
+        assert "MIRAGE_PROGRESS_SECONDS must be a positive number" in err(name), err(name)
     assert "give a step" in err("distill --engine spark: preset steps without --step")
     assert "layout ('something-else'" in err("distill a Parquet directory of another layout")
     assert "invalid choice: 'gcond'" in err("condense: unknown method")
@@ -411,6 +417,28 @@ def test_messages_say_what_is_wrong(outcomes):
         assert "no SMILES column 'mol'" in csv and "more)" in csv and len(csv) < 500
         assert "unset MIRAGE_OFFLINE" in err("data root missing")  # the tests run offline: the hint is right here
         assert "Dimension out of range" not in "".join(err(n) for n in outcomes if n.startswith("TU:"))
+
+
+_REFUSE_THEN_SAY_IMPORTS = """
+import sys
+from graph_mirage.cli import main
+codes = [main(argv) for argv in ({cases})]
+print(codes, [m for m in ("torch", "torch_geometric", "sklearn") if m in sys.modules])
+"""
+
+
+def test_unknown_names_are_refused_before_pytorch_is_imported(tmp_path):
+    """A wrong dataset name or missing file is refused from the settings alone, in a fresh interpreter: none of the
+    heavy libraries (seconds to import) is loaded for it."""
+    cases = [["distill", "NO-SUCH"], ["run", "NO-SUCH"], ["train", "NO-SUCH", "--full"], ["search", "NO-SUCH"],
+             ["bench", "--datasets", "NO-SUCH", "--out", str(tmp_path)], ["run", str(tmp_path / "absent.csv")],
+             ["condense", "NO-SUCH", "--method", "doscond"]]
+    r = subprocess.run([sys.executable, "-c", _REFUSE_THEN_SAY_IMPORTS.format(cases=repr(cases))], env=_env(),
+                       capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == f"{[2] * len(cases)} []", (r.stdout, r.stderr)
+    errors = r.stderr.splitlines()
+    assert len(errors) == len(cases) and all(e.startswith("mirage: error: ") for e in errors), errors
+    assert sum("unknown dataset 'NO-SUCH'" in e for e in errors) == 6 and "absent.csv: no such file" in errors[5]
 
 
 def test_interrupt_is_exit_130_and_leaves_nothing(tmp_path):

@@ -60,21 +60,22 @@ def main_from_args(args) -> int:
         merge(args.merge, out, stem)
         _log(args.quiet)((out / f"{stem}.md").read_text())
         return 0
-    import torch
-
     from ..config.defaults import MODELS
     from ..data.registry import resolve_spec
-    from .schedule import Options
 
-    torch.set_num_threads(1)  # this process distils; the workers train
     quick = args.quick
     datasets = args.datasets or (["MUTAG", "ogbg-molbace"] if quick else list(ALL_DATASETS))
     models = args.models or (["gin"] if quick else ["gcn", "gat", "gin"])
     bad = [m for m in models if m not in MODELS]
     if bad:
         raise MirageError(f"unknown model(s) {bad}; known: {', '.join(MODELS)}")
-    for name in datasets:
+    for name in datasets:  # before PyTorch is imported: a wrong name is refused at once
         resolve_spec(name, args.root)
+    import torch
+
+    from .schedule import Options
+
+    torch.set_num_threads(1)  # this process distils; the workers train
     seeds = list(range(args.seeds if args.seeds is not None else (2 if quick else 10)))
     methods = tuple(args.methods or DEFAULT_METHODS)
     jobs = args.jobs if args.jobs is not None else max(1, min(os.cpu_count() or 1, 8))

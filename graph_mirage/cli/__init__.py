@@ -16,7 +16,7 @@ import warnings
 from typing import Sequence
 
 from ..errors import MirageError
-from ..progress import Waiting
+from ..progress import Waiting, progress_seconds
 from .parser import EXIT_USAGE, build_parser
 
 EXIT_INTERRUPTED = 130
@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hook, sys.unraisablehook = sys.unraisablehook, _unraisable
     try:
         args = build_parser().parse_args(argv)
+        progress_seconds()  # a bad pace is refused before any work, also with --quiet
         if getattr(args, "quiet", False) or getattr(args, "json", False):
             return int(args.func(args) or 0)
         # importing PyTorch and loading the data say nothing for seconds

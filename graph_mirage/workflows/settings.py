@@ -106,6 +106,9 @@ class DataSettings:
         _int("fold", self.fold, 0, allow_none=False)
         if self.folds is not None and self.fold >= self.folds:
             raise ParameterError(f"fold must be in 0..{self.folds - 1}, got {self.fold}")
+        from ..data.registry import resolve_spec
+
+        resolve_spec(self.dataset, self.root)  # an unknown name or a missing file, before any heavy import
 
     def load(self, progress: bool = False):
         from ..data import load_dataset

@@ -57,7 +57,6 @@ class RunOutcome:
 def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs: int | None = None,
         log=None, progress: bool = False) -> RunOutcome:
     """Distil, train on the distilled set, and (``full``) on the full training split with the same recipe."""
-    from ..training import train_and_evaluate
     from .distill import check_distill
 
     check_distill(s)
@@ -66,6 +65,7 @@ def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs:
         check_output(s.out)
     if s.engine != "memory":
         raise MirageError("mirage run distils in memory; use mirage distill --engine spark, then mirage train")
+    from ..training import train_and_evaluate  # PyTorch and PyG: after the checks, so that a refusal is instant
     ds = s.data.load(progress)
     outcome = distill(s.replace(threads=t.threads), log=log, progress=progress, dataset=ds)
     cfg = t.config(ds.name)
