@@ -70,6 +70,26 @@ def test_attributes_load_only_when_asked_for(root):
         load_dataset("synthetic-motifs", node_attributes=True)
 
 
+def test_attributes_ignored_on_unlabelled_nodes_are_warned_of(root, tmp_path):
+    """Where the attributes are all a node carries (no node labels), dropping them by default is said, once per load;
+    beside node labels (PROTEINS' case: measured to add nothing) it is not."""
+    import shutil
+    import warnings
+
+    from graph_mirage import load_dataset
+
+    unlabelled = tmp_path / "TUDataset" / NAME / "raw"
+    shutil.copytree(root / "TUDataset" / NAME / "raw", unlabelled)
+    (unlabelled / f"{NAME}_node_labels.txt").unlink()
+    with pytest.warns(UserWarning, match=r"ATTRS: its nodes have no labels, only 2 continuous attribute\(s\)"):
+        load_dataset(NAME, tmp_path, cache_dir=tmp_path / "cache")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_dataset(NAME, tmp_path, cache_dir=tmp_path / "cache", node_attributes=True).meta[
+            "node_attributes"] == 2
+        load_dataset(NAME, root, cache_dir=tmp_path / "cache2")
+
+
 def test_a_dataset_without_attributes_is_refused_before_it_is_processed(root, tmp_path):
     import shutil
 

@@ -117,6 +117,10 @@ def _keep_attributes(ds: GraphDataset, name: str, wanted: bool) -> None:
     if wanted and not have:
         raise _no_attributes(name)
     if have and not wanted:
+        if ds.meta.get("node_label_source") == "node degree":  # the attributes are all its nodes say
+            warnings.warn(f"{name}: its nodes have no labels, only {have} continuous attribute(s), which are ignored "
+                          f"(nodes are told apart by their degree); node_attributes=True (--node-attributes) uses "
+                          f"them", stacklevel=3)
         data = ds.storage()
         del data["x_cont"]
         ds.slices.pop("x_cont", None)
