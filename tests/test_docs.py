@@ -76,6 +76,27 @@ def test_results_pages_are_generated_from_the_committed_json(tmp_path):
     assert (tmp_path / "paired.png").stat().st_size > 10_000
 
 
+def test_the_difference_of_two_margins_is_paired_over_the_units_all_four_cells_share():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("results_pages", DOCS.parent / "benchmarks" / "results_pages.py")
+    pages = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pages)
+
+    def cell(values, seeds=range(10)):
+        return {"runs": [{"seed": s, "test": v} for s, v in zip(seeds, values)]}
+
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 0.01, 10)
+    # a: 0.70 over a control at 0.62; b: 0.72 over a control at 0.70 -> a teaches 6 points more, b scores higher
+    a, ac = cell(0.70 + noise), cell(0.62 + rng.normal(0, 0.01, 10))
+    b, bc = cell(0.72 + noise), cell(0.70 + rng.normal(0, 0.01, 10), seeds=range(1, 11))
+    p = pages._margin_difference(a, ac, b, bc)
+    assert p["units"] == 9 and p["beats"] and abs(p["mean"] - 0.06) < 0.02  # seed 0 and seed 10 are not shared
+    assert pages._margin_difference(a, None, b, bc) is None
+    assert pages._diff(pages._margin_difference(b, bc, a, ac)).endswith("↓")
+
+
 def _knee_module():
     import importlib.util
 
