@@ -303,6 +303,9 @@ class AutoPrototypes(BaseEstimator):
                 if log:
                     log(f"hops {h}, {k} per class: {len(d)} graphs, {100 * row['fraction']:.3f} % of the bytes; "
                         f"validation score {row['val']:.4f} ± {row['val_se']:.4f}")
+            elif log:  # say why a depth or a count the grid names was not tried (the larger counts are not made)
+                log(f"hops {h}, {k} per class: {len(d)} graphs, {100 * row['fraction']:.3f} % of the bytes; above "
+                    f"the byte cap ({100 * cap / total:.3f} %), not scored")
             rows.append(row)
         chosen = choose([r for r in rows if r["scored"]])
         for r in rows:

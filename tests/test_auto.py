@@ -73,6 +73,17 @@ def test_candidates_above_the_cap_are_not_scored(synthetic, fitted):
         assert len(made) == 5 or not made[-1]["scored"]
 
 
+def test_the_log_says_which_candidates_the_cap_left_unscored(synthetic):
+    train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
+    lines: list[str] = []
+    m = AutoPrototypes(max_fraction=0.02).fit(train, validation=valid, log=lines.append)
+    assert len(lines) == len(m.cv_results_)
+    for line, r in zip(lines, m.cv_results_):
+        assert line.startswith(f"hops {r['hops']}, {r['per_class']} per class: {r['graphs']} graphs")
+        assert ("validation score" in line) == r["scored"] and ("above the byte cap" in line) == (not r["scored"])
+    assert any(not r["scored"] for r in m.cv_results_)
+
+
 def test_fixed_hops_and_a_byte_cap(synthetic):
     train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
     m = AutoPrototypes(hops=2, max_bytes=10 ** 9).fit(train, validation=valid)
