@@ -290,6 +290,9 @@ class AutoPrototypes(BaseEstimator):
         fits = [m for m in made if cap is None or m[2].distilled_.nbytes() * scale <= cap]
         if not fits:
             fits = [min(made, key=lambda m: (m[2].distilled_.nbytes(), m[0], m[1]))]
+            if log:
+                log(f"no candidate fits the byte cap ({100 * cap / total:.3f} % of the bytes): the smallest one is "
+                    f"used; give fewer hops, or a larger max_bytes / --max-bytes")
         witness = dag.witness
         rows = []
         for h, k, est in made:

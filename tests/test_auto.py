@@ -89,7 +89,9 @@ def test_fixed_hops_and_a_byte_cap(synthetic):
     m = AutoPrototypes(hops=2, max_bytes=10 ** 9).fit(train, validation=valid)
     assert {r["hops"] for r in m.cv_results_} == {2} and len(m.cv_results_) == 5
     assert all(r["scored"] for r in m.cv_results_)  # every per-class count fits under a huge cap
-    tiny = AutoPrototypes(hops=1, max_bytes=1).fit(train, validation=valid)
+    lines: list[str] = []
+    tiny = AutoPrototypes(hops=1, max_bytes=1).fit(train, validation=valid, log=lines.append)
+    assert lines[0].startswith("no candidate fits the byte cap") and "the smallest one is used" in lines[0]
     assert [r["per_class"] for r in tiny.cv_results_ if r["scored"]] == [1]  # only the smallest is scored
     assert tiny.best_params_ == {"hops": 1, "per_class": 1}
 
