@@ -221,6 +221,7 @@ class TreePrototypes(BaseEstimator):
         n_trees_: distinct trees of depth ``hops`` in the training graphs.
         clusters_: class -> cluster sizes.
         prototypes_: per distilled graph, ``(class, root tree ids [r], root weights [r])``.
+        members_: per distilled graph, the indices (into the fitted graphs) of the cluster it stands for.
         seconds_: wall time of each stage.
     """
 
@@ -298,7 +299,7 @@ class TreePrototypes(BaseEstimator):
         if trees.dag is None:
             trees.dag = ComputationDAG(flat, colours)
         dag = trees.dag
-        graphs_out, self.clusters_, protos, self.prototypes_ = [], {}, [], []
+        graphs_out, self.clusters_, protos, self.prototypes_, self.members_ = [], {}, [], [], []
         for c in classes:
             of_class = np.flatnonzero(flat.y == c)
             rows = counts[of_class]
@@ -329,6 +330,7 @@ class TreePrototypes(BaseEstimator):
                 graphs_out.append(g)
                 protos.append([int(c), int(sizes[j]), [int(t) for t in kept]])
                 self.prototypes_.append((int(c), kept, w))
+                self.members_.append(members)
         self.seconds_ = {"prototypes": time.perf_counter() - t1}
         params = {"per_class": self.per_class, "mass": self.mass, "max_roots": self.max_roots, "seed": self.seed}
         if self.sample is not None and max(map(sum, self.clusters_.values())) > self.sample:

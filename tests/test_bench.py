@@ -294,3 +294,22 @@ def test_merge_joins_runs_and_compares_across_files(rows_inline, tmp_path):
     assert mirage["speedup_per_epoch_vs_full"] == pytest.approx(want["speedup_per_epoch_vs_full"])
     blob = json.loads((tmp_path / "merged.json").read_text())
     assert blob["header"]["complete"] and len(blob["rows"]) == len(rows)
+
+
+def test_class_agnostic_soft_label_prototypes_carry_their_clusters_class_counts(synthetic):
+    """benchmarks/soft_labels.py: a class-agnostic cluster is one prototype per class among its members, supported
+    by that class's count, so the support-weighted loss is cross-entropy against the cluster's class distribution."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "soft_labels.py"
+    spec = importlib.util.spec_from_file_location("soft_labels", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    s = mod.class_agnostic(synthetic, clusters=6, hops=1)
+    y, w = s.y.view(-1).numpy(), s.storage().weight.view(-1).numpy()
+    train_y = synthetic[synthetic.split["train"]].flat().y
+    assert [int(w[y == c].sum()) for c in range(3)] == np.bincount(train_y, minlength=3).tolist()
+    roots = [tuple(g.x[g.root_mask].view(-1).tolist()) + tuple(g.root_weight[g.root_mask].tolist()) for g in s]
+    assert len(set(roots)) <= 6 < len(s)  # copies of at most 6 prototypes, several carrying more than one class
+    assert s.meta["hops"] == 1 and s.meta["params"] == {"clusters": 6, "hops": 1}

@@ -148,6 +148,12 @@ def test_prototypes_per_class_weights_and_bytes(train):
     plain = sum(t.numel() * t.element_size() for t in (d.storage().x, d.storage().edge_index, d.storage().edge_attr,
                                                        d.storage().root_mask, d.storage().y, d.storage().weight))
     assert d.nbytes() == plain + 4 * roots
+    # the members: a partition of the fitted graphs, each prototype's within its class and as many as its weight
+    labels = train.flat().y
+    members = np.concatenate(p.members_)
+    assert len(p.members_) == len(d) and sorted(members.tolist()) == list(range(len(labels)))
+    for g, m in zip(d, p.members_):
+        assert (labels[m] == int(g.y)).all() and len(m) == int(g.weight)
 
 
 def test_artifact_keeps_root_weights_and_is_deterministic(train, tmp_path):

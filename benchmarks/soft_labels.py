@@ -1,0 +1,171 @@
+"""Soft labels as a lever of the gap issue (#22), measured against the default on the same seeds:
+
+    python benchmarks/soft_labels.py [--seeds 5] [--jobs 2]
+
+- **NCI1, class-agnostic clusters**: every training graph is clustered by its tree counts regardless of class
+  (k-means on L2-normalised counts, as the default clusters within a class), each cluster becomes one prototype (the
+  default's :class:`~graph_mirage.prototypes.TreePrototypes` with the clusters as its classes), emitted once per
+  class among its members with that class's count as its support; trained with the support-weighted loss
+  (``TrainConfig(support="loss")``), that is cross-entropy against the cluster's class distribution. Per-class
+  clusters, the default's, are pure, so their soft labels would be the hard ones.
+- **ogbg-moltox21, the other tasks' labels**: the default's set (one setting for every task, each prototype made for
+  one task and label) with each prototype also labelled, for every other task, with the mean label of its cluster's
+  members (where at least 3 of them are labelled) instead of a missing label.
+
+Each soft set is trained beside the default (GCN and GIN, the tables' plain recipe) over the same seeds; the JSON
+has every run and the paired differences (test and validation) against the default. An exploration of a lever:
+no permuted controls, so a difference here is a hypothesis for the tables, not a finding. Writes
+``benchmarks/results/soft_labels.json`` and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SETS = {"NCI1": [("default", {}), ("class-agnostic", {"clusters": 20, "hops": 1}),
+                 ("class-agnostic", {"clusters": 10, "hops": 2})],
+        "ogbg-moltox21": [("default", {}), ("other-task labels", {"min_labelled": 3})]}
+
+
+def default_set(ds):
+    from graph_mirage.workflows import DataSettings, DistillSettings, distill
+
+    return distill(DistillSettings(DataSettings(ds.name)), dataset=ds).distilled
+
+
+def class_agnostic(ds, clusters: int, hops: int):
+    """Prototypes of class-agnostic clusters, one copy per class among the members, supported by its count."""
+    import copy
+
+    import numpy as np
+    import scipy.sparse as sp
+    import torch
+    from sklearn.cluster import KMeans
+
+    from graph_mirage.distilled import DistilledDataset
+    from graph_mirage.prototypes import TreePrototypes, tree_counts
+
+    train = ds[ds.split["train"]]
+    flat = train.flat()
+    counts = tree_counts(flat, hops).counts
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(1))).clip(1e-12)
+    feats = sp.csr_matrix(counts.multiply(1.0 / norms))
+    pseudo = copy.copy(flat)
+    pseudo.y = KMeans(n_clusters=clusters, n_init=1, random_state=0).fit(feats).labels_.astype(np.int64)
+    tp = TreePrototypes(hops=hops, per_class=1).fit(pseudo)  # one prototype per cluster: its mean counts
+    graphs = []
+    for g, members in zip(tp.distilled_, tp.members_):
+        for c, n in enumerate(np.bincount(flat.y[members], minlength=ds.num_classes)):
+            if n:
+                copy_ = copy.copy(g)
+                copy_.y, copy_.weight = torch.tensor([c]), torch.tensor([float(n)])
+                graphs.append(copy_)
+    meta = dict(default_set(ds).meta, hops=hops, method="class-agnostic soft labels",
+                params={"clusters": clusters, "hops": hops})
+    return DistilledDataset(graphs, meta)
+
+
+def other_task_labels(ds, min_labelled: int):
+    """The default's multi-task set, each prototype also labelled with its members' mean label on the other tasks."""
+    import numpy as np
+
+    from graph_mirage import AutoPrototypes
+    from graph_mirage.distilled import DistilledDataset
+    from graph_mirage.multitask import PerTask
+
+    train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
+    est = PerTask(AutoPrototypes()).fit(train, validation=valid)
+    y = train.flat().y
+    graphs, i = [], 0
+    for t, task_est in enumerate(est.estimators_):
+        labelled = np.flatnonzero(~np.isnan(y[:, t]))  # the task view's graphs, as indices of the training split
+        for members in task_est.members_:
+            g = est.distilled_[i]
+            i += 1
+            vec = g.y.clone()
+            for u in range(y.shape[1]):
+                lab = y[labelled[members], u]
+                lab = lab[~np.isnan(lab)]
+                if u != t and len(lab) >= min_labelled:
+                    vec[0, u] = float(lab.mean())
+            assert float(vec[0, t]) == float(np.nanmean(y[labelled[members], t]))  # its own task's label, hard
+            g.y = vec
+            graphs.append(g)
+    meta = dict(est.distilled_.meta, method="other-task soft labels", params={"min_labelled": min_labelled})
+    return DistilledDataset(graphs, meta)
+
+
+def run_cell(job: tuple) -> dict:
+    dataset, model, name, params, seeds = job
+    import torch
+
+    torch.set_num_threads(1)
+    from graph_mirage import load_dataset
+    from graph_mirage.training import TrainConfig, train_and_evaluate
+
+    ds = load_dataset(dataset)
+    if name == "default":
+        s, config = default_set(ds), TrainConfig()
+    elif name == "class-agnostic":
+        s, config = class_agnostic(ds, **params), TrainConfig(support="loss")
+    else:
+        s, config = other_task_labels(ds, **params), TrainConfig()
+    r = train_and_evaluate(ds, s, model=model, seeds=range(seeds), config=config)
+    return {"dataset": dataset, "model": model, "set": name, "params": params, "graphs": len(s),
+            "fraction": s.nbytes() / s.meta["full_bytes"], "support": config.support,
+            "labelled_entries": int((~torch.isnan(s.y.float())).sum()),
+            "runs": [{"seed": x["seed"], "test": x["test"], "val": x["val"]} for x in r["runs"]]}
+
+
+def main(argv=None) -> int:
+    from graph_mirage.stats import interval, paired
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--models", nargs="+", default=["gcn", "gin"])
+    p.add_argument("--out", default=str(RESULTS / "soft_labels.json"))
+    args = p.parse_args(argv)
+    jobs = [(d, m, name, params, args.seeds) for d, sets in SETS.items() for m in args.models
+            for name, params in sets]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(run_cell, jobs))
+    for r in rows:
+        base = next(x for x in rows if (x["dataset"], x["model"], x["set"]) == (r["dataset"], r["model"], "default"))
+        for key in ("test", "val"):
+            r[key] = interval([x[key] for x in r["runs"]])
+            if r is not base:
+                r[f"{key}_vs_default"] = paired({x["seed"]: x[key] for x in r["runs"]},
+                                                {x["seed"]: x[key] for x in base["runs"]})
+    header = {"command": "python benchmarks/soft_labels.py " + " ".join(sys.argv[1:] if argv is None else argv),
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.jobs} processes (1 torch thread each)",
+              "seeds": args.seeds, "seconds": time.perf_counter() - t0,
+              "reading": "exploration of a lever: no permuted controls; paired differences against the default"}
+    Path(args.out).write_text(json.dumps({"header": header, "rows": rows}, indent=1, default=float))
+    print("| dataset | GNN | set | graphs | % bytes | test ×100 | validation ×100 | test vs default | val vs default |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        what = r["set"] + "".join(f", {k} {v}" for k, v in r["params"].items())
+
+        def diff(key):
+            d = r.get(f"{key}_vs_default")
+            return "" if d is None else f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
+
+        print(f"| {r['dataset']} | {r['model'].upper()} | {what} | {r['graphs']} | {100 * r['fraction']:.2f} | "
+              f"{100 * r['test']['mean']:.1f} ± {100 * r['test']['half']:.1f} | "
+              f"{100 * r['val']['mean']:.1f} ± {100 * r['val']['half']:.1f} | {diff('test')} | {diff('val')} |")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
