@@ -297,13 +297,13 @@ def test_merge_joins_runs_and_compares_across_files(rows_inline, tmp_path):
 
 
 def test_class_agnostic_soft_label_prototypes_carry_their_clusters_class_counts(synthetic):
-    """benchmarks/soft_labels.py: a class-agnostic cluster is one prototype per class among its members, supported
+    """benchmarks/levers.py: a class-agnostic cluster is one prototype per class among its members, supported
     by that class's count, so the support-weighted loss is cross-entropy against the cluster's class distribution."""
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "soft_labels.py"
-    spec = importlib.util.spec_from_file_location("soft_labels", path)
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "levers.py"
+    spec = importlib.util.spec_from_file_location("levers", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     s = mod.class_agnostic(synthetic, clusters=6, hops=1)

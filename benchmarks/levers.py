@@ -1,21 +1,25 @@
-"""Soft labels as a lever of the gap issue (#22), measured against the default on the same seeds:
+"""Levers of the gap issue (#22) — soft labels and several depths at once — measured against the default on the
+same seeds:
 
-    python benchmarks/soft_labels.py [--seeds 5] [--jobs 2]
+    python benchmarks/levers.py [--seeds 5] [--jobs 2]
 
-- **NCI1, class-agnostic clusters**: every training graph is clustered by its tree counts regardless of class
-  (k-means on L2-normalised counts, as the default clusters within a class), each cluster becomes one prototype (the
-  default's :class:`~graph_mirage.prototypes.TreePrototypes` with the clusters as its classes), emitted once per
-  class among its members with that class's count as its support; trained with the support-weighted loss
-  (``TrainConfig(support="loss")``), that is cross-entropy against the cluster's class distribution. Per-class
+- **NCI1, class-agnostic clusters** (soft labels): every training graph is clustered by its tree counts regardless
+  of class (k-means on L2-normalised counts, as the default clusters within a class), each cluster becomes one
+  prototype (the default's :class:`~graph_mirage.prototypes.TreePrototypes` with the clusters as its classes),
+  emitted once per class among its members with that class's count as its support; trained with the support-weighted
+  loss (``TrainConfig(support="loss")``), that is cross-entropy against the cluster's class distribution. Per-class
   clusters, the default's, are pure, so their soft labels would be the hard ones.
-- **ogbg-moltox21, the other tasks' labels**: the default's set (one setting for every task, each prototype made for
-  one task and label) with each prototype also labelled, for every other task, with the mean label of its cluster's
-  members (where at least 3 of them are labelled) instead of a missing label.
+- **ogbg-moltox21, the other tasks' labels** (soft labels): the default's set (one setting for every task, each
+  prototype made for one task and label) with each prototype also labelled, for every other task, with the mean
+  label of its cluster's members (where at least 3 of them are labelled) instead of a missing label.
+- **NCI1 and ogbg-molbace, depths 1 and 2 at once**: the default's prototypes at one hop and at two hops in one set,
+  each depth with the most prototypes per class (1, 2, 5, 10 or 20) that fit half of the default's byte cap (1 % of
+  the training bytes); GNNs of two layers.
 
-Each soft set is trained beside the default (GCN and GIN, the tables' plain recipe) over the same seeds; the JSON
-has every run and the paired differences (test and validation) against the default. An exploration of a lever:
-no permuted controls, so a difference here is a hypothesis for the tables, not a finding. Writes
-``benchmarks/results/soft_labels.json`` and prints a table.
+Each set is trained beside the default (GCN and GIN, the tables' plain recipe) over the same seeds; the JSON has
+every run and the paired differences (test and validation) against the default. An exploration of levers: no
+permuted controls, so a difference here is a hypothesis for the tables, not a finding. Writes
+``benchmarks/results/levers.json`` and prints a table.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SETS = {"NCI1": [("default", {}), ("class-agnostic", {"clusters": 20, "hops": 1}),
-                 ("class-agnostic", {"clusters": 10, "hops": 2})],
+                 ("class-agnostic", {"clusters": 10, "hops": 2}), ("depths 1 and 2", {})],
+        "ogbg-molbace": [("default", {}), ("depths 1 and 2", {})],
         "ogbg-moltox21": [("default", {}), ("other-task labels", {"min_labelled": 3})]}
 
 
@@ -103,6 +108,27 @@ def other_task_labels(ds, min_labelled: int):
     return DistilledDataset(graphs, meta)
 
 
+def several_depths(ds, depths=(1, 2), per_class=(20, 10, 5, 2, 1)):
+    """The prototypes of each depth, at the most per class that fit an equal share of the default's byte cap."""
+    from graph_mirage.config.defaults import AUTO_MAX_FRACTION
+    from graph_mirage.distilled import DistilledDataset
+    from graph_mirage.prototypes import TreePrototypes
+
+    train = ds[ds.split["train"]]
+    base = default_set(ds)
+    share = AUTO_MAX_FRACTION * base.meta["full_bytes"] / len(depths)
+    graphs, chosen = [], {}
+    for h in depths:
+        for k in per_class:
+            d = TreePrototypes(hops=h, per_class=k).fit(train).distilled_
+            if d.nbytes() <= share or k == per_class[-1]:
+                graphs += list(d)
+                chosen[str(h)] = k
+                break
+    return DistilledDataset(graphs, dict(base.meta, hops=max(depths), method="several depths",
+                                         params={"per_class_at_depth": chosen}))
+
+
 def run_cell(job: tuple) -> dict:
     dataset, model, name, params, seeds = job
     import torch
@@ -116,9 +142,13 @@ def run_cell(job: tuple) -> dict:
         s, config = default_set(ds), TrainConfig()
     elif name == "class-agnostic":
         s, config = class_agnostic(ds, **params), TrainConfig(support="loss")
+    elif name == "depths 1 and 2":
+        s, config = several_depths(ds), TrainConfig()
     else:
         s, config = other_task_labels(ds, **params), TrainConfig()
     r = train_and_evaluate(ds, s, model=model, seeds=range(seeds), config=config)
+    if name == "depths 1 and 2":
+        params = s.meta["params"]
     return {"dataset": dataset, "model": model, "set": name, "params": params, "graphs": len(s),
             "fraction": s.nbytes() / s.meta["full_bytes"], "support": config.support,
             "labelled_entries": int((~torch.isnan(s.y.float())).sum()),
@@ -132,7 +162,7 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--models", nargs="+", default=["gcn", "gin"])
-    p.add_argument("--out", default=str(RESULTS / "soft_labels.json"))
+    p.add_argument("--out", default=str(RESULTS / "levers.json"))
     args = p.parse_args(argv)
     jobs = [(d, m, name, params, args.seeds) for d, sets in SETS.items() for m in args.models
             for name, params in sets]
@@ -146,10 +176,10 @@ def main(argv=None) -> int:
             if r is not base:
                 r[f"{key}_vs_default"] = paired({x["seed"]: x[key] for x in r["runs"]},
                                                 {x["seed"]: x[key] for x in base["runs"]})
-    header = {"command": "python benchmarks/soft_labels.py " + " ".join(sys.argv[1:] if argv is None else argv),
+    header = {"command": "python benchmarks/levers.py " + " ".join(sys.argv[1:] if argv is None else argv),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.jobs} processes (1 torch thread each)",
               "seeds": args.seeds, "seconds": time.perf_counter() - t0,
-              "reading": "exploration of a lever: no permuted controls; paired differences against the default"}
+              "reading": "exploration of levers: no permuted controls; paired differences against the default"}
     Path(args.out).write_text(json.dumps({"header": header, "rows": rows}, indent=1, default=float))
     print("| dataset | GNN | set | graphs | % bytes | test ×100 | validation ×100 | test vs default | val vs default |")
     print("|---|---|---|---|---|---|---|---|---|")
