@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -71,6 +72,25 @@ def _concat(a: FlatGraphs, b: FlatGraphs) -> FlatGraphs:
                       np.concatenate([a.edge_attr, b.edge_attr]), np.concatenate([a.y, b.y]),
                       np.concatenate([a.node_ptr, b.node_ptr[1:] + n]),
                       np.concatenate([a.edge_ptr, b.edge_ptr[1:] + a.edge_ptr[-1]]))
+
+
+def chance_score(y: np.ndarray, num_classes: int) -> float:
+    """What a model that learned nothing scores on labels ``y``: ROC-AUC 0.5 for two classes, else the accuracy of
+    always deciding the most frequent class."""
+    if num_classes == 2:
+        return 0.5
+    return float(np.bincount(np.asarray(y, dtype=np.int64)).max() / max(len(y), 1))
+
+
+def warn_if_chance(rows: Sequence[dict], chance: float, where: str) -> None:
+    """Warn when no scored candidate is above ``chance`` by more than its standard error: the closed-form score then
+    cannot tell a set that teaches from one that does not (dense graphs labelled by degree, labels unrelated to the
+    trees), and the choice among the candidates is noise."""
+    best = max((r for r in rows if r["scored"] and np.isfinite(r["val"])), key=lambda r: r["val"], default=None)
+    if best is not None and best["val"] - best["val_se"] <= chance:
+        warnings.warn(f"no candidate scores above chance on the {where} (best {best['val']:.3f} ± "
+                      f"{best['val_se']:.3f}, chance {chance:.3f}): the distilled set may teach little; compare it "
+                      f"with its permuted-label control (mirage bench, methods mirage-auto permuted)", stacklevel=3)
 
 
 def score_error(score: float, y: np.ndarray, num_classes: int) -> float:
@@ -311,6 +331,7 @@ class AutoPrototypes(BaseEstimator):
                     f"the byte cap ({100 * cap / total:.3f} %), not scored")
             rows.append(row)
         chosen = choose([r for r in rows if r["scored"]])
+        warn_if_chance(rows, chance_score(probe.y, num_classes), scored_on)
         for r in rows:
             r["chosen"] = r is chosen
         self.cv_results_ = rows

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,7 +111,7 @@ class PerTask(BaseEstimator):
 
     def _shared_auto(self, base, flat: FlatGraphs, meta: dict, views, validation, log) -> list:
         """Per task, every candidate scored; one setting for all tasks, by the rule on the averaged scores."""
-        from .auto import choose, recorded, recorded_score
+        from .auto import choose, recorded, recorded_score, warn_if_chance
 
         total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, np.zeros(flat.num_graphs))
         cap = base.max_bytes if base.max_bytes is not None else (
@@ -124,7 +125,9 @@ class PerTask(BaseEstimator):
             if valid is not None and len(np.unique(valid.graphs.y)) < 2:
                 fitted.append(None)  # no score on this task (one class in its validation graphs): as OGB's evaluator
                 continue
-            fitted.append(est.fit(view, validation=valid))
+            with warnings.catch_warnings():  # a task near chance is not the set's verdict: judged on the mean below
+                warnings.filterwarnings("ignore", message="no candidate scores above chance")
+                fitted.append(est.fit(view, validation=valid))
         scorable = [f for f in fitted if f is not None]
         if not scorable:
             raise BudgetError("no task has both labels among its validation graphs: the candidates cannot be scored")
@@ -142,6 +145,8 @@ class PerTask(BaseEstimator):
         if not any(r["scored"] for r in rows):
             raise BudgetError("no setting fits the byte cap in every task; raise max_bytes")
         chosen = choose([r for r in rows if r["scored"]])
+        warn_if_chance(rows, 0.5, "validation split (ROC-AUC averaged over the tasks)" if validation is not None
+                       else "holdout (ROC-AUC averaged over the tasks)")
         for r in rows:
             r["chosen"] = r is chosen
             if log and r["scored"]:

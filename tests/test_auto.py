@@ -84,6 +84,23 @@ def test_the_log_says_which_candidates_the_cap_left_unscored(synthetic):
     assert any(not r["scored"] for r in m.cv_results_)
 
 
+def test_a_choice_among_scores_at_chance_is_warned_of(synthetic):
+    """Labels unrelated to the graphs: no candidate beats chance beyond its standard error, and the user is told; the
+    real labels are not warned of."""
+    import copy
+    import warnings
+
+    train, valid = synthetic[synthetic.split["train"]].flat(), synthetic[synthetic.split["valid"]].flat()
+    rng = np.random.default_rng(0)
+    noise_train, noise_valid = copy.copy(train), copy.copy(valid)
+    noise_train.y, noise_valid.y = rng.permutation(train.y), rng.permutation(valid.y)
+    with pytest.warns(UserWarning, match=r"no candidate scores above chance on the validation split \(best "):
+        AutoPrototypes(hops=1).fit(noise_train, validation=noise_valid)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        AutoPrototypes(hops=1).fit(train, validation=valid)
+
+
 def test_fixed_hops_and_a_byte_cap(synthetic):
     train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
     m = AutoPrototypes(hops=2, max_bytes=10 ** 9).fit(train, validation=valid)
