@@ -90,7 +90,7 @@ def warn_if_chance(rows: Sequence[dict], chance: float, where: str) -> None:
     if best is not None and best["val"] - best["val_se"] <= chance:
         warnings.warn(f"no candidate scores above chance on the {where} (best {best['val']:.3f} ± "
                       f"{best['val_se']:.3f}, chance {chance:.3f}): the distilled set may teach little; compare it "
-                      f"with its permuted-label control (mirage bench, methods mirage-auto permuted)", stacklevel=3)
+                      f"with its permuted-label control (mirage bench, methods mirage-auto permuted)", stacklevel=4)
 
 
 def score_error(score: float, y: np.ndarray, num_classes: int) -> float:
