@@ -51,18 +51,15 @@ def class_agnostic(ds, clusters: int, hops: int):
     import copy
 
     import numpy as np
-    import scipy.sparse as sp
     import torch
     from sklearn.cluster import KMeans
 
     from graph_mirage.distilled import DistilledDataset
-    from graph_mirage.prototypes import TreePrototypes, tree_counts
+    from graph_mirage.prototypes import TreePrototypes, normalised_counts, tree_counts
 
     train = ds[ds.split["train"]]
     flat = train.flat()
-    counts = tree_counts(flat, hops).counts
-    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(1))).clip(1e-12)
-    feats = sp.csr_matrix(counts.multiply(1.0 / norms))
+    feats = normalised_counts(tree_counts(flat, hops).counts)
     pseudo = copy.copy(flat)
     pseudo.y = KMeans(n_clusters=clusters, n_init=1, random_state=0).fit(feats).labels_.astype(np.int64)
     tp = TreePrototypes(hops=hops, per_class=1).fit(pseudo)  # one prototype per cluster: its mean counts

@@ -199,6 +199,12 @@ def cluster_attributes(flat: FlatGraphs, colours: list[np.ndarray], members: np.
     return attributes
 
 
+def normalised_counts(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """Each row of a ``[graphs, trees]`` count matrix divided by its L2 norm: what k-means clusters, so that graphs
+    of one shape and different sizes fall together."""
+    return sp.csr_matrix(counts.multiply(1.0 / np.sqrt(np.asarray(counts.multiply(counts).sum(1))).clip(1e-12)))
+
+
 class TreePrototypes(BaseEstimator):
     """Distil a dataset into per-class tree-multiset prototypes (see the module docstring).
 
@@ -304,8 +310,7 @@ class TreePrototypes(BaseEstimator):
             of_class = np.flatnonzero(flat.y == c)
             rows = counts[of_class]
             k = min(self.per_class, rows.shape[0])
-            feats = sp.csr_matrix(rows.multiply(1.0 / np.sqrt(np.asarray(rows.multiply(rows).sum(1)))
-                                                .clip(1e-12)))
+            feats = normalised_counts(rows)
             labels = np.zeros(rows.shape[0], dtype=np.int64) if k == 1 else self._cluster(feats, k)
             sizes = np.bincount(labels, minlength=k)
             self.clusters_[int(c)] = sizes.tolist()
