@@ -42,7 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from .config.defaults import AUTO_HOPS, AUTO_MAX_FRACTION, AUTO_MIN_GRAPHS, AUTO_PER_CLASS
+from .config.defaults import AUTO_BANK_PER_CLASS, AUTO_HOPS, AUTO_MAX_FRACTION, AUTO_MIN_GRAPHS, AUTO_PER_CLASS
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
@@ -219,7 +219,8 @@ class AutoPrototypes(BaseEstimator):
 
     Args:
         hops: depths tried (a list), or one depth.
-        per_class: prototypes per class tried (a list), or one count.
+        per_class: prototypes per class tried (a list), or one count (None: 1, 2, 5, 10, 20; with ``bank`` up to
+            200, since a bank holds ten times as many prototypes in the same bytes).
         max_bytes: byte cap of the distilled set (overrides ``max_fraction`` and ``min_graphs``).
         max_fraction: byte cap as a share of the training split's bytes (None: no cap unless ``max_bytes``).
         min_graphs: the cap is at least the bytes of this many average training graphs per class.
@@ -227,6 +228,8 @@ class AutoPrototypes(BaseEstimator):
         seed: seed of the prototypes' k-means and of the holdout.
         degrees: the prototypes' leaves carry their real degrees, for GCN's normalisation
             (:class:`~graph_mirage.prototypes.TreePrototypes`); their bytes count against the cap.
+        bank: every candidate stores its trees once, in a :class:`~graph_mirage.bank.TreeBank`; the cap counts the
+            bank's bytes, so more prototypes per class fit.
 
     Attributes (after :meth:`fit`):
         distilled_: the chosen :class:`~graph_mirage.DistilledDataset` (``meta["auto"]`` records the choice).
@@ -238,9 +241,9 @@ class AutoPrototypes(BaseEstimator):
         n_trees_: distinct trees at the chosen depth; seconds_: wall time.
     """
 
-    def __init__(self, hops=AUTO_HOPS, per_class=AUTO_PER_CLASS, *, max_bytes: int | None = None,
+    def __init__(self, hops=AUTO_HOPS, per_class=None, *, max_bytes: int | None = None,
                  max_fraction: float | None = AUTO_MAX_FRACTION, min_graphs: int = AUTO_MIN_GRAPHS,
-                 readout: str = "sum", seed: int = 0, degrees: bool = False) -> None:
+                 readout: str = "sum", seed: int = 0, degrees: bool = False, bank: bool = False) -> None:
         self.hops = hops
         self.per_class = per_class
         self.max_bytes = max_bytes
@@ -249,11 +252,14 @@ class AutoPrototypes(BaseEstimator):
         self.readout = readout
         self.seed = seed
         self.degrees = degrees
+        self.bank = bank
 
     def _grid(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         grid = []
         for name in ("hops", "per_class"):
             v = getattr(self, name)
+            if name == "per_class" and v is None:
+                v = AUTO_BANK_PER_CLASS if self.bank is True else AUTO_PER_CLASS
             values = tuple(v) if np.iterable(v) and not isinstance(v, str) else (v,)
             if not values or any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1 for x in values):
                 raise ParameterError(f"{name} must be an integer >= 1 or a non-empty list of them, got {v!r}")
@@ -269,8 +275,12 @@ class AutoPrototypes(BaseEstimator):
             raise ParameterError(f"min_graphs must be an integer >= 0, got {self.min_graphs!r}")
         if self.readout not in ("sum", "mean"):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
-        if not isinstance(self.degrees, bool):
-            raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
+        for name in ("degrees", "bank"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.bank and self.degrees:
+            raise ParameterError("bank and degrees cannot be combined: a leaf's degree belongs to one prototype's "
+                                 "witness, a bank's leaves are shared")
         return grid[0], grid[1]
 
     def fit(self, graphs, y=None, *, validation=None, progress=None,
@@ -339,7 +349,7 @@ class AutoPrototypes(BaseEstimator):
         self.best_score_ = chosen["val"]
         if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
             best = TreePrototypes(**self.best_params_, seed=self.seed, readout=self.readout,
-                                  degrees=self.degrees).fit(graphs)
+                                  degrees=self.degrees, bank=self.bank).fit(graphs)
         else:  # the chosen candidate is already the set distilled from the training graphs
             best = next(est for h, k, est in made if (h, k) == (chosen["hops"], chosen["per_class"]))
         self.best_estimator_ = best
@@ -378,7 +388,7 @@ class AutoPrototypes(BaseEstimator):
             for k in sorted(set(per_class)):
                 try:
                     est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout,
-                                         degrees=self.degrees)
+                                         degrees=self.degrees, bank=self.bank)
                     made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
                 except BudgetError:
                     break

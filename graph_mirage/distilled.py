@@ -47,11 +47,14 @@ import numpy as np
 import torch
 from torch_geometric.data import Data, InMemoryDataset
 
+from .bank import BANK_ARRAYS, TreeBank, bank_graphs
 from .errors import ArtifactError
 from .fileio import atomic_write_bytes, check_distilled_file
 
 FORMAT = "graph-mirage-distilled"
 FORMAT_VERSION = 1
+BANK_FORMAT_VERSION = 2  # a set with a tree bank (graph_mirage.bank): the bank's arrays instead of each graph's
+BANK_COMMON = ("y", "weight", "tree_freq", "tree_freq_ptr")  # the arrays of version 1 a bank file has too
 ARRAYS = ("x", "edge_index", "edge_attr", "root_mask", "y", "weight", "node_ptr", "edge_ptr", "tree_freq",
           "tree_freq_ptr")
 OPTIONAL_ARRAYS = ("root_weight", "x_soft", "y_tasks", "x_cont")  # written only where used (no root_weight: 1 per root)
@@ -73,13 +76,17 @@ class DistilledDataset(InMemoryDataset):
         >>> distilled.save("set.npz"); DistilledDataset.load("set.npz")      # doctest: +SKIP
     """
 
-    def __init__(self, data_list: Sequence[Data], meta: dict, tree_freq: Sequence[np.ndarray] = ()) -> None:
+    def __init__(self, data_list: Sequence[Data], meta: dict, tree_freq: Sequence[np.ndarray] = (),
+                 bank: "TreeBank | None" = None) -> None:
         super().__init__(None)
         if not data_list:
             raise ArtifactError("a distilled set needs at least one graph")
+        if bank is not None and bank.num_graphs != len(data_list):
+            raise ArtifactError(f"a tree bank of {bank.num_graphs} prototypes cannot store {len(data_list)} graphs")
         self._data, self.slices = self.collate(list(data_list))
         self.meta = dict(meta)
         self.tree_freq = [np.asarray(f, dtype=np.int64) for f in tree_freq]
+        self.bank = bank  # the stored form of prototypes that share their trees (graph_mirage.bank), or None
 
     @property
     def num_classes(self) -> int:
@@ -90,8 +97,11 @@ class DistilledDataset(InMemoryDataset):
         return self._data
 
     def nbytes(self) -> int:
-        """Bytes a GNN needs: node features, edge index, edge features, root mask, labels, weights."""
+        """Bytes a GNN needs: node features, edge index, edge features, root mask, labels, weights (a set with a
+        :attr:`bank`: the bank, each graph's root ids and weights, labels, weights — what its file stores)."""
         d = self._data
+        if self.bank is not None:  # the bank once, each graph's roots and weights, labels and supports
+            return self.bank.nbytes() + sum(t.numel() * t.element_size() for t in (d.y, d.weight))
         soft = getattr(d, "x_soft", None)
         x = d.x if soft is None else soft  # a GNN reads the learned features instead of the labels
         n = sum(t.numel() * t.element_size() for t in (x, d.edge_index, d.edge_attr, d.root_mask, d.y, d.weight))
@@ -238,26 +248,45 @@ def _single_labels(y) -> np.ndarray:
     return out
 
 
+def _names(arrays: dict[str, np.ndarray]) -> list[str]:
+    """The arrays of a file in their order: the bank's layout when ``bank_roots`` is there, else version 1's."""
+    if "bank_roots" in arrays:
+        return [*BANK_ARRAYS, *BANK_COMMON, *(a for a in ("x_cont",) if a in arrays)]
+    return [*ARRAYS, *(a for a in OPTIONAL_ARRAYS if a in arrays)]
+
+
 def _checksum(arrays: dict[str, np.ndarray]) -> str:
     h = hashlib.sha256()
-    for name in (*ARRAYS, *(a for a in OPTIONAL_ARRAYS if a in arrays)):
+    for name in _names(arrays):
         a = np.ascontiguousarray(arrays[name])
         h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
         h.update(a.tobytes())
     return h.hexdigest()
 
 
+def bank_file_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
+    """The arrays of a set with a tree bank (format version 2): the bank's, each graph's root weights, and the
+    per-graph arrays of version 1 that do not describe nodes or edges."""
+    d, s, bank = ds._data, ds.slices, ds.bank
+    starts = s["x"].numpy()[:-1]
+    counts = np.diff(bank.root_ptr)
+    at = np.repeat(starts - bank.root_ptr[:-1], counts) + np.arange(len(bank.roots))  # each graph's roots come first
+    v1 = {k: v for k, v in distilled_arrays(ds).items() if k in BANK_COMMON}
+    return bank.arrays(d.root_weight.numpy()[at]) | v1
+
+
 def save_distilled(ds: DistilledDataset, path: str | os.PathLike) -> Path:
     from ._version import __version__
 
     path = Path(path)
-    arrays = distilled_arrays(ds)
-    meta = dict(ds.meta, format=FORMAT, format_version=FORMAT_VERSION, package_version=__version__,
+    arrays = distilled_arrays(ds) if ds.bank is None else bank_file_arrays(ds)
+    version = FORMAT_VERSION if ds.bank is None else BANK_FORMAT_VERSION
+    meta = dict(ds.meta, format=FORMAT, format_version=version, package_version=__version__,
                 checksum=_checksum(arrays))
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in (*ARRAYS, *(a for a in OPTIONAL_ARRAYS if a in arrays), "meta"):
+        for name in (*_names(arrays), "meta"):
             buf = io.BytesIO()
             np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))  # reproducible bytes
@@ -268,8 +297,8 @@ def save_distilled(ds: DistilledDataset, path: str | os.PathLike) -> Path:
     return path
 
 
-def load_distilled(path: str | os.PathLike) -> DistilledDataset:
-    path = check_distilled_file(path)
+def _read(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """The meta and the arrays of a distilled-set file, checked for format, version, completeness and checksum."""
     try:
         with np.load(path, allow_pickle=False) as z:
             names = set(z.files)
@@ -281,48 +310,71 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
                 raise ArtifactError(f"{path} is not a graph-mirage distilled set (format "
                                     f"{meta.get('format') if isinstance(meta, dict) else '?'!r})")
             version = meta.get("format_version")
-            if version != FORMAT_VERSION:
-                raise ArtifactError(f"{path} has format version {version}, this graph-mirage reads version "
-                                    f"{FORMAT_VERSION}; distil it again with this version")
-            missing = [a for a in ARRAYS if a not in names]
+            if version not in (FORMAT_VERSION, BANK_FORMAT_VERSION):
+                raise ArtifactError(f"{path} has format version {version}, this graph-mirage reads versions "
+                                    f"{FORMAT_VERSION} and {BANK_FORMAT_VERSION}; distil it again with this version")
+            required = ARRAYS if version == FORMAT_VERSION else (*BANK_ARRAYS, *BANK_COMMON)
+            missing = [a for a in required if a not in names]
             if missing:
                 raise ArtifactError(f"{path} is incomplete (missing {', '.join(missing)}); distil it again")
-            arrays = {a: z[a] for a in (*ARRAYS, *(a for a in OPTIONAL_ARRAYS if a in names))}
+            optional = OPTIONAL_ARRAYS if version == FORMAT_VERSION else ("x_cont",)
+            arrays = {a: z[a] for a in (*required, *(a for a in optional if a in names))}
     except ArtifactError:
         raise
     except Exception as e:  # noqa: BLE001 - zlib, zipfile, numpy and json all signal damage differently
         raise ArtifactError(f"{path} is damaged: it cannot be read ({type(e).__name__}); distil it again") from None
     if _checksum(arrays) != meta.get("checksum"):
         raise ArtifactError(f"{path} failed its checksum: the file was modified or damaged; distil it again")
+    return meta, arrays
+
+
+def _graphs(arrays: dict[str, np.ndarray]) -> list[Data]:
+    """The graphs of a version-1 file's arrays."""
+    graphs = []
+    npt, ept = arrays["node_ptr"], arrays["edge_ptr"]
+    rw = arrays.get("root_weight")
+    if rw is not None and rw.shape != arrays["root_mask"].shape:
+        raise ValueError("root_weight does not match root_mask")
+    xs = arrays.get("x_soft")
+    if xs is not None and (xs.ndim != 2 or len(xs) != len(arrays["x"])):
+        raise ValueError("x_soft does not match x")
+    yt = arrays.get("y_tasks")
+    if yt is not None and (yt.ndim != 2 or len(yt) != len(arrays["y"])):
+        raise ValueError("y_tasks does not match y")
+    xc = arrays.get("x_cont")
+    if xc is not None and (xc.ndim != 2 or len(xc) != len(arrays["x"])):
+        raise ValueError("x_cont does not match x")
+    for g in range(len(arrays["y"])):
+        a, b, c, d = npt[g], npt[g + 1], ept[g], ept[g + 1]
+        extra = {} if rw is None else {"root_weight": torch.from_numpy(rw[a:b].copy())}
+        if xs is not None:
+            extra["x_soft"] = torch.from_numpy(xs[a:b].copy())
+        if xc is not None:
+            extra["x_cont"] = torch.from_numpy(xc[a:b].copy())
+        graphs.append(Data(**extra, x=torch.from_numpy(arrays["x"][a:b].copy()),
+                           edge_index=torch.from_numpy(arrays["edge_index"][:, c:d].copy()),
+                           edge_attr=torch.from_numpy(arrays["edge_attr"][c:d].copy()),
+                           root_mask=torch.from_numpy(arrays["root_mask"][a:b].copy()),
+                           y=torch.tensor([int(arrays["y"][g])]) if yt is None else
+                           torch.from_numpy(yt[g:g + 1].copy()),
+                           weight=torch.tensor([float(arrays["weight"][g])])))
+    return graphs
+
+
+def load_distilled(path: str | os.PathLike) -> DistilledDataset:
+    path = check_distilled_file(path)
+    meta, arrays = _read(path)
     try:
-        graphs = []
-        npt, ept = arrays["node_ptr"], arrays["edge_ptr"]
-        rw = arrays.get("root_weight")
-        if rw is not None and rw.shape != arrays["root_mask"].shape:
-            raise ValueError("root_weight does not match root_mask")
-        xs = arrays.get("x_soft")
-        if xs is not None and (xs.ndim != 2 or len(xs) != len(arrays["x"])):
-            raise ValueError("x_soft does not match x")
-        yt = arrays.get("y_tasks")
-        if yt is not None and (yt.ndim != 2 or len(yt) != len(arrays["y"])):
-            raise ValueError("y_tasks does not match y")
-        xc = arrays.get("x_cont")
-        if xc is not None and (xc.ndim != 2 or len(xc) != len(arrays["x"])):
-            raise ValueError("x_cont does not match x")
-        for g in range(len(arrays["y"])):
-            a, b, c, d = npt[g], npt[g + 1], ept[g], ept[g + 1]
-            extra = {} if rw is None else {"root_weight": torch.from_numpy(rw[a:b].copy())}
-            if xs is not None:
-                extra["x_soft"] = torch.from_numpy(xs[a:b].copy())
-            if xc is not None:
-                extra["x_cont"] = torch.from_numpy(xc[a:b].copy())
-            graphs.append(Data(**extra, x=torch.from_numpy(arrays["x"][a:b].copy()),
-                               edge_index=torch.from_numpy(arrays["edge_index"][:, c:d].copy()),
-                               edge_attr=torch.from_numpy(arrays["edge_attr"][c:d].copy()),
-                               root_mask=torch.from_numpy(arrays["root_mask"][a:b].copy()),
-                               y=torch.tensor([int(arrays["y"][g])]) if yt is None else
-                               torch.from_numpy(yt[g:g + 1].copy()),
-                               weight=torch.tensor([float(arrays["weight"][g])])))
+        bank = None
+        if "bank_roots" in arrays:
+            bank = TreeBank.from_arrays(arrays)
+            if len(arrays["y"]) != bank.num_graphs or len(arrays["weight"]) != bank.num_graphs:
+                raise ValueError("y does not match the prototypes")
+            graphs = bank_graphs(bank, arrays["root_weight"])
+            for g, y, w in zip(graphs, arrays["y"], arrays["weight"]):
+                g.y, g.weight = torch.tensor([int(y)]), torch.tensor([float(w)])
+        else:
+            graphs = _graphs(arrays)
         fptr = arrays["tree_freq_ptr"]
         freq = [arrays["tree_freq"][fptr[i]:fptr[i + 1]] for i in range(len(fptr) - 1)]
     except (IndexError, ValueError, TypeError, RuntimeError) as e:
@@ -330,4 +382,4 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
                             f"distil it again") from None
     for k in ("format", "format_version", "checksum"):
         meta.pop(k, None)
-    return DistilledDataset(graphs, meta, freq)
+    return DistilledDataset(graphs, meta, freq, bank)

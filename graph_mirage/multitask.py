@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator, clone
 
 from .data import FlatGraphs, as_flat
 from .distilled import DistilledDataset, full_bytes, source_meta
-from .errors import BudgetError, DatasetError
+from .errors import BudgetError, DatasetError, ParameterError
 
 
 @dataclass
@@ -99,6 +99,9 @@ class PerTask(BaseEstimator):
         if flat.y.ndim != 2:
             raise DatasetError("PerTask distils a multi-task dataset (labels [graphs, tasks]); this one has one task")
         base = self.base if self.base is not None else AutoPrototypes()
+        if base.get_params().get("bank"):
+            raise ParameterError("a tree bank holds single-task prototypes; distil a multi-task dataset without bank "
+                                 "(--bank)")
         n_tasks = flat.y.shape[1]
         views = [task_view(flat, meta, t) for t in range(n_tasks)]
         if isinstance(base, AutoPrototypes):

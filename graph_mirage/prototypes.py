@@ -41,6 +41,7 @@ import torch
 from sklearn.base import BaseEstimator
 from torch_geometric.data import Data
 
+from .bank import TreeBank, bank_graphs
 from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, source_meta
@@ -221,6 +222,10 @@ class TreePrototypes(BaseEstimator):
             normalisation by the sender's degree sees real degrees at every level: exact at ``hops`` 1, and at larger
             depths for the witness of each subtree (a depth-L tree does not fix the degrees of its deepest nodes,
             which GCN's L-th layer reads). Costs one node per graph and an edge per leaf and degree.
+        bank: store every tree once, in one :class:`~graph_mirage.bank.TreeBank`, and each prototype as its roots'
+            ids and weights: the same graphs for a GNN, in a fraction of the bytes, so that a byte budget holds more
+            prototypes (continuous attributes are then each tree's mean over the class's graphs, not the cluster's).
+            Not with ``degrees``.
 
     Attributes (after :meth:`fit`):
         distilled_: the :class:`DistilledDataset` (with ``root_weight``).
@@ -233,7 +238,7 @@ class TreePrototypes(BaseEstimator):
 
     def __init__(self, hops: int = DEFAULT_HOPS, per_class: int = 5, *, mass: float = 0.9, max_roots: int = 32,
                  seed: int = 0, sample: int | None = KMEANS_SAMPLE, readout: str = "sum",
-                 degrees: bool = False) -> None:
+                 degrees: bool = False, bank: bool = False) -> None:
         self.hops = hops
         self.per_class = per_class
         self.mass = mass
@@ -242,6 +247,7 @@ class TreePrototypes(BaseEstimator):
         self.sample = sample
         self.readout = readout
         self.degrees = degrees
+        self.bank = bank
 
     def _validate(self) -> None:
         for name, minimum in (("hops", 1), ("per_class", 1), ("max_roots", 1), ("seed", 0)):
@@ -257,6 +263,11 @@ class TreePrototypes(BaseEstimator):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
         if not isinstance(self.degrees, bool):
             raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
+        if not isinstance(self.bank, bool):
+            raise ParameterError(f"bank must be True or False, got {self.bank!r}")
+        if self.bank and self.degrees:
+            raise ParameterError("bank and degrees cannot be combined: a leaf's degree belongs to one prototype's "
+                                 "witness, a bank's leaves are shared")
 
     def fit(self, graphs, y=None, *, progress=None) -> "TreePrototypes":
         """Distil ``graphs`` (a dataset subset, a list of ``Data`` or :class:`FlatGraphs`); ``y`` is ignored.
@@ -305,7 +316,7 @@ class TreePrototypes(BaseEstimator):
         if trees.dag is None:
             trees.dag = ComputationDAG(flat, colours)
         dag = trees.dag
-        graphs_out, self.clusters_, protos, self.prototypes_, self.members_ = [], {}, [], [], []
+        self.clusters_, protos, self.prototypes_, self.members_ = {}, [], [], []
         for c in classes:
             of_class = np.flatnonzero(flat.y == c)
             rows = counts[of_class]
@@ -324,32 +335,52 @@ class TreePrototypes(BaseEstimator):
                 n_keep = min(int(np.searchsorted(cum, self.mass * cum[-1] - 1e-9)) + 1, self.max_roots)
                 kept = order[:n_keep]
                 w = mean[kept] * (cum[-1] / cum[n_keep - 1])  # the prototype keeps the cluster's mean node count
-                members = of_class[labels == j]
-                attrs = None if flat.x_cont is None else cluster_attributes(flat, colours, members)
-                g = dag.build(kept, self.hops, attrs, degrees=self.degrees)
-                rw = torch.zeros(g.num_nodes, dtype=torch.float32)
-                rw[: len(kept)] = torch.from_numpy(w.astype(np.float32))
-                g.root_weight = rw
-                g.y = torch.tensor([int(c)])
-                g.weight = torch.tensor([float(sizes[j])])
-                graphs_out.append(g)
                 protos.append([int(c), int(sizes[j]), [int(t) for t in kept]])
                 self.prototypes_.append((int(c), kept, w))
-                self.members_.append(members)
+                self.members_.append(of_class[labels == j])
+        graphs_out, bank = self._bank(flat, dag, colours) if self.bank else (self._graphs(flat, dag, colours), None)
+        for g, (c, _, _), (_, size, _) in zip(graphs_out, self.prototypes_, protos):
+            g.y = torch.tensor([c])
+            g.weight = torch.tensor([float(size)])
         self.seconds_ = {"prototypes": time.perf_counter() - t1}
         params = {"per_class": self.per_class, "mass": self.mass, "max_roots": self.max_roots, "seed": self.seed}
         if self.sample is not None and max(map(sum, self.clusters_.values())) > self.sample:
             params["sample"] = self.sample  # recorded only where it changed the clustering
         if self.degrees:
             params["degrees"] = True  # recorded only when set: the files of the default stay byte-identical
+        if self.bank:
+            params["bank"] = True
         meta = {
             "method": "mirage-proto", **source_meta(meta_src, flat), "hops": self.hops, "readout": self.readout,
             "params": params,
             "prototypes": protos, "clusters": {str(c): v for c, v in self.clusters_.items()},
             "trees_unique": self.n_trees_,
         }
-        self.distilled_ = DistilledDataset(graphs_out, meta)
+        self.distilled_ = DistilledDataset(graphs_out, meta, bank=bank)
         if self.distilled_.nbytes() >= meta["full_bytes"]:
             raise BudgetError(f"the prototypes would take {self.distilled_.nbytes():,} bytes, not less than the "
                               f"{meta['full_bytes']:,} bytes of the training split; lower per_class or max_roots")
         return self
+
+    def _graphs(self, flat: FlatGraphs, dag: ComputationDAG, colours: list[np.ndarray]) -> list[Data]:
+        """Each prototype as its own computation DAG, its roots weighted (no labels yet)."""
+        out = []
+        for (_, kept, w), members in zip(self.prototypes_, self.members_):
+            attrs = None if flat.x_cont is None else cluster_attributes(flat, colours, members)
+            g = dag.build(kept, self.hops, attrs, degrees=self.degrees)
+            rw = torch.zeros(g.num_nodes, dtype=torch.float32)
+            rw[: len(kept)] = torch.from_numpy(w.astype(np.float32))
+            g.root_weight = rw
+            out.append(g)
+        return out
+
+    def _bank(self, flat: FlatGraphs, dag: ComputationDAG, colours: list[np.ndarray]) -> tuple[list[Data], TreeBank]:
+        """Every kept tree once in one bank DAG (ascending tree ids), each prototype extracted from it."""
+        trees = np.unique(np.concatenate([kept for _, kept, _ in self.prototypes_]))
+        attrs = None if flat.x_cont is None else cluster_attributes(flat, colours, np.arange(flat.num_graphs))
+        bank_dag = dag.build(trees, self.hops, attrs)
+        del bank_dag.root_mask
+        roots = np.concatenate([np.searchsorted(trees, kept) for _, kept, _ in self.prototypes_])
+        ptr = np.concatenate([[0], np.cumsum([len(kept) for _, kept, _ in self.prototypes_])])
+        bank = TreeBank(bank_dag, roots.astype(np.int64), ptr.astype(np.int64))
+        return bank_graphs(bank, np.concatenate([w for _, _, w in self.prototypes_])), bank

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from graph_mirage import ArtifactError, BudgetError, DistilledDataset, MiningLimits, Mirage
-from graph_mirage.distilled import FORMAT_VERSION, check_compatible
+from graph_mirage.distilled import BANK_FORMAT_VERSION, check_compatible
 from graph_mirage.mining import support_counts, transaction_matrix
 
 from . import forked
@@ -183,10 +183,10 @@ def test_artifact_refuses_bad_files(train, tmp_path):
     with pytest.raises(ArtifactError, match="not an .npz archive"):
         DistilledDataset.load(tmp_path / "text.npz")
     meta = json.loads(bytes(arrays["meta"]))
-    meta["format_version"] = FORMAT_VERSION + 1
+    meta["format_version"] = BANK_FORMAT_VERSION + 1
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     np.savez(tmp_path / "future.npz", **arrays)
-    with pytest.raises(ArtifactError, match=f"format version {FORMAT_VERSION + 1}"):
+    with pytest.raises(ArtifactError, match=f"format version {BANK_FORMAT_VERSION + 1}"):
         DistilledDataset.load(tmp_path / "future.npz")
     with pytest.raises(ArtifactError, match="no such file"):
         DistilledDataset.load(tmp_path / "missing.npz")

@@ -138,3 +138,12 @@ def test_bench_bytes_sweep_shares_the_cap_among_the_tasks(tox21, tmp_path):
         assert s.size[2] <= s.budget * total or s.size[0] == smallest[s.method]  # within the cap, or the smallest
     auto = {s.budget: s for s in sets if s.method == "mirage-auto"}
     assert set(auto[0.02].info["settings"]) >= {"hops", "per_class"} and auto[0.02].size[2] > auto[0.002].size[2]
+
+
+def test_a_tree_bank_is_refused_for_several_tasks(tox21):
+    from graph_mirage import AutoPrototypes
+    from graph_mirage.errors import ParameterError
+    from graph_mirage.multitask import PerTask
+
+    with pytest.raises(ParameterError, match="single-task"):
+        PerTask(AutoPrototypes(bank=True)).fit(tox21[tox21.split["train"]], validation=tox21[tox21.split["valid"]])

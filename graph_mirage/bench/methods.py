@@ -10,6 +10,8 @@ Every distilled method is an estimator of the library (:mod:`graph_mirage.auto`,
                    the release searches threshold steps, the step is chosen per GNN and split on validation
 ``mirage-auto``    graph-mirage's default, :class:`~graph_mirage.AutoPrototypes` (chosen per split on its validation
                    graphs, no GNN trained)
+``mirage-bank``    the default's rule with a tree bank (``AutoPrototypes(bank=True)``: about ten times as many
+                   prototypes under the same byte cap; single-task)
 ``mirage-proto``   :class:`~graph_mirage.TreePrototypes` at one fixed setting (hops 2, 5 per class; ``--proto``)
 ``doscond``/``kidd`` the learned baselines at their authors' settings (DosCond 1 graph per class, KiDD 10)
 ``herding-bytes``  real graphs chosen by herding, as many per class as fit in ``mirage-auto``'s bytes
@@ -40,8 +42,8 @@ from ..errors import BudgetError
 LEARNED = {"doscond": {"graphs_per_class": 1}, "kidd": {"graphs_per_class": 10}}
 LEARNED_QUICK = {"doscond": {"steps": 5}, "kidd": {"updates": 3}}
 PROTO = {"hops": 2, "per_class": 5}
-SET_METHODS = ("mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd", "herding-bytes", "random-bytes",
-               "mirage", "herding", "random")
+SET_METHODS = ("mirage-paper", "mirage-auto", "mirage-bank", "mirage-proto", "doscond", "kidd", "herding-bytes",
+               "random-bytes", "mirage", "herding", "random")
 PROBES = ("size-only", "wl-kernel")
 
 
@@ -154,6 +156,18 @@ def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[Training
     return [_saved(ctx, "mirage-auto", est.distilled_, secs, budget=fraction, info={"settings": est.best_params_})]
 
 
+def make_bank(ctx: SplitContext) -> list[TrainingSet]:
+    """The default's rule over :data:`AUTO_BANK_PER_CLASS`, its prototypes in one tree bank (single-task)."""
+    from ..auto import AutoPrototypes
+
+    if ctx.multitask:
+        ctx.errors.setdefault(("mirage-bank", None, None), "a tree bank holds single-task prototypes")
+        return []
+    est, secs = _timed(lambda: AutoPrototypes(bank=True).fit(ctx.train, validation=ctx.ds[ctx.ds.split["valid"]]))
+    ctx.log(f"[{ctx.name}] split {ctx.index}: bank settings {est.best_params_} ({secs:.1f} s)")
+    return [_saved(ctx, "mirage-bank", est.distilled_, secs, info={"settings": est.best_params_})]
+
+
 def make_proto(ctx: SplitContext) -> list[TrainingSet]:
     from ..prototypes import TreePrototypes
 
@@ -255,7 +269,7 @@ def _budgeted_per_task(ctx: SplitContext) -> list[TrainingSet]:
     return out
 
 
-MAKERS = {"mirage-paper": make_paper, "mirage-auto": make_auto, "mirage-proto": make_proto,
+MAKERS = {"mirage-paper": make_paper, "mirage-auto": make_auto, "mirage-bank": make_bank, "mirage-proto": make_proto,
           "doscond": _learned("doscond"), "kidd": _learned("kidd"), "herding-bytes": make_herding_bytes,
           "random-bytes": make_random_bytes}
 BUDGETED = ("mirage", "herding", "random")

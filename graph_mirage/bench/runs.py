@@ -68,7 +68,8 @@ def permuted(d, seed: int):
         g = d[i]
         g.y = torch.from_numpy(new[i:i + 1].copy()) if multitask else torch.tensor([int(new[i])])
         graphs.append(g)
-    return DistilledDataset(graphs, dict(d.meta, labels="permuted", permutation_seed=seed), d.tree_freq)
+    return DistilledDataset(graphs, dict(d.meta, labels="permuted", permutation_seed=seed), d.tree_freq,
+                            getattr(d, "bank", None))
 
 
 def set_key(d) -> str:

@@ -115,6 +115,9 @@ def distill_args(sp) -> None:
     sp.add_argument("--degrees", action="store_true",
                     help="automatic default: the prototypes' leaves carry their real degrees, for GCN's "
                          "normalisation (more bytes; docs/results/leaf-degrees.md)")
+    sp.add_argument("--bank", action="store_true",
+                    help="automatic default: the prototypes store their trees once, in one tree bank (file format "
+                         "version 2), so about ten times as many fit the byte cap (docs/user-guide.md)")
 
 
 def train_args(sp, seeds: int) -> None:

@@ -29,6 +29,7 @@ MINING_SECONDS = 600.0
 # graph-mirage's default distiller (AutoPrototypes): the grid it chooses from
 AUTO_HOPS = (1, 2, 3)
 AUTO_PER_CLASS = (1, 2, 5, 10, 20)
+AUTO_BANK_PER_CLASS = (1, 2, 5, 10, 20, 50, 100, 200)  # with a tree bank (--bank) ten times as many prototypes fit
 AUTO_MAX_FRACTION = 0.01  # byte cap: 1 % of the training split ...
 AUTO_MIN_GRAPHS = 5  # ... or this many average training graphs per class, whichever is larger
 # the bytes sweep (mirage bench --fractions): the default's grid grows to sets this large per class
@@ -39,7 +40,7 @@ KMEANS_SAMPLE = 4096  # prototypes: k-means fitted on at most this many graphs o
 # training recipes the benchmark chooses between on validation: always for full data, for distilled sets with --recipes
 TRAIN_RECIPES = {"plain": {}, "regularised": {"dropout": 0.5, "weight_decay": 1e-4}}
 BENCH_DATASETS = ("MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv")
-BENCH_METHODS = ("full", "mirage-paper", "mirage-auto", "mirage-proto", "doscond", "kidd", "herding-bytes",
-                 "random-bytes", "mirage", "herding", "random", "size-only", "wl-kernel", "permuted")
+BENCH_METHODS = ("full", "mirage-paper", "mirage-auto", "mirage-bank", "mirage-proto", "doscond", "kidd",
+                 "herding-bytes", "random-bytes", "mirage", "herding", "random", "size-only", "wl-kernel", "permuted")
 BENCH_DEFAULT_METHODS = ("full", "mirage-paper", "mirage-auto", "herding-bytes", "random-bytes", "size-only",
                          "wl-kernel", "permuted")

@@ -52,6 +52,8 @@ def make_estimator(s: DistillSettings):
         kwargs["readout"] = s.readout
     if s.degrees:
         kwargs["degrees"] = True
+    if s.bank:
+        kwargs["bank"] = True
     return AutoPrototypes(**kwargs)
 
 

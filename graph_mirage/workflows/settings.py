@@ -176,6 +176,7 @@ class DistillSettings:
     spark: SparkSettings = field(default_factory=SparkSettings)
     threads: int = 1
     degrees: bool = False  # the automatic default's leaves carry their real degrees (TreePrototypes(degrees=True))
+    bank: bool = False  # the automatic default's prototypes share one tree bank (TreePrototypes(bank=True))
 
     @property
     def itemset_flags(self) -> list[str]:
@@ -234,9 +235,13 @@ class DistillSettings:
         if self.budget == "auto" and self.itemset_flags:
             raise MirageError(f"budget 'auto' chooses prototypes automatically; drop {', '.join(self.itemset_flags)} "
                               f"or give an integer budget")
-        if self.degrees and self.mode != "auto":
-            raise MirageError("degrees applies to the automatic default's prototypes; drop --degrees or "
-                              f"{'--preset' if self.preset else 'the itemset options'}")
+        for flag in ("degrees", "bank"):
+            if getattr(self, flag) and self.mode != "auto":
+                raise MirageError(f"{flag} applies to the automatic default's prototypes; drop --{flag} or "
+                                  f"{'--preset' if self.preset else 'the itemset options'}")
+        if self.bank and self.degrees:
+            raise MirageError("--bank and --degrees cannot be combined: a leaf's degree belongs to one prototype's "
+                              "witness, a bank's leaves are shared")
         if self.engine == "spark" and self.budget == "auto":
             raise MirageError("the Spark engine runs the itemset form (no automatic settings); give an integer budget, "
                               "support or max_bytes instead of budget 'auto'")
