@@ -158,6 +158,40 @@ def earlier_table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+BANK = ("<!-- generated: tree banks -->", "<!-- end of tree banks -->")
+
+
+def bank_table(rows: list[dict]) -> str:
+    """Per dataset and GNN: the default and the default with a tree bank (test score, margin over its own permuted
+    control, bytes, graphs), their paired difference in score and in margin, the bank against full data and against
+    herding at the default's bytes, and the accuracy after the validation bias of both."""
+    lines = ["| dataset | GNN | default [vs control] (% bytes, graphs) | bank [vs control] (% bytes, graphs) | "
+             "bank − default | margin: bank − default | bank − full | bank − herding | accuracy (validation bias): "
+             "default → bank |", "|---|---|---|---|---|---|---|---|---|"]
+
+    def row(method: str, dataset: str, model: str) -> dict | None:
+        return next((x for x in rows if (x["dataset"], x["model"], x["method"]) == (dataset, model, method)
+                     and not x.get("error")), None)
+
+    def cell(r: dict) -> str:
+        margin = _margin(r, "permuted")
+        return f"{_pm(r)}" + (f" [{margin}]" if margin else "") + f" ({100 * r['size_fraction']:.2g} %, {r['graphs']})"
+
+    for r in rows:
+        if r["method"] != "mirage-bank":
+            continue
+        d, m = r["dataset"], r["model"]
+        auto = row("mirage-auto", d, m)
+        if auto is None:
+            continue
+        p = r.get("paired", {})
+        margins = _margin_difference(r, row("mirage-bank~permuted", d, m), auto, row("mirage-auto~permuted", d, m))
+        acc = f"{pct(auto, 'test_accuracy_calibrated_mean')} → {pct(r, 'test_accuracy_calibrated_mean')}"
+        lines.append(f"| {d} | {m.upper()} | {cell(auto)} | {cell(r)} | {_diff(p.get('mirage-auto'))} | "
+                     f"{_diff(margins)} | {_diff(p.get('full'))} | {_diff(p.get('herding-bytes'))} | {acc} |")
+    return "\n".join(lines) + "\n"
+
+
 def _diff(p: dict | None) -> str:
     if not p or p["low"] != p["low"]:
         return ""
@@ -201,6 +235,8 @@ def main(argv=None) -> int:
     p.add_argument("--docs", default=str(ROOT / "docs" / "results"), help="the pages' directory")
     p.add_argument("--earlier", default=str(ROOT / "benchmarks" / "results" / "old_default.json"),
                    help="today's default beside the earlier default's choices (benchmarks/tables.sh, last lines)")
+    p.add_argument("--bank", default=str(ROOT / "benchmarks" / "results" / "bank.json"),
+                   help="the default with and without a tree bank (benchmarks/tables.sh, last lines)")
     args = p.parse_args(argv)
     blob = json.loads(Path(args.results).read_text())
     rows, header = blob["rows"], blob["header"]
@@ -222,6 +258,9 @@ def main(argv=None) -> int:
     earlier = Path(args.earlier)
     if earlier.exists() and EARLIER[0] in text:
         text = _between(text, EARLIER, earlier_table(json.loads(earlier.read_text())["rows"]))
+    bank = Path(args.bank)
+    if bank.exists() and BANK[0] in text:
+        text = _between(text, BANK, bank_table(json.loads(bank.read_text())["rows"]))
     page.write_text(text)
     paired_plot(rows, out / "paired.png")
     print(f"wrote {out / 'tables.md'}, the tables of {page} and {out / 'paired.png'}")

@@ -254,6 +254,10 @@ class AutoPrototypes(BaseEstimator):
         self.degrees = degrees
         self.bank = bank
 
+    def grid(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The depths and the prototypes-per-class counts the candidates are made of (parameters validated)."""
+        return self._grid()
+
     def _grid(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         grid = []
         for name in ("hops", "per_class"):

@@ -28,6 +28,11 @@ array              dtype / shape              meaning
                                               thresholds, budget, supports, itemsets, sizes, checksum
 =================  =========================  ========================================================
 
+A set with a tree bank (:mod:`graph_mirage.bank`) is written as format version 2: ``x``, ``edge_index``,
+``edge_attr`` (and ``x_cont``) hold the bank, ``bank_roots`` ``[R]``, ``root_ptr`` ``[G+1]`` and ``root_weight``
+``[R]`` each prototype's roots and their weights, with ``y``, ``weight`` and the tree frequencies as above (no
+``node_ptr``, ``edge_ptr``, ``root_mask``: a prototype is the part of the bank its roots reach).
+
 ``meta["checksum"]`` is the SHA-256 of every other array's dtype, shape and bytes, so a truncated or edited file is
 refused. Files are written atomically (temporary file, then rename) with fixed zip timestamps: the same inputs give
 a byte-identical file.

@@ -119,8 +119,9 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
             est, extra = make_estimator(s).fit(train, progress=progress), {"method": "mirage"}
         else:
             est = make_estimator(s)
-            log(f"{ds.name}: choosing the settings on the validation split (hops {list(_grid(est.hops))}, "
-                f"prototypes per class {list(_grid(est.per_class))}; each candidate scored in closed form)")
+            hops, per_class = est.grid()
+            log(f"{ds.name}: choosing the settings on the validation split (hops {list(hops)}, prototypes per class "
+                f"{list(per_class)}{', in one tree bank' if est.bank else ''}; each candidate scored in closed form)")
             est.fit(train, validation=valid, log=lambda m: log("  " + m))
             auto = est.distilled_.meta["auto"]
             extra = {"method": "mirage-auto", "settings": auto["settings"], "candidates": auto["candidates"],
@@ -155,10 +156,6 @@ def _multitask(s: DistillSettings, ds, train, valid, log: Log, progress: bool):
         return est, {"method": "mirage-auto", "settings": auto["settings"], "candidates": auto["candidates"],
                      "rule": auto["rule"]}
     return est, {"method": "mirage"}
-
-
-def _grid(v) -> tuple:
-    return tuple(v) if np.iterable(v) else (v,)
 
 
 def _preset(s: DistillSettings, ds, log: Log, progress: bool):
