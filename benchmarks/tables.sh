@@ -87,3 +87,15 @@ $R --datasets DD --seeds 10 --full-seeds 3 \
 $R --datasets NCI1 --seeds 10 \
     --methods full mirage-auto herding-bytes random-bytes size-only wl-kernel permuted --name recipes_nci1 "$@"
 python benchmarks/recipes.py --pairs $O/recipes_dd.json:$O/table_dd.json $O/recipes_nci1.json:$O/table_nci1.json
+# tree banks (docs/results/README.md, "Tree banks"): the default's rule with its prototypes in one tree bank (about
+# ten times as many under the same cap), its control, beside the cached rows of the tables above (paired)
+K="mirage bench --cache-dir $C --out $O --jobs 2"
+KM="full mirage-auto mirage-bank herding-bytes random-bytes size-only wl-kernel permuted"
+$K --datasets NCI1 --seeds 10 --methods mirage-paper $KM --name bank_nci1 "$@"
+$K --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods mirage-paper $KM --name bank_mol "$@"
+$K --datasets DD --seeds 10 --full-seeds 3 --methods $KM --name bank_dd "$@"
+$K --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_folds "$@"
+$K --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_multiclass "$@"
+mirage bench --merge $O/bank_nci1.json $O/bank_mol.json $O/bank_dd.json $O/bank_folds.json \
+    $O/bank_multiclass.json --name bank --out $O --quiet
+python benchmarks/results_pages.py
