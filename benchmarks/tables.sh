@@ -94,8 +94,10 @@ KM="full mirage-auto mirage-bank herding-bytes random-bytes size-only wl-kernel 
 $K --datasets NCI1 --seeds 10 --methods mirage-paper $KM --name bank_nci1 "$@"
 $K --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods mirage-paper $KM --name bank_mol "$@"
 $K --datasets DD --seeds 10 --full-seeds 3 --methods $KM --name bank_dd "$@"
+# ogbg-molhiv: 5 seeds (a run on the bank's 200 graphs costs about a minute here)
+$K --datasets ogbg-molhiv --seeds 5 --full-seeds 5 --methods $KM --name bank_hiv "$@"
 $K --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_folds "$@"
 $K --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_multiclass "$@"
-mirage bench --merge $O/bank_nci1.json $O/bank_mol.json $O/bank_dd.json $O/bank_folds.json \
+mirage bench --merge $O/bank_nci1.json $O/bank_mol.json $O/bank_dd.json $O/bank_hiv.json $O/bank_folds.json \
     $O/bank_multiclass.json --name bank --out $O --quiet
 python benchmarks/results_pages.py
