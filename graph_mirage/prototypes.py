@@ -224,7 +224,7 @@ class TreePrototypes(BaseEstimator):
             which GCN's L-th layer reads). Costs one node per graph and an edge per leaf and degree.
         bank: store every tree once, in one :class:`~graph_mirage.bank.TreeBank`, and each prototype as its roots'
             ids and weights: the same graphs for a GNN, in a fraction of the bytes, so that a byte budget holds more
-            prototypes (continuous attributes are then each tree's mean over the class's graphs, not the cluster's).
+            prototypes (continuous attributes are then each tree's mean over all training graphs, not the cluster's).
             Not with ``degrees``.
 
     Attributes (after :meth:`fit`):
