@@ -100,8 +100,8 @@ class PerTask(BaseEstimator):
             raise DatasetError("PerTask distils a multi-task dataset (labels [graphs, tasks]); this one has one task")
         base = self.base if self.base is not None else AutoPrototypes()
         if base.get_params().get("bank"):
-            raise ParameterError("a tree bank holds single-task prototypes; distil a multi-task dataset without bank "
-                                 "(--bank)")
+            raise ParameterError("a tree bank holds single-task prototypes; distil a multi-task dataset without one "
+                                 "(drop --bank, bank=True)")
         n_tasks = flat.y.shape[1]
         views = [task_view(flat, meta, t) for t in range(n_tasks)]
         if isinstance(base, AutoPrototypes):
