@@ -42,6 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
+from .bank import check_bank
 from .config.defaults import AUTO_BANK_PER_CLASS, AUTO_HOPS, AUTO_MAX_FRACTION, AUTO_MIN_GRAPHS, AUTO_PER_CLASS
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import flat_bytes
@@ -279,12 +280,9 @@ class AutoPrototypes(BaseEstimator):
             raise ParameterError(f"min_graphs must be an integer >= 0, got {self.min_graphs!r}")
         if self.readout not in ("sum", "mean"):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
-        for name in ("degrees", "bank"):
-            if not isinstance(getattr(self, name), bool):
-                raise ParameterError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if self.bank and self.degrees:
-            raise ParameterError("bank and degrees cannot be combined: a leaf's degree belongs to one prototype's "
-                                 "witness, a bank's leaves are shared")
+        if not isinstance(self.degrees, bool):
+            raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
+        check_bank(self.bank, self.degrees)
         return grid[0], grid[1]
 
     def fit(self, graphs, y=None, *, validation=None, progress=None,

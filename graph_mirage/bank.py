@@ -32,6 +32,18 @@ from torch_geometric.data import Data
 
 # the arrays of a bank file (format version 2; see docs/file-format.md), besides y, weight, tree_freq and meta
 BANK_ARRAYS = ("x", "edge_index", "edge_attr", "bank_roots", "root_ptr", "root_weight")
+ROOT_BYTES = 12  # a prototype's root: its bank id (int64) and its weight (float32)
+
+
+def check_bank(bank, degrees) -> None:
+    """The estimators' shared check of ``bank`` (and its one incompatible option)."""
+    from .errors import ParameterError
+
+    if not isinstance(bank, bool):
+        raise ParameterError(f"bank must be True or False, got {bank!r}")
+    if bank and degrees:
+        raise ParameterError("bank and degrees cannot be combined: a leaf's degree belongs to one prototype's "
+                             "witness, a bank's leaves are shared")
 
 
 @dataclass
@@ -54,13 +66,17 @@ class TreeBank:
     def num_graphs(self) -> int:
         return len(self.root_ptr) - 1
 
-    def nbytes(self) -> int:
-        """Bytes of the bank and of each prototype's root ids (int64) and root weights (float32)."""
+    def dag_nbytes(self) -> int:
+        """Bytes of the bank's DAG: node and edge features, edge index (and continuous attributes)."""
         d = self.dag
         n = sum(t.numel() * t.element_size() for t in (d.x, d.edge_index, d.edge_attr))
         if getattr(d, "x_cont", None) is not None:
             n += d.x_cont.numel() * d.x_cont.element_size()
-        return int(n + 12 * len(self.roots))
+        return int(n)
+
+    def nbytes(self) -> int:
+        """Bytes of the bank and of each prototype's root ids (int64) and root weights (float32)."""
+        return self.dag_nbytes() + ROOT_BYTES * len(self.roots)
 
     def _in_edges(self) -> tuple[np.ndarray, np.ndarray]:
         """The bank's edge ids sorted by destination, and each node's offsets into them."""

@@ -219,22 +219,29 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
 def distilled_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
     """The arrays of the file format (the table above; ``meta`` aside) of a distilled set."""
     d, s = ds._data, ds.slices
-    freq = ds.tree_freq or [np.zeros(0, dtype=np.int64)]
-    return {
+    out = {
         "x": d.x.numpy().astype(np.int64),
         "edge_index": d.edge_index.numpy().astype(np.int64),
         "edge_attr": d.edge_attr.numpy().astype(np.int64).reshape(d.edge_index.size(1), -1),
         "root_mask": d.root_mask.numpy().astype(bool),
-        "y": _single_labels(d.y).astype(np.int64),
-        "weight": d.weight.view(-1).numpy().astype(np.float32),
         "node_ptr": s["x"].numpy().astype(np.int64),
         "edge_ptr": s["edge_index"].numpy().astype(np.int64),
-        "tree_freq": np.concatenate(freq).astype(np.int64),
-        "tree_freq_ptr": np.concatenate([[0], np.cumsum([len(f) for f in freq])]).astype(np.int64),
-    } | ({"root_weight": d.root_weight.numpy().astype(np.float32)} if getattr(d, "root_weight", None) is not None
-         else {}) | ({"x_soft": d.x_soft.numpy().astype(np.float32)} if getattr(d, "x_soft", None) is not None
-                    else {}) | ({"y_tasks": d.y.numpy().astype(np.float32)} if _multitask(d.y) else {}) | \
-        ({"x_cont": d.x_cont.numpy().astype(np.float32)} if getattr(d, "x_cont", None) is not None else {})
+    } | _graph_arrays(ds)
+    for name in ("root_weight", "x_soft", "x_cont"):  # written only where the set has them
+        if getattr(d, name, None) is not None:
+            out[name] = getattr(d, name).numpy().astype(np.float32)
+    if _multitask(d.y):
+        out["y_tasks"] = d.y.numpy().astype(np.float32)
+    return out
+
+
+def _graph_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
+    """The arrays of either layout that describe graphs, not nodes or edges (:data:`BANK_COMMON`)."""
+    d = ds._data
+    freq = ds.tree_freq or [np.zeros(0, dtype=np.int64)]
+    return {"y": _single_labels(d.y).astype(np.int64), "weight": d.weight.view(-1).numpy().astype(np.float32),
+            "tree_freq": np.concatenate(freq).astype(np.int64),
+            "tree_freq_ptr": np.concatenate([[0], np.cumsum([len(f) for f in freq])]).astype(np.int64)}
 
 
 def _multitask(y) -> bool:
@@ -276,8 +283,7 @@ def bank_file_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
     starts = s["x"].numpy()[:-1]
     counts = np.diff(bank.root_ptr)
     at = np.repeat(starts - bank.root_ptr[:-1], counts) + np.arange(len(bank.roots))  # each graph's roots come first
-    v1 = {k: v for k, v in distilled_arrays(ds).items() if k in BANK_COMMON}
-    return bank.arrays(d.root_weight.numpy()[at]) | v1
+    return bank.arrays(d.root_weight.numpy()[at]) | _graph_arrays(ds)
 
 
 def save_distilled(ds: DistilledDataset, path: str | os.PathLike) -> Path:

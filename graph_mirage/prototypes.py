@@ -41,7 +41,7 @@ import torch
 from sklearn.base import BaseEstimator
 from torch_geometric.data import Data
 
-from .bank import TreeBank, bank_graphs
+from .bank import TreeBank, bank_graphs, check_bank
 from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, source_meta
@@ -263,11 +263,7 @@ class TreePrototypes(BaseEstimator):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
         if not isinstance(self.degrees, bool):
             raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
-        if not isinstance(self.bank, bool):
-            raise ParameterError(f"bank must be True or False, got {self.bank!r}")
-        if self.bank and self.degrees:
-            raise ParameterError("bank and degrees cannot be combined: a leaf's degree belongs to one prototype's "
-                                 "witness, a bank's leaves are shared")
+        check_bank(self.bank, self.degrees)
 
     def fit(self, graphs, y=None, *, progress=None) -> "TreePrototypes":
         """Distil ``graphs`` (a dataset subset, a list of ``Data`` or :class:`FlatGraphs`); ``y`` is ignored.

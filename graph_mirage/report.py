@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .bank import ROOT_BYTES
 from .distilled import DistilledDataset
 from .errors import MirageError
 from .fileio import atomic_directory
@@ -218,7 +219,8 @@ def _class_table(d: DistilledDataset) -> str:
             nbytes = sum(sum(t.numel() * t.element_size() for t in (g.x, g.edge_index, g.edge_attr, g.root_mask, g.y,
                                                                      g.weight)) for g in gs)
         else:  # a bank set: the graphs' root ids and weights, labels and supports (the trees are the bank's row)
-            nbytes = sum(12 * int(g.root_mask.sum()) + 12 for g in gs)
+            nbytes = sum(ROOT_BYTES * int(g.root_mask.sum()) + g.y.element_size() + g.weight.element_size()
+                         for g in gs)
         c = title.split()[-1]
         rows.append(f"<tr><td>{html.escape(title)}</td><td>{n_train}</td><td>{len(gs)}</td>"
                     f"<td>{meta.get('thresholds', {}).get(c, '') if not meta.get('num_tasks') else ''}</td>"
@@ -226,7 +228,7 @@ def _class_table(d: DistilledDataset) -> str:
                     f"<td>{edges}</td><td>{nbytes:,}</td></tr>")
     total = d.nbytes()
     if d.bank is not None:
-        bank_bytes = total - sum(12 * int(g.root_mask.sum()) + 12 for g in d)
+        bank_bytes = d.bank.dag_nbytes()
         rows.append(f"<tr><td>tree bank (shared)</td><td></td><td></td><td></td><td></td>"
                     f"<td>{d.bank.dag.num_nodes}</td><td>{d.bank.dag.edge_index.size(1)}</td><td>{bank_bytes:,}</td></tr>")
     rows.append(f"<tr class='total'><td>all</td><td>{meta.get('train_graphs', '')}</td><td>{len(d)}</td><td></td>"
