@@ -13,6 +13,8 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
 - ``paper``: the paper's algorithm at the authors' released settings (threshold step chosen on validation as the
   release does), where the release has the dataset and its hops serve 2 layers;
 - ``herding-bytes``, ``random-bytes``: real training graphs (herding; one random draw) in the default set's bytes;
+- with ``--bank``: ``bank``, the default's rule with its prototypes in one tree bank (``mirage distill --bank``) at
+  2 hops, and ``herding-bank-bytes``, ``random-bank-bytes``: real graphs in the bank set's bytes;
 - ``full``: the full training split (200 epochs, stopped 25 epochs after the best validation score).
 
 Reported per set against ``full``: Spearman and Kendall correlation of the configurations' test scores, top-1
@@ -39,13 +41,14 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 SPACE = {"model": ["gcn", "gat", "gin", "sage"], "layers": [1, 2], "hidden": [32, 64], "dropout": [0.0, 0.5],
          "lr": [0.001, 0.01]}
-SETS = ("default", "paper", "herding-bytes", "random-bytes")
+SETS = ("default", "paper", "herding-bytes", "random-bytes", "bank", "herding-bank-bytes", "random-bank-bytes")
+# each distilled set is compared with real graphs chosen in its own bytes
+BASELINES = {"default": ("herding-bytes", "random-bytes"), "paper": ("herding-bytes", "random-bytes"),
+             "bank": ("herding-bank-bytes", "random-bank-bytes")}
 
 
-def make_sets(name: str, ds, root: str | None, log) -> dict:
+def make_sets(name: str, ds, root: str | None, log, bank: bool = False) -> dict:
     """``set name -> (DistilledDataset, distillation seconds)`` for the sets that exist for this dataset."""
-    from graph_mirage.baselines import HerdingSelection, RandomSelection
-    from graph_mirage.bench.methods import k_for_bytes
     from graph_mirage.config.presets import PAPER_DISTILL
     from graph_mirage.distilled import flat_bytes
     from graph_mirage.workflows import DataSettings, DistillSettings, distill
@@ -61,18 +64,31 @@ def make_sets(name: str, ds, root: str | None, log) -> dict:
     train = ds[ds.split["train"]]
     flat = train.flat()
     size = (len(flat.y), len(flat.x), flat_bytes(flat))
-    target = out["default"][0].nbytes()
-    k = k_for_bytes(size, ds.num_classes, target)
+    out.update(real_graphs(train, size, ds.num_classes, out["default"][0].nbytes(), "bytes"))
+    if bank:
+        t0 = time.perf_counter()
+        out["bank"] = (distill(DistillSettings(data, hops=2, bank=True), dataset=ds).distilled,
+                       time.perf_counter() - t0)
+        out.update(real_graphs(train, size, ds.num_classes, out["bank"][0].nbytes(), "bank-bytes"))
+    for s, (d, secs) in out.items():
+        log(f"[{name}] {s}: {len(d)} graphs, {d.nbytes()} bytes ({d.nbytes() / size[2]:.2%}), {secs:.1f} s")
+    return out
+
+
+def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> dict:
+    """Herding and one random draw of real training graphs, as many per class as fit ``target`` bytes."""
+    from graph_mirage.baselines import HerdingSelection, RandomSelection
+    from graph_mirage.bench.methods import k_for_bytes
+
+    k = k_for_bytes(size, classes, target)
     t0 = time.perf_counter()
     d = HerdingSelection(k=k).fit(train).distilled_
     while d.nbytes() > target and k > 1:
         k -= 1
         d = HerdingSelection(k=k).fit(train).distilled_
-    out["herding-bytes"] = (d, time.perf_counter() - t0)
+    out = {f"herding-{suffix}": (d, time.perf_counter() - t0)}
     t0 = time.perf_counter()
-    out["random-bytes"] = (RandomSelection(k=k, seed=0).fit(train).distilled_, time.perf_counter() - t0)
-    for s, (d, secs) in out.items():
-        log(f"[{name}] {s}: {len(d)} graphs, {d.nbytes()} bytes ({d.nbytes() / size[2]:.2%}), {secs:.1f} s")
+    out[f"random-{suffix}"] = (RandomSelection(k=k, seed=0).fit(train).distilled_, time.perf_counter() - t0)
     return out
 
 
@@ -104,15 +120,15 @@ def run_dataset(name: str, args, log) -> dict:
     from graph_mirage.search.fidelity import fidelity_interval, seed_scores
 
     ds = load_dataset(name, args.root)
-    sets = make_sets(name, ds, args.root, log)
+    sets = make_sets(name, ds, args.root, log, bank=args.bank)
     cache = RESULTS / "search_runs"
     full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log)
     rows = {}
     recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log) for s, (d, _) in sets.items()}
     for s, rec in recs.items():
         row = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds)
-        for base in ("herding-bytes", "random-bytes"):
-            if s not in (base,) and base in recs and s in ("default", "paper"):
+        for base in BASELINES.get(s, ()):
+            if base in recs:
                 diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds, versus=scores(recs[base]))
                 row["vs_" + base] = {k: v for k, v in diff.items() if k.startswith("diff_")}
         distil_s = sets[s][1]
@@ -140,7 +156,7 @@ def plot(out: list, path: Path) -> None:
     fig, axes = plt.subplots(1, len(out), figsize=(4.2 * len(out), 4), squeeze=False)
     for ax, d in zip(axes[0], out):
         full = scores(d["searches"]["full"])["test"]
-        for s, marker in zip(SETS, "os^v"):
+        for s, marker in zip(SETS, "os^vDPX"):
             if s in d["searches"]:
                 rho = d["sets"][s]["spearman"]["value"]
                 ax.scatter(full, scores(d["searches"][s])["test"], s=14, marker=marker, alpha=0.7,
@@ -171,8 +187,9 @@ def page_section(blob: dict) -> str:
         for name, r in d["sets"].items():
             sp = r["spearman"]
 
-            def vs(base: str) -> str:
-                x = r.get("vs_" + base, {}).get("diff_spearman")
+            def vs(i: int) -> str:  # against herding (0) or random (1) in this set's own bytes
+                bases = BASELINES.get(name)
+                x = r.get("vs_" + bases[i], {}).get("diff_spearman") if bases else None
                 if not x:
                     return ""
                 verdict = "better" if x["low"] > 0 else "worse" if x["high"] < 0 else "tie"
@@ -182,7 +199,7 @@ def page_section(blob: dict) -> str:
                          f"{sp['high']:.2f}] | {r['kendall']['value']:.2f} | "
                          f"{100 * r['top1_regret']['value']:.1f} | {r['top5_overlap']['value']:.1f} | "
                          f"{r['end_to_end_seconds']:.0f} | {d['full_seconds']:.0f} | {r['speedup']:.1f}x | "
-                         f"{vs('herding-bytes')} | {vs('random-bytes')} |")
+                         f"{vs(0)} | {vs(1)} |")
         rep = d.get("replicate")
         if rep:
             sp = rep["spearman"]
@@ -218,6 +235,7 @@ def main() -> int:
     p.add_argument("--root", default=os.environ.get("MIRAGE_DATA"))
     p.add_argument("--out", default=str(RESULTS / "search_fidelity.json"))
     p.add_argument("--section", default="search-fidelity", help="the marked section of docs/search.md to write")
+    p.add_argument("--bank", action="store_true", help="add the tree-bank set and real graphs in its bytes")
     p.add_argument("--page", action="store_true", help="only rewrite docs/search.md's section from --out")
     args = p.parse_args()
     if args.page:
