@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PAGE = ROOT / "docs" / "results" / "bytes-sweep.md"
 MARKERS = ("<!-- generated: knee -->", "<!-- end of knee -->")
-SWEPT = ("mirage-auto", "herding-bytes", "random-bytes")
-NAMES = {"mirage-auto": "graph-mirage (default rule, capped)", "herding-bytes": "Herding", "random-bytes": "Random",
-         "mirage-paper": "paper preset"}
+SWEPT = ("mirage-auto", "mirage-bank", "herding-bytes", "random-bytes")
+MINE = ("mirage-auto", "mirage-bank")  # graph-mirage's curves, each paired with the real graphs at the same cap
+NAMES = {"mirage-auto": "graph-mirage (default rule, capped)", "mirage-bank": "graph-mirage tree bank (capped)",
+         "herding-bytes": "Herding", "random-bytes": "Random", "mirage-paper": "paper preset"}
 WITHIN = 2.0  # points of the metric x100
 
 
@@ -54,7 +55,7 @@ def _point(r: dict) -> dict:
     out = {"cap": r["budget"], "fraction": r.get("size_fraction"), "graphs": r.get("graphs"),
            "test_mean": r["test_mean"], "test_ci": r.get("test_ci"), "units": r.get("units"),
            "settings": r.get("settings"), "k": r.get("k"), "vs_full": _vs(r, "full")}
-    if r["method"] == "mirage-auto":  # paired with the real graphs at the same cap
+    if r["method"] in MINE:  # paired with the real graphs at the same cap
         out["vs_herding"], out["vs_random"] = _vs(r, "herding-bytes"), _vs(r, "random-bytes")
     return out
 
@@ -102,8 +103,8 @@ def _kf(m: dict | None) -> str:
         "" if k["kept"] else " (a larger cap falls out again)")
 
 
-def _ratio(rec: dict, other: str) -> str:
-    mine, theirs = rec["methods"].get("mirage-auto"), rec["methods"].get(other)
+def _ratio(rec: dict, other: str, method: str = "mirage-auto") -> str:
+    mine, theirs = rec["methods"].get(method), rec["methods"].get(other)
     if not mine or not theirs or theirs["knee"] is None:
         return "—"
     if mine["knee"] is None:
@@ -117,17 +118,24 @@ def _ratio(rec: dict, other: str) -> str:
 
 def page_table(recs: list[dict]) -> str:
     """Per dataset and GNN: full data, each method's knee (the set's actual share of the bytes) and how many times
-    smaller graph-mirage's knee is than Herding's and Random's."""
-    lines = ["| dataset | GNN | full data | graph-mirage knee | Herding knee | Random knee | Herding / graph-mirage | "
-             "Random / graph-mirage | paper preset (share, score) |", "|---|---|---:|---|---|---|---:|---:|---|"]
+    smaller graph-mirage's knee is than Herding's and Random's (its tree bank's, where the sweep has it)."""
+    bank = any("mirage-bank" in r["methods"] for r in recs)
+    lines = ["| dataset | GNN | full data | graph-mirage knee | " + ("tree-bank knee | " if bank else "")
+             + "Herding knee | Random knee | Herding / graph-mirage | Random / graph-mirage | "
+             + ("Herding / tree bank | Random / tree bank | " if bank else "") + "paper preset (share, score) |",
+             "|---|---|---:|---|" + ("---|" if bank else "") + "---|---|---:|---:|" + ("---:|---:|" if bank else "")
+             + "---|"]
     for rec in recs:
         m = rec["methods"]
         p = rec.get("paper")
         paper = "—" if p is None else (f"{100 * p['fraction']:.2g} %, {100 * p['test_mean']:.1f}"
                                        f"{' (within 2)' if p['within_2_of_full'] else ''}")
+        b = f"{_kf(m.get('mirage-bank'))} | " if bank else ""
+        b_ratios = f"{_ratio(rec, 'herding-bytes', 'mirage-bank')} | {_ratio(rec, 'random-bytes', 'mirage-bank')} | " \
+            if bank else ""
         lines.append(f"| {rec['dataset']} | {rec['model'].upper()} | {100 * rec['full_mean']:.1f} | "
-                     f"{_kf(m.get('mirage-auto'))} | {_kf(m.get('herding-bytes'))} | {_kf(m.get('random-bytes'))} | "
-                     f"{_ratio(rec, 'herding-bytes')} | {_ratio(rec, 'random-bytes')} | {paper} |")
+                     f"{_kf(m.get('mirage-auto'))} | {b}{_kf(m.get('herding-bytes'))} | {_kf(m.get('random-bytes'))} | "
+                     f"{_ratio(rec, 'herding-bytes')} | {_ratio(rec, 'random-bytes')} | {b_ratios}{paper} |")
     return "\n".join(lines) + "\n"
 
 
@@ -156,25 +164,31 @@ def _diff(v: dict | None) -> str:
 
 
 def verdicts_table(recs: list[dict]) -> str:
-    """Per dataset: over every GNN and cap, how often graph-mirage's set is above (↑), level with (≈) or below (↓)
-    Herding's and Random's at the same cap, by the paired 95 % interval (caps that make the very same sets count
-    once)."""
-    lines = ["| dataset | vs Herding ↑ / ≈ / ↓ | vs Random ↑ / ≈ / ↓ |", "|---|---|---|"]
+    """Per dataset and graph-mirage curve (the default's rule; its tree bank where swept): over every GNN and cap,
+    how often its set is above (↑), level with (≈) or below (↓) Herding's and Random's at the same cap, by the
+    paired 95 % interval (caps that make the very same sets count once)."""
+    lines = ["| dataset | set | vs Herding ↑ / ≈ / ↓ | vs Random ↑ / ≈ / ↓ |", "|---|---|---|---|"]
     for dataset in sorted({r["dataset"] for r in recs}):
-        counts = {k: {"beats": 0, "tie": 0, "loses": 0} for k in ("vs_herding", "vs_random")}
-        for rec in (r for r in recs if r["dataset"] == dataset and "mirage-auto" in r["methods"]):
-            seen = set()
-            for pt in rec["methods"]["mirage-auto"]["points"]:
-                # two caps below the smallest sets make the same sets and runs: one comparison
-                same = (pt["graphs"], pt["test_mean"], *(None if pt.get(k) is None else pt[k]["mean"] for k in counts))
-                if same in seen:
-                    continue
-                seen.add(same)
-                for k in counts:
-                    if pt.get(k) is not None:
-                        counts[k][pt[k]["verdict"]] += 1
-        cells = [" / ".join(str(counts[k][v]) for v in ("beats", "tie", "loses")) for k in counts]
-        lines.append(f"| {dataset} | {cells[0]} | {cells[1]} |")
+        for method in MINE:
+            mine = [r["methods"][method] for r in recs if r["dataset"] == dataset and method in r["methods"]]
+            if not mine:
+                continue
+            counts = {k: {"beats": 0, "tie": 0, "loses": 0} for k in ("vs_herding", "vs_random")}
+            for m in mine:
+                seen = set()
+                for pt in m["points"]:
+                    # two caps below the smallest sets make the same sets and runs: one comparison
+                    same = (pt["graphs"], pt["test_mean"],
+                            *(None if pt.get(k) is None else pt[k]["mean"] for k in counts))
+                    if same in seen:
+                        continue
+                    seen.add(same)
+                    for k in counts:
+                        if pt.get(k) is not None:
+                            counts[k][pt[k]["verdict"]] += 1
+            cells = [" / ".join(str(counts[k][v]) for v in ("beats", "tie", "loses")) for k in counts]
+            lines.append(f"| {dataset} | {'tree bank' if method == 'mirage-bank' else 'default rule'} | {cells[0]} | "
+                         f"{cells[1]} |")
     return "\n".join(lines) + "\n"
 
 
@@ -188,7 +202,7 @@ def plot(recs: list[dict], path: Path) -> None:
     models = sorted({r["model"] for r in recs})
     fig, axes = plt.subplots(len(models), len(datasets), figsize=(3.2 * len(datasets), 2.6 * len(models)),
                              squeeze=False, sharex=True)
-    colours = {"mirage-auto": "C0", "herding-bytes": "C1", "random-bytes": "C2"}
+    colours = {"mirage-auto": "C0", "mirage-bank": "C4", "herding-bytes": "C1", "random-bytes": "C2"}
     for ax_row, model in zip(axes, models):
         for ax, dataset in zip(ax_row, datasets):
             rec = next((r for r in recs if (r["dataset"], r["model"]) == (dataset, model)), None)

@@ -233,7 +233,7 @@ def test_automatic_default_and_byte_matched_baselines():
 
 
 def test_bytes_sweep_makes_each_method_at_each_fraction_and_pairs_within_it():
-    methods = ("mirage-auto", "herding-bytes", "random-bytes")
+    methods = ("mirage-auto", "mirage-bank", "herding-bytes", "random-bytes")
     fractions = [0.02, 0.3]
     rows = bench.run(["synthetic-motifs"], opts(methods, seeds=(0, 1), fractions=fractions))
     assert sorted((r["method"], r["budget"]) for r in rows) == sorted((m, f) for m in methods for f in fractions)
@@ -242,6 +242,8 @@ def test_bytes_sweep_makes_each_method_at_each_fraction_and_pairs_within_it():
         auto = by[("mirage-auto", f)]
         # the default's rule under the cap alone (no floor of graphs per class): the chosen set fits
         assert auto["size_fraction"] <= f
+        bank = by[("mirage-bank", f)]  # the bank's rule too, its bytes counted as the file stores them
+        assert bank["size_fraction"] <= f and bank["paired"]["mirage-auto"]["units"] == 2
         k = by[("herding-bytes", f)]["k"][0]
         assert k == 1 or by[("herding-bytes", f)]["size_fraction"] <= f
         # compared with the opponents at the same fraction, not another point of the curve

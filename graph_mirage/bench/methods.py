@@ -20,9 +20,10 @@ Every distilled method is an estimator of the library (:mod:`graph_mirage.auto`,
 ``herding``/``random`` real graphs, as many per class as ``mirage`` made
 ``size-only``      logistic regression on the number of nodes and edges (:class:`~graph_mirage.baselines.SizeOnly`)
 ``wl-kernel``      a linear model on WL subtree counts (:class:`~graph_mirage.baselines.WLKernel`)
-``--fractions F``  ``mirage-auto``, ``herding-bytes`` and ``random-bytes`` once per fraction ``F`` of the training
-                   split's bytes instead (the bytes sweep): the default's rule over a grid grown to 1000 per class
-                   under that cap (no floor of graphs per class), real graphs as many per class as fit in ``F``
+``--fractions F``  ``mirage-auto``, ``mirage-bank``, ``herding-bytes`` and ``random-bytes`` once per fraction ``F`` of
+                   the training split's bytes instead (the bytes sweep): the default's rule (with or without a bank)
+                   over a grid grown to 1000 per class under that cap (no floor of graphs per class), real graphs as
+                   many per class as fit in ``F``
 ``permuted``       every distilled set above again, its labels permuted (one fixed permutation per seed): what the
                    protocol gives without the set's labels
 =================  =====================================================================================================
@@ -156,16 +157,21 @@ def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[Training
     return [_saved(ctx, "mirage-auto", est.distilled_, secs, budget=fraction, info={"settings": est.best_params_})]
 
 
-def make_bank(ctx: SplitContext) -> list[TrainingSet]:
-    """The default's rule over :data:`AUTO_BANK_PER_CLASS`, its prototypes in one tree bank (single-task)."""
+def make_bank(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
+    """The default's rule over :data:`AUTO_BANK_PER_CLASS`, its prototypes in one tree bank (single-task); at
+    ``fraction`` (a sweep's point): over :data:`SWEEP_PER_CLASS` under that cap alone, as ``mirage-auto``."""
     from ..auto import AutoPrototypes
+    from ..config.defaults import AUTO_HOPS, SWEEP_PER_CLASS
 
     if ctx.multitask:
         ctx.errors.setdefault(("mirage-bank", None, None), "a tree bank holds single-task prototypes")
         return []
-    est, secs = _timed(lambda: AutoPrototypes(bank=True).fit(ctx.train, validation=ctx.ds[ctx.ds.split["valid"]]))
-    ctx.log(f"[{ctx.name}] split {ctx.index}: bank settings {est.best_params_} ({secs:.1f} s)")
-    return [_saved(ctx, "mirage-bank", est.distilled_, secs, info={"settings": est.best_params_})]
+    est = AutoPrototypes(bank=True) if fraction is None else \
+        AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0, bank=True)
+    est, secs = _timed(lambda: est.fit(ctx.train, validation=ctx.ds[ctx.ds.split["valid"]]))
+    at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
+    ctx.log(f"[{ctx.name}] split {ctx.index}: bank settings{at} {est.best_params_} ({secs:.1f} s)")
+    return [_saved(ctx, "mirage-bank", est.distilled_, secs, budget=fraction, info={"settings": est.best_params_})]
 
 
 def make_proto(ctx: SplitContext) -> list[TrainingSet]:
@@ -273,7 +279,7 @@ MAKERS = {"mirage-paper": make_paper, "mirage-auto": make_auto, "mirage-bank": m
           "doscond": _learned("doscond"), "kidd": _learned("kidd"), "herding-bytes": make_herding_bytes,
           "random-bytes": make_random_bytes}
 BUDGETED = ("mirage", "herding", "random")
-SWEPT = ("mirage-auto", "herding-bytes", "random-bytes")  # made at each of --fractions when given
+SWEPT = ("mirage-auto", "mirage-bank", "herding-bytes", "random-bytes")  # made at each of --fractions when given
 
 
 def make_sets(ctx: SplitContext, methods) -> list[TrainingSet]:
