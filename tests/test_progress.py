@@ -89,6 +89,21 @@ def test_waiting_speaks_until_the_work_does_and_not_for_quick_work():
     assert len(lines) >= 2 and all(line.startswith("mirage x: loading (") for line in lines)
 
 
+def test_the_benchmarks_own_lines_end_the_loading_heartbeat(capsys):
+    """``mirage bench`` logs while it makes its training sets (minutes on a large sweep): its first line ends the
+    "loading libraries and data" heartbeat, which would otherwise keep naming a phase that is over."""
+    from graph_mirage.bench import _log
+
+    log = _Log()
+    with Waiting("mirage bench: loading", every=0.2, stream=log):
+        time.sleep(0.5)
+        _log(False)("[x] split 0: settings chosen")
+        before = log.getvalue()
+        time.sleep(0.6)
+        assert log.getvalue() == before
+    assert before.startswith("mirage bench: loading (") and "settings chosen" in capsys.readouterr().out
+
+
 def test_no_phase_of_a_long_command_is_silent_in_a_log():
     """A main job made slow (a large model, many epochs) and logged to a file, with a line due every 2 s: never more
     than 8 s without one, also from the start while PyTorch is being imported (5-20 s, and silent without a line)."""

@@ -44,7 +44,13 @@ def run(datasets, opts, jobs: int = 1, on_dataset=None) -> list[dict]:
 
 
 def _log(quiet: bool):
-    return (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
+    from ..progress import spoke
+
+    def log(*a) -> None:
+        spoke()  # the benchmark's own lines replace the "loading libraries and data" heartbeat from here
+        print(*a, flush=True)
+
+    return (lambda *a: None) if quiet else log
 
 
 def main_from_args(args) -> int:
