@@ -21,8 +21,8 @@ def add_bench_args(p) -> None:
     p.add_argument("--budgets", nargs="+", type=positive(1), default=None,
                    help="graphs per class of the itemset form (methods mirage, herding, random; default 10)")
     p.add_argument("--fractions", nargs="+", type=number(0.0, 1.0, low_open=True), default=None, metavar="F",
-                   help="the bytes sweep: mirage-auto, herding-bytes and random-bytes once per fraction of the "
-                        "training split's bytes (e.g. 0.001 0.01 0.1)")
+                   help="the bytes sweep: mirage-auto, mirage-bank, herding-bytes and random-bytes once per "
+                        "fraction of the training split's bytes (e.g. 0.001 0.01 0.1)")
     p.add_argument("--node-attributes", action="store_true",
                    help="load TU datasets with their continuous node attributes (every method and GNN uses them)")
     p.add_argument("--degrees", action="store_true",
