@@ -141,7 +141,6 @@ def make_paper(ctx: SplitContext) -> list[TrainingSet]:
 def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
     """The default; at ``fraction`` (a sweep's point): its rule over :data:`SWEEP_PER_CLASS` under that cap alone."""
     from ..auto import AutoPrototypes
-    from ..config.defaults import AUTO_HOPS, SWEEP_PER_CLASS
     from ..multitask import PerTask
 
     valid = ctx.ds[ctx.ds.split["valid"]]
@@ -149,7 +148,7 @@ def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[Training
         base = AutoPrototypes(degrees=True) if ctx.degrees else None
         est = PerTask(base) if ctx.multitask else base or AutoPrototypes()
     else:  # several tasks: one setting for all of them, the cap shared among them
-        est = AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0, degrees=ctx.degrees)
+        est = _capped(fraction, degrees=ctx.degrees)
         est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
@@ -157,17 +156,23 @@ def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[Training
     return [_saved(ctx, "mirage-auto", est.distilled_, secs, budget=fraction, info={"settings": est.best_params_})]
 
 
+def _capped(fraction: float, **params):
+    """The default's rule at a sweep's point: over :data:`SWEEP_PER_CLASS` under the cap ``fraction`` alone."""
+    from ..auto import AutoPrototypes
+    from ..config.defaults import AUTO_HOPS, SWEEP_PER_CLASS
+
+    return AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0, **params)
+
+
 def make_bank(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
     """The default's rule over :data:`AUTO_BANK_PER_CLASS`, its prototypes in one tree bank (single-task); at
     ``fraction`` (a sweep's point): over :data:`SWEEP_PER_CLASS` under that cap alone, as ``mirage-auto``."""
     from ..auto import AutoPrototypes
-    from ..config.defaults import AUTO_HOPS, SWEEP_PER_CLASS
 
     if ctx.multitask:
         ctx.errors.setdefault(("mirage-bank", None, None), "a tree bank holds single-task prototypes")
         return []
-    est = AutoPrototypes(bank=True) if fraction is None else \
-        AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0, bank=True)
+    est = AutoPrototypes(bank=True) if fraction is None else _capped(fraction, bank=True)
     est, secs = _timed(lambda: est.fit(ctx.train, validation=ctx.ds[ctx.ds.split["valid"]]))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
     ctx.log(f"[{ctx.name}] split {ctx.index}: bank settings{at} {est.best_params_} ({secs:.1f} s)")
