@@ -206,6 +206,24 @@ def normalised_counts(counts: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(counts.multiply(1.0 / np.sqrt(np.asarray(counts.multiply(counts).sum(1))).clip(1e-12)))
 
 
+def distinct_rows(feats: sp.csr_matrix) -> tuple[int, np.ndarray]:
+    """How many distinct rows ``feats`` has, and each row's group (groups numbered in order of first occurrence).
+
+    Example:
+        >>> distinct_rows(sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 0.0]])))
+        (2, array([0, 1, 0]))
+    """
+    rows = sp.csr_matrix(feats, copy=True)
+    rows.eliminate_zeros()
+    rows.sort_indices()
+    groups: dict[tuple[bytes, bytes], int] = {}
+    labels = np.empty(rows.shape[0], dtype=np.int64)
+    for i in range(rows.shape[0]):
+        s, e = rows.indptr[i], rows.indptr[i + 1]
+        labels[i] = groups.setdefault((rows.indices[s:e].tobytes(), rows.data[s:e].tobytes()), len(groups))
+    return len(groups), labels
+
+
 class TreePrototypes(BaseEstimator):
     """Distil a dataset into per-class tree-multiset prototypes (see the module docstring).
 
@@ -290,6 +308,12 @@ class TreePrototypes(BaseEstimator):
         from sklearn.cluster import KMeans
         from sklearn.exceptions import ConvergenceWarning
 
+        n_distinct, groups = distinct_rows(feats)
+        if k >= n_distinct:
+            # k-means' optimum is then exact (every distinct point its own cluster, inertia 0): computed directly, it
+            # takes a fraction of the time, and the clusters' order no longer depends on how a scikit-learn version
+            # numbers coinciding centres (that order is the prototypes' order, so it changes the training)
+            return groups
         km = KMeans(n_clusters=k, n_init=1, random_state=self.seed)
         n = feats.shape[0]
         # graphs with the same tree counts are one point: fewer distinct points than k leaves clusters empty, and

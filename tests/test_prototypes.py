@@ -8,7 +8,7 @@ from torch_geometric.data import Batch
 
 from graph_mirage import DistilledDataset, ParameterError
 from graph_mirage.models import make_model
-from graph_mirage.prototypes import ComputationDAG, TreePrototypes
+from graph_mirage.prototypes import ComputationDAG, TreePrototypes, distinct_rows, normalised_counts, tree_counts
 from graph_mirage.trees import TreeUnfolder, row_ids, wl_colours
 
 
@@ -154,6 +154,23 @@ def test_prototypes_per_class_weights_and_bytes(train):
     assert len(p.members_) == len(d) and sorted(members.tolist()) == list(range(len(labels)))
     for g, m in zip(d, p.members_):
         assert (labels[m] == int(g.y)).all() and len(m) == int(g.weight)
+
+
+def test_as_many_prototypes_as_distinct_graphs_are_one_per_distinct_tree_count(mutag):
+    """With at least as many clusters as distinct points k-means' optimum is exact: one cluster per distinct
+    (normalised) tree-count vector, found without k-means and the same partition k-means finds."""
+    from sklearn.cluster import KMeans
+
+    flat = mutag.flat()
+    rows = tree_counts(flat, 1).counts[np.flatnonzero(flat.y == 0)]
+    n_distinct, groups = distinct_rows(normalised_counts(rows))
+    assert 1 < n_distinct < rows.shape[0]  # MUTAG's class 0 has graphs with the same one-hop trees
+    labels = KMeans(n_clusters=n_distinct, n_init=1, random_state=0).fit(normalised_counts(rows)).labels_
+    assert len(set(zip(groups.tolist(), labels.tolist()))) == n_distinct  # the same partition
+    p = TreePrototypes(hops=1, per_class=rows.shape[0] + 5).fit(mutag)
+    assert sorted(p.clusters_[0], reverse=True)[:n_distinct] == sorted(np.bincount(groups).tolist(), reverse=True)
+    assert sum(size > 0 for size in p.clusters_[0]) == n_distinct
+    assert int((p.distilled_.storage().y.view(-1) == 0).sum()) == n_distinct
 
 
 def test_artifact_keeps_root_weights_and_is_deterministic(train, tmp_path):
