@@ -64,11 +64,12 @@ mirage bench --merge $O/old_default_molbace.json $O/old_default_molbbbp.json $O/
 # small TU datasets by 10 folds x 1 seed, the others 3 seeds; then the knees
 S="mirage bench --cache-dir $C --out $O --jobs 2 --fractions 0.001 0.01 0.03 0.1 0.3"
 S="$S --methods full mirage-auto herding-bytes random-bytes"
-for d in MUTAG IMDB-BINARY; do $S --datasets $d --folds 10 --fold-seeds 1 --seeds 1 --name sweep_$d "$@"; done
-for d in ogbg-molbace ogbg-molbbbp DD; do $S --datasets $d --seeds 3 --name sweep_$d "$@"; done
-# PROTEINS and NCI1 with the tree bank's curve too (mirage-bank under the same caps)
-$S mirage-bank --datasets PROTEINS --folds 10 --fold-seeds 1 --seeds 1 --name sweep_PROTEINS "$@"
-$S mirage-bank --datasets NCI1 --seeds 3 --name sweep_NCI1 "$@"
+for d in ogbg-molbace ogbg-molbbbp; do $S --datasets $d --seeds 3 --name sweep_$d "$@"; done
+# the TU datasets with the tree bank's curve too (mirage-bank under the same caps)
+for d in MUTAG IMDB-BINARY PROTEINS; do
+    $S mirage-bank --datasets $d --folds 10 --fold-seeds 1 --seeds 1 --name sweep_$d "$@"
+done
+for d in DD NCI1; do $S mirage-bank --datasets $d --seeds 3 --name sweep_$d "$@"; done
 $S --datasets ogbg-moltox21 --seeds 3 --full-seeds 2 --name sweep_ogbg-moltox21 "$@"  # full data: the 2 seeds of its table
 python benchmarks/knee.py
 # leaf degrees (docs/results/leaf-degrees.md): the default with its prototypes' leaves carrying their real degrees
