@@ -304,7 +304,8 @@ class TreePrototypes(BaseEstimator):
         return self
 
     def _cluster(self, feats: sp.csr_matrix, k: int) -> np.ndarray:
-        """k-means labels of the rows of ``feats`` (fitted on a sample of at most ``self.sample`` rows)."""
+        """k-means labels of the rows of ``feats`` (fitted on a sample of at most ``self.sample`` rows); with ``k`` at
+        least the number of distinct rows, each distinct row is its own cluster."""
         from sklearn.cluster import KMeans
         from sklearn.exceptions import ConvergenceWarning
 
@@ -316,8 +317,8 @@ class TreePrototypes(BaseEstimator):
             return groups
         km = KMeans(n_clusters=k, n_init=1, random_state=self.seed)
         n = feats.shape[0]
-        # graphs with the same tree counts are one point: fewer distinct points than k leaves clusters empty, and
-        # an empty cluster makes no prototype (fit_trees skips it), so sklearn's warning says nothing to act on
+        # a sample can still hold fewer distinct points than k: that leaves clusters empty, and an empty cluster
+        # makes no prototype (fit_trees skips it), so sklearn's warning says nothing to act on
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             if self.sample is None or n <= self.sample:
