@@ -158,6 +158,51 @@ class TreeBank:
         return cls(dag, roots.copy(), ptr.copy())
 
 
+def merge_banks(banks: list[TreeBank], hops: int) -> tuple[TreeBank, list[np.ndarray]]:
+    """One bank holding every tree of ``banks`` once, and every prototype of each, in order.
+
+    Banks made apart (a multi-task set: one per task) number their trees apart, but hold many of the same trees.
+    A bank node's tree is its subtree along the in-edges, of height at most ``hops``, so ``hops`` rounds of exact
+    1-WL refinement (:func:`~graph_mirage.trees.wl_colours`) over the banks side by side give equal colours exactly
+    to equal trees; each colour is kept once, at its first node, with that node's in-edges.
+
+    Args:
+        banks: the banks, of the same feature widths.
+        hops: the depth their prototypes were made at.
+
+    Returns:
+        ``(bank, maps)``: the merged bank (nodes in order of first occurrence, bank after bank; its prototypes are
+        those of ``banks[0]``, then ``banks[1]``'s, ...) and, per input bank, ``[N_b]`` its nodes' ids in it.
+    """
+    from .trees import row_ids, wl_colours
+
+    dags = [b.dag for b in banks]
+    offsets = np.cumsum([0] + [d.num_nodes for d in dags])
+    x = torch.cat([d.x for d in dags])
+    edge_attr = torch.cat([d.edge_attr for d in dags])
+    edge_index = torch.cat([d.edge_index + int(o) for d, o in zip(dags, offsets)], dim=1).numpy()
+    conts = [getattr(d, "x_cont", None) for d in dags]
+    has_cont = conts[0] is not None
+    labels = x.numpy().reshape(len(x), -1)
+    if has_cont:  # equal attributes, equal bits: a node's continuous attributes are part of its label
+        labels = np.hstack([labels, torch.cat(conts).numpy().view(np.int32)])
+    colour = wl_colours(row_ids(labels), edge_index, row_ids(edge_attr.numpy().reshape(len(edge_attr), -1)),
+                        hops, keep_all=False)[-1]
+    _, first, inverse = np.unique(colour, return_index=True, return_inverse=True)
+    keep = np.sort(first)  # first occurrences, in node order
+    new_id = np.searchsorted(keep, first)[inverse.ravel()]  # a colour's merged id: its first node's rank in keep
+    kept = np.zeros(len(colour), dtype=bool)
+    kept[keep] = True
+    edges = np.flatnonzero(kept[edge_index[1]])  # a kept node's in-edges; a dropped node's equal ones go
+    extra = {"x_cont": torch.cat(conts)[torch.from_numpy(keep)]} if has_cont else {}
+    dag = Data(x=x[torch.from_numpy(keep)], edge_index=torch.from_numpy(new_id[edge_index[:, edges]]),
+               edge_attr=edge_attr[torch.from_numpy(edges)], **extra)
+    maps = [new_id[offsets[i]: offsets[i + 1]] for i in range(len(banks))]
+    roots = np.concatenate([m[b.roots] for m, b in zip(maps, banks)])
+    ptr = np.concatenate([[0], np.cumsum(np.concatenate([np.diff(b.root_ptr) for b in banks]))])
+    return TreeBank(dag, roots.astype(np.int64), ptr.astype(np.int64)), maps
+
+
 def bank_graphs(bank: TreeBank, root_weight: np.ndarray) -> list[Data]:
     """Every prototype of ``bank`` as a graph (``root_weight``: ``[R]``, as :attr:`TreeBank.roots`)."""
     return [bank.graph(i, root_weight[bank.root_ptr[i]: bank.root_ptr[i + 1]]) for i in range(bank.num_graphs)]

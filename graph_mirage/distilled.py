@@ -30,8 +30,8 @@ array              dtype / shape              meaning
 
 A set with a tree bank (:mod:`graph_mirage.bank`) is written as format version 2: ``x``, ``edge_index``,
 ``edge_attr`` (and ``x_cont``) hold the bank, ``bank_roots`` ``[R]``, ``root_ptr`` ``[G+1]`` and ``root_weight``
-``[R]`` each prototype's roots and their weights, with ``y``, ``weight`` and the tree frequencies as above (no
-``node_ptr``, ``edge_ptr``, ``root_mask``: a prototype is the part of the bank its roots reach).
+``[R]`` each prototype's roots and their weights, with ``y``, ``weight``, the tree frequencies (and ``y_tasks``) as
+above (no ``node_ptr``, ``edge_ptr``, ``root_mask``: a prototype is the part of the bank its roots reach).
 
 ``meta["checksum"]`` is the SHA-256 of every other array's dtype, shape and bytes, so a truncated or edited file is
 refused. Files are written atomically (temporary file, then rename) with fixed zip timestamps: the same inputs give
@@ -60,6 +60,7 @@ FORMAT = "graph-mirage-distilled"
 FORMAT_VERSION = 1
 BANK_FORMAT_VERSION = 2  # a set with a tree bank (graph_mirage.bank): the bank's arrays instead of each graph's
 BANK_COMMON = ("y", "weight", "tree_freq", "tree_freq_ptr")  # the arrays of version 1 a bank file has too
+BANK_OPTIONAL = ("y_tasks", "x_cont")
 ARRAYS = ("x", "edge_index", "edge_attr", "root_mask", "y", "weight", "node_ptr", "edge_ptr", "tree_freq",
           "tree_freq_ptr")
 OPTIONAL_ARRAYS = ("root_weight", "x_soft", "y_tasks", "x_cont")  # written only where used (no root_weight: 1 per root)
@@ -230,8 +231,6 @@ def distilled_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
     for name in ("root_weight", "x_soft", "x_cont"):  # written only where the set has them
         if getattr(d, name, None) is not None:
             out[name] = getattr(d, name).numpy().astype(np.float32)
-    if _multitask(d.y):
-        out["y_tasks"] = d.y.numpy().astype(np.float32)
     return out
 
 
@@ -239,9 +238,12 @@ def _graph_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
     """The arrays of either layout that describe graphs, not nodes or edges (:data:`BANK_COMMON`)."""
     d = ds._data
     freq = ds.tree_freq or [np.zeros(0, dtype=np.int64)]
-    return {"y": _single_labels(d.y).astype(np.int64), "weight": d.weight.view(-1).numpy().astype(np.float32),
-            "tree_freq": np.concatenate(freq).astype(np.int64),
-            "tree_freq_ptr": np.concatenate([[0], np.cumsum([len(f) for f in freq])]).astype(np.int64)}
+    out = {"y": _single_labels(d.y).astype(np.int64), "weight": d.weight.view(-1).numpy().astype(np.float32),
+           "tree_freq": np.concatenate(freq).astype(np.int64),
+           "tree_freq_ptr": np.concatenate([[0], np.cumsum([len(f) for f in freq])]).astype(np.int64)}
+    if _multitask(d.y):
+        out["y_tasks"] = d.y.numpy().astype(np.float32)
+    return out
 
 
 def _multitask(y) -> bool:
@@ -263,7 +265,7 @@ def _single_labels(y) -> np.ndarray:
 def _names(arrays: dict[str, np.ndarray]) -> list[str]:
     """The arrays of a file in their order: the bank's layout when ``bank_roots`` is there, else version 1's."""
     if "bank_roots" in arrays:
-        return [*BANK_ARRAYS, *BANK_COMMON, *(a for a in ("x_cont",) if a in arrays)]
+        return [*BANK_ARRAYS, *BANK_COMMON, *(a for a in BANK_OPTIONAL if a in arrays)]
     return [*ARRAYS, *(a for a in OPTIONAL_ARRAYS if a in arrays)]
 
 
@@ -328,7 +330,7 @@ def _read(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
             missing = [a for a in required if a not in names]
             if missing:
                 raise ArtifactError(f"{path} is incomplete (missing {', '.join(missing)}); distil it again")
-            optional = OPTIONAL_ARRAYS if version == FORMAT_VERSION else ("x_cont",)
+            optional = OPTIONAL_ARRAYS if version == FORMAT_VERSION else BANK_OPTIONAL
             arrays = {a: z[a] for a in (*required, *(a for a in optional if a in names))}
     except ArtifactError:
         raise
@@ -381,9 +383,13 @@ def load_distilled(path: str | os.PathLike) -> DistilledDataset:
             bank = TreeBank.from_arrays(arrays)
             if len(arrays["y"]) != bank.num_graphs or len(arrays["weight"]) != bank.num_graphs:
                 raise ValueError("y does not match the prototypes")
+            yt = arrays.get("y_tasks")
+            if yt is not None and (yt.ndim != 2 or len(yt) != bank.num_graphs):
+                raise ValueError("y_tasks does not match y")
             graphs = bank_graphs(bank, arrays["root_weight"])
-            for g, y, w in zip(graphs, arrays["y"], arrays["weight"]):
-                g.y, g.weight = torch.tensor([int(y)]), torch.tensor([float(w)])
+            for i, (g, y, w) in enumerate(zip(graphs, arrays["y"], arrays["weight"])):
+                g.y = torch.tensor([int(y)]) if yt is None else torch.from_numpy(yt[i:i + 1].copy())
+                g.weight = torch.tensor([float(w)])
         else:
             graphs = _graphs(arrays)
         fptr = arrays["tree_freq_ptr"]

@@ -29,9 +29,10 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, clone
 
+from .bank import TreeBank, bank_graphs, merge_banks
 from .data import FlatGraphs, as_flat
 from .distilled import DistilledDataset, full_bytes, source_meta
-from .errors import BudgetError, DatasetError, ParameterError
+from .errors import BudgetError, DatasetError
 
 
 @dataclass
@@ -99,9 +100,6 @@ class PerTask(BaseEstimator):
         if flat.y.ndim != 2:
             raise DatasetError("PerTask distils a multi-task dataset (labels [graphs, tasks]); this one has one task")
         base = self.base if self.base is not None else AutoPrototypes()
-        if base.get_params().get("bank"):
-            raise ParameterError("a tree bank holds single-task prototypes; distil a multi-task dataset without one "
-                                 "(drop --bank, bank=True)")
         n_tasks = flat.y.shape[1]
         views = [task_view(flat, meta, t) for t in range(n_tasks)]
         if isinstance(base, AutoPrototypes):
@@ -119,7 +117,8 @@ class PerTask(BaseEstimator):
         total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, np.zeros(flat.num_graphs))
         cap = base.max_bytes if base.max_bytes is not None else (
             None if base.max_fraction is None else base.max_fraction * total)
-        per_task = None if cap is None else max(1, int(cap // len(views)))
+        # one bank holds every task's trees once, so the cap is the merged set's (below); without one, a task's share
+        per_task = None if cap is None else (int(cap) if base.bank else max(1, int(cap // len(views))))
         vflat = None if validation is None else as_flat(validation)
         fitted = []
         for t, view in enumerate(views):
@@ -141,12 +140,17 @@ class PerTask(BaseEstimator):
             if any(x is None for x in each):  # not made for every task (above the cap)
                 continue
             scored = all(x["scored"] and math.isfinite(x["val"]) for x in each)
+            size = sum(x["bytes"] for x in each)
+            if base.bank:
+                size = merged_nbytes([f.candidates_[key].distilled_ for f in scorable], flat.y.shape[1])
+                scored = scored and (cap is None or size <= cap)
             rows.append({"hops": key[0], "per_class": key[1], "graphs": sum(x["graphs"] for x in each),
-                         "bytes": sum(x["bytes"] for x in each), "fraction": sum(x["bytes"] for x in each) / total,
+                         "bytes": size, "fraction": size / total,
                          "scored": scored, "val": float(np.mean([x["val"] for x in each])) if scored else math.nan,
                          "val_se": math.sqrt(sum(x["val_se"] ** 2 for x in each)) / len(each) if scored else math.nan})
         if not any(r["scored"] for r in rows):
-            raise BudgetError("no setting fits the byte cap in every task; raise max_bytes")
+            raise BudgetError(f"no setting fits the byte cap in every task{' (in one bank)' if base.bank else ''}; "
+                              f"raise max_bytes")
         chosen = choose([r for r in rows if r["scored"]])
         warn_if_chance(rows, 0.5, "validation split (ROC-AUC averaged over the tasks)" if validation is not None
                        else "holdout (ROC-AUC averaged over the tasks)")
@@ -166,13 +170,14 @@ class PerTask(BaseEstimator):
                       "scored_on": "validation split" if validation is not None else "holdout",
                       "rule": "per task, the AutoPrototypes score of each candidate; one setting for every task: "
                               "the rule on the scores averaged over the tasks (standard error of the mean); the "
-                              "byte cap split evenly among the tasks"}
+                              + ("byte cap counts the tasks' prototypes in one tree bank" if base.bank else
+                                 "byte cap split evenly among the tasks")}
         key = (chosen["hops"], chosen["per_class"])
         from .prototypes import TreePrototypes
 
         def at_choice(v):
             return TreePrototypes(**self.best_params_, seed=base.seed, readout=base.readout,
-                                  degrees=base.degrees).fit(v)
+                                  degrees=base.degrees, bank=base.bank).fit(v)
 
         if validation is None:  # the candidates were fitted on holdouts: distil each task's graphs at the choice
             return [at_choice(v) for v in views]
@@ -180,28 +185,55 @@ class PerTask(BaseEstimator):
 
     def _merge(self, flat: FlatGraphs, meta: dict, estimators) -> DistilledDataset:
         n_tasks = flat.y.shape[1]
-        graphs, tasks_meta = [], []
-        for t, est in enumerate(estimators):
-            d = est.distilled_
-            for i in range(len(d)):
-                g = d[i]
-                vec = torch.full((1, n_tasks), float("nan"))
-                vec[0, t] = float(g.y.view(-1)[0])
-                g.y = vec
-                graphs.append(g)
-            tasks_meta.append({k: v for k, v in d.meta.items() if k in (
-                "method", "params", "thresholds", "itemsets", "prototypes", "clusters", "trees_unique")})
-        hops = {int(e.distilled_.meta["hops"]) for e in estimators}
+        sets = [est.distilled_ for est in estimators]
+        hops = {int(d.meta["hops"]) for d in sets}
         if len(hops) != 1:
             raise BudgetError(f"the tasks' sets have different depths {sorted(hops)}; fix hops")
+        bank, graphs = (merged_bank(sets, n_tasks) if sets[0].bank is not None else (None, task_graphs(sets, n_tasks)))
+        tasks_meta = [{k: v for k, v in d.meta.items() if k in (
+            "method", "params", "thresholds", "itemsets", "prototypes", "clusters", "trees_unique")} for d in sets]
         first = estimators[0].distilled_.meta
         method = "mirage-auto" if getattr(self, "_auto", None) else first.get("method", "distilled")
         out = {"method": method, **multitask_meta(meta, flat), "hops": hops.pop(), "readout": first["readout"],
                "params": {"per_task": type(estimators[0]).__name__}, "per_task": tasks_meta}
         if getattr(self, "_auto", None):
             out["auto"] = self._auto
-        d = DistilledDataset(graphs, out)
+        d = DistilledDataset(graphs, out, bank=bank)
         if d.nbytes() >= out["full_bytes"]:
             raise BudgetError(f"the distilled set would take {d.nbytes():,} bytes, not less than the "
                               f"{out['full_bytes']:,} bytes of the training split; lower the budget")
         return d
+
+
+def task_graphs(sets: list[DistilledDataset], n_tasks: int) -> list:
+    """Every graph of the tasks' sets (set ``t`` made for task ``t``), labelled ``[1, n_tasks]``: its own task's
+    label, NaN for the others."""
+    graphs = []
+    for t, d in enumerate(sets):
+        for i in range(len(d)):
+            g = d[i]
+            vec = torch.full((1, n_tasks), float("nan"))
+            vec[0, t] = float(g.y.view(-1)[0])
+            g.y = vec
+            graphs.append(g)
+    return graphs
+
+
+def merged_bank(sets: list[DistilledDataset], n_tasks: int) -> tuple[TreeBank, list]:
+    """The tasks' banked sets as one bank (each tree once, :func:`~graph_mirage.bank.merge_banks`) and its graphs,
+    labelled as :func:`task_graphs` labels them."""
+    bank, _ = merge_banks([d.bank for d in sets], int(sets[0].meta["hops"]))
+    # a banked graph's roots come first (TreeBank.graph), so its root weights are the first of its root_weight
+    weights = np.concatenate([d[i].root_weight[: int(d[i].root_mask.sum())].numpy()
+                              for d in sets for i in range(len(d))])
+    graphs = bank_graphs(bank, weights)
+    for g, labelled in zip(graphs, task_graphs(sets, n_tasks)):
+        g.y, g.weight = labelled.y, labelled.weight
+    return bank, graphs
+
+
+def merged_nbytes(sets: list[DistilledDataset], n_tasks: int) -> int:
+    """Bytes of the tasks' banked sets merged into one: the merged bank, and each graph's label vector (float32
+    ``[n_tasks]``) and weight."""
+    bank, _ = merge_banks([d.bank for d in sets], int(sets[0].meta["hops"]))
+    return bank.nbytes() + bank.num_graphs * (4 * n_tasks + 4)

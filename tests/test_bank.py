@@ -29,7 +29,7 @@ def _readouts(d, conv_cls, seed=0):
     from torch_geometric.nn import GATConv, GCNConv, GINConv
 
     torch.manual_seed(seed)
-    emb = torch.nn.Embedding(64, 8)
+    emb = torch.nn.Embedding(128, 8)  # node label column 0: up to 118 (OGB atom numbers)
     if conv_cls is GINConv:
         convs = [GINConv(torch.nn.Linear(8, 8)) for _ in range(2)]
     elif conv_cls is GATConv:
@@ -146,3 +146,13 @@ def test_continuous_attributes_are_kept_in_a_bank(tmp_path):
     back = DistilledDataset.load(d.save(tmp_path / "attrs.npz"))
     assert all(torch.equal(g.x_cont, h.x_cont) for g, h in zip(d, back))
     assert back.nbytes() == d.nbytes()
+
+
+def test_merging_a_bank_with_itself_keeps_each_tree_once(pair):
+    from graph_mirage.bank import merge_banks
+
+    b = pair[1].distilled_.bank
+    merged, maps = merge_banks([b, b], hops=2)
+    assert merged.dag.num_nodes == b.dag.num_nodes and merged.dag.num_edges == b.dag.num_edges
+    assert np.array_equal(maps[0], np.arange(b.dag.num_nodes)) and np.array_equal(maps[1], maps[0])
+    assert merged.num_graphs == 2 * b.num_graphs and np.array_equal(merged.roots, np.concatenate([b.roots, b.roots]))

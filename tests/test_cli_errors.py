@@ -186,9 +186,6 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     }.items():
         target = out / f"{label.replace(' ', '_')}.npz"
         case(f"distill: {label}", ["distill", *syn, *extra, "--out", target], target=target)
-    case("distill: a tree bank for several tasks", ["distill", "ogbg-moltox21", "--root", tmp / "no-data-here",
-                                                   "--bank", "--out", out / "bank-tasks.npz"],
-         target=out / "bank-tasks.npz")
     case("distill: preset step out of range", ["distill", "NCI1", "--root", tmp / "no-data-here", "--preset",
                                                "paper", "--step", "9", "--out", out / "step9.npz"],
          target=out / "step9.npz")

@@ -140,10 +140,45 @@ def test_bench_bytes_sweep_shares_the_cap_among_the_tasks(tox21, tmp_path):
     assert set(auto[0.02].info["settings"]) >= {"hops", "per_class"} and auto[0.02].size[2] > auto[0.002].size[2]
 
 
-def test_a_tree_bank_is_refused_for_several_tasks(tox21):
+def test_every_tasks_prototypes_share_one_tree_bank(tox21, tmp_path):
+    """Each task's banked prototypes, merged into one bank, are the prototypes a GNN sees without a bank, and the
+    merged bank holds each tree once: smaller than the tasks' banks side by side."""
+    import torch
+    from torch_geometric.nn import GCNConv, GINConv
+
+    from graph_mirage import DistilledDataset
+    from graph_mirage.multitask import PerTask
+    from graph_mirage.prototypes import TreePrototypes
+
+    from .test_bank import _readouts
+
+    train = tox21[tox21.split["train"]]
+    plain = PerTask(TreePrototypes(hops=2, per_class=2)).fit(train)
+    banked = PerTask(TreePrototypes(hops=2, per_class=2, bank=True)).fit(train)
+    d = banked.distilled_
+    assert d.bank is not None and d.bank.num_graphs == len(d) == len(plain.distilled_) == 48
+    for conv in (GINConv, GCNConv):
+        assert torch.allclose(_readouts(plain.distilled_, conv), _readouts(d, conv), atol=1e-5)
+    assert torch.equal(torch.nan_to_num(d.y, -1), torch.nan_to_num(plain.distilled_.y, -1))
+    assert d.bank.dag.num_nodes < sum(e.distilled_.bank.dag.num_nodes for e in banked.estimators_)
+    back = DistilledDataset.load(d.save(tmp_path / "tasks.npz"))
+    assert back.bank is not None and back.nbytes() == d.nbytes() and back.y.shape == (48, 12)
+    assert torch.equal(torch.nan_to_num(back.y, -1), torch.nan_to_num(d.y, -1))
+
+
+def test_automatic_settings_with_a_bank_count_the_merged_bank_against_the_cap(tox21):
     from graph_mirage import AutoPrototypes
-    from graph_mirage.errors import ParameterError
     from graph_mirage.multitask import PerTask
 
-    with pytest.raises(ParameterError, match="single-task"):
-        PerTask(AutoPrototypes(bank=True)).fit(tox21[tox21.split["train"]], validation=tox21[tox21.split["valid"]])
+    base = AutoPrototypes(hops=1, per_class=(1, 2, 5, 10), max_fraction=0.01)
+    plain = PerTask(base).fit(tox21[tox21.split["train"]], validation=tox21[tox21.split["valid"]])
+    banked = PerTask(base.set_params(bank=True)).fit(tox21[tox21.split["train"]],
+                                                      validation=tox21[tox21.split["valid"]])
+    d = banked.distilled_
+    assert d.bank is not None and d.nbytes() <= 0.01 * d.meta["full_bytes"]
+    # the cap is the merged set's, not a twelfth per task: more prototypes fit than without a bank
+    assert banked.best_params_["per_class"] >= plain.best_params_["per_class"]
+    assert max(r["per_class"] for r in banked.cv_results_ if r["scored"]) > \
+        max(r["per_class"] for r in plain.cv_results_ if r["scored"])
+    chosen = next(r for r in banked.cv_results_ if r["chosen"])
+    assert chosen["bytes"] == d.nbytes() and "one tree bank" in d.meta["auto"]["rule"]

@@ -165,14 +165,14 @@ def _capped(fraction: float, **params):
 
 
 def make_bank(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
-    """The default's rule over :data:`AUTO_BANK_PER_CLASS`, its prototypes in one tree bank (single-task); at
-    ``fraction`` (a sweep's point): over :data:`SWEEP_PER_CLASS` under that cap alone, as ``mirage-auto``."""
+    """The default's rule over :data:`AUTO_BANK_PER_CLASS`, its prototypes in one tree bank (several tasks: every
+    task's in one bank); at ``fraction`` (a sweep's point): over :data:`SWEEP_PER_CLASS` under that cap alone, as
+    ``mirage-auto``."""
     from ..auto import AutoPrototypes
+    from ..multitask import PerTask
 
-    if ctx.multitask:
-        ctx.errors.setdefault(("mirage-bank", None, None), "a tree bank holds single-task prototypes")
-        return []
     est = AutoPrototypes(bank=True) if fraction is None else _capped(fraction, bank=True)
+    est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=ctx.ds[ctx.ds.split["valid"]]))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
     ctx.log(f"[{ctx.name}] split {ctx.index}: bank settings{at} {est.best_params_} ({secs:.1f} s)")

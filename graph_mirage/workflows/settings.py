@@ -242,12 +242,6 @@ class DistillSettings:
         if self.bank and self.degrees:
             raise MirageError("--bank and --degrees cannot be combined: a leaf's degree belongs to one prototype's "
                               "witness, a bank's leaves are shared")
-        if self.bank:
-            from ..data.registry import resolve_spec
-
-            if resolve_spec(self.data.dataset, self.data.root).tasks or len(self.data.label_columns or ()) > 1:
-                raise MirageError("a tree bank holds single-task prototypes; distil a multi-task dataset without "
-                                  "one (drop --bank)")
         if self.engine == "spark" and self.budget == "auto":
             raise MirageError("the Spark engine runs the itemset form (no automatic settings); give an integer budget, "
                               "support or max_bytes instead of budget 'auto'")
