@@ -100,10 +100,12 @@ $K --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods mirage-paper $KM --
 $K --datasets DD --seeds 10 --full-seeds 3 --methods $KM --name bank_dd "$@"
 # ogbg-molhiv: 5 seeds (a run on the bank's 200 graphs costs about a minute here)
 $K --datasets ogbg-molhiv --seeds 5 --full-seeds 5 --methods $KM --name bank_hiv "$@"
+# ogbg-moltox21: every task's prototypes in one bank (the cap counts the merged set)
+$K --datasets ogbg-moltox21 --seeds 10 --full-seeds 2 --methods $KM --name bank_tox21 "$@"
 $K --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_folds "$@"
 $K --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_multiclass "$@"
 # the bank's NCI1 set with 200 epochs instead of 100 (its runs choose late epochs): the same sets and seeds as bank_nci1.json, paired with its runs
 $K --datasets NCI1 --seeds 10 --methods full mirage-bank --epochs 200 --name bank_epochs_nci1 "$@"
 mirage bench --merge $O/bank_nci1.json $O/bank_mol.json $O/bank_dd.json $O/bank_hiv.json $O/bank_folds.json \
-    $O/bank_multiclass.json --name bank --out $O --quiet
+    $O/bank_multiclass.json $O/bank_tox21.json --name bank --out $O --quiet
 python benchmarks/results_pages.py
