@@ -3,6 +3,7 @@ process or from spawned workers, cells that cannot be made reported, choices mad
 that a second table reads, intervals and paired comparisons computed from the runs."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -315,3 +316,27 @@ def test_class_agnostic_soft_label_prototypes_carry_their_clusters_class_counts(
     roots = [tuple(g.x[g.root_mask].view(-1).tolist()) + tuple(g.root_weight[g.root_mask].tolist()) for g in s]
     assert len(set(roots)) <= 6 < len(s)  # copies of at most 6 prototypes, several carrying more than one class
     assert s.meta["hops"] == 1 and s.meta["params"] == {"clusters": 6, "hops": 1}
+
+
+def test_sets_of_several_splits_made_on_the_workers_are_the_sets_made_in_order(tmp_path):
+    """With several splits the workers make the sets (they are independent): byte for byte the sets, probes, errors
+    and messages of making them one split after the other in this process."""
+    from graph_mirage.bench.runs import Runner
+    from graph_mirage.bench.schedule import Collected, _make, splits_of
+
+    made = {}
+    for jobs in (1, 2):
+        lines = []
+        o = opts(("mirage-auto", "herding-bytes", "mirage", "size-only"), folds=3, log=lines.append)
+        splits, col, runner = splits_of("synthetic-motifs", None, 3), Collected(), Runner(jobs)
+        (tmp_path / str(jobs)).mkdir()
+        try:
+            _make("synthetic-motifs", runner, tmp_path / str(jobs), o, splits, col)
+        finally:
+            runner.close()
+        files = [open(s.path, "rb").read() if s.path else None for s in col.sets]
+        made[jobs] = ([(s.method, s.split, s.budget, s.size, s.k) for s in col.sets], files, col.full_sizes,
+                      {k: v[0]["test"] for k, v in col.probes.items()}, col.errors,
+                      [re.sub(r"\(\d+\.\d+ s\)", "", line) for line in lines])  # a time is not the set
+    assert len(made[1][0]) >= 3 * 3 and {s[1] for s in made[1][0]} == {0, 1, 2}
+    assert made[1] == made[2]

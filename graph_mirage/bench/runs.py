@@ -181,10 +181,13 @@ class Runner:
 
             self.pool = mp.get_context("spawn").Pool(jobs, initializer=init_worker)
 
-    def imap(self, tasks: list[dict]):
+    def imap(self, tasks: list, fn=None):
+        """``fn`` (default :func:`train_task`; a module-level function, so that it pickles) over ``tasks``, in
+        order."""
+        fn = fn or train_task
         if self.pool is None:
-            return map(train_task, tasks)
-        return self.pool.imap(train_task, tasks)
+            return map(fn, tasks)
+        return self.pool.imap(fn, tasks)
 
     def close(self) -> None:
         if self.pool is not None:

@@ -110,16 +110,39 @@ def _probe(method: str, ds) -> tuple[dict, str, dict]:
     return run, metric.name, {"params": est.best_params_}
 
 
+def make_split(name: str, o: Options, si: int, split: dict | None, tmp: Path, log) -> dict:
+    """Every training set and probe of split ``si`` (what :func:`_make` collects), its messages sent to ``log``."""
+    ds = load(name, o.root, split)
+    ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, log, proto=o.proto, fractions=o.fractions,
+                       degrees=o.degrees)
+    sets = make_sets(ctx, o.methods)
+    probes = {(method, si): _probe(method, ds) for method in PROBES if method in o.methods}
+    return {"full_size": ctx.full_size, "sets": sets, "errors": ctx.errors, "probes": probes}
+
+
+def split_task(args: tuple) -> dict:
+    """:func:`make_split` in a worker: its messages come back with its sets, to be printed in split order."""
+    lines: list[str] = []
+    return make_split(*args, lines.append) | {"log": lines}
+
+
 def _make(name: str, runner, tmp: Path, o: Options, splits: list, col: Collected) -> None:
-    for si, split in enumerate(splits):
-        ds = load(name, o.root, split)
-        ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, o.log, proto=o.proto, fractions=o.fractions,
-                           degrees=o.degrees)
-        col.full_sizes.append(ctx.full_size)
-        col.sets += make_sets(ctx, o.methods)
-        col.errors.update(ctx.errors)
-        for method in (m for m in PROBES if m in o.methods):
-            col.probes[(method, si)] = _probe(method, ds)
+    """The splits' sets, on the training workers when there are several splits (they are independent, and the
+    workers would otherwise wait), in split order either way."""
+    if runner.pool is None or len(splits) == 1:
+        outs = (make_split(name, o, si, split, tmp, o.log) for si, split in enumerate(splits))
+    else:
+        quiet = replace(o, log=None)  # what crosses to a worker must pickle; its messages come back as lines
+        outs = runner.imap([(name, quiet, si, split, tmp) for si, split in enumerate(splits)], split_task)
+    with Progress(len(splits), f"[{name}] training sets", "split", enabled=o.progress and len(splits) > 1) as bar:
+        for out in outs:
+            for line in out.get("log", ()):
+                o.log(line)
+            col.full_sizes.append(out["full_size"])
+            col.sets += out["sets"]
+            col.errors.update(out["errors"])
+            col.probes.update(out["probes"])
+            bar.update(1)
 
 
 def _task(name: str, o: Options, split: dict | None, model: str, seed: int, config, method: str,

@@ -47,7 +47,8 @@ def add_bench_args(p) -> None:
                    help="re-run the cached runs of this table that were written before what a run records last "
                         "changed (e.g. decisions with the validation-fitted bias); others are read as they are")
     p.add_argument("--jobs", type=positive(1), default=None,
-                   help="training processes, one torch thread each (default: CPU cores, at most 8)")
+                   help="worker processes, one torch thread each: they make the sets of a dataset's splits (folds) "
+                        "and train every run (default: CPU cores, at most 8)")
     p.add_argument("--quick", action="store_true", help="small slice: MUTAG and ogbg-molbace, GIN, 2 seeds")
     p.add_argument("--root", default=None, help="data root (default $MIRAGE_DATA)")
     p.add_argument("--out", default="benchmarks/results",
