@@ -12,6 +12,12 @@ same seeds:
 - **ogbg-moltox21, the other tasks' labels** (soft labels): the default's set (one setting for every task, each
   prototype made for one task and label) with each prototype also labelled, for every other task, with the mean
   label of its cluster's members (where at least 3 of them are labelled) instead of a missing label.
+- **NCI1, a teacher's direction** (a cheap teacher on tree counts): a logistic regression on the training graphs'
+  raw tree counts at the default's depth (its C chosen on validation from 0.001–1) gives each tree a weight ``w``;
+  each of the default's prototypes gets ``alpha * mass / |w|_1 * max(w, 0)`` more of each tree if it is of class 1,
+  ``... * max(-w, 0)`` if of class 0 (``mass``: a training graph's mean tree count), so that the class difference of
+  the set points along the teacher's weights. Not held to the byte cap (the shifted prototypes hold every tree the
+  teacher weights): whether the direction reaches a GNN at all.
 - **NCI1 and ogbg-molbace, depths 1 and 2 at once**: the default's prototypes at one hop and at two hops in one set,
   each depth with the most prototypes per class (1, 2, 5, 10 or 20) that fit half of the default's byte cap (1 % of
   the training bytes); GNNs of two layers.
@@ -38,6 +44,67 @@ SETS = {"NCI1": [("default", {}), ("class-agnostic", {"clusters": 20, "hops": 1}
                  ("class-agnostic", {"clusters": 10, "hops": 2}), ("depths 1 and 2", {})],
         "ogbg-molbace": [("default", {}), ("depths 1 and 2", {})],
         "ogbg-moltox21": [("default", {}), ("other-task labels", {"min_labelled": 3})]}
+EXTRA = {"NCI1": [("teacher shift", {"alpha": 0.5}), ("teacher shift", {"alpha": 2.0})]}  # --extra
+
+
+def _teacher(train, valid, hops: int):
+    """The training graphs' tree counts at ``hops`` (the ids of ``wl_colours`` of the training graphs alone), the
+    teacher's weights per tree (its C chosen on ``valid``), and those colours."""
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    from graph_mirage.auto import WLProbe
+    from graph_mirage.data import as_flat
+    from graph_mirage.prototypes import tree_counts
+
+    flat, vflat = as_flat(train), as_flat(valid)
+    probe = WLProbe(flat, vflat, hops, 2)
+    colours = probe.fit_colours()
+    X = tree_counts(flat, hops, colours).counts.tocsr().astype(float)
+    joint = probe.colours[hops]  # a validation tree the training graphs lack has no weight
+    present = np.zeros(int(joint.max()) + 1, dtype=bool)
+    present[joint[: probe.n_fit]] = True
+    nodes = np.arange(probe.n_fit, len(joint))
+    known = present[joint[nodes]]
+    Xv = sp.csr_matrix((np.ones(int(known.sum())), (vflat.graph_of_node[known],
+                                                     (np.cumsum(present) - 1)[joint[nodes][known]])),
+                       shape=(vflat.num_graphs, X.shape[1]))
+    fits = [LogisticRegression(C=C, max_iter=3000).fit(X, flat.y) for C in (0.001, 0.01, 0.1, 1.0)]
+    best = max(fits, key=lambda m: roc_auc_score(vflat.y, m.decision_function(Xv)))
+    return flat, X, best.coef_[0], colours, best.C
+
+
+def teacher_shift(ds, alpha: float):
+    """The default's prototypes, each moved along the teacher's weights for its class (see the module docstring)."""
+    import numpy as np
+    import torch
+
+    from graph_mirage import AutoPrototypes
+    from graph_mirage.distilled import DistilledDataset
+    from graph_mirage.prototypes import ComputationDAG
+
+    train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
+    auto = AutoPrototypes().fit(train, validation=valid)
+    hops = auto.best_params_["hops"]
+    flat, X, w, colours, C = _teacher(train, valid, hops)
+    dag = ComputationDAG(flat, colours)
+    step = alpha * X.sum() / X.shape[0] / np.abs(w).sum()
+    graphs = []
+    for (c, kept, weight), g0 in zip(auto.best_estimator_.prototypes_, auto.distilled_):
+        v = np.zeros(X.shape[1])
+        v[kept] = weight
+        v += step * np.maximum(w if c == 1 else -w, 0)
+        roots = np.flatnonzero(v > 1e-9)
+        roots = roots[np.argsort(-v[roots], kind="stable")]
+        g = dag.build(roots, hops)
+        g.root_weight = torch.zeros(g.num_nodes)
+        g.root_weight[: len(roots)] = torch.from_numpy(v[roots].astype(np.float32))
+        g.y, g.weight = g0.y, g0.weight
+        graphs.append(g)
+    return DistilledDataset(graphs, dict(auto.distilled_.meta, method="teacher shift",
+                                         params={"alpha": alpha, "C": C, "hops": hops}))
 
 
 def default_set(ds):
@@ -141,10 +208,12 @@ def run_cell(job: tuple) -> dict:
         s, config = class_agnostic(ds, **params), TrainConfig(support="loss")
     elif name == "depths 1 and 2":
         s, config = several_depths(ds), TrainConfig()
+    elif name == "teacher shift":
+        s, config = teacher_shift(ds, **params), TrainConfig()
     else:
         s, config = other_task_labels(ds, **params), TrainConfig()
     r = train_and_evaluate(ds, s, model=model, seeds=range(seeds), config=config)
-    if name == "depths 1 and 2":
+    if name in ("depths 1 and 2", "teacher shift"):
         params = s.meta["params"]
     return {"dataset": dataset, "model": model, "set": name, "params": params, "graphs": len(s),
             "fraction": s.nbytes() / s.meta["full_bytes"], "support": config.support,
@@ -160,8 +229,11 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--models", nargs="+", default=["gcn", "gin"])
     p.add_argument("--out", default=str(RESULTS / "levers.json"))
+    p.add_argument("--extra", action="store_true",
+                   help="the later levers (EXTRA: the teacher's direction on NCI1) beside the default, instead of SETS")
     args = p.parse_args(argv)
-    jobs = [(d, m, name, params, args.seeds) for d, sets in SETS.items() for m in args.models
+    chosen = {d: [("default", {}), *sets] for d, sets in EXTRA.items()} if args.extra else SETS
+    jobs = [(d, m, name, params, args.seeds) for d, sets in chosen.items() for m in args.models
             for name, params in sets]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as pool:
