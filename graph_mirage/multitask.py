@@ -9,7 +9,9 @@ OGB's reference code does) for every task it does not inform. One set for every 
 With the default (:class:`~graph_mirage.AutoPrototypes`) every task shares one setting (depth and prototypes per
 class), so that one GNN depth fits the whole set: each candidate's validation scores are averaged over the tasks (its
 standard error is that of the mean), and the usual rule picks among those averages. The byte cap is the set's, split
-evenly among the tasks.
+evenly among the tasks; with a tree bank (``AutoPrototypes(bank=True)``) every task's prototypes share one bank
+(:func:`~graph_mirage.bank.merge_banks`: each tree once) and the cap counts that merged set (a task with one label
+among its validation graphs is not scored, and its prototypes come on top).
 
 Example:
     >>> ds = load_dataset("ogbg-moltox21")                                                   # doctest: +SKIP
