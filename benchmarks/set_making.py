@@ -51,6 +51,9 @@ def main() -> None:
     p.add_argument("--out", default="benchmarks/results/set_making.json")
     args = p.parse_args()
     warnings.simplefilter("ignore")
+    import torch
+
+    torch.set_num_threads(1)  # as `mirage bench`'s own process, which makes the sets with one worker
     o = Options(models=["gin"], seeds=[0], budgets=[], methods=tuple(args.methods), root=os.environ.get("MIRAGE_DATA"),
                 log=lambda *a: None)
     one, files_one, sets_one = timed(args.dataset, 1, o, args.folds)

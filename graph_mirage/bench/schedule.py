@@ -123,7 +123,8 @@ def make_split(name: str, o: Options, si: int, split: dict | None, tmp: Path, lo
 def split_task(args: tuple) -> dict:
     """:func:`make_split` in a worker: its messages come back with its sets, to be printed in split order. One
     BLAS/OpenMP thread, as torch has in a worker: two workers with a pool of threads each on two cores made PROTEINS's
-    ten folds 3.5 times slower than one process making them in order (``benchmarks/set_making.py``)."""
+    ten folds several times slower than one process making them in order (``benchmarks/set_making.py`` without this
+    limit)."""
     from threadpoolctl import threadpool_limits
 
     lines: list[str] = []
