@@ -15,6 +15,9 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
 - ``herding-bytes``, ``random-bytes``: real training graphs (herding; one random draw) in the default set's bytes;
 - with ``--bank``: ``bank``, the default's rule with its prototypes in one tree bank (``mirage distill --bank``) at
   2 hops, and ``herding-bank-bytes``, ``random-bank-bytes``: real graphs in the bank set's bytes;
+- with ``--caps F [F ...]`` (fractions of the training bytes): per cap, ``bank@F``, the bank's rule at 2 hops under
+  that cap alone (over the bytes sweep's prototypes-per-class grid, as ``mirage bench --fractions`` makes it), and
+  ``herding-bank@F``, ``random-bank@F``: real graphs in its bytes — how fidelity grows with the set;
 - ``full``: the full training split (200 epochs, stopped 25 epochs after the best validation score).
 
 Reported per set against ``full``: Spearman and Kendall correlation of the configurations' test scores, top-1
@@ -41,13 +44,12 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 SPACE = {"model": ["gcn", "gat", "gin", "sage"], "layers": [1, 2], "hidden": [32, 64], "dropout": [0.0, 0.5],
          "lr": [0.001, 0.01]}
-SETS = ("default", "paper", "herding-bytes", "random-bytes", "bank", "herding-bank-bytes", "random-bank-bytes")
 # each distilled set is compared with real graphs chosen in its own bytes
 BASELINES = {"default": ("herding-bytes", "random-bytes"), "paper": ("herding-bytes", "random-bytes"),
              "bank": ("herding-bank-bytes", "random-bank-bytes")}
 
 
-def make_sets(name: str, ds, root: str | None, log, bank: bool = False) -> dict:
+def make_sets(name: str, ds, root: str | None, log, bank: bool = False, caps: tuple = ()) -> dict:
     """``set name -> (DistilledDataset, distillation seconds)`` for the sets that exist for this dataset."""
     from graph_mirage.config.presets import PAPER_DISTILL
     from graph_mirage.distilled import flat_bytes
@@ -70,9 +72,37 @@ def make_sets(name: str, ds, root: str | None, log, bank: bool = False) -> dict:
         out["bank"] = (distill(DistillSettings(data, hops=2, bank=True), dataset=ds).distilled,
                        time.perf_counter() - t0)
         out.update(real_graphs(train, size, ds.num_classes, out["bank"][0].nbytes(), "bank-bytes"))
+    for f in caps:
+        out.update(capped_bank(train, ds[ds.split["valid"]], size, ds.num_classes, f))
     for s, (d, secs) in out.items():
         log(f"[{name}] {s}: {len(d)} graphs, {d.nbytes()} bytes ({d.nbytes() / size[2]:.2%}), {secs:.1f} s")
     return out
+
+
+def cap_name(fraction: float) -> str:
+    return f"bank@{100 * fraction:g}%"
+
+
+def capped_bank(train, valid, size: tuple, classes: int, fraction: float) -> dict:
+    """The bank's rule at 2 hops under ``fraction`` of the training bytes alone, and real graphs in its bytes."""
+    from graph_mirage import AutoPrototypes
+    from graph_mirage.config.defaults import SWEEP_PER_CLASS
+
+    t0 = time.perf_counter()
+    est = AutoPrototypes((2,), SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0, bank=True).fit(
+        train, validation=valid)
+    name = cap_name(fraction)
+    out = {name: (est.distilled_, time.perf_counter() - t0)}
+    real = real_graphs(train, size, classes, est.distilled_.nbytes(), "bank-bytes")
+    out.update({k.replace("bank-bytes", name): v for k, v in real.items()})
+    return out
+
+
+def baselines(set_name: str) -> tuple:
+    """The real-graph sets a distilled set is compared with: those drawn in its own bytes."""
+    if set_name.startswith("bank@"):
+        return (f"herding-{set_name}", f"random-{set_name}")
+    return BASELINES.get(set_name, ())
 
 
 def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> dict:
@@ -120,14 +150,14 @@ def run_dataset(name: str, args, log) -> dict:
     from graph_mirage.search.fidelity import fidelity_interval, seed_scores
 
     ds = load_dataset(name, args.root)
-    sets = make_sets(name, ds, args.root, log, bank=args.bank)
+    sets = make_sets(name, ds, args.root, log, bank=args.bank, caps=tuple(args.caps))
     cache = RESULTS / "search_runs"
     full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log)
     rows = {}
     recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log) for s, (d, _) in sets.items()}
     for s, rec in recs.items():
         row = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds)
-        for base in BASELINES.get(s, ()):
+        for base in baselines(s):
             if base in recs:
                 diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds, versus=scores(recs[base]))
                 row["vs_" + base] = {k: v for k, v in diff.items() if k.startswith("diff_")}
@@ -141,7 +171,10 @@ def run_dataset(name: str, args, log) -> dict:
     if args.seeds >= 2:  # the full-data search against itself: seed 1's ranking vs seed 0's
         replicate = fidelity_interval(seed_scores(full["results"], 1), seed_scores(full["results"], 0), k=5,
                                       rounds=args.rounds)
+    from graph_mirage.distilled import flat_bytes
+
     return {"dataset": name, "metric": full["metric"], "configurations": len(full["results"]),
+            "train_bytes": flat_bytes(ds[ds.split["train"]].flat()),
             "full_seconds": full["seconds"], "full_best": best_full["name"], "full_best_test": best_full["test_mean"],
             "full_top_test": max(r["test_mean"] for r in full["results"]), "sets": rows, "replicate": replicate,
             "searches": {"full": full, **recs}}
@@ -156,14 +189,43 @@ def plot(out: list, path: Path) -> None:
     fig, axes = plt.subplots(1, len(out), figsize=(4.2 * len(out), 4), squeeze=False)
     for ax, d in zip(axes[0], out):
         full = scores(d["searches"]["full"])["test"]
-        for s, marker in zip(SETS, "os^vDPX"):
-            if s in d["searches"]:
-                rho = d["sets"][s]["spearman"]["value"]
-                ax.scatter(full, scores(d["searches"][s])["test"], s=14, marker=marker, alpha=0.7,
-                           label=f"{s} (ρ {rho:.2f})")
+        names = [s for s in d["searches"] if s != "full"]
+        for s, marker in zip(names, "os^vDPX<>*hp8"):
+            rho = d["sets"][s]["spearman"]["value"]
+            ax.scatter(full, scores(d["searches"][s])["test"], s=14, marker=marker, alpha=0.7,
+                       label=f"{s} (ρ {rho:.2f})")
         ax.set_xlabel(f"test {d['metric']}, trained on full data")
         ax.set_ylabel(f"test {d['metric']}, trained on the set")
         ax.set_title(f"{d['dataset']}: {d['configurations']} configurations")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    if any(s.startswith("bank@") for d in out for s in d["sets"]):
+        plot_caps(out, path.with_name(path.stem + "_caps.png"))
+
+
+def plot_caps(out: list, path: Path) -> None:
+    """Spearman against the set's share of the training bytes, per kind of set, with the full replicate's level."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(out), figsize=(5 * len(out), 4), squeeze=False)
+    for ax, d in zip(axes[0], out):
+        for kind, colour in (("bank@", "C0"), ("herding-bank@", "C1"), ("random-bank@", "C2")):
+            pts = sorted((r["bytes"] / d["train_bytes"], r["spearman"]) for s, r in d["sets"].items()
+                         if s.startswith(kind))
+            if pts:
+                x = [100 * f for f, _ in pts]
+                ax.errorbar(x, [sp["value"] for _, sp in pts], color=colour, marker="o", capsize=3,
+                            yerr=[[sp["value"] - sp["low"] for _, sp in pts], [sp["high"] - sp["value"] for _, sp in pts]],
+                            label={"bank@": "tree bank", "herding-bank@": "herding", "random-bank@": "random"}[kind])
+        if d.get("replicate"):
+            ax.axhline(d["replicate"]["spearman"]["value"], color="grey", ls="--", label="full replicate")
+        ax.axhline(0.8, color="k", lw=0.5, ls=":")
+        ax.set_xscale("log")
+        ax.set_xlabel("% of the training bytes")
+        ax.set_ylabel("Spearman vs full-data ranking")
+        ax.set_title(f"{d['dataset']}: fidelity against set size")
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -188,7 +250,7 @@ def page_section(blob: dict) -> str:
             sp = r["spearman"]
 
             def vs(i: int) -> str:  # against herding (0) or random (1) in this set's own bytes
-                bases = BASELINES.get(name)
+                bases = baselines(name)
                 x = r.get("vs_" + bases[i], {}).get("diff_spearman") if bases else None
                 if not x:
                     return ""
@@ -236,6 +298,8 @@ def main() -> int:
     p.add_argument("--out", default=str(RESULTS / "search_fidelity.json"))
     p.add_argument("--section", default="search-fidelity", help="the marked section of docs/search.md to write")
     p.add_argument("--bank", action="store_true", help="add the tree-bank set and real graphs in its bytes")
+    p.add_argument("--caps", nargs="+", type=float, default=[], metavar="F",
+                   help="add the bank under each cap (a fraction of the training bytes) and real graphs in its bytes")
     p.add_argument("--page", action="store_true", help="only rewrite docs/search.md's section from --out")
     args = p.parse_args()
     if args.page:
