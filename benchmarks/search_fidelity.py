@@ -17,7 +17,8 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
   2 hops, and ``herding-bank-bytes``, ``random-bank-bytes``: real graphs in the bank set's bytes;
 - with ``--caps F [F ...]`` (fractions of the training bytes): per cap, ``bank@F``, the bank's rule at 2 hops under
   that cap alone (over the bytes sweep's prototypes-per-class grid, as ``mirage bench --fractions`` makes it), and
-  ``herding-bank@F``, ``random-bank@F``: real graphs in its bytes — how fidelity grows with the set;
+  ``herding-bank@F``, ``random-bank@F``: real graphs in its bytes (``--cap-baselines`` picks which) — how fidelity
+  grows with the set;
 - ``full``: the full training split (200 epochs, stopped 25 epochs after the best validation score).
 
 Reported per set against ``full``: Spearman and Kendall correlation of the configurations' test scores, top-1
@@ -49,7 +50,8 @@ BASELINES = {"default": ("herding-bytes", "random-bytes"), "paper": ("herding-by
              "bank": ("herding-bank-bytes", "random-bank-bytes")}
 
 
-def make_sets(name: str, ds, root: str | None, log, bank: bool = False, caps: tuple = ()) -> dict:
+def make_sets(name: str, ds, root: str | None, log, bank: bool = False, caps: tuple = (),
+              cap_baselines: tuple = ("herding", "random")) -> dict:
     """``set name -> (DistilledDataset, distillation seconds)`` for the sets that exist for this dataset."""
     from graph_mirage.config.presets import PAPER_DISTILL
     from graph_mirage.distilled import flat_bytes
@@ -73,7 +75,7 @@ def make_sets(name: str, ds, root: str | None, log, bank: bool = False, caps: tu
                        time.perf_counter() - t0)
         out.update(real_graphs(train, size, ds.num_classes, out["bank"][0].nbytes(), "bank-bytes"))
     for f in caps:
-        out.update(capped_bank(train, ds[ds.split["valid"]], size, ds.num_classes, f))
+        out.update(capped_bank(train, ds[ds.split["valid"]], size, ds.num_classes, f, cap_baselines))
     for s, (d, secs) in out.items():
         log(f"[{name}] {s}: {len(d)} graphs, {d.nbytes()} bytes ({d.nbytes() / size[2]:.2%}), {secs:.1f} s")
     return out
@@ -83,8 +85,9 @@ def cap_name(fraction: float) -> str:
     return f"bank@{100 * fraction:g}%"
 
 
-def capped_bank(train, valid, size: tuple, classes: int, fraction: float) -> dict:
-    """The bank's rule at 2 hops under ``fraction`` of the training bytes alone, and real graphs in its bytes."""
+def capped_bank(train, valid, size: tuple, classes: int, fraction: float, kinds: tuple = ("herding", "random")) -> dict:
+    """The bank's rule at 2 hops under ``fraction`` of the training bytes alone, and real graphs in its bytes (of the
+    given ``kinds``)."""
     from graph_mirage import AutoPrototypes
     from graph_mirage.config.defaults import SWEEP_PER_CLASS
 
@@ -94,7 +97,7 @@ def capped_bank(train, valid, size: tuple, classes: int, fraction: float) -> dic
     name = cap_name(fraction)
     out = {name: (est.distilled_, time.perf_counter() - t0)}
     real = real_graphs(train, size, classes, est.distilled_.nbytes(), "bank-bytes")
-    out.update({k.replace("bank-bytes", name): v for k, v in real.items()})
+    out.update({k.replace("bank-bytes", name): v for k, v in real.items() if k.split("-")[0] in kinds})
     return out
 
 
@@ -150,7 +153,8 @@ def run_dataset(name: str, args, log) -> dict:
     from graph_mirage.search.fidelity import fidelity_interval, seed_scores
 
     ds = load_dataset(name, args.root)
-    sets = make_sets(name, ds, args.root, log, bank=args.bank, caps=tuple(args.caps))
+    sets = make_sets(name, ds, args.root, log, bank=args.bank, caps=tuple(args.caps),
+                     cap_baselines=tuple(args.cap_baselines))
     cache = RESULTS / "search_runs"
     full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log)
     rows = {}
@@ -300,6 +304,8 @@ def main() -> int:
     p.add_argument("--bank", action="store_true", help="add the tree-bank set and real graphs in its bytes")
     p.add_argument("--caps", nargs="+", type=float, default=[], metavar="F",
                    help="add the bank under each cap (a fraction of the training bytes) and real graphs in its bytes")
+    p.add_argument("--cap-baselines", nargs="+", choices=["herding", "random"], default=["herding", "random"],
+                   help="the real graphs drawn in each capped bank's bytes (default both)")
     p.add_argument("--page", action="store_true", help="only rewrite docs/search.md's section from --out")
     args = p.parse_args()
     if args.page:
