@@ -206,27 +206,32 @@ def plot(out: list, path: Path) -> None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     if any(s.startswith("bank@") for d in out for s in d["sets"]):
-        plot_caps(out, path.with_name(path.stem + "_caps.png"))
+        plot_caps(out, path.with_name(path.stem + "_curve.png"))
 
 
 def plot_caps(out: list, path: Path) -> None:
     """Spearman against the set's share of the training bytes, per kind of set, with the full replicate's level."""
+    import matplotlib
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(out), figsize=(5 * len(out), 4), squeeze=False)
     for ax, d in zip(axes[0], out):
-        for kind, colour in (("bank@", "C0"), ("herding-bank@", "C1"), ("random-bank@", "C2")):
+        for kind, colour in (("bank", "C0"), ("herding-bank", "C1"), ("random-bank", "C2")):
+            # the bank at the default cap and under each larger one, and the real graphs drawn in its bytes
             pts = sorted((r["bytes"] / d["train_bytes"], r["spearman"]) for s, r in d["sets"].items()
-                         if s.startswith(kind))
+                         if s in (kind, kind + "-bytes") or s.startswith(kind + "@"))
             if pts:
                 x = [100 * f for f, _ in pts]
                 ax.errorbar(x, [sp["value"] for _, sp in pts], color=colour, marker="o", capsize=3,
                             yerr=[[sp["value"] - sp["low"] for _, sp in pts], [sp["high"] - sp["value"] for _, sp in pts]],
-                            label={"bank@": "tree bank", "herding-bank@": "herding", "random-bank@": "random"}[kind])
+                            label={"bank": "tree bank", "herding-bank": "herding", "random-bank": "random"}[kind])
         if d.get("replicate"):
             ax.axhline(d["replicate"]["spearman"]["value"], color="grey", ls="--", label="full replicate")
         ax.axhline(0.8, color="k", lw=0.5, ls=":")
         ax.set_xscale("log")
+        ax.set_xticks([t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]])
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("% of the training bytes")
         ax.set_ylabel("Spearman vs full-data ranking")
         ax.set_title(f"{d['dataset']}: fidelity against set size")

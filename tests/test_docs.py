@@ -146,7 +146,8 @@ def test_the_leaf_degrees_page_is_generated_from_the_committed_json(tmp_path):
 @pytest.mark.parametrize("out, section", [("search_fidelity.json", "search-fidelity"),
                                           ("search_fidelity_seeds2.json", "search-fidelity-seeds2"),
                                           ("search_fidelity_nci1.json", "search-fidelity-nci1"),
-                                          ("search_fidelity_dd.json", "search-fidelity-dd")])
+                                          ("search_fidelity_dd.json", "search-fidelity-dd"),
+                                          ("search_fidelity_nci1_caps.json", "search-fidelity-nci1-caps")])
 def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out, section):
     """docs/search.md's fidelity tables are what search_fidelity.py writes from its committed JSON."""
     import importlib.util
