@@ -29,7 +29,8 @@ search. With two seeds or more, a ``full replicate`` row compares the full-data 
 how well one full-data search predicts another: the ceiling of any set's agreement with a one-seed full-data ranking.
 Each search is cached under ``benchmarks/results/search_runs/`` (keyed by dataset, set, space and seeds), so a
 re-run only trains what is missing. Writes ``--out`` (default ``benchmarks/results/search_fidelity.json``) with its
-plot beside it, and the ``--section`` of ``docs/search.md``.
+plot beside it (with ``--caps`` also ``*_curve.png``: Spearman against the set's share of the bytes), and the
+``--section`` of ``docs/search.md`` (``--page`` rewrites only that section, from ``--out``).
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ def scores(rec: dict) -> dict:
 
 def run_dataset(name: str, args, log) -> dict:
     from graph_mirage import load_dataset
+    from graph_mirage.distilled import flat_bytes
     from graph_mirage.search.fidelity import fidelity_interval, seed_scores
 
     ds = load_dataset(name, args.root)
@@ -175,8 +177,6 @@ def run_dataset(name: str, args, log) -> dict:
     if args.seeds >= 2:  # the full-data search against itself: seed 1's ranking vs seed 0's
         replicate = fidelity_interval(seed_scores(full["results"], 1), seed_scores(full["results"], 0), k=5,
                                       rounds=args.rounds)
-    from graph_mirage.distilled import flat_bytes
-
     return {"dataset": name, "metric": full["metric"], "configurations": len(full["results"]),
             "train_bytes": flat_bytes(ds[ds.split["train"]].flat()),
             "full_seconds": full["seconds"], "full_best": best_full["name"], "full_best_test": best_full["test_mean"],
@@ -342,6 +342,7 @@ def main() -> int:
 
     atomic_write_text(args.out, json.dumps(blob, indent=1, default=float))  # never a half-written JSON
     plot(out, Path(args.out).with_suffix(".png"))
+    write_page(blob, args.section)
     print(f"wrote {args.out}")
     return 0
 
