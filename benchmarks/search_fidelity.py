@@ -129,9 +129,12 @@ def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> d
 def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int, cache: Path, log) -> dict:
     from graph_mirage.bench.runs import set_key
     from graph_mirage.search import ModelSearch
+    from graph_mirage.training import has_bank
 
-    key = hashlib.sha256(json.dumps([name, set_name, SPACE, seeds, None if train_set is None else set_key(train_set)],
-                                    sort_keys=True).encode()).hexdigest()[:16]
+    parts = [name, set_name, SPACE, seeds, None if train_set is None else set_key(train_set)]
+    if train_set is not None and has_bank(train_set):  # trained as sub-DAGs of the bank, not as the earlier runs
+        parts.append("bank-batches")
+    key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
     path = cache / f"{name}-{set_name}-{key}.json"
     if path.is_file():
         return json.loads(path.read_text())

@@ -87,14 +87,13 @@ class TreeBank:
             self._in = (order, ptr)
         return self._in
 
-    def members(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Prototype ``i``'s bank nodes (its roots in order, then the rest ascending) and bank edges (ascending)."""
+    def closure(self, roots: np.ndarray) -> np.ndarray:
+        """``[N]`` bool: the bank nodes ``roots`` reach through the in-edges (their subtrees), ``roots`` included."""
         order, ptr = self._in_edges()
         src = self.dag.edge_index[0].numpy()
-        roots = self.roots[self.root_ptr[i]: self.root_ptr[i + 1]]
         seen = np.zeros(self.dag.num_nodes, dtype=bool)
         seen[roots] = True
-        frontier = roots
+        frontier = np.unique(roots)
         while len(frontier):
             starts, counts = ptr[frontier], ptr[frontier + 1] - ptr[frontier]
             at = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
@@ -102,6 +101,12 @@ class TreeBank:
             new = new[~seen[new]]
             seen[new] = True
             frontier = new
+        return seen
+
+    def members(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Prototype ``i``'s bank nodes (its roots in order, then the rest ascending) and bank edges (ascending)."""
+        roots = self.roots[self.root_ptr[i]: self.root_ptr[i + 1]]
+        seen = self.closure(roots)
         is_root = np.zeros_like(seen)
         is_root[roots] = True
         nodes = np.concatenate([roots, np.flatnonzero(seen & ~is_root)])

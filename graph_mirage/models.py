@@ -5,7 +5,9 @@ Every model takes a batch of graphs with categorical ``x [N, F]`` and ``edge_att
 ``AtomEncoder``/``BondEncoder`` for molecules, a sum of per-column embeddings of the discrete labels otherwise.
 When the batch has a ``root_mask`` (distilled graphs) the readout pools the root nodes only; otherwise all nodes.
 A ``root_weight [N]`` (float; read at the roots) makes a root count as that many occurrences of its tree: the sum
-readout becomes a weighted sum, the mean a weighted mean (max ignores it).
+readout becomes a weighted sum, the mean a weighted mean (max ignores it). A batch of a tree bank's prototypes
+(:class:`~graph_mirage.training.BankLoader`) is one sub-DAG whose nodes several graphs share: it carries
+``root_index [R]`` (each graph's roots, graph after graph), ``root_batch [R]`` and ``pool_weight [R]`` instead.
 Learned baselines (DosCond, KiDD) store continuous node features ``x_soft [N, sum(node_vocab)]``: one block of
 weights per categorical column, encoded as those weights times the column's embedding table (a one-hot block gives
 exactly the categorical embedding), so the same encoders read learned and real features.
@@ -178,16 +180,20 @@ class GNN(nn.Module):
             torch.zeros(h.size(0), dtype=torch.long, device=h.device)
         root_mask = getattr(data, "root_mask", None)
         size = int(data.num_graphs) if hasattr(data, "num_graphs") else None
-        if root_mask is not None:  # distilled graph: a graph is the multiset of its root trees
+        weight = None
+        if getattr(data, "root_index", None) is not None:  # prototypes of a tree bank in one shared sub-DAG
+            h, batch, weight = h[data.root_index], data.root_batch, data.pool_weight
+        elif root_mask is not None:  # distilled graph: a graph is the multiset of its root trees
             weight = getattr(data, "root_weight", None)
             h, batch = h[root_mask], batch[root_mask]
-            if weight is not None and self.readout != "max":
-                # a root stands for `weight` occurrences of its tree: a weighted sum (or mean) over the roots
-                w = weight[root_mask].to(h.dtype).view(-1, 1)
-                pooled = global_add_pool(h * w, batch, size)
-                if self.readout == "mean":
-                    pooled = pooled / global_add_pool(w, batch, size).clamp_min(1e-12)
-                return self.head(pooled)
+            weight = None if weight is None else weight[root_mask]
+        if weight is not None and self.readout != "max":
+            # a root stands for `weight` occurrences of its tree: a weighted sum (or mean) over the roots
+            w = weight.to(h.dtype).view(-1, 1)
+            pooled = global_add_pool(h * w, batch, size)
+            if self.readout == "mean":
+                pooled = pooled / global_add_pool(w, batch, size).clamp_min(1e-12)
+            return self.head(pooled)
         return self.head(READOUTS[self.readout](h, batch, size))
 
 

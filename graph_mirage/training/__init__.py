@@ -10,7 +10,8 @@ seeds are summarised as mean ± std over all seeds; the authors' protocol (mean 
 validation) is available, labelled as such. Training uses one torch thread unless ``threads`` says otherwise.
 
 Modules: :mod:`.config` (settings, devices, threads; no PyG import), :mod:`.metrics`, :mod:`.evalset` (evaluation
-graphs collated once), :mod:`.loop` (one run), :mod:`.api` (seeds).
+graphs collated once), :mod:`.bankloader` (a tree bank's prototypes batched as sub-DAGs of the bank), :mod:`.loop`
+(one run), :mod:`.api` (seeds).
 
 Example:
     >>> result = train_and_evaluate(ds, distilled, model="gin", seeds=[0, 1, 2])    # doctest: +SKIP
@@ -26,7 +27,7 @@ _LAZY = {
     "resolve_device": ".config", "seed_everything": ".config", "torch_threads": ".config", "EvalSet": ".evalset",
     "predict": ".evalset", "RunResult": ".loop", "support_class_means": ".loop", "train_one": ".loop",
     "Metric": ".metrics", "class_shift": ".metrics", "fit_decision_bias": ".metrics", "task_shift": ".metrics",
-    "task_loss": ".loop",
+    "task_loss": ".loop", "BankLoader": ".bankloader", "BankBatches": ".bankloader", "has_bank": ".bankloader",
 }
 
 __all__ = sorted(_LAZY)

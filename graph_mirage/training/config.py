@@ -37,6 +37,9 @@ class TrainConfig:
             log p_data`` per class (logit adjustment, Menon et al., ICLR 2021), so ``log p_data - log p_set`` is
             added before the argmax (accuracy) and the softmax (multi-class ROC-AUC). Binary ROC-AUC does not change.
             Full-data training has ``p_set = p_data``: no change.
+        bank_batches: train a tree bank's prototypes (a set made with ``bank=True``) in batches that are sub-DAGs
+            of the bank (:class:`~graph_mirage.training.BankLoader`): the same prototypes per batch, each tree once
+            (False: collated as separate graphs, each shared tree repeated).
     """
 
     epochs: int = 100
@@ -52,6 +55,7 @@ class TrainConfig:
     eval_every: int = 1
     patience: int | None = None
     prior_correction: bool = True
+    bank_batches: bool = True
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "hidden", "eval_every"):
@@ -73,8 +77,9 @@ class TrainConfig:
             raise ParameterError(f"readout must be one of {', '.join(READOUT_NAMES)}, got {self.readout!r}")
         if self.support not in SUPPORT_MODES:
             raise ParameterError(f"support must be one of {SUPPORT_MODES}, got {self.support!r}")
-        if not isinstance(self.prior_correction, bool):
-            raise ParameterError(f"prior_correction must be True or False, got {self.prior_correction!r}")
+        for name in ("prior_correction", "bank_batches"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_device_name(self.device)
 
 

@@ -15,6 +15,7 @@ from torch import nn
 from torch_geometric.loader import DataLoader
 
 from ..progress import Progress
+from .bankloader import BankLoader, has_bank
 from .config import TrainConfig, resolve_device, seed_everything
 from .evalset import EvalSet, predict
 from .metrics import Metric, fit_decision_bias
@@ -61,14 +62,15 @@ def support_class_means(train) -> torch.Tensor | None:
     return means.float()
 
 
-def _loader(train, config: TrainConfig, seed: int, means: torch.Tensor | None) -> DataLoader:
+def _loader(train, config: TrainConfig, seed: int, means: torch.Tensor | None):
+    """Batches of ``train``: a tree bank's prototypes as sub-DAGs of the bank (the same prototypes per batch)."""
+    loader = BankLoader if config.bank_batches and has_bank(train) else DataLoader
     if means is not None and config.support == "sample":
         weights = train.weight.view(-1) / means[train.y.view(-1)]
         sampler = torch.utils.data.WeightedRandomSampler(weights.double(), num_samples=len(train), replacement=True,
                                                          generator=torch.Generator().manual_seed(seed))
-        return DataLoader(train, batch_size=config.batch_size, sampler=sampler)
-    return DataLoader(train, batch_size=config.batch_size, shuffle=True,
-                      generator=torch.Generator().manual_seed(seed))
+        return loader(train, batch_size=config.batch_size, sampler=sampler)
+    return loader(train, batch_size=config.batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
 
 
 def task_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
