@@ -11,7 +11,9 @@ A prototype's graph is the part of the bank it reaches: its roots and, through t
 subtrees. Message passing computes a node's state from its subtree only, so each root's embedding in the extracted
 graph is the one it has in the bank and in the prototype's own DAG: a GNN sees the same prototype either way.
 :meth:`TreeBank.graph` extracts it (roots first in the prototype's order, then the other nodes and the edges in bank
-order), so the stored form and the graphs a training loop reads are one thing.
+order), so the stored form and the graphs a training loop reads are one thing. graph-mirage's own training reads a
+batch of prototypes as one sub-DAG of the bank instead (:class:`~graph_mirage.training.BankLoader`): each shared
+tree once.
 
 Example:
     >>> from graph_mirage import load_dataset

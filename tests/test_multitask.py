@@ -149,6 +149,7 @@ def test_every_tasks_prototypes_share_one_tree_bank(tox21, tmp_path):
     from graph_mirage import DistilledDataset
     from graph_mirage.multitask import PerTask
     from graph_mirage.prototypes import TreePrototypes
+    from graph_mirage.training import BankBatches
 
     from .test_bank import _readouts
 
@@ -164,6 +165,8 @@ def test_every_tasks_prototypes_share_one_tree_bank(tox21, tmp_path):
     back = DistilledDataset.load(d.save(tmp_path / "tasks.npz"))
     assert back.bank is not None and back.nbytes() == d.nbytes() and back.y.shape == (48, 12)
     assert torch.equal(torch.nan_to_num(back.y, -1), torch.nan_to_num(d.y, -1))
+    batch = BankBatches(d)(list(range(len(d))))  # the bank's training batches keep every task's labels
+    assert batch.y.shape == (48, 12) and torch.equal(torch.nan_to_num(batch.y, -1), torch.nan_to_num(d.y, -1))
 
 
 def test_automatic_settings_with_a_bank_count_the_merged_bank_against_the_cap(tox21):

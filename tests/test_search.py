@@ -76,6 +76,19 @@ def test_search_ranks_by_validation_and_is_an_estimator(synthetic, auto_set):
     assert search.metric_ == "accuracy" and search.trained_on_ != "full"
 
 
+def test_patience_stops_a_sets_runs_early_and_keeps_the_full_splits_own(synthetic, auto_set):
+    search = ModelSearch(space=SMALL, epochs=40, patience=2).fit(synthetic, auto_set)
+    runs = [e for r in search.results_ for e in r["epochs_runs"]]
+    assert all(3 <= e <= 40 for e in runs) and min(runs) < 40  # at least one run stopped two epochs after its best
+    assert ModelSearch(space=SMALL, epochs=4).fit(synthetic, auto_set).results_[0]["epochs_runs"] == [4]
+    c = SearchSpace.from_dict(SMALL).configurations()[0]
+    assert ModelSearch().train_config(c, full=False).patience is None
+    assert ModelSearch().train_config(c, full=True).patience == 25
+    assert ModelSearch(patience=5).train_config(c, full=False).patience == 5
+    with pytest.raises(ParameterError, match="patience must be an integer >= 1 or None"):
+        ModelSearch(patience=0).check_params()
+
+
 def test_workers_give_the_same_scores_as_one_process(synthetic, auto_set):
     one = ModelSearch(space=SMALL, epochs=3).fit(synthetic, auto_set)
     two = ModelSearch(space=SMALL, epochs=3, jobs=2).fit(synthetic, auto_set)

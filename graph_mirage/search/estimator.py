@@ -30,6 +30,8 @@ class ModelSearch(BaseEstimator):
         seeds: seeds per configuration (0 .. seeds-1).
         epochs: epochs per run (None: 100 on a distilled set; 200 on the full split, stopped after 25 epochs without
             a better validation score).
+        patience: stop a run after this many epochs without a better validation score (None: never on a distilled
+            set; 25 on the full split with the default epochs).
         jobs: worker processes, one torch thread each (small GNNs are Python-bound: two single-threaded workers on
             two cores do about twice the work of one).
         device: ``cpu`` or ``cuda``.
@@ -39,8 +41,8 @@ class ModelSearch(BaseEstimator):
 
     Fitted attributes:
         results_: one dict per configuration, in space order: ``name, params, val_mean, val_std, test_mean,
-            test_std, test_last_mean, val_runs, test_runs, seconds, rank`` (1 = best validation score;
-            ``val_runs`` and ``test_runs`` per seed, seed 0 first).
+            test_std, test_last_mean, val_runs, test_runs, epochs_runs, seconds, rank`` (1 = best validation score;
+            ``val_runs``, ``test_runs`` and the epochs each run trained, ``epochs_runs``, per seed, seed 0 first).
         best_index_, best_params_, best_score_ (its mean validation metric), best_test_ (its mean test metric).
         metric_: the metric's name; seconds_: wall time of the search; n_configurations_.
 
@@ -55,10 +57,11 @@ class ModelSearch(BaseEstimator):
     """
 
     def __init__(self, space=None, seeds: int = 1, epochs: int | None = None, jobs: int = 1, device: str = "cpu",
-                 prior_correction: bool = True, progress: bool = False) -> None:
+                 prior_correction: bool = True, progress: bool = False, patience: int | None = None) -> None:
         self.space = space
         self.seeds = seeds
         self.epochs = epochs
+        self.patience = patience
         self.jobs = jobs
         self.device = device
         self.prior_correction = prior_correction
@@ -85,9 +88,10 @@ class ModelSearch(BaseEstimator):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ParameterError(f"{name} must be an integer >= {low}, got {v!r}")
-        if self.epochs is not None and (isinstance(self.epochs, bool) or not isinstance(self.epochs, int)
-                                        or self.epochs < 1):
-            raise ParameterError(f"epochs must be an integer >= 1 or None, got {self.epochs!r}")
+        for name in ("epochs", "patience"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise ParameterError(f"{name} must be an integer >= 1 or None, got {v!r}")
         check_device_name(self.device)
         if self.device != "cpu" and self.jobs > 1:
             raise ParameterError("jobs > 1 trains in CPU worker processes; use jobs=1 with a CUDA device")
@@ -106,7 +110,9 @@ class ModelSearch(BaseEstimator):
         from ..training import TrainConfig
 
         epochs = self.epochs or (FULL_EPOCHS if full else SET_EPOCHS)
-        return TrainConfig(epochs=epochs, patience=FULL_PATIENCE if full and self.epochs is None else None,
+        patience = self.patience if self.patience is not None else \
+            (FULL_PATIENCE if full and self.epochs is None else None)
+        return TrainConfig(epochs=epochs, patience=patience,
                            lr=float(c["lr"]), batch_size=int(c["batch_size"]), weight_decay=float(c["weight_decay"]),
                            hidden=int(c["hidden"]), dropout=float(c["dropout"]), num_layers=int(c["layers"]),
                            device=self.device, prior_correction=self.prior_correction)
@@ -213,6 +219,7 @@ def _record(c: dict, runs: list, seconds: float) -> dict:
             "val_std": stat("val", np.nanstd), "test_mean": stat("test", np.nanmean),
             "test_std": stat("test", np.nanstd), "test_last_mean": stat("test_last", np.nanmean),
             "val_runs": [float(r["val"]) for r in runs], "test_runs": [float(r["test"]) for r in runs],
+            "epochs_runs": [int(r["epochs_run"]) for r in runs],
             "seeds": len(runs), "seconds": float(seconds)}
 
 
