@@ -21,6 +21,11 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
   grows with the set;
 - ``full``: the full training split (200 epochs, stopped 25 epochs after the best validation score).
 
+A set's runs take 100 epochs (``--set-patience N``: stopped N epochs after their best validation score); a tree
+bank's prototypes train in batches that are sub-DAGs of the bank (:class:`~graph_mirage.training.BankLoader`; runs
+cached before it trained them as separate graphs and are keyed apart). ``--sets NAME ...`` searches only the named
+sets.
+
 Reported per set against ``full``: Spearman and Kendall correlation of the configurations' test scores, top-1
 regret (full-data test score of the configuration the set's validation ranking picks, minus the best full-data test
 score), top-5 overlap, each with a 95 % bootstrap interval over configurations; the paired difference against
@@ -126,7 +131,8 @@ def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> d
     return out
 
 
-def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int, cache: Path, log) -> dict:
+def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int, cache: Path, log,
+                  patience: int | None = None) -> dict:
     from graph_mirage.bench.runs import set_key
     from graph_mirage.search import ModelSearch
     from graph_mirage.training import has_bank
@@ -134,13 +140,17 @@ def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int
     parts = [name, set_name, SPACE, seeds, None if train_set is None else set_key(train_set)]
     if train_set is not None and has_bank(train_set):  # trained as sub-DAGs of the bank, not as the earlier runs
         parts.append("bank-batches")
+    patience = None if train_set is None else patience  # the full split keeps its own early stopping
+    if patience is not None:
+        parts.append(f"patience-{patience}")
     key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
     path = cache / f"{name}-{set_name}-{key}.json"
     if path.is_file():
         return json.loads(path.read_text())
     log(f"[{name}] searching {set_name} ...")
-    s = ModelSearch(space=SPACE, seeds=seeds, jobs=jobs, progress=True).fit(ds, train_set)
+    s = ModelSearch(space=SPACE, seeds=seeds, jobs=jobs, progress=True, patience=patience).fit(ds, train_set)
     rec = {"set": set_name, "metric": s.metric_, "seconds": s.seconds_, "jobs": jobs, "seeds": seeds,
+           "patience": patience,
            "graphs": None if train_set is None else len(train_set),
            "bytes": None if train_set is None else train_set.nbytes(), "results": s.results_}
     cache.mkdir(parents=True, exist_ok=True)
@@ -160,10 +170,13 @@ def run_dataset(name: str, args, log) -> dict:
     ds = load_dataset(name, args.root)
     sets = make_sets(name, ds, args.root, log, bank=args.bank, caps=tuple(args.caps),
                      cap_baselines=tuple(args.cap_baselines))
+    if args.sets:
+        sets = {s: v for s, v in sets.items() if s in args.sets}
     cache = RESULTS / "search_runs"
     full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log)
     rows = {}
-    recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log) for s, (d, _) in sets.items()}
+    recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience)
+            for s, (d, _) in sets.items()}
     for s, rec in recs.items():
         row = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds)
         for base in baselines(s):
@@ -314,6 +327,10 @@ def main() -> int:
                    help="add the bank under each cap (a fraction of the training bytes) and real graphs in its bytes")
     p.add_argument("--cap-baselines", nargs="+", choices=["herding", "random"], default=["herding", "random"],
                    help="the real graphs drawn in each capped bank's bytes (default both)")
+    p.add_argument("--sets", nargs="+", default=None, metavar="NAME",
+                   help="search only these sets (e.g. bank@5%% herding-bank@5%%; default every set made)")
+    p.add_argument("--set-patience", type=int, default=None, metavar="N",
+                   help="stop a run on a set after N epochs without a better validation score (default: never)")
     p.add_argument("--page", action="store_true", help="only rewrite docs/search.md's section from --out")
     args = p.parse_args()
     if args.page:
