@@ -87,6 +87,10 @@ def test_patience_stops_a_sets_runs_early_and_keeps_the_full_splits_own(syntheti
     assert ModelSearch(patience=5).train_config(c, full=False).patience == 5
     with pytest.raises(ParameterError, match="patience must be an integer >= 1 or None"):
         ModelSearch(patience=0).check_params()
+    every = ModelSearch(patience=5, eval_every=2).train_config(c, full=False)  # patience in epochs, 3 evaluations
+    assert (every.eval_every, every.patience) == (2, 3)
+    with pytest.raises(ParameterError, match="eval_every must be an integer >= 1"):
+        ModelSearch(eval_every=0).check_params()
 
 
 def test_workers_give_the_same_scores_as_one_process(synthetic, auto_set):
@@ -168,9 +172,12 @@ def test_mirage_search_command_end_to_end(tmp_path):
     space.write_text("model: [gcn, gin]\nlayers: [1, 2]\nhidden: [16]\ndropout: [0.0]\nlr: [0.01]\n")
     out = tmp_path / "search.json"
     r = subprocess.run([sys.executable, "-m", "graph_mirage", "search", "synthetic-motifs", "--space", str(space),
-                        "--epochs", "3", "--out", str(out)], capture_output=True, text=True, timeout=600)
+                        "--epochs", "4", "--eval-every", "2", "--patience", "2", "--out", str(out)],
+                       capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     record = json.loads(out.read_text())
+    assert (record["epochs"], record["eval_every"], record["patience"]) == (4, 2, 2)
+    assert all(e in (2, 4) for c in record["configurations"] for e in c["epochs_runs"])
     assert record["set_hops"] == 2  # distilled at the deepest layer count the space asks for
     assert len(record["configurations"]) == 4 and record["distill_seconds"] > 0
     assert record["best_params"] == record["configurations"][0]["params"]

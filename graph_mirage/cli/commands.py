@@ -171,7 +171,8 @@ def cmd_search(args) -> int:
     from ..workflows.search import SearchSettings
 
     s = SearchSettings(data_settings(args), args.distilled, args.full, args.space, args.seeds, args.epochs, args.jobs,
-                       args.device, args.out, patience=args.patience)
+                       args.device, args.out, patience=args.patience,
+                       eval_every=args.eval_every)
     s.check()  # the space, the file and the output path before the dataset is loaded
     from ..workflows.search import search
 

@@ -284,6 +284,8 @@ def _search(sub) -> None:
     sp.add_argument("--patience", type=positive(1), default=None,
                     help="stop a run after N epochs without a better validation score (default: never on a set; 25 "
                          "on the full split)")
+    sp.add_argument("--eval-every", type=positive(1), default=1,
+                    help="score the validation split every N epochs; the epoch is chosen among those (default 1)")
     sp.add_argument("--jobs", type=positive(1), default=1,
                     help="worker processes, one torch thread each (default 1; use the number of cores)")
     sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")

@@ -32,6 +32,8 @@ class ModelSearch(BaseEstimator):
             a better validation score).
         patience: stop a run after this many epochs without a better validation score (None: never on a distilled
             set; 25 on the full split with the default epochs).
+        eval_every: score the validation split every this many epochs (and at the last); the epoch is chosen among
+            those.
         jobs: worker processes, one torch thread each (small GNNs are Python-bound: two single-threaded workers on
             two cores do about twice the work of one).
         device: ``cpu`` or ``cuda``.
@@ -57,11 +59,13 @@ class ModelSearch(BaseEstimator):
     """
 
     def __init__(self, space=None, seeds: int = 1, epochs: int | None = None, jobs: int = 1, device: str = "cpu",
-                 prior_correction: bool = True, progress: bool = False, patience: int | None = None) -> None:
+                 prior_correction: bool = True, progress: bool = False, patience: int | None = None,
+                 eval_every: int = 1) -> None:
         self.space = space
         self.seeds = seeds
         self.epochs = epochs
         self.patience = patience
+        self.eval_every = eval_every
         self.jobs = jobs
         self.device = device
         self.prior_correction = prior_correction
@@ -84,7 +88,7 @@ class ModelSearch(BaseEstimator):
         """Validate the parameters and return the configurations (before any training)."""
         from ..training.config import check_device_name
 
-        for name, low in (("seeds", 1), ("jobs", 1)):
+        for name, low in (("seeds", 1), ("jobs", 1), ("eval_every", 1)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ParameterError(f"{name} must be an integer >= {low}, got {v!r}")
@@ -112,7 +116,9 @@ class ModelSearch(BaseEstimator):
         epochs = self.epochs or (FULL_EPOCHS if full else SET_EPOCHS)
         patience = self.patience if self.patience is not None else \
             (FULL_PATIENCE if full and self.epochs is None else None)
-        return TrainConfig(epochs=epochs, patience=patience,
+        if patience is not None:  # in epochs; the training loop counts evaluations
+            patience = -(-patience // self.eval_every)
+        return TrainConfig(epochs=epochs, patience=patience, eval_every=self.eval_every,
                            lr=float(c["lr"]), batch_size=int(c["batch_size"]), weight_decay=float(c["weight_decay"]),
                            hidden=int(c["hidden"]), dropout=float(c["dropout"]), num_layers=int(c["layers"]),
                            device=self.device, prior_correction=self.prior_correction)

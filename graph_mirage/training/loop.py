@@ -107,6 +107,16 @@ def _test_metrics(model: nn.Module, test, device, metric: Metric, val_y, val_log
     return metric(test_y, test_logits, calibration)
 
 
+def _best_metrics(model: nn.Module, state: dict, test, device, metric: Metric, valid: tuple) -> dict:
+    """The test metrics of the weights ``state`` (the best epoch's), the model's own weights restored after."""
+    last = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(state)
+    try:
+        return _test_metrics(model, test, device, metric, *valid)
+    finally:
+        model.load_state_dict(last)
+
+
 def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSet | DataLoader, metric: Metric,
               config: TrainConfig, seed: int, progress: bool = False, desc: str = "") -> RunResult:
     """Train ``model`` on ``train`` and select the epoch by the validation metric (early stopping with
@@ -118,6 +128,7 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
     loader = _loader(train, config, seed, means)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     best = RunResult(seed, -1, -math.inf, float("nan"))
+    best_state, best_valid = None, None  # the best epoch's weights and validation outputs: tested once, at the end
     train_s = eval_s = 0.0
     since_best, epoch, last_val, best_at_last = 0, 0, float("nan"), False
     with Progress(config.epochs, desc or "training", "epoch", enabled=progress) as bar:
@@ -131,8 +142,9 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
                 last_val = metric(val_y, val_logits)[metric.name]
                 best_at_last = not math.isnan(last_val) and last_val > best.val
                 if best_at_last:
-                    test_m = _test_metrics(model, test, device, metric, val_y, val_logits)
-                    best = RunResult(seed, epoch, last_val, test_m[metric.name], test_m)
+                    best = RunResult(seed, epoch, last_val, float("nan"))
+                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                    best_valid = (val_y, val_logits)
                     since_best = 0
                 else:
                     since_best += 1
@@ -143,9 +155,12 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
                     break
     t1 = time.perf_counter()
     # the last epoch is always evaluated (the last of config.epochs, or the one early stopping stopped at)
-    last_m = best.test_metrics if best_at_last else _test_metrics(model, test, device, metric, val_y, val_logits)
+    last_m = _test_metrics(model, test, device, metric, val_y, val_logits)
     if best.best_epoch < 0:  # validation metric undefined throughout (e.g. one class only): report the last epoch
         best = RunResult(seed, epoch, float("nan"), last_m[metric.name], last_m)
+    else:
+        best_m = last_m if best_at_last else _best_metrics(model, best_state, test, device, metric, best_valid)
+        best.test, best.test_metrics = best_m[metric.name], best_m
     eval_s += time.perf_counter() - t1
     best.val_last, best.test_last, best.test_last_metrics = float(last_val), last_m[metric.name], last_m
     best.train_seconds, best.eval_seconds, best.epochs_run = train_s, eval_s, epoch

@@ -26,6 +26,7 @@ class SearchSettings:
     device: str = "cpu"
     out: str | None = None
     patience: int | None = None
+    eval_every: int = 1
     distill: DistillSettings | None = field(default=None, repr=False)
 
     def check(self) -> None:
@@ -53,7 +54,8 @@ class SearchSettings:
         from ..search.estimator import ModelSearch
 
         return ModelSearch(space=self.space, seeds=self.seeds, epochs=self.epochs, jobs=self.jobs,
-                           device=self.device, progress=progress, patience=self.patience)
+                           device=self.device, progress=progress, patience=self.patience,
+                           eval_every=self.eval_every)
 
 
 @dataclass
@@ -71,6 +73,7 @@ class SearchOutcome:
         s, ts = self.search, self.train_set
         return {"dataset": self.dataset.name, "trained_on": s.trained_on_, "metric": s.metric_,
                 "space": s.resolved_space().to_dict(), "seeds": s.seeds, "epochs": s.epochs, "patience": s.patience,
+                "eval_every": s.eval_every,
                 "set_graphs": None if ts is None else len(ts), "set_hops": None if ts is None else ts.meta.get("hops"),
                 "best_params": s.best_params_, "best_val": s.best_score_, "best_test": s.best_test_,
                 "distill_seconds": self.distill_seconds, "search_seconds": self.search_seconds,
