@@ -21,7 +21,8 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
   grows with the set;
 - ``full``: the full training split (200 epochs, stopped 25 epochs after the best validation score).
 
-A set's runs take 100 epochs (``--set-patience N``: stopped N epochs after their best validation score); a tree
+A set's runs take 100 epochs (``--set-patience N``: stopped N epochs after their best validation score;
+``--set-eval-every N``: scored on validation every N epochs); a tree
 bank's prototypes train in batches that are sub-DAGs of the bank (:class:`~graph_mirage.training.BankLoader`; runs
 cached before it trained them as separate graphs and are keyed apart). ``--sets NAME ...`` searches only the named
 sets.
@@ -132,7 +133,7 @@ def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> d
 
 
 def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int, cache: Path, log,
-                  patience: int | None = None) -> dict:
+                  patience: int | None = None, eval_every: int = 1) -> dict:
     from graph_mirage.bench.runs import set_key
     from graph_mirage.search import ModelSearch
     from graph_mirage.training import has_bank
@@ -143,14 +144,18 @@ def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int
     patience = None if train_set is None else patience  # the full split keeps its own early stopping
     if patience is not None:
         parts.append(f"patience-{patience}")
+    eval_every = 1 if train_set is None else eval_every
+    if eval_every != 1:
+        parts.append(f"eval-every-{eval_every}")
     key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
     path = cache / f"{name}-{set_name}-{key}.json"
     if path.is_file():
         return json.loads(path.read_text())
     log(f"[{name}] searching {set_name} ...")
-    s = ModelSearch(space=SPACE, seeds=seeds, jobs=jobs, progress=True, patience=patience).fit(ds, train_set)
+    s = ModelSearch(space=SPACE, seeds=seeds, jobs=jobs, progress=True, patience=patience,
+                    eval_every=eval_every).fit(ds, train_set)
     rec = {"set": set_name, "metric": s.metric_, "seconds": s.seconds_, "jobs": jobs, "seeds": seeds,
-           "patience": patience,
+           "patience": patience, "eval_every": eval_every,
            "graphs": None if train_set is None else len(train_set),
            "bytes": None if train_set is None else train_set.nbytes(), "results": s.results_}
     cache.mkdir(parents=True, exist_ok=True)
@@ -175,7 +180,8 @@ def run_dataset(name: str, args, log) -> dict:
     cache = RESULTS / "search_runs"
     full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log)
     rows = {}
-    recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience)
+    recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience,
+                           args.set_eval_every)
             for s, (d, _) in sets.items()}
     for s, rec in recs.items():
         row = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds)
@@ -331,6 +337,8 @@ def main() -> int:
                    help="search only these sets (e.g. bank@5%% herding-bank@5%%; default every set made)")
     p.add_argument("--set-patience", type=int, default=None, metavar="N",
                    help="stop a run on a set after N epochs without a better validation score (default: never)")
+    p.add_argument("--set-eval-every", type=int, default=1, metavar="N",
+                   help="score the validation split every N epochs of a run on a set (default 1)")
     p.add_argument("--page", action="store_true", help="only rewrite docs/search.md's section from --out")
     args = p.parse_args()
     if args.page:
