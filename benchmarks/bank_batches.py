@@ -12,7 +12,9 @@ and whether this machine still runs the full-data search as fast as when it was 
    (``ModelSearch`` with two workers, as the cached search ran), their seconds against the cached
    ``search_runs/{dataset}-full-*.json`` — a factor near 1 says speed-ups against that cached search compare.
 
-Writes ``benchmarks/results/bank_batches.json``. Run it on an otherwise idle machine.
+Writes ``benchmarks/results/bank_batches.json`` (with the commit of the graph-mirage it imported: the cached search
+tested the best epoch at every improvement, as training did before d086fce, so the factor is measured with a
+checkout from before it on ``PYTHONPATH``). Run it on an otherwise idle machine.
 """
 
 from __future__ import annotations
@@ -97,7 +99,14 @@ def main() -> int:
           f"{sum(g.num_nodes for g in d)} as graphs ({time.perf_counter() - t0:.1f} s)", flush=True)
     rows = bank_vs_graphs(ds, d, args.seeds)
     machine = machine_factor(ds, args.dataset, args.seeds)
-    blob = {"command": "python benchmarks/bank_batches.py " + " ".join(sys.argv[1:]), "dataset": args.dataset,
+    import subprocess
+
+    import graph_mirage
+
+    commit = subprocess.run(["git", "-C", str(Path(graph_mirage.__file__).parent), "rev-parse", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or None
+    blob = {"command": "python benchmarks/bank_batches.py " + " ".join(sys.argv[1:]), "code_commit": commit,
+            "dataset": args.dataset,
             "cap": args.cap, "prototypes": len(d), "bank_nodes": d.bank.dag.num_nodes,
             "graph_nodes": sum(g.num_nodes for g in d), "config": CONFIG, "runs": rows, "machine": machine,
             "loadavg_before": load}
