@@ -6,8 +6,8 @@ and whether this machine still runs the full-data search as fast as when it was 
 1. **Bank batches against graphs.** The bank's rule at 2 hops under ``--cap`` of the training bytes (as
    ``search_fidelity.py --caps`` makes ``bank@F``); one configuration per GNN of the search space (2 layers, hidden
    64, dropout 0, lr 1e-3, 100 epochs), each seed trained with ``bank_batches`` on and off, alternately, in this one
-   process at one torch thread: training and evaluation seconds, nodes per epoch, and the scores (the same
-   prototypes in the same order: equal up to float rounding).
+   process at one torch thread: training and evaluation seconds and the scores (the same prototypes in the same
+   order; a shared node's gradient summed in another order, so runs agree in distribution, not bit for bit).
 2. **The machine against the cached full-data search.** The same four configurations on the full training split
    (``ModelSearch`` with two workers, as the cached search ran), their seconds against the cached
    ``search_runs/{dataset}-full-*.json`` — a factor near 1 says speed-ups against that cached search compare.

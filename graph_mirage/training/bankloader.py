@@ -6,9 +6,10 @@ NCI1, 32 prototypes of a 400-prototype bank are ~1,460 nodes as graphs and ~460 
 Message passing computes a node's state from its subtree only, so one pass over the union of their subtrees gives
 every root the embedding it has in each prototype's own graph; the readout then pools each prototype's roots with
 its weights (a root may serve several prototypes). A model trained on these batches sees, batch for batch, what it
-sees of the prototypes as graphs; the batches are drawn by the same sampler, so with the same seed a run trains on
-the same prototypes in the same order. One difference: dropout draws one mask per shared node, where separate
-graphs draw one per copy.
+sees of the prototypes as graphs (the same logits); the batches are drawn by the same sampler, so with the same seed
+a run trains on the same prototypes in the same order. Two differences: a shared node's gradient is summed in
+another order (float rounding, which a long run amplifies: runs agree in distribution, not bit for bit), and
+dropout draws one mask per shared node, where separate graphs draw one per copy.
 
 Example:
     >>> loader = BankLoader(distilled, batch_size=32, shuffle=True)      # doctest: +SKIP
