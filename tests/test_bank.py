@@ -238,3 +238,15 @@ def test_bank_batches_must_be_a_boolean():
 
     with pytest.raises(ParameterError, match="bank_batches must be True or False"):
         TrainConfig(bank_batches="yes")
+
+
+def test_only_a_bank_sets_runs_are_keyed_by_bank_batches():
+    """The benchmark's cache serves a run only for what it depends on: bank batches change a bank set's runs, not
+    the runs of any other set or of the full split (whose keys stay those cached before the option)."""
+    from graph_mirage.bench.runs import run_key
+    from graph_mirage.training import TrainConfig
+
+    meta = {"name": "X", "split_kind": "official"}
+    plain = run_key(meta, "gin", TrainConfig(), 0, "set")
+    assert plain == run_key(meta, "gin", TrainConfig(bank_batches=False), 0, "set")
+    assert plain != run_key(meta, "gin", TrainConfig(), 0, "set", bank_batches=True)

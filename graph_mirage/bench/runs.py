@@ -93,9 +93,15 @@ def split_tag(meta: dict) -> str:
     return str(kind)
 
 
-def run_key(ds_meta: dict, model: str, config, seed: int, train: str) -> str:
-    parts = {"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model, "config": asdict(config),
+def run_key(ds_meta: dict, model: str, config, seed: int, train: str, bank_batches: bool = False) -> str:
+    """The cache key of a run (``bank_batches``: a tree bank's set trained on sub-DAGs of the bank, which only such a
+    set's runs depend on — the keys of every other run are those they had before the option existed)."""
+    settings = asdict(config)
+    settings.pop("bank_batches", None)
+    parts = {"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model, "config": settings,
              "seed": seed, "train": train, "protocol": PROTOCOL}
+    if bank_batches:
+        parts["bank_batches"] = True
     if ds_meta.get("node_attributes"):  # the same split read with its continuous attributes is another dataset
         parts["node_attributes"] = [ds_meta.get(k) for k in ("node_attributes", "node_attributes_centre",
                                                              "node_attributes_scale")]
@@ -116,7 +122,7 @@ def train_task(task: dict) -> dict:
     from ..baselines import RandomSelection
     from ..distilled import DistilledDataset
     from ..fileio import atomic_write_text
-    from ..training import eval_sets, train_and_evaluate
+    from ..training import eval_sets, has_bank, train_and_evaluate
 
     key = (task["dataset"], task["root"], json.dumps(task["split"]))
     if key not in _WORKER_DATA:
@@ -136,11 +142,12 @@ def train_task(task: dict) -> dict:
         if task.get("permute"):
             train_set = permuted(train_set, task["seed"])
         train_id = set_key(train_set)
+    bank_batches = train_set is not None and task["config"].bank_batches and has_bank(train_set)
     path = None
     if task.get("cache_dir"):
         path = _cache_path(task["cache_dir"], ds.meta, task["method"] + ("~permuted" if task.get("permute") else ""),
                            task["model"], task["seed"], run_key(ds.meta, task["model"], task["config"], task["seed"],
-                                                                train_id))
+                                                                train_id, bank_batches))
         if path.is_file():
             blob = json.loads(path.read_text())
             if not (task.get("refresh") and blob.get("outputs", 1) < OUTPUTS):
