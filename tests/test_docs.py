@@ -147,7 +147,13 @@ def test_the_leaf_degrees_page_is_generated_from_the_committed_json(tmp_path):
                                           ("search_fidelity_seeds2.json", "search-fidelity-seeds2"),
                                           ("search_fidelity_nci1.json", "search-fidelity-nci1"),
                                           ("search_fidelity_dd.json", "search-fidelity-dd"),
-                                          ("search_fidelity_nci1_caps.json", "search-fidelity-nci1-caps")])
+                                          ("search_fidelity_nci1_caps.json", "search-fidelity-nci1-caps"),
+                                          ("search_fidelity_nci1_bank_batches.json",
+                                           "search-fidelity-nci1-bank-batches"),
+                                          ("search_fidelity_nci1_patience.json", "search-fidelity-nci1-patience"),
+                                          ("search_fidelity_nci1_seed1.json", "search-fidelity-nci1-seed1"),
+                                          ("search_fidelity_nci1_seed1_every2.json",
+                                           "search-fidelity-nci1-seed1-every2")])
 def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out, section):
     """docs/search.md's fidelity tables are what search_fidelity.py writes from its committed JSON."""
     import importlib.util
