@@ -1,8 +1,8 @@
 """Training batches of a tree bank's prototypes as one shared sub-DAG of the bank.
 
 A set with a :class:`~graph_mirage.bank.TreeBank` (``mirage distill --bank``) lists each prototype as its own graph:
-the part of the bank its roots reach. Collated as graphs, a batch repeats every tree its prototypes share — on
-NCI1, 32 prototypes of a 400-prototype bank are ~1,460 nodes as graphs and ~460 as the bank's nodes they reach.
+the part of the bank its roots reach. Collated as graphs, a batch repeats every tree its prototypes share (NCI1's
+400-prototype bank holds 1,761 nodes, its prototypes as graphs 18,240: ``benchmarks/results/bank_batches.json``).
 Message passing computes a node's state from its subtree only, so one pass over the union of their subtrees gives
 every root the embedding it has in each prototype's own graph; the readout then pools each prototype's roots with
 its weights (a root may serve several prototypes). A model trained on these batches sees, batch for batch, what it
