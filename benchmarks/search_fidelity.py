@@ -25,8 +25,7 @@ A set's runs take 100 epochs (``--set-patience N``: stopped N epochs after their
 ``--set-eval-every N``: scored on validation every N epochs); a tree
 bank's prototypes train in batches that are sub-DAGs of the bank (:class:`~graph_mirage.training.BankLoader`; runs
 cached before it trained them as separate graphs and are keyed apart). ``--sets NAME ...`` searches only the named
-sets; ``--retime-full`` runs the full-data search again (cached apart), so that speed-ups compare searches run with
-the same code on the same machine.
+sets.
 
 Reported per set against ``full``: Spearman and Kendall correlation of the configurations' test scores, top-1
 regret (full-data test score of the configuration the set's validation ranking picks, minus the best full-data test
@@ -134,7 +133,7 @@ def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> d
 
 
 def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int, cache: Path, log,
-                  patience: int | None = None, eval_every: int = 1, retime: bool = False) -> dict:
+                  patience: int | None = None, eval_every: int = 1) -> dict:
     from graph_mirage.bench.runs import set_key
     from graph_mirage.search import ModelSearch
     from graph_mirage.training import has_bank
@@ -148,8 +147,6 @@ def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int
     eval_every = 1 if train_set is None else eval_every
     if eval_every != 1:
         parts.append(f"eval-every-{eval_every}")
-    if retime:  # the same search again, timed with today's code on today's machine, cached apart
-        parts.append("retimed")
     key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
     path = cache / f"{name}-{set_name}-{key}.json"
     if path.is_file():
@@ -181,7 +178,7 @@ def run_dataset(name: str, args, log) -> dict:
     if args.sets:
         sets = {s: v for s, v in sets.items() if s in args.sets}
     cache = RESULTS / "search_runs"
-    full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log, retime=args.retime_full)
+    full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log)
     rows = {}
     recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience,
                            args.set_eval_every)
@@ -342,8 +339,6 @@ def main() -> int:
                    help="stop a run on a set after N epochs without a better validation score (default: never)")
     p.add_argument("--set-eval-every", type=int, default=1, metavar="N",
                    help="score the validation split every N epochs of a run on a set (default 1)")
-    p.add_argument("--retime-full", action="store_true",
-                   help="search the full split again (cached apart) instead of reading its cached search")
     p.add_argument("--page", action="store_true", help="only rewrite docs/search.md's section from --out")
     args = p.parse_args()
     if args.page:

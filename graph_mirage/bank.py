@@ -37,6 +37,11 @@ BANK_ARRAYS = ("x", "edge_index", "edge_attr", "bank_roots", "root_ptr", "root_w
 ROOT_BYTES = 12  # a prototype's root: its bank id (int64) and its weight (float32)
 
 
+def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i] .. starts[i] + counts[i] - 1`` of every ``i``, in order (ragged slices at once)."""
+    return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+
+
 def check_bank(bank, degrees) -> None:
     """The estimators' shared check of ``bank`` (and its one incompatible option)."""
     from .errors import ParameterError
@@ -98,7 +103,7 @@ class TreeBank:
         frontier = np.unique(roots)
         while len(frontier):
             starts, counts = ptr[frontier], ptr[frontier + 1] - ptr[frontier]
-            at = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+            at = ranges(starts, counts)
             new = np.unique(src[order[at]])
             new = new[~seen[new]]
             seen[new] = True

@@ -24,6 +24,8 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 from torch_geometric.data import Data
 
+from ..bank import ranges
+
 
 def has_bank(train) -> bool:
     """Whether ``train`` is a whole set with a tree bank (a subset or a reordering keeps the bank but not its
@@ -58,7 +60,7 @@ class BankBatches:
         bank, dag = self.bank, self.bank.dag
         idx = np.asarray(idx, dtype=np.int64)
         starts, counts = bank.root_ptr[idx], np.diff(bank.root_ptr)[idx]
-        at = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        at = ranges(starts, counts)
         roots = bank.roots[at]
         seen = bank.closure(roots)
         nodes = np.flatnonzero(seen)

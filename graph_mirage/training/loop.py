@@ -107,9 +107,14 @@ def _test_metrics(model: nn.Module, test, device, metric: Metric, val_y, val_log
     return metric(test_y, test_logits, calibration)
 
 
+def _weights(model: nn.Module) -> dict:
+    """A copy of the model's weights (``load_state_dict`` gives them back)."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
 def _best_metrics(model: nn.Module, state: dict, test, device, metric: Metric, valid: tuple) -> dict:
     """The test metrics of the weights ``state`` (the best epoch's), the model's own weights restored after."""
-    last = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    last = _weights(model)
     model.load_state_dict(state)
     try:
         return _test_metrics(model, test, device, metric, *valid)
@@ -143,7 +148,7 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
                 best_at_last = not math.isnan(last_val) and last_val > best.val
                 if best_at_last:
                     best = RunResult(seed, epoch, last_val, float("nan"))
-                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                    best_state = _weights(model)
                     best_valid = (val_y, val_logits)
                     since_best = 0
                 else:
