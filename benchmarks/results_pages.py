@@ -10,6 +10,7 @@ A second generated table there gives the default's decisions (accuracy with the 
 bias fitted on the validation split, single-class runs), a third sets today's default beside the earlier default's
 choices (``old_default.json``). ``docs/results/paired.png`` shows the first tables' two paired differences
 (against the control and against full data) with their 95 % intervals, for every dataset, GNN and distilled set.
+The project's README gets, between its own markers, the default's row per dataset (results at a glance).
 """
 
 from __future__ import annotations
@@ -192,6 +193,44 @@ def bank_table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+GLANCE = ("<!-- generated: results at a glance -->", "<!-- end of results at a glance -->")
+
+
+def glance_table(rows: list[dict], bank_rows: list[dict] = (), models=("gcn", "gat", "gin")) -> str:
+    """The README's table: per dataset, the default's score with GCN / GAT / GIN, its margin over its own permuted
+    control and its difference from full data (paired, with ↑ / ↓ / ≈), beside full data, the WL kernel and graph
+    size alone (one number: no GNN), and the default with a tree bank (``bank.json``); a GNN not trained is a dash."""
+    lines = ["| dataset | default (% of the bytes) | over its control | vs full data | full data | WL kernel | "
+             "size only | tree bank (% of the bytes) |", "|---|---|---|---|---|---|---|---|"]
+
+    def mean(r: dict) -> str:
+        return f"{100 * r['test_mean']:.1f}" if r.get("test_mean") is not None else ""
+
+    def each(by: dict, method: str, show) -> str:
+        return " / ".join((show(by[(m, method)]) or "–") if (m, method) in by else "–" for m in models)
+
+    def one(by: dict, method: str) -> str:
+        return next((mean(by[(m, method)]) for m in models if (m, method) in by), "")
+
+    def index(source, d: str) -> dict:
+        return {(r["model"], r["method"]): r for r in source
+                if r["dataset"] == d and r["budget"] is None and not r.get("error")}
+
+    for d in dict.fromkeys(r["dataset"] for r in rows):
+        by, bank = index(rows, d), index(bank_rows, d)
+        auto = next((by[(m, "mirage-auto")] for m in models if (m, "mirage-auto") in by), None)
+        if auto is None:
+            continue
+        banked = next((bank[(m, "mirage-bank")] for m in models if (m, "mirage-bank") in bank), None)
+        bank_cell = f"{each(bank, 'mirage-bank', mean)} ({100 * banked['size_fraction']:.2g} %)" if banked else ""
+        lines.append(f"| {d}{' (accuracy)' if auto['metric'] == 'accuracy' else ''} | "
+                     f"{each(by, 'mirage-auto', mean)} ({100 * auto['size_fraction']:.2g} %) | "
+                     f"{each(by, 'mirage-auto', lambda r: _margin(r, 'permuted'))} | "
+                     f"{each(by, 'mirage-auto', lambda r: _margin(r, 'full'))} | {each(by, 'full', mean)} | "
+                     f"{one(by, 'wl-kernel')} | {one(by, 'size-only')} | {bank_cell} |")
+    return "\n".join(lines) + "\n"
+
+
 def _diff(p: dict | None) -> str:
     if not p or p["low"] != p["low"]:
         return ""
@@ -235,6 +274,8 @@ def main(argv=None) -> int:
     p.add_argument("--docs", default=str(ROOT / "docs" / "results"), help="the pages' directory")
     p.add_argument("--earlier", default=str(ROOT / "benchmarks" / "results" / "old_default.json"),
                    help="today's default beside the earlier default's choices (benchmarks/tables.sh, last lines)")
+    p.add_argument("--readme", default=str(ROOT / "README.md"),
+                   help="the front page whose results-at-a-glance table is regenerated")
     p.add_argument("--bank", default=str(ROOT / "benchmarks" / "results" / "bank.json"),
                    help="the default with and without a tree bank (benchmarks/tables.sh, last lines)")
     args = p.parse_args(argv)
@@ -262,6 +303,10 @@ def main(argv=None) -> int:
     if bank.exists() and BANK[0] in text:
         text = _between(text, BANK, bank_table(json.loads(bank.read_text())["rows"]))
     page.write_text(text)
+    readme = Path(args.readme)
+    if readme.exists() and GLANCE[0] in readme.read_text():
+        bank_rows = json.loads(bank.read_text())["rows"] if bank.exists() else []
+        readme.write_text(_between(readme.read_text(), GLANCE, glance_table(rows, bank_rows)))
     paired_plot(rows, out / "paired.png")
     print(f"wrote {out / 'tables.md'}, the tables of {page} and {out / 'paired.png'}")
     return 0

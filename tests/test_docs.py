@@ -61,8 +61,9 @@ def test_the_own_training_loop_reproduces_mirage_train(tmp_path, data_root, monk
 
 
 def test_results_pages_are_generated_from_the_committed_json(tmp_path):
-    """docs/results: the tables and the summary tables of its README are what results_pages.py writes from
-    benchmarks/results/tables.json (a number edited by hand, or JSON committed without its pages, fails)."""
+    """docs/results: the tables and the summary tables of its README, and the project README's results table, are
+    what results_pages.py writes from benchmarks/results/tables.json and bank.json (a number edited by hand, or JSON
+    committed without its pages, fails)."""
     import importlib.util
     import shutil
 
@@ -70,9 +71,14 @@ def test_results_pages_are_generated_from_the_committed_json(tmp_path):
     pages = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(pages)
     shutil.copy(DOCS / "results" / "README.md", tmp_path / "README.md")
-    assert pages.main(["--docs", str(tmp_path)]) == 0
+    front = tmp_path / "front" / "README.md"
+    front.parent.mkdir()
+    shutil.copy(DOCS.parent / "README.md", front)
+    assert pages.main(["--docs", str(tmp_path), "--readme", str(front)]) == 0
     for name in ("README.md", "tables.md"):
         assert (tmp_path / name).read_text() == (DOCS / "results" / name).read_text(), name
+    assert pages.GLANCE[0] in front.read_text(), "the README's results table has lost its markers"
+    assert front.read_text() == (DOCS.parent / "README.md").read_text(), "the README's results table"
     assert (tmp_path / "paired.png").stat().st_size > 10_000
 
 
