@@ -31,10 +31,10 @@ Reported per set against ``full``: Spearman and Kendall correlation of the confi
 regret (full-data test score of the configuration the set's validation ranking picks, minus the best full-data test
 score; a row gives the full-data search's own regret — its validation choice against its best test score, the
 control a set's regret is read against), top-5 overlap, each with a 95 % bootstrap interval over configurations;
-the paired difference
-against herding-bytes and random-bytes on the same resamples; end-to-end seconds (distillation + search) against the full
-search. With two seeds or more, a ``full replicate`` row compares the full-data search's seed 1 with its seed 0 —
-how well one full-data search predicts another: the ceiling of any set's agreement with a one-seed full-data ranking.
+the paired difference against herding-bytes and random-bytes on the same resamples; end-to-end seconds
+(distillation + search) against the full search. With two seeds or more, a ``full replicate`` row compares the
+full-data search's seed 1 with its seed 0 — how well one full-data search predicts another: the ceiling of any
+set's agreement with a one-seed full-data ranking.
 Each search is cached under ``benchmarks/results/search_runs/`` (keyed by dataset, set, space and seeds), so a
 re-run only trains what is missing. Writes ``--out`` (default ``benchmarks/results/search_fidelity.json``) with its
 plot beside it (with ``--caps`` also ``*_curve.png``: Spearman against the set's share of the bytes), and the
@@ -274,9 +274,9 @@ def page_section(blob: dict) -> str:
              f"seed{'s' if blob['seeds'] > 1 else ''} each, "
              f"worker processes per search: {workers(blob)}; seconds compare within a dataset (its searches ran alike), "
              "not across datasets or with other pages. Spearman and Kendall: configurations' test scores, set vs full; regret: points of "
-             "full-data test score lost by choosing on the set (the row *full data, chosen on its own validation*: lost by "
-             "choosing on the full data's own validation scores, the regret's control); intervals: 95 % bootstrap "
-             "over configurations.", "",
+             "full-data test score lost by choosing on the set (the row *full data, chosen on its own validation*: "
+             "lost by choosing on the full data's own validation scores, the regret's control); intervals: 95 % "
+             "bootstrap over configurations.", "",
              "| dataset | set | graphs | Spearman [95 % CI] | Kendall | top-1 regret | top-5 overlap | "
              "distil + search s | full search s | speed-up | vs herding (Δ Spearman) | vs random (Δ Spearman) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -298,8 +298,8 @@ def page_section(blob: dict) -> str:
                          f"{r['end_to_end_seconds']:.0f} | {d['full_seconds']:.0f} | {r['speedup']:.1f}x | "
                          f"{vs(0)} | {vs(1)} |")
         own = own_regret(d)
-        lines.append(f"| {d['dataset']} | full data, chosen on its own validation | all | | | {100 * own:.1f} | | | | | "
-                     "| |")
+        lines.append(f"| {d['dataset']} | full data, chosen on its own validation | all | | | {100 * own:.1f} |"
+                     + " |" * 6)
         rep = d.get("replicate")
         if rep:
             sp = rep["spearman"]
