@@ -16,7 +16,7 @@ $B --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $M --name table_a "
 $B --datasets NCI1 --seeds 10 --methods $M --name table_nci1 "$@"
 # ogbg-molhiv: a distilled run costs 20-100 s (evaluation on 8,226 real graphs per epoch dominates), a converged
 # full-data run 2-13 minutes on one core (the regularised recipe the most): 3 full-data seeds per recipe choose it, 5
-# seeds of the chosen one (OGB's rule is 10: --full-seeds 10 adds 15 runs, about 70 minutes of both cores); the
+# seeds of the chosen one (OGB's rule is 10: --full-seeds 10 adds 15 runs, 6 of them cached); the
 # default, herding and random at equal bytes, their controls and the classic controls
 $B --datasets ogbg-molhiv --seeds 10 --full-seeds 5 \
     --methods full mirage-auto herding-bytes random-bytes size-only wl-kernel permuted --name table_hiv "$@"
