@@ -15,10 +15,10 @@ B="mirage bench --cache-dir $C --out $O --jobs 2"
 $B --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $M --name table_a "$@"
 $B --datasets NCI1 --seeds 10 --methods $M --name table_nci1 "$@"
 # ogbg-molhiv: a distilled run costs 20-100 s (evaluation on 8,226 real graphs per epoch dominates), a converged
-# full-data run 2-13 minutes on one core (the regularised recipe the most): 3 full-data seeds per recipe choose it, 5
-# seeds of the chosen one (OGB's rule is 10: --full-seeds 10 adds 15 runs, 6 of them cached); the
-# default, herding and random at equal bytes, their controls and the classic controls
-$B --datasets ogbg-molhiv --seeds 10 --full-seeds 5 \
+# full-data run 2-13 minutes on one core (the regularised recipe the most): 3 full-data seeds per recipe choose it,
+# then 10 of the chosen one (OGB's rule); the default, herding and random at equal bytes, their controls and the
+# classic controls
+$B --datasets ogbg-molhiv --seeds 10 --full-seeds 10 \
     --methods full mirage-auto herding-bytes random-bytes size-only wl-kernel permuted --name table_hiv "$@"
 # ogbg-moltox21: 12 tasks with missing labels; the paper's presets are single-task; full data: 3 seeds per recipe
 # choose it, then 10 of the chosen one
@@ -94,18 +94,17 @@ $R --datasets NCI1 --seeds 10 \
     --methods full mirage-auto herding-bytes random-bytes size-only wl-kernel permuted --name recipes_nci1 "$@"
 python benchmarks/recipes.py --pairs $O/recipes_dd.json:$O/table_dd.json $O/recipes_nci1.json:$O/table_nci1.json
 # tree banks (docs/results/README.md, "Tree banks"): the default's rule with its prototypes in one tree bank (about
-# ten times as many under the same cap), its control, beside the cached rows of the tables above (paired); DD's and
-# ogbg-moltox21's full data with the seeds they had when these ran (a bank set now trains on bank batches, which
-# are keyed apart: running these again with all 10 full-data seeds retrains every bank row)
+# ten times as many under the same cap), its control, beside the cached rows of the tables above (paired), with all
+# 10 full-data seeds of the tables (a bank set trains on bank batches: sub-DAGs of its bank)
 K="mirage bench --cache-dir $C --out $O --jobs 2"
 KM="full mirage-auto mirage-bank herding-bytes random-bytes size-only wl-kernel permuted"
 $K --datasets NCI1 --seeds 10 --methods mirage-paper $KM --name bank_nci1 "$@"
 $K --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods mirage-paper $KM --name bank_mol "$@"
-$K --datasets DD --seeds 10 --full-seeds 3 --methods $KM --name bank_dd "$@"
-# ogbg-molhiv: 5 seeds (a run on the bank's 200 graphs costs about a minute here)
-$K --datasets ogbg-molhiv --seeds 5 --full-seeds 5 --methods $KM --name bank_hiv "$@"
+$K --datasets DD --seeds 10 --full-seeds 10 --methods $KM --name bank_dd "$@"
+# ogbg-molhiv: a run on the bank's 200 graphs costs about a minute here
+$K --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $KM --name bank_hiv "$@"
 # ogbg-moltox21: every task's prototypes in one bank (the cap counts the merged set)
-$K --datasets ogbg-moltox21 --seeds 10 --full-seeds 2 --methods $KM --name bank_tox21 "$@"
+$K --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $KM --name bank_tox21 "$@"
 $K --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_folds "$@"
 $K --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_multiclass "$@"
 # the bank's NCI1 set with 200 epochs instead of 100 (its runs choose late epochs): the same sets and seeds as bank_nci1.json, paired with its runs
