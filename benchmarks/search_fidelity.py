@@ -35,8 +35,11 @@ the paired difference against herding-bytes and random-bytes on the same resampl
 (distillation + search) against the full search. With two seeds or more, a ``full replicate`` row compares the
 full-data search's seed 1 with its seed 0 — how well one full-data search predicts another: the ceiling of any
 set's agreement with a one-seed full-data ranking.
-Each search is cached under ``benchmarks/results/search_runs/`` (keyed by dataset, set, space and seeds), so a
-re-run only trains what is missing. Writes ``--out`` (default ``benchmarks/results/search_fidelity.json``) with its
+Each search is cached under ``benchmarks/results/search_runs/`` (keyed by dataset, set, space and seeds), and each
+of its runs under ``search_runs/runs/`` (``ModelSearch(cache_dir=...)``), so a re-run only trains what is missing:
+an interrupted search resumes, and more ``--seeds`` train only the new seeds (the runs of the same search with
+fewer seeds are read, from its record when it ran before per-run caching; a search that read runs reports its
+runs' training seconds over its workers as its time). Writes ``--out`` (default ``benchmarks/results/search_fidelity.json``) with its
 plot beside it (with ``--caps`` also ``*_curve.png``: Spearman against the set's share of the bytes), and the
 ``--section`` of ``docs/search.md`` (``--page`` rewrites only that section, from ``--out``).
 """
@@ -134,35 +137,79 @@ def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> d
     return out
 
 
-def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int, cache: Path, log,
-                  patience: int | None = None, eval_every: int = 1) -> dict:
+def search_key(name: str, set_name: str, train_set, seeds: int, patience: int | None, eval_every: int) -> str:
     from graph_mirage.bench.runs import set_key
-    from graph_mirage.search import ModelSearch
     from graph_mirage.training import has_bank
 
     parts = [name, set_name, SPACE, seeds, None if train_set is None else set_key(train_set)]
     if train_set is not None and has_bank(train_set):  # trained as sub-DAGs of the bank, not as the earlier runs
         parts.append("bank-batches")
-    patience = None if train_set is None else patience  # the full split keeps its own early stopping
     if patience is not None:
         parts.append(f"patience-{patience}")
-    eval_every = 1 if train_set is None else eval_every
     if eval_every != 1:
         parts.append(f"eval-every-{eval_every}")
-    key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
-    path = cache / f"{name}-{set_name}-{key}.json"
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int, cache: Path, log,
+                  patience: int | None = None, eval_every: int = 1) -> dict:
+    """The search's record, from ``cache`` when this very search ran before; else searched, with every run kept in
+    ``cache/runs`` (so an interrupted search resumes) and the runs of the same search with fewer seeds reused."""
+    from graph_mirage.search import ModelSearch
+
+    patience = None if train_set is None else patience  # the full split keeps its own early stopping
+    eval_every = 1 if train_set is None else eval_every
+    path = cache / f"{name}-{set_name}-{search_key(name, set_name, train_set, seeds, patience, eval_every)}.json"
     if path.is_file():
         return json.loads(path.read_text())
+    search = ModelSearch(space=SPACE, seeds=seeds, jobs=jobs, progress=True, patience=patience,
+                         eval_every=eval_every, cache_dir=cache / "runs")
+    for fewer in range(seeds - 1, 0, -1):
+        older = cache / f"{name}-{set_name}-{search_key(name, set_name, train_set, fewer, patience, eval_every)}.json"
+        if older.is_file():
+            log(f"[{name}] {set_name}: seeds 0..{fewer - 1} from {older.name}")
+            seed_runs(search, ds, train_set, json.loads(older.read_text()), older.name)
+            break
     log(f"[{name}] searching {set_name} ...")
-    s = ModelSearch(space=SPACE, seeds=seeds, jobs=jobs, progress=True, patience=patience,
-                    eval_every=eval_every).fit(ds, train_set)
+    s = search.fit(ds, train_set)
     rec = {"set": set_name, "metric": s.metric_, "seconds": s.seconds_, "jobs": jobs, "seeds": seeds,
-           "patience": patience, "eval_every": eval_every,
+           "patience": patience, "eval_every": eval_every, "cached_runs": s.cached_runs_,
+           "run_seconds": float(sum(r["seconds"] for r in s.results_)),
            "graphs": None if train_set is None else len(train_set),
            "bytes": None if train_set is None else train_set.nbytes(), "results": s.results_}
     cache.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rec, indent=1))
     return rec
+
+
+def seed_runs(search, ds, train_set, rec: dict, source: str) -> None:
+    """Write the runs of an earlier search record (fewer seeds, same search otherwise) into ``search``'s run cache,
+    each marked with the record it came from. Records written before per-run caching hold each run's validation and
+    test scores; a one-seed record also its last-epoch test score; older ones not the epochs it trained (None)."""
+    from graph_mirage.search.estimator import RunFiles, depth_limit
+    from graph_mirage.search.space import config_name
+
+    full = train_set is None
+    files = RunFiles(search.cache_dir, ds, train_set, full)
+    by_name = {r["name"]: r for r in rec["results"]}
+    for c in search.check_params(None if full else depth_limit(train_set)):
+        r = by_name[config_name(c)]
+        for seed in range(rec["seeds"]):
+            config = search.train_config(c, full)
+            if files.read(c, seed, config) is not None:
+                continue
+            epochs = r.get("epochs_runs")
+            run = {"seed": seed, "val": r["val_runs"][seed], "test": r["test_runs"][seed],
+                   "test_last": r["test_last_mean"] if rec["seeds"] == 1 else None,
+                   "epochs_run": epochs[seed] if epochs else None}
+            files.write(c, {"runs": [run], "metric": rec["metric"]}, r["seconds"] / rec["seeds"], config,
+                        source=source)
+
+
+def search_cost(rec: dict) -> float:
+    """Seconds a search took: its wall time, or for a search that read runs from the cache, its runs' training
+    seconds over its workers (the wall time of the runs it trained would leave the read ones out)."""
+    return rec["seconds"] if not rec.get("cached_runs") else rec["run_seconds"] / rec["jobs"]
 
 
 def scores(rec: dict) -> dict:
@@ -192,8 +239,9 @@ def run_dataset(name: str, args, log) -> dict:
                 diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds, versus=scores(recs[base]))
                 row["vs_" + base] = {k: v for k, v in diff.items() if k.startswith("diff_")}
         distil_s = sets[s][1]
-        row.update(graphs=rec["graphs"], bytes=rec["bytes"], distill_seconds=distil_s, search_seconds=rec["seconds"],
-                   end_to_end_seconds=distil_s + rec["seconds"], speedup=full["seconds"] / (distil_s + rec["seconds"]),
+        row.update(graphs=rec["graphs"], bytes=rec["bytes"], distill_seconds=distil_s, search_seconds=search_cost(rec),
+                   end_to_end_seconds=distil_s + search_cost(rec),
+                   speedup=search_cost(full) / (distil_s + search_cost(rec)),
                    best_on_set=max(rec["results"], key=lambda r: r["val_mean"])["name"])
         rows[s] = row
     best_full = max(full["results"], key=lambda r: r["val_mean"])
@@ -203,7 +251,7 @@ def run_dataset(name: str, args, log) -> dict:
                                       rounds=args.rounds)
     return {"dataset": name, "metric": full["metric"], "configurations": len(full["results"]),
             "train_bytes": flat_bytes(ds[ds.split["train"]].flat()),
-            "full_seconds": full["seconds"], "full_best": best_full["name"], "full_best_test": best_full["test_mean"],
+            "full_seconds": search_cost(full), "full_best": best_full["name"], "full_best_test": best_full["test_mean"],
             "full_top_test": max(r["test_mean"] for r in full["results"]), "sets": rows, "replicate": replicate,
             "searches": {"full": full, **recs}}
 

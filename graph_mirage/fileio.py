@@ -66,6 +66,24 @@ def check_target(path: str | os.PathLike, what: str = "output file") -> Path:
     return path
 
 
+def check_cache_dir(path: str | os.PathLike, what: str = "cache directory") -> Path:
+    """Refuse a cache directory that cannot be one: an existing file, a parent that is a file, or no permission to
+    write into it (checked before any long work starts)."""
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise MirageError(f"{what} must be a directory path, got {path!r}")
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise MirageError(f"{what} {path} is an existing file; give a directory")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise MirageError(f"cannot use {what} {path}: {parent} is not a directory")
+            break
+    if path.is_dir() and not os.access(path, os.W_OK | os.X_OK):
+        raise MirageError(f"cannot write to {what} {path}: permission denied")
+    return path
+
+
 def _os_error(e: OSError, path: Path, what: str) -> MirageError:
     reason = e.strerror or type(e).__name__
     return MirageError(f"cannot write {what} {path}: {reason}")

@@ -288,6 +288,7 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
          target=out / "srch2.json")
     case("search: --distilled and --full", ["search", *syn, "--distilled", good_artifact, "--full"])
     case("search: zero jobs", ["search", *nowhere, "--jobs", "0"])
+    case("search: cache dir that is a file", ["search", *nowhere, "--cache-dir", spaces / "space.txt"])
     # --- learned baselines ------------------------------------------------------------------------------------------
     case("condense: unknown method", ["condense", *syn, "--method", "gcond", "--out", out / "c1.npz"],
          target=out / "c1.npz")
@@ -412,6 +413,7 @@ def test_messages_say_what_is_wrong(outcomes):
     assert "not valid YAML" in err("search: space that is not YAML")
     assert "give a .json, .yaml or .yml file" in err("search: space of another format")
     assert "exceed the distilled set's 2 hops" in err("search: layers above the set's hops")
+    assert "space.txt is an existing file; give a directory" in err("search: cache dir that is a file")
     if HAVE_DATA:
         assert "single class" in err("TU: single class") and "single class" in err("single-class dataset in run")
         csv = err("CSV without a SMILES column")

@@ -117,6 +117,39 @@ def test_per_seed_scores_are_what_a_one_seed_search_sees(synthetic, auto_set):
         seed_scores(one.results_, 1)
 
 
+def test_a_cached_search_resumes_and_more_seeds_train_only_the_new_ones(synthetic, auto_set, tmp_path):
+    from graph_mirage.bench.runs import permuted
+
+    cache = tmp_path / "runs"
+    first = ModelSearch(space=SMALL, epochs=3, cache_dir=cache).fit(synthetic, auto_set)
+    files = sorted(cache.rglob("*.json"))
+    assert first.cached_runs_ == 0 and len(files) == len(first.results_) == 4  # one file per configuration and seed
+    files[0].unlink()  # a search stopped before its last run
+    again = ModelSearch(space=SMALL, epochs=3, cache_dir=cache).fit(synthetic, auto_set)
+    assert again.cached_runs_ == 3 and len(list(cache.rglob("*.json"))) == 4
+    same = ["val_runs", "test_runs", "epochs_runs", "rank"]
+    assert [[r[k] for k in same] for r in again.results_] == [[r[k] for k in same] for r in first.results_]
+    more = ModelSearch(space=SMALL, epochs=3, seeds=2, jobs=2, cache_dir=cache).fit(synthetic, auto_set)
+    assert more.cached_runs_ == 4 and len(list(cache.rglob("*.json"))) == 8  # seed 0 read, seed 1 trained
+    assert seed_scores(more, 0)["test"].tolist() == [r["test_mean"] for r in first.results_]
+    other = ModelSearch(space=SMALL, epochs=4, cache_dir=cache).fit(synthetic, auto_set)  # other settings: other runs
+    assert other.cached_runs_ == 0 and len(list(cache.rglob("*.json"))) == 12
+    assert ModelSearch(space=SMALL, epochs=3, cache_dir=cache).fit(synthetic, permuted(auto_set, 0)).cached_runs_ == 0
+    full = ModelSearch(space=dict(SMALL, model=["gin"], hidden=[16]), epochs=2, cache_dir=cache).fit(synthetic)
+    assert full.cached_runs_ == 0 and any("search-full" in f.name for f in cache.rglob("*.json"))
+
+
+def test_a_cache_dir_that_cannot_be_one_is_refused_before_training(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(MirageError, match="is an existing file; give a directory"):
+        ModelSearch(cache_dir=tmp_path / "file").check_params()
+    with pytest.raises(MirageError, match="is not a directory"):
+        ModelSearch(cache_dir=tmp_path / "file" / "runs").check_params()
+    with pytest.raises(MirageError, match="must be a directory path"):
+        ModelSearch(cache_dir=3).check_params()
+    assert "cache_dir" in ModelSearch().get_params() and clone(ModelSearch(cache_dir="x")).cache_dir == "x"
+
+
 def test_layers_above_the_sets_hops_are_refused_before_training(synthetic, auto_set):
     with pytest.raises(ParameterError, match="exceed the distilled set's 2 hops"):
         ModelSearch(space=dict(SMALL, layers=[3])).fit(synthetic, auto_set)

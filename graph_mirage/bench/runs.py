@@ -2,9 +2,10 @@
 
 A run is keyed by everything its result depends on — the dataset and split, the training set (the full split, or a
 distilled set's arrays and meta), whether its labels are permuted, the GNN, the training settings, the seed, and
-:data:`PROTOCOL` — and written as one JSON file under the cache directory. A table run again, after any change
+:data:`~graph_mirage.training.runcache.PROTOCOL` — and written as one JSON file under the cache directory
+(:mod:`graph_mirage.training.runcache`, shared with model search). A table run again, after any change
 that leaves those inputs alone (a restructuring of the code, more methods, more seeds), reads the files instead of
-training. :data:`PROTOCOL` changes whenever what a run computes changes.
+training. ``PROTOCOL`` changes whenever what a run computes changes.
 
 Workers are spawned processes with one torch thread each: small GNNs are Python-bound, so two single-threaded
 workers on two cores do about twice the work of one process with two threads.
@@ -12,20 +13,15 @@ workers on two cores do about twice the work of one process with two threads.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from dataclasses import asdict
-from pathlib import Path
 
 import numpy as np
 
 from ..config.defaults import TRAIN_RECIPES
+from ..training.runcache import OUTPUTS, cache_path, run_key, set_key
 
-PROTOCOL = "runs-v1"  # v1: validation-selected and last-epoch test metrics, decisions with the prior correction
-# What a run records beyond PROTOCOL's inputs: 2 adds the decisions after a bias fitted on the validation split. The
-# training is the same, so older runs stay valid for everything they hold (``--refresh`` re-runs them).
-OUTPUTS = 2
 FULL_EPOCHS, FULL_BATCH, FULL_PATIENCE = 200, 64, 25  # full data: trained until validation stops improving
 FULL_RECIPES = TRAIN_RECIPES  # the full-data recipes, chosen per GNN and split on validation
 FULL_SELECT_SEEDS = 3  # seeds per recipe that choose it (the chosen recipe's remaining seeds run after)
@@ -72,57 +68,13 @@ def permuted(d, seed: int):
                             getattr(d, "bank", None))
 
 
-def set_key(d) -> str:
-    """What a distilled set's training result depends on: its arrays and its meta, less ``meta["auto"]`` — the record
-    of how the automatic rule chose the settings (candidates' scores, the rule's wording), which training never reads:
-    rewording the rule must not discard runs of the very same set."""
-    from ..distilled import _checksum, distilled_arrays
-
-    meta = {k: v for k, v in d.meta.items() if k != "auto"}
-    blob = json.dumps(meta, sort_keys=True, default=str) + _checksum(distilled_arrays(d))
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def split_tag(meta: dict) -> str:
-    """A short name of a dataset's split: ``scaffold``, ``random-s0``, ``fold3of10-s0``."""
-    kind = meta.get("split_kind")
-    if kind == "folds":
-        return f"fold{meta['split_fold']}of{meta['split_folds']}-s{meta['split_seed']}"
-    if kind == "random":
-        return f"random-s{meta.get('split_seed')}" + ("-strat" if meta.get("split_stratified") else "")
-    return str(kind)
-
-
-def run_key(ds_meta: dict, model: str, config, seed: int, train: str, bank_batches: bool = False) -> str:
-    """The cache key of a run (``bank_batches``: a tree bank's set trained on sub-DAGs of the bank, which only such a
-    set's runs depend on — the keys of every other run are those they had before the option existed)."""
-    settings = asdict(config)
-    settings.pop("bank_batches", None)
-    parts = {"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model, "config": settings,
-             "seed": seed, "train": train, "protocol": PROTOCOL}
-    if bank_batches:
-        parts["bank_batches"] = True
-    if ds_meta.get("node_attributes"):  # the same split read with its continuous attributes is another dataset
-        parts["node_attributes"] = [ds_meta.get(k) for k in ("node_attributes", "node_attributes_centre",
-                                                             "node_attributes_scale")]
-    if ds_meta.get("content_key"):  # a user's file: its content and columns (an edited file is never served stale)
-        parts["content"] = ds_meta["content_key"]
-    blob = json.dumps(parts, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _cache_path(cache_dir, ds_meta: dict, method: str, model: str, seed: int, key: str) -> Path:
-    return Path(cache_dir) / str(ds_meta["name"]).replace(":", "-") / \
-        f"{method}-{model}-{split_tag(ds_meta)}-seed{seed}-{key}.json"
-
-
 def train_task(task: dict) -> dict:
     """Run (or read from the cache) one task: ``{dataset, root, split, model, seed, config, method, path | k,
     permute, cache_dir, refresh}``; returns ``{"run", "metric", "size", "cached"}``."""
     from ..baselines import RandomSelection
     from ..distilled import DistilledDataset
-    from ..fileio import atomic_write_text
     from ..training import eval_sets, has_bank, train_and_evaluate
+    from ..training.runcache import write_run
 
     key = (task["dataset"], task["root"], json.dumps(task["split"]))
     if key not in _WORKER_DATA:
@@ -145,7 +97,7 @@ def train_task(task: dict) -> dict:
     bank_batches = train_set is not None and task["config"].bank_batches and has_bank(train_set)
     path = None
     if task.get("cache_dir"):
-        path = _cache_path(task["cache_dir"], ds.meta, task["method"] + ("~permuted" if task.get("permute") else ""),
+        path = cache_path(task["cache_dir"], ds.meta, task["method"] + ("~permuted" if task.get("permute") else ""),
                            task["model"], task["seed"], run_key(ds.meta, task["model"], task["config"], task["seed"],
                                                                 train_id, bank_batches))
         if path.is_file():
@@ -159,12 +111,9 @@ def train_task(task: dict) -> dict:
                            evals=evals, threads=None)
     out = {"run": r["runs"][0], "metric": r["metric"], "size": size, "cached": False}
     if path is not None:
-        atomic_write_text(path, json.dumps({"dataset": ds.meta["name"], "method": task["method"],
-                                            "permuted": bool(task.get("permute")), "model": task["model"],
-                                            "seed": task["seed"], "config": asdict(task["config"]),
-                                            "protocol": PROTOCOL, "outputs": OUTPUTS, "metric": r["metric"],
-                                            "run": r["runs"][0]},
-                                           indent=1, sort_keys=True), "benchmark run")
+        write_run(path, {"dataset": ds.meta["name"], "method": task["method"], "permuted": bool(task.get("permute")),
+                         "model": task["model"], "seed": task["seed"], "config": asdict(task["config"]),
+                         "metric": r["metric"], "run": r["runs"][0]})
     return out
 
 

@@ -291,6 +291,10 @@ def _search(sub) -> None:
     sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")
     sp.add_argument("--top", type=positive(1), default=10, help="configurations printed (default 10)")
     sp.add_argument("--out", "-o", default=None, help="write every configuration's scores as JSON")
+    sp.add_argument("--cache-dir", default=None, metavar="DIR",
+                    help="keep every finished run in DIR (one JSON file per configuration and seed, the format of "
+                         "`mirage bench`'s run cache): a search run again reads them, so an interrupted search "
+                         "resumes and more --seeds train only the new seeds (default: no cache)")
     sp.set_defaults(func=cmd_search)
 
 

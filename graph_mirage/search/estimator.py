@@ -40,13 +40,17 @@ class ModelSearch(BaseEstimator):
         prior_correction: decide with the training split's class balance (see
             :class:`~graph_mirage.training.TrainConfig`).
         progress: a progress line per finished configuration.
+        cache_dir: a directory of finished runs (:mod:`graph_mirage.training.runcache`, the benchmark's format): a
+            run found there is read instead of trained, and every run trained is written there as it finishes, so
+            an interrupted search resumes where it stopped and more seeds train only the new ones (None: no cache).
 
     Fitted attributes:
         results_: one dict per configuration, in space order: ``name, params, val_mean, val_std, test_mean,
             test_std, test_last_mean, val_runs, test_runs, epochs_runs, seconds, rank`` (1 = best validation score;
             ``val_runs``, ``test_runs`` and the epochs each run trained, ``epochs_runs``, per seed, seed 0 first).
         best_index_, best_params_, best_score_ (its mean validation metric), best_test_ (its mean test metric).
-        metric_: the metric's name; seconds_: wall time of the search; n_configurations_.
+        metric_: the metric's name; seconds_: wall time of the search; n_configurations_; cached_runs_: runs read
+            from ``cache_dir`` instead of trained.
 
     Example:
         >>> from graph_mirage import AutoPrototypes, load_dataset
@@ -60,7 +64,7 @@ class ModelSearch(BaseEstimator):
 
     def __init__(self, space=None, seeds: int = 1, epochs: int | None = None, jobs: int = 1, device: str = "cpu",
                  prior_correction: bool = True, progress: bool = False, patience: int | None = None,
-                 eval_every: int = 1) -> None:
+                 eval_every: int = 1, cache_dir=None) -> None:
         self.space = space
         self.seeds = seeds
         self.epochs = epochs
@@ -70,6 +74,7 @@ class ModelSearch(BaseEstimator):
         self.device = device
         self.prior_correction = prior_correction
         self.progress = progress
+        self.cache_dir = cache_dir
 
     # ------------------------------------------------------------------------------------------------------------------
     def resolved_space(self) -> SearchSpace:
@@ -97,6 +102,10 @@ class ModelSearch(BaseEstimator):
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise ParameterError(f"{name} must be an integer >= 1 or None, got {v!r}")
         check_device_name(self.device)
+        if self.cache_dir is not None:
+            from ..fileio import check_cache_dir
+
+            check_cache_dir(self.cache_dir)
         if self.device != "cpu" and self.jobs > 1:
             raise ParameterError("jobs > 1 trains in CPU worker processes; use jobs=1 with a CUDA device")
         space = self.resolved_space()
@@ -140,14 +149,28 @@ class ModelSearch(BaseEstimator):
         runs: dict[int, list] = {i: [] for i in range(len(configs))}
         seconds = np.zeros(len(configs))
         metric = None
+        cache = RunFiles(self.cache_dir, dataset, train_set, full) if self.cache_dir is not None else None
+        todo = []
+        for i, c, seed in tasks:
+            hit = None if cache is None else cache.read(c, seed, self.train_config(c, full))
+            if hit is None:
+                todo.append((i, c, seed))
+            else:
+                runs[i].append(hit["run"])
+                seconds[i] += hit.get("seconds", 0.0)
+                metric = hit["metric"]
+        self.cached_runs_ = len(tasks) - len(todo)
         t0 = time.perf_counter()
         where = "the full training split" if full else f"{len(train_set)} distilled graphs"
         with Progress(len(configs), f"{dataset.name}: searching {len(configs)} configurations on {where}",
                       "configuration", enabled=self.progress) as bar:
-            for i, out, secs in self._map(dataset, train_set, tasks):
+            bar.update(sum(len(r) == self.seeds for r in runs.values()))
+            for i, out, secs in self._map(dataset, train_set, todo):
                 runs[i].append(out["runs"][0])
                 seconds[i] += secs
                 metric = out["metric"]
+                if cache is not None:
+                    cache.write(configs[i], out, secs, self.train_config(configs[i], full))
                 if len(runs[i]) == self.seeds:
                     bar.update(1)
         self.metric_ = metric
@@ -172,6 +195,8 @@ class ModelSearch(BaseEstimator):
     def _map(self, dataset, train_set, tasks):
         """Yield ``(config index, train_and_evaluate result, seconds)`` per task, inline or on spawned workers."""
         jobs = [(i, c, s, self.train_config(c, train_set is None)) for i, c, s in tasks]
+        if not jobs:
+            return
         if self.jobs == 1 or len(jobs) == 1:
             _init(dataset, train_set)
             try:
@@ -184,6 +209,41 @@ class ModelSearch(BaseEstimator):
         with mp.get_context("spawn").Pool(min(self.jobs, len(jobs)), initializer=_init,
                                           initargs=(dataset, train_set, True)) as pool:
             yield from pool.imap_unordered(_run, jobs)
+
+
+class RunFiles:
+    """The search's runs in a run cache (:mod:`graph_mirage.training.runcache`): one file per configuration and seed,
+    keyed by the dataset and split, the training set, the GNN, its training settings and the seed."""
+
+    def __init__(self, cache_dir, dataset, train_set, full: bool) -> None:
+        from ..training import has_bank
+        from ..training.runcache import set_key
+
+        self.dir, self.meta = cache_dir, dataset.meta
+        self.train_id = "full" if full else set_key(train_set)
+        self.bank = not full and has_bank(train_set)
+        self.method = "search-full" if full else f"search-{train_set.meta.get('method', 'distilled')}"
+
+    def path(self, c: dict, seed: int, config):
+        from ..training.runcache import cache_path, run_key
+
+        key = run_key(self.meta, c["model"], config, seed, self.train_id, self.bank and config.bank_batches)
+        return cache_path(self.dir, self.meta, self.method, c["model"], seed, key)
+
+    def read(self, c: dict, seed: int, config) -> dict | None:
+        from ..training.runcache import read_run
+
+        return read_run(self.path(c, seed, config))
+
+    def write(self, c: dict, out: dict, seconds: float, config, source: str | None = None) -> None:
+        """Keep one finished run (``out``: a one-seed ``train_and_evaluate`` result; ``source``: where a run not
+        trained here came from)."""
+        from ..training.runcache import write_run
+
+        run = out["runs"][0]
+        record = {"dataset": self.meta.get("name"), "method": self.method, "model": c["model"], "seed": run["seed"],
+                  "configuration": config_name(c), "metric": out["metric"], "seconds": float(seconds), "run": run}
+        write_run(self.path(c, int(run["seed"]), config), record if source is None else dict(record, source=source))
 
 
 def depth_limit(train_set) -> int | None:
@@ -225,7 +285,7 @@ def _record(c: dict, runs: list, seconds: float) -> dict:
             "val_std": stat("val", np.nanstd), "test_mean": stat("test", np.nanmean),
             "test_std": stat("test", np.nanstd), "test_last_mean": stat("test_last", np.nanmean),
             "val_runs": [float(r["val"]) for r in runs], "test_runs": [float(r["test"]) for r in runs],
-            "epochs_runs": [int(r["epochs_run"]) for r in runs],
+            "epochs_runs": [None if r.get("epochs_run") is None else int(r["epochs_run"]) for r in runs],
             "seeds": len(runs), "seconds": float(seconds)}
 
 

@@ -27,6 +27,7 @@ class SearchSettings:
     out: str | None = None
     patience: int | None = None
     eval_every: int = 1
+    cache_dir: str | None = None
     distill: DistillSettings | None = field(default=None, repr=False)
 
     def check(self) -> None:
@@ -55,7 +56,7 @@ class SearchSettings:
 
         return ModelSearch(space=self.space, seeds=self.seeds, epochs=self.epochs, jobs=self.jobs,
                            device=self.device, progress=progress, patience=self.patience,
-                           eval_every=self.eval_every)
+                           eval_every=self.eval_every, cache_dir=self.cache_dir)
 
 
 @dataclass
