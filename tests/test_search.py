@@ -125,8 +125,9 @@ def test_a_cached_search_resumes_and_more_seeds_train_only_the_new_ones(syntheti
     files = sorted(cache.rglob("*.json"))
     assert first.cached_runs_ == 0 and len(files) == len(first.results_) == 4  # one file per configuration and seed
     files[0].unlink()  # a search stopped before its last run
+    files[1].write_text('{"truncated": ')  # and a damaged file: trained again, not trusted
     again = ModelSearch(space=SMALL, epochs=3, cache_dir=cache).fit(synthetic, auto_set)
-    assert again.cached_runs_ == 3 and len(list(cache.rglob("*.json"))) == 4
+    assert again.cached_runs_ == 2 and len(list(cache.rglob("*.json"))) == 4
     same = ["val_runs", "test_runs", "epochs_runs", "rank"]
     assert [[r[k] for k in same] for r in again.results_] == [[r[k] for k in same] for r in first.results_]
     more = ModelSearch(space=SMALL, epochs=3, seeds=2, jobs=2, cache_dir=cache).fit(synthetic, auto_set)

@@ -49,8 +49,8 @@ class ModelSearch(BaseEstimator):
             test_std, test_last_mean, val_runs, test_runs, epochs_runs, seconds, rank`` (1 = best validation score;
             ``val_runs``, ``test_runs`` and the epochs each run trained, ``epochs_runs``, per seed, seed 0 first).
         best_index_, best_params_, best_score_ (its mean validation metric), best_test_ (its mean test metric).
-        metric_: the metric's name; seconds_: wall time of the search; n_configurations_; cached_runs_: runs read
-            from ``cache_dir`` instead of trained.
+        metric_: the metric's name; seconds_: wall time of this fit (runs read from the cache take none);
+            n_configurations_; cached_runs_: runs read from ``cache_dir`` instead of trained.
 
     Example:
         >>> from graph_mirage import AutoPrototypes, load_dataset
@@ -233,7 +233,8 @@ class RunFiles:
     def read(self, c: dict, seed: int, config) -> dict | None:
         from ..training.runcache import read_run
 
-        return read_run(self.path(c, seed, config))
+        blob = read_run(self.path(c, seed, config))
+        return blob if isinstance(blob, dict) and "run" in blob and "metric" in blob else None  # else: train again
 
     def write(self, c: dict, out: dict, seconds: float, config, source: str | None = None) -> None:
         """Keep one finished run (``out``: a one-seed ``train_and_evaluate`` result; ``source``: where a run not
