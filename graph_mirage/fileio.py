@@ -58,12 +58,17 @@ def check_target(path: str | os.PathLike, what: str = "output file") -> Path:
     path = Path(path)
     if path.is_dir():
         raise MirageError(f"{what} {path} is an existing directory; give a file name")
+    _check_parent(path, f"cannot write {what} {path}")
+    return path
+
+
+def _check_parent(path: Path, failure: str) -> None:
+    """Raise ``failure: PARENT is not a directory`` when the nearest existing parent of ``path`` is a file."""
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise MirageError(f"cannot write {what} {path}: {parent} is not a directory")
-            break
-    return path
+                raise MirageError(f"{failure}: {parent} is not a directory")
+            return
 
 
 def check_cache_dir(path: str | os.PathLike, what: str = "cache directory") -> Path:
@@ -74,11 +79,7 @@ def check_cache_dir(path: str | os.PathLike, what: str = "cache directory") -> P
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise MirageError(f"{what} {path} is an existing file; give a directory")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise MirageError(f"cannot use {what} {path}: {parent} is not a directory")
-            break
+    _check_parent(path, f"cannot use {what} {path}")
     if path.is_dir() and not os.access(path, os.W_OK | os.X_OK):
         raise MirageError(f"cannot write to {what} {path}: permission denied")
     return path
