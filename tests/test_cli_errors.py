@@ -53,6 +53,15 @@ def _lines(b: bytes) -> list[bytes]:
     return b.splitlines()
 
 
+def _one_class_test_split(b: bytes) -> bytes:
+    """Graph labels whose default (unstratified, seed 0) random split has test graphs of class 1 only."""
+    from graph_mirage.data.splits import random_split
+
+    n = len(_lines(b))
+    test = set(random_split(np.zeros(n), seed=0)["test"].tolist())
+    return b"".join(b"1\n" if i in test or i % 2 else b"-1\n" for i in range(n))
+
+
 # a user's CSV: label -> (file text, GOOD standing for four good rows; extra options), and what the message must say
 CSV_CASES = {
     "unparsable label": ("smiles,active\nGOOD\nCCCl,maybe\n", []),
@@ -138,6 +147,8 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
              target=out / "nl.npz")
         root = _tu_root(tmp, "ONECLASS", edit=("graph_labels", lambda b: b"1\n" * len(_lines(b))))
         case("single-class dataset in run", ["run", "ONECLASS", "--root", root, "--seeds", "1", "--epochs", "1"])
+        root = _tu_root(tmp, "ONECLASSTEST", edit=("graph_labels", _one_class_test_split))
+        case("test split of one class in run", ["run", "ONECLASSTEST", "--root", root, "--seeds", "1"])
         mol = tmp / "molroot" / "molecules"
         mol.mkdir(parents=True)
         cols = ",".join(f"feature_{i}" for i in range(600))
@@ -416,6 +427,8 @@ def test_messages_say_what_is_wrong(outcomes):
     assert "space.txt is an existing file; give a directory" in err("search: cache dir that is a file")
     if HAVE_DATA:
         assert "single class" in err("TU: single class") and "single class" in err("single-class dataset in run")
+        assert "of the test split are all of class 1" in err("test split of one class in run")
+        assert "--stratify" in err("test split of one class in run")
         csv = err("CSV without a SMILES column")
         assert "no SMILES column 'mol'" in csv and "more)" in csv and len(csv) < 500
         assert "unset MIRAGE_OFFLINE" in err("data root missing")  # the tests run offline: the hint is right here

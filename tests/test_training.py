@@ -147,6 +147,40 @@ def test_metrics():
     assert ogb.evaluator is not None and ogb(np.array([1, 0, 1, 0]), logits)["rocauc"] == 1.0
 
 
+def test_macro_rocauc_is_sklearns_and_leaves_out_a_class_a_small_split_lacks():
+    import warnings
+
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    y, logits = rng.integers(0, 4, 60), rng.normal(size=(60, 4))
+    m4 = Metric("toy", 4)
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    assert np.isclose(m4(y, logits)["rocauc_macro"], roc_auc_score(y, probs, multi_class="ovr", average="macro"))
+    y[y == 3] = 0  # class 3 absent, as in a 24-graph test split of a dataset with a rare class
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning per evaluation
+        got = m4(y, logits)["rocauc_macro"]
+    assert np.isclose(got, np.mean([roc_auc_score(y == c, probs[:, c]) for c in range(3)]))
+
+
+def test_a_split_whose_valid_or_test_graphs_have_one_class_is_refused_before_training():
+    import torch
+
+    from graph_mirage import load_dataset
+    from graph_mirage.errors import MirageError
+    from graph_mirage.training import check_evaluable
+
+    ds = load_dataset("synthetic-motifs")
+    check_evaluable(ds)
+    y = ds.y.view(-1).numpy()
+    ds.split = dict(ds.split, valid=torch.from_numpy(np.flatnonzero(y == 2)[:5]))
+    with pytest.raises(MirageError, match="5 graphs of the valid split are all of class 2"):
+        train_and_evaluate(ds, None, model="gin", seeds=[0], config=TrainConfig(epochs=1))
+    ds.split = dict(ds.split, valid=torch.from_numpy(np.flatnonzero(y != 2)[:6]))  # two of three classes: scored
+    check_evaluable(ds)
+
+
 def test_summary_and_paper_protocol():
     runs = [RunResult(seed=i, best_epoch=1, val=v, test=t) for i, (v, t) in
             enumerate(zip([0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4, 0.5, 0.0], range(10)))]

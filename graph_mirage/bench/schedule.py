@@ -112,7 +112,10 @@ def _probe(method: str, ds) -> tuple[dict, str, dict]:
 
 def make_split(name: str, o: Options, si: int, split: dict | None, tmp: Path, log) -> dict:
     """Every training set and probe of split ``si`` (what :func:`_make` collects), its messages sent to ``log``."""
+    from ..training import check_evaluable
+
     ds = load(name, o.root, split)
+    check_evaluable(ds)
     ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, log, proto=o.proto, fractions=o.fractions,
                        degrees=o.degrees)
     sets = make_sets(ctx, o.methods)

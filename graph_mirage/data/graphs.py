@@ -79,14 +79,22 @@ class GraphDataset(InMemoryDataset):
             "class_counts": counts,
             "avg_nodes": round(float(n_nodes.mean()), 2),
             "avg_edges": round(float(n_edges.mean()) / 2, 2),  # undirected, as TU and OGB report
-            "node_labels": int(len(np.unique(x, axis=0))),
-            "edge_labels": int(len(np.unique(ea, axis=0))),
+            "node_labels": _distinct_rows(x),
+            "edge_labels": _distinct_rows(ea),
             "node_feature_columns": int(x.shape[1]),
             "edge_feature_columns": int(ea.shape[1]),
         }
 
     def __repr__(self) -> str:
         return f"GraphDataset({self.name}, {len(self)})"
+
+
+def _distinct_rows(a: np.ndarray) -> int:
+    """``len(np.unique(a, axis=0))`` by a lexicographic rank (np.unique's row sort took 12 of the 107 s of
+    processing ogbg-molhiv's million atoms)."""
+    from ..trees import row_ids
+
+    return int(row_ids(a).max()) + 1 if len(a) else 0
 
 
 @dataclass

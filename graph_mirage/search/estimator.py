@@ -138,7 +138,9 @@ class ModelSearch(BaseEstimator):
         split), scoring on ``dataset``'s validation split and reporting its test split."""
         from ..distilled import check_compatible
         from ..progress import Progress
+        from ..training import check_evaluable
 
+        check_evaluable(dataset)
         hops = None
         if train_set is not None:
             check_compatible(train_set.meta, dataset.meta)

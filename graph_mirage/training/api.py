@@ -97,6 +97,39 @@ def _attribute_scaling(meta: dict):
     return meta["node_attributes_centre"], meta["node_attributes_scale"]
 
 
+def check_evaluable(dataset) -> None:
+    """Refuse, in one line, a dataset whose split cannot train and evaluate a GNN: an empty part, a single class, or
+    a validation or test split whose graphs all have one class (a small or skewed dataset's random split), where the
+    selection or the reported score would compare nothing. Called before any long work by ``mirage run``, ``train``
+    and ``search``.
+
+    Raises:
+        MirageError: with what to do instead (a stratified split, another split seed, cross-validation).
+    """
+    meta = dataset.meta
+    name = meta.get("name", "the dataset")
+    for part in ("train", "valid", "test"):
+        if part not in dataset.split or len(dataset.split[part]) == 0:
+            raise MirageError(f"{name} has no {part} graphs: cannot train and evaluate")
+    y = dataset.y.numpy()
+    fix = "make a stratified split (--stratify), choose another --split-seed, or use --folds"
+    if meta.get("num_tasks"):
+        for part in ("valid", "test"):
+            yp = y[dataset.split[part].numpy()].reshape(len(dataset.split[part]), -1)
+            if not any(len(np.unique(col[~np.isnan(col)])) == 2 for col in yp.T):
+                raise MirageError(f"{name}: no task has both labels among the {len(yp)} graphs of the {part} split, "
+                                  f"so its ROC-AUC is undefined; choose another --split-seed or a larger dataset")
+        return
+    y = y.reshape(-1)
+    if len(np.unique(y)) < 2:
+        raise MirageError(f"{name} has a single class: there is nothing to classify")
+    for part in ("valid", "test"):
+        present = np.unique(y[dataset.split[part].numpy()])
+        if len(present) < 2:
+            raise MirageError(f"{name}: the {len(dataset.split[part])} graphs of the {part} split are all of class "
+                              f"{int(present[0])}, so a {part} score compares nothing; {fix}")
+
+
 def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Sequence[int] = (0,),
                        config: TrainConfig | None = None, paper_protocol: bool = False, progress: bool = False,
                        evals: tuple[EvalSet, EvalSet] | None = None, threads: int | None = 1) -> dict:
@@ -132,12 +165,8 @@ def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Se
     meta = dataset.meta
     if train_set is not None and hasattr(train_set, "meta"):
         check_compatible(train_set.meta, meta)
-    for part in ("train", "valid", "test"):
-        if part not in dataset.split or len(dataset.split[part]) == 0:
-            raise MirageError(f"{meta.get('name', 'the dataset')} has no {part} graphs: cannot train and evaluate")
+    check_evaluable(dataset)
     tasks = meta.get("num_tasks")
-    if not tasks and len(np.unique(dataset.y.numpy())) < 2:
-        raise MirageError(f"{meta.get('name', 'the dataset')} has a single class: there is nothing to classify")
     if tasks and config.support != "none":
         raise MirageError("support weighting applies to one task; train a multi-task set with support 'none'")
     source = "full" if train_set is None else train_set.meta.get("method", "distilled")

@@ -166,13 +166,7 @@ class Metric:
         if self.num_classes == 2:
             out["rocauc"] = self._binary_auc(y_true, logits[:, 1] - logits[:, 0])
         else:
-            from sklearn.metrics import roc_auc_score
-
-            try:
-                out["rocauc_macro"] = float(roc_auc_score(y_true, _softmax(z), multi_class="ovr", average="macro",
-                                                          labels=np.arange(self.num_classes)))
-            except ValueError:
-                out["rocauc_macro"] = float("nan")
+            out["rocauc_macro"] = macro_rocauc(y_true, _softmax(z))
         return out
 
     def _decisions(self, y_true: np.ndarray, pred: np.ndarray) -> dict:
@@ -225,6 +219,16 @@ def _task_decisions(y: np.ndarray, pred: np.ndarray) -> dict:
     return {"accuracy": float((pred == y)[labelled].sum() / max(int(labelled.sum()), 1)),
             "balanced_accuracy": float(np.mean(balanced)) if balanced else float("nan"),
             "pred_share": [round(1 - share, 6), round(share, 6)]}
+
+
+def macro_rocauc(y: np.ndarray, probs: np.ndarray) -> float:
+    """One-vs-rest ROC-AUC averaged over the classes that ``y`` holds beside others (scikit-learn's macro "ovr"
+    where every class is present; a class absent from a small split is left out, as OGB's evaluator leaves out a task
+    without both labels, instead of making the mean undefined). ``probs``: ``[n, C]``."""
+    from sklearn.metrics import roc_auc_score
+
+    aucs = [roc_auc_score(y == c, probs[:, c]) for c in range(probs.shape[1]) if 0 < int((y == c).sum()) < len(y)]
+    return float(np.mean(aucs)) if aucs else float("nan")
 
 
 def _balanced_accuracy(y: np.ndarray, pred: np.ndarray, num_classes: int) -> float:

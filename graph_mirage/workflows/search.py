@@ -92,6 +92,9 @@ def search(s: SearchSettings, *, log=None, progress: bool = False, dataset=None)
     s.check()
     log = log or (lambda _m: None)
     ds = dataset if dataset is not None else s.data.load(progress)
+    from ..training import check_evaluable
+
+    check_evaluable(ds)  # before the distillation, not after it
     distill_seconds, train_set = 0.0, None
     if s.distilled is not None:
         train_set = DistilledDataset.load(s.distilled)

@@ -65,8 +65,9 @@ def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs:
         check_output(s.out)
     if s.engine != "memory":
         raise MirageError("mirage run distils in memory; use mirage distill --engine spark, then mirage train")
-    from ..training import train_and_evaluate  # PyTorch and PyG: after the checks, so that a refusal is instant
+    from ..training import check_evaluable, train_and_evaluate  # PyTorch and PyG: after the checks (instant refusals)
     ds = s.data.load(progress)
+    check_evaluable(ds)  # before the distillation, not after it
     outcome = distill(s.replace(threads=t.threads), log=log, progress=progress, dataset=ds)
     cfg = t.config(ds.name)
     on_set = train_and_evaluate(ds, outcome.distilled, model=t.model, seeds=range(t.seeds), config=cfg,
