@@ -297,6 +297,14 @@ def test_cli_datasets_json(data_root):
     assert one["node_labels"] == 7
 
 
+def test_cli_datasets_lists_the_tu_datasets_it_does_not_know_by_name(tmp_path):
+    write_tu(tmp_path, "MY_GRAPHS")
+    (tmp_path / "TUDataset" / "EMPTY_DIR" / "raw").mkdir(parents=True)  # no NAME_A.txt: not a dataset
+    rows = {row["name"]: row for row in json.loads(run_cli("datasets", "--root", str(tmp_path), "--json").stdout)}
+    assert rows["MY_GRAPHS"]["found"] and rows["MY_GRAPHS"]["kind"] == "tu" and "EMPTY_DIR" not in rows
+    assert not rows["MUTAG"]["found"]
+
+
 def test_cli_unknown_dataset_is_one_line(tmp_path):
     r = run_cli("datasets", "NOPE", "--root", str(tmp_path))
     assert r.returncode == 2

@@ -40,11 +40,11 @@ def _stats(name: str, data: DataSettings) -> dict:
 
 def show_datasets(args, data: DataSettings) -> int:
     from ..config.datasets import DATASETS
-    from ..data.registry import default_root, resolve_spec
+    from ..data.registry import default_root, found_tu_names, resolve_spec
 
     data.check()
     root = Path(args.root) if args.root else default_root()
-    names = [args.name] if args.name else list(DATASETS)
+    names = [args.name] if args.name else list(DATASETS) + found_tu_names(root)
     rows = []
     for name in names:
         spec = resolve_spec(name, root)

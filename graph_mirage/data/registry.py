@@ -43,6 +43,17 @@ def generated_size(name: str) -> int:
     return int(text)
 
 
+def found_tu_names(root: str | os.PathLike | None = None) -> list[str]:
+    """The TU datasets under ``ROOT/TUDataset`` that graph-mirage does not know by name (sorted): each is usable as
+    ``NAME`` once ``ROOT/TUDataset/NAME/raw/NAME_A.txt`` exists."""
+    base = (Path(root) if root is not None else default_root()) / "TUDataset"
+    if not base.is_dir():
+        return []
+    known = {k.lower() for k in DATASETS}
+    return sorted(d.name for d in base.iterdir()
+                  if d.name.lower() not in known and (d / "raw" / f"{d.name}_A.txt").is_file())
+
+
 def resolve_spec(name: str, root: str | os.PathLike | None = None) -> DatasetSpec:
     """The spec of ``name``: a known name (any case), ``synthetic-molecules:N``, a directory in the Parquet layout,
     a CSV file of SMILES and labels (``*.csv``, ``*.csv.gz``), or any other TU dataset present under
