@@ -166,3 +166,40 @@ def test_a_set_of_other_label_columns_is_refused_in_one_line(tmp_path):
                    logs=tmp_path / "logs")
     assert r.returncode == 2 and r.stderr.count("mirage: error:") == 1
     assert "has 1 task(s) but m.csv has 2: a single-task set cannot train on it" in r.stderr
+
+
+def test_featurising_in_workers_gives_the_graphs_of_one_process():
+    from graph_mirage.data.featurise import CHUNK, featurise
+
+    smiles = [s for s, _, _ in molecules()] * 3 + ["not a molecule", "C1CC"]  # 3 chunks and 2 that RDKit rejects
+    done: list[int] = []
+    one, two = featurise(smiles, workers=1), featurise(smiles, workers=2, advance=done.append)
+    assert len(one) == len(two) == len(smiles) and sum(done) == len(smiles) and len(done) == -(-len(smiles) // CHUNK)
+    assert one[-2] is None and one[-1] is None and two[-2] is None and two[-1] is None
+    for a, b in zip(one[:-2], two[:-2]):
+        assert all(np.array_equal(a[k], b[k]) for k in ("node_feat", "edge_index", "edge_feat"))
+
+
+def test_ctrl_c_while_molecules_are_featurised_in_workers_is_one_line(tmp_path):
+    import signal
+    import sys
+    import time
+
+    # 20,000 distinct molecules: featurised by two workers for several seconds
+    rows = [("C" * (1 + i % 40) + "(" + "O" * (1 + i // 40 % 5) + ")" + "N" * (1 + i // 200), i % 2)
+            for i in range(20_000)]
+    write_single(tmp_path / "many.csv", rows)
+    env = dict(os.environ, MIRAGE_CACHE=str(tmp_path / "cache"), MIRAGE_PROGRESS_SECONDS="0.2")
+    p = subprocess.Popen([sys.executable, "-m", "graph_mirage", "distill", str(tmp_path / "many.csv"), "--out",
+                          str(tmp_path / "set.npz")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    err = b""
+    while b"featurising" not in err and p.poll() is None:
+        err += p.stderr.readline()
+    time.sleep(1)
+    os.killpg(p.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group, the workers too
+    rest = p.communicate(timeout=60)[1]
+    text = (err + rest).decode()
+    assert p.returncode == 130, text[-2000:]
+    assert "Traceback" not in text and text.rstrip().endswith("mirage: error: interrupted")
+    assert not (tmp_path / "set.npz").exists() and not list((tmp_path / "cache").rglob("data.pt"))

@@ -218,31 +218,25 @@ def build_molecule_graphs(table: MoleculeTable, name: str, kind: str, *, seed: i
     their parts — what reproduces a split made when RDKit accepted them (``meta["dropped_from"]`` says where).
     """
     import torch
-    from ogb.utils import smiles2graph
-    from rdkit import Chem, RDLogger
     from torch_geometric.data import Data
 
     from ..progress import Progress
+    from .featurise import featurise
     from .graphs import graph_meta
     from .splits import scaffold_split
 
-    RDLogger.DisableLog("rdApp.*")
     graphs, kept = [], []
-    try:
-        with Progress(len(table.smiles), f"featurising {name}", "molecule", enabled=progress) as bar:
-            for i, s in enumerate(table.smiles):
-                bar.update(1)
-                if Chem.MolFromSmiles(s) is None:
-                    continue
-                g = smiles2graph(s)
-                y = torch.tensor([int(table.labels[i])]) if not table.multitask else \
-                    torch.from_numpy(table.labels[i].reshape(1, -1).copy())
-                graphs.append(Data(x=torch.from_numpy(g["node_feat"]).long(),
-                                   edge_index=torch.from_numpy(g["edge_index"]).long(),
-                                   edge_attr=torch.from_numpy(g["edge_feat"]).long().view(-1, 3), y=y))
-                kept.append(i)
-    finally:
-        RDLogger.EnableLog("rdApp.*")
+    with Progress(len(table.smiles), f"featurising {name}", "molecule", enabled=progress) as bar:
+        featurised = featurise(table.smiles, advance=bar.update)
+    for i, g in enumerate(featurised):
+        if g is None:
+            continue
+        y = torch.tensor([int(table.labels[i])]) if not table.multitask else \
+            torch.from_numpy(table.labels[i].reshape(1, -1).copy())
+        graphs.append(Data(x=torch.from_numpy(g["node_feat"]).long(),
+                           edge_index=torch.from_numpy(g["edge_index"]).long(),
+                           edge_attr=torch.from_numpy(g["edge_feat"]).long().view(-1, 3), y=y))
+        kept.append(i)
     if not graphs:
         raise DatasetError(f"dataset {name!r} is empty: no SMILES in {table.path} could be parsed")
     kept = np.array(kept)
