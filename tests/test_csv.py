@@ -180,6 +180,20 @@ def test_featurising_in_workers_gives_the_graphs_of_one_process():
         assert all(np.array_equal(a[k], b[k]) for k in ("node_feat", "edge_index", "edge_feat"))
 
 
+def _featurised_in_a_pool_worker(smiles: list) -> int:
+    from graph_mirage.data.featurise import featurise
+
+    return sum(g is not None for g in featurise(smiles, workers=2))
+
+
+def test_a_pool_worker_featurises_in_its_own_process():
+    import multiprocessing
+
+    smiles = [s for s, _, _ in molecules()] * 6  # above the size at which a main process would fork workers
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # daemonic: it may not start a pool of its own
+        assert pool.map(_featurised_in_a_pool_worker, [smiles]) == [len(smiles)]
+
+
 def test_ctrl_c_while_molecules_are_featurised_in_workers_is_one_line(tmp_path):
     import signal
     import sys

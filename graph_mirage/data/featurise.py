@@ -74,10 +74,12 @@ def featurise(smiles: Sequence[str], *, workers: int | None = None,
 
 
 def _map(chunks: list, workers: int) -> Iterator[list]:
-    if workers == 1 or len(chunks) == 1:
+    import multiprocessing
+
+    # a pool's worker (the benchmark's, a search's) is daemonic and may not have children of its own
+    if workers == 1 or len(chunks) == 1 or multiprocessing.current_process().daemon:
         yield from map(_graphs_of, chunks)
         return
-    import multiprocessing
 
     # fork: a worker needs no re-import of the caller's script (a spawned one would run an unguarded script again)
     with multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_quiet_worker) as pool:
