@@ -153,6 +153,7 @@ def test_the_leaf_degrees_page_is_generated_from_the_committed_json(tmp_path):
                                           ("search_fidelity_seeds2.json", "search-fidelity-seeds2"),
                                           ("search_fidelity_nci1.json", "search-fidelity-nci1"),
                                           ("search_fidelity_dd.json", "search-fidelity-dd"),
+                                          ("search_fidelity_dd_seeds2.json", "search-fidelity-dd-seeds2"),
                                           ("search_fidelity_nci1_caps.json", "search-fidelity-nci1-caps"),
                                           ("search_fidelity_nci1_bank_batches.json",
                                            "search-fidelity-nci1-bank-batches"),
