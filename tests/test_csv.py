@@ -217,3 +217,21 @@ def test_ctrl_c_while_molecules_are_featurised_in_workers_is_one_line(tmp_path):
     assert p.returncode == 130, text[-2000:]
     assert "Traceback" not in text and text.rstrip().endswith("mirage: error: interrupted")
     assert not (tmp_path / "set.npz").exists() and not list((tmp_path / "cache").rglob("data.pt"))
+
+
+def test_a_multitask_split_without_both_labels_of_any_task_in_its_test_graphs_is_refused(tmp_path, monkeypatch):
+    import torch
+
+    from graph_mirage import load_dataset
+    from graph_mirage.errors import MirageError
+    from graph_mirage.training import check_evaluable
+
+    monkeypatch.setenv("MIRAGE_CACHE", str(tmp_path / "cache"))
+    write_multi(tmp_path / "mols.csv")
+    ds = load_dataset(tmp_path / "mols.csv", smiles_column="smiles", label_columns=["polar", "aromatic"])
+    check_evaluable(ds)
+    y = ds.y.numpy()
+    negatives = np.flatnonzero(np.nansum(y, axis=1) == 0)[:6]  # no positive in either task (missing labels too)
+    ds.split = dict(ds.split, test=torch.from_numpy(negatives))
+    with pytest.raises(MirageError, match="no task has both labels among the 6 graphs of the test split"):
+        check_evaluable(ds)
