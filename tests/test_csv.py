@@ -180,17 +180,6 @@ def test_featurising_in_workers_gives_the_graphs_of_one_process():
         assert all(np.array_equal(a[k], b[k]) for k in ("node_feat", "edge_index", "edge_feat"))
 
 
-def test_the_scaffold_split_in_workers_is_the_split_of_one_process(monkeypatch):
-    from graph_mirage.data import featurise, splits
-
-    smiles = [ring + "C" * n + tail for ring in RINGS for n in range(1, 60) for tail in TAILS]  # 2,832 molecules
-    many = splits.scaffold_split(smiles)
-    monkeypatch.setattr(featurise, "default_workers", lambda n: 1)
-    one = splits.scaffold_split(smiles)
-    assert featurise.default_workers(len(smiles)) == 1 and len(smiles) >= featurise.MIN_PARALLEL
-    assert all(many[k].tolist() == one[k].tolist() for k in ("train", "valid", "test"))
-
-
 def _featurised_in_a_pool_worker(smiles: list) -> int:
     from graph_mirage.data.featurise import featurise
 

@@ -1,10 +1,8 @@
-"""SMILES to OGB graphs (:func:`ogb.utils.smiles2graph`) and to scaffolds, in worker processes when there are many
-molecules.
+"""SMILES to OGB graphs (:func:`ogb.utils.smiles2graph`), in worker processes when there are many molecules.
 
 Featurising is Python-bound RDKit work, one molecule at a time, and molecules are independent: ogbg-molhiv's 41,127
-SMILES took 54 s in one process here and 29 s in two (their scaffolds 24.7 s and 15.7 s). Chunks go to forked
-workers (Linux only; elsewhere, and for small files, one process) and come back in order, so the graphs and the
-split are the same whatever the number of workers.
+SMILES took 54 s in one process here and 29 s in two. Chunks of SMILES go to forked workers (Linux only; elsewhere,
+and for small files, one process) and come back in order, so the graphs are the same whatever the number of workers.
 
 Example:
     >>> graphs = featurise(["CCO", "not a smiles"], workers=1)   # doctest: +SKIP
@@ -65,30 +63,24 @@ def featurise(smiles: Sequence[str], *, workers: int | None = None,
         workers: processes (default :func:`default_workers`); the result does not depend on it.
         advance: called with the number of molecules done after each chunk (a progress bar's ``update``).
     """
-    return map_chunks(_graphs_of, smiles, workers=workers, advance=advance)
-
-
-def map_chunks(fn: Callable[[Sequence], list], items: Sequence, *, workers: int | None = None,
-               advance: Callable[[int], None] | None = None) -> list:
-    """``fn`` (a picklable function of a chunk, returning one result per item) over ``items`` in chunks of
-    :data:`CHUNK`, in forked workers when :func:`default_workers` says so; the results in input order."""
-    workers = default_workers(len(items)) if workers is None else max(1, int(workers))
-    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
-    out: list = []
-    for chunk, results in zip(chunks, _map(fn, chunks, workers)):
-        out += results
+    workers = default_workers(len(smiles)) if workers is None else max(1, int(workers))
+    chunks = [smiles[i:i + CHUNK] for i in range(0, len(smiles), CHUNK)]
+    out: list[dict | None] = []
+    for chunk, graphs in zip(chunks, _map(chunks, workers)):
+        out += graphs
         if advance is not None:
             advance(len(chunk))
     return out
 
 
-def _map(fn: Callable, chunks: list, workers: int) -> Iterator[list]:
+def _map(chunks: list, workers: int) -> Iterator[list]:
     import multiprocessing
 
     # a pool's worker (the benchmark's, a search's) is daemonic and may not have children of its own
     if workers == 1 or len(chunks) == 1 or multiprocessing.current_process().daemon:
-        yield from map(fn, chunks)
+        yield from map(_graphs_of, chunks)
         return
+
     # fork: a worker needs no re-import of the caller's script (a spawned one would run an unguarded script again)
     with multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_quiet_worker) as pool:
-        yield from pool.imap(fn, chunks)
+        yield from pool.imap(_graphs_of, chunks)

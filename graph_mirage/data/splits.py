@@ -55,13 +55,15 @@ def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] 
     ``lenient``: a SMILES that RDKit rejects gets the scaffold of the molecule read without sanitising (OGB made
     some splits with an RDKit that accepted molecules today's rejects); else it must parse.
     """
-    from functools import partial
-
-    from .featurise import map_chunks
+    from rdkit import RDLogger
 
     groups: dict[str, list[int]] = {}
-    for i, scaffold in enumerate(map_chunks(partial(_scaffolds, lenient=lenient), list(smiles))):
-        groups.setdefault(scaffold, []).append(i)
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        for i, s in enumerate(smiles):
+            groups.setdefault(_scaffold(s, lenient), []).append(i)
+    finally:
+        RDLogger.EnableLog("rdApp.*")
     ordered = sorted(groups.values(), key=lambda g: (len(g), g[0]), reverse=True)
     if seed:
         rng = np.random.default_rng(seed)
@@ -83,16 +85,6 @@ def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] 
 
     return {k: torch.tensor(sorted(v), dtype=torch.long) for k, v in
             (("train", train), ("valid", valid), ("test", test))}
-
-
-def _scaffolds(smiles: Sequence[str], lenient: bool) -> list[str]:
-    from rdkit import RDLogger
-
-    RDLogger.DisableLog("rdApp.*")
-    try:
-        return [_scaffold(s, lenient) for s in smiles]
-    finally:
-        RDLogger.EnableLog("rdApp.*")
 
 
 def _scaffold(s: str, lenient: bool) -> str:
