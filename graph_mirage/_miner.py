@@ -43,14 +43,11 @@ def serve(inp=None, out=None) -> None:
 
     inp = inp or sys.stdin.buffer
     out = out or sys.stdout.buffer
-    if sys.platform.startswith("linux"):  # never outlive the parent, even after a kill -9
-        try:
-            import ctypes
-            import signal
+    import signal
 
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
+    from ._process import die_with_parent
+
+    die_with_parent(signal.SIGKILL)
     while True:
         try:
             (size,) = struct.unpack("<Q", _read(inp, 8))

@@ -15,6 +15,8 @@ import os
 import sys
 from typing import Callable, Iterator, Sequence
 
+from .._process import die_with_parent
+
 CHUNK = 500  # molecules per task: large enough that a task's overhead is noise, small enough for a smooth progress
 MIN_PARALLEL = 4 * CHUNK  # below this, starting workers costs more than it saves
 
@@ -45,12 +47,7 @@ def _quiet_worker() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    die_with_parent()
 
 
 def featurise(smiles: Sequence[str], *, workers: int | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from .._process import die_with_parent
 
 
 def prepare_worker() -> None:
@@ -15,10 +15,4 @@ def prepare_worker() -> None:
 
     torch.set_num_threads(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
+    die_with_parent()
