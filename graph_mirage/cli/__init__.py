@@ -30,6 +30,9 @@ def _terminated(signum, frame) -> None:
     raise _Terminated()
 
 
+_RESENDS: list[threading.Timer] = []  # signals sent again; cancelled once the command has ended on one
+
+
 def _unraisable(unraisable) -> None:
     # Python runs a signal handler wherever the main thread is; raised inside a weakref callback or ``__del__`` (an
     # import lock's, say) the exception is only reported as "Exception ignored" and the work goes on. Send the
@@ -39,6 +42,7 @@ def _unraisable(unraisable) -> None:
         signum = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
         resend = threading.Timer(0.1, os.kill, args=(os.getpid(), signum))
         resend.daemon = True
+        _RESENDS.append(resend)
         resend.start()
     else:
         sys.__unraisablehook__(unraisable)
@@ -87,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     finally:
         sys.unraisablehook = hook
+        for resend in _RESENDS:  # a resend still pending would kill the process after its one-line ending
+            resend.cancel()
 
 
 __all__ = ["main", "build_parser"]
