@@ -89,11 +89,12 @@ def interruptible(spark):
     import threading
 
     got: list[int] = []
+    ended = threading.Event()
 
     def handler(signum, frame):
         if not got:
             got.append(signum)
-            threading.Thread(target=_cancel, args=(spark,), daemon=True).start()
+            threading.Thread(target=_cancel, args=(spark, ended), daemon=True).start()
 
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -105,6 +106,7 @@ def interruptible(spark):
         if not got:
             raise
     finally:
+        ended.set()
         for s, h in previous.items():
             signal.signal(s, h)
     if got:
@@ -138,11 +140,15 @@ def await_executors(spark, seconds: float | None = None) -> None:
         time.sleep(0.25)
 
 
-def _cancel(spark) -> None:
-    try:
-        spark.sparkContext.cancelAllJobs()
-    except Exception:  # noqa: BLE001 - the session may already be going away
-        pass
+def _cancel(spark, ended, every: float = 0.2) -> None:
+    """Cancel the session's jobs until the interrupted block has ended: the block's next job is submitted after the
+    signal (the driver goes on between jobs), and one cancellation would leave it to run to its end."""
+    while not ended.is_set():
+        try:
+            spark.sparkContext.cancelAllJobs()
+        except Exception:  # noqa: BLE001 - the session may already be going away
+            return
+        ended.wait(every)
 
 
 @contextmanager

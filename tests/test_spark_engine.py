@@ -246,3 +246,6 @@ def test_ctrl_c_during_a_spark_job_is_one_line_and_exit_130(parquet_dirs, tmp_pa
     assert errors == ["mirage: error: interrupted"], err[-2000:]
     assert "Traceback" not in err and "Py4J" not in err and "\tat " not in err
     assert not out.exists()
+    # the jobs are cancelled, not run to their end: the engine's later steps never start (they did when the job in
+    # progress was cancelled once and the driver went on to submit the next one)
+    assert "tree statistics" not in rest and "stage transactions" not in rest, rest[-2000:]
