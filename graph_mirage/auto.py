@@ -47,7 +47,7 @@ from .config.defaults import AUTO_BANK_PER_CLASS, AUTO_HOPS, AUTO_MAX_FRACTION, 
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
-from .prototypes import ComputationDAG, TreePrototypes, tree_counts
+from .prototypes import ComputationDAG, TreePrototypes, check_roots, tree_counts
 from .trees import row_ids, wl_colours
 
 
@@ -231,6 +231,8 @@ class AutoPrototypes(BaseEstimator):
             (:class:`~graph_mirage.prototypes.TreePrototypes`); their bytes count against the cap.
         bank: every candidate stores its trees once, in a :class:`~graph_mirage.bank.TreeBank`; the cap counts the
             bank's bytes, so more prototypes per class fit.
+        roots: how each prototype's roots are chosen (``"top"`` or ``"sampled"``, as in
+            :class:`~graph_mirage.prototypes.TreePrototypes`).
 
     Attributes (after :meth:`fit`):
         distilled_: the chosen :class:`~graph_mirage.DistilledDataset` (``meta["auto"]`` records the choice).
@@ -244,7 +246,8 @@ class AutoPrototypes(BaseEstimator):
 
     def __init__(self, hops=AUTO_HOPS, per_class=None, *, max_bytes: int | None = None,
                  max_fraction: float | None = AUTO_MAX_FRACTION, min_graphs: int = AUTO_MIN_GRAPHS,
-                 readout: str = "sum", seed: int = 0, degrees: bool = False, bank: bool = False) -> None:
+                 readout: str = "sum", seed: int = 0, degrees: bool = False, bank: bool = False,
+                 roots: str = "top") -> None:
         self.hops = hops
         self.per_class = per_class
         self.max_bytes = max_bytes
@@ -254,6 +257,7 @@ class AutoPrototypes(BaseEstimator):
         self.seed = seed
         self.degrees = degrees
         self.bank = bank
+        self.roots = roots
 
     def grid(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The depths and the prototypes-per-class counts the candidates are made of (parameters validated)."""
@@ -283,6 +287,7 @@ class AutoPrototypes(BaseEstimator):
         if not isinstance(self.degrees, bool):
             raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
         check_bank(self.bank, self.degrees)
+        check_roots(self.roots)
         return grid[0], grid[1]
 
     def fit(self, graphs, y=None, *, validation=None, progress=None,
@@ -351,7 +356,7 @@ class AutoPrototypes(BaseEstimator):
         self.best_score_ = chosen["val"]
         if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
             best = TreePrototypes(**self.best_params_, seed=self.seed, readout=self.readout,
-                                  degrees=self.degrees, bank=self.bank).fit(graphs)
+                                  degrees=self.degrees, bank=self.bank, roots=self.roots).fit(graphs)
         else:  # the chosen candidate is already the set distilled from the training graphs
             best = next(est for h, k, est in made if (h, k) == (chosen["hops"], chosen["per_class"]))
         self.best_estimator_ = best
@@ -390,7 +395,7 @@ class AutoPrototypes(BaseEstimator):
             for k in sorted(set(per_class)):
                 try:
                     est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout,
-                                         degrees=self.degrees, bank=self.bank)
+                                         degrees=self.degrees, bank=self.bank, roots=self.roots)
                     made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
                 except BudgetError:
                     break

@@ -179,7 +179,7 @@ class PerTask(BaseEstimator):
 
         def at_choice(v):
             return TreePrototypes(**self.best_params_, seed=base.seed, readout=base.readout,
-                                  degrees=base.degrees, bank=base.bank).fit(v)
+                                  degrees=base.degrees, bank=base.bank, roots=base.roots).fit(v)
 
         if validation is None:  # the candidates were fitted on holdouts: distil each task's graphs at the choice
             return [at_choice(v) for v in views]

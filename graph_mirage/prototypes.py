@@ -7,7 +7,9 @@ tree-count vector pushed through the network. :class:`TreePrototypes` keeps that
 1. every training node gets its exact L-hop computation-tree id (:func:`graph_mirage.trees.wl_colours`, as Mirage);
 2. per class, the graphs' tree-count vectors are clustered (k-means on L2-normalised counts, ``per_class``
    clusters); a cluster's **prototype** is its mean count vector, cut to the trees that carry ``mass`` of it (at most
-   ``max_roots``) and rescaled so that the prototype has the cluster's mean number of nodes;
+   ``max_roots``) and rescaled so that the prototype has the cluster's mean number of nodes — or, with
+   ``roots="sampled"``, ``max_roots`` trees drawn by systematic sampling over the whole mean count vector, each
+   weighted by the share of nodes it stands for (an unbiased summary where nearly every tree is distinct, as in DD);
 3. each prototype becomes one graph whose roots are its trees and whose ``root_weight`` is each tree's mean count, so
    the weighted sum readout over the roots is exactly the cluster's mean readout restricted to the kept trees, for
    any message-passing GNN of depth <= L (no model is trained; nothing depends on the architecture);
@@ -42,7 +44,7 @@ from sklearn.base import BaseEstimator
 from torch_geometric.data import Data
 
 from .bank import TreeBank, bank_graphs, check_bank
-from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE
+from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE, ROOTS
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, source_meta
 from .errors import BudgetError, ParameterError
@@ -224,6 +226,32 @@ def distinct_rows(feats: sp.csr_matrix) -> tuple[int, np.ndarray]:
     return len(groups), labels
 
 
+def check_roots(roots) -> None:
+    """The estimators' shared check of ``roots``."""
+    if roots not in ROOTS:
+        raise ParameterError(f"roots must be one of {', '.join(map(repr, ROOTS))}, got {roots!r}")
+
+
+def prototype_roots(mean: np.ndarray, mass: float, max_roots: int, how: str = "top") -> tuple[np.ndarray, np.ndarray]:
+    """The roots (tree ids, most frequent first) and root weights of a prototype whose cluster has the mean tree
+    counts ``mean [n_trees]``; the weights always sum to the cluster's mean node count.
+
+    ``"top"``: the most frequent trees covering ``mass`` of the nodes (at most ``max_roots``), rescaled. ``"sampled"``:
+    the trees at the quantiles ``(i + 1/2) / max_roots`` of the nodes ordered by tree frequency (systematic
+    sampling), a tree picked ``t`` times weighted ``t * nodes / max_roots``; all trees, exactly, when they fit."""
+    present = np.flatnonzero(mean > 0)  # the stable order of the trees present: as a full argsort gives
+    order = present[np.argsort(-mean[present], kind="stable")]
+    cum = np.cumsum(mean[order])
+    if how == "sampled":
+        if len(order) <= max_roots:
+            return order, mean[order]
+        at = np.searchsorted(cum, (np.arange(max_roots) + 0.5) * (cum[-1] / max_roots), side="right")
+        picked, times = np.unique(np.minimum(at, len(order) - 1), return_counts=True)
+        return order[picked], times * (cum[-1] / max_roots)
+    n_keep = min(int(np.searchsorted(cum, mass * cum[-1] - 1e-9)) + 1, max_roots)
+    return order[:n_keep], mean[order[:n_keep]] * (cum[-1] / cum[n_keep - 1])
+
+
 class TreePrototypes(BaseEstimator):
     """Distil a dataset into per-class tree-multiset prototypes (see the module docstring).
 
@@ -232,6 +260,12 @@ class TreePrototypes(BaseEstimator):
         per_class: prototypes (distilled graphs) per class (default 5); a class with fewer graphs gets one per graph.
         mass: share of a prototype's tree-count mass its kept trees must cover (default 0.9).
         max_roots: most trees (roots) per prototype (default 32).
+        roots: how a prototype's roots are chosen when its cluster has more distinct trees than ``max_roots``:
+            ``"top"`` (default) the most frequent trees covering ``mass`` of the nodes, rescaled to the cluster's mean
+            node count; ``"sampled"`` ``max_roots`` trees at evenly spaced quantiles of the cluster's node
+            distribution (systematic sampling, no random draw), each weighted ``times picked x nodes / max_roots``,
+            so that every kind of node — rare trees included — keeps its share (``mass`` is then not used; a
+            cluster with at most ``max_roots`` trees keeps them all, with their exact mean counts).
         seed: seed of the k-means initialisation and sample.
         sample: k-means is fitted on at most this many graphs of a class (a seeded random sample) and every graph of
             the class is then assigned to its nearest centre (None: all graphs); keeps large classes to seconds.
@@ -256,7 +290,7 @@ class TreePrototypes(BaseEstimator):
 
     def __init__(self, hops: int = DEFAULT_HOPS, per_class: int = 5, *, mass: float = 0.9, max_roots: int = 32,
                  seed: int = 0, sample: int | None = KMEANS_SAMPLE, readout: str = "sum",
-                 degrees: bool = False, bank: bool = False) -> None:
+                 degrees: bool = False, bank: bool = False, roots: str = "top") -> None:
         self.hops = hops
         self.per_class = per_class
         self.mass = mass
@@ -266,6 +300,7 @@ class TreePrototypes(BaseEstimator):
         self.readout = readout
         self.degrees = degrees
         self.bank = bank
+        self.roots = roots
 
     def _validate(self) -> None:
         for name, minimum in (("hops", 1), ("per_class", 1), ("max_roots", 1), ("seed", 0)):
@@ -282,6 +317,7 @@ class TreePrototypes(BaseEstimator):
         if not isinstance(self.degrees, bool):
             raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
         check_bank(self.bank, self.degrees)
+        check_roots(self.roots)
 
     def fit(self, graphs, y=None, *, progress=None) -> "TreePrototypes":
         """Distil ``graphs`` (a dataset subset, a list of ``Data`` or :class:`FlatGraphs`); ``y`` is ignored.
@@ -350,12 +386,7 @@ class TreePrototypes(BaseEstimator):
                 if sizes[j] == 0:
                     continue
                 mean = np.asarray(rows[labels == j].mean(0)).ravel()
-                present = np.flatnonzero(mean > 0)  # the stable order of the trees present: as a full argsort gives
-                order = present[np.argsort(-mean[present], kind="stable")]
-                cum = np.cumsum(mean[order])
-                n_keep = min(int(np.searchsorted(cum, self.mass * cum[-1] - 1e-9)) + 1, self.max_roots)
-                kept = order[:n_keep]
-                w = mean[kept] * (cum[-1] / cum[n_keep - 1])  # the prototype keeps the cluster's mean node count
+                kept, w = prototype_roots(mean, self.mass, self.max_roots, self.roots)
                 protos.append([int(c), int(sizes[j]), [int(t) for t in kept]])
                 self.prototypes_.append((int(c), kept, w))
                 self.members_.append(of_class[labels == j])
@@ -371,6 +402,8 @@ class TreePrototypes(BaseEstimator):
             params["degrees"] = True  # recorded only when set: the files of the default stay byte-identical
         if self.bank:
             params["bank"] = True
+        if self.roots != "top":
+            params["roots"] = self.roots  # recorded only when not the default: its files stay byte-identical
         meta = {
             "method": "mirage-proto", **source_meta(meta_src, flat), "hops": self.hops, "readout": self.readout,
             "params": params,

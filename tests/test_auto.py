@@ -197,6 +197,25 @@ def test_cli_distill_without_settings_is_automatic_and_train_follows_its_readout
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
 
 
+def test_cli_distill_roots_sampled_reaches_every_candidate_and_the_file(tmp_path):
+    """--roots sampled: every candidate the rule scores and the chosen set are made with sampled roots (recorded in
+    the file's params); the default's file records nothing of it."""
+    from graph_mirage import AutoPrototypes, load_dataset
+
+    ds = load_dataset("synthetic-motifs")
+    auto = AutoPrototypes(hops=[1, 2], per_class=[1, 3], roots="sampled").fit(ds[ds.split["train"]],
+                                                                                validation=ds[ds.split["valid"]])
+    assert {est.roots for est in auto.candidates_.values()} == {"sampled"}
+    assert auto.distilled_.meta["params"]["roots"] == "sampled"
+    out = tmp_path / "sampled.npz"
+    r = run_cli("distill", "synthetic-motifs", "--hops", "1", "--roots", "sampled", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert DistilledDataset.load(out).meta["params"]["roots"] == "sampled"
+    r = run_cli("distill", "synthetic-motifs", "--hops", "1", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "roots" not in DistilledDataset.load(out).meta["params"]
+
+
 def test_cli_distill_degrees_gives_the_leaves_their_degrees_and_only_to_the_default(tmp_path):
     out = tmp_path / "deg.npz"
     r = run_cli("distill", "synthetic-motifs", "--hops", "1", "--degrees", "--out", str(out))

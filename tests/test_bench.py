@@ -279,6 +279,15 @@ def test_degrees_makes_the_defaults_prototypes_with_their_leaves_degrees(synthet
     assert proto_d.meta["prototypes"] == proto.meta["prototypes"] and proto_d.nbytes() > proto.nbytes()
 
 
+def test_roots_makes_the_prototypes_of_every_mirage_method_with_sampled_roots(synthetic, tmp_path):
+    from graph_mirage.bench.methods import SplitContext, make_auto, make_bank, make_proto
+    from graph_mirage.distilled import DistilledDataset
+
+    ctx = SplitContext("synthetic-motifs", 0, synthetic, tmp_path, True, [3], lambda *a: None, roots="sampled")
+    for d in (DistilledDataset.load(s.path) for s in make_auto(ctx) + make_bank(ctx) + make_proto(ctx)):
+        assert d.meta["params"]["roots"] == "sampled", d.meta["method"]
+
+
 def test_merge_joins_runs_and_compares_across_files(rows_inline, tmp_path):
     import copy
 

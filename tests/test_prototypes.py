@@ -183,12 +183,52 @@ def test_artifact_keeps_root_weights_and_is_deterministic(train, tmp_path):
     assert d.nbytes() == orig.nbytes()
 
 
+def _root_label_shares(g, flat):
+    """The weighted shares of the prototype ``g``'s root labels, and the real shares of node labels in its class."""
+    labels = g.x[g.root_mask].view(-1).numpy() if g.x.dim() == 1 else g.x[g.root_mask][:, 0].numpy()
+    w = g.root_weight[g.root_mask].numpy()
+    real = flat.x[flat.y[flat.graph_of_node] == int(g.y)]
+    real = real if real.ndim == 1 else real[:, 0]
+    k = int(max(real.max(), labels.max())) + 1
+    return np.bincount(labels, weights=w, minlength=k) / w.sum(), np.bincount(real, minlength=k) / len(real), w
+
+
+def test_sampled_roots_keep_each_kind_of_node_in_its_share(mutag):
+    """roots="sampled": at most max_roots roots whose weights are whole multiples of nodes / max_roots and sum to the
+    cluster's mean node count, and the roots' labels in the shares the class's nodes have — where the most frequent
+    trees ("top", rescaled) leave the rarer labels out (MUTAG at two hops, four roots: total variation 0.42-0.44)."""
+    train = mutag[mutag.split["train"]]
+    flat = train.flat()
+    top = TreePrototypes(hops=2, per_class=1, max_roots=4).fit(train).distilled_
+    sampled = TreePrototypes(hops=2, per_class=1, max_roots=4, roots="sampled").fit(train)
+    for g_top, g in zip(top, sampled.distilled_):
+        shares, real, w = _root_label_shares(g, flat)
+        nodes = (flat.y[flat.graph_of_node] == int(g.y)).sum() / (flat.y == int(g.y)).sum()
+        assert len(w) <= 4 and np.isclose(w.sum(), nodes, rtol=1e-5)
+        assert np.allclose(w / (nodes / 4), np.round(w / (nodes / 4)), atol=1e-4)
+        tv_sampled = 0.5 * np.abs(shares - real).sum()
+        tv_top = 0.5 * np.abs(_root_label_shares(g_top, flat)[0] - real).sum()
+        assert tv_sampled < tv_top - 0.1, (tv_sampled, tv_top)
+    assert sampled.distilled_.meta["params"]["roots"] == "sampled"
+    assert "roots" not in top.meta["params"]  # the default's files are unchanged (tests/test_golden.py)
+
+
+def test_sampled_roots_are_the_exact_mean_when_the_trees_fit(mutag):
+    """A cluster with at most max_roots distinct trees keeps them all with their mean counts (mass is not used)."""
+    train = mutag[mutag.split["train"]]
+    exact = TreePrototypes(hops=1, per_class=2, mass=1.0, max_roots=10_000).fit(train)
+    sampled = TreePrototypes(hops=1, per_class=2, max_roots=10_000, roots="sampled").fit(train)
+    for (c, kept, w), (c2, kept2, w2) in zip(exact.prototypes_, sampled.prototypes_):
+        assert c == c2 and np.array_equal(kept, kept2) and np.allclose(w, w2)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(per_class=0), "per_class must be an integer >= 1"),
     (dict(hops=0), "hops must be an integer >= 1"),
     (dict(mass=1.5), "mass must be a number in"),
     (dict(max_roots=True), "max_roots must be an integer"),
     (dict(readout="max"), "readout must be"),
+    (dict(roots="all"), "roots must be one of 'top', 'sampled'"),
 ])
 def test_parameters_are_validated(train, kwargs, message):
     with pytest.raises(ParameterError, match=message):

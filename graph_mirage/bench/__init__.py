@@ -92,7 +92,7 @@ def main_from_args(args) -> int:
                    cache_dir=None if quick or not args.cache_dir else args.cache_dir, refresh=args.refresh,
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
                    node_attributes=args.node_attributes, fractions=args.fractions, degrees=args.degrees,
-                   recipes=tuple(dict.fromkeys(args.recipes or ["plain"])))
+                   roots=args.roots, recipes=tuple(dict.fromkeys(args.recipes or ["plain"])))
     t0 = time.perf_counter()
     header = {"command": "mirage bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {jobs} training "
@@ -100,6 +100,7 @@ def main_from_args(args) -> int:
               "seeds": seeds, "folds": args.folds, "fold_seeds": args.fold_seeds, "full_seeds": args.full_seeds,
               "budgets": opts.budgets, "proto": opts.proto, "node_attributes": opts.node_attributes,
               "fractions": opts.fractions, **({"degrees": True} if opts.degrees else {}),
+              **({"roots": opts.roots} if opts.roots != "top" else {}),
               **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),
               "methods": list(methods), "readout": args.readout or "recorded/sum",
               "complete": False}

@@ -77,6 +77,7 @@ class SplitContext:
     proto: dict | None = None  # mirage-proto's setting (None: PROTO)
     fractions: list | None = None  # the bytes sweep: fractions of the training split's bytes
     degrees: bool = False  # mirage-auto's and mirage-proto's leaves carry their real degrees
+    roots: str = "top"  # how mirage-auto's, mirage-bank's and mirage-proto's prototypes choose their roots
     made: dict = field(default_factory=dict)  # method -> DistilledDataset already made on this split
     errors: dict = field(default_factory=dict)  # (method, budget, step) -> why no set
 
@@ -145,10 +146,10 @@ def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[Training
 
     valid = ctx.ds[ctx.ds.split["valid"]]
     if fraction is None:
-        base = AutoPrototypes(degrees=True) if ctx.degrees else None
+        base = AutoPrototypes(degrees=ctx.degrees, roots=ctx.roots) if ctx.degrees or ctx.roots != "top" else None
         est = PerTask(base) if ctx.multitask else base or AutoPrototypes()
     else:  # several tasks: one setting for all of them, the cap shared among them
-        est = _capped(fraction, degrees=ctx.degrees)
+        est = _capped(fraction, degrees=ctx.degrees, roots=ctx.roots)
         est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
@@ -171,7 +172,8 @@ def make_bank(ctx: SplitContext, fraction: float | None = None) -> list[Training
     from ..auto import AutoPrototypes
     from ..multitask import PerTask
 
-    est = AutoPrototypes(bank=True) if fraction is None else _capped(fraction, bank=True)
+    est = AutoPrototypes(bank=True, roots=ctx.roots) if fraction is None else _capped(fraction, bank=True,
+                                                                                       roots=ctx.roots)
     est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=ctx.ds[ctx.ds.split["valid"]]))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
@@ -183,7 +185,7 @@ def make_proto(ctx: SplitContext) -> list[TrainingSet]:
     from ..prototypes import TreePrototypes
 
     params = ctx.proto or PROTO
-    est, secs = _timed(lambda: TreePrototypes(**params, degrees=ctx.degrees).fit(ctx.train))
+    est, secs = _timed(lambda: TreePrototypes(**params, degrees=ctx.degrees, roots=ctx.roots).fit(ctx.train))
     return [_saved(ctx, "mirage-proto", est.distilled_, secs, info={"settings": dict(params)})]
 
 

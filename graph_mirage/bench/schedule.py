@@ -49,6 +49,7 @@ class Options:
     node_attributes: bool = False  # load TU datasets with their continuous node attributes
     fractions: list | None = None  # the bytes sweep: the swept methods once per fraction of the training bytes
     degrees: bool = False  # graph-mirage's prototypes with their leaves' real degrees (TreePrototypes(degrees=True))
+    roots: str = "top"  # how graph-mirage's prototypes choose their roots (TreePrototypes(roots=...))
     recipes: tuple = ("plain",)  # the distilled sets' training recipes (runs.FULL_RECIPES), chosen on validation
 
     def recipe_keys(self) -> dict:
@@ -117,7 +118,7 @@ def make_split(name: str, o: Options, si: int, split: dict | None, tmp: Path, lo
     ds = load(name, o.root, split)
     check_evaluable(ds)
     ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, log, proto=o.proto, fractions=o.fractions,
-                       degrees=o.degrees)
+                       degrees=o.degrees, roots=o.roots)
     sets = make_sets(ctx, o.methods)
     probes = {(method, si): _probe(method, ds) for method in PROBES if method in o.methods}
     return {"full_size": ctx.full_size, "sets": sets, "errors": ctx.errors, "probes": probes}

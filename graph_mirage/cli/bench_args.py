@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config.defaults import BENCH_DATASETS, BENCH_DEFAULT_METHODS, BENCH_METHODS, READOUTS, TRAIN_RECIPES
+from ..config.defaults import BENCH_DATASETS, BENCH_DEFAULT_METHODS, BENCH_METHODS, READOUTS, ROOTS, TRAIN_RECIPES
 from .types import number, positive
 
 METHOD_NAMES, DEFAULT_METHODS, ALL_DATASETS = BENCH_METHODS, BENCH_DEFAULT_METHODS, BENCH_DATASETS
@@ -28,6 +28,9 @@ def add_bench_args(p) -> None:
     p.add_argument("--degrees", action="store_true",
                    help="mirage-auto's and mirage-proto's prototypes carry their leaves' real degrees (exact GCN "
                         "normalisation at depth 1; see TreePrototypes)")
+    p.add_argument("--roots", choices=ROOTS, default="top",
+                   help="how mirage-auto's, mirage-bank's and mirage-proto's prototypes choose their roots (default "
+                        "top; sampled: see TreePrototypes)")
     p.add_argument("--proto", nargs=2, type=positive(1), default=None, metavar=("HOPS", "PER_CLASS"),
                    help="the one setting of method mirage-proto (default 2 5), e.g. an earlier default's choice")
     p.add_argument("--methods", nargs="+", default=None, choices=METHOD_NAMES,

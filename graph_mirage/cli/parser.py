@@ -22,6 +22,7 @@ from ..config.defaults import (
     PRESETS,
     RANKS,
     READOUTS,
+    ROOTS,
     SPARK_DRIVER_ROWS,
     SUPPORT_MODES,
     TARGETS,
@@ -118,6 +119,10 @@ def distill_args(sp) -> None:
     sp.add_argument("--bank", action="store_true",
                     help="automatic default: the prototypes store their trees once, in one tree bank (file format "
                          "version 2), so about ten times as many fit the byte cap (docs/user-guide.md)")
+    sp.add_argument("--roots", choices=ROOTS, default="top",
+                    help="automatic default: a prototype's roots are its most frequent trees (top, the default) or "
+                         "trees at evenly spaced quantiles of its nodes (sampled: rare trees keep their share; "
+                         "docs/user-guide.md)")
 
 
 def train_args(sp, seeds: int) -> None:

@@ -34,6 +34,7 @@ AUTO_MAX_FRACTION = 0.01  # byte cap: 1 % of the training split ...
 AUTO_MIN_GRAPHS = 5  # ... or this many average training graphs per class, whichever is larger
 # the bytes sweep (mirage bench --fractions): the default's grid grows to sets this large per class
 SWEEP_PER_CLASS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+ROOTS = ("top", "sampled")  # how a prototype chooses its roots (TreePrototypes(roots=...)); the first is the default
 KMEANS_SAMPLE = 4096  # prototypes: k-means fitted on at most this many graphs of a class, then all assigned
 
 # the benchmark (mirage bench): its datasets and default methods (graph_mirage.bench.methods describes each)

@@ -54,6 +54,8 @@ def make_estimator(s: DistillSettings):
         kwargs["degrees"] = True
     if s.bank:
         kwargs["bank"] = True
+    if s.roots != "top":
+        kwargs["roots"] = s.roots
     return AutoPrototypes(**kwargs)
 
 

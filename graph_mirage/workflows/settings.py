@@ -24,6 +24,7 @@ from ..config.defaults import (
     PRESETS,
     RANKS,
     READOUTS,
+    ROOTS,
     SPARK_DRIVER_ROWS,
     SUPPORT_MODES,
     TARGETS,
@@ -177,6 +178,7 @@ class DistillSettings:
     threads: int = 1
     degrees: bool = False  # the automatic default's leaves carry their real degrees (TreePrototypes(degrees=True))
     bank: bool = False  # the automatic default's prototypes share one tree bank (TreePrototypes(bank=True))
+    roots: str = "top"  # how the automatic default's prototypes choose their roots (TreePrototypes(roots=...))
 
     @property
     def itemset_flags(self) -> list[str]:
@@ -201,6 +203,7 @@ class DistillSettings:
         _choice("rank", self.rank, RANKS)
         _choice("readout", self.readout, READOUTS)
         _choice("engine", self.engine, ENGINES)
+        _choice("roots", self.roots, ROOTS)
         for name, low in (("step", 0), ("min_count", 1), ("max_itemset_size", 1), ("max_nodes", 1),
                           ("max_sets", 1), ("context", 0), ("max_bytes", 1), ("threads", 1), ("select_seeds", 1)):
             _int(name, getattr(self, name), low)
@@ -235,8 +238,8 @@ class DistillSettings:
         if self.budget == "auto" and self.itemset_flags:
             raise MirageError(f"budget 'auto' chooses prototypes automatically; drop {', '.join(self.itemset_flags)} "
                               f"or give an integer budget")
-        for flag in ("degrees", "bank"):
-            if getattr(self, flag) and self.mode != "auto":
+        for flag in ("degrees", "bank", "roots"):
+            if getattr(self, flag) not in (False, "top") and self.mode != "auto":
                 raise MirageError(f"{flag} applies to the automatic default's prototypes; drop --{flag} or "
                                   f"{'--preset' if self.preset else 'the itemset options'}")
         if self.bank and self.degrees:
