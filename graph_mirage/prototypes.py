@@ -9,7 +9,8 @@ tree-count vector pushed through the network. :class:`TreePrototypes` keeps that
    clusters); a cluster's **prototype** is its mean count vector, cut to the trees that carry ``mass`` of it (at most
    ``max_roots``) and rescaled so that the prototype has the cluster's mean number of nodes — or, with
    ``roots="sampled"``, ``max_roots`` trees drawn by systematic sampling over the whole mean count vector, each
-   weighted by the share of nodes it stands for (an unbiased summary where nearly every tree is distinct, as in DD);
+   weighted by the share of nodes it stands for (every kind of node keeps its share where nearly every tree is
+   distinct, as in DD);
 3. each prototype becomes one graph whose roots are its trees and whose ``root_weight`` is each tree's mean count, so
    the weighted sum readout over the roots is exactly the cluster's mean readout restricted to the kept trees, for
    any message-passing GNN of depth <= L (no model is trained; nothing depends on the architecture);
@@ -260,7 +261,7 @@ class TreePrototypes(BaseEstimator):
         per_class: prototypes (distilled graphs) per class (default 5); a class with fewer graphs gets one per graph.
         mass: share of a prototype's tree-count mass its kept trees must cover (default 0.9).
         max_roots: most trees (roots) per prototype (default 32).
-        roots: how a prototype's roots are chosen when its cluster has more distinct trees than ``max_roots``:
+        roots: how a prototype's roots are chosen:
             ``"top"`` (default) the most frequent trees covering ``mass`` of the nodes, rescaled to the cluster's mean
             node count; ``"sampled"`` ``max_roots`` trees at evenly spaced quantiles of the cluster's node
             distribution (systematic sampling, no random draw), each weighted ``times picked x nodes / max_roots``,
