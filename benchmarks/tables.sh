@@ -82,7 +82,15 @@ $D --datasets synthetic-motifs MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seed
 $D --datasets ogbg-molbace ogbg-molbbbp NCI1 --seeds 10 --methods full mirage-auto permuted --name degrees_a "$@"
 $D --datasets ogbg-moltox21 --seeds 10 --methods full mirage-auto permuted --name degrees_tox21 "$@"
 $D --datasets DD --seeds 10 --methods mirage-auto permuted --name degrees_dd "$@"  # no full-data runs of DD
-python benchmarks/leaf_degrees.py
+python benchmarks/prototype_variants.py degrees
+# sampled roots (docs/results/sampled-roots.md): the default with each prototype's roots sampled over all of its
+# cluster's trees (TreePrototypes(roots="sampled")), its control and the cached full-data runs; paired as above
+V="mirage bench --cache-dir $C --out $O --jobs 2 --roots sampled"
+$V --datasets NCI1 DD ogbg-molbace ogbg-molbbbp --seeds 10 --full-seeds 10 --methods full mirage-auto permuted \
+    --name roots_sampled "$@"
+$V --datasets synthetic-motifs MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 \
+    --methods full mirage-auto permuted --name roots_folds "$@"
+python benchmarks/prototype_variants.py roots
 # training recipes on DD and NCI1 (docs/results/README.md, "Training recipes of distilled sets"): every distilled set
 # and its control trained plain and regularised (dropout 0.5, weight decay 1e-4), the recipe chosen per GNN on
 # validation as full data's is; the plain runs are those of table_dd and table_nci1 (cached), and recipes.py pairs

@@ -134,19 +134,22 @@ def test_the_bytes_sweep_page_is_generated_from_the_committed_json(tmp_path):
     assert out.with_suffix(".png").stat().st_size > 10_000
 
 
-def test_the_leaf_degrees_page_is_generated_from_the_committed_json(tmp_path):
-    """docs/results/leaf-degrees.md's table is what leaf_degrees.py writes from benchmarks/results/leaf_degrees.json."""
+@pytest.mark.parametrize("variant", ["degrees", "roots"])
+def test_the_prototype_variant_pages_are_generated_from_the_committed_json(tmp_path, variant):
+    """docs/results/leaf-degrees.md's and sampled-roots.md's tables are what prototype_variants.py writes from
+    benchmarks/results/leaf_degrees.json and sampled_roots.json."""
     import importlib.util
     import shutil
 
-    spec = importlib.util.spec_from_file_location("leaf_degrees", DOCS.parent / "benchmarks" / "leaf_degrees.py")
+    spec = importlib.util.spec_from_file_location("variants", DOCS.parent / "benchmarks" / "prototype_variants.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    page, out = tmp_path / "leaf-degrees.md", tmp_path / "leaf_degrees.json"
-    shutil.copy(DOCS / "results" / "leaf-degrees.md", page)
-    shutil.copy(mod.RESULTS / "leaf_degrees.json", out)
-    assert mod.main(["--from-json", "--out", str(out), "--page", str(page)]) == 0
-    assert page.read_text() == (DOCS / "results" / "leaf-degrees.md").read_text()
+    v = mod.VARIANTS[variant]
+    page, out = tmp_path / v["page"], tmp_path / v["out"]
+    shutil.copy(DOCS / "results" / v["page"], page)
+    shutil.copy(mod.RESULTS / v["out"], out)
+    assert mod.main([variant, "--from-json", "--out", str(out), "--page", str(page)]) == 0
+    assert page.read_text() == (DOCS / "results" / v["page"]).read_text()
 
 
 @pytest.mark.parametrize("out, section", [("search_fidelity.json", "search-fidelity"),

@@ -1,0 +1,165 @@
+"""Variants of the default's prototypes, each paired with the default over the same splits and seeds.
+
+``degrees`` — do the prototypes teach more when their leaves carry their real degrees? A computation DAG's leaves have
+no in-edges, and GCN divides each message by the square root of its sender's degree, so a GCN on a prototype sees
+other numbers than on the real graphs it stands for (26-56 % relative error in the node embeddings of MUTAG's trees;
+``TreePrototypes(degrees=True)`` makes depth 1 exact and depth 2-3 within 2 %). Runs: ``mirage bench --degrees``.
+
+``roots`` — do they teach more when their roots are sampled over all of a cluster's trees instead of its most frequent
+ones? Where nearly every tree is distinct (DD: about 6,000 distinct one-hop trees per cluster, 32 roots) the most
+frequent trees, rescaled, over-represent the commonest kinds of node; ``TreePrototypes(roots="sampled")`` keeps each
+kind in its share. Runs: ``mirage bench --roots sampled``.
+
+The runs of a variant are the default's rule with the variant (the bytes count against its cap, so the choice may
+differ), its permuted-label control and the cached full-data runs (``benchmarks/tables.sh``); each is paired here
+with the default of ``tables.json``.
+
+    python benchmarks/prototype_variants.py degrees              # reads benchmarks/results/degrees_*.json, tables.json
+    python benchmarks/prototype_variants.py roots                # reads benchmarks/results/roots_*.json, tables.json
+    python benchmarks/prototype_variants.py degrees --from-json  # the page again from the committed JSON
+
+Writes ``benchmarks/results/leaf_degrees.json`` / ``sampled_roots.json`` and the generated section of
+``docs/results/leaf-degrees.md`` / ``sampled-roots.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from graph_mirage.bench.tables import read_json, read_results, result_paths, write_section
+from graph_mirage.errors import MirageError
+from graph_mirage.stats import VERDICT_MARKS, paired, units, verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+# per variant: the bench runs' files, the JSON and page written, the page's markers, the column names
+VARIANTS = {
+    "degrees": {"runs": "degrees_*.json", "out": "leaf_degrees.json", "page": "leaf-degrees.md",
+                "markers": ("<!-- generated: leaf degrees -->", "<!-- end of leaf degrees -->"),
+                "name": "with leaf degrees", "short": "degrees", "lines": "leaf-degrees"},
+    "roots": {"runs": "roots_*.json", "out": "sampled_roots.json", "page": "sampled-roots.md",
+              "markers": ("<!-- generated: sampled roots -->", "<!-- end of sampled roots -->"),
+              "name": "with sampled roots", "short": "sampled", "lines": "sampled-roots"},
+}
+
+
+def _units(row: dict) -> dict:
+    return units([{"split": r["split"], "seed": r["seed"], "value": r["test"]} for r in row["runs"]])
+
+
+def _settings(row: dict) -> str:
+    seen = sorted({(s["hops"], s["per_class"]) for s in row.get("settings") or [] if s})
+    return ", ".join(f"{h}/{k}" for h, k in seen)
+
+
+def _paired(p: dict | None) -> dict | None:
+    return None if p is None else {k: p[k] for k in ("mean", "low", "high", "units", "verdict")}
+
+
+def compare(variant_rows: list[dict], table_rows: list[dict]) -> list[dict]:
+    """One record per dataset and GNN: the default with and without the variant, paired over the same units."""
+    ref = {(r["dataset"], r["model"], r["method"]): r for r in table_rows if r.get("budget") is None}
+    out = []
+    for r in variant_rows:
+        if r["method"] != "mirage-auto" or r.get("budget") is not None:
+            continue
+        key = (r["dataset"], r["model"])
+        plain = ref.get(key + ("mirage-auto",))
+        if plain is None:
+            continue
+        diff = paired(_units(r), _units(plain))
+        diff["verdict"] = verdict(diff)
+        plain_control = plain.get("paired", {}).get("permuted")
+        out.append({
+            "dataset": r["dataset"], "model": r["model"], "metric": r["metric"], "units": diff["units"],
+            "plain": {"test_mean": plain["test_mean"], "macro_rocauc": plain.get("test_rocauc_macro_mean"),
+                      "bytes": plain["bytes"], "fraction": plain["size_fraction"],
+                      "settings": _settings(plain), "vs_permuted": _paired(plain_control),
+                      "vs_full": _paired(plain.get("paired", {}).get("full"))},
+            "variant": {"test_mean": r["test_mean"], "macro_rocauc": r.get("test_rocauc_macro_mean"),
+                        "bytes": r["bytes"], "fraction": r["size_fraction"],
+                        "settings": _settings(r), "vs_permuted": _paired(r.get("paired", {}).get("permuted")),
+                        "vs_full": _paired(r.get("paired", {}).get("full"))},
+            "variant_minus_plain": {k: diff[k] for k in ("mean", "low", "high", "units", "verdict")},
+        })
+    return sorted(out, key=lambda c: (c["dataset"], c["model"]))
+
+
+def _pts(p: dict | None) -> str:
+    if p is None:
+        return "—"
+    return f"{100 * p['mean']:+.1f} [{100 * p['low']:+.1f}, {100 * p['high']:+.1f}] {VERDICT_MARKS[p['verdict']]}"
+
+
+def _macro(plain: dict, variant: dict) -> str:
+    if plain.get("macro_rocauc") is None or variant.get("macro_rocauc") is None:
+        return "—"
+    return f"{100 * plain['macro_rocauc']:.1f} → {100 * variant['macro_rocauc']:.1f}"
+
+
+def page_table(rows: list[dict], variant: str = "degrees") -> str:
+    v = VARIANTS[variant]
+    lines = [f"| dataset | GNN | default | {v['name']} | {v['short']} − default | default − control | "
+             f"{v['name']} − control | {v['name']} − full | macro ROC-AUC (several classes) | "
+             "settings (hops/per class) | % of the bytes |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for c in rows:
+        p, d = c["plain"], c["variant"]
+        settings = p["settings"] if p["settings"] == d["settings"] else f"{p['settings']} → {d['settings']}"
+        lines.append(f"| {c['dataset']} | {c['model'].upper()} | {100 * p['test_mean']:.1f} | "
+                     f"{100 * d['test_mean']:.1f} | {_pts(c['variant_minus_plain'])} | {_pts(p['vs_permuted'])} | "
+                     f"{_pts(d['vs_permuted'])} | {_pts(d['vs_full'])} | {_macro(p, d)} | {settings} | "
+                     f"{100 * p['fraction']:.2f} → {100 * d['fraction']:.2f} |")
+    return "\n".join(lines)
+
+
+def write_page(rows: list[dict], header: dict, page: Path, variant: str = "degrees") -> None:
+    body = (f"Generated by `{header['command']}` from `benchmarks/results/{VARIANTS[variant]['out']}`; runs: "
+            + "; ".join(f"`{c}`" for c in header["bench_commands"])
+            + ". Test metric ×100 (ROC-AUC on binary data, accuracy on synthetic-motifs), mean over the units; "
+              "differences paired over the same splits and seeds with 95 % intervals (↑ above zero, ↓ below, "
+              "≈ contains it).\n\n" + page_table(rows, variant) + "\n")
+    write_section(page, *VARIANTS[variant]["markers"], body)
+
+
+def main(argv=None) -> int:
+    try:
+        return run(argv)
+    except MirageError as e:  # a missing or unreadable result file, a page without its markers: one line
+        raise SystemExit(f"prototype_variants.py: {e}") from None
+
+
+def run(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("variant", choices=list(VARIANTS), help="which variant of the default's prototypes")
+    p.add_argument("--runs", nargs="+", default=None, help="its mirage bench JSON (default: "
+                   "benchmarks/results/degrees_*.json or roots_*.json)")
+    p.add_argument("--tables", default=str(RESULTS / "tables.json"), help="the default's rows to pair with")
+    p.add_argument("--out", default=None, help="default: benchmarks/results/leaf_degrees.json or sampled_roots.json")
+    p.add_argument("--page", default=None, help="default: docs/results/leaf-degrees.md or sampled-roots.md")
+    p.add_argument("--from-json", action="store_true", help="the page again from --out")
+    args = p.parse_args(argv)
+    v = VARIANTS[args.variant]
+    out = Path(args.out or RESULTS / v["out"])
+    page = Path(args.page or ROOT / "docs" / "results" / v["page"])
+    if args.from_json:
+        blob = read_json(out)
+    else:
+        paths = result_paths(args.runs, RESULTS, v["runs"], f"run the {v['lines']} lines of benchmarks/tables.sh")
+        rows, headers = read_results(paths)
+        commands = [h["command"] for h in headers]
+        header = {"command": "python benchmarks/prototype_variants.py " + " ".join(argv if argv is not None
+                                                                                   else sys.argv[1:]),
+                  "bench_commands": commands}
+        blob = {"header": header, "rows": compare(rows, json.loads(Path(args.tables).read_text())["rows"])}
+        out.write_text(json.dumps(blob, indent=1) + "\n")
+    write_page(blob["rows"], blob["header"], page, args.variant)
+    print(page_table(blob["rows"], args.variant))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
