@@ -6,7 +6,7 @@ other numbers than on the real graphs it stands for (26-56 % relative error in t
 ``TreePrototypes(degrees=True)`` makes depth 1 exact and depth 2-3 within 2 %). Runs: ``mirage bench --degrees``.
 
 ``roots`` — do they teach more when their roots are sampled over all of a cluster's trees instead of its most frequent
-ones? Where nearly every tree is distinct (DD: about 6,000 distinct one-hop trees per cluster, 32 roots) the most
+ones? Where nearly every tree is distinct (DD: thousands of distinct one-hop trees per cluster, 32 roots) the most
 frequent trees, rescaled, over-represent the commonest kinds of node; ``TreePrototypes(roots="sampled")`` keeps each
 kind in its share. Runs: ``mirage bench --roots sampled``.
 
