@@ -145,12 +145,10 @@ def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[Training
     from ..multitask import PerTask
 
     valid = ctx.ds[ctx.ds.split["valid"]]
-    if fraction is None:
-        base = AutoPrototypes(degrees=ctx.degrees, roots=ctx.roots) if ctx.degrees or ctx.roots != "top" else None
-        est = PerTask(base) if ctx.multitask else base or AutoPrototypes()
-    else:  # several tasks: one setting for all of them, the cap shared among them
-        est = _capped(fraction, degrees=ctx.degrees, roots=ctx.roots)
-        est = PerTask(est) if ctx.multitask else est
+    # at a sweep's point with several tasks: one setting for all of them, the cap shared among them
+    est = AutoPrototypes(degrees=ctx.degrees, roots=ctx.roots) if fraction is None else \
+        _capped(fraction, degrees=ctx.degrees, roots=ctx.roots)
+    est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
     ctx.log(f"[{ctx.name}] split {ctx.index}: automatic settings{at} {est.best_params_} ({secs:.1f} s)")
