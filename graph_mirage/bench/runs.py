@@ -20,7 +20,7 @@ from dataclasses import asdict
 import numpy as np
 
 from ..config.defaults import TRAIN_RECIPES
-from ..training.runcache import OUTPUTS, cache_path, run_key, set_key
+from ..training.runcache import OUTPUTS, cache_path, cached_run, run_key, set_key
 
 FULL_EPOCHS, FULL_BATCH, FULL_PATIENCE = 200, 64, 25  # full data: trained until validation stops improving
 FULL_RECIPES = TRAIN_RECIPES  # the full-data recipes, chosen per GNN and split on validation
@@ -100,8 +100,9 @@ def train_task(task: dict) -> dict:
         path = cache_path(task["cache_dir"], ds.meta, task["method"] + ("~permuted" if task.get("permute") else ""),
                            task["model"], task["seed"], run_key(ds.meta, task["model"], task["config"], task["seed"],
                                                                 train_id, bank_batches))
-        if path.is_file():
-            blob = json.loads(path.read_text())
+        found = cached_run(path)
+        if found is not None:
+            blob = json.loads(found.read_text())
             if not (task.get("refresh") and blob.get("outputs", 1) < OUTPUTS):
                 return {"run": blob["run"], "metric": blob["metric"], "size": size, "cached": True}
     if evals is None:

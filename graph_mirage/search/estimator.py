@@ -233,9 +233,10 @@ class RunFiles:
         return cache_path(self.dir, self.meta, self.method, c["model"], seed, key)
 
     def read(self, c: dict, seed: int, config) -> dict | None:
-        from ..training.runcache import read_run
+        from ..training.runcache import cached_run, read_run
 
-        blob = read_run(self.path(c, seed, config))
+        found = cached_run(self.path(c, seed, config))
+        blob = None if found is None else read_run(found)
         return blob if isinstance(blob, dict) and "run" in blob and "metric" in blob else None  # else: train again
 
     def write(self, c: dict, out: dict, seconds: float, config, source: str | None = None) -> None:

@@ -67,6 +67,17 @@ def cache_path(cache_dir, ds_meta: dict, method: str, model: str, seed: int, key
         f"{method}-{model}-{split_tag(ds_meta)}-seed{seed}-{key}.json"
 
 
+def cached_run(path: Path) -> Path | None:
+    """The cached file of the run ``path`` names (:func:`cache_path`), or None. A run of the same key cached under
+    another method's name is the same run — the key holds everything the result depends on, and a method's name is
+    not part of it (the default of one release is another's named option) — so it is found too."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    key = path.stem.rsplit("-", 1)[-1]  # the name ends with the run's key, a hash of all it depends on
+    found = sorted(path.parent.glob(f"*-{key}.json")) if path.parent.is_dir() else []
+    return found[0] if found else None
+
 
 def read_run(path: Path) -> dict | None:
     """The cached record at ``path`` (``{"run", "metric", "outputs", ...}``), or None when there is none or it cannot
