@@ -4,7 +4,9 @@
 ``GridSearchCV`` is over an estimator, with ``best_params_`` and a ``cv_results_`` record):
 
 1. candidates are prototype sets for every depth in ``hops`` (1, 2, 3) and every prototypes-per-class count in
-   ``per_class`` (1, 2, 5, 10, 20), distilled from the training graphs only (one tree stage per depth);
+   ``per_class`` (1, 2, 5, 10, 20, 50, 100, 200), distilled from the training graphs only (one tree stage per depth).
+   The prototypes of a candidate store their trees once, in one tree bank (:mod:`graph_mirage.bank`), so about ten
+   times as many fit in the same bytes as when each is its own DAG (``bank=False``: counts up to 20);
 2. a candidate larger than the byte cap is not scored. The cap is ``max_bytes`` when given, else the larger of
    ``max_fraction`` (1 %) of the training split's bytes and the bytes of ``min_graphs`` (5) average training graphs
    per class (what Herding keeps at k = 5: on small datasets 1 % is less than one graph); when no candidate fits,
@@ -43,7 +45,14 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from .bank import check_bank
-from .config.defaults import AUTO_BANK_PER_CLASS, AUTO_HOPS, AUTO_MAX_FRACTION, AUTO_MIN_GRAPHS, AUTO_PER_CLASS
+from .config.defaults import (
+    AUTO_BANK,
+    AUTO_BANK_PER_CLASS,
+    AUTO_HOPS,
+    AUTO_MAX_FRACTION,
+    AUTO_MIN_GRAPHS,
+    AUTO_PER_CLASS,
+)
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
@@ -230,7 +239,8 @@ class AutoPrototypes(BaseEstimator):
         degrees: the prototypes' leaves carry their real degrees, for GCN's normalisation
             (:class:`~graph_mirage.prototypes.TreePrototypes`); their bytes count against the cap.
         bank: every candidate stores its trees once, in a :class:`~graph_mirage.bank.TreeBank`; the cap counts the
-            bank's bytes, so more prototypes per class fit.
+            bank's bytes, so about ten times as many prototypes per class fit. None (the default): a bank unless
+            ``degrees`` (:data:`~graph_mirage.config.defaults.AUTO_BANK`); False: each prototype its own DAG.
         roots: how each prototype's roots are chosen (``"top"`` or ``"sampled"``, as in
             :class:`~graph_mirage.prototypes.TreePrototypes`).
 
@@ -246,7 +256,7 @@ class AutoPrototypes(BaseEstimator):
 
     def __init__(self, hops=AUTO_HOPS, per_class=None, *, max_bytes: int | None = None,
                  max_fraction: float | None = AUTO_MAX_FRACTION, min_graphs: int = AUTO_MIN_GRAPHS,
-                 readout: str = "sum", seed: int = 0, degrees: bool = False, bank: bool = False,
+                 readout: str = "sum", seed: int = 0, degrees: bool = False, bank: bool | None = None,
                  roots: str = "top") -> None:
         self.hops = hops
         self.per_class = per_class
@@ -268,7 +278,7 @@ class AutoPrototypes(BaseEstimator):
         for name in ("hops", "per_class"):
             v = getattr(self, name)
             if name == "per_class" and v is None:
-                v = AUTO_BANK_PER_CLASS if self.bank is True else AUTO_PER_CLASS
+                v = AUTO_BANK_PER_CLASS if self.uses_bank() else AUTO_PER_CLASS
             values = tuple(v) if np.iterable(v) and not isinstance(v, str) else (v,)
             if not values or any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1 for x in values):
                 raise ParameterError(f"{name} must be an integer >= 1 or a non-empty list of them, got {v!r}")
@@ -286,9 +296,15 @@ class AutoPrototypes(BaseEstimator):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
         if not isinstance(self.degrees, bool):
             raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
-        check_bank(self.bank, self.degrees)
+        if self.bank is not None:
+            check_bank(self.bank, self.degrees)
         check_roots(self.roots)
         return grid[0], grid[1]
+
+    def uses_bank(self) -> bool:
+        """Whether the prototypes share one tree bank: ``bank``, or when it is None, :data:`AUTO_BANK` unless
+        ``degrees`` (a leaf's degree belongs to one prototype's witness; a bank's leaves are shared)."""
+        return bool(self.bank) if self.bank is not None else AUTO_BANK and not self.degrees
 
     def fit(self, graphs, y=None, *, validation=None, progress=None,
             log: Callable[[str], None] | None = None) -> "AutoPrototypes":
@@ -356,7 +372,7 @@ class AutoPrototypes(BaseEstimator):
         self.best_score_ = chosen["val"]
         if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
             best = TreePrototypes(**self.best_params_, seed=self.seed, readout=self.readout,
-                                  degrees=self.degrees, bank=self.bank, roots=self.roots).fit(graphs)
+                                  degrees=self.degrees, bank=self.uses_bank(), roots=self.roots).fit(graphs)
         else:  # the chosen candidate is already the set distilled from the training graphs
             best = next(est for h, k, est in made if (h, k) == (chosen["hops"], chosen["per_class"]))
         self.best_estimator_ = best
@@ -395,7 +411,7 @@ class AutoPrototypes(BaseEstimator):
             for k in sorted(set(per_class)):
                 try:
                     est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout,
-                                         degrees=self.degrees, bank=self.bank, roots=self.roots)
+                                         degrees=self.degrees, bank=self.uses_bank(), roots=self.roots)
                     made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
                 except BudgetError:
                     break

@@ -9,7 +9,8 @@ OGB's reference code does) for every task it does not inform. One set for every 
 With the default (:class:`~graph_mirage.AutoPrototypes`) every task shares one setting (depth and prototypes per
 class), so that one GNN depth fits the whole set: each candidate's validation scores are averaged over the tasks (its
 standard error is that of the mean), and the usual rule picks among those averages. The byte cap is the set's, split
-evenly among the tasks; with a tree bank (``AutoPrototypes(bank=True)``) every task's prototypes share one bank
+evenly among the tasks (the default: ``bank=None`` means no bank across tasks); with a tree bank
+(``AutoPrototypes(bank=True)``) every task's prototypes share one bank
 (:func:`~graph_mirage.bank.merge_banks`: each tree once) and the cap counts that merged set (a task with one label
 among its validation graphs is not scored, and its prototypes come on top).
 
@@ -32,6 +33,7 @@ import torch
 from sklearn.base import BaseEstimator, clone
 
 from .bank import TreeBank, bank_graphs, merge_banks
+from .config.defaults import AUTO_BANK_TASKS
 from .data import FlatGraphs, as_flat
 from .distilled import DistilledDataset, full_bytes, source_meta
 from .errors import BudgetError, DatasetError
@@ -119,12 +121,14 @@ class PerTask(BaseEstimator):
         total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, np.zeros(flat.num_graphs))
         cap = base.max_bytes if base.max_bytes is not None else (
             None if base.max_fraction is None else base.max_fraction * total)
+        # bank None (the default): each task's prototypes their own DAGs (AUTO_BANK_TASKS)
+        shared = bool(base.bank) if base.bank is not None else AUTO_BANK_TASKS
         # one bank holds every task's trees once, so the cap is the merged set's (below); without one, a task's share
-        per_task = None if cap is None else (int(cap) if base.bank else max(1, int(cap // len(views))))
+        per_task = None if cap is None else (int(cap) if shared else max(1, int(cap // len(views))))
         vflat = None if validation is None else as_flat(validation)
         fitted = []
         for t, view in enumerate(views):
-            est = clone(base).set_params(max_bytes=per_task)
+            est = clone(base).set_params(max_bytes=per_task, bank=shared)
             valid = None if vflat is None else task_view(vflat, meta, t)
             if valid is not None and len(np.unique(valid.graphs.y)) < 2:
                 fitted.append(None)  # no score on this task (one class in its validation graphs): as OGB's evaluator
@@ -143,7 +147,7 @@ class PerTask(BaseEstimator):
                 continue
             scored = all(x["scored"] and math.isfinite(x["val"]) for x in each)
             size = sum(x["bytes"] for x in each)
-            if base.bank:
+            if shared:
                 size = merged_nbytes([f.candidates_[key].distilled_ for f in scorable], flat.y.shape[1])
                 scored = scored and (cap is None or size <= cap)
             rows.append({"hops": key[0], "per_class": key[1], "graphs": sum(x["graphs"] for x in each),
@@ -151,7 +155,7 @@ class PerTask(BaseEstimator):
                          "scored": scored, "val": float(np.mean([x["val"] for x in each])) if scored else math.nan,
                          "val_se": math.sqrt(sum(x["val_se"] ** 2 for x in each)) / len(each) if scored else math.nan})
         if not any(r["scored"] for r in rows):
-            raise BudgetError(f"no setting fits the byte cap in every task{' (in one bank)' if base.bank else ''}; "
+            raise BudgetError(f"no setting fits the byte cap in every task{' (in one bank)' if shared else ''}; "
                               f"raise max_bytes")
         chosen = choose([r for r in rows if r["scored"]])
         warn_if_chance(rows, 0.5, "validation split (ROC-AUC averaged over the tasks)" if validation is not None
@@ -172,14 +176,14 @@ class PerTask(BaseEstimator):
                       "scored_on": "validation split" if validation is not None else "holdout",
                       "rule": "per task, the AutoPrototypes score of each candidate; one setting for every task: "
                               "the rule on the scores averaged over the tasks (standard error of the mean); the "
-                              + ("byte cap counts the tasks' prototypes in one tree bank" if base.bank else
+                              + ("byte cap counts the tasks' prototypes in one tree bank" if shared else
                                  "byte cap split evenly among the tasks")}
         key = (chosen["hops"], chosen["per_class"])
         from .prototypes import TreePrototypes
 
         def at_choice(v):
             return TreePrototypes(**self.best_params_, seed=base.seed, readout=base.readout,
-                                  degrees=base.degrees, bank=base.bank, roots=base.roots).fit(v)
+                                  degrees=base.degrees, bank=shared, roots=base.roots).fit(v)
 
         if validation is None:  # the candidates were fitted on holdouts: distil each task's graphs at the choice
             return [at_choice(v) for v in views]

@@ -68,9 +68,11 @@ def test_candidates_above_the_cap_are_not_scored(synthetic, fitted):
     assert {r["hops"] for r in rows} == {1, 2, 3}
     for h in (1, 2, 3):  # per depth, the counts are made smallest first, up to the first one above the cap
         made = [r for r in rows if r["hops"] == h]
-        assert [r["per_class"] for r in made] == [1, 2, 5, 10, 20][:len(made)]
+        counts = list(fitted.grid()[1])  # the default's tree bank: 1 ... 200 per class
+        assert counts == [1, 2, 5, 10, 20, 50, 100, 200]
+        assert [r["per_class"] for r in made] == counts[:len(made)]
         assert all(r["scored"] for r in made[:-1])
-        assert len(made) == 5 or not made[-1]["scored"]
+        assert len(made) == len(counts) or not made[-1]["scored"]
 
 
 def test_the_log_says_which_candidates_the_cap_left_unscored(synthetic):
@@ -104,7 +106,7 @@ def test_a_choice_among_scores_at_chance_is_warned_of(synthetic):
 def test_fixed_hops_and_a_byte_cap(synthetic):
     train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
     m = AutoPrototypes(hops=2, max_bytes=10 ** 9).fit(train, validation=valid)
-    assert {r["hops"] for r in m.cv_results_} == {2} and len(m.cv_results_) == 5
+    assert {r["hops"] for r in m.cv_results_} == {2} and len(m.cv_results_) == len(m.grid()[1])
     assert all(r["scored"] for r in m.cv_results_)  # every per-class count fits under a huge cap
     lines: list[str] = []
     tiny = AutoPrototypes(hops=1, max_bytes=1).fit(train, validation=valid, log=lines.append)
@@ -212,13 +214,17 @@ def test_cli_distill_roots_sampled_reaches_every_candidate_and_the_file(tmp_path
     assert r.returncode == 0, r.stderr
     assert DistilledDataset.load(out).meta["params"]["roots"] == "sampled"
     # the default's files record nothing of it: tests/test_prototypes.py and the golden artifacts
+    r = run_cli("distill", "synthetic-motifs", "--hops", "1", "--no-bank", "--out", str(tmp_path / "plain.npz"))
+    assert r.returncode == 0, r.stderr  # --no-bank: each prototype its own DAG, as before the bank was the default
+    assert DistilledDataset.load(tmp_path / "plain.npz").bank is None
 
 
 def test_cli_distill_degrees_gives_the_leaves_their_degrees_and_only_to_the_default(tmp_path):
     out = tmp_path / "deg.npz"
     r = run_cli("distill", "synthetic-motifs", "--hops", "1", "--degrees", "--out", str(out))
     assert r.returncode == 0, r.stderr
-    assert DistilledDataset.load(out).meta["params"]["degrees"] is True
+    deg = DistilledDataset.load(out)
+    assert deg.meta["params"]["degrees"] is True and deg.bank is None  # the default's bank gives way to the degrees
     for extra in (["--preset", "paper"], ["--budget", "2"]):
         r = run_cli("distill", "MUTAG", "--degrees", *extra, "--out", str(tmp_path / "no.npz"))
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and "degrees applies" in r.stderr, r.stderr

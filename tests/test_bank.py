@@ -250,3 +250,22 @@ def test_only_a_bank_sets_runs_are_keyed_by_bank_batches():
     plain = run_key(meta, "gin", TrainConfig(), 0, "set")
     assert plain == run_key(meta, "gin", TrainConfig(bank_batches=False), 0, "set")
     assert plain != run_key(meta, "gin", TrainConfig(), 0, "set", bank_batches=True)
+
+
+def test_the_default_is_a_tree_bank_on_one_task_and_each_prototype_its_own_dag_with_degrees(synthetic):
+    """AutoPrototypes() on a single-task dataset makes the very set AutoPrototypes(bank=True) makes (the same bytes,
+    so the same cached runs); bank=False is the earlier default; leaf degrees need each prototype's own DAG, so the
+    default drops the bank for them, and only an explicit bank=True with degrees is refused."""
+    from graph_mirage.training.runcache import set_key
+
+    train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
+    auto = AutoPrototypes(hops=1).fit(train, validation=valid)
+    banked = AutoPrototypes(hops=1, bank=True).fit(train, validation=valid)
+    plain = AutoPrototypes(hops=1, bank=False).fit(train, validation=valid)
+    assert auto.uses_bank() and auto.distilled_.bank is not None and auto.get_params()["bank"] is None
+    assert set_key(auto.distilled_) == set_key(banked.distilled_)
+    assert plain.distilled_.bank is None and max(plain.grid()[1]) == 20 and max(auto.grid()[1]) == 200
+    degrees = AutoPrototypes(hops=1, degrees=True).fit(train, validation=valid)
+    assert not degrees.uses_bank() and degrees.distilled_.bank is None
+    with pytest.raises(ParameterError, match="bank and degrees"):
+        AutoPrototypes(hops=1, bank=True, degrees=True).fit(train, validation=valid)

@@ -280,12 +280,28 @@ def test_degrees_makes_the_defaults_prototypes_with_their_leaves_degrees(synthet
 
 
 def test_roots_makes_the_prototypes_of_every_mirage_method_with_sampled_roots(synthetic, tmp_path):
-    from graph_mirage.bench.methods import SplitContext, make_auto, make_bank, make_proto
+    from graph_mirage.bench.methods import SplitContext, make_auto, make_bank, make_plain, make_proto
     from graph_mirage.distilled import DistilledDataset
 
     ctx = SplitContext("synthetic-motifs", 0, synthetic, tmp_path, True, [3], lambda *a: None, roots="sampled")
-    for d in (DistilledDataset.load(s.path) for s in make_auto(ctx) + make_bank(ctx) + make_proto(ctx)):
+    for d in (DistilledDataset.load(s.path) for s in make_auto(ctx) + make_bank(ctx) + make_plain(ctx)
+              + make_proto(ctx)):
         assert d.meta["params"]["roots"] == "sampled", d.meta["method"]
+
+
+def test_the_defaults_runs_are_read_from_the_cache_under_the_bank_methods_name(tmp_path):
+    """On one task the default is the tree bank's rule: mirage-auto makes mirage-bank's very set, so its runs are found
+    by their key whatever method's name they were cached under; mirage-plain (each prototype its own DAG) is another
+    set, trained."""
+    runs = str(tmp_path / "runs")
+    row = {m: next(r for r in bench.run(["synthetic-motifs"], opts((m,), seeds=(0,), cache_dir=runs))
+                   if r["method"] == m) for m in ("mirage-bank", "mirage-auto", "mirage-plain")}
+    bank, auto, plain = row["mirage-bank"], row["mirage-auto"], row["mirage-plain"]
+    assert bank["cached_runs"] == 0 and auto["cached_runs"] == auto["runs_total"] == bank["runs_total"] == 1
+    assert auto["test_mean"] == bank["test_mean"] and auto["bytes"] == bank["bytes"]
+    assert plain["cached_runs"] == 0 and plain["bytes"] != bank["bytes"]
+    names = {f.name.split("-gin-")[0] for f in (tmp_path / "runs" / "synthetic-motifs").glob("*.json")}
+    assert names == {"mirage-bank", "mirage-plain"}  # nothing written twice
 
 
 def test_merge_joins_runs_and_compares_across_files(rows_inline, tmp_path):

@@ -64,6 +64,8 @@ def test_default_set_is_small_and_each_graph_informs_one_task(tox21, tox21_set):
         assert set(y[:, t][~np.isnan(y[:, t])].tolist()) == {0.0, 1.0}
     assert d.nbytes() <= 0.01 * d.meta["full_bytes"]
     assert d.meta["num_tasks"] == 12 and len(d.meta["class_counts"]) == 12
+    # across tasks the default keeps each prototype its own DAG (one bank's cap took more per task and scored lower)
+    assert d.bank is None and all("bank" not in t["params"] for t in d.meta["per_task"])
     assert tox21_set.best_params_ == d.meta["auto"]["settings"] | {} or tox21_set.best_params_["hops"] >= 1
 
 

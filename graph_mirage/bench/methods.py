@@ -9,9 +9,11 @@ Every distilled method is an estimator of the library (:mod:`graph_mirage.auto`,
 ``mirage-paper``   the paper's algorithm at the authors' released settings (:mod:`graph_mirage.config.presets`); where
                    the release searches threshold steps, the step is chosen per GNN and split on validation
 ``mirage-auto``    graph-mirage's default, :class:`~graph_mirage.AutoPrototypes` (chosen per split on its validation
-                   graphs, no GNN trained)
-``mirage-bank``    the default's rule with a tree bank (``AutoPrototypes(bank=True)``: about ten times as many
-                   prototypes under the same byte cap; single-task)
+                   graphs, no GNN trained; a tree bank on one task, each prototype its own DAG across tasks)
+``mirage-bank``    the default's rule with a tree bank whatever the data (``AutoPrototypes(bank=True)``; several
+                   tasks: every task's prototypes in one bank)
+``mirage-plain``   the default's rule with each prototype its own DAG (``AutoPrototypes(bank=False)``: the default
+                   before the tree bank became it; rows named ``mirage-auto`` in results written before then)
 ``mirage-proto``   :class:`~graph_mirage.TreePrototypes` at one fixed setting (hops 2, 5 per class; ``--proto``)
 ``doscond``/``kidd`` the learned baselines at their authors' settings (DosCond 1 graph per class, KiDD 10)
 ``herding-bytes``  real graphs chosen by herding, as many per class as fit in ``mirage-auto``'s bytes
@@ -43,8 +45,8 @@ from ..errors import BudgetError
 LEARNED = {"doscond": {"graphs_per_class": 1}, "kidd": {"graphs_per_class": 10}}
 LEARNED_QUICK = {"doscond": {"steps": 5}, "kidd": {"updates": 3}}
 PROTO = {"hops": 2, "per_class": 5}
-SET_METHODS = ("mirage-paper", "mirage-auto", "mirage-bank", "mirage-proto", "doscond", "kidd", "herding-bytes",
-               "random-bytes", "mirage", "herding", "random")
+SET_METHODS = ("mirage-paper", "mirage-auto", "mirage-bank", "mirage-plain", "mirage-proto", "doscond", "kidd",
+               "herding-bytes", "random-bytes", "mirage", "herding", "random")
 PROBES = ("size-only", "wl-kernel")
 
 
@@ -139,20 +141,24 @@ def make_paper(ctx: SplitContext) -> list[TrainingSet]:
     return out
 
 
-def make_auto(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
-    """The default; at ``fraction`` (a sweep's point): its rule over :data:`SWEEP_PER_CLASS` under that cap alone."""
+def make_auto(ctx: SplitContext, fraction: float | None = None, bank: bool | None = None,
+              method: str = "mirage-auto") -> list[TrainingSet]:
+    """The default (``bank``: None, its own choice of a tree bank; True or False, forced); at ``fraction`` (a sweep's
+    point): its rule over :data:`SWEEP_PER_CLASS` under that cap alone. With several tasks, one setting for all of
+    them (:class:`~graph_mirage.multitask.PerTask`; with ``bank=True`` every task's prototypes in one bank)."""
     from ..auto import AutoPrototypes
     from ..multitask import PerTask
 
     valid = ctx.ds[ctx.ds.split["valid"]]
-    # at a sweep's point with several tasks: one setting for all of them, the cap shared among them
-    est = AutoPrototypes(degrees=ctx.degrees, roots=ctx.roots) if fraction is None else \
-        _capped(fraction, degrees=ctx.degrees, roots=ctx.roots)
+    params = {"roots": ctx.roots, "bank": bank}
+    if bank is not True:  # leaf degrees need each prototype's own DAG
+        params["degrees"] = ctx.degrees
+    est = AutoPrototypes(**params) if fraction is None else _capped(fraction, **params)
     est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
-    ctx.log(f"[{ctx.name}] split {ctx.index}: automatic settings{at} {est.best_params_} ({secs:.1f} s)")
-    return [_saved(ctx, "mirage-auto", est.distilled_, secs, budget=fraction, info={"settings": est.best_params_})]
+    ctx.log(f"[{ctx.name}] split {ctx.index}: {method} settings{at} {est.best_params_} ({secs:.1f} s)")
+    return [_saved(ctx, method, est.distilled_, secs, budget=fraction, info={"settings": est.best_params_})]
 
 
 def _capped(fraction: float, **params):
@@ -164,19 +170,13 @@ def _capped(fraction: float, **params):
 
 
 def make_bank(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
-    """The default's rule over :data:`AUTO_BANK_PER_CLASS`, its prototypes in one tree bank (several tasks: every
-    task's in one bank); at ``fraction`` (a sweep's point): over :data:`SWEEP_PER_CLASS` under that cap alone, as
-    ``mirage-auto``."""
-    from ..auto import AutoPrototypes
-    from ..multitask import PerTask
+    """The default's rule with a tree bank whatever the data (several tasks: every task's prototypes in one bank)."""
+    return make_auto(ctx, fraction, bank=True, method="mirage-bank")
 
-    est = AutoPrototypes(bank=True, roots=ctx.roots) if fraction is None else _capped(fraction, bank=True,
-                                                                                       roots=ctx.roots)
-    est = PerTask(est) if ctx.multitask else est
-    est, secs = _timed(lambda: est.fit(ctx.train, validation=ctx.ds[ctx.ds.split["valid"]]))
-    at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
-    ctx.log(f"[{ctx.name}] split {ctx.index}: bank settings{at} {est.best_params_} ({secs:.1f} s)")
-    return [_saved(ctx, "mirage-bank", est.distilled_, secs, budget=fraction, info={"settings": est.best_params_})]
+
+def make_plain(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:
+    """The default's rule with each prototype its own DAG (the default before the tree bank became it)."""
+    return make_auto(ctx, fraction, bank=False, method="mirage-plain")
 
 
 def make_proto(ctx: SplitContext) -> list[TrainingSet]:
@@ -280,11 +280,13 @@ def _budgeted_per_task(ctx: SplitContext) -> list[TrainingSet]:
     return out
 
 
-MAKERS = {"mirage-paper": make_paper, "mirage-auto": make_auto, "mirage-bank": make_bank, "mirage-proto": make_proto,
+MAKERS = {"mirage-paper": make_paper, "mirage-auto": make_auto, "mirage-bank": make_bank, "mirage-plain": make_plain,
+          "mirage-proto": make_proto,
           "doscond": _learned("doscond"), "kidd": _learned("kidd"), "herding-bytes": make_herding_bytes,
           "random-bytes": make_random_bytes}
 BUDGETED = ("mirage", "herding", "random")
-SWEPT = ("mirage-auto", "mirage-bank", "herding-bytes", "random-bytes")  # made at each of --fractions when given
+# made at each of --fractions when given
+SWEPT = ("mirage-auto", "mirage-bank", "mirage-plain", "herding-bytes", "random-bytes")
 
 
 def make_sets(ctx: SplitContext, methods) -> list[TrainingSet]:

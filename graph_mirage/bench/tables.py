@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ..errors import MirageError
 
-ORDER = ("full", "size-only", "wl-kernel", "mirage-paper", "mirage-auto", "mirage-bank", "mirage-proto", "doscond",
-         "kidd", "herding-bytes", "random-bytes", "mirage", "herding", "random")
+ORDER = ("full", "size-only", "wl-kernel", "mirage-paper", "mirage-auto", "mirage-bank", "mirage-plain", "mirage-proto",
+         "doscond", "kidd", "herding-bytes", "random-bytes", "mirage", "herding", "random")
 
 
 def _key(r: dict):

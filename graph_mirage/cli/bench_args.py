@@ -21,15 +21,15 @@ def add_bench_args(p) -> None:
     p.add_argument("--budgets", nargs="+", type=positive(1), default=None,
                    help="graphs per class of the itemset form (methods mirage, herding, random; default 10)")
     p.add_argument("--fractions", nargs="+", type=number(0.0, 1.0, low_open=True), default=None, metavar="F",
-                   help="the bytes sweep: mirage-auto, mirage-bank, herding-bytes and random-bytes once per "
-                        "fraction of the training split's bytes (e.g. 0.001 0.01 0.1)")
+                   help="the bytes sweep: mirage-auto, mirage-bank, mirage-plain, herding-bytes and random-bytes once "
+                        "per fraction of the training split's bytes (e.g. 0.001 0.01 0.1)")
     p.add_argument("--node-attributes", action="store_true",
                    help="load TU datasets with their continuous node attributes (every method and GNN uses them)")
     p.add_argument("--degrees", action="store_true",
-                   help="mirage-auto's and mirage-proto's prototypes carry their leaves' real degrees (exact GCN "
-                        "normalisation at depth 1; see TreePrototypes)")
+                   help="mirage-auto's, mirage-plain's and mirage-proto's prototypes carry their leaves' real degrees "
+                        "(exact GCN normalisation at depth 1; each prototype its own DAG; see TreePrototypes)")
     p.add_argument("--roots", choices=ROOTS, default="top",
-                   help="how mirage-auto's, mirage-bank's and mirage-proto's prototypes choose their roots (default "
+                   help="how the mirage-auto/-bank/-plain and mirage-proto prototypes choose their roots (default "
                         "top; sampled: see TreePrototypes)")
     p.add_argument("--proto", nargs=2, type=positive(1), default=None, metavar=("HOPS", "PER_CLASS"),
                    help="the one setting of method mirage-proto (default 2 5), e.g. an earlier default's choice")

@@ -52,8 +52,8 @@ def make_estimator(s: DistillSettings):
         kwargs["readout"] = s.readout
     if s.degrees:
         kwargs["degrees"] = True
-    if s.bank:
-        kwargs["bank"] = True
+    if s.bank is not None:
+        kwargs["bank"] = s.bank
     if s.roots != "top":
         kwargs["roots"] = s.roots
     return AutoPrototypes(**kwargs)
@@ -122,8 +122,9 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
         else:
             est = make_estimator(s)
             hops, per_class = est.grid()
+            bank = ", in one tree bank" if est.uses_bank() else ""
             log(f"{ds.name}: choosing the settings on the validation split (hops {list(hops)}, prototypes per class "
-                f"{list(per_class)}{', in one tree bank' if est.bank else ''}; each candidate scored in closed form)")
+                f"{list(per_class)}{bank}; each candidate scored in closed form)")
             est.fit(train, validation=valid, log=lambda m: log("  " + m))
             auto = est.distilled_.meta["auto"]
             extra = {"method": "mirage-auto", "settings": auto["settings"], "candidates": auto["candidates"],

@@ -177,7 +177,7 @@ class DistillSettings:
     spark: SparkSettings = field(default_factory=SparkSettings)
     threads: int = 1
     degrees: bool = False  # the automatic default's leaves carry their real degrees (TreePrototypes(degrees=True))
-    bank: bool = False  # the automatic default's prototypes share one tree bank (TreePrototypes(bank=True))
+    bank: bool | None = None  # the automatic default's prototypes share one tree bank (None: its own choice)
     roots: str = "top"  # how the automatic default's prototypes choose their roots (TreePrototypes(roots=...))
 
     @property
@@ -239,7 +239,7 @@ class DistillSettings:
             raise MirageError(f"budget 'auto' chooses prototypes automatically; drop {', '.join(self.itemset_flags)} "
                               f"or give an integer budget")
         for flag in ("degrees", "bank", "roots"):
-            if getattr(self, flag) not in (False, "top") and self.mode != "auto":
+            if getattr(self, flag) not in (False, None, "top") and self.mode != "auto":
                 raise MirageError(f"{flag} applies to the automatic default's prototypes; drop --{flag} or "
                                   f"{'--preset' if self.preset else 'the itemset options'}")
         if self.bank and self.degrees:
