@@ -126,7 +126,7 @@ def test_bank_refusals(synthetic):
 
 def test_automatic_settings_with_a_bank_fit_more_prototypes_under_the_same_cap(synthetic):
     train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
-    plain = AutoPrototypes(hops=1, max_fraction=0.05, min_graphs=0).fit(train, validation=valid)
+    plain = AutoPrototypes(hops=1, max_fraction=0.05, min_graphs=0, bank=False).fit(train, validation=valid)
     banked = AutoPrototypes(hops=1, max_fraction=0.05, min_graphs=0).set_params(bank=True).fit(train, validation=valid)
     cap = 0.05 * banked.distilled_.meta["full_bytes"]
     assert banked.distilled_.nbytes() <= cap and banked.distilled_.bank is not None
