@@ -10,7 +10,8 @@ A second generated table there gives the default's decisions (accuracy with the 
 bias fitted on the validation split, single-class runs), a third sets today's default beside the earlier default's
 choices (``old_default.json``). ``docs/results/paired.png`` shows the first tables' two paired differences
 (against the control and against full data) with their 95 % intervals, for every dataset, GNN and distilled set.
-The project's README gets, between its own markers, the default's row per dataset (results at a glance).
+The project's README gets, between its own markers, the default's row per dataset (results at a glance), from
+``defaults.json``: today's default beside its rule without a tree bank.
 """
 
 from __future__ import annotations
@@ -160,48 +161,59 @@ def earlier_table(rows: list[dict]) -> str:
 
 
 BANK = ("<!-- generated: tree banks -->", "<!-- end of tree banks -->")
+DEFAULT = ("<!-- generated: the default -->", "<!-- end of the default -->")
 
 
-def bank_table(rows: list[dict]) -> str:
-    """Per dataset and GNN: the default and the default with a tree bank (test score, margin over its own permuted
-    control, bytes, graphs), their paired difference in score and in margin, the bank against full data and against
-    herding at the default's bytes, and the accuracy after the validation bias of both."""
-    lines = ["| dataset | GNN | default [vs control] (% bytes, graphs) | bank [vs control] (% bytes, graphs) | "
-             "bank − default | margin: bank − default | bank − full | bank − herding | accuracy (validation bias): "
-             "default → bank |", "|---|---|---|---|---|---|---|---|---|"]
+def pair_table(rows: list[dict], a: str, b: str, names: tuple[str, str]) -> str:
+    """Per dataset and GNN: method ``a`` against method ``b`` (test score, margin over its own permuted control,
+    bytes, graphs), their paired difference in score and in margin, ``a`` against full data (and against herding at
+    the default's bytes where the rows have herding), and the accuracy after the validation bias of both."""
+    na, nb = names
+    herding = any(r["method"] == "herding-bytes" for r in rows)
+    lines = [f"| dataset | GNN | {nb} [vs control] (% bytes, graphs) | {na} [vs control] (% bytes, graphs) | "
+             f"{na} − {nb} | margin: {na} − {nb} | {na} − full | " + (f"{na} − herding | " if herding else "")
+             + f"accuracy (validation bias): {nb} → {na} |", "|---|---|---|---|---|---|---|" + "---|" * herding]
 
     def row(method: str, dataset: str, model: str) -> dict | None:
         return next((x for x in rows if (x["dataset"], x["model"], x["method"]) == (dataset, model, method)
-                     and not x.get("error")), None)
+                     and not x.get("error") and x.get("budget") is None), None)
 
     def cell(r: dict) -> str:
         margin = _margin(r, "permuted")
         return f"{_pm(r)}" + (f" [{margin}]" if margin else "") + f" ({100 * r['size_fraction']:.2g} %, {r['graphs']})"
 
     for r in rows:
-        if r["method"] != "mirage-bank":
+        if r["method"] != a or r.get("budget") is not None:
             continue
         d, m = r["dataset"], r["model"]
-        auto = row("mirage-auto", d, m)
-        if auto is None:
+        other = row(b, d, m)
+        if other is None:
             continue
         p = r.get("paired", {})
-        margins = _margin_difference(r, row("mirage-bank~permuted", d, m), auto, row("mirage-auto~permuted", d, m))
-        acc = f"{pct(auto, 'test_accuracy_calibrated_mean')} → {pct(r, 'test_accuracy_calibrated_mean')}"
-        lines.append(f"| {d} | {m.upper()} | {cell(auto)} | {cell(r)} | {_diff(p.get('mirage-auto'))} | "
-                     f"{_diff(margins)} | {_diff(p.get('full'))} | {_diff(p.get('herding-bytes'))} | {acc} |")
+        versus = p.get(b) or _flipped(other.get("paired", {}).get(a))  # the bench pairs a later method with earlier
+        margins = _margin_difference(r, row(a + "~permuted", d, m), other, row(b + "~permuted", d, m))
+        acc = f"{pct(other, 'test_accuracy_calibrated_mean')} → {pct(r, 'test_accuracy_calibrated_mean')}"
+        vs_herding = f"{_diff(p.get('herding-bytes'))} | " if herding else ""
+        lines.append(f"| {d} | {m.upper()} | {cell(other)} | {cell(r)} | {_diff(versus)} | "
+                     f"{_diff(margins)} | {_diff(p.get('full'))} | {vs_herding}{acc} |")
     return "\n".join(lines) + "\n"
+
+
+def bank_table(rows: list[dict]) -> str:
+    """``bank.json``: the default's rule with a tree bank against the default of then (each prototype its own DAG)."""
+    return pair_table(rows, "mirage-bank", "mirage-auto", ("bank", "then default"))
 
 
 GLANCE = ("<!-- generated: results at a glance -->", "<!-- end of results at a glance -->")
 
 
-def glance_table(rows: list[dict], bank_rows: list[dict] = (), models=("gcn", "gat", "gin")) -> str:
+def glance_table(rows: list[dict], models=("gcn", "gat", "gin")) -> str:
     """The README's table: per dataset, the default's score with GCN / GAT / GIN, its margin over its own permuted
     control and its difference from full data (paired, with ↑ / ↓ / ≈), beside full data, the WL kernel and graph
-    size alone (one number: no GNN), and the default with a tree bank (``bank.json``); a GNN not trained is a dash."""
+    size alone (one number: no GNN), and the default's rule with each prototype its own DAG (``mirage-plain``, the
+    default before the tree bank); a GNN not trained is a dash."""
     lines = ["| dataset | default (% of the bytes) | over its control | vs full data | full data | WL kernel | "
-             "size only | tree bank (% of the bytes) |", "|---|---|---|---|---|---|---|---|"]
+             "size only | own DAGs, `--no-bank` (% of the bytes) |", "|---|---|---|---|---|---|---|---|"]
 
     def mean(r: dict) -> str:
         return f"{100 * r['test_mean']:.1f}" if r.get("test_mean") is not None else ""
@@ -212,23 +224,28 @@ def glance_table(rows: list[dict], bank_rows: list[dict] = (), models=("gcn", "g
     def one(by: dict, method: str) -> str:
         return next((mean(by[(m, method)]) for m in models if (m, method) in by), "")
 
-    def index(source, d: str) -> dict:
-        return {(r["model"], r["method"]): r for r in source
-                if r["dataset"] == d and r["budget"] is None and not r.get("error")}
-
     for d in dict.fromkeys(r["dataset"] for r in rows):
-        by, bank = index(rows, d), index(bank_rows, d)
+        by = {(r["model"], r["method"]): r for r in rows
+              if r["dataset"] == d and r["budget"] is None and not r.get("error")}
         auto = next((by[(m, "mirage-auto")] for m in models if (m, "mirage-auto") in by), None)
         if auto is None:
             continue
-        banked = next((bank[(m, "mirage-bank")] for m in models if (m, "mirage-bank") in bank), None)
-        bank_cell = f"{each(bank, 'mirage-bank', mean)} ({100 * banked['size_fraction']:.2g} %)" if banked else ""
+        plain = next((by[(m, "mirage-plain")] for m in models if (m, "mirage-plain") in by), None)
+        plain_cell = f"{each(by, 'mirage-plain', mean)} ({100 * plain['size_fraction']:.2g} %)" if plain else ""
         lines.append(f"| {d}{' (accuracy)' if auto['metric'] == 'accuracy' else ''} | "
                      f"{each(by, 'mirage-auto', mean)} ({100 * auto['size_fraction']:.2g} %) | "
                      f"{each(by, 'mirage-auto', lambda r: _margin(r, 'permuted'))} | "
                      f"{each(by, 'mirage-auto', lambda r: _margin(r, 'full'))} | {each(by, 'full', mean)} | "
-                     f"{one(by, 'wl-kernel')} | {one(by, 'size-only')} | {bank_cell} |")
+                     f"{one(by, 'wl-kernel')} | {one(by, 'size-only')} | {plain_cell} |")
     return "\n".join(lines) + "\n"
+
+
+def _flipped(p: dict | None) -> dict | None:
+    """A paired difference B − A read as A − B."""
+    if not p:
+        return None
+    flip = {"beats": "loses", "loses": "beats", "tie": "tie"}
+    return dict(p, mean=-p["mean"], low=-p["high"], high=-p["low"], verdict=flip[p.get("verdict") or verdict(p)])
 
 
 def _diff(p: dict | None) -> str:
@@ -277,7 +294,10 @@ def main(argv=None) -> int:
     p.add_argument("--readme", default=str(ROOT / "README.md"),
                    help="the front page whose results-at-a-glance table is regenerated")
     p.add_argument("--bank", default=str(ROOT / "benchmarks" / "results" / "bank.json"),
-                   help="the default with and without a tree bank (benchmarks/tables.sh, last lines)")
+                   help="the default of then with and without a tree bank (benchmarks/tables.sh)")
+    p.add_argument("--defaults", default=str(ROOT / "benchmarks" / "results" / "defaults.json"),
+                   help="today's default (a tree bank on one task) beside its rule without one, its controls and full "
+                        "data (benchmarks/tables.sh): the README's table and the default's section")
     args = p.parse_args(argv)
     blob = json.loads(Path(args.results).read_text())
     rows, header = blob["rows"], blob["header"]
@@ -302,11 +322,15 @@ def main(argv=None) -> int:
     bank = Path(args.bank)
     if bank.exists() and BANK[0] in text:
         text = _between(text, BANK, bank_table(json.loads(bank.read_text())["rows"]))
+    defaults = Path(args.defaults)
+    default_rows = json.loads(defaults.read_text())["rows"] if defaults.exists() else []
+    if default_rows and DEFAULT[0] in text:
+        text = _between(text, DEFAULT, pair_table(default_rows, "mirage-auto", "mirage-plain",
+                                                  ("default", "own DAGs")))
     page.write_text(text)
     readme = Path(args.readme)
-    if readme.exists() and GLANCE[0] in readme.read_text():
-        bank_rows = json.loads(bank.read_text())["rows"] if bank.exists() else []
-        readme.write_text(_between(readme.read_text(), GLANCE, glance_table(rows, bank_rows)))
+    if default_rows and readme.exists() and GLANCE[0] in readme.read_text():
+        readme.write_text(_between(readme.read_text(), GLANCE, glance_table(default_rows)))
     paired_plot(rows, out / "paired.png")
     print(f"wrote {out / 'tables.md'}, the tables of {page} and {out / 'paired.png'}")
     return 0

@@ -63,8 +63,8 @@ def test_the_own_training_loop_reproduces_mirage_train(tmp_path, data_root, monk
 
 def test_results_pages_are_generated_from_the_committed_json(tmp_path):
     """docs/results: the tables and the summary tables of its README, and the project README's results table, are
-    what results_pages.py writes from benchmarks/results/tables.json and bank.json (a number edited by hand, or JSON
-    committed without its pages, fails)."""
+    what results_pages.py writes from benchmarks/results/tables.json, bank.json and defaults.json (a number edited by
+    hand, or JSON committed without its pages, fails)."""
     import importlib.util
     import shutil
 
