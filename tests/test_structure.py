@@ -115,3 +115,17 @@ def test_every_distiller_and_baseline_is_a_scikit_learn_estimator(name):
     assert name in repr(est) and "object at 0x" not in repr(est)
     first = next(iter(params))
     est.set_params(**{first: params[first]})
+
+
+def test_a_workflow_stays_its_function_after_its_module_is_imported():
+    """``graph_mirage.workflows.distill`` is the function, also once something (the command line) has imported the
+    module ``workflows/distill.py`` of the same name — the import system then sets the package's attribute to the
+    module, which made ``from graph_mirage.workflows import distill`` return a module, depending on import order."""
+    code = ("import importlib\n"
+            "for m in ('distill', 'train', 'search'):\n"
+            "    importlib.import_module('graph_mirage.workflows.' + m)\n"
+            "from graph_mirage.workflows import distill, search, train\n"
+            "assert all(callable(f) for f in (distill, search, train)), (distill, search, train)\n"
+            "from graph_mirage.workflows.distill import check_distill\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
