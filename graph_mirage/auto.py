@@ -240,7 +240,7 @@ class AutoPrototypes(BaseEstimator):
             (:class:`~graph_mirage.prototypes.TreePrototypes`); their bytes count against the cap.
         bank: every candidate stores its trees once, in a :class:`~graph_mirage.bank.TreeBank`; the cap counts the
             bank's bytes, so about ten times as many prototypes per class fit. None (the default): a bank unless
-            ``degrees`` (:data:`~graph_mirage.config.defaults.AUTO_BANK`); False: each prototype its own DAG.
+            ``degrees`` or continuous node attributes (:meth:`uses_bank`); False: each prototype its own DAG.
         roots: how each prototype's roots are chosen (``"top"`` or ``"sampled"``, as in
             :class:`~graph_mirage.prototypes.TreePrototypes`).
 
@@ -251,7 +251,8 @@ class AutoPrototypes(BaseEstimator):
             made (fitted on the graphs scored against, the training graphs when validation graphs are given).
         cv_results_: one entry per candidate: ``hops``, ``per_class``, ``graphs``, ``bytes``, ``fraction``, ``val``,
             ``val_se``, ``scored`` (False above the byte cap), ``chosen``.
-        n_trees_: distinct trees at the chosen depth; seconds_: wall time.
+        n_trees_: distinct trees at the chosen depth; seconds_: wall time; bank_: whether the prototypes share one
+            tree bank (``bank``, or what None resolved to for these graphs).
     """
 
     def __init__(self, hops=AUTO_HOPS, per_class=None, *, max_bytes: int | None = None,
@@ -269,16 +270,17 @@ class AutoPrototypes(BaseEstimator):
         self.bank = bank
         self.roots = roots
 
-    def grid(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The depths and the prototypes-per-class counts the candidates are made of (parameters validated)."""
-        return self._grid()
+    def grid(self, attributes: bool = False) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The depths and the prototypes-per-class counts the candidates are made of (parameters validated), for
+        graphs with continuous node ``attributes`` or without."""
+        return self._grid(attributes)
 
-    def _grid(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def _grid(self, attributes: bool = False) -> tuple[tuple[int, ...], tuple[int, ...]]:
         grid = []
         for name in ("hops", "per_class"):
             v = getattr(self, name)
             if name == "per_class" and v is None:
-                v = AUTO_BANK_PER_CLASS if self.uses_bank() else AUTO_PER_CLASS
+                v = AUTO_BANK_PER_CLASS if self.uses_bank(attributes) else AUTO_PER_CLASS
             values = tuple(v) if np.iterable(v) and not isinstance(v, str) else (v,)
             if not values or any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1 for x in values):
                 raise ParameterError(f"{name} must be an integer >= 1 or a non-empty list of them, got {v!r}")
@@ -301,10 +303,14 @@ class AutoPrototypes(BaseEstimator):
         check_roots(self.roots)
         return grid[0], grid[1]
 
-    def uses_bank(self) -> bool:
+    def uses_bank(self, attributes: bool = False) -> bool:
         """Whether the prototypes share one tree bank: ``bank``, or when it is None, :data:`AUTO_BANK` unless
-        ``degrees`` (a leaf's degree belongs to one prototype's witness; a bank's leaves are shared)."""
-        return bool(self.bank) if self.bank is not None else AUTO_BANK and not self.degrees
+        ``degrees`` (a leaf's degree belongs to one prototype's witness; a bank's leaves are shared) or the graphs
+        have continuous node ``attributes`` (a bank stores one attribute vector per tree, its mean over all training
+        graphs: a cluster's own means, which can carry the class, would be lost)."""
+        if self.bank is not None:
+            return bool(self.bank)
+        return AUTO_BANK and not self.degrees and not attributes
 
     def fit(self, graphs, y=None, *, validation=None, progress=None,
             log: Callable[[str], None] | None = None) -> "AutoPrototypes":
@@ -319,10 +325,12 @@ class AutoPrototypes(BaseEstimator):
             return self._fit(graphs, validation, log)
 
     def _fit(self, graphs, validation, log) -> "AutoPrototypes":
-        hops, per_class = self._grid()
+        self._grid()  # the parameters are checked before the data are read
         t0 = time.perf_counter()
         meta = dict(getattr(graphs, "meta", {}) or {})
         flat = as_flat(graphs)
+        self.bank_ = self.uses_bank(attributes=flat.x_cont is not None)
+        hops, per_class = self._grid(attributes=flat.x_cont is not None)
         classes_of(flat)
         num_classes = int(meta.get("num_classes", int(flat.y.max()) + 1))
         if validation is None:
@@ -372,7 +380,7 @@ class AutoPrototypes(BaseEstimator):
         self.best_score_ = chosen["val"]
         if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
             best = TreePrototypes(**self.best_params_, seed=self.seed, readout=self.readout,
-                                  degrees=self.degrees, bank=self.uses_bank(), roots=self.roots).fit(graphs)
+                                  degrees=self.degrees, bank=self.bank_, roots=self.roots).fit(graphs)
         else:  # the chosen candidate is already the set distilled from the training graphs
             best = next(est for h, k, est in made if (h, k) == (chosen["hops"], chosen["per_class"]))
         self.best_estimator_ = best
@@ -411,7 +419,7 @@ class AutoPrototypes(BaseEstimator):
             for k in sorted(set(per_class)):
                 try:
                     est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout,
-                                         degrees=self.degrees, bank=self.uses_bank(), roots=self.roots)
+                                         degrees=self.degrees, bank=self.bank_, roots=self.roots)
                     made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
                 except BudgetError:
                     break

@@ -185,9 +185,22 @@ def test_bench_reads_datasets_with_their_attributes(root):
     from graph_mirage.bench.schedule import Options
 
     def rows(attributes: bool):
-        o = Options(models=["gin"], seeds=[0], budgets=[2], methods=("mirage-auto",), root=str(root), quick=True,
+        # the same rule with and without the attributes: the default would take a tree bank without them only
+        o = Options(models=["gin"], seeds=[0], budgets=[2], methods=("mirage-plain",), root=str(root), quick=True,
                     log=lambda *a: None, epochs=20, node_attributes=attributes)
         return {r["method"]: r for r in bench.run([NAME], o)}
 
     seen, blind = rows(True), rows(False)
-    assert seen["mirage-auto"]["test_mean"] > 0.85 and blind["mirage-auto"]["test_mean"] < 0.75
+    assert seen["mirage-plain"]["test_mean"] > 0.85 and blind["mirage-plain"]["test_mean"] < 0.75
+
+
+def test_the_default_keeps_each_prototype_its_own_dag_where_graphs_have_attributes(root):
+    """A tree bank stores one attribute vector per tree, its mean over all training graphs, which here (the class is
+    the sign of the attributes' mean) would erase the class: the default uses a bank only without attributes."""
+    from graph_mirage import AutoPrototypes, load_dataset
+
+    for attributes in (True, False):
+        ds = load_dataset(NAME, root, node_attributes=attributes, stratify=True)
+        auto = AutoPrototypes(hops=1).fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]])
+        assert auto.bank_ is not attributes and (auto.distilled_.bank is None) is attributes
+        assert max(auto.grid(attributes)[1]) == (20 if attributes else 200)

@@ -32,7 +32,8 @@ AUTO_PER_CLASS = (1, 2, 5, 10, 20)
 AUTO_BANK_PER_CLASS = (1, 2, 5, 10, 20, 50, 100, 200)  # with a tree bank (--bank) ten times as many prototypes fit
 # whether the default's prototypes share one tree bank when not told (bank=None): on one task yes (measured on 9
 # datasets, 10 seeds: level or better with every GNN, docs/results/README.md), not across tasks, where one
-# bank's cap took more prototypes per task and scored lower on ogbg-moltox21; --degrees needs its own DAGs
+# bank's cap took more prototypes per task and scored lower on ogbg-moltox21; --degrees needs its own DAGs, and
+# continuous node attributes would be one mean per tree in a bank (AutoPrototypes.uses_bank)
 AUTO_BANK = True
 AUTO_BANK_TASKS = False
 AUTO_MAX_FRACTION = 0.01  # byte cap: 1 % of the training split ...

@@ -121,8 +121,9 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
             est, extra = make_estimator(s).fit(train, progress=progress), {"method": "mirage"}
         else:
             est = make_estimator(s)
-            hops, per_class = est.grid()
-            bank = ", in one tree bank" if est.uses_bank() else ""
+            attributes = bool(ds.meta.get("node_attributes"))
+            hops, per_class = est.grid(attributes)
+            bank = ", in one tree bank" if est.uses_bank(attributes) else ""
             log(f"{ds.name}: choosing the settings on the validation split (hops {list(hops)}, prototypes per class "
                 f"{list(per_class)}{bank}; each candidate scored in closed form)")
             est.fit(train, validation=valid, log=lambda m: log("  " + m))
