@@ -48,6 +48,20 @@ def _unraisable(unraisable) -> None:
         sys.__unraisablehook__(unraisable)
 
 
+def _swallow(signum, frame) -> None:
+    pass
+
+
+def _ending(saved: dict) -> None:
+    """The command ends on a signal: a resend (:func:`_unraisable`) already on its way, or a second Ctrl-C, would
+    otherwise raise again after the one-line ending — outside ``main``, where it kills the process by SIGINT instead
+    of exit status 130. Until ``main`` returns such a signal is swallowed (``saved`` keeps the handlers to restore)."""
+    for resend in _RESENDS:
+        resend.cancel()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        saved.setdefault(signum, signal.signal(signum, _swallow))
+
+
 def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split())
 
@@ -61,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = one_line_warning
     # SIGTERM (kill, a scheduler's time limit) ends like Ctrl-C: cleanup runs, training workers are stopped
     signal.signal(signal.SIGTERM, _terminated)
+    saved: dict = {}  # handlers replaced while the command ends on a signal
     hook, sys.unraisablehook = sys.unraisablehook, _unraisable
     try:
         args = build_parser().parse_args(argv)
@@ -74,9 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mirage: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
     except _Terminated:
+        _ending(saved)
         print("mirage: error: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM
     except KeyboardInterrupt:
+        _ending(saved)
         print("mirage: error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
@@ -93,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.unraisablehook = hook
         for resend in _RESENDS:  # a resend still pending would kill the process after its one-line ending
             resend.cancel()
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
 
 
 __all__ = ["main", "build_parser"]
