@@ -241,6 +241,9 @@ class AutoPrototypes(BaseEstimator):
         bank: every candidate stores its trees once, in a :class:`~graph_mirage.bank.TreeBank`; the cap counts the
             bank's bytes, so about ten times as many prototypes per class fit. None (the default): a bank unless
             ``degrees`` or continuous node attributes (:meth:`uses_bank`); False: each prototype its own DAG.
+        max_roots: most roots (trees) per prototype, as in :class:`~graph_mirage.prototypes.TreePrototypes` (32:
+            on datasets with many distinct trees per graph, such as DD, 32 roots cover a few per cent of a cluster's
+            nodes; more roots cost bytes, mostly in the bank).
         roots: how each prototype's roots are chosen (``"top"`` or ``"sampled"``, as in
             :class:`~graph_mirage.prototypes.TreePrototypes`).
 
@@ -258,7 +261,7 @@ class AutoPrototypes(BaseEstimator):
     def __init__(self, hops=AUTO_HOPS, per_class=None, *, max_bytes: int | None = None,
                  max_fraction: float | None = AUTO_MAX_FRACTION, min_graphs: int = AUTO_MIN_GRAPHS,
                  readout: str = "sum", seed: int = 0, degrees: bool = False, bank: bool | None = None,
-                 roots: str = "top") -> None:
+                 roots: str = "top", max_roots: int = 32) -> None:
         self.hops = hops
         self.per_class = per_class
         self.max_bytes = max_bytes
@@ -269,6 +272,7 @@ class AutoPrototypes(BaseEstimator):
         self.degrees = degrees
         self.bank = bank
         self.roots = roots
+        self.max_roots = max_roots
 
     def grid(self, attributes: bool = False) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The depths and the prototypes-per-class counts the candidates are made of (parameters validated), for
@@ -301,6 +305,8 @@ class AutoPrototypes(BaseEstimator):
         if self.bank is not None:
             check_bank(self.bank, self.degrees)
         check_roots(self.roots)
+        if isinstance(self.max_roots, bool) or not isinstance(self.max_roots, (int, np.integer)) or self.max_roots < 1:
+            raise ParameterError(f"max_roots must be an integer >= 1, got {self.max_roots!r}")
         return grid[0], grid[1]
 
     def uses_bank(self, attributes: bool = False) -> bool:
@@ -380,7 +386,8 @@ class AutoPrototypes(BaseEstimator):
         self.best_score_ = chosen["val"]
         if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
             best = TreePrototypes(**self.best_params_, seed=self.seed, readout=self.readout,
-                                  degrees=self.degrees, bank=self.bank_, roots=self.roots).fit(graphs)
+                                  degrees=self.degrees, bank=self.bank_, roots=self.roots,
+                                  max_roots=int(self.max_roots)).fit(graphs)
         else:  # the chosen candidate is already the set distilled from the training graphs
             best = next(est for h, k, est in made if (h, k) == (chosen["hops"], chosen["per_class"]))
         self.best_estimator_ = best
@@ -419,7 +426,8 @@ class AutoPrototypes(BaseEstimator):
             for k in sorted(set(per_class)):
                 try:
                     est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout,
-                                         degrees=self.degrees, bank=self.bank_, roots=self.roots)
+                                         degrees=self.degrees, bank=self.bank_, roots=self.roots,
+                                         max_roots=int(self.max_roots))
                     made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
                 except BudgetError:
                     break

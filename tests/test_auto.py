@@ -166,7 +166,9 @@ def test_without_validation_a_holdout_of_the_training_graphs_scores(synthetic):
                                            ({"max_fraction": 2.0}, "max_fraction must be"),
                                            ({"readout": "max"}, "readout must be"),
                                            ({"max_bytes": 0}, "max_bytes must be"),
-                                           ({"degrees": 1}, "degrees must be")])
+                                           ({"degrees": 1}, "degrees must be"),
+                                           ({"max_roots": 0}, "max_roots must be"),
+                                           ({"max_roots": True}, "max_roots must be")])
 def test_bad_parameters_are_refused_in_fit(synthetic, kwargs, match):
     est = AutoPrototypes(**kwargs)  # scikit-learn's contract: __init__ only stores
     with pytest.raises(ParameterError, match=match):
@@ -217,6 +219,25 @@ def test_cli_distill_roots_sampled_reaches_every_candidate_and_the_file(tmp_path
     r = run_cli("distill", "synthetic-motifs", "--hops", "1", "--no-bank", "--out", str(tmp_path / "plain.npz"))
     assert r.returncode == 0, r.stderr  # --no-bank: each prototype its own DAG, as before the bank was the default
     assert DistilledDataset.load(tmp_path / "plain.npz").bank is None
+
+
+def test_max_roots_caps_every_candidates_prototypes_and_reaches_the_file(tmp_path):
+    """max_roots reaches every candidate the rule scores and the chosen set: no prototype has more roots, and the
+    default's 32 would have given some prototype more than the 2 asked for here."""
+    from graph_mirage import AutoPrototypes, load_dataset
+
+    ds = load_dataset("synthetic-motifs")
+    train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
+    default = AutoPrototypes(hops=[1, 2], per_class=[1, 3]).fit(train, validation=valid)
+    assert max(len(k) for est in default.candidates_.values() for _, k, _ in est.prototypes_) > 2
+    auto = AutoPrototypes(hops=[1, 2], per_class=[1, 3], max_roots=2).fit(train, validation=valid)
+    assert {est.max_roots for est in auto.candidates_.values()} == {2}
+    assert max(len(k) for est in auto.candidates_.values() for _, k, _ in est.prototypes_) == 2
+    assert auto.distilled_.meta["params"]["max_roots"] == 2
+    out = tmp_path / "roots.npz"
+    r = run_cli("distill", "synthetic-motifs", "--hops", "1", "--max-roots", "2", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert DistilledDataset.load(out).meta["params"]["max_roots"] == 2
 
 
 def test_cli_distill_degrees_gives_the_leaves_their_degrees_and_only_to_the_default(tmp_path):

@@ -289,6 +289,17 @@ def test_roots_makes_the_prototypes_of_every_mirage_method_with_sampled_roots(sy
         assert d.meta["params"]["roots"] == "sampled", d.meta["method"]
 
 
+def test_max_roots_caps_the_prototypes_of_every_mirage_method(synthetic, tmp_path):
+    from graph_mirage.bench.methods import SplitContext, make_auto, make_bank, make_plain, make_proto
+    from graph_mirage.distilled import DistilledDataset
+
+    ctx = SplitContext("synthetic-motifs", 0, synthetic, tmp_path, True, [3], lambda *a: None, max_roots=2)
+    for d in (DistilledDataset.load(s.path) for s in make_auto(ctx) + make_bank(ctx) + make_plain(ctx)
+              + make_proto(ctx)):
+        assert d.meta["params"]["max_roots"] == 2, d.meta["method"]
+        assert max(len(roots) for _, _, roots in d.meta["prototypes"]) <= 2, d.meta["method"]
+
+
 def test_the_defaults_runs_are_read_from_the_cache_under_the_bank_methods_name(tmp_path):
     """On one task the default is the tree bank's rule: mirage-auto makes mirage-bank's very set, so its runs are found
     by their key whatever method's name they were cached under; mirage-plain (each prototype its own DAG) is another

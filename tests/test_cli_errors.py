@@ -185,6 +185,7 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
         "bank with degrees": ["--bank", "--degrees"], "bank with an itemset option": ["--bank", "--budget", "3"],
         "sampled roots with an itemset option": ["--roots", "sampled", "--budget", "3"],
         "unknown roots": ["--roots", "all"],
+        "max roots 0": ["--max-roots", "0"], "max roots with an itemset option": ["--max-roots", "64", "--budget", "3"],
         "out in a missing directory": ["--out", tmp / "missing-dir" / "x.npz"],
     }.items():
         target = out / f"{label.replace(' ', '_')}.npz"

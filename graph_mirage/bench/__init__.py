@@ -92,7 +92,7 @@ def main_from_args(args) -> int:
                    cache_dir=None if quick or not args.cache_dir else args.cache_dir, refresh=args.refresh,
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
                    node_attributes=args.node_attributes, fractions=args.fractions, degrees=args.degrees,
-                   roots=args.roots, recipes=tuple(dict.fromkeys(args.recipes or ["plain"])))
+                   roots=args.roots, max_roots=args.max_roots, recipes=tuple(dict.fromkeys(args.recipes or ["plain"])))
     t0 = time.perf_counter()
     header = {"command": "mirage bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {jobs} training "
@@ -101,6 +101,7 @@ def main_from_args(args) -> int:
               "budgets": opts.budgets, "proto": opts.proto, "node_attributes": opts.node_attributes,
               "fractions": opts.fractions, **({"degrees": True} if opts.degrees else {}),
               **({"roots": opts.roots} if opts.roots != "top" else {}),
+              **({"max_roots": opts.max_roots} if opts.max_roots is not None else {}),
               **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),
               "methods": list(methods), "readout": args.readout or "recorded/sum",
               "complete": False}

@@ -80,6 +80,7 @@ class SplitContext:
     fractions: list | None = None  # the bytes sweep: fractions of the training split's bytes
     degrees: bool = False  # mirage-auto's and mirage-proto's leaves carry their real degrees
     roots: str = "top"  # how mirage-auto's, mirage-bank's and mirage-proto's prototypes choose their roots
+    max_roots: int | None = None  # their most roots per prototype (None: the estimators' default)
     made: dict = field(default_factory=dict)  # method -> DistilledDataset already made on this split
     errors: dict = field(default_factory=dict)  # (method, budget, step) -> why no set
 
@@ -150,7 +151,7 @@ def make_auto(ctx: SplitContext, fraction: float | None = None, bank: bool | Non
     from ..multitask import PerTask
 
     valid = ctx.ds[ctx.ds.split["valid"]]
-    params = {"roots": ctx.roots, "bank": bank}
+    params = {"roots": ctx.roots, "bank": bank, **({} if ctx.max_roots is None else {"max_roots": ctx.max_roots})}
     if bank is not True:  # leaf degrees need each prototype's own DAG
         params["degrees"] = ctx.degrees
     est = AutoPrototypes(**params) if fraction is None else _capped(fraction, **params)
@@ -182,7 +183,7 @@ def make_plain(ctx: SplitContext, fraction: float | None = None) -> list[Trainin
 def make_proto(ctx: SplitContext) -> list[TrainingSet]:
     from ..prototypes import TreePrototypes
 
-    params = ctx.proto or PROTO
+    params = dict(ctx.proto or PROTO, **({} if ctx.max_roots is None else {"max_roots": ctx.max_roots}))
     est, secs = _timed(lambda: TreePrototypes(**params, degrees=ctx.degrees, roots=ctx.roots).fit(ctx.train))
     return [_saved(ctx, "mirage-proto", est.distilled_, secs, info={"settings": dict(params)})]
 

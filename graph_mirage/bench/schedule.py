@@ -50,6 +50,7 @@ class Options:
     fractions: list | None = None  # the bytes sweep: the swept methods once per fraction of the training bytes
     degrees: bool = False  # graph-mirage's prototypes with their leaves' real degrees (TreePrototypes(degrees=True))
     roots: str = "top"  # how graph-mirage's prototypes choose their roots (TreePrototypes(roots=...))
+    max_roots: int | None = None  # graph-mirage's most roots per prototype (None: the estimators' default)
     recipes: tuple = ("plain",)  # the distilled sets' training recipes (runs.FULL_RECIPES), chosen on validation
 
     def recipe_keys(self) -> dict:
@@ -118,7 +119,7 @@ def make_split(name: str, o: Options, si: int, split: dict | None, tmp: Path, lo
     ds = load(name, o.root, split)
     check_evaluable(ds)
     ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, log, proto=o.proto, fractions=o.fractions,
-                       degrees=o.degrees, roots=o.roots)
+                       degrees=o.degrees, roots=o.roots, max_roots=o.max_roots)
     sets = make_sets(ctx, o.methods)
     probes = {(method, si): _probe(method, ds) for method in PROBES if method in o.methods}
     return {"full_size": ctx.full_size, "sets": sets, "errors": ctx.errors, "probes": probes}

@@ -31,6 +31,8 @@ def add_bench_args(p) -> None:
     p.add_argument("--roots", choices=ROOTS, default="top",
                    help="how the mirage-auto/-bank/-plain and mirage-proto prototypes choose their roots (default "
                         "top; sampled: see TreePrototypes)")
+    p.add_argument("--max-roots", type=positive(1), default=None, metavar="N",
+                   help="most roots per prototype of mirage-auto/-bank/-plain and mirage-proto (default 32)")
     p.add_argument("--proto", nargs=2, type=positive(1), default=None, metavar=("HOPS", "PER_CLASS"),
                    help="the one setting of method mirage-proto (default 2 5), e.g. an earlier default's choice")
     p.add_argument("--methods", nargs="+", default=None, choices=METHOD_NAMES,

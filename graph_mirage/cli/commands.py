@@ -43,7 +43,8 @@ def distill_settings(args, out: str | None) -> DistillSettings:
                             getattr(args, "spark_driver_memory", None), getattr(args, "spark_checkpoint_dir", None),
                             getattr(args, "spark_driver_rows", SparkSettings.driver_rows)),
         threads=args.threads, degrees=getattr(args, "degrees", False),
-        bank=getattr(args, "bank", None), roots=getattr(args, "roots", "top"))
+        bank=getattr(args, "bank", None), roots=getattr(args, "roots", "top"),
+        max_roots=getattr(args, "max_roots", None))
 
 
 def train_settings(args) -> TrainSettings:

@@ -125,6 +125,9 @@ def distill_args(sp) -> None:
                     help="automatic default: a prototype's roots are its most frequent trees (top, the default) or "
                          "trees at evenly spaced quantiles of its nodes (sampled: rare trees keep their share; "
                          "docs/user-guide.md)")
+    sp.add_argument("--max-roots", type=positive(1), default=None, metavar="N",
+                    help="automatic default: most trees (roots) per prototype (default 32; graphs with many distinct "
+                         "trees, such as DD's, need more to be covered; more bytes)")
 
 
 def train_args(sp, seeds: int) -> None:

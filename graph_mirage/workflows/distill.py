@@ -56,6 +56,8 @@ def make_estimator(s: DistillSettings):
         kwargs["bank"] = s.bank
     if s.roots != "top":
         kwargs["roots"] = s.roots
+    if s.max_roots is not None:
+        kwargs["max_roots"] = s.max_roots
     return AutoPrototypes(**kwargs)
 
 

@@ -179,6 +179,7 @@ class DistillSettings:
     degrees: bool = False  # the automatic default's leaves carry their real degrees (TreePrototypes(degrees=True))
     bank: bool | None = None  # the automatic default's prototypes share one tree bank (None: its own choice)
     roots: str = "top"  # how the automatic default's prototypes choose their roots (TreePrototypes(roots=...))
+    max_roots: int | None = None  # the automatic default's most roots per prototype (None: AutoPrototypes' own)
 
     @property
     def itemset_flags(self) -> list[str]:
@@ -205,7 +206,8 @@ class DistillSettings:
         _choice("engine", self.engine, ENGINES)
         _choice("roots", self.roots, ROOTS)
         for name, low in (("step", 0), ("min_count", 1), ("max_itemset_size", 1), ("max_nodes", 1),
-                          ("max_sets", 1), ("context", 0), ("max_bytes", 1), ("threads", 1), ("select_seeds", 1)):
+                          ("max_sets", 1), ("context", 0), ("max_bytes", 1), ("threads", 1), ("select_seeds", 1),
+                          ("max_roots", 1)):
             _int(name, getattr(self, name), low)
         _int("hops", self.hops, 1)
         if self.hops is not None and self.hops > MAX_HOPS:
@@ -238,9 +240,10 @@ class DistillSettings:
         if self.budget == "auto" and self.itemset_flags:
             raise MirageError(f"budget 'auto' chooses prototypes automatically; drop {', '.join(self.itemset_flags)} "
                               f"or give an integer budget")
-        for flag in ("degrees", "bank", "roots"):
+        for flag in ("degrees", "bank", "roots", "max_roots"):
             if getattr(self, flag) not in (False, None, "top") and self.mode != "auto":
-                raise MirageError(f"{flag} applies to the automatic default's prototypes; drop --{flag} or "
+                raise MirageError(f"{flag} applies to the automatic default's prototypes; drop "
+                                  f"--{flag.replace('_', '-')} or "
                                   f"{'--preset' if self.preset else 'the itemset options'}")
         if self.bank and self.degrees:
             raise MirageError("--bank and --degrees cannot be combined: a leaf's degree belongs to one prototype's "
