@@ -133,8 +133,9 @@ def main(argv=None) -> int:
     p.add_argument("--page", default=str(ROOT / "docs" / "results" / "max-roots.md"))
     p.add_argument("--coverage", nargs="*", default=[], metavar="DATASET",
                    help="also the default set's root coverage on these datasets (else: as last written)")
+    p.add_argument("--out", default=str(RESULTS / "max_roots.json"), help="the JSON written (and read for the coverage)")
     args = p.parse_args(argv)
-    out = RESULTS / "max_roots.json"
+    out = Path(args.out)
     before = json.loads(out.read_text()) if out.exists() else {}
     cover = [coverage(name) for name in args.coverage] or before.get("coverage", [])
     more, base = (json.loads(Path(x).read_text()) for x in (args.more, args.base))

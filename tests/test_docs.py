@@ -192,3 +192,47 @@ def test_the_recipes_table_is_generated_from_the_committed_json():
     pairs = blob["command"].split("--pairs ", 1)[1].split()
     chosen, plain = (json.loads((DOCS.parent / p).read_text())["rows"] for p in pairs[0].split(":"))
     assert mod.compare(chosen, plain) == [r for r in blob["rows"] if r["dataset"] == chosen[0]["dataset"]]
+
+
+def _max_roots_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("max_roots", DOCS.parent / "benchmarks" / "max_roots.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_max_roots_page_is_generated_from_the_committed_json(tmp_path):
+    """docs/results/max-roots.md's tables are what benchmarks/max_roots.py writes from the committed bench files and
+    the coverage recorded in max_roots.json (no dataset is loaded without --coverage)."""
+    import shutil
+
+    mod = _max_roots_module()
+    page = tmp_path / "max-roots.md"
+    shutil.copy(DOCS / "results" / "max-roots.md", page)
+    out = tmp_path / "max_roots.json"
+    shutil.copy(DOCS.parent / "benchmarks" / "results" / "max_roots.json", out)
+    assert mod.main(["--page", str(page), "--out", str(out)]) == 0
+    assert page.read_text() == (DOCS / "results" / "max-roots.md").read_text()
+
+
+def test_max_roots_pairs_the_two_sets_and_their_controls_by_seed():
+    mod = _max_roots_module()
+
+    def row(method, values, budget=0.06, seeds=range(10)):
+        return {"dataset": "D", "model": "gin", "method": method, "budget": budget, "metric": "rocauc",
+                "test_mean": float(np.mean(values)), "test_std": float(np.std(values)), "bytes": 1, "graphs": 1,
+                "settings": [{"hops": 1, "per_class": 5}],
+                "runs": [{"seed": s, "test": v} for s, v in zip(seeds, values)]}
+
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 0.01, 10)
+    more = [row("mirage-auto", 0.80 + noise), row("mirage-auto~permuted", 0.70 + rng.normal(0, 0.01, 10)),
+            row("full", 0.85 + noise, budget=None), row("herding-bytes", 0.78 + noise)]
+    base = [row("mirage-auto", 0.78 + noise, seeds=range(1, 11)), row("mirage-auto~permuted", 0.76 + noise)]
+    (r,) = mod.compare(more, base, 256)
+    assert r["more_minus_base"]["units"] == 9  # seeds 1-9 in both
+    assert r["margin_more_minus_base"]["beats"] and abs(r["margin_more_minus_base"]["mean"] - 0.08) < 0.02
+    assert r["more_minus_full"]["loses"] and r["more_minus_herding"]["beats"]
+    assert "| D | GIN | 6 |" in mod.table([r])
