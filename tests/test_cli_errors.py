@@ -501,10 +501,15 @@ def test_outputs_honour_the_umask(tmp_path, umask):
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-_SIGNAL_IN_DEL = """
-import argparse, os, signal, sys, time
-from graph_mirage import cli
+def _command_script(work: str) -> str:
+    """A script that runs the ``mirage`` command line on a command whose work is ``work`` (the source of a function
+    ``work(args)``; os, signal, sys and time imported)."""
+    return ("import argparse, os, signal, sys, time\nfrom graph_mirage import cli\n\n" + work
+            + "\nparser = argparse.ArgumentParser()\nparser.set_defaults(func=work)\n"
+              "cli.build_parser = lambda: parser\nsys.exit(cli.main([]))\n")
 
+
+_SIGNAL_IN_DEL = _command_script("""
 class Finaliser:
     def __del__(self):  # the handler's exception raised here is only "ignored" by Python
         os.kill(os.getpid(), getattr(signal, sys.argv[1]))
@@ -515,12 +520,7 @@ def work(args):
         time.sleep(0.1)
     print("finished")
     return 0
-
-parser = argparse.ArgumentParser()
-parser.set_defaults(func=work)
-cli.build_parser = lambda: parser
-sys.exit(cli.main([]))
-"""
+""")
 
 
 @pytest.mark.parametrize("name, code, message", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
@@ -531,20 +531,12 @@ def test_a_signal_inside_a_finaliser_still_ends_the_command(name, code, message)
     assert r.returncode == code and r.stderr == f"mirage: error: {message}\n" and "finished" not in r.stdout, r.stderr
 
 
-_SIGNAL_IN_EVAL = """
-import argparse, os, signal, sys, time
-from graph_mirage import cli
-
+_SIGNAL_IN_EVAL = _command_script("""
 def work(args):
     eval("os.kill(os.getpid(), signal.SIGINT) or time.sleep(10)")  # as in a namedtuple or dataclass being made
     print("finished")
     return 0
-
-parser = argparse.ArgumentParser()
-parser.set_defaults(func=work)
-cli.build_parser = lambda: parser
-sys.exit(cli.main([]))
-"""
+""")
 
 
 def test_an_interrupt_inside_an_eval_still_exits_130_under_python_m(tmp_path):
