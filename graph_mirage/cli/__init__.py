@@ -53,9 +53,9 @@ def _swallow(signum, frame) -> None:
 
 
 def _ending(saved: dict) -> None:
-    """The command ends on a signal: a resend (:func:`_unraisable`) already on its way, or a second Ctrl-C, would
-    otherwise raise again after the one-line ending — outside ``main``, where it kills the process by SIGINT instead
-    of exit status 130. Until ``main`` returns such a signal is swallowed (``saved`` keeps the handlers to restore)."""
+    """The command ends on a signal: a resend (:func:`_unraisable`) already on its way, or a second Ctrl-C, is
+    swallowed until ``main`` returns (``saved`` keeps the handlers to restore), so that it cannot raise again inside
+    the one-line ending; and the interpreter's mark of an unhandled interrupt is cleared (below)."""
     for resend in _RESENDS:
         resend.cancel()
     for signum in (signal.SIGINT, signal.SIGTERM):
