@@ -354,27 +354,27 @@ class AutoPrototypes(BaseEstimator):
         scale = total / max(flat_bytes(fit_flat), 1)
         made, dag = self._candidates(fit_flat, probe.fit_colours(), meta, hops, per_class,
                                      None if cap is None else cap / scale)
-        fits = [m for m in made if cap is None or m[2].distilled_.nbytes() * scale <= cap]
+        fits = [m for m in made if cap is None or m[2].nbytes_ * scale <= cap]
         if not fits:
-            fits = [min(made, key=lambda m: (m[2].distilled_.nbytes(), m[0], m[1]))]
+            fits = [min(made, key=lambda m: (m[2].nbytes_, m[0], m[1]))]
             if log:
                 log(f"no candidate fits the byte cap ({100 * cap / total:.3f} % of the bytes): the smallest one is "
                     f"used; give fewer hops, or a larger max_bytes / --max-bytes")
         witness = dag.witness
         rows = []
         for h, k, est in made:
-            d = est.distilled_
-            row = {"hops": h, "per_class": k, "graphs": len(d), "bytes": int(d.nbytes() * scale),
-                   "fraction": d.nbytes() * scale / total, "scored": any(est is f[2] for f in fits),
+            n_graphs = len(est.prototypes_)  # read without extracting the graphs of a bank: only one is kept
+            row = {"hops": h, "per_class": k, "graphs": n_graphs, "bytes": int(est.nbytes_ * scale),
+                   "fraction": est.nbytes_ * scale / total, "scored": any(est is f[2] for f in fits),
                    "val": float("nan"), "val_se": float("nan")}
             if row["scored"]:
                 row["val"] = probe.score(est, witness[h])
                 row["val_se"] = score_error(row["val"], probe.y, num_classes)
                 if log:
-                    log(f"hops {h}, {k} per class: {len(d)} graphs, {100 * row['fraction']:.3f} % of the bytes; "
+                    log(f"hops {h}, {k} per class: {n_graphs} graphs, {100 * row['fraction']:.3f} % of the bytes; "
                         f"validation score {row['val']:.4f} ± {row['val_se']:.4f}")
             elif log:  # say why a depth or a count the grid names was not tried (the larger counts are not made)
-                log(f"hops {h}, {k} per class: {len(d)} graphs, {100 * row['fraction']:.3f} % of the bytes; above "
+                log(f"hops {h}, {k} per class: {n_graphs} graphs, {100 * row['fraction']:.3f} % of the bytes; above "
                     f"the byte cap ({100 * cap / total:.3f} %), not scored")
             rows.append(row)
         chosen = choose([r for r in rows if r["scored"]])
@@ -431,7 +431,7 @@ class AutoPrototypes(BaseEstimator):
                     made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
                 except BudgetError:
                     break
-                if cap is not None and est.distilled_.nbytes() > cap:
+                if cap is not None and est.nbytes_ > cap:
                     break
         if not made:
             raise BudgetError(f"no candidate distilled set could be made: at hops {list(hops)} every prototype set "

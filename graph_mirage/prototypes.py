@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -45,6 +45,7 @@ from sklearn.base import BaseEstimator
 from torch_geometric.data import Data
 
 from .bank import TreeBank, bank_graphs, check_bank
+from .clusters import cluster_means, distinct_rows, normalised_counts
 from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE, ROOTS
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, source_meta
@@ -61,6 +62,17 @@ class TreeCounts:
     counts: sp.csr_matrix
     seconds: float
     dag: "ComputationDAG | None" = None  # built by the first fit that needs it, shared by the others
+    _classes: dict = field(default_factory=dict, repr=False)
+
+    def of_class(self, y: np.ndarray, c: int) -> tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix, tuple]:
+        """Class ``c``'s graphs (``y``: the labels of the graphs counted): their indices, count rows, normalised
+        rows and :func:`distinct_rows`, computed once and shared by every fit that clusters this class."""
+        if c not in self._classes:
+            idx = np.flatnonzero(y == c)
+            rows = self.counts[idx]
+            feats = normalised_counts(rows)
+            self._classes[c] = (idx, rows, feats, distinct_rows(feats))
+        return self._classes[c]
 
 
 def tree_counts(flat: FlatGraphs, hops: int, colours: list[np.ndarray] | None = None) -> TreeCounts:
@@ -203,30 +215,6 @@ def cluster_attributes(flat: FlatGraphs, colours: list[np.ndarray], members: np.
     return attributes
 
 
-def normalised_counts(counts: sp.csr_matrix) -> sp.csr_matrix:
-    """Each row of a ``[graphs, trees]`` count matrix divided by its L2 norm: what k-means clusters, so that graphs
-    of one shape and different sizes fall together."""
-    return sp.csr_matrix(counts.multiply(1.0 / np.sqrt(np.asarray(counts.multiply(counts).sum(1))).clip(1e-12)))
-
-
-def distinct_rows(feats: sp.csr_matrix) -> tuple[int, np.ndarray]:
-    """How many distinct rows ``feats`` has, and each row's group (groups numbered in order of first occurrence).
-
-    Example:
-        >>> distinct_rows(sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 0.0]])))
-        (2, array([0, 1, 0]))
-    """
-    rows = sp.csr_matrix(feats, copy=True)
-    rows.eliminate_zeros()
-    rows.sort_indices()
-    groups: dict[tuple[bytes, bytes], int] = {}
-    labels = np.empty(rows.shape[0], dtype=np.int64)
-    for i in range(rows.shape[0]):
-        s, e = rows.indptr[i], rows.indptr[i + 1]
-        labels[i] = groups.setdefault((rows.indices[s:e].tobytes(), rows.data[s:e].tobytes()), len(groups))
-    return len(groups), labels
-
-
 def check_roots(roots) -> None:
     """The estimators' shared check of ``roots``."""
     if roots not in ROOTS:
@@ -282,6 +270,7 @@ class TreePrototypes(BaseEstimator):
 
     Attributes (after :meth:`fit`):
         distilled_: the :class:`DistilledDataset` (with ``root_weight``).
+        nbytes_: its bytes (``distilled_.nbytes()``), known before a bank's graphs are extracted.
         n_trees_: distinct trees of depth ``hops`` in the training graphs.
         clusters_: class -> cluster sizes.
         prototypes_: per distilled graph, ``(class, root tree ids [r], root weights [r])``.
@@ -340,13 +329,14 @@ class TreePrototypes(BaseEstimator):
                          "total": time.perf_counter() - t0}
         return self
 
-    def _cluster(self, feats: sp.csr_matrix, k: int) -> np.ndarray:
+    def _cluster(self, feats: sp.csr_matrix, k: int, distinct: tuple[int, np.ndarray] | None = None) -> np.ndarray:
         """k-means labels of the rows of ``feats`` (fitted on a sample of at most ``self.sample`` rows); with ``k`` at
-        least the number of distinct rows, each distinct row is its own cluster."""
+        least the number of distinct rows (``distinct``: :func:`distinct_rows` of ``feats``, when known), each
+        distinct row is its own cluster."""
         from sklearn.cluster import KMeans
         from sklearn.exceptions import ConvergenceWarning
 
-        n_distinct, groups = distinct_rows(feats)
+        n_distinct, groups = distinct_rows(feats) if distinct is None else distinct
         if k >= n_distinct:
             # k-means' optimum is then exact (every distinct point its own cluster, inertia 0): computed directly, it
             # takes a fraction of the time, and the clusters' order no longer depends on how a scikit-learn version
@@ -363,39 +353,37 @@ class TreePrototypes(BaseEstimator):
             idx = np.sort(np.random.default_rng(self.seed).choice(n, self.sample, replace=False))
             return km.fit(feats[idx]).predict(feats)
 
-    def fit_trees(self, flat: FlatGraphs, trees: "TreeCounts", meta_src: dict) -> "TreePrototypes":
-        """:meth:`fit` from an already computed tree stage (:func:`tree_counts` of ``flat`` at ``self.hops``), so
-        that several settings at one depth share it; ``meta_src`` is the dataset's ``meta``."""
-        self._validate()
-        classes = classes_of(flat)
-        colours, counts = trees.colours, trees.counts
-        self.n_trees_ = counts.shape[1]
-        t1 = time.perf_counter()
-        if trees.dag is None:
-            trees.dag = ComputationDAG(flat, colours)
-        dag = trees.dag
+    def _prototypes(self, flat: FlatGraphs, trees: "TreeCounts") -> list:
+        """Cluster each class and make each cluster's prototype (sets ``clusters_``, ``prototypes_``, ``members_``);
+        returns the meta records ``[class, cluster size, root trees]``."""
         self.clusters_, protos, self.prototypes_, self.members_ = {}, [], [], []
-        for c in classes:
-            of_class = np.flatnonzero(flat.y == c)
-            rows = counts[of_class]
+        for c in classes_of(flat):
+            of_class, rows, feats, distinct = trees.of_class(flat.y, c)
             k = min(self.per_class, rows.shape[0])
-            feats = normalised_counts(rows)
-            labels = np.zeros(rows.shape[0], dtype=np.int64) if k == 1 else self._cluster(feats, k)
+            labels = np.zeros(rows.shape[0], dtype=np.int64) if k == 1 else self._cluster(feats, k, distinct)
             sizes = np.bincount(labels, minlength=k)
             self.clusters_[int(c)] = sizes.tolist()
+            means = cluster_means(rows, labels, k)
             for j in np.argsort(-sizes, kind="stable"):
                 if sizes[j] == 0:
                     continue
-                mean = np.asarray(rows[labels == j].mean(0)).ravel()
-                kept, w = prototype_roots(mean, self.mass, self.max_roots, self.roots)
+                kept, w = prototype_roots(means[j].toarray().ravel(), self.mass, self.max_roots, self.roots)
                 protos.append([int(c), int(sizes[j]), [int(t) for t in kept]])
                 self.prototypes_.append((int(c), kept, w))
                 self.members_.append(of_class[labels == j])
-        graphs_out, bank = self._bank(flat, dag, colours) if self.bank else (self._graphs(flat, dag, colours), None)
-        for g, (c, _, _), (_, size, _) in zip(graphs_out, self.prototypes_, protos):
-            g.y = torch.tensor([c])
-            g.weight = torch.tensor([float(size)])
-        self.seconds_ = {"prototypes": time.perf_counter() - t1}
+        return protos
+
+    def fit_trees(self, flat: FlatGraphs, trees: "TreeCounts", meta_src: dict) -> "TreePrototypes":
+        """:meth:`fit` from an already computed tree stage (:func:`tree_counts` of ``flat`` at ``self.hops``), so
+        that several settings at one depth share it; ``meta_src`` is the dataset's ``meta``. With ``bank``, the
+        prototypes' graphs are extracted from the bank when :attr:`distilled_` is first read (``nbytes_`` is known
+        before): a search that makes many candidates extracts the graphs of the one it keeps."""
+        self._validate()
+        self.n_trees_ = trees.counts.shape[1]
+        t1 = time.perf_counter()
+        if trees.dag is None:
+            trees.dag = ComputationDAG(flat, trees.colours)
+        protos = self._prototypes(flat, trees)
         params = {"per_class": self.per_class, "mass": self.mass, "max_roots": self.max_roots, "seed": self.seed}
         if self.sample is not None and max(map(sum, self.clusters_.values())) > self.sample:
             params["sample"] = self.sample  # recorded only where it changed the clustering
@@ -405,17 +393,41 @@ class TreePrototypes(BaseEstimator):
             params["bank"] = True
         if self.roots != "top":
             params["roots"] = self.roots  # recorded only when not the default: its files stay byte-identical
-        meta = {
+        self._meta = {
             "method": "mirage-proto", **source_meta(meta_src, flat), "hops": self.hops, "readout": self.readout,
             "params": params,
             "prototypes": protos, "clusters": {str(c): v for c, v in self.clusters_.items()},
             "trees_unique": self.n_trees_,
         }
-        self.distilled_ = DistilledDataset(graphs_out, meta, bank=bank)
-        if self.distilled_.nbytes() >= meta["full_bytes"]:
-            raise BudgetError(f"the prototypes would take {self.distilled_.nbytes():,} bytes, not less than the "
-                              f"{meta['full_bytes']:,} bytes of the training split; lower per_class or max_roots")
+        self._distilled = self._pending = None
+        if self.bank:
+            self._pending = self._bank(flat, trees.dag, trees.colours)
+            # what DistilledDataset.nbytes() counts for a bank: the bank, and each graph's label (int64) and weight
+            self.nbytes_ = self._pending[0].nbytes() + 12 * len(self.prototypes_)
+        else:
+            self._distilled = self._make_set(self._graphs(flat, trees.dag, trees.colours), None)
+            self.nbytes_ = self._distilled.nbytes()
+        self.seconds_ = {"prototypes": time.perf_counter() - t1}
+        if self.nbytes_ >= self._meta["full_bytes"]:
+            raise BudgetError(f"the prototypes would take {self.nbytes_:,} bytes, not less than the "
+                              f"{self._meta['full_bytes']:,} bytes of the training split; lower per_class or max_roots")
         return self
+
+    @property
+    def distilled_(self) -> DistilledDataset:
+        """The distilled :class:`DistilledDataset` (with ``root_weight``)."""
+        if getattr(self, "_pending", None) is None and getattr(self, "_distilled", None) is None:
+            raise AttributeError("distilled_: this TreePrototypes is not fitted")
+        if self._distilled is None:
+            bank, root_weight = self._pending
+            self._distilled, self._pending = self._make_set(bank_graphs(bank, root_weight), bank), None
+        return self._distilled
+
+    def _make_set(self, graphs: list[Data], bank: TreeBank | None) -> DistilledDataset:
+        for g, (c, _, _), (_, size, _) in zip(graphs, self.prototypes_, self._meta["prototypes"]):
+            g.y = torch.tensor([c])
+            g.weight = torch.tensor([float(size)])
+        return DistilledDataset(graphs, self._meta, bank=bank)
 
     def _graphs(self, flat: FlatGraphs, dag: ComputationDAG, colours: list[np.ndarray]) -> list[Data]:
         """Each prototype as its own computation DAG, its roots weighted (no labels yet)."""
@@ -429,8 +441,8 @@ class TreePrototypes(BaseEstimator):
             out.append(g)
         return out
 
-    def _bank(self, flat: FlatGraphs, dag: ComputationDAG, colours: list[np.ndarray]) -> tuple[list[Data], TreeBank]:
-        """Every kept tree once in one bank DAG (ascending tree ids), each prototype extracted from it."""
+    def _bank(self, flat: FlatGraphs, dag: ComputationDAG, colours: list[np.ndarray]) -> tuple[TreeBank, np.ndarray]:
+        """Every kept tree once in one bank DAG (ascending tree ids), and every prototype's root weights."""
         trees = np.unique(np.concatenate([kept for _, kept, _ in self.prototypes_]))
         attrs = None if flat.x_cont is None else cluster_attributes(flat, colours, np.arange(flat.num_graphs))
         bank_dag = dag.build(trees, self.hops, attrs)
@@ -438,4 +450,4 @@ class TreePrototypes(BaseEstimator):
         roots = np.concatenate([np.searchsorted(trees, kept) for _, kept, _ in self.prototypes_])
         ptr = np.concatenate([[0], np.cumsum([len(kept) for _, kept, _ in self.prototypes_])])
         bank = TreeBank(bank_dag, roots.astype(np.int64), ptr.astype(np.int64))
-        return bank_graphs(bank, np.concatenate([w for _, _, w in self.prototypes_])), bank
+        return bank, np.concatenate([w for _, _, w in self.prototypes_])

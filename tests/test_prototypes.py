@@ -7,8 +7,9 @@ import torch
 from torch_geometric.data import Batch
 
 from graph_mirage import DistilledDataset, ParameterError
+from graph_mirage.clusters import cluster_means, distinct_rows, normalised_counts
 from graph_mirage.models import make_model
-from graph_mirage.prototypes import ComputationDAG, TreePrototypes, distinct_rows, normalised_counts, tree_counts
+from graph_mirage.prototypes import ComputationDAG, TreePrototypes, tree_counts
 from graph_mirage.trees import TreeUnfolder, row_ids, wl_colours
 
 
@@ -171,6 +172,38 @@ def test_as_many_prototypes_as_distinct_graphs_are_one_per_distinct_tree_count(m
     assert sorted(p.clusters_[0], reverse=True)[:n_distinct] == sorted(np.bincount(groups).tolist(), reverse=True)
     assert sum(size > 0 for size in p.clusters_[0]) == n_distinct
     assert int((p.distilled_.storage().y.view(-1) == 0).sum()) == n_distinct
+
+
+def test_cluster_means_are_bit_for_bit_scipys_mean_of_each_cluster():
+    """One sparse product gives each cluster's mean exactly as indexing the cluster and taking scipy's mean does
+    (the prototypes, and so the files, stay byte-identical); an empty cluster's mean is zero."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    for n, d, k in ((300, 40, 7), (1000, 500, 50), (50, 5, 60)):
+        rows = sp.csr_matrix(rng.poisson(0.3, size=(n, d)) * rng.integers(1, 40, size=(n, 1)), dtype=np.float64)
+        labels = rng.integers(0, k, size=n)
+        means = cluster_means(rows, labels, k)
+        assert means.shape == (k, d)
+        for j in range(k):
+            want = np.asarray(rows[labels == j].mean(0)).ravel() if (labels == j).any() else np.zeros(d)
+            assert np.array_equal(means[j].toarray().ravel(), want), (n, d, k, j)
+
+
+@pytest.mark.parametrize("bank", [False, True])
+def test_bytes_are_known_before_a_banks_graphs_are_extracted(train, bank):
+    """``nbytes_`` is what the set's ``nbytes()`` counts, with or without a bank, and fits that share one tree stage
+    give the sets separate fits give."""
+    p = TreePrototypes(hops=2, per_class=4, bank=bank).fit(train)
+    assert p.nbytes_ == p.distilled_.nbytes() and len(p.distilled_) == len(p.prototypes_)
+    flat = train.flat()
+    trees = tree_counts(flat, 2)
+    for k in (2, 4):  # the second fit reads the class rows the first one cached on the shared tree stage
+        shared = TreePrototypes(hops=2, per_class=k, bank=bank).fit_trees(flat, trees, dict(train.meta))
+        alone = TreePrototypes(hops=2, per_class=k, bank=bank).fit(train)
+        assert shared.nbytes_ == alone.nbytes_ and shared.clusters_ == alone.clusters_
+        assert torch.equal(shared.distilled_.storage().x, alone.distilled_.storage().x)
+    assert not hasattr(TreePrototypes(), "distilled_")  # unfitted: no set, as scikit-learn's attributes
 
 
 def test_artifact_keeps_root_weights_and_is_deterministic(train, tmp_path):
