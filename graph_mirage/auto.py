@@ -352,31 +352,35 @@ class AutoPrototypes(BaseEstimator):
         probe = WLProbe(fit_flat, score_flat, max(hops), num_classes)
         # a holdout fit: bytes as of the full split
         scale = total / max(flat_bytes(fit_flat), 1)
-        made, dag = self._candidates(fit_flat, probe.fit_colours(), meta, hops, per_class,
-                                     None if cap is None else cap / scale)
-        fits = [m for m in made if cap is None or m[2].nbytes_ * scale <= cap]
-        if not fits:
-            fits = [min(made, key=lambda m: (m[2].nbytes_, m[0], m[1]))]
-            if log:
-                log(f"no candidate fits the byte cap ({100 * cap / total:.3f} % of the bytes): the smallest one is "
-                    f"used; give fewer hops, or a larger max_bytes / --max-bytes")
-        witness = dag.witness
-        rows = []
-        for h, k, est in made:
+        rows: list[dict] = []
+
+        def row_of(h: int, k: int, est: TreePrototypes, witness: list, scored: bool) -> dict:
+            # each candidate is scored and logged as soon as it is made: on large datasets making them all takes
+            # most of the fit (k-means), and a user should see the choice progress
             n_graphs = len(est.prototypes_)  # read without extracting the graphs of a bank: only one is kept
             row = {"hops": h, "per_class": k, "graphs": n_graphs, "bytes": int(est.nbytes_ * scale),
-                   "fraction": est.nbytes_ * scale / total, "scored": any(est is f[2] for f in fits),
-                   "val": float("nan"), "val_se": float("nan")}
-            if row["scored"]:
+                   "fraction": est.nbytes_ * scale / total, "scored": scored, "val": float("nan"),
+                   "val_se": float("nan")}
+            where = f"hops {h}, {k} per class: {n_graphs} graphs, {100 * row['fraction']:.3f} % of the bytes"
+            if scored:
                 row["val"] = probe.score(est, witness[h])
                 row["val_se"] = score_error(row["val"], probe.y, num_classes)
                 if log:
-                    log(f"hops {h}, {k} per class: {n_graphs} graphs, {100 * row['fraction']:.3f} % of the bytes; "
-                        f"validation score {row['val']:.4f} ± {row['val_se']:.4f}")
+                    log(f"{where}; validation score {row['val']:.4f} ± {row['val_se']:.4f}")
             elif log:  # say why a depth or a count the grid names was not tried (the larger counts are not made)
-                log(f"hops {h}, {k} per class: {n_graphs} graphs, {100 * row['fraction']:.3f} % of the bytes; above "
-                    f"the byte cap ({100 * cap / total:.3f} %), not scored")
-            rows.append(row)
+                log(f"{where}; above the byte cap ({100 * cap / total:.3f} %), not scored")
+            return row
+
+        made, dag = self._candidates(
+            fit_flat, probe.fit_colours(), meta, hops, per_class, None if cap is None else cap / scale,
+            each=lambda h, k, est, witness: rows.append(row_of(h, k, est, witness,
+                                                               cap is None or est.nbytes_ * scale <= cap)))
+        if not any(r["scored"] for r in rows):
+            i = min(range(len(made)), key=lambda i: (made[i][2].nbytes_, made[i][0], made[i][1]))
+            if log:
+                log(f"no candidate fits the byte cap ({100 * cap / total:.3f} % of the bytes): the smallest one is "
+                    f"used; give fewer hops, or a larger max_bytes / --max-bytes")
+            rows[i] = row_of(*made[i], dag.witness, True)
         chosen = choose([r for r in rows if r["scored"]])
         warn_if_chance(rows, chance_score(probe.y, num_classes), scored_on)
         for r in rows:
@@ -415,10 +419,11 @@ class AutoPrototypes(BaseEstimator):
         return max(self.max_fraction * total, self.min_graphs * n_classes * total / flat.num_graphs)
 
     def _candidates(self, fit_flat: FlatGraphs, colours: list[np.ndarray], meta: dict, hops, per_class,
-                    cap: float | None) -> tuple[list, ComputationDAG]:
+                    cap: float | None, each: Callable | None = None) -> tuple[list, ComputationDAG]:
         """The candidates that can be made, and the computation DAG (of the deepest rounds) they share. At each
         depth the counts are made in increasing order and stop at the first one above ``cap`` (bytes of
-        ``fit_flat``): more prototypes per class only add bytes, and a candidate above the cap is not scored."""
+        ``fit_flat``): more prototypes per class only add bytes, and a candidate above the cap is not scored.
+        ``each(hops, per_class, estimator, witness)`` is called on every candidate as soon as it is made."""
         made, dag = [], ComputationDAG(fit_flat, colours)
         for h in hops:
             trees = tree_counts(fit_flat, h, colours)  # one tree stage per depth, shared by every per-class count
@@ -431,6 +436,8 @@ class AutoPrototypes(BaseEstimator):
                     made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
                 except BudgetError:
                     break
+                if each is not None:
+                    each(h, k, est, dag.witness)
                 if cap is not None and est.nbytes_ > cap:
                     break
         if not made:

@@ -110,9 +110,28 @@ def test_fixed_hops_and_a_byte_cap(synthetic):
     assert all(r["scored"] for r in m.cv_results_)  # every per-class count fits under a huge cap
     lines: list[str] = []
     tiny = AutoPrototypes(hops=1, max_bytes=1).fit(train, validation=valid, log=lines.append)
-    assert lines[0].startswith("no candidate fits the byte cap") and "the smallest one is used" in lines[0]
+    # the candidate made is reported above the cap; then the fallback is said, and the smallest is scored
+    assert "above the byte cap" in lines[0]
+    assert lines[1].startswith("no candidate fits the byte cap") and "the smallest one is used" in lines[1]
+    assert lines[2].startswith("hops 1, 1 per class") and "validation score" in lines[2]
     assert [r["per_class"] for r in tiny.cv_results_ if r["scored"]] == [1]  # only the smallest is scored
     assert tiny.best_params_ == {"hops": 1, "per_class": 1}
+
+
+def test_each_candidate_is_reported_as_soon_as_it_is_made(synthetic, monkeypatch):
+    """The choice's progress: a candidate's line comes right after its k-means, not after every candidate's (on
+    ogbg-molhiv making them all takes half a minute)."""
+    from graph_mirage.prototypes import TreePrototypes
+
+    made: list[int] = []
+    fit_trees = TreePrototypes.fit_trees
+    monkeypatch.setattr(TreePrototypes, "fit_trees", lambda self, *a: (made.append(1), fit_trees(self, *a))[1])
+    seen: list[int] = []  # how many candidates were made when each line came
+    train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
+    auto = AutoPrototypes(hops=[1, 2], per_class=[1, 2, 5]).fit(train, validation=valid,
+                                                                 log=lambda line: seen.append(len(made)))
+    assert len(auto.cv_results_) == len(made) == 6
+    assert seen == [1, 2, 3, 4, 5, 6]
 
 
 def test_a_prototype_is_read_as_the_wl_counts_of_the_graph_it_stands_for(synthetic):
