@@ -192,9 +192,9 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
 
 def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "the distilled set") -> None:
     """Refuse a distilled set made from another dataset or with other label vocabularies."""
-    if meta.get("dataset") != dataset_meta.get("name"):
-        raise ArtifactError(f"{path} was distilled from {meta.get('dataset')!r}, not {dataset_meta.get('name')!r}; "
-                            f"distil {dataset_meta.get('name')} first (mirage distill {dataset_meta.get('name')})")
+    from .fileio import check_source
+
+    check_source(meta, dataset_meta.get("name"), path)
     if (meta.get("num_tasks") or 1) != (dataset_meta.get("num_tasks") or 1):
         kind = "multi-task" if meta.get("num_tasks") else "single-task"
         raise ArtifactError(f"{path} has {meta.get('num_tasks') or 1} task(s) but {dataset_meta.get('name')} has "

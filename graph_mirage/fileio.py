@@ -164,3 +164,29 @@ def check_distilled_file(path: str | os.PathLike) -> Path:
         raise ArtifactError(f"{path} is not a graph-mirage distilled set (not an .npz archive; truncated, or another "
                             f"kind of file)")
     return path
+
+
+def distilled_file_meta(path: str | os.PathLike) -> dict | None:
+    """The ``meta`` of a distilled-set file, read with numpy and json only (no checksum: the full load checks the
+    file), so that a command can compare it with its arguments before PyTorch is imported; None when the file
+    cannot be read this way (the full load then says what is wrong)."""
+    import json
+
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(bytes(z["meta"]).decode())
+    except Exception:  # noqa: BLE001 - a damaged file is the full load's to report, in its words
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def check_source(meta: dict, name: str, path: str | os.PathLike = "the distilled set") -> None:
+    """Refuse a distilled set (its ``meta``) made from a dataset other than ``name``."""
+    from .errors import ArtifactError
+
+    if meta.get("dataset") != name:
+        raise ArtifactError(f"{path} was distilled from {meta.get('dataset')!r}, not {name!r}; distil {name} first "
+                            f"(mirage distill {name})")
+

@@ -233,6 +233,16 @@ def test_cli_train_refuses_other_dataset(tmp_path, data_root):
     assert r.returncode == 2 and "gcn" in r.stderr and "gin" in r.stderr
 
 
+def test_another_datasets_set_is_refused_before_the_dataset_is_loaded(tmp_path):
+    """train and search read the set's source before the data: a known dataset whose files are not even there is
+    refused for the set at once, not after a load (or a download) of the data."""
+    out = tmp_path / "s.npz"
+    assert run_cli("distill", "synthetic-motifs", "--budget", "2", "--out", str(out)).returncode == 0
+    for command in ("train", "search"):
+        r = run_cli(command, "ogbg-molbace", "--root", str(tmp_path / "empty"), "--distilled", str(out))
+        assert r.returncode == 2 and "distilled from 'synthetic-motifs', not 'ogbg-molbace'" in r.stderr, r.stderr
+
+
 def test_cli_cuda_absent(tmp_path):
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present: the error path cannot be reached")

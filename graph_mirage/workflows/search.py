@@ -35,7 +35,8 @@ class SearchSettings:
         if self.distilled is not None and self.full:
             raise ParameterError("give a distilled file or --full, not both")
         # seeds, jobs, epochs, device and the space: the estimator's own checks, made once
-        self.estimator().check_params(None if self.full else self._set_hops())
+        hops = None if self.full else self._set_hops()  # the file first: it needs no PyTorch to be refused
+        self.estimator().check_params(hops)
         if self.out is not None:
             check_output(self.out, "results file")
 
@@ -46,6 +47,7 @@ class SearchSettings:
         from ..fileio import check_distilled_file
 
         check_distilled_file(self.distilled)
+        self.data.check_set(self.distilled)  # another dataset's set: refused before PyTorch is imported
         from ..distilled import DistilledDataset
         from ..search.estimator import depth_limit
 

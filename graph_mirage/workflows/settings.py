@@ -111,6 +111,20 @@ class DataSettings:
 
         resolve_spec(self.dataset, self.root)  # an unknown name or a missing file, before any heavy import
 
+    def check_set(self, path: str) -> None:
+        """Refuse the distilled-set file ``path`` when it was made from another dataset — before PyTorch is imported
+        or the dataset loaded — for a dataset known by name (the name a loaded copy has; a set of another source is
+        checked once its dataset is loaded)."""
+        from ..config.datasets import DATASETS
+        from ..data.registry import resolve_spec
+        from ..fileio import check_distilled_file, check_source, distilled_file_meta
+
+        check_distilled_file(path)
+        name = resolve_spec(self.dataset, self.root).name
+        meta = distilled_file_meta(path)
+        if name in DATASETS and meta is not None:
+            check_source(meta, name, path)
+
     def load(self, progress: bool = False):
         from ..data import load_dataset
 

@@ -18,6 +18,7 @@ def check_train(data: DataSettings, t: TrainSettings, distilled: str | None) -> 
         from ..fileio import check_distilled_file
 
         check_distilled_file(distilled)  # before PyTorch is imported
+        data.check_set(distilled)  # another dataset's set, too
         from ..distilled import DistilledDataset
 
         DistilledDataset.load(distilled)  # a bad file fails before the dataset is loaded
