@@ -116,14 +116,21 @@ def atomic_write_text(path: str | os.PathLike, text: str, what: str = "output fi
     return atomic_write_bytes(path, text.encode("utf-8"), what)
 
 
+def check_output_directory(path: str | os.PathLike, what: str = "output directory") -> Path:
+    """Refuse an output directory that is a file (a command checks this before its work, and
+    :func:`atomic_directory` again when it writes)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise MirageError(f"{what} {path} exists and is not a directory")
+    return path
+
+
 def atomic_directory(path: str | os.PathLike, fill, what: str = "output directory") -> Path:
     """Build a directory with ``fill(tmp_dir)`` beside ``path``, then put its files into ``path``.
 
     ``path`` may exist (its files of the same names are replaced); nothing appears there when ``fill`` fails.
     """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise MirageError(f"{what} {path} exists and is not a directory")
+    path = check_output_directory(path, what)
     tmp = temp_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

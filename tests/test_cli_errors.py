@@ -548,3 +548,22 @@ def test_an_interrupt_inside_an_eval_still_exits_130_under_python_m(tmp_path):
                        timeout=60, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert r.returncode == 130 and r.stderr == "mirage: error: interrupted\n" and "finished" not in r.stdout, (
         r.returncode, r.stderr)
+
+
+def test_another_datasets_set_and_a_file_for_a_report_are_refused_before_pytorch_is_imported(tmp_path, synthetic):
+    """train and search read a set's source from its file, and inspect checks its directory, before any heavy
+    import: the user hears of a wrong file at once, not after PyTorch and the data have loaded."""
+    from graph_mirage.prototypes import TreePrototypes
+
+    path = tmp_path / "motifs.npz"
+    TreePrototypes(hops=2, per_class=2).fit(synthetic[synthetic.split["train"]]).distilled_.save(path)
+    (tmp_path / "taken").write_text("a file where the report directory would go")
+    cases = [["train", "ogbg-molbace", "--distilled", str(path)], ["search", "ogbg-molbace", "--distilled", str(path)],
+             ["inspect", str(path), "--out", str(tmp_path / "taken")]]
+    r = subprocess.run([sys.executable, "-c", _REFUSE_THEN_SAY_IMPORTS.format(cases=repr(cases))], env=_env(),
+                       capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == f"{[2] * len(cases)} []", (r.stdout, r.stderr)
+    errors = r.stderr.splitlines()
+    assert len(errors) == 3 and all(e.startswith("mirage: error: ") for e in errors), errors
+    assert all("distilled from 'synthetic-motifs', not 'ogbg-molbace'" in e for e in errors[:2]), errors
+    assert "report directory" in errors[2] and "exists and is not a directory" in errors[2]

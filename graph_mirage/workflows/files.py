@@ -92,6 +92,10 @@ def export(source: str, out: str, *, data: DataSettings | None = None, graphs_pe
 
 def inspect(artifact: str, out: str, *, results: str | None = None) -> Path:
     """Write an HTML report of a distilled set into directory ``out``; returns the HTML path."""
+    from ..fileio import check_distilled_file, check_output_directory
+
+    check_distilled_file(artifact)  # both refused before PyTorch and the plotting libraries are imported
+    check_output_directory(out, "report directory")
     from ..report import write_report
 
     return write_report(artifact, out, results=results)
