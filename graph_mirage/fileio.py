@@ -196,4 +196,3 @@ def check_source(meta: dict, name: str, path: str | os.PathLike = "the distilled
     if meta.get("dataset") != name:
         raise ArtifactError(f"{path} was distilled from {meta.get('dataset')!r}, not {name!r}; distil {name} first "
                             f"(mirage distill {name})")
-
