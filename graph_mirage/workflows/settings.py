@@ -114,12 +114,11 @@ class DataSettings:
     def check_set(self, path: str) -> None:
         """Refuse the distilled-set file ``path`` when it was made from another dataset — before PyTorch is imported
         or the dataset loaded — for a dataset known by name (the name a loaded copy has; a set of another source is
-        checked once its dataset is loaded)."""
+        checked once its dataset is loaded). The caller has checked that ``path`` is a distilled-set file."""
         from ..config.datasets import DATASETS
         from ..data.registry import resolve_spec
-        from ..fileio import check_distilled_file, check_source, distilled_file_meta
+        from ..fileio import check_source, distilled_file_meta
 
-        check_distilled_file(path)
         name = resolve_spec(self.dataset, self.root).name
         meta = distilled_file_meta(path)
         if name in DATASETS and meta is not None:
