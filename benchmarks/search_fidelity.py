@@ -34,7 +34,8 @@ control a set's regret is read against), top-5 overlap, each with a 95 % bootstr
 the paired difference against herding-bytes and random-bytes on the same resamples; end-to-end seconds
 (distillation + search) against the full search. With two seeds or more, a ``full replicate`` row compares the
 full-data search's seed 1 with its seed 0 — how well one full-data search predicts another: the ceiling of any
-set's agreement with a one-seed full-data ranking.
+set's agreement with a one-seed full-data ranking. With four seeds or more, a second row compares the means of two
+disjoint halves of the seeds (a half-size search against another).
 Each search is cached under ``benchmarks/results/search_runs/`` (keyed by dataset, set, space and seeds), and each
 of its runs under ``search_runs/runs/`` (``ModelSearch(cache_dir=...)``), so a re-run only trains what is missing:
 an interrupted search resumes, and more ``--seeds`` train only the new seeds (the runs of the same search with
@@ -249,10 +250,17 @@ def run_dataset(name: str, args, log) -> dict:
     if args.seeds >= 2:  # the full-data search against itself: seed 1's ranking vs seed 0's
         replicate = fidelity_interval(seed_scores(full["results"], 1), seed_scores(full["results"], 0), k=5,
                                       rounds=args.rounds)
+    halves = None
+    if args.seeds >= 4:  # two half-size full-data searches (disjoint seeds): what one n/2-seed mean predicts of another
+        h = args.seeds // 2
+        halves = fidelity_interval(seed_scores(full["results"], range(h, 2 * h)), seed_scores(full["results"], range(h)),
+                                   k=5, rounds=args.rounds)
+        halves["seeds"] = [[0, h - 1], [h, 2 * h - 1]]
     return {"dataset": name, "metric": full["metric"], "configurations": len(full["results"]),
             "train_bytes": flat_bytes(ds[ds.split["train"]].flat()),
             "full_seconds": search_cost(full), "full_best": best_full["name"], "full_best_test": best_full["test_mean"],
             "full_top_test": max(r["test_mean"] for r in full["results"]), "sets": rows, "replicate": replicate,
+            "replicate_halves": halves,
             "searches": {"full": full, **recs}}
 
 
@@ -354,6 +362,13 @@ def page_section(blob: dict) -> str:
             lines.append(f"| {d['dataset']} | full replicate (seed 1 vs seed 0) | all | {sp['value']:.2f} "
                          f"[{sp['low']:.2f}, {sp['high']:.2f}] | {rep['kendall']['value']:.2f} | "
                          f"{100 * rep['top1_regret']['value']:.1f} | {rep['top5_overlap']['value']:.1f} | | | | | |")
+        half = d.get("replicate_halves")
+        if half:
+            (a, b), (c, e) = half["seeds"]
+            sp = half["spearman"]
+            lines.append(f"| {d['dataset']} | full replicate (mean of seeds {c}–{e} vs {a}–{b}) | all | "
+                         f"{sp['value']:.2f} [{sp['low']:.2f}, {sp['high']:.2f}] | {half['kendall']['value']:.2f} | "
+                         f"{100 * half['top1_regret']['value']:.1f} | {half['top5_overlap']['value']:.1f} | | | | | |")
     return "\n".join(lines) + "\n"
 
 
@@ -424,6 +439,11 @@ def main() -> int:
         if d["replicate"]:
             sp, rep = d["replicate"]["spearman"], d["replicate"]
             print(f"{d['dataset']:<14} {'full replicate':<14} {'':>6} {sp['value']:>8.2f} [{sp['low']:>5.2f}, "
+                  f"{sp['high']:>5.2f}] {rep['kendall']['value']:>8.2f} {100 * rep['top1_regret']['value']:>7.1f} "
+                  f"{rep['top5_overlap']['value']:>6.1f}")
+        if d.get("replicate_halves"):
+            sp, rep = d["replicate_halves"]["spearman"], d["replicate_halves"]
+            print(f"{d['dataset']:<14} {'full halves':<14} {'':>6} {sp['value']:>8.2f} [{sp['low']:>5.2f}, "
                   f"{sp['high']:>5.2f}] {rep['kendall']['value']:>8.2f} {100 * rep['top1_regret']['value']:>7.1f} "
                   f"{rep['top5_overlap']['value']:>6.1f}")
     blob = {"space": SPACE, "seeds": args.seeds, "jobs": args.jobs, "rounds": args.rounds,

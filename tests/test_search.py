@@ -111,8 +111,13 @@ def test_per_seed_scores_are_what_a_one_seed_search_sees(synthetic, auto_set):
     assert first["val"].tolist() == [r["val_mean"] for r in one.results_]
     replicate = rank_fidelity(seed_scores(two, 1), seed_scores(two, 0), k=2)  # a search's agreement with itself
     assert -1.0 <= replicate["spearman"] <= 1.0
+    both = seed_scores(two, [0, 1])  # several seeds: each configuration's mean over them, as the search reports
+    assert both["test"] == pytest.approx([r["test_mean"] for r in two.results_])
+    assert both["val"] == pytest.approx([r["val_mean"] for r in two.results_])
     with pytest.raises(MirageError, match="no seed 2 scores"):
         seed_scores(two, 2)
+    with pytest.raises(MirageError, match="no seed 2 scores"):
+        seed_scores(two, [0, 2])
     with pytest.raises(MirageError, match="no seed 1 scores"):
         seed_scores(one.results_, 1)
 

@@ -13,6 +13,9 @@ Example:
 
 from __future__ import annotations
 
+from numbers import Integral
+from typing import Sequence
+
 import numpy as np
 
 from ..errors import MirageError
@@ -26,16 +29,27 @@ def _scores(search) -> dict:
             "test": np.array([r["test_mean"] for r in search.results_], dtype=float)}
 
 
-def seed_scores(search, seed: int) -> dict:
+def seed_scores(search, seed: int | Sequence[int]) -> dict:
     """``{"val": [...], "test": [...]}`` of one seed of a search run with several (a fitted
-    :class:`~graph_mirage.search.ModelSearch` or its ``results_``): what a one-seed search would have seen. Two seeds
-    of the same full-data search compared with :func:`rank_fidelity` give its replicate agreement — the most a set can
-    be expected to reach against a one-seed full-data ranking."""
+    :class:`~graph_mirage.search.ModelSearch` or its ``results_``): what a one-seed search would have seen; with a
+    sequence of seeds, each configuration's mean over them. Two seeds of the same full-data search compared with
+    :func:`rank_fidelity` give its replicate agreement — the most a set can be expected to reach against a one-seed
+    full-data ranking; two disjoint halves of its seeds, the agreement of two half-size searches.
+
+    Example:
+        >>> results = [{"val_runs": [0.7, 0.8, 0.6], "test_runs": [0.6, 0.8, 0.7]}]
+        >>> seed_scores(results, [1, 2])["test"].round(2).tolist()
+        [0.75]
+    """
     results = getattr(search, "results_", search)
-    if any(len(r.get("test_runs", ())) <= seed for r in results):
-        raise MirageError(f"the search has no seed {seed} scores (it ran fewer seeds, or before they were recorded)")
-    return {"val": np.array([r["val_runs"][seed] for r in results], dtype=float),
-            "test": np.array([r["test_runs"][seed] for r in results], dtype=float)}
+    seeds = [seed] if isinstance(seed, Integral) else [int(s) for s in seed]
+    if not seeds:
+        raise MirageError("no seeds given")
+    if any(len(r.get("test_runs", ())) <= max(seeds) for r in results):
+        raise MirageError(f"the search has no seed {max(seeds)} scores (it ran fewer seeds, or before they were "
+                          f"recorded)")
+    return {k: np.array([np.mean([r[k + "_runs"][s] for s in seeds]) for r in results], dtype=float)
+            for k in ("val", "test")}
 
 
 def rank_fidelity(on_set, on_full, k: int = 5, index: np.ndarray | None = None) -> dict:
