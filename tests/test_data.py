@@ -212,6 +212,43 @@ def test_malformed_tu_files_give_one_clear_line_and_no_cache(tmp_path, override,
     assert _cache_files(cache) == []  # nothing half-written
 
 
+_FIRST_LOAD = """
+import os, sys, time
+from pathlib import Path
+from graph_mirage import load_dataset
+from graph_mirage.data import sources
+
+root, cache, log = (Path(a) for a in sys.argv[1:4])
+original = sources.TUSource.process
+
+def process(self, raw, work, progress):
+    with open(log, "a") as f:
+        f.write("processed\\n")
+    deadline = time.time() + 60  # the other loader has started: it must wait for this cache, not process again
+    while len(list(root.glob("arrived.*"))) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    return original(self, raw, work, progress)
+
+sources.TUSource.process = process
+(root / f"arrived.{os.getpid()}").touch()
+print(len(load_dataset("TOY", root, cache_dir=cache, download=False, progress=True)))
+"""
+
+
+def test_two_first_loads_at_once_process_the_dataset_once(tmp_path):
+    write_tu(tmp_path)
+    log, cache = tmp_path / "log", tmp_path / "cache"
+    procs = [subprocess.Popen([sys.executable, "-c", _FIRST_LOAD, str(tmp_path), str(cache), str(log)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
+    assert [out.split() for out, _ in outs] == [["2"], ["2"]]
+    assert log.read_text().count("processed") == 1
+    assert sum("waiting for its cache" in err for _, err in outs) == 1
+    assert not [p for p in cache.rglob("*.lock")]  # the holder removed its lock file
+
+
 def test_empty_tu_dataset(tmp_path):
     write_tu(tmp_path, A="", graph_indicator="", graph_labels="", node_labels=None, edge_labels=None)
     with pytest.raises(DatasetError, match="empty"):

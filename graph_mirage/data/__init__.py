@@ -19,8 +19,9 @@ Data root layout (that of ``../shared/datasets``; on a machine with internet TU 
 
 One source class per kind reads them (:mod:`.sources`). The root is only read. Processed graphs are cached in
 ``MIRAGE_CACHE`` (default ``~/.cache/graph-mirage``), written atomically so an interrupted run leaves nothing
-half-written. Names load their module on first use: importing :mod:`graph_mirage.data.registry` (what the command
-line needs to list datasets) does not import PyTorch.
+half-written, and under a lock so that two processes needing it at once process it once. Names load their module on
+first use: importing :mod:`graph_mirage.data.registry` (what the command line needs to list datasets) does not
+import PyTorch.
 
 Example:
     >>> ds = load_dataset("synthetic-motifs")

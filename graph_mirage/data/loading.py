@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 import warnings
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -181,6 +182,38 @@ def _load_cached(source: Source, cache: Path, download: bool, progress: bool) ->
         return _read_cache(target)
     if raw is None and not download:
         raise DatasetError(source.offline_message())
+    with _processing(target, source.spec.name, progress):
+        if (target / "meta.json").is_file():  # processed by another process while this one waited
+            return _read_cache(target)
+        return _process(source, raw, cache, target, progress)
+
+
+@contextmanager
+def _processing(target: Path, name: str, progress: bool):
+    """Hold the lock on processing ``target``: two commands that need the same dataset at once (or two test
+    workers) process it once, the second waiting for the first's cache. The holder removes the lock file before it
+    lets go (a process that opens the path afterwards locks a new file and finds the cache); a holder killed with
+    ``kill -9`` loses the lock with its process."""
+    from filelock import FileLock, Timeout
+
+    path = _mkdir(target.parent) / f".{target.name}.lock"
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        with Progress(1, f"{name}: another process is processing the raw files; waiting for its cache", "step",
+                      enabled=progress) as bar:
+            lock.acquire()
+            bar.update(1)
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            path.unlink()
+        lock.release()
+
+
+def _process(source: Source, raw: Path | None, cache: Path, target: Path, progress: bool) -> GraphDataset:
     with tempfile.TemporaryDirectory(prefix=f".{source.spec.name}-", dir=_mkdir(cache)) as tmp:
         tmp = Path(tmp)
         with Progress(1, f"{source.spec.name}: reading and processing the raw files (once; cached for next time)",
