@@ -249,6 +249,24 @@ def test_two_first_loads_at_once_process_the_dataset_once(tmp_path):
     assert not [p for p in cache.rglob("*.lock")]  # the holder removed its lock file
 
 
+@pytest.mark.parametrize("error", ["timeout", "unsupported"])
+def test_a_load_that_cannot_lock_processes_the_dataset_itself(tmp_path, monkeypatch, error):
+    import filelock
+
+    def refuse(self, timeout=None, *args, **kwargs):
+        if error == "timeout":  # another holder that outlasts the wait
+            raise filelock.Timeout(str(self.lock_file))
+        raise NotImplementedError("FileSystem does not appear to support flock")
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", refuse)
+    write_tu(tmp_path)
+    ds = load_dataset("TOY", tmp_path, cache_dir=tmp_path / "cache", download=False)
+    assert len(ds) == 2
+    assert (tmp_path / "cache" / "TOY").is_dir() and not list((tmp_path / "cache").rglob("*.lock"))
+    monkeypatch.undo()
+    assert len(load_dataset("TOY", tmp_path, cache_dir=tmp_path / "cache", download=False)) == 2  # from the cache
+
+
 def test_empty_tu_dataset(tmp_path):
     write_tu(tmp_path, A="", graph_indicator="", graph_labels="", node_labels=None, edge_labels=None)
     with pytest.raises(DatasetError, match="empty"):

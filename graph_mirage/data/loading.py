@@ -25,6 +25,7 @@ from .sources import Source, source_for
 from .splits import fold_split, random_split
 
 CACHE_VERSION = 3  # 2: the cached meta carries the dataset's statistics; 3: TU continuous node attributes
+LOCK_WAIT = 1800.0  # seconds a load waits for another process's processing before it processes the dataset itself
 
 
 def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int = 0, stratify: bool = False,
@@ -193,24 +194,42 @@ def _processing(target: Path, name: str, progress: bool):
     """Hold the lock on processing ``target``: two commands that need the same dataset at once (or two test
     workers) process it once, the second waiting for the first's cache. The holder removes the lock file before it
     lets go (a process that opens the path afterwards locks a new file and finds the cache); a holder killed with
-    ``kill -9`` loses the lock with its process."""
-    from filelock import FileLock, Timeout
+    ``kill -9`` loses the lock with its process. Where no lock can be had (a file system without them, or a wait
+    beyond :data:`LOCK_WAIT`), the dataset is processed without it, as before: the cache's atomic rename keeps it
+    whole either way."""
+    from filelock import FileLock
 
     path = _mkdir(target.parent) / f".{target.name}.lock"
     lock = FileLock(str(path))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        with Progress(1, f"{name}: another process is processing the raw files; waiting for its cache", "step",
-                      enabled=progress) as bar:
-            lock.acquire()
-            bar.update(1)
+    held = _acquire(lock, name, progress)
     try:
         yield
     finally:
-        with suppress(OSError):
-            path.unlink()
-        lock.release()
+        if held:
+            with suppress(OSError):
+                path.unlink()
+            lock.release()
+
+
+def _acquire(lock, name: str, progress: bool) -> bool:
+    """Whether ``lock`` was acquired: at once, or after waiting (with a progress line) at most :data:`LOCK_WAIT`."""
+    from filelock import Timeout
+
+    try:
+        lock.acquire(timeout=0)
+        return True
+    except Timeout:
+        pass
+    except (OSError, NotImplementedError):
+        return False
+    with Progress(1, f"{name}: another process is processing the raw files; waiting for its cache", "step",
+                  enabled=progress) as bar:
+        try:
+            lock.acquire(timeout=LOCK_WAIT)
+        except (Timeout, OSError, NotImplementedError):
+            return False
+        bar.update(1)
+    return True
 
 
 def _process(source: Source, raw: Path | None, cache: Path, target: Path, progress: bool) -> GraphDataset:
