@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -265,6 +266,41 @@ def test_a_load_that_cannot_lock_processes_the_dataset_itself(tmp_path, monkeypa
     assert (tmp_path / "cache" / "TOY").is_dir() and not list((tmp_path / "cache").rglob("*.lock"))
     monkeypatch.undo()
     assert len(load_dataset("TOY", tmp_path, cache_dir=tmp_path / "cache", download=False)) == 2  # from the cache
+
+
+_KILLED_LOAD = """
+import sys, time
+from pathlib import Path
+from graph_mirage import load_dataset
+from graph_mirage.data import sources
+
+root, cache = Path(sys.argv[1]), Path(sys.argv[2])
+
+def process(self, raw, work, progress):
+    work.mkdir(parents=True)
+    (work / "partial").write_text("half of the graphs")
+    (root / "processing").touch()
+    time.sleep(120)
+
+sources.TUSource.process = process
+load_dataset("TOY", root, cache_dir=cache, download=False)
+"""
+
+
+def test_work_left_by_a_load_killed_mid_processing_is_removed_by_the_next(tmp_path):
+    write_tu(tmp_path)
+    cache = tmp_path / "cache"
+    victim = subprocess.Popen([sys.executable, "-c", _KILLED_LOAD, str(tmp_path), str(cache)])
+    deadline = time.time() + 120
+    while not (tmp_path / "processing").exists() and time.time() < deadline and victim.poll() is None:
+        time.sleep(0.05)
+    victim.kill()  # SIGKILL mid-processing: its work directory stays behind
+    victim.wait()
+    assert [p.name for p in cache.glob(".TOY-*") if p.is_dir()]
+    other = cache / ".OTHER-0123456789abcdef-x"  # another dataset's work: not this load's to remove
+    other.mkdir()
+    assert len(load_dataset("TOY", tmp_path, cache_dir=cache, download=False)) == 2
+    assert not list(cache.glob(".TOY-*")) and other.is_dir()
 
 
 def test_empty_tu_dataset(tmp_path):

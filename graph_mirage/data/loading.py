@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import warnings
 from contextlib import contextmanager, suppress
@@ -183,10 +184,14 @@ def _load_cached(source: Source, cache: Path, download: bool, progress: bool) ->
         return _read_cache(target)
     if raw is None and not download:
         raise DatasetError(source.offline_message())
-    with _processing(target, source.spec.name, progress):
+    with _processing(target, source.spec.name, progress) as held:
         if (target / "meta.json").is_file():  # processed by another process while this one waited
             return _read_cache(target)
-        return _process(source, raw, cache, target, progress)
+        prefix = f".{source.spec.name}-{target.name}-"
+        if held:  # no other process is processing this dataset: a work directory of it was left by a killed one
+            for stale in cache.glob(f"{prefix}*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        return _process(source, raw, cache, target, prefix, progress)
 
 
 @contextmanager
@@ -203,7 +208,7 @@ def _processing(target: Path, name: str, progress: bool):
     lock = FileLock(str(path))
     held = _acquire(lock, name, progress)
     try:
-        yield
+        yield held
     finally:
         if held:
             with suppress(OSError):
@@ -232,8 +237,9 @@ def _acquire(lock, name: str, progress: bool) -> bool:
     return True
 
 
-def _process(source: Source, raw: Path | None, cache: Path, target: Path, progress: bool) -> GraphDataset:
-    with tempfile.TemporaryDirectory(prefix=f".{source.spec.name}-", dir=_mkdir(cache)) as tmp:
+def _process(source: Source, raw: Path | None, cache: Path, target: Path, prefix: str,
+             progress: bool) -> GraphDataset:
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=_mkdir(cache)) as tmp:
         tmp = Path(tmp)
         with Progress(1, f"{source.spec.name}: reading and processing the raw files (once; cached for next time)",
                       "step", enabled=progress) as bar:
