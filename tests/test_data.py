@@ -259,13 +259,30 @@ def test_a_load_that_cannot_lock_processes_the_dataset_itself(tmp_path, monkeypa
             raise filelock.Timeout(str(self.lock_file))
         raise NotImplementedError("FileSystem does not appear to support flock")
 
-    monkeypatch.setattr(filelock.FileLock, "acquire", refuse)
     write_tu(tmp_path)
-    ds = load_dataset("TOY", tmp_path, cache_dir=tmp_path / "cache", download=False)
-    assert len(ds) == 2
-    assert (tmp_path / "cache" / "TOY").is_dir() and not list((tmp_path / "cache").rglob("*.lock"))
+    cache = tmp_path / "cache"
+    load_dataset("TOY", tmp_path, cache_dir=cache, download=False)
+    (target,) = (cache / "TOY").iterdir()
+    shutil.rmtree(target)  # processed again below
+    live = cache / f".TOY-{target.name}-work"  # a holder of the lock may be processing it: not this load's to remove
+    live.mkdir()
+    from graph_mirage.data import sources
+
+    original, works = sources.TUSource.process, []
+
+    def process(self, raw, work, progress):
+        works.append(work.parent.name)
+        return original(self, raw, work, progress)
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", refuse)
+    monkeypatch.setattr(sources.TUSource, "process", process)
+    assert len(load_dataset("TOY", tmp_path, cache_dir=cache, download=False)) == 2
+    assert target.is_dir() and live.is_dir() and not list(cache.rglob("*.lock"))
+    assert works[0].startswith(f".TOY-{target.name}~")  # named apart: a holder's clean-up never takes it
     monkeypatch.undo()
-    assert len(load_dataset("TOY", tmp_path, cache_dir=tmp_path / "cache", download=False)) == 2  # from the cache
+    shutil.rmtree(target)
+    assert len(load_dataset("TOY", tmp_path, cache_dir=cache, download=False)) == 2  # with the lock: cleaned
+    assert not live.exists()
 
 
 _KILLED_LOAD = """

@@ -191,6 +191,8 @@ def _load_cached(source: Source, cache: Path, download: bool, progress: bool) ->
         if held:  # no other process is processing this dataset: a work directory of it was left by a killed one
             for stale in cache.glob(f"{prefix}*"):
                 shutil.rmtree(stale, ignore_errors=True)
+        else:  # named apart, so that a holder of the lock never takes this live work for a killed load's
+            prefix = f".{source.spec.name}-{target.name}~"
         return _process(source, raw, cache, target, prefix, progress)
 
 
