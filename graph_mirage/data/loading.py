@@ -207,7 +207,10 @@ def _processing(target: Path, name: str, progress: bool):
     from filelock import FileLock
 
     path = _mkdir(target.parent) / f".{target.name}.lock"
-    lock = FileLock(str(path))
+    try:  # filelock 4 would fall back to a marker file where flock is missing, which a killed holder leaves behind
+        lock = FileLock(str(path), fallback_to_soft=False)
+    except TypeError:  # filelock 3: no fallback; a missing flock raises NotImplementedError (processed unlocked)
+        lock = FileLock(str(path))
     held = _acquire(lock, name, progress)
     try:
         yield held
