@@ -244,7 +244,7 @@ def _acquire(lock, name: str, progress: bool) -> bool:
 
 def _process(source: Source, raw: Path | None, cache: Path, target: Path, prefix: str,
              progress: bool) -> GraphDataset:
-    with tempfile.TemporaryDirectory(prefix=prefix, dir=_mkdir(cache)) as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=cache) as tmp:  # made with target.parent by _processing
         tmp = Path(tmp)
         with Progress(1, f"{source.spec.name}: reading and processing the raw files (once; cached for next time)",
                       "step", enabled=progress) as bar:
@@ -258,7 +258,6 @@ def _process(source: Source, raw: Path | None, cache: Path, target: Path, prefix
         out.mkdir()
         torch.save({"data": ds.storage().to_dict(), "slices": ds.slices, "split": ds.split}, out / "data.pt")
         (out / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.replace(out, target)  # atomic: a reader sees the whole cache or none
         except OSError:
