@@ -347,6 +347,10 @@ class AutoPrototypes(BaseEstimator):
             fit_flat, score_flat, scored_on = flat, as_flat(validation), "validation split"
         if score_flat.num_graphs == 0:
             raise DatasetError("automatic settings need validation graphs to score candidates on; none were given")
+        if len(np.unique(score_flat.y)) < 2:  # every candidate's score would be undefined: refused before any is made
+            raise DatasetError(f"automatic settings are scored on the {scored_on}, whose {score_flat.num_graphs} "
+                               f"graphs are all of class {int(score_flat.y[0])}: give validation graphs of two "
+                               f"classes or more")
         total = flat_bytes(flat)
         cap = self._cap(total, flat)
         probe = WLProbe(fit_flat, score_flat, max(hops), num_classes)

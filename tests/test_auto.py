@@ -180,6 +180,19 @@ def test_without_validation_a_holdout_of_the_training_graphs_scores(synthetic):
     assert set(np.unique(y[score])) == set(np.unique(y))
 
 
+def test_validation_graphs_of_one_class_are_refused_before_any_candidate_is_made(synthetic, monkeypatch):
+    from graph_mirage import DatasetError
+    from graph_mirage.prototypes import TreePrototypes
+
+    valid = synthetic[synthetic.split["valid"]]
+    one = valid[[i for i, g in enumerate(valid) if int(g.y) == 1]]
+    made = []
+    monkeypatch.setattr(TreePrototypes, "fit_trees", lambda self, *a, **k: made.append(self))
+    with pytest.raises(DatasetError, match=f"whose {len(one)} graphs are all of class 1"):
+        AutoPrototypes(hops=1, per_class=(1, 2)).fit(synthetic[synthetic.split["train"]], validation=one)
+    assert made == []
+
+
 @pytest.mark.parametrize("kwargs, match", [({"per_class": [0]}, "per_class must be"),
                                            ({"hops": "two"}, "hops must be"),
                                            ({"max_fraction": 2.0}, "max_fraction must be"),

@@ -53,13 +53,16 @@ def _lines(b: bytes) -> list[bytes]:
     return b.splitlines()
 
 
-def _one_class_test_split(b: bytes) -> bytes:
-    """Graph labels whose default (unstratified, seed 0) random split has test graphs of class 1 only."""
-    from graph_mirage.data.splits import random_split
+def _one_class_part(part: str):
+    """An edit of graph labels whose default (unstratified, seed 0) random split has ``part`` graphs of class 1
+    only."""
+    def edit(b: bytes) -> bytes:
+        from graph_mirage.data.splits import random_split
 
-    n = len(_lines(b))
-    test = set(random_split(np.zeros(n), seed=0)["test"].tolist())
-    return b"".join(b"1\n" if i in test or i % 2 else b"-1\n" for i in range(n))
+        n = len(_lines(b))
+        only = set(random_split(np.zeros(n), seed=0)[part].tolist())
+        return b"".join(b"1\n" if i in only or i % 2 else b"-1\n" for i in range(n))
+    return edit
 
 
 # a user's CSV: label -> (file text, GOOD standing for four good rows; extra options), and what the message must say
@@ -147,8 +150,11 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
              target=out / "nl.npz")
         root = _tu_root(tmp, "ONECLASS", edit=("graph_labels", lambda b: b"1\n" * len(_lines(b))))
         case("single-class dataset in run", ["run", "ONECLASS", "--root", root, "--seeds", "1", "--epochs", "1"])
-        root = _tu_root(tmp, "ONECLASSTEST", edit=("graph_labels", _one_class_test_split))
+        root = _tu_root(tmp, "ONECLASSTEST", edit=("graph_labels", _one_class_part("test")))
         case("test split of one class in run", ["run", "ONECLASSTEST", "--root", root, "--seeds", "1"])
+        root = _tu_root(tmp, "ONECLASSVALID", edit=("graph_labels", _one_class_part("valid")))
+        case("validation split of one class in distill", ["distill", "ONECLASSVALID", "--root", root, "--out",
+                                                          out / "ocv.npz"], target=out / "ocv.npz")
         mol = tmp / "molroot" / "molecules"
         mol.mkdir(parents=True)
         cols = ",".join(f"feature_{i}" for i in range(600))
@@ -432,6 +438,10 @@ def test_messages_say_what_is_wrong(outcomes):
         assert "single class" in err("TU: single class") and "single class" in err("single-class dataset in run")
         assert "of the test split are all of class 1" in err("test split of one class in run")
         assert "--stratify" in err("test split of one class in run")
+        # the default's choice is scored on the validation split: refused when it is of one class, before any candidate
+        refused = outcomes["validation split of one class in distill"][0]
+        assert "of the valid split are all of class 1, so a validation score" in refused.stderr.decode()
+        assert "--stratify" in refused.stderr.decode() and b"validation score" not in refused.stdout
         csv = err("CSV without a SMILES column")
         assert "no SMILES column 'mol'" in csv and "more)" in csv and len(csv) < 500
         assert "unset MIRAGE_OFFLINE" in err("data root missing")  # the tests run offline: the hint is right here

@@ -97,24 +97,28 @@ def _attribute_scaling(meta: dict):
     return meta["node_attributes_centre"], meta["node_attributes_scale"]
 
 
-def check_evaluable(dataset) -> None:
+def check_evaluable(dataset, parts: Sequence[str] = ("valid", "test")) -> None:
     """Refuse, in one line, a dataset whose split cannot train and evaluate a GNN: an empty part, a single class, or
     a validation or test split whose graphs all have one class (a small or skewed dataset's random split), where the
     selection or the reported score would compare nothing. Called before any long work by ``mirage run``, ``train``
-    and ``search``.
+    and ``search``, and with ``parts=("valid",)`` by ``mirage distill`` when it chooses on the validation split.
+
+    Args:
+        dataset: a loaded dataset with its ``split``.
+        parts: the parts that are scored, so must not be empty nor of one class (``train`` must never be empty).
 
     Raises:
         MirageError: with what to do instead (a stratified split, another split seed, cross-validation).
     """
     meta = dataset.meta
     name = meta.get("name", "the dataset")
-    for part in ("train", "valid", "test"):
+    for part in ("train", *parts):
         if part not in dataset.split or len(dataset.split[part]) == 0:
             raise MirageError(f"{name} has no {part} graphs: cannot train and evaluate")
     y = dataset.y.numpy()
     fix = "make a stratified split (--stratify), choose another --split-seed, or use --folds"
     if meta.get("num_tasks"):
-        for part in ("valid", "test"):
+        for part in parts:
             yp = y[dataset.split[part].numpy()].reshape(len(dataset.split[part]), -1)
             if not any(len(np.unique(col[~np.isnan(col)])) == 2 for col in yp.T):
                 raise MirageError(f"{name}: no task has both labels among the {len(yp)} graphs of the {part} split, "
@@ -123,11 +127,12 @@ def check_evaluable(dataset) -> None:
     y = y.reshape(-1)
     if len(np.unique(y)) < 2:
         raise MirageError(f"{name} has a single class: there is nothing to classify")
-    for part in ("valid", "test"):
+    for part in parts:
         present = np.unique(y[dataset.split[part].numpy()])
         if len(present) < 2:
+            scored = "validation" if part == "valid" else part
             raise MirageError(f"{name}: the {len(dataset.split[part])} graphs of the {part} split are all of class "
-                              f"{int(present[0])}, so a {part} score compares nothing; {fix}")
+                              f"{int(present[0])}, so a {scored} score compares nothing; {fix}")
 
 
 def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Sequence[int] = (0,),

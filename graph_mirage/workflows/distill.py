@@ -113,6 +113,10 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
 
     t0 = time.perf_counter()
     ds = dataset if dataset is not None else s.data.load(progress)
+    if s.mode == "auto" or (s.mode == "preset" and s.step is None):
+        from ..training import check_evaluable
+
+        check_evaluable(ds, parts=("valid",))  # the choice is scored there: refused now, not after the candidates
     train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
     with torch_threads(s.threads):
         if ds.meta.get("num_tasks"):
