@@ -356,20 +356,24 @@ def page_section(blob: dict) -> str:
         own = own_regret(d)
         lines.append(f"| {d['dataset']} | full data, chosen on its own validation | all | | | {100 * own:.1f} |"
                      + " |" * 6)
-        rep = d.get("replicate")
-        if rep:
+        for label, _, rep in replicates(d):
             sp = rep["spearman"]
-            lines.append(f"| {d['dataset']} | full replicate (seed 1 vs seed 0) | all | {sp['value']:.2f} "
-                         f"[{sp['low']:.2f}, {sp['high']:.2f}] | {rep['kendall']['value']:.2f} | "
-                         f"{100 * rep['top1_regret']['value']:.1f} | {rep['top5_overlap']['value']:.1f} | | | | | |")
-        half = d.get("replicate_halves")
-        if half:
-            (a, b), (c, e) = half["seeds"]
-            sp = half["spearman"]
-            lines.append(f"| {d['dataset']} | full replicate (mean of seeds {c}–{e} vs {a}–{b}) | all | "
-                         f"{sp['value']:.2f} [{sp['low']:.2f}, {sp['high']:.2f}] | {half['kendall']['value']:.2f} | "
-                         f"{100 * half['top1_regret']['value']:.1f} | {half['top5_overlap']['value']:.1f} | | | | | |")
+            lines.append(f"| {d['dataset']} | {label} | all | {sp['value']:.2f} [{sp['low']:.2f}, {sp['high']:.2f}] | "
+                         f"{rep['kendall']['value']:.2f} | {100 * rep['top1_regret']['value']:.1f} | "
+                         f"{rep['top5_overlap']['value']:.1f} | | | | | |")
     return "\n".join(lines) + "\n"
+
+
+def replicates(d: dict) -> list[tuple[str, str, dict]]:
+    """A dataset's full-data replicate rows — one seed against another, and with four seeds or more the means of two
+    halves of them — as ``(label on the page, short label in the printed table, record)``."""
+    rows = []
+    if d.get("replicate"):
+        rows.append(("full replicate (seed 1 vs seed 0)", "full replicate", d["replicate"]))
+    if d.get("replicate_halves"):
+        (a, b), (c, e) = d["replicate_halves"]["seeds"]
+        rows.append((f"full replicate (mean of seeds {c}–{e} vs {a}–{b})", "full halves", d["replicate_halves"]))
+    return rows
 
 
 def own_regret(d: dict) -> float:
@@ -436,14 +440,9 @@ def main() -> int:
                   f"{r['top5_overlap']['value']:>6.1f} {r['end_to_end_seconds']:>12.0f} {r['speedup']:>8.1f}x")
         print(f"{d['dataset']:<14} {'full':<14} {'':>6} {'':>22} {'':>8} {100 * own_regret(d):>7.1f} {'':>6} "
               f"{d['full_seconds']:>12.0f}")
-        if d["replicate"]:
-            sp, rep = d["replicate"]["spearman"], d["replicate"]
-            print(f"{d['dataset']:<14} {'full replicate':<14} {'':>6} {sp['value']:>8.2f} [{sp['low']:>5.2f}, "
-                  f"{sp['high']:>5.2f}] {rep['kendall']['value']:>8.2f} {100 * rep['top1_regret']['value']:>7.1f} "
-                  f"{rep['top5_overlap']['value']:>6.1f}")
-        if d.get("replicate_halves"):
-            sp, rep = d["replicate_halves"]["spearman"], d["replicate_halves"]
-            print(f"{d['dataset']:<14} {'full halves':<14} {'':>6} {sp['value']:>8.2f} [{sp['low']:>5.2f}, "
+        for _, short, rep in replicates(d):
+            sp = rep["spearman"]
+            print(f"{d['dataset']:<14} {short:<14} {'':>6} {sp['value']:>8.2f} [{sp['low']:>5.2f}, "
                   f"{sp['high']:>5.2f}] {rep['kendall']['value']:>8.2f} {100 * rep['top1_regret']['value']:>7.1f} "
                   f"{rep['top5_overlap']['value']:>6.1f}")
     blob = {"space": SPACE, "seeds": args.seeds, "jobs": args.jobs, "rounds": args.rounds,
