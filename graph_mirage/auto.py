@@ -224,6 +224,16 @@ def choose(rows: Sequence[dict]) -> dict:
     return min(ties, key=lambda r: (-r["per_class"], -r["val"], r["hops"], r["bytes"]))
 
 
+def check_scorable(score_flat: FlatGraphs, scored_on: str) -> None:
+    """Refuse graphs no candidate can be scored on — none, or all of one class (every score would be undefined) —
+    before any candidate is made."""
+    if score_flat.num_graphs == 0:
+        raise DatasetError("automatic settings need validation graphs to score candidates on; none were given")
+    if len(np.unique(score_flat.y)) < 2:
+        raise DatasetError(f"automatic settings are scored on the {scored_on}, whose {score_flat.num_graphs} graphs "
+                           f"are all of class {int(score_flat.y[0])}: give validation graphs of two classes or more")
+
+
 class AutoPrototypes(BaseEstimator):
     """Tree-multiset prototypes at settings chosen on validation graphs, without training a GNN (module docstring).
 
@@ -345,12 +355,7 @@ class AutoPrototypes(BaseEstimator):
             scored_on = "holdout of the training split"
         else:
             fit_flat, score_flat, scored_on = flat, as_flat(validation), "validation split"
-        if score_flat.num_graphs == 0:
-            raise DatasetError("automatic settings need validation graphs to score candidates on; none were given")
-        if len(np.unique(score_flat.y)) < 2:  # every candidate's score would be undefined: refused before any is made
-            raise DatasetError(f"automatic settings are scored on the {scored_on}, whose {score_flat.num_graphs} "
-                               f"graphs are all of class {int(score_flat.y[0])}: give validation graphs of two "
-                               f"classes or more")
+        check_scorable(score_flat, scored_on)
         total = flat_bytes(flat)
         cap = self._cap(total, flat)
         probe = WLProbe(fit_flat, score_flat, max(hops), num_classes)
