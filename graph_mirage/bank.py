@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from .trees import as_rows
+
 # the arrays of a bank file (format version 2; see docs/file-format.md), besides y, weight, tree_freq and meta
 BANK_ARRAYS = ("x", "edge_index", "edge_attr", "bank_roots", "root_ptr", "root_weight")
 ROOT_BYTES = 12  # a prototype's root: its bank id (int64) and its weight (float32)
@@ -140,7 +142,7 @@ class TreeBank:
         """The bank's arrays of the file format (``root_weight``: ``[R]``, every prototype's root weights)."""
         d = self.dag
         out = {"x": d.x.numpy().astype(np.int64), "edge_index": d.edge_index.numpy().astype(np.int64),
-               "edge_attr": d.edge_attr.numpy().astype(np.int64).reshape(d.edge_index.size(1), -1),
+               "edge_attr": as_rows(d.edge_attr.numpy().astype(np.int64), d.edge_index.size(1)),
                "bank_roots": self.roots.astype(np.int64), "root_ptr": self.root_ptr.astype(np.int64),
                "root_weight": np.asarray(root_weight, dtype=np.float32)}
         if getattr(d, "x_cont", None) is not None:
@@ -186,7 +188,7 @@ def merge_banks(banks: list[TreeBank], hops: int) -> tuple[TreeBank, list[np.nda
         ``(bank, maps)``: the merged bank (nodes in order of first occurrence, bank after bank; its prototypes are
         those of ``banks[0]``, then ``banks[1]``'s, ...) and, per input bank, ``[N_b]`` its nodes' ids in it.
     """
-    from .trees import row_ids, wl_colours
+    from .trees import as_rows, row_ids, wl_colours
 
     dags = [b.dag for b in banks]
     offsets = np.cumsum([0] + [d.num_nodes for d in dags])
@@ -195,10 +197,10 @@ def merge_banks(banks: list[TreeBank], hops: int) -> tuple[TreeBank, list[np.nda
     edge_index = torch.cat([d.edge_index + int(o) for d, o in zip(dags, offsets)], dim=1).numpy()
     conts = [getattr(d, "x_cont", None) for d in dags]
     has_cont = conts[0] is not None
-    labels = x.numpy().reshape(len(x), -1)
+    labels = as_rows(x.numpy(), len(x))
     if has_cont:  # equal attributes, equal bits: a node's continuous attributes are part of its label
         labels = np.hstack([labels, torch.cat(conts).numpy().view(np.int32)])
-    colour = wl_colours(row_ids(labels), edge_index, row_ids(edge_attr.numpy().reshape(len(edge_attr), -1)),
+    colour = wl_colours(row_ids(labels), edge_index, row_ids(as_rows(edge_attr.numpy(), len(edge_attr))),
                         hops, keep_all=False)[-1]
     _, first, inverse = np.unique(colour, return_index=True, return_inverse=True)
     keep = np.sort(first)  # first occurrences, in node order

@@ -55,6 +55,7 @@ from torch_geometric.data import Data, InMemoryDataset
 from .bank import BANK_ARRAYS, TreeBank, bank_graphs
 from .errors import ArtifactError
 from .fileio import atomic_write_bytes, check_distilled_file
+from .trees import as_rows
 
 FORMAT = "graph-mirage-distilled"
 FORMAT_VERSION = 1
@@ -160,7 +161,8 @@ def source_meta(source: dict, flat) -> dict:
     num_classes = int(source.get("num_classes", int(flat.y.max()) + 1))
     # the vocabularies are read off the data only where the dataset does not give them (a full pass over the nodes)
     node_vocab = None if "node_vocab" in source else (flat.x.max(0) + 1).tolist()
-    edge_vocab = None if "edge_vocab" in source else (flat.edge_attr.max(0) + 1).tolist()
+    edge_vocab = None if "edge_vocab" in source else (
+        (flat.edge_attr.max(0) + 1).tolist() if len(flat.edge_attr) else [1] * flat.edge_attr.shape[1])  # no edges
     return split_meta(source, num_classes=num_classes, node_vocab=node_vocab, edge_vocab=edge_vocab,
                       graphs=int(flat.num_graphs),
                       nodes=int(len(flat.x)), full_bytes=flat_bytes(flat),
@@ -223,7 +225,7 @@ def distilled_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
     out = {
         "x": d.x.numpy().astype(np.int64),
         "edge_index": d.edge_index.numpy().astype(np.int64),
-        "edge_attr": d.edge_attr.numpy().astype(np.int64).reshape(d.edge_index.size(1), -1),
+        "edge_attr": as_rows(d.edge_attr.numpy().astype(np.int64), d.edge_index.size(1)),
         "root_mask": d.root_mask.numpy().astype(bool),
         "node_ptr": s["x"].numpy().astype(np.int64),
         "edge_ptr": s["edge_index"].numpy().astype(np.int64),

@@ -62,6 +62,15 @@ def lex_rank(columns: list[np.ndarray]) -> np.ndarray:
     return rank
 
 
+def as_rows(a, n: int) -> np.ndarray:
+    """``a`` as ``[n, k]`` rows (a 1-D array is one column), also for ``n = 0`` (graphs without edges), where
+    ``reshape(n, -1)`` cannot infer ``k``."""
+    a = np.asarray(a)
+    if a.size == 0:
+        return a.reshape(n, a.shape[-1] if a.ndim > 1 else 1)
+    return a.reshape(n, -1)
+
+
 def row_ids(a: np.ndarray) -> np.ndarray:
     """Dictionary ids of the rows of an integer matrix (equal rows, equal ids; ids are ranks in sorted order).
 
@@ -199,7 +208,7 @@ class TreeUnfolder:
                  x_cont: np.ndarray | None = None) -> None:
         self.x = np.asarray(x)
         self.x_cont = x_cont
-        self.edge_attr = np.asarray(edge_attr).reshape(len(edge_index[0]), -1)
+        self.edge_attr = as_rows(edge_attr, len(edge_index[0]))
         # int32 ids where they fit: at a million graphs this was the emission stage's peak (4.0 -> 3.3 GiB)
         self.in_edges, self.ptr, ids = in_edges(np.asarray(edge_index[1]), len(self.x))
         self.in_src = np.asarray(edge_index[0])[self.in_edges].astype(ids, copy=False)

@@ -204,8 +204,9 @@ def as_flat(graphs) -> FlatGraphs:
 def _as_2d(t: torch.Tensor | None, n: int) -> np.ndarray:
     if t is None:
         return np.zeros((n, 1), dtype=np.int64)
-    a = t.numpy()
-    return a.reshape(n, -1)
+    from ..trees import as_rows
+
+    return as_rows(t.numpy(), n)
 
 
 def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
