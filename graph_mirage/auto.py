@@ -138,6 +138,7 @@ class WLProbe:
         self.colours = wl_colours(row_ids(joint.x), joint.edge_index, row_ids(joint.edge_attr), depth)
         self.offsets = np.cumsum([0] + [int(c.max()) + 1 for c in self.colours])
         self.n_fit = len(fit_flat.x)
+        self.fit_counts = np.bincount(fit_flat.y, minlength=num_classes)  # the class balance decided for
         self.y = score_flat.y
         self.num_classes = num_classes
         self.graph_of_node = score_flat.graph_of_node
@@ -193,7 +194,19 @@ class WLProbe:
             if len(np.unique(self.y)) < 2:
                 return float("nan")
             return float(roc_auc_score(self.y, model.decision_function(V)))
-        return float((model.predict(V) == self.y).mean())
+        return float((self.decide(model, V, labels) == self.y).mean())
+
+    def decide(self, model, V: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+        """The classes ``model`` (fitted on prototypes of classes ``labels``) decides for the rows of ``V``, for the
+        data's class balance as a GNN trained on the set decides (logit adjustment, :class:`~graph_mirage.training.
+        TrainConfig`'s ``prior_correction``), not for the set's."""
+        from .training.metrics import class_shift
+
+        z = model.decision_function(V)
+        if z.ndim == 1:  # two classes among the prototypes: the logit of the second against the first
+            z = np.stack([np.zeros_like(z), z], axis=1)
+        shift = class_shift(self.fit_counts, np.bincount(labels, minlength=self.num_classes))
+        return model.classes_[(z + shift[model.classes_]).argmax(1)]
 
 
 SCORE_DIGITS = 6  # the decimals of a validation score the artifact records
