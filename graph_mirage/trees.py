@@ -122,6 +122,8 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
         raise ParameterError(f"hops must be >= 0, got {hops}")
     colour = row_ids(node_labels)
     n = len(colour)
+    if n == 0:  # no nodes (an empty part of a partitioned dataset): no trees, every round
+        return [colour] * (hops + 1) if keep_all else [colour]
     order, ptr, ids = in_edges(np.asarray(edge_index[1]), n)
     src = np.asarray(edge_index[0], dtype=ids)
     elab = np.zeros(len(src), dtype=ids) if edge_labels is None else row_ids(edge_labels).astype(ids)

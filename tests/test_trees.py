@@ -151,3 +151,9 @@ def test_isolated_node_unfolds_to_a_single_root():
     t = unf.unfold(np.array([0]), 3)
     assert t.num_nodes == 1 and t.edge_index.shape == (2, 0) and t.edge_attr.shape == (0, 1)
     assert int(t.x[0, 0]) == 3 and bool(t.root_mask[0])
+
+
+def test_no_nodes_refine_to_no_colours():
+    """An empty part of a partitioned dataset (the Spark engine refines each part) has no trees at any depth."""
+    colours = wl_colours(np.zeros(0, dtype=np.int64), np.zeros((2, 0), dtype=np.int64), None, 2)
+    assert [c.shape for c in colours] == [(0,), (0,), (0,)]

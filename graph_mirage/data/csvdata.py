@@ -256,6 +256,10 @@ def build_molecule_graphs(table: MoleculeTable, name: str, kind: str, *, seed: i
     else:
         split = scaffold_split([table.smiles[i] for i in kept], seed=seed)
         note = "Bemis-Murcko scaffold split 80/10/10" + (f", scaffold groups shuffled by seed {seed}" if seed else "")
+        if len(split["train"]) == 0:  # one scaffold group above 80 % (molecules without rings share the empty one)
+            raise DatasetError(f"{name}: the scaffold split puts none of its {len(kept)} molecules in train (one "
+                               f"scaffold group holds more than 80 % of them); give the file a column naming each "
+                               f"row's part (--split-col)")
     skipped = len(table.smiles) - len(kept)
     extra = {"tasks": table.tasks} if table.multitask else {"label_values": table.label_values,
                                                               "label_column": table.tasks[0]}

@@ -183,6 +183,8 @@ def classes_of(flat: FlatGraphs) -> np.ndarray:
         raise DatasetError("the training graphs have one label per task (a multi-task dataset): distil them with "
                            "graph_mirage.multitask.PerTask (mirage distill does so)")
     classes = np.unique(flat.y)
+    if len(classes) == 0:
+        raise DatasetError("there are no training graphs to distil (an empty training split?)")
     if len(classes) < 2:
         raise DatasetError(f"the training graphs have a single class ({classes.tolist()}): distillation for "
                            f"classification needs at least two")

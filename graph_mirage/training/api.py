@@ -116,7 +116,7 @@ def check_evaluable(dataset, parts: Sequence[str] = ("valid", "test")) -> None:
         if part not in dataset.split or len(dataset.split[part]) == 0:
             raise MirageError(f"{name} has no {part} graphs: cannot train and evaluate")
     y = dataset.y.numpy()
-    fix = "make a stratified split (--stratify), choose another --split-seed, or use --folds"
+    fix = _split_fix(meta)
     if meta.get("num_tasks"):
         for part in parts:
             yp = y[dataset.split[part].numpy()].reshape(len(dataset.split[part]), -1)
@@ -133,6 +133,20 @@ def check_evaluable(dataset, parts: Sequence[str] = ("valid", "test")) -> None:
             scored = "validation" if part == "valid" else part
             raise MirageError(f"{name}: the {len(dataset.split[part])} graphs of the {part} split are all of class "
                               f"{int(present[0])}, so a {scored} score compares nothing; {fix}")
+
+
+def _split_fix(meta: dict) -> str:
+    """What a user can do about a part of the split whose graphs are all of one class, for this kind of split."""
+    kind = meta.get("split_kind")
+    if kind == "random":
+        return "make a stratified split (--stratify), choose another --split-seed, or use --folds"
+    if kind == "folds":
+        return "choose another --split-seed or fewer --folds"
+    if kind == "file":
+        return "assign the file's rows to parts (its split column) so that each part holds both classes"
+    if kind == "scaffold" and meta.get("kind") == "csv":
+        return "shuffle the scaffold groups (another --split-seed) or give the file a split column (--split-col)"
+    return "this split is the dataset's own; a larger dataset is needed"
 
 
 def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Sequence[int] = (0,),
