@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch_geometric.data import Data
 
-from graph_mirage import AutoPrototypes, DistilledDataset, Mirage, TreePrototypes, load_dataset
+from graph_mirage import AutoPrototypes, DatasetError, DistilledDataset, Mirage, TreePrototypes, load_dataset
 from graph_mirage.baselines import HerdingSelection, RandomSelection
 from graph_mirage.training import TrainConfig, train_and_evaluate
 
@@ -106,3 +106,21 @@ def test_the_default_scores_candidates_deciding_for_the_datas_class_balance():
     est = AutoPrototypes(hops=1, per_class=(1,), max_bytes=10**6).fit(train, validation=valid)
     assert est.distilled_.y.view(-1).tolist() == [0, 1, 2]
     assert est.cv_results_[0]["val"] == pytest.approx(0.8)
+
+
+def test_node_features_are_labels_one_hot_or_refused():
+    """PyG's own datasets give node labels one-hot as floats: read as labels, the same trees as the integer labels.
+    Continuous features in ``x`` are refused in one line (an integer cast would merge nodes that differ)."""
+    rng = np.random.default_rng(0)
+    labels = [torch.from_numpy(rng.integers(0, 3, 5)) for _ in range(40)]
+    ring = torch.tensor([[0, 1, 2, 3, 4, 1, 2, 3, 4, 0], [1, 2, 3, 4, 0, 0, 1, 2, 3, 4]])
+
+    def graphs(x_of):
+        return [Data(x=x_of(lab), edge_index=ring, y=torch.tensor([i % 2])) for i, lab in enumerate(labels)]
+
+    one_hot = TreePrototypes(hops=2, per_class=2).fit(graphs(lambda lab: torch.nn.functional.one_hot(lab, 3).float()))
+    integer = TreePrototypes(hops=2, per_class=2).fit(graphs(lambda lab: lab.view(-1, 1)))
+    assert one_hot.n_trees_ == integer.n_trees_  # the same trees (their ids, so k-means' start, may differ)
+    assert {c: sorted(s) for c, s in one_hot.clusters_.items()} == {c: sorted(s) for c, s in integer.clusters_.items()}
+    with pytest.raises(DatasetError, match="non-integer values; give continuous node attributes as x_cont"):
+        TreePrototypes(hops=2, per_class=2).fit(graphs(lambda lab: lab.view(-1, 1) + 0.5))

@@ -153,6 +153,9 @@ class FlatGraphs:
         node_ptr = np.concatenate([[0], np.cumsum(n)])
         edge_ptr = np.concatenate([[0], np.cumsum(m)])
         x = np.concatenate([_as_2d(g.x, g.num_nodes) for g in graphs])
+        if x.dtype.kind == "f" and not np.array_equal(x, np.round(x)):  # an integer cast would merge distinct nodes
+            raise DatasetError("node features x must be integer labels (or one-hot rows): these have non-integer "
+                               "values; give continuous node attributes as x_cont [n, D] and labels (or zeros) as x")
         ei = np.concatenate([g.edge_index.numpy() + node_ptr[i] for i, g in enumerate(graphs)], axis=1)
         ea = np.concatenate([_as_2d(g.edge_attr, g.edge_index.size(1)) for g in graphs])
         if any(getattr(g, "y", None) is None or g.y.numel() == 0 for g in graphs):
