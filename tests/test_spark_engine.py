@@ -152,6 +152,35 @@ def test_part_files_that_do_not_hold_the_same_graphs_are_refused_before_spark_st
         distill_spark(bad, Mirage(hops=2, budget=3), master="spark://127.0.0.1:9")  # never reached
 
 
+@pytest.mark.parametrize("edit, message", [("no train", "has no training graphs (no graph with split 'train')"),
+                                           ("one class", "its training graphs are all of class 0"),
+                                           ("distilled", "is a distilled set exported as Parquet")])
+def test_a_layout_without_two_classes_to_train_on_is_refused_before_spark_starts(parquet_dirs, tmp_path, edit,
+                                                                                 message):
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _, path = _dataset(parquet_dirs, "synthetic-motifs")
+    bad = shutil.copytree(path, tmp_path / "bad")
+    for part in (bad / "graphs").glob("*.parquet"):
+        t = pq.read_table(part)
+        if edit == "no train":
+            t = t.set_column(t.schema.get_field_index("split"), "split", pa.array(["test"] * t.num_rows))
+        elif edit == "one class":
+            t = t.set_column(t.schema.get_field_index("y"), "y", pa.array([0] * t.num_rows, pa.int64()))
+        pq.write_table(t, part)
+    if edit == "distilled":
+        meta = json.loads((bad / "_graph_mirage.json").read_text())
+        (bad / "_graph_mirage.json").write_text(json.dumps({**meta, "content": "distilled"}))
+    # a master that cannot be reached: had the check come after the session, this would be another error
+    r = _mirage("distill", str(bad), "--engine", "spark", "--spark-master", "spark://127.0.0.1:9", "--budget", "3",
+                "--out", str(tmp_path / "x.npz"))
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "x.npz").exists()
+
+
 def _mirage(*args, env=None):
     """``mirage ARGS`` in a process of its own, forked after the imports (tests/forked.py)."""
     return forked.run(args, env={**os.environ, **(env or {})}, timeout=300, text=True)

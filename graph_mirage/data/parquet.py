@@ -165,6 +165,14 @@ def read_layout_meta(path: str | os.PathLike) -> dict:
     return meta
 
 
+def dataset_layout_meta(path: str | os.PathLike) -> dict:
+    """:func:`read_layout_meta` of a dataset's layout: a distilled set's export is refused in one line."""
+    meta = read_layout_meta(path)
+    if meta.get("content") == "distilled":
+        raise DatasetError(f"{path} is a distilled set exported as Parquet (mirage export FILE.npz), not a dataset")
+    return meta
+
+
 def read_flat(path: str | os.PathLike, graph_ids=None):
     """The graphs under ``path`` (all, or those with the given ids) as :class:`FlatGraphs` in ``graph_id`` order,
     with ``graph_ids`` set, and the graphs table. Only the part files holding those ids are read (row-group
@@ -183,6 +191,20 @@ def read_flat(path: str | os.PathLike, graph_ids=None):
 
     gid, y, node_ptr, x, ei, ea, edge_ptr = flat_arrays(graphs, nodes, edges, meta)
     return FlatGraphs(x, ei, ea, y, node_ptr, edge_ptr, gid), graphs
+
+
+def train_class_counts(path: str | os.PathLike) -> dict[int, int]:
+    """Training graphs per class under ``path``, read from the graphs table's ``y`` and ``split`` columns only (for
+    a single-task layout): what the Spark engine checks before it starts a session."""
+    pa, pq = _pyarrow()
+    dataset_layout_meta(path)
+    try:
+        graphs = pq.read_table(Path(path) / "graphs", columns=["y", "split"])
+    except (OSError, pa.ArrowException) as e:
+        raise DatasetError(f"{path}: cannot read its graphs table ({type(e).__name__}: {str(e)[:120]})") from None
+    y = graphs.column("y").to_numpy()[np.asarray(graphs.column("split").to_pylist()) == "train"]
+    classes, counts = np.unique(y, return_counts=True)
+    return {int(c): int(n) for c, n in zip(classes, counts)}
 
 
 def flat_arrays(graphs, nodes, edges, meta: dict):
@@ -224,9 +246,7 @@ def read_parquet(path: str | os.PathLike):
     """Read a directory written by :func:`export_parquet` into a :class:`GraphDataset` (with its split)."""
     from .graphs import dataset_from_flat
 
-    meta = read_layout_meta(path)
-    if meta.get("content") == "distilled":
-        raise DatasetError(f"{path} is a distilled set exported as Parquet (mirage export FILE.npz), not a dataset")
+    meta = dataset_layout_meta(path)
     flat, graphs = read_flat(path)
     n = flat.num_graphs
     if not np.array_equal(flat.graph_ids, np.arange(n)):
