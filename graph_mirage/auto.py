@@ -15,7 +15,8 @@
 3. each candidate is scored in closed form, without training a GNN (:class:`WLProbe`): a logistic regression is fitted
    on the candidate's prototypes, each read as the weighted Weisfeiler-Lehman subtree counts (rounds ``0..h``) of its
    roots — exactly what a sum readout over the roots pools — and scored on the validation graphs' own WL counts by the
-   dataset's metric (ROC-AUC for two classes, accuracy otherwise). Milliseconds per candidate;
+   dataset's metric (ROC-AUC for two classes, otherwise the accuracy of decisions taken for the training graphs'
+   class balance, as a GNN trained on the set decides: :meth:`WLProbe.decide`). Milliseconds per candidate;
 4. the candidates whose score is within one standard error of the best (the score's sampling error on this many
    validation graphs: a difference below it is noise) are ties, and :func:`choose` takes among them the one with the
    most prototypes per class — more graphs make every GNN's training steadier than one or two do — then the best
