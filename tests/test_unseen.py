@@ -124,3 +124,12 @@ def test_node_features_are_labels_one_hot_or_refused():
     assert {c: sorted(s) for c, s in one_hot.clusters_.items()} == {c: sorted(s) for c, s in integer.clusters_.items()}
     with pytest.raises(DatasetError, match="non-integer values; give continuous node attributes as x_cont"):
         TreePrototypes(hops=2, per_class=2).fit(graphs(lambda lab: lab.view(-1, 1) + 0.5))
+
+
+def test_the_summary_line_of_a_set_of_many_classes_stays_a_line():
+    from graph_mirage.cli.output import fmt_per
+
+    assert fmt_per({"0": 2, "1": 2}, "per class") == "{'0': 2, '1': 2} per class"  # as before, up to 12 entries
+    assert fmt_per({str(c): 10 for c in range(100)}, "per class") == "10 per class, 100 classes"
+    assert fmt_per({str(t): 1 + t % 3 for t in range(617)}, "informing each task") == \
+        "1-3 informing each task, 617 tasks"

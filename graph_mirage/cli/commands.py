@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..progress import spoke
 from ..workflows.settings import DataSettings, DistillSettings, SparkSettings, TrainSettings
-from .output import fmt_bytes, print_run, print_search, result_line
+from .output import fmt_bytes, fmt_per, print_run, print_search, result_line
 
 
 def progress_on(args) -> bool:
@@ -90,7 +90,7 @@ def cmd_distill(args) -> int:
     else:
         per = "informing each task" if summary.get("tasks") else "per class"
         trees = f"{summary['trees_unique']} distinct " if summary["trees_unique"] is not None else ""
-        say(args, f"{summary['dataset']}: {summary['graphs']} distilled graphs ({summary['per_class']} {per}), "
+        say(args, f"{summary['dataset']}: {summary['graphs']} distilled graphs ({fmt_per(summary['per_class'], per)}), "
                   f"{summary['nodes']} nodes, {fmt_bytes(summary['bytes'])} vs {fmt_bytes(summary['full_bytes'])} "
                   f"full training split ({summary['compression']}x smaller), {trees}{summary['hops']}-hop trees, "
                   f"{summary['readout']} readout, {summary['seconds']:.2f} s -> {summary['out']}")

@@ -11,6 +11,15 @@ def fmt_bytes(n: float) -> str:
     return f"{n:.1f} GB"
 
 
+def fmt_per(per: dict, unit: str, limit: int = 12) -> str:
+    """Distilled graphs per class (or per task) as the summary line says them: the mapping itself for up to
+    ``limit`` entries, else its range and how many (a 100-class dataset's mapping is a paragraph)."""
+    if len(per) <= limit:
+        return f"{per} {unit}"
+    lo, hi = min(per.values()), max(per.values())
+    return f"{lo if lo == hi else f'{lo}-{hi}'} {unit}, {len(per)} {'tasks' if 'task' in unit else 'classes'}"
+
+
 def result_line(r: dict) -> str:
     line = (f"{r['dataset']} {r['model']} on {r['source']} ({r['train_graphs']} graphs, {r['readout']} readout): "
             f"test {r['metric']} {r['test_mean']:.4f} ± {r['test_std']:.4f} over seeds {r['seeds']} "
