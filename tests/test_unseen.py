@@ -133,3 +133,5 @@ def test_the_summary_line_of_a_set_of_many_classes_stays_a_line():
     assert fmt_per({str(c): 10 for c in range(100)}, "per class") == "10 per class, 100 classes"
     assert fmt_per({str(t): 1 + t % 3 for t in range(617)}, "informing each task") == \
         "1-3 informing each task, 617 tasks"
+    assert fmt_per({str(c): 30 + c % 10 for c in range(100)}, "graphs per class") == \
+        "30-39 graphs per class, 100 classes"  # mirage datasets NAME

@@ -58,8 +58,10 @@ def show_datasets(args, data: DataSettings) -> int:
         print(json.dumps(rows[0] if args.name else rows, indent=1))
         return 0
     if args.name:
+        from .output import fmt_per
+
         for k, v in rows[0].items():
-            print(f"{k:>22}: {v}")
+            print(f"{k:>22}: {fmt_per(v, 'graphs per class') if k == 'class_counts' else v}")
         return 0
     print(f"data root: {root}")
     header = f"{'dataset':<18} {'kind':<10} {'found':<6} description"

@@ -12,7 +12,7 @@ def fmt_bytes(n: float) -> str:
 
 
 def fmt_per(per: dict, unit: str, limit: int = 12) -> str:
-    """Distilled graphs per class (or per task) as the summary line says them: the mapping itself for up to
+    """Graphs per class (or per task) as a summary line says them: the mapping itself for up to
     ``limit`` entries, else its range and how many (a 100-class dataset's mapping is a paragraph)."""
     if len(per) <= limit:
         return f"{per} {unit}"
