@@ -80,7 +80,7 @@ CSV_CASES = {
                                "CCBr,1,training\n", ["--split-col", "part"]),
     "missing --split-col": ("smiles,active\nGOOD", ["--split-col", "part"]),
     "header only": ("smiles,active\n", []),
-    "no ring: one scaffold group": ("smiles,active\nC,1\nO,0\nN,1\nS,0\nCl,1\n", []),
+    "no ring, one scaffold group": ("smiles,active\nC,1\nO,0\nN,1\nS,0\nCl,1\n", []),
     "split column part of one class": ("smiles,active,part\nCCO,1,train\nCCC,0,train\nCCN,1,valid\nCCCl,1,valid\n"
                                          "CCBr,0,test\nCCI,1,test\n", ["--split-col", "part"]),
     "not a CSV (binary)": (None, []),
@@ -100,7 +100,7 @@ CSV_MESSAGES = {  # what each message must name (file, row, column and the value
     "split value not a part": ["row 5", "column 'part'", "'training'"],
     "missing --split-col": ["no split column 'part'"],
     "header only": ["no rows"],
-    "no ring: one scaffold group": ["scaffold split puts none of its 5 molecules in train", "--split-col"],
+    "no ring, one scaffold group": ["scaffold split puts none of its 5 molecules in train", "--split-col"],
     "split column part of one class": ["valid split are all of class 1", "the file's rows to parts"],
     "not a CSV (binary)": ["not a readable CSV"],
     "no such file": ["no such file"],
