@@ -405,13 +405,17 @@ def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", par
     """
     import time
 
-    from .data.parquet import read_layout_meta
+    from .data.parquet import train_class_counts
 
     if not hasattr(mirage, "fit_table"):
         raise ParameterError("the Spark engine runs the itemset form (a Mirage with fixed hops and a budget, "
                              "min_support or max_bytes); the automatic default (AutoPrototypes) runs in memory")
     mirage._validate()
-    read_layout_meta(path)  # a bad directory fails before Spark starts
+    counts = train_class_counts(path)  # a bad directory, or one without two classes to train on, fails before Spark
+    if len(counts) < 2:
+        raise MirageError(f"{path} has no training graphs (no graph with split 'train')" if not counts else
+                          f"{path}: its training graphs are all of class {next(iter(counts))}; distillation for "
+                          f"classification needs at least two")
     _parts(Path(path))
     check_master(master)
     t0 = time.perf_counter()

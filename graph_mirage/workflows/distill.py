@@ -236,7 +236,7 @@ def parquet_of(s: DistillSettings, log: Log, progress: bool = False) -> Path:
 
 
 def _distill_spark(s: DistillSettings, log: Log, progress: bool) -> DistillOutcome:
-    from ..data.parquet import read_layout_meta, train_class_counts
+    from ..data.parquet import read_layout_meta
     from ..spark_engine import distill_spark
 
     t0 = time.perf_counter()
@@ -244,11 +244,6 @@ def _distill_spark(s: DistillSettings, log: Log, progress: bool) -> DistillOutco
     path = parquet_of(s, log, progress)
     meta = read_layout_meta(path)
     name = meta.get("name", "custom")
-    counts = train_class_counts(path)  # refused here, not after a Spark session has started and refined them
-    if len(counts) < 2:
-        raise MirageError(f"{path} has no training graphs (no graph with split 'train')" if not counts else
-                          f"{path}: its training graphs are all of class {next(iter(counts))}; distillation for "
-                          f"classification needs at least two")
     if s.mode == "itemset" and not s.itemset_flags and s.max_bytes is None:
         log(f"{name}: no settings given: the Spark engine runs the itemset form at its default budget "
             f"({est.budget} graphs per class)")
