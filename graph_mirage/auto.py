@@ -46,6 +46,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from .bank import check_bank
+from .candidates import make_candidates, resolve_jobs
 from .config.defaults import (
     AUTO_BANK,
     AUTO_BANK_PER_CLASS,
@@ -57,7 +58,7 @@ from .config.defaults import (
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
-from .prototypes import ComputationDAG, TreePrototypes, check_roots, tree_counts
+from .prototypes import TreePrototypes, check_roots
 from .trees import row_ids, wl_colours
 
 
@@ -270,6 +271,9 @@ class AutoPrototypes(BaseEstimator):
             nodes; more roots cost bytes, mostly in the bank).
         roots: how each prototype's roots are chosen (``"top"`` or ``"sampled"``, as in
             :class:`~graph_mirage.prototypes.TreePrototypes`).
+        n_jobs: worker processes for the candidates' k-means (None: none; -1: every core), as scikit-learn reads
+            it. The same candidates, scores and file for any value (:mod:`graph_mirage.candidates`); worth it on
+            large datasets (ogbg-molhiv), not on small ones, where starting the workers costs more than it saves.
 
     Attributes (after :meth:`fit`):
         distilled_: the chosen :class:`~graph_mirage.DistilledDataset` (``meta["auto"]`` records the choice).
@@ -285,7 +289,7 @@ class AutoPrototypes(BaseEstimator):
     def __init__(self, hops=AUTO_HOPS, per_class=None, *, max_bytes: int | None = None,
                  max_fraction: float | None = AUTO_MAX_FRACTION, min_graphs: int = AUTO_MIN_GRAPHS,
                  readout: str = "sum", seed: int = 0, degrees: bool = False, bank: bool | None = None,
-                 roots: str = "top", max_roots: int = 32) -> None:
+                 roots: str = "top", max_roots: int = 32, n_jobs: int | None = None) -> None:
         self.hops = hops
         self.per_class = per_class
         self.max_bytes = max_bytes
@@ -297,6 +301,7 @@ class AutoPrototypes(BaseEstimator):
         self.bank = bank
         self.roots = roots
         self.max_roots = max_roots
+        self.n_jobs = n_jobs
 
     def grid(self, attributes: bool = False) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The depths and the prototypes-per-class counts the candidates are made of (parameters validated), for
@@ -331,6 +336,7 @@ class AutoPrototypes(BaseEstimator):
         check_roots(self.roots)
         if isinstance(self.max_roots, bool) or not isinstance(self.max_roots, (int, np.integer)) or self.max_roots < 1:
             raise ParameterError(f"max_roots must be an integer >= 1, got {self.max_roots!r}")
+        resolve_jobs(self.n_jobs)
         return grid[0], grid[1]
 
     def uses_bank(self, attributes: bool = False) -> bool:
@@ -394,10 +400,11 @@ class AutoPrototypes(BaseEstimator):
                 log(f"{where}; above the byte cap ({100 * cap / total:.3f} %), not scored")
             return row
 
-        made, dag = self._candidates(
+        made, dag = make_candidates(
             fit_flat, probe.fit_colours(), meta, hops, per_class, None if cap is None else cap / scale,
-            each=lambda h, k, est, witness: rows.append(row_of(h, k, est, witness,
-                                                               cap is None or est.nbytes_ * scale <= cap)))
+            make=self._make, n_jobs=resolve_jobs(self.n_jobs),
+            each=lambda h, k, est, witness: rows.append(
+                row_of(h, k, est, witness, cap is None or est.nbytes_ * scale <= cap)))
         if not any(r["scored"] for r in rows):
             i = min(range(len(made)), key=lambda i: (made[i][2].nbytes_, made[i][0], made[i][1]))
             if log:
@@ -412,9 +419,7 @@ class AutoPrototypes(BaseEstimator):
         self.best_params_ = {"hops": chosen["hops"], "per_class": chosen["per_class"]}
         self.best_score_ = chosen["val"]
         if validation is None:  # the candidates saw the fitting part only: distil all the training graphs
-            best = TreePrototypes(**self.best_params_, seed=self.seed, readout=self.readout,
-                                  degrees=self.degrees, bank=self.bank_, roots=self.roots,
-                                  max_roots=int(self.max_roots)).fit(graphs)
+            best = self._make(**self.best_params_).fit(graphs)
         else:  # the chosen candidate is already the set distilled from the training graphs
             best = next(est for h, k, est in made if (h, k) == (chosen["hops"], chosen["per_class"]))
         self.best_estimator_ = best
@@ -433,6 +438,11 @@ class AutoPrototypes(BaseEstimator):
         self.seconds_ = time.perf_counter() - t0
         return self
 
+    def _make(self, hops: int, per_class: int) -> TreePrototypes:
+        """The (unfitted) candidate at ``hops`` and ``per_class``, with this estimator's other settings."""
+        return TreePrototypes(hops=hops, per_class=per_class, seed=self.seed, readout=self.readout,
+                              degrees=self.degrees, bank=self.bank_, roots=self.roots, max_roots=int(self.max_roots))
+
     def _cap(self, total: int, flat: FlatGraphs) -> float | None:
         if self.max_bytes is not None:
             return float(self.max_bytes)
@@ -440,33 +450,6 @@ class AutoPrototypes(BaseEstimator):
             return None
         n_classes = len(np.unique(flat.y))
         return max(self.max_fraction * total, self.min_graphs * n_classes * total / flat.num_graphs)
-
-    def _candidates(self, fit_flat: FlatGraphs, colours: list[np.ndarray], meta: dict, hops, per_class,
-                    cap: float | None, each: Callable | None = None) -> tuple[list, ComputationDAG]:
-        """The candidates that can be made, and the computation DAG (of the deepest rounds) they share. At each
-        depth the counts are made in increasing order and stop at the first one above ``cap`` (bytes of
-        ``fit_flat``): more prototypes per class only add bytes, and a candidate above the cap is not scored.
-        ``each(hops, per_class, estimator, witness)`` is called on every candidate as soon as it is made."""
-        made, dag = [], ComputationDAG(fit_flat, colours)
-        for h in hops:
-            trees = tree_counts(fit_flat, h, colours)  # one tree stage per depth, shared by every per-class count
-            trees.dag = dag
-            for k in sorted(set(per_class)):
-                try:
-                    est = TreePrototypes(hops=h, per_class=k, seed=self.seed, readout=self.readout,
-                                         degrees=self.degrees, bank=self.bank_, roots=self.roots,
-                                         max_roots=int(self.max_roots))
-                    made.append((h, k, est.fit_trees(fit_flat, trees, meta)))
-                except BudgetError:
-                    break
-                if each is not None:
-                    each(h, k, est, dag.witness)
-                if cap is not None and est.nbytes_ > cap:
-                    break
-        if not made:
-            raise BudgetError(f"no candidate distilled set could be made: at hops {list(hops)} every prototype set "
-                              f"would be at least as large as the training split; use fewer hops")
-        return made, dag
 
 
 def _subset(flat: FlatGraphs, idx: np.ndarray) -> FlatGraphs:

@@ -34,7 +34,6 @@ Example:
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
@@ -45,7 +44,7 @@ from sklearn.base import BaseEstimator
 from torch_geometric.data import Data
 
 from .bank import TreeBank, bank_graphs, check_bank
-from .clusters import cluster_means, distinct_rows, normalised_counts
+from .clusters import cluster_means, distinct_rows, kmeans_labels, normalised_counts
 from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE, ROOTS
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, source_meta
@@ -329,61 +328,53 @@ class TreePrototypes(BaseEstimator):
                          "total": time.perf_counter() - t0}
         return self
 
-    def _cluster(self, feats: sp.csr_matrix, k: int, distinct: tuple[int, np.ndarray] | None = None) -> np.ndarray:
-        """k-means labels of the rows of ``feats`` (fitted on a sample of at most ``self.sample`` rows); with ``k`` at
-        least the number of distinct rows (``distinct``: :func:`distinct_rows` of ``feats``, when known), each
-        distinct row is its own cluster."""
-        from sklearn.cluster import KMeans
-        from sklearn.exceptions import ConvergenceWarning
-
-        n_distinct, groups = distinct_rows(feats) if distinct is None else distinct
-        if k >= n_distinct:
-            # k-means' optimum is then exact (every distinct point its own cluster, inertia 0): computed directly, it
-            # takes a fraction of the time, and the clusters' order no longer depends on how a scikit-learn version
-            # numbers coinciding centres (that order is the prototypes' order, so it changes the training)
-            return groups
-        km = KMeans(n_clusters=k, n_init=1, random_state=self.seed)
-        n = feats.shape[0]
-        # a sample can still hold fewer distinct points than k: that leaves clusters empty, and an empty cluster
-        # makes no prototype (fit_trees skips it), so sklearn's warning says nothing to act on
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            if self.sample is None or n <= self.sample:
-                return km.fit(feats).labels_
-            idx = np.sort(np.random.default_rng(self.seed).choice(n, self.sample, replace=False))
-            return km.fit(feats[idx]).predict(feats)
-
-    def _prototypes(self, flat: FlatGraphs, trees: "TreeCounts") -> list:
-        """Cluster each class and make each cluster's prototype (sets ``clusters_``, ``prototypes_``, ``members_``);
-        returns the meta records ``[class, cluster size, root trees]``."""
-        self.clusters_, protos, self.prototypes_, self.members_ = {}, [], [], []
+    def cluster_jobs(self, flat: FlatGraphs, trees: "TreeCounts") -> dict[int, tuple]:
+        """What the k-means of each class needs: class -> the arguments of :func:`~graph_mirage.clusters.kmeans_labels`
+        (None for a class of one cluster, which needs none). :meth:`fit_trees` runs them itself unless given their
+        ``labels``; :func:`~graph_mirage.candidates.make_candidates` runs them on worker processes."""
+        jobs = {}
         for c in classes_of(flat):
-            of_class, rows, feats, distinct = trees.of_class(flat.y, c)
+            _, rows, feats, distinct = trees.of_class(flat.y, c)
             k = min(self.per_class, rows.shape[0])
-            labels = np.zeros(rows.shape[0], dtype=np.int64) if k == 1 else self._cluster(feats, k, distinct)
-            sizes = np.bincount(labels, minlength=k)
+            jobs[int(c)] = None if k == 1 else (feats, k, self.seed, self.sample, distinct)
+        return jobs
+
+    def _prototypes(self, flat: FlatGraphs, trees: "TreeCounts", labels: dict | None = None) -> list:
+        """Cluster each class (``labels``: class -> its k-means labels, when computed elsewhere) and make each
+        cluster's prototype (sets ``clusters_``, ``prototypes_``, ``members_``); returns the meta records ``[class,
+        cluster size, root trees]``."""
+        self.clusters_, protos, self.prototypes_, self.members_ = {}, [], [], []
+        if labels is None:
+            labels = {c: kmeans_labels(*job) for c, job in self.cluster_jobs(flat, trees).items() if job is not None}
+        for c in classes_of(flat):
+            of_class, rows, _, _ = trees.of_class(flat.y, c)
+            k = min(self.per_class, rows.shape[0])
+            of_c = labels[int(c)] if int(c) in labels else np.zeros(rows.shape[0], dtype=np.int64)
+            sizes = np.bincount(of_c, minlength=k)
             self.clusters_[int(c)] = sizes.tolist()
-            means = cluster_means(rows, labels, k)
+            means = cluster_means(rows, of_c, k)
             for j in np.argsort(-sizes, kind="stable"):
                 if sizes[j] == 0:
                     continue
                 kept, w = prototype_roots(means[j].toarray().ravel(), self.mass, self.max_roots, self.roots)
                 protos.append([int(c), int(sizes[j]), [int(t) for t in kept]])
                 self.prototypes_.append((int(c), kept, w))
-                self.members_.append(of_class[labels == j])
+                self.members_.append(of_class[of_c == j])
         return protos
 
-    def fit_trees(self, flat: FlatGraphs, trees: "TreeCounts", meta_src: dict) -> "TreePrototypes":
+    def fit_trees(self, flat: FlatGraphs, trees: "TreeCounts", meta_src: dict,
+                  labels: dict[int, np.ndarray] | None = None) -> "TreePrototypes":
         """:meth:`fit` from an already computed tree stage (:func:`tree_counts` of ``flat`` at ``self.hops``), so
-        that several settings at one depth share it; ``meta_src`` is the dataset's ``meta``. With ``bank``, the
-        prototypes' graphs are extracted from the bank when :attr:`distilled_` is first read (``nbytes_`` is known
-        before): a search that makes many candidates extracts the graphs of the one it keeps."""
+        that several settings at one depth share it; ``meta_src`` is the dataset's ``meta``; ``labels`` (class ->
+        k-means labels of :meth:`cluster_jobs`; None: computed here) lets the clustering run elsewhere. With
+        ``bank``, the prototypes' graphs are extracted from the bank when :attr:`distilled_` is first read (``nbytes_``
+        is known before): a search that makes many candidates extracts the graphs of the one it keeps."""
         self._validate()
         self.n_trees_ = trees.counts.shape[1]
         t1 = time.perf_counter()
         if trees.dag is None:
             trees.dag = ComputationDAG(flat, trees.colours)
-        protos = self._prototypes(flat, trees)
+        protos = self._prototypes(flat, trees, labels)
         params = {"per_class": self.per_class, "mass": self.mass, "max_roots": self.max_roots, "seed": self.seed}
         if self.sample is not None and max(map(sum, self.clusters_.values())) > self.sample:
             params["sample"] = self.sample  # recorded only where it changed the clustering

@@ -200,7 +200,9 @@ def test_validation_graphs_of_one_class_are_refused_before_any_candidate_is_made
                                            ({"max_bytes": 0}, "max_bytes must be"),
                                            ({"degrees": 1}, "degrees must be"),
                                            ({"max_roots": 0}, "max_roots must be"),
-                                           ({"max_roots": True}, "max_roots must be")])
+                                           ({"max_roots": True}, "max_roots must be"),
+                                           ({"n_jobs": 0}, "n_jobs must be"),
+                                           ({"n_jobs": 1.5}, "n_jobs must be")])
 def test_bad_parameters_are_refused_in_fit(synthetic, kwargs, match):
     est = AutoPrototypes(**kwargs)  # scikit-learn's contract: __init__ only stores
     with pytest.raises(ParameterError, match=match):

@@ -197,6 +197,7 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
         "sampled roots with an itemset option": ["--roots", "sampled", "--budget", "3"],
         "unknown roots": ["--roots", "all"],
         "max roots 0": ["--max-roots", "0"], "max roots with an itemset option": ["--max-roots", "64", "--budget", "3"],
+        "jobs 0": ["--jobs", "0"], "jobs with an itemset option": ["--jobs", "2", "--budget", "3"],
         "out in a missing directory": ["--out", tmp / "missing-dir" / "x.npz"],
     }.items():
         target = out / f"{label.replace(' ', '_')}.npz"
@@ -404,6 +405,7 @@ def test_messages_say_what_is_wrong(outcomes):
         return outcomes[name][0].stderr.decode()
 
     assert "--hops: must be >= 1, got 0" in err("distill: hops 0")
+    assert "jobs applies to the automatic default" in err("distill: jobs with an itemset option")
     assert "hops must be at most 8" in err("distill: hops 99")
     assert "does not exist; create it first" in err("distill: out in a missing directory")
     assert "not smaller" in err("distill: support as a count of one graph") or "not less than" in err(

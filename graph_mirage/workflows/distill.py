@@ -58,6 +58,8 @@ def make_estimator(s: DistillSettings):
         kwargs["roots"] = s.roots
     if s.max_roots is not None:
         kwargs["max_roots"] = s.max_roots
+    if s.jobs > 1:
+        kwargs["n_jobs"] = s.jobs
     return AutoPrototypes(**kwargs)
 
 

@@ -189,6 +189,7 @@ class DistillSettings:
     engine: str = "memory"
     spark: SparkSettings = field(default_factory=SparkSettings)
     threads: int = 1
+    jobs: int = 1  # worker processes for the automatic default's k-means (AutoPrototypes(n_jobs=...))
     degrees: bool = False  # the automatic default's leaves carry their real degrees (TreePrototypes(degrees=True))
     bank: bool | None = None  # the automatic default's prototypes share one tree bank (None: its own choice)
     roots: str = "top"  # how the automatic default's prototypes choose their roots (TreePrototypes(roots=...))
@@ -220,7 +221,7 @@ class DistillSettings:
         _choice("roots", self.roots, ROOTS)
         for name, low in (("step", 0), ("min_count", 1), ("max_itemset_size", 1), ("max_nodes", 1),
                           ("max_sets", 1), ("context", 0), ("max_bytes", 1), ("threads", 1), ("select_seeds", 1),
-                          ("max_roots", 1)):
+                          ("max_roots", 1), ("jobs", 1)):
             _int(name, getattr(self, name), low)
         _int("hops", self.hops, 1)
         if self.hops is not None and self.hops > MAX_HOPS:
@@ -253,8 +254,9 @@ class DistillSettings:
         if self.budget == "auto" and self.itemset_flags:
             raise MirageError(f"budget 'auto' chooses prototypes automatically; drop {', '.join(self.itemset_flags)} "
                               f"or give an integer budget")
-        for flag in ("degrees", "bank", "roots", "max_roots"):
-            if getattr(self, flag) not in (False, None, "top") and self.mode != "auto":
+        for flag in ("degrees", "bank", "roots", "max_roots", "jobs"):
+            if (self.jobs > 1 if flag == "jobs" else getattr(self, flag) not in (False, None, "top")) \
+                    and self.mode != "auto":
                 raise MirageError(f"{flag} applies to the automatic default's prototypes; drop "
                                   f"--{flag.replace('_', '-')} or "
                                   f"{'--preset' if self.preset else 'the itemset options'}")

@@ -1,0 +1,67 @@
+"""Candidates made with k-means on worker processes (AutoPrototypes(n_jobs=...), `mirage distill --jobs`): the same
+candidates, scores, log lines and file bytes as made in one process, chains that stop at the byte cap as they do
+there, in-process inside a daemonic worker, and one line when a worker dies."""
+
+import json
+import os
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from graph_mirage import AutoPrototypes, MirageError
+from graph_mirage import candidates as cand
+from graph_mirage.candidates import resolve_jobs
+
+
+def rows(est) -> str:
+    return json.dumps(est.cv_results_)  # NaN (a candidate not scored) compares equal as text
+
+
+def fit(data, log=None, **kw):
+    return AutoPrototypes(hops=[1, 2], per_class=[1, 2, 5, 10], **kw).fit(
+        data[data.split["train"]], validation=data[data.split["valid"]], log=log)
+
+
+@pytest.mark.parametrize("cap", [None, 6000])
+def test_workers_make_the_same_candidates_scores_log_and_file(synthetic, tmp_path, cap, monkeypatch):
+    logs, pools = {1: [], 2: []}, []
+    one = fit(synthetic, logs[1].append, max_bytes=cap)
+    pool = cand._pool
+    monkeypatch.setattr(cand, "_pool", lambda n: pools.append(n) or pool(n))
+    two = fit(synthetic, logs[2].append, max_bytes=cap, n_jobs=2)
+    assert pools == [2]  # the candidates were made on workers
+    assert rows(two) == rows(one) and two.best_params_ == one.best_params_
+    assert logs[2] == logs[1] and len(logs[1]) == len(one.cv_results_)
+    if cap is not None:  # the cap ended a depth's chain before its largest count, in both
+        assert any("above the byte cap" in line for line in logs[1]) and len(one.cv_results_) < 8
+    assert two.distilled_.save(tmp_path / "2.npz").read_bytes() == one.distilled_.save(tmp_path / "1.npz").read_bytes()
+
+
+def test_inside_a_daemonic_process_no_worker_is_started(synthetic, monkeypatch):
+    class Daemon:
+        daemon = True
+
+    monkeypatch.setattr(cand.multiprocessing, "current_process", lambda: Daemon())
+    monkeypatch.setattr(cand, "_pool", lambda n: pytest.fail("a daemonic process cannot start workers"))
+    assert rows(fit(synthetic, n_jobs=2)) == rows(fit(synthetic))
+
+
+def test_a_worker_that_dies_is_one_line(synthetic, monkeypatch):
+    class Broken:
+        def submit(self, fn, *args):
+            f = Future()
+            f.set_exception(BrokenProcessPool("killed"))
+            return f
+
+    monkeypatch.setattr(cand, "_pool", lambda n: Broken())
+    with pytest.raises(MirageError, match="worker process ended abruptly.*n_jobs=1"):
+        fit(synthetic, n_jobs=2)
+
+
+def test_n_jobs_reads_as_scikit_learns():
+    assert resolve_jobs(None) == 1 and resolve_jobs(3) == 3
+    assert resolve_jobs(-1) == (os.cpu_count() or 1)
+    for bad in (0, True, "2"):
+        with pytest.raises(Exception, match="n_jobs must be"):
+            resolve_jobs(bad)
