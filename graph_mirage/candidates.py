@@ -22,6 +22,7 @@ import multiprocessing
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from numbers import Integral
 from typing import Callable, Sequence
 
 from .errors import BudgetError, MirageError, ParameterError
@@ -35,9 +36,9 @@ def resolve_jobs(n_jobs: int | None) -> int:
     """Worker processes for ``n_jobs`` as scikit-learn reads it: None means 1, -1 every core, -2 all but one."""
     if n_jobs is None:
         return 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs == 0:
         raise ParameterError(f"n_jobs must be a non-zero integer or None, got {n_jobs!r}")
-    return n_jobs if n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return int(n_jobs) if n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
 
 
 def make_candidates(fit_flat, colours: list, meta: dict, hops: Sequence[int], per_class: Sequence[int],

@@ -7,6 +7,7 @@ import os
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
+import numpy as np
 import pytest
 
 from graph_mirage import AutoPrototypes, MirageError
@@ -60,7 +61,7 @@ def test_a_worker_that_dies_is_one_line(synthetic, monkeypatch):
 
 
 def test_n_jobs_reads_as_scikit_learns():
-    assert resolve_jobs(None) == 1 and resolve_jobs(3) == 3
+    assert resolve_jobs(None) == 1 and resolve_jobs(3) == 3 and resolve_jobs(np.int64(2)) == 2
     assert resolve_jobs(-1) == (os.cpu_count() or 1)
     for bad in (0, True, "2"):
         with pytest.raises(Exception, match="n_jobs must be"):
