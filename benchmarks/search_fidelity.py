@@ -19,6 +19,8 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
   that cap alone (over the bytes sweep's prototypes-per-class grid, as ``mirage bench --fractions`` makes it), and
   ``herding-bank@F``, ``random-bank@F``: real graphs in its bytes (``--cap-baselines`` picks which) — how fidelity
   grows with the set;
+- with ``--learned``: ``doscond`` and ``kidd``, the learned baselines at their authors' settings (DosCond 1 graph per
+  class, KiDD 10; as ``mirage bench`` makes them), which train a GNN on the full split to make their sets;
 - ``full``: the full training split (200 epochs, stopped 25 epochs after the best validation score).
 
 A set's runs take 100 epochs (``--set-patience N``: stopped N epochs after their best validation score;
@@ -64,8 +66,9 @@ BASELINES = {"default": ("herding-bytes", "random-bytes"), "paper": ("herding-by
 
 
 def make_sets(name: str, ds, root: str | None, log, bank: bool = False, caps: tuple = (),
-              cap_baselines: tuple = ("herding", "random")) -> dict:
-    """``set name -> (DistilledDataset, distillation seconds)`` for the sets that exist for this dataset."""
+              cap_baselines: tuple = ("herding", "random"), learned: bool = False, only=None) -> dict:
+    """``set name -> (DistilledDataset, distillation seconds)`` for the sets that exist for this dataset (``only``:
+    the paper's set, which trains GNNs to choose its step, is made only when named there)."""
     from graph_mirage.config.presets import PAPER_DISTILL
     from graph_mirage.distilled import flat_bytes
     from graph_mirage.workflows import DataSettings, DistillSettings, distill
@@ -74,7 +77,7 @@ def make_sets(name: str, ds, root: str | None, log, bank: bool = False, caps: tu
     out = {}
     t0 = time.perf_counter()
     out["default"] = (distill(DistillSettings(data, hops=2), dataset=ds).distilled, time.perf_counter() - t0)
-    if name in PAPER_DISTILL and PAPER_DISTILL[name].hops >= 2:
+    if name in PAPER_DISTILL and PAPER_DISTILL[name].hops >= 2 and (only is None or "paper" in only):
         t0 = time.perf_counter()
         out["paper"] = (distill(DistillSettings(data, preset="paper"), dataset=ds).distilled,
                         time.perf_counter() - t0)
@@ -89,8 +92,24 @@ def make_sets(name: str, ds, root: str | None, log, bank: bool = False, caps: tu
         out.update(real_graphs(train, size, ds.num_classes, out["bank"][0].nbytes(), "bank-bytes"))
     for f in caps:
         out.update(capped_bank(train, ds[ds.split["valid"]], size, ds.num_classes, f, cap_baselines))
+    if learned:
+        out.update(learned_sets(train))
     for s, (d, secs) in out.items():
         log(f"[{name}] {s}: {len(d)} graphs, {d.nbytes()} bytes ({d.nbytes() / size[2]:.2%}), {secs:.1f} s")
+    return out
+
+
+def learned_sets(train) -> dict:
+    """DosCond and KiDD at their authors' settings, as ``mirage bench`` makes them (their GNNs on one thread)."""
+    from graph_mirage.baselines import DosCond, KiDD
+    from graph_mirage.bench.methods import LEARNED
+    from graph_mirage.training.config import torch_threads
+
+    out = {}
+    with torch_threads(1):
+        for method, cls in (("doscond", DosCond), ("kidd", KiDD)):
+            est = cls(**LEARNED[method]).fit(train)
+            out[method] = (est.distilled_, est.seconds_)
     return out
 
 
@@ -224,7 +243,7 @@ def run_dataset(name: str, args, log) -> dict:
 
     ds = load_dataset(name, args.root)
     sets = make_sets(name, ds, args.root, log, bank=args.bank, caps=tuple(args.caps),
-                     cap_baselines=tuple(args.cap_baselines))
+                     cap_baselines=tuple(args.cap_baselines), learned=args.learned, only=args.sets)
     if args.sets:
         sets = {s: v for s, v in sets.items() if s in args.sets}
     cache = RESULTS / "search_runs"
@@ -410,6 +429,7 @@ def main() -> int:
     p.add_argument("--out", default=str(RESULTS / "search_fidelity.json"))
     p.add_argument("--section", default="search-fidelity", help="the marked section of docs/search.md to write")
     p.add_argument("--bank", action="store_true", help="add the tree-bank set and real graphs in its bytes")
+    p.add_argument("--learned", action="store_true", help="add DosCond and KiDD at their authors' settings")
     p.add_argument("--caps", nargs="+", type=float, default=[], metavar="F",
                    help="add the bank under each cap (a fraction of the training bytes) and real graphs in its bytes")
     p.add_argument("--cap-baselines", nargs="+", choices=["herding", "random"], default=["herding", "random"],
