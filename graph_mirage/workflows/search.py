@@ -104,7 +104,8 @@ def search(s: SearchSettings, *, log=None, progress: bool = False, dataset=None)
         from .distill import distill
 
         layers = s.estimator().resolved_space().layers
-        settings = s.distill or DistillSettings(s.data, hops=None if layers == "auto" else max(layers))
+        # the search's worker processes also run the default's k-means (the same set for any number)
+        settings = s.distill or DistillSettings(s.data, hops=None if layers == "auto" else max(layers), jobs=s.jobs)
         t0 = time.perf_counter()
         train_set = distill(settings, log=log, progress=progress, dataset=ds).distilled
         distill_seconds = time.perf_counter() - t0
