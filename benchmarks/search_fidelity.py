@@ -20,7 +20,7 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
   ``herding-bank@F``, ``random-bank@F``: real graphs in its bytes (``--cap-baselines`` picks which) — how fidelity
   grows with the set;
 - with ``--learned``: ``doscond`` and ``kidd``, the learned baselines at their authors' settings (DosCond 1 graph per
-  class, KiDD 10; as ``mirage bench`` makes them), which train a GNN on the full split to make their sets;
+  class, KiDD 10; as ``mirage bench`` makes them), which learn their sets from the full split;
 - ``full``: the full training split (200 epochs, stopped 25 epochs after the best validation score).
 
 A set's runs take 100 epochs (``--set-patience N``: stopped N epochs after their best validation score;
@@ -33,7 +33,8 @@ Reported per set against ``full``: Spearman and Kendall correlation of the confi
 regret (full-data test score of the configuration the set's validation ranking picks, minus the best full-data test
 score; a row gives the full-data search's own regret — its validation choice against its best test score, the
 control a set's regret is read against), top-5 overlap, each with a 95 % bootstrap interval over configurations;
-the paired difference against herding-bytes and random-bytes on the same resamples; end-to-end seconds
+the paired difference against herding-bytes and random-bytes on the same resamples (with ``--versus NAME ...``,
+against those sets too); end-to-end seconds
 (distillation + search) against the full search. With two seeds or more, a ``full replicate`` row compares the
 full-data search's seed 1 with its seed 0 — how well one full-data search predicts another: the ceiling of any
 set's agreement with a one-seed full-data ranking. With four seeds or more, a second row compares the means of two
@@ -254,7 +255,7 @@ def run_dataset(name: str, args, log) -> dict:
             for s, (d, _) in sets.items()}
     for s, rec in recs.items():
         row = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds)
-        for base in baselines(s):
+        for base in [*baselines(s), *(v for v in args.versus if v != s)]:
             if base in recs:
                 diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds, versus=scores(recs[base]))
                 row["vs_" + base] = {k: v for k, v in diff.items() if k.startswith("diff_")}
@@ -380,7 +381,25 @@ def page_section(blob: dict) -> str:
             lines.append(f"| {d['dataset']} | {label} | all | {sp['value']:.2f} [{sp['low']:.2f}, {sp['high']:.2f}] | "
                          f"{rep['kendall']['value']:.2f} | {100 * rep['top1_regret']['value']:.1f} | "
                          f"{rep['top5_overlap']['value']:.1f} | | | | | |")
+    lines += versus_lines(blob)
     return "\n".join(lines) + "\n"
+
+
+def versus_lines(blob: dict) -> list[str]:
+    """With ``--versus``: each set's paired difference in Spearman against each named set, under the table."""
+    out = []
+    for v in blob.get("versus") or []:
+        for d in blob["datasets"]:
+            each = []
+            for name, r in d["sets"].items():
+                x = r.get("vs_" + v, {}).get("diff_spearman")
+                if x:
+                    verdict = "better" if x["low"] > 0 else "worse" if x["high"] < 0 else "tie"
+                    each.append(f"{name} {x['value']:+.2f} [{x['low']:+.2f}, {x['high']:+.2f}] {verdict}")
+            if each:
+                out.append(f"\n{d['dataset']}, Spearman against `{v}`'s, paired on the same resamples: "
+                           + "; ".join(each) + ".")
+    return out
 
 
 def replicates(d: dict) -> list[tuple[str, str, dict]]:
@@ -430,6 +449,8 @@ def main() -> int:
     p.add_argument("--section", default="search-fidelity", help="the marked section of docs/search.md to write")
     p.add_argument("--bank", action="store_true", help="add the tree-bank set and real graphs in its bytes")
     p.add_argument("--learned", action="store_true", help="add DosCond and KiDD at their authors' settings")
+    p.add_argument("--versus", nargs="+", default=[], metavar="NAME",
+                   help="also compare every set with these sets, paired on the same resamples (listed under the table)")
     p.add_argument("--caps", nargs="+", type=float, default=[], metavar="F",
                    help="add the bank under each cap (a fraction of the training bytes) and real graphs in its bytes")
     p.add_argument("--cap-baselines", nargs="+", choices=["herding", "random"], default=["herding", "random"],
@@ -465,7 +486,7 @@ def main() -> int:
             print(f"{d['dataset']:<14} {short:<14} {'':>6} {sp['value']:>8.2f} [{sp['low']:>5.2f}, "
                   f"{sp['high']:>5.2f}] {rep['kendall']['value']:>8.2f} {100 * rep['top1_regret']['value']:>7.1f} "
                   f"{rep['top5_overlap']['value']:>6.1f}")
-    blob = {"space": SPACE, "seeds": args.seeds, "jobs": args.jobs, "rounds": args.rounds,
+    blob = {"space": SPACE, "seeds": args.seeds, "jobs": args.jobs, "rounds": args.rounds, "versus": args.versus,
             "command": "python benchmarks/search_fidelity.py " + " ".join(sys.argv[1:]),
             "out": Path(args.out).name, "datasets": out}
     from graph_mirage.fileio import atomic_write_text
