@@ -72,20 +72,28 @@ def make_candidates(fit_flat, colours: list, meta: dict, hops: Sequence[int], pe
             trees.dag = dag
             chains[h] = chain = []
             for k in counts:
-                try:
-                    est = make(h, k).fit_trees(fit_flat, trees, meta)
-                except BudgetError:
-                    break
-                chain.append((h, k, est))
-                if each is not None:
-                    each(h, k, est, dag.witness)
-                if cap is not None and est.nbytes_ > cap:
+                more = _made(chain, make(h, k), fit_flat, trees, meta, cap)
+                if chain and chain[-1][1] == k and each is not None:  # made, not refused
+                    each(*chain[-1], dag.witness)
+                if not more:
                     break
     made = [c for h in hops for c in chains[h]]
     if not made:
         raise BudgetError(f"no candidate distilled set could be made: at hops {list(hops)} every prototype set "
                           f"would be at least as large as the training split; use fewer hops")
     return made, dag
+
+
+def _made(chain: list, est: TreePrototypes, fit_flat, trees, meta: dict, cap: float | None,
+          labels: dict | None = None) -> bool:
+    """Make candidate ``est`` (appended to its depth's ``chain`` unless the training split's bytes refuse it);
+    whether the depth's larger counts are still worth making (not once a candidate is refused or above ``cap``)."""
+    try:
+        est.fit_trees(fit_flat, trees, meta, labels)
+    except BudgetError:
+        return False
+    chain.append((est.hops, est.per_class, est))
+    return cap is None or est.nbytes_ <= cap
 
 
 def _parallel(fit_flat, colours, meta, hops, counts, cap, make: Make, each: Each | None, n_jobs: int,
@@ -115,17 +123,10 @@ def _parallel(fit_flat, colours, meta, hops, counts, cap, make: Make, each: Each
 
     def finish(h: int) -> None:  # every class of depth h's candidate is clustered: make it, check the cap
         s = step.pop(h)
-        est = s["est"]
-        try:
-            est.fit_trees(fit_flat, s["trees"], meta, labels=s["labels"])
-        except BudgetError:
-            done.add(h)
-            return
-        chains[h].append((h, est.per_class, est))
-        if cap is not None and est.nbytes_ > cap:
-            done.add(h)
+        if _made(chains[h], s["est"], fit_flat, s["trees"], meta, cap, s["labels"]):
+            advance(h, s["trees"], s["est"].per_class)
         else:
-            advance(h, s["trees"], est.per_class)
+            done.add(h)
 
     def emit() -> None:  # give ``each`` every candidate whose predecessors (in the sequential order) are all given
         while emitted[0] < len(hops):
