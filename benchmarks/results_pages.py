@@ -7,11 +7,13 @@ tables.md is the benchmark's own Markdown (scores with 95 % intervals, every dis
 control and the opponents, decisions, details). README.md gets, between its generated-table markers, one table per
 GNN: per dataset, where each distilled set stands between its control, the classic controls and full data.
 A second generated table there gives the default's decisions (accuracy with the prior correction and with the
-bias fitted on the validation split, single-class runs), a third sets today's default beside the earlier default's
-choices (``old_default.json``). ``docs/results/paired.png`` shows the first tables' two paired differences
+bias fitted on the validation split, single-class runs; once for the tables' default, once for today's from
+``defaults.json``), a third sets today's default beside the earlier default's
+choices (``old_default.json``), a fourth beside the learned baselines (``default_vs_learned.json``). ``docs/results/paired.png`` shows the first tables' two paired differences
 (against the control and against full data) with their 95 % intervals, for every dataset, GNN and distilled set.
 The project's README gets, between its own markers, the default's row per dataset (results at a glance), from
-``defaults.json``: today's default beside its rule without a tree bank.
+``defaults.json``: today's default beside its rule without a tree bank, and from ``equal_bytes.json`` its paired
+differences from herding's and random real graphs in its bytes.
 """
 
 from __future__ import annotations
@@ -118,6 +120,7 @@ EARLIER = ("<!-- generated: earlier default -->", "<!-- end of earlier default -
 
 
 DECISIONS = ("<!-- generated: decisions -->", "<!-- end of decisions -->")
+DECISIONS_TODAY = ("<!-- generated: decisions of the default -->", "<!-- end of decisions of the default -->")
 
 
 def decisions_summary(rows: list[dict], methods=("full", "mirage-auto", "mirage-auto~permuted")) -> str:
@@ -162,6 +165,8 @@ def earlier_table(rows: list[dict]) -> str:
 
 BANK = ("<!-- generated: tree banks -->", "<!-- end of tree banks -->")
 DEFAULT = ("<!-- generated: the default -->", "<!-- end of the default -->")
+LEARNED = ("<!-- generated: the default and the learned baselines -->",
+           "<!-- end of the default and the learned baselines -->")
 
 
 def pair_table(rows: list[dict], a: str, b: str, names: tuple[str, str]) -> str:
@@ -172,7 +177,7 @@ def pair_table(rows: list[dict], a: str, b: str, names: tuple[str, str]) -> str:
     herding = any(r["method"] == "herding-bytes" for r in rows)
     lines = [f"| dataset | GNN | {nb} [vs control] (% bytes, graphs) | {na} [vs control] (% bytes, graphs) | "
              f"{na} − {nb} | margin: {na} − {nb} | {na} − full | " + (f"{na} − herding | " if herding else "")
-             + f"accuracy (validation bias): {nb} → {na} |", "|---|---|---|---|---|---|---|" + "---|" * herding]
+             + f"accuracy (validation bias): {nb} → {na} |", "|" + "---|" * (8 + herding)]
 
     def row(method: str, dataset: str, model: str) -> dict | None:
         return next((x for x in rows if (x["dataset"], x["model"], x["method"]) == (dataset, model, method)
@@ -207,13 +212,18 @@ def bank_table(rows: list[dict]) -> str:
 GLANCE = ("<!-- generated: results at a glance -->", "<!-- end of results at a glance -->")
 
 
-def glance_table(rows: list[dict], models=("gcn", "gat", "gin")) -> str:
+def glance_table(rows: list[dict], versus: list[dict] | None = None, models=("gcn", "gat", "gin")) -> str:
     """The README's table: per dataset, the default's score with GCN / GAT / GIN, its margin over its own permuted
     control and its difference from full data (paired, with ↑ / ↓ / ≈), beside full data, the WL kernel and graph
-    size alone (one number: no GNN), and the default's rule with each prototype its own DAG (``mirage-plain``, the
-    default before the tree bank); a GNN not trained is a dash."""
+    size alone (one number: no GNN), the default against herding's and random real graphs in its bytes (paired over
+    the same seeds, from ``versus``: the rows of a benchmark that ran ``herding-bytes`` and ``random-bytes`` beside
+    the same default), and the default's rule with each prototype its own DAG (``mirage-plain``, the default before
+    the tree bank); a GNN not trained is a dash."""
+    against = {(r["dataset"], r["model"]): r for r in versus or []
+               if r["method"] == "mirage-auto" and r["budget"] is None and not r.get("error")}
     lines = ["| dataset | default (% of the bytes) | over its control | vs full data | full data | WL kernel | "
-             "size only | own DAGs, `--no-bank` (% of the bytes) |", "|---|---|---|---|---|---|---|---|"]
+             "size only | vs herding, same bytes | vs random, same bytes | own DAGs, `--no-bank` (% of the bytes) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
 
     def mean(r: dict) -> str:
         return f"{100 * r['test_mean']:.1f}" if r.get("test_mean") is not None else ""
@@ -236,7 +246,10 @@ def glance_table(rows: list[dict], models=("gcn", "gat", "gin")) -> str:
                      f"{each(by, 'mirage-auto', mean)} ({100 * auto['size_fraction']:.2g} %) | "
                      f"{each(by, 'mirage-auto', lambda r: _margin(r, 'permuted'))} | "
                      f"{each(by, 'mirage-auto', lambda r: _margin(r, 'full'))} | {each(by, 'full', mean)} | "
-                     f"{one(by, 'wl-kernel')} | {one(by, 'size-only')} | {plain_cell} |")
+                     f"{one(by, 'wl-kernel')} | {one(by, 'size-only')} | "
+                     f"{each(by, 'mirage-auto', lambda r: _margin(against.get((d, r['model'])), 'herding-bytes'))} | "
+                     f"{each(by, 'mirage-auto', lambda r: _margin(against.get((d, r['model'])), 'random-bytes'))} | "
+                     f"{plain_cell} |")
     return "\n".join(lines) + "\n"
 
 
@@ -298,6 +311,11 @@ def main(argv=None) -> int:
     p.add_argument("--defaults", default=str(ROOT / "benchmarks" / "results" / "defaults.json"),
                    help="today's default (a tree bank on one task) beside its rule without one, its controls and full "
                         "data (benchmarks/tables.sh): the README's table and the default's section")
+    p.add_argument("--learned", default=str(ROOT / "benchmarks" / "results" / "default_vs_learned.json"),
+                   help="today's default beside DosCond and KiDD over the same seeds (benchmarks/tables.sh)")
+    p.add_argument("--equal-bytes", default=str(ROOT / "benchmarks" / "results" / "equal_bytes.json"),
+                   help="today's default beside herding's and random graphs in its bytes (benchmarks/tables.sh): the "
+                        "README table's paired columns against them")
     args = p.parse_args(argv)
     blob = json.loads(Path(args.results).read_text())
     rows, header = blob["rows"], blob["header"]
@@ -327,10 +345,19 @@ def main(argv=None) -> int:
     if default_rows and DEFAULT[0] in text:
         text = _between(text, DEFAULT, pair_table(default_rows, "mirage-auto", "mirage-plain",
                                                   ("default", "own DAGs")))
+    learned = Path(args.learned)
+    if learned.exists() and LEARNED[0] in text:
+        pairs = json.loads(learned.read_text())["rows"]
+        text = _between(text, LEARNED, "\n".join(pair_table(pairs, "mirage-auto", b, ("default", name))
+                                                 for b, name in (("doscond", "DosCond"), ("kidd", "KiDD"))))
+    if default_rows and DECISIONS_TODAY[0] in text:
+        text = _between(text, DECISIONS_TODAY, decisions_summary(default_rows))
     page.write_text(text)
     readme = Path(args.readme)
+    versus = Path(args.equal_bytes)
+    versus_rows = json.loads(versus.read_text())["rows"] if versus.exists() else []
     if default_rows and readme.exists() and GLANCE[0] in readme.read_text():
-        readme.write_text(_between(readme.read_text(), GLANCE, glance_table(default_rows)))
+        readme.write_text(_between(readme.read_text(), GLANCE, glance_table(default_rows, versus_rows)))
     paired_plot(rows, out / "paired.png")
     print(f"wrote {out / 'tables.md'}, the tables of {page} and {out / 'paired.png'}")
     return 0

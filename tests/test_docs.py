@@ -104,6 +104,35 @@ def test_the_difference_of_two_margins_is_paired_over_the_units_all_four_cells_s
     assert pages._diff(pages._margin_difference(b, bc, a, ac)).endswith("↓")
 
 
+def test_the_readme_table_reads_the_real_graphs_in_the_same_bytes_from_their_own_benchmark():
+    """The README table's columns against herding and random come from the benchmark that ran them beside the same
+    default (``versus``), per dataset and GNN; a dataset that benchmark lacks leaves them empty."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("results_pages", DOCS.parent / "benchmarks" / "results_pages.py")
+    pages = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pages)
+
+    def row(dataset, model, method, **extra):
+        return {"dataset": dataset, "model": model, "method": method, "budget": None, "metric": "rocauc",
+                "test_mean": 0.7, "size_fraction": 0.005, **extra}
+
+    def diff(mean, low, high):
+        mark = "beats" if low > 0 else "loses" if high < 0 else "tie"
+        return {"mean": mean, "low": low, "high": high, "verdict": mark}
+
+    rows = [row(d, m, "mirage-auto") for d in ("A", "B") for m in ("gcn", "gin")]
+    versus = [row("A", "gcn", "mirage-auto", paired={"herding-bytes": diff(0.049, 0.036, 0.062),
+                                                     "random-bytes": diff(-0.01, -0.03, 0.01)}),
+              row("A", "gin", "mirage-auto", paired={"herding-bytes": diff(-0.05, -0.08, -0.02),
+                                                     "random-bytes": diff(0.0, -0.01, 0.01)})]
+    lines = pages.glance_table(rows, versus, models=("gcn", "gin")).splitlines()
+    a = lines[2].split(" | ")
+    assert a[7:9] == ["+4.9↑ / -5.0↓", "-1.0≈ / +0.0≈"], a
+    b = lines[3].split(" | ")
+    assert b[0] == "| B" and b[7:9] == ["– / –", "– / –"], b
+
+
 def _knee_module():
     import importlib.util
 
@@ -239,3 +268,24 @@ def test_max_roots_pairs_the_two_sets_and_their_controls_by_seed():
     assert r["margin_more_minus_base"]["beats"] and abs(r["margin_more_minus_base"]["mean"] - 0.08) < 0.02
     assert r["more_minus_full"]["loses"] and r["more_minus_herding"]["beats"]
     assert "| D | GIN | 6 |" in mod.table([r])
+
+
+def test_every_markdown_table_has_as_many_delimiter_cells_as_header_cells():
+    """A table whose delimiter row has fewer cells than its header is not rendered as a table (GitHub Flavored
+    Markdown): every table of the README, docs/ and the benchmark pages."""
+    import re
+
+    pages = [DOCS.parent / "README.md", *DOCS.rglob("*.md"), *(DOCS.parent / "benchmarks" / "results").glob("*.md")]
+    delimiter = re.compile(r"\|(\s*:?-+:?\s*\|)+")
+
+    def cells(line: str) -> int:
+        return len(re.split(r"(?<!\\)\|", line.strip().strip("|")))
+
+    bad = []
+    for page in pages:
+        lines = page.read_text().splitlines()
+        for i in range(1, len(lines)):
+            if delimiter.fullmatch(lines[i].strip()) and lines[i - 1].strip().startswith("|"):
+                if cells(lines[i - 1]) != cells(lines[i]):
+                    bad.append(f"{page.name}:{i}")
+    assert not bad, bad
