@@ -204,3 +204,27 @@ def test_the_default_keeps_each_prototype_its_own_dag_where_graphs_have_attribut
         auto = AutoPrototypes(hops=1).fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]])
         assert auto.bank_ is not attributes and (auto.distilled_.bank is None) is attributes
         assert max(auto.grid(attributes)[1]) == (20 if attributes else 200)
+
+
+def test_mirage_datasets_says_a_dataset_has_attributes_and_whether_they_are_loaded(root, tmp_path, capsys,
+                                                                                      monkeypatch):
+    """Attributes are off by default, so `mirage datasets NAME` tells a user they exist and how to load them; a
+    dataset without the file says nothing of them."""
+    import json
+    import shutil
+
+    from graph_mirage.cli import main
+
+    monkeypatch.setenv("MIRAGE_CACHE", str(tmp_path / "cache"))
+    assert main(["datasets", NAME, "--root", str(root), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["node_attributes"] == 2 and row["node_attributes_loaded"] is False
+    assert main(["datasets", NAME, "--root", str(root), "--node-attributes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["node_attributes_loaded"] is True
+    assert main(["datasets", NAME, "--root", str(root)]) == 0
+    assert "2 continuous per node, not loaded (--node-attributes loads them)" in capsys.readouterr().out
+    plain = tmp_path / "plain"
+    shutil.copytree(root / "TUDataset", plain / "TUDataset")
+    (plain / "TUDataset" / NAME / "raw" / f"{NAME}_node_attributes.txt").unlink()
+    assert main(["datasets", NAME, "--root", str(plain), "--json"]) == 0
+    assert "node_attributes" not in json.loads(capsys.readouterr().out)

@@ -15,6 +15,17 @@ def _found(spec, root) -> Path | None:
     return source_for(spec, root).raw()
 
 
+def _attributes(spec, found: Path, loaded: bool) -> dict:
+    """Whether a TU dataset's raw files hold continuous node attributes, how many per node, and whether this command
+    loaded them: they are off unless ``--node-attributes`` is given, which a user could not tell otherwise."""
+    path = found / f"{spec.name}_node_attributes.txt"
+    if spec.kind != "tu" or not path.is_file():
+        return {}
+    with path.open() as f:
+        first = f.readline().strip()
+    return {"node_attributes": len(first.split(",")) if first else 0, "node_attributes_loaded": loaded}
+
+
 def _stats(name: str, data: DataSettings) -> dict:
     """:func:`~graph_mirage.data.dataset_stats` of ``name`` with ``data``'s split, from the cache when possible."""
     from dataclasses import replace
@@ -53,6 +64,7 @@ def show_datasets(args, data: DataSettings) -> int:
                "found": found is not None, "path": str(found) if found else None}
         if found is not None and (args.name or args.stats):
             row.update(_stats(name if spec.kind == "csv" else spec.name, data))
+            row.update(_attributes(spec, found, data.node_attributes))
         rows.append(row)
     if args.json:
         print(json.dumps(rows[0] if args.name else rows, indent=1))
@@ -60,7 +72,12 @@ def show_datasets(args, data: DataSettings) -> int:
     if args.name:
         from .output import fmt_per
 
-        for k, v in rows[0].items():
+        row = rows[0]
+        if "node_attributes" in row:  # one line that says what the flag does
+            row["node_attributes"] = (f"{row['node_attributes']} continuous per node, "
+                                      + ("loaded" if row.pop("node_attributes_loaded") else
+                                         "not loaded (--node-attributes loads them)"))
+        for k, v in row.items():
             print(f"{k:>22}: {fmt_per(v, 'graphs per class') if k == 'class_counts' else v}")
         return 0
     print(f"data root: {root}")
