@@ -8,9 +8,10 @@ control and the opponents, decisions, details). README.md gets, between its gene
 GNN: per dataset, where each distilled set stands between its control, the classic controls and full data.
 A second generated table there gives the default's decisions (accuracy with the prior correction and with the
 bias fitted on the validation split, single-class runs; once for the tables' default, once for today's from
-``defaults.json``), a third sets today's default beside the earlier default's
-choices (``old_default.json``), a fourth beside the learned baselines (``default_vs_learned.json``). ``docs/results/paired.png`` shows the first tables' two paired differences
-(against the control and against full data) with their 95 % intervals, for every dataset, GNN and distilled set.
+``defaults.json``), a third sets today's default beside the earlier default's choices (``old_default.json``), a
+fourth beside the learned baselines (``default_vs_learned.json``). ``docs/results/paired.png`` shows the first
+tables' two paired differences (against the control and against full data) with their 95 % intervals, for every
+dataset, GNN and distilled set.
 The project's README gets, between its own markers, the default's row per dataset (results at a glance), from
 ``defaults.json``: today's default beside its rule without a tree bank, and from ``equal_bytes.json`` its paired
 differences from herding's and random real graphs in its bytes.

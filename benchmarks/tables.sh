@@ -49,9 +49,13 @@ $B --datasets ogbg-moltox21 --seeds 10 --methods mirage permuted --budgets 5 --n
 # three classes: the built-in synthetic-motifs (300 graphs) by 10-fold cross-validation x 3 seeds
 $B --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 \
     --methods full mirage-auto herding-bytes random-bytes size-only wl-kernel permuted --name table_multiclass "$@"
+# the paper's sets on DD and ogbg-molhiv (one set each: the release has no threshold steps there), with their controls;
+# merged with table_dd and table_hiv, which give their opponents
+$B --datasets DD --seeds 10 --methods mirage-paper permuted --name paper_dd "$@"
+$B --datasets ogbg-molhiv --seeds 10 --methods mirage-paper permuted --name paper_hiv "$@"
 mirage bench --merge $O/table_a.json $O/table_nci1.json $O/table_hiv.json $O/table_tox21.json $O/table_dd.json \
     $O/table_folds.json $O/table_tox21_itemsets.json $O/learned_nci1.json $O/learned_mol.json \
-    $O/table_multiclass.json --name tables --out $O --quiet
+    $O/table_multiclass.json $O/paper_dd.json $O/paper_hiv.json --name tables --out $O --quiet
 python benchmarks/results_pages.py
 # PROTEINS on its random split, with and without its continuous node attribute (full data: 3 seeds per recipe)
 A="--datasets PROTEINS --seeds 10 --full-seeds 3 --methods full mirage-auto herding-bytes random-bytes size-only"
