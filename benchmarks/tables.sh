@@ -144,10 +144,10 @@ $B --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $T --name defau
 $B --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $T --name default_hiv "$@"
 mirage bench --merge $O/default_a.json $O/default_nci1.json $O/default_hiv.json $O/default_tox21.json \
     $O/default_dd.json $O/default_folds.json $O/default_multiclass.json --name defaults --out $O --quiet
-# today's default against herding's and random real graphs in its bytes, paired over the same seeds (the README
-# table's columns; the default's and full data's runs are those above, read from the cache; no controls of the real
-# graphs: tables.json has them for the earlier default's bytes)
-E="full mirage-auto herding-bytes random-bytes"
+# today's default against herding's and random real graphs in its bytes, paired over the same seeds, each with its
+# permuted control (the README table's columns; the default's, its control's and full data's runs are those above,
+# read from the cache)
+E="full mirage-auto herding-bytes random-bytes permuted"
 $B --datasets NCI1 ogbg-molbace ogbg-molbbbp --seeds 10 --methods $E --name equal_bytes_a "$@"
 $B --datasets DD --seeds 10 --full-seeds 10 --methods $E --name equal_bytes_dd "$@"
 $B --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $E --name equal_bytes_tox21 "$@"
