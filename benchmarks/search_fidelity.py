@@ -365,8 +365,7 @@ def page_section(blob: dict) -> str:
                 x = r.get("vs_" + bases[i], {}).get("diff_spearman") if bases else None
                 if not x:
                     return ""
-                verdict = "better" if x["low"] > 0 else "worse" if x["high"] < 0 else "tie"
-                return f"{x['value']:+.2f} [{x['low']:+.2f}, {x['high']:+.2f}] {verdict}"
+                return delta(x)
 
             lines.append(f"| {d['dataset']} | {name} | {r['graphs']} | {sp['value']:.2f} [{sp['low']:.2f}, "
                          f"{sp['high']:.2f}] | {r['kendall']['value']:.2f} | "
@@ -385,6 +384,13 @@ def page_section(blob: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def delta(x: dict) -> str:
+    """A paired difference in Spearman with its interval and verdict (``better``/``worse`` where the interval
+    excludes zero)."""
+    verdict = "better" if x["low"] > 0 else "worse" if x["high"] < 0 else "tie"
+    return f"{x['value']:+.2f} [{x['low']:+.2f}, {x['high']:+.2f}] {verdict}"
+
+
 def versus_lines(blob: dict) -> list[str]:
     """With ``--versus``: each set's paired difference in Spearman against each named set, under the table."""
     out = []
@@ -394,8 +400,7 @@ def versus_lines(blob: dict) -> list[str]:
             for name, r in d["sets"].items():
                 x = r.get("vs_" + v, {}).get("diff_spearman")
                 if x:
-                    verdict = "better" if x["low"] > 0 else "worse" if x["high"] < 0 else "tie"
-                    each.append(f"{name} {x['value']:+.2f} [{x['low']:+.2f}, {x['high']:+.2f}] {verdict}")
+                    each.append(f"{name} {delta(x)}")
             if each:
                 out.append(f"\n{d['dataset']}, Spearman against `{v}`'s, paired on the same resamples: "
                            + "; ".join(each) + ".")

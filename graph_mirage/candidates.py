@@ -72,8 +72,9 @@ def make_candidates(fit_flat, colours: list, meta: dict, hops: Sequence[int], pe
             trees.dag = dag
             chains[h] = chain = []
             for k in counts:
+                before = len(chain)
                 more = _made(chain, make(h, k), fit_flat, trees, meta, cap)
-                if chain and chain[-1][1] == k and each is not None:  # made, not refused
+                if len(chain) > before and each is not None:  # made, not refused
                     each(*chain[-1], dag.witness)
                 if not more:
                     break

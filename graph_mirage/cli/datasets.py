@@ -18,8 +18,10 @@ def _found(spec, root) -> Path | None:
 def _attributes(spec, found: Path, loaded: bool) -> dict:
     """Whether a TU dataset's raw files hold continuous node attributes, how many per node, and whether this command
     loaded them: they are off unless ``--node-attributes`` is given, which a user could not tell otherwise."""
-    path = found / f"{spec.name}_node_attributes.txt"
-    if spec.kind != "tu" or not path.is_file():
+    from ..data.loading import attributes_file
+
+    path = attributes_file(spec, found)
+    if path is None:
         return {}
     with path.open() as f:
         first = f.readline().strip()

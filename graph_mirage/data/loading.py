@@ -105,12 +105,21 @@ def _no_attributes(name: str) -> DatasetError:
                         f"{name}_node_attributes.txt file)")
 
 
+def attributes_file(spec: DatasetSpec, raw: Path | None) -> Path | None:
+    """A TU dataset's raw file of continuous node attributes (``NAME_node_attributes.txt`` in its ``raw``
+    directory), None where it has none."""
+    if spec.kind != "tu" or raw is None:
+        return None
+    path = raw / f"{spec.name}_node_attributes.txt"
+    return path if path.is_file() else None
+
+
 def _attributes_on_disk(source: Source) -> None:
     """Refuse ``node_attributes`` for a dataset whose raw files have none (a download is checked after it)."""
     if source.spec.kind != "tu":
         raise _no_attributes(source.spec.name)
     raw = source.raw()
-    if raw is not None and not (raw / f"{source.spec.name}_node_attributes.txt").is_file():
+    if raw is not None and attributes_file(source.spec, raw) is None:
         raise _no_attributes(source.spec.name)
 
 
