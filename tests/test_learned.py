@@ -197,3 +197,18 @@ def test_condense_command_writes_a_set_that_mirage_train_reads(tmp_path, capsys,
     assert main(["train", "synthetic-motifs", "--distilled", str(out), "--epochs", "2", "--seeds", "1",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["source"]
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_the_bench_reports_a_learned_baselines_steps_while_it_distils(progress, capsys):
+    """DosCond on DD distils for half an hour inside ``mirage bench``: its steps are reported as ``mirage condense``
+    reports them (before, the log kept saying "loading libraries and data"), and nothing with ``--quiet``."""
+    from graph_mirage.bench import run
+    from graph_mirage.bench.schedule import Options
+
+    opts = Options(models=["gin"], seeds=[0], budgets=[], methods=("doscond",), quick=True, progress=progress,
+                   log=lambda *a: 0, epochs=2)
+    rows = run(["synthetic-motifs"], opts)
+    err = capsys.readouterr().err
+    assert [r["method"] for r in rows] == ["doscond"]
+    assert ("DosCond: 5/5 steps" in err) == progress, err

@@ -81,6 +81,7 @@ class SplitContext:
     degrees: bool = False  # mirage-auto's and mirage-proto's leaves carry their real degrees
     roots: str = "top"  # how mirage-auto's, mirage-bank's and mirage-proto's prototypes choose their roots
     max_roots: int | None = None  # their most roots per prototype (None: the estimators' default)
+    progress: bool = False  # a learned baseline (minutes to an hour) reports its steps while it distils
     made: dict = field(default_factory=dict)  # method -> DistilledDataset already made on this split
     errors: dict = field(default_factory=dict)  # (method, budget, step) -> why no set
 
@@ -193,7 +194,8 @@ def _learned(method: str):
         from ..baselines import DosCond, KiDD
 
         cls = DosCond if method == "doscond" else KiDD
-        est = cls(**LEARNED[method], **(LEARNED_QUICK[method] if ctx.quick else {})).fit(ctx.train)
+        est = cls(**LEARNED[method], **(LEARNED_QUICK[method] if ctx.quick else {}))
+        est = est.fit(ctx.train, progress=ctx.progress)
         d = est.distilled_
         ctx.log(f"[{ctx.name}] split {ctx.index}: {method} distilled in {est.seconds_:.1f} s ({d.nbytes()} bytes)")
         return [_saved(ctx, method, d, est.seconds_, info={"distilled_with": d.meta["distilled_with"],

@@ -119,7 +119,7 @@ def make_split(name: str, o: Options, si: int, split: dict | None, tmp: Path, lo
     ds = load(name, o.root, split)
     check_evaluable(ds)
     ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, log, proto=o.proto, fractions=o.fractions,
-                       degrees=o.degrees, roots=o.roots, max_roots=o.max_roots)
+                       degrees=o.degrees, roots=o.roots, max_roots=o.max_roots, progress=o.progress)
     sets = make_sets(ctx, o.methods)
     probes = {(method, si): _probe(method, ds) for method in PROBES if method in o.methods}
     return {"full_size": ctx.full_size, "sets": sets, "errors": ctx.errors, "probes": probes}
@@ -143,7 +143,9 @@ def _make(name: str, runner, tmp: Path, o: Options, splits: list, col: Collected
     if runner.pool is None or len(splits) == 1:
         outs = (make_split(name, o, si, split, tmp, o.log) for si, split in enumerate(splits))
     else:
-        quiet = replace(o, log=None)  # what crosses to a worker must pickle; its messages come back as lines
+        # what crosses to a worker must pickle; its messages come back as lines, and its steps would interleave
+        # with the other worker's (the splits' own bar keeps the log going)
+        quiet = replace(o, log=None, progress=False)
         outs = runner.imap([(name, quiet, si, split, tmp) for si, split in enumerate(splits)], split_task)
     with Progress(len(splits), f"[{name}] training sets", "split", enabled=o.progress and len(splits) > 1) as bar:
         for out in outs:
