@@ -22,6 +22,9 @@ Example:
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 from typing import Sequence
 
 import torch
@@ -203,4 +206,30 @@ def make_model(name: str, num_classes: int, node_vocab: Sequence[int], edge_voca
     name = name.lower()
     if name not in MODELS:
         raise ParameterError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
-    return GNN(name, num_classes, node_vocab, edge_vocab, encoder=encoder, **kwargs)
+    model = GNN(name, num_classes, node_vocab, edge_vocab, encoder=encoder, **kwargs)
+    drop_rendered_modules()
+    return model
+
+
+def drop_rendered_modules() -> list[str]:
+    """Remove the files of the modules PyTorch Geometric rendered from its templates in this process; returns their
+    paths.
+
+    PyG (2.5 to 2.8 at least) renders a layer's ``propagate``/``edge_updater`` from a Jinja template into
+    ``tempfile.NamedTemporaryFile(delete=False)`` and imports it, once per process, and never removes the file: every
+    process that builds a GAT left one in the temporary directory, over a thousand here after two days of benchmarks
+    and tests. Once imported the module no longer reads its file (only a traceback through it would show no source
+    lines), so it is removed as soon as the model is built.
+    """
+    tmp = os.path.realpath(tempfile.gettempdir())
+    gone = []
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) if name.startswith("torch_geometric.") else None
+        if (path and os.path.dirname(os.path.realpath(path)) == tmp
+                and os.path.basename(path).startswith(name + "_") and os.path.exists(path)):
+            try:
+                os.unlink(path)
+                gone.append(path)
+            except OSError:  # another user's temporary directory rules, or already removed: harmless
+                pass
+    return gone
