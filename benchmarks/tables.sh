@@ -40,6 +40,12 @@ $B --datasets DD --seeds 10 --full-seeds 10 \
 # the learned baselines at their authors' settings (one distillation each, ~2-4 minutes), with their controls
 $B --datasets NCI1 --seeds 10 --methods doscond kidd permuted --name learned_nci1 "$@"
 $B --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods doscond kidd permuted --name learned_mol "$@"
+# DD and ogbg-molhiv (each ran with --jobs 1 beside the other): DosCond distils DD in 26-35 minutes on one core,
+# KiDD in 18-19 (256 real graphs per class per step); on ogbg-molhiv a run costs 20-90 s, most of it evaluation
+$B --datasets DD --seeds 10 --methods doscond kidd permuted --name learned_dd10 "$@"
+$B --datasets ogbg-molhiv --seeds 10 --methods doscond kidd permuted --name learned_hiv10 "$@"
+# MUTAG by 10 folds x 3 seeds: one distillation per fold and method (about 1.5 minutes per fold for both)
+$B --datasets MUTAG --folds 10 --fold-seeds 3 --seeds 3 --methods doscond kidd permuted --name learned_mutag "$@"
 # the small TU datasets by 10-fold cross-validation x 3 seeds: full data, the default, herding and random at equal
 # bytes, their controls and the classic controls
 $B --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 \
@@ -53,9 +59,12 @@ $B --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 \
 # merged with table_dd and table_hiv, which give their opponents
 $B --datasets DD --seeds 10 --methods mirage-paper permuted --name paper_dd "$@"
 $B --datasets ogbg-molhiv --seeds 10 --methods mirage-paper permuted --name paper_hiv "$@"
+# IMDB-BINARY: the release's 10 threshold steps, each trained per GNN and fold, the step chosen on validation
+$B --datasets IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods mirage-paper permuted --name paper_imdb "$@"
 mirage bench --merge $O/table_a.json $O/table_nci1.json $O/table_hiv.json $O/table_tox21.json $O/table_dd.json \
     $O/table_folds.json $O/table_tox21_itemsets.json $O/learned_nci1.json $O/learned_mol.json \
-    $O/table_multiclass.json $O/paper_dd.json $O/paper_hiv.json --name tables --out $O --quiet
+    $O/table_multiclass.json $O/paper_dd.json $O/paper_hiv.json $O/paper_imdb.json $O/learned_dd10.json \
+    $O/learned_hiv10.json $O/learned_mutag.json --name tables --out $O --quiet
 python benchmarks/results_pages.py
 # PROTEINS on its random split, with and without its continuous node attribute (full data: 3 seeds per recipe)
 A="--datasets PROTEINS --seeds 10 --full-seeds 3 --methods full mirage-auto herding-bytes random-bytes size-only"
@@ -157,6 +166,8 @@ $B --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $E --name equal_b
 mirage bench --merge $O/equal_bytes_a.json $O/equal_bytes_dd.json $O/equal_bytes_tox21.json $O/equal_bytes_folds.json \
     $O/equal_bytes_multiclass.json $O/equal_bytes_hiv.json --name equal_bytes --out $O --quiet
 # today's default beside the learned baselines at their authors' settings, paired over the same seeds (all runs above)
-mirage bench --merge $O/default_a.json $O/default_nci1.json $O/learned_nci1.json $O/learned_mol.json \
+mirage bench --merge $O/default_a.json $O/default_nci1.json $O/default_dd.json $O/default_hiv.json \
+    $O/default_folds.json $O/learned_nci1.json $O/learned_mol.json $O/learned_dd10.json $O/learned_hiv10.json \
+    $O/learned_mutag.json \
     --name default_vs_learned --out $O --quiet
 python benchmarks/results_pages.py
