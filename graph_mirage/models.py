@@ -215,7 +215,7 @@ def drop_rendered_modules() -> list[str]:
     """Remove the files of the modules PyTorch Geometric rendered from its templates in this process; returns their
     paths.
 
-    PyG (2.5 to 2.8 at least) renders a layer's ``propagate``/``edge_updater`` from a Jinja template into
+    PyG 2.8 (as installed here, 2.8.1) renders a layer's ``propagate``/``edge_updater`` from a Jinja template into
     ``tempfile.NamedTemporaryFile(delete=False)`` and imports it, once per process, and never removes the file: every
     process that builds a GAT left one in the temporary directory, over a thousand here after two days of benchmarks
     and tests. Once imported the module no longer reads its file (only a traceback through it would show no source
