@@ -218,8 +218,8 @@ def drop_rendered_modules() -> list[str]:
     PyG 2.8 (as installed here, 2.8.1) renders a layer's ``propagate``/``edge_updater`` from a Jinja template into
     ``tempfile.NamedTemporaryFile(delete=False)`` and imports it, once per process, and never removes the file: every
     process that builds a model left one per kind of layer (two for GAT) in the temporary directory, 2,627 here after
-    two days of benchmarks and tests. Once imported the module no longer reads its file (only a traceback through it would show no source
-    lines), so it is removed as soon as the model is built.
+    two days of benchmarks and tests. Once imported the module no longer reads its file (only a traceback through it
+    would show no source lines), so it is removed as soon as the model is built.
     """
     tmp = os.path.realpath(tempfile.gettempdir())
     gone = []
