@@ -166,6 +166,8 @@ $B --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $E --name equal_b
 mirage bench --merge $O/equal_bytes_a.json $O/equal_bytes_dd.json $O/equal_bytes_tox21.json $O/equal_bytes_folds.json \
     $O/equal_bytes_multiclass.json $O/equal_bytes_hiv.json --name equal_bytes --out $O --quiet
 # today's default beside the learned baselines at their authors' settings, paired over the same seeds (all runs above)
+# the paper's IMDB-BINARY set beside today's default, paired over the same folds and seeds
+mirage bench --merge $O/default_folds.json $O/paper_imdb.json --name paper_imdb_vs_default --out $O --quiet
 mirage bench --merge $O/default_a.json $O/default_nci1.json $O/default_dd.json $O/default_hiv.json \
     $O/default_folds.json $O/learned_nci1.json $O/learned_mol.json $O/learned_dd10.json $O/learned_hiv10.json \
     $O/learned_mutag.json \
