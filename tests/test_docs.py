@@ -81,6 +81,7 @@ def test_results_pages_are_generated_from_the_committed_json(tmp_path):
     assert pages.GLANCE[0] in front.read_text(), "the README's results table has lost its markers"
     assert front.read_text() == (DOCS.parent / "README.md").read_text(), "the README's results table"
     assert (tmp_path / "paired.png").stat().st_size > 10_000
+    assert (tmp_path / "glance.png").stat().st_size > 10_000
 
 
 def test_the_difference_of_two_margins_is_paired_over_the_units_all_four_cells_share():
