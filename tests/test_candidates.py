@@ -66,3 +66,25 @@ def test_n_jobs_reads_as_scikit_learns():
     for bad in (0, True, "2"):
         with pytest.raises(Exception, match="n_jobs must be"):
             resolve_jobs(bad)
+
+
+def test_mirage_distill_takes_workers_by_the_training_splits_size(synthetic, tmp_path, monkeypatch):
+    """Without --jobs, `mirage distill` clusters on workers only for a large training split (one per core, at most
+    AUTO_JOBS), and the file is the same."""
+    from graph_mirage.config import defaults
+    from graph_mirage.workflows import DataSettings, DistillSettings, distill
+    from graph_mirage.workflows.distill import distill_jobs
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert distill_jobs(None, defaults.AUTO_JOBS_MIN_GRAPHS) == defaults.AUTO_JOBS
+    assert distill_jobs(None, defaults.AUTO_JOBS_MIN_GRAPHS - 1) == 1 and distill_jobs(3, 10) == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert distill_jobs(None, 10 ** 6) == 2
+    pools, pool = [], cand._pool
+    monkeypatch.setattr(cand, "_pool", lambda n: pools.append(n) or pool(n))
+    s = DistillSettings(DataSettings("synthetic-motifs"), hops=1)
+    small = distill(s, dataset=synthetic).distilled.save(tmp_path / "small.npz").read_bytes()
+    assert pools == []  # 240 training graphs: no worker started
+    monkeypatch.setattr(defaults, "AUTO_JOBS_MIN_GRAPHS", 100)
+    large = distill(s, dataset=synthetic).distilled.save(tmp_path / "large.npz").read_bytes()
+    assert pools == [2] and large == small

@@ -9,6 +9,8 @@ import sys
 
 from ..config.defaults import (
     AUTO_HOPS,
+    AUTO_JOBS,
+    AUTO_JOBS_MIN_GRAPHS,
     AUTO_PER_CLASS,
     BACKENDS,
     DEFAULT_BUDGET,
@@ -191,10 +193,11 @@ def _distill(sub) -> None:
     sp.add_argument("--out", "-o", default=None, help="output .npz (default DATASET-mirage.npz)")
     sp.add_argument("--threads", type=positive(1), default=1,
                     help="torch threads while distilling (default 1; a preset's step selection trains GNNs)")
-    sp.add_argument("--jobs", type=positive(1), default=1,
-                    help="worker processes for the automatic default's k-means (default 1; on large datasets such "
-                         "as ogbg-molhiv 2 saves a third of the time, on small ones starting them costs a second); "
-                         "the same file for any number")
+    sp.add_argument("--jobs", type=positive(1), default=None,
+                    help=f"worker processes for the automatic default's k-means (default: one per core, at most "
+                         f"{AUTO_JOBS}, on a training split of {AUTO_JOBS_MIN_GRAPHS:,} graphs or more, where they "
+                         f"save a third of the time on 2 cores; none below, where starting them costs a second); the "
+                         f"same file for any number")
     sp.add_argument("--engine", choices=ENGINES, default="memory",
                     help="memory (default) or spark: trees and transactions on a Spark cluster, reading DATASET's "
                          "Parquet layout (a directory from `mirage export`, or a named dataset exported once); the "

@@ -3,6 +3,7 @@ paper's itemset form, a preset (with its threshold step chosen on validation), o
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +31,25 @@ def _noop(_: str) -> None:
     pass
 
 
-def make_estimator(s: DistillSettings):
+def distill_jobs(jobs: int | None, n_graphs: int | None) -> int:
+    """Worker processes for the automatic default's k-means: ``jobs`` when given; else, for a training split of
+    ``n_graphs`` >= :data:`~graph_mirage.config.defaults.AUTO_JOBS_MIN_GRAPHS`, one per available core up to
+    :data:`~graph_mirage.config.defaults.AUTO_JOBS` (a large split's k-means dominates the time), and none below
+    (starting workers costs more than they save). The file is the same for any number."""
+    from ..config.defaults import AUTO_JOBS, AUTO_JOBS_MIN_GRAPHS
+
+    if jobs is not None:
+        return jobs
+    if n_graphs is None or n_graphs < AUTO_JOBS_MIN_GRAPHS:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(AUTO_JOBS, cores))
+
+
+def make_estimator(s: DistillSettings, n_graphs: int | None = None):
     """The distiller the settings describe (no data needed): :class:`~graph_mirage.AutoPrototypes` for the automatic
-    default, else a :class:`~graph_mirage.Mirage` (a preset's step 0 when the step is to be chosen)."""
+    default, else a :class:`~graph_mirage.Mirage` (a preset's step 0 when the step is to be chosen); ``n_graphs``:
+    the training split's size, when known (it decides the k-means workers when ``s.jobs`` is None)."""
     if s.mode == "preset":
         from ..distill import Mirage
 
@@ -58,8 +75,9 @@ def make_estimator(s: DistillSettings):
         kwargs["roots"] = s.roots
     if s.max_roots is not None:
         kwargs["max_roots"] = s.max_roots
-    if s.jobs > 1:
-        kwargs["n_jobs"] = s.jobs
+    jobs = distill_jobs(s.jobs, n_graphs)
+    if jobs > 1:
+        kwargs["n_jobs"] = jobs
     return AutoPrototypes(**kwargs)
 
 
@@ -128,7 +146,7 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
         elif s.mode == "itemset":
             est, extra = make_estimator(s).fit(train, progress=progress), {"method": "mirage"}
         else:
-            est = make_estimator(s)
+            est = make_estimator(s, len(train))
             attributes = bool(ds.meta.get("node_attributes"))
             hops, per_class = est.grid(attributes)
             bank = ", in one tree bank" if est.uses_bank(attributes) else ""
@@ -158,7 +176,7 @@ def _multitask(s: DistillSettings, ds, train, valid, log: Log, progress: bool):
 
         raise MirageError(f"{ds.name} has {ds.meta['num_tasks']} tasks: the paper's presets are single-task; give the "
                           f"itemset form's options (a budget, support) or no settings")
-    base = make_estimator(s)
+    base = make_estimator(s, len(train))
     log(f"{ds.name}: {ds.meta['num_tasks']} tasks, distilled task by task with one setting for all"
         + (" (chosen on the validation split, each candidate scored in closed form)" if s.mode == "auto" else ""))
     est = PerTask(base).fit(train, validation=valid if s.mode == "auto" else None,

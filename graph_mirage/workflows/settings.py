@@ -189,7 +189,7 @@ class DistillSettings:
     engine: str = "memory"
     spark: SparkSettings = field(default_factory=SparkSettings)
     threads: int = 1
-    jobs: int = 1  # worker processes for the automatic default's k-means (AutoPrototypes(n_jobs=...))
+    jobs: int | None = None  # worker processes for the automatic default's k-means (None: distill_jobs's choice)
     degrees: bool = False  # the automatic default's leaves carry their real degrees (TreePrototypes(degrees=True))
     bank: bool | None = None  # the automatic default's prototypes share one tree bank (None: its own choice)
     roots: str = "top"  # how the automatic default's prototypes choose their roots (TreePrototypes(roots=...))
@@ -255,7 +255,7 @@ class DistillSettings:
             raise MirageError(f"budget 'auto' chooses prototypes automatically; drop {', '.join(self.itemset_flags)} "
                               f"or give an integer budget")
         for flag in ("degrees", "bank", "roots", "max_roots", "jobs"):
-            if (self.jobs > 1 if flag == "jobs" else getattr(self, flag) not in (False, None, "top")) \
+            if ((self.jobs or 1) > 1 if flag == "jobs" else getattr(self, flag) not in (False, None, "top")) \
                     and self.mode != "auto":
                 raise MirageError(f"{flag} applies to the automatic default's prototypes; drop "
                                   f"--{flag.replace('_', '-')} or "
