@@ -125,6 +125,30 @@ def test_bench_itemset_form_is_distilled_per_task_and_label(tox21, tmp_path):
     assert sorted(np.nansum(y, axis=0).tolist()) == [1.0] * 12  # each task: one positive graph, one negative
 
 
+@pytest.mark.parametrize("method", ["doscond", "kidd"])
+def test_learned_baselines_refuse_several_tasks_in_one_line(tox21, data_root, tmp_path, method):
+    """DosCond and KiDD are single-task: the estimator says so (not a NaN cast), `mirage condense` before it loads
+    the data, and the bench records why instead of stopping."""
+    from graph_mirage import MirageError
+    from graph_mirage.baselines import DosCond, KiDD
+    from graph_mirage.bench.methods import SplitContext, make_sets
+    from graph_mirage.errors import DatasetError
+    from graph_mirage.workflows import DataSettings
+    from graph_mirage.workflows.files import CondenseSettings, condense
+
+    cls = DosCond if method == "doscond" else KiDD
+    with pytest.raises(DatasetError, match="single-task classification.* 12 tasks"):
+        cls().fit(tox21[tox21.split["train"][:50]])
+    data = DataSettings("ogbg-moltox21", str(data_root))
+    loaded = []
+    data.load = lambda *a: loaded.append(1)  # refused before this
+    with pytest.raises(MirageError, match="ogbg-moltox21: DosCond and KiDD distil single-task"):
+        condense(CondenseSettings(data, method=method))
+    assert loaded == []
+    ctx = SplitContext("ogbg-moltox21", 0, tox21, tmp_path, False, [1], lambda *a: None)
+    assert make_sets(ctx, (method,)) == [] and "single-task" in ctx.errors[(method, None, None)]
+
+
 def test_bench_bytes_sweep_shares_the_cap_among_the_tasks(tox21, tmp_path):
     """``--fractions`` on a multi-task dataset: one setting for every task, the cap shared among them, and the real
     graphs of herding in the same cap."""

@@ -20,7 +20,13 @@ from torch_geometric.data import Data
 
 from ..data import as_flat
 from ..distilled import DistilledDataset, source_meta
-from ..errors import ParameterError
+from ..errors import DatasetError, ParameterError
+
+
+def single_task_only(who: str, tasks: int) -> str:
+    """Why ``who`` refuses a dataset of several tasks, and what distils one."""
+    return (f"{who} distil single-task classification, as their authors' code does; this dataset has {tasks} tasks "
+            f"(labels [graphs, tasks]): graph-mirage's default (mirage distill) distils every task")
 
 
 class OneHotGraphs:
@@ -33,6 +39,8 @@ class OneHotGraphs:
 
     def __init__(self, train) -> None:
         flat = as_flat(train)
+        if flat.y.ndim == 2:
+            raise DatasetError(single_task_only("DosCond and KiDD", flat.y.shape[1]))
         if flat.x_cont is not None:  # their relaxation learns categorical features only
             raise ParameterError("DosCond and KiDD learn categorical node features only: load the dataset without "
                                  "its continuous node attributes (node_attributes=False)")

@@ -298,6 +298,12 @@ def make_sets(ctx: SplitContext, methods) -> list[TrainingSet]:
     for method in (m for m in SET_METHODS if m in methods and m in MAKERS):
         if method == "mirage-paper" and ctx.multitask:
             continue  # the paper's presets are single-task
+        if method in ("doscond", "kidd") and ctx.multitask:
+            from ..baselines.dense import single_task_only
+
+            why = single_task_only("DosCond and KiDD", int(ctx.ds.meta["num_tasks"]))
+            ctx.errors.setdefault((method, None, None), why)
+            continue
         if method in SWEPT and ctx.fractions:
             made = [s for f in ctx.fractions for s in MAKERS[method](ctx, f)]
         elif method in SWEPT:

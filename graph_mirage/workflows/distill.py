@@ -95,7 +95,7 @@ def check_distill(s: DistillSettings) -> None:
             raise MirageError(f"the Spark engine does not train GNNs: the {s.preset} preset has {preset.steps} "
                               f"threshold steps, chosen by training on the validation split; give a step "
                               f"0..{preset.steps - 1}")
-    if s.engine == "spark" and _multitask_source(s.data):
+    if s.engine == "spark" and multitask_source(s.data):
         raise MirageError(f"the Spark engine distils single-task datasets; {s.data.dataset} has several tasks: "
                           f"distil it in memory (without --engine spark)")
     if s.mode == "auto" and s.readout == "max":
@@ -104,16 +104,17 @@ def check_distill(s: DistillSettings) -> None:
     make_estimator(s).get_params()  # an estimator can be built from these settings
 
 
-def _multitask_source(data) -> bool:
-    """Whether ``data`` names a multi-task dataset, known without loading it."""
+def multitask_source(data) -> int:
+    """How many tasks ``data`` names when it is a multi-task dataset (0: one task, or not known before loading)."""
     from ..data.parquet import is_parquet_dir, read_layout_meta
     from ..data.registry import is_csv_path, resolve_spec
 
     if is_parquet_dir(data.dataset):
-        return bool(read_layout_meta(data.dataset).get("num_tasks"))
+        return int(read_layout_meta(data.dataset).get("num_tasks") or 0)
     if is_csv_path(data.dataset):
-        return data.label_columns is not None and len(data.label_columns) > 1
-    return bool(resolve_spec(data.dataset, data.root).tasks)
+        n = len(data.label_columns or ())
+        return n if n > 1 else 0
+    return len(resolve_spec(data.dataset, data.root).tasks or ())
 
 
 def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = False, dataset=None) -> DistillOutcome:

@@ -34,6 +34,12 @@ class CondenseSettings:
         check_device_name(self.device)
         if self.out is not None:
             check_output(self.out)
+        from ..baselines.dense import single_task_only
+        from .distill import multitask_source
+
+        tasks = multitask_source(self.data)
+        if tasks:  # known without loading: refused before the data are featurised
+            raise MirageError(f"{self.data.dataset}: " + single_task_only("DosCond and KiDD", tasks))
 
     def estimator(self):
         from ..baselines import DosCond, KiDD
