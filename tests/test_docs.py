@@ -197,7 +197,8 @@ def test_the_prototype_variant_pages_are_generated_from_the_committed_json(tmp_p
                                            "search-fidelity-nci1-seed1-every2"),
                                           ("search_fidelity_nci1_learned.json", "search-fidelity-nci1-learned"),
                                           ("search_fidelity_nci1_learned_paired.json",
-                                           "search-fidelity-nci1-learned-paired")])
+                                           "search-fidelity-nci1-learned-paired"),
+                                          ("search_fidelity_hiv.json", "search-fidelity-hiv")])
 def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out, section):
     """docs/search.md's fidelity tables are what search_fidelity.py writes from its committed JSON."""
     import importlib.util
