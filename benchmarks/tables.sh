@@ -48,6 +48,8 @@ $B --datasets ogbg-molhiv --seeds 10 --methods doscond kidd permuted --name lear
 $B --datasets MUTAG --folds 10 --fold-seeds 3 --seeds 3 --methods doscond kidd permuted --name learned_mutag "$@"
 # PROTEINS the same way (with --jobs 1, beside another benchmark: about 6 minutes per fold for both distillations)
 $B --datasets PROTEINS --folds 10 --fold-seeds 3 --seeds 3 --methods doscond kidd permuted --name learned_proteins "$@"
+# IMDB-BINARY the same way (GCN and GIN, as its other rows; with --jobs 1: DosCond and KiDD 1-1.6 minutes per fold)
+$B --datasets IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods doscond kidd permuted --name learned_imdb "$@"
 # the small TU datasets by 10-fold cross-validation x 3 seeds: full data, the default, herding and random at equal
 # bytes, their controls and the classic controls
 $B --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 \
@@ -66,7 +68,8 @@ $B --datasets IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods mirage-p
 mirage bench --merge $O/table_a.json $O/table_nci1.json $O/table_hiv.json $O/table_tox21.json $O/table_dd.json \
     $O/table_folds.json $O/table_tox21_itemsets.json $O/learned_nci1.json $O/learned_mol.json \
     $O/table_multiclass.json $O/paper_dd.json $O/paper_hiv.json $O/paper_imdb.json $O/learned_dd10.json \
-    $O/learned_hiv10.json $O/learned_mutag.json $O/learned_proteins.json --name tables --out $O --quiet
+    $O/learned_hiv10.json $O/learned_mutag.json $O/learned_proteins.json $O/learned_imdb.json --name tables \
+    --out $O --quiet
 python benchmarks/results_pages.py
 # PROTEINS on its random split, with and without its continuous node attribute (full data: 3 seeds per recipe)
 A="--datasets PROTEINS --seeds 10 --full-seeds 3 --methods full mirage-auto herding-bytes random-bytes size-only"
@@ -172,6 +175,6 @@ mirage bench --merge $O/equal_bytes_a.json $O/equal_bytes_dd.json $O/equal_bytes
 mirage bench --merge $O/default_folds.json $O/paper_imdb.json --name paper_imdb_vs_default --out $O --quiet
 mirage bench --merge $O/default_a.json $O/default_nci1.json $O/default_dd.json $O/default_hiv.json \
     $O/default_folds.json $O/learned_nci1.json $O/learned_mol.json $O/learned_dd10.json $O/learned_hiv10.json \
-    $O/learned_mutag.json $O/learned_proteins.json \
+    $O/learned_mutag.json $O/learned_proteins.json $O/learned_imdb.json \
     --name default_vs_learned --out $O --quiet
 python benchmarks/results_pages.py
