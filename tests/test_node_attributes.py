@@ -228,3 +228,21 @@ def test_mirage_datasets_says_a_dataset_has_attributes_and_whether_they_are_load
     (plain / "TUDataset" / NAME / "raw" / f"{NAME}_node_attributes.txt").unlink()
     assert main(["datasets", NAME, "--root", str(plain), "--json"]) == 0
     assert "node_attributes" not in json.loads(capsys.readouterr().out)
+
+
+def test_mirage_distill_says_which_attributes_it_leaves_out(root, tmp_path, capsys, monkeypatch):
+    """Beside node labels the attributes are dropped without a warning, so the dataset records how many were left out
+    (also on its splits) and `mirage distill` says so in one line; with them loaded, or without the file, it says
+    nothing of them."""
+    from graph_mirage.cli import main
+
+    assert _load(root, False).unused_node_attributes == 2
+    assert _load(root, False)[np.arange(4)].unused_node_attributes == 2
+    assert _load(root, True).unused_node_attributes == 0
+    monkeypatch.setenv("MIRAGE_CACHE", str(tmp_path / "cache"))
+    line = "ATTRS: its nodes also carry 2 continuous attribute(s), not used (--node-attributes uses them)"
+    for extra, said in (([], True), (["--node-attributes"], False)):
+        out = tmp_path / f"set{len(extra)}.npz"
+        assert main(["distill", NAME, "--root", str(root), "--out", str(out), *extra]) == 0
+        captured = capsys.readouterr()
+        assert (line in captured.out + captured.err) is said and out.is_file()

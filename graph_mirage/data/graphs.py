@@ -22,7 +22,13 @@ class GraphDataset(InMemoryDataset):
         split: ``{"train": LongTensor, "valid": LongTensor, "test": LongTensor}``.
 
     Indexing with a tensor of indices gives a subset that keeps ``meta`` (``ds[ds.split["train"]]``).
+
+    Attributes:
+        unused_node_attributes: continuous attributes per node that the dataset's raw files hold and this load left
+            out (:func:`~graph_mirage.data.load_dataset` without ``node_attributes``); 0 where none were left out.
     """
+
+    unused_node_attributes: int = 0
 
     def __init__(self, data_list: Sequence[Data] | None = None, meta: dict | None = None,
                  split: dict[str, torch.Tensor] | None = None, *, _collated=None) -> None:

@@ -79,8 +79,9 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
             where = "" if spec.kind == "csv" else "; OGB's own processed files keep them"
             warnings.warn(f"{spec.name}: skipped {ds.meta['skipped']} of {ds.meta['rows']} SMILES that RDKit cannot "
                           f"parse with this RDKit (dropped{where})", stacklevel=2)
-    _keep_attributes(ds, spec.name, node_attributes)
+    unused = _keep_attributes(ds, spec.name, node_attributes)
     ds = _with_split(ds, spec.name, seed=seed, stratify=stratify, folds=folds, fold=fold)
+    ds.unused_node_attributes = unused
     if node_attributes:
         _attribute_scale(ds)
     return ds
@@ -123,8 +124,9 @@ def _attributes_on_disk(source: Source) -> None:
         raise _no_attributes(source.spec.name)
 
 
-def _keep_attributes(ds: GraphDataset, name: str, wanted: bool) -> None:
-    """Drop the continuous node attributes unless ``wanted``; refuse them for a dataset that has none."""
+def _keep_attributes(ds: GraphDataset, name: str, wanted: bool) -> int:
+    """Drop the continuous node attributes unless ``wanted``; refuse them for a dataset that has none. Returns how
+    many per node were dropped."""
     have = int(ds.meta.get("node_attributes") or 0)
     if wanted and not have:
         raise _no_attributes(name)
@@ -137,6 +139,8 @@ def _keep_attributes(ds: GraphDataset, name: str, wanted: bool) -> None:
         del data["x_cont"]
         ds.slices.pop("x_cont", None)
         ds.meta.pop("node_attributes")
+        return have
+    return 0
 
 
 def _with_columns(spec: DatasetSpec, smiles_column, label_columns, split_column, seed: int) -> DatasetSpec:

@@ -134,6 +134,10 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
 
     t0 = time.perf_counter()
     ds = dataset if dataset is not None else s.data.load(progress)
+    if ds.unused_node_attributes and ds.meta.get("node_label_source") != "node degree":  # that case warns on load
+        # the trees see only the categorical labels: a class told apart by its attributes would be lost unannounced
+        log(f"{ds.name}: its nodes also carry {ds.unused_node_attributes} continuous attribute(s), not used "
+            f"(--node-attributes uses them)")
     if s.mode == "auto" or (s.mode == "preset" and s.step is None):
         from ..training import check_evaluable
 
