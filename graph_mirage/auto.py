@@ -59,6 +59,7 @@ from .data import FlatGraphs, as_flat, classes_of
 from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
 from .prototypes import TreePrototypes, check_roots
+from .stats import score_error
 from .trees import row_ids, wl_colours
 
 
@@ -103,22 +104,6 @@ def warn_if_chance(rows: Sequence[dict], chance: float, where: str) -> None:
         warnings.warn(f"no candidate scores above chance on the {where} (best {best['val']:.3f} ± "
                       f"{best['val_se']:.3f}, chance {chance:.3f}): the distilled set may teach little; compare it "
                       f"with its permuted-label control (mirage bench, methods mirage-auto permuted)", stacklevel=4)
-
-
-def score_error(score: float, y: np.ndarray, num_classes: int) -> float:
-    """The standard error of a validation score on labels ``y``: Hanley and McNeil's (1982) for a ROC-AUC, the
-    binomial one for an accuracy."""
-    if not np.isfinite(score):
-        return math.inf
-    if num_classes == 2:
-        n1, n0 = int((y == 1).sum()), int((y == 0).sum())
-        if n1 == 0 or n0 == 0:
-            return math.inf
-        a = score
-        q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
-        var = (a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a)) / (n1 * n0)
-        return math.sqrt(max(var, 0.0))
-    return math.sqrt(max(score * (1 - score), 0.0) / max(len(y), 1))
 
 
 class WLProbe:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from graph_mirage import AutoPrototypes, DistilledDataset, ParameterError
-from graph_mirage.auto import WLProbe, _subset, choose, holdout, recorded, score_error
+from graph_mirage.auto import WLProbe, _subset, choose, holdout, recorded
+from graph_mirage.stats import score_error
 from graph_mirage.trees import row_ids, wl_colours, wl_counts
 
 from . import forked
@@ -167,6 +168,21 @@ def test_score_error():
     assert score_error(0.5, y, 2) == pytest.approx(want)
     assert score_error(0.8, y, 3) == pytest.approx(math.sqrt(0.8 * 0.2 / 20))
     assert score_error(float("nan"), y, 2) == math.inf
+
+
+def test_score_error_is_the_spread_of_a_roc_auc_and_of_a_mean_over_tasks():
+    """Hanley and McNeil's error is the spread of a ROC-AUC over fresh samples of the validation graphs (binormal
+    scores, ROC-AUC about 0.76); over T tasks of the same labels the mean's error is one task's over sqrt(T), and a
+    task without both classes does not count."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 60 + [1] * 40)
+    aucs = [roc_auc_score(y, rng.normal(size=len(y)) + y) for _ in range(2000)]
+    assert score_error(float(np.mean(aucs)), y, 2) == pytest.approx(np.std(aucs), rel=0.1)
+    tasks = np.stack([y] * 4 + [np.zeros(len(y))], axis=1).astype(float)
+    tasks[::7, 4] = np.nan
+    assert score_error(0.76, tasks, 2) == pytest.approx(score_error(0.76, y, 2) / 2)
 
 
 def test_without_validation_a_holdout_of_the_training_graphs_scores(synthetic):

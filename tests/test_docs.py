@@ -212,6 +212,26 @@ def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out,
     assert body == mod.page_section(json.loads((mod.RESULTS / out).read_text()))
 
 
+def test_the_search_ties_section_is_generated_from_the_committed_json_and_its_searches():
+    """docs/search.md's ties table is what search_ties.py writes from its JSON, and that JSON's rows apply the
+    one-standard-error rule to the committed searches it names (recounted here from their scores and errors)."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("search_ties", DOCS.parent / "benchmarks" / "search_ties.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    blob = json.loads((mod.RESULTS / "search_ties.json").read_text())
+    text = (DOCS / "search.md").read_text()
+    body = text.split("<!-- search-ties:start -->\n", 1)[1].split("<!-- search-ties:end -->", 1)[0]
+    assert body == mod.page_section(blob)
+    for row in blob["rows"]:
+        d = next(x for x in json.loads((mod.RESULTS / row["file"]).read_text())["datasets"]
+                 if x["dataset"] == row["dataset"])
+        vals = [r["val_mean"] for r in d["searches"][row["set"]]["results"]]
+        assert row["best_val"] == max(vals) and row["level"] == sum(v >= max(vals) - row["error"] for v in vals)
+
+
 def test_the_recipes_table_is_generated_from_the_committed_json():
     """benchmarks/results/recipes.md is what recipes.py writes from its committed JSON, and each record's paired
     difference is the chosen table's runs minus the plain table's, seed by seed."""

@@ -13,7 +13,9 @@ from sklearn.base import clone
 
 from graph_mirage.errors import MirageError, ParameterError
 from graph_mirage.search import ModelSearch, SearchSpace
+from graph_mirage.search.estimator import choice_error
 from graph_mirage.search.fidelity import fidelity_interval, rank_fidelity, seed_scores
+from graph_mirage.stats import score_error
 
 SMALL = {"model": ["gcn", "gin"], "layers": [1], "hidden": [16, 32], "dropout": [0.0], "lr": [0.01]}
 
@@ -74,6 +76,12 @@ def test_search_ranks_by_validation_and_is_an_estimator(synthetic, auto_set):
     best = search.results_[search.best_index_]
     assert best["rank"] == 1 and search.best_params_ == best["params"] and search.best_score_ == max(vals)
     assert search.metric_ == "accuracy" and search.trained_on_ != "full"
+    # the one-standard-error ties: a score's error on the validation graphs (one seed: nothing added for seeds)
+    y = synthetic.storage().y[synthetic.split["valid"]].numpy()
+    assert search.validation_error_ == pytest.approx(score_error(best["val_mean"], y, synthetic.num_classes))
+    level = [r["val_mean"] >= best["val_mean"] - search.validation_error_ for r in search.results_]
+    assert [r["level_with_best"] for r in search.results_] == level and best["level_with_best"]
+    assert search.n_level_with_best_ == sum(level)
 
 
 def test_patience_stops_a_sets_runs_early_and_keeps_the_full_splits_own(synthetic, auto_set):
@@ -221,3 +229,16 @@ def test_mirage_search_command_end_to_end(tmp_path):
     assert len(record["configurations"]) == 4 and record["distill_seconds"] > 0
     assert record["best_params"] == record["configurations"][0]["params"]
     assert f"chosen: {record['configurations'][0]['name']}" in r.stdout
+    assert record["validation_graphs"] == 30 and record["validation_error"] > 0
+    assert record["level_with_best"] == sum(c["level_with_best"] for c in record["configurations"]) >= 1
+    assert "within one standard error of its validation score" in r.stdout
+
+
+def test_seeds_widen_the_choice_error_by_their_spread(synthetic):
+    """With several seeds the error of the best's mean adds the seeds' standard error to the validation graphs'."""
+    y = synthetic.storage().y[synthetic.split["valid"]].numpy()
+    one = {"val_mean": 0.8, "val_runs": [0.8]}
+    spread = {"val_mean": 0.8, "val_runs": [0.7, 0.8, 0.9]}
+    base = score_error(0.8, y, synthetic.num_classes)
+    assert choice_error(one, synthetic) == pytest.approx(base)
+    assert choice_error(spread, synthetic) == pytest.approx(np.sqrt(base ** 2 + 0.01 / 3))

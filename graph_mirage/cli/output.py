@@ -64,11 +64,25 @@ def print_search(outcome, top: int) -> None:
     where = "the full training split" if ts is None else f"{len(ts)} distilled graphs ({ts.meta.get('hops')} hops)"
     print(f"{outcome.dataset.name}: {s.n_configurations_} configurations x {s.seeds} seed(s) on {where}, ranked by "
           f"validation {s.metric_}")
-    print(f"{'rank':>4}  {'configuration':<32} {'val':>8} {'test':>8} {'last epoch':>11}")
+    print(f"{'rank':>4}  {'configuration':<32} {'val':>8} {'':>1} {'test':>8} {'last epoch':>11}")
     for r in s.ranking()[:top]:
-        print(f"{r['rank']:>4}  {r['name']:<32} {r['val_mean']:>8.4f} {r['test_mean']:>8.4f} "
+        level = "≈" if r["level_with_best"] and r["rank"] > 1 else ""
+        print(f"{r['rank']:>4}  {r['name']:<32} {r['val_mean']:>8.4f} {level:>1} {r['test_mean']:>8.4f} "
               f"{r['test_last_mean']:>11.4f}")
     took = f"{outcome.search_seconds:.1f} s search"
     if outcome.distill_seconds:
         took = f"{outcome.distill_seconds:.1f} s distillation + " + took
     print(f"chosen: {s.ranking()[0]['name']}: validation {s.best_score_:.4f}, test {s.best_test_:.4f} ({took})")
+    print(level_line(s, len(outcome.dataset.split["valid"])))
+
+
+def level_line(s, n_valid: int) -> str:
+    """How many configurations the validation split cannot order against the chosen one (≈ in the ranking)."""
+    seeds = f" and {s.seeds} seeds" if s.seeds > 1 else ""
+    error = (f"one standard error of its validation score (±{s.validation_error_:.4f}: {n_valid} validation "
+             f"graphs{seeds})")
+    others = s.n_level_with_best_ - 1
+    if others == 0:
+        return f"no other configuration is within {error}"
+    return (f"{others} other configuration(s) of {s.n_configurations_ - 1} (≈) within {error}: the validation split "
+            f"does not order them")

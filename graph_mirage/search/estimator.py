@@ -49,6 +49,9 @@ class ModelSearch(BaseEstimator):
             test_std, test_last_mean, val_runs, test_runs, epochs_runs, seconds, rank`` (1 = best validation score;
             ``val_runs``, ``test_runs`` and the epochs each run trained, ``epochs_runs``, per seed, seed 0 first).
         best_index_, best_params_, best_score_ (its mean validation metric), best_test_ (its mean test metric).
+        validation_error_: one standard error of ``best_score_`` (:func:`choice_error`); each result's
+            ``level_with_best`` says whether its validation score is within it of the best, and
+            n_level_with_best_ counts them (the best included): the validation split cannot order these.
         metric_: the metric's name; seconds_: wall time of this fit (runs read from the cache take none);
             n_configurations_; cached_runs_: runs read from ``cache_dir`` instead of trained.
 
@@ -185,6 +188,10 @@ class ModelSearch(BaseEstimator):
         self.best_params_ = dict(best["params"])
         self.best_score_ = best["val_mean"]
         self.best_test_ = best["test_mean"]
+        self.validation_error_ = choice_error(best, dataset)
+        for r in self.results_:
+            r["level_with_best"] = bool(_finite(r["val_mean"]) >= best["val_mean"] - self.validation_error_)
+        self.n_level_with_best_ = sum(r["level_with_best"] for r in self.results_)
         self.n_configurations_ = len(configs)
         self.seconds_ = time.perf_counter() - t0
         self.trained_on_ = "full" if full else train_set.meta.get("method", "distilled")
@@ -279,6 +286,24 @@ def _run(job) -> tuple[int, dict, float]:
     return i, out, time.perf_counter() - t0
 
 
+def choice_error(best: dict, dataset) -> float:
+    """One standard error of a search's best validation score ``best["val_mean"]``: the sampling error of a score on
+    ``dataset``'s validation graphs (:func:`~graph_mirage.stats.score_error`: Hanley and McNeil's for a ROC-AUC, the
+    binomial one for an accuracy) and, with several seeds (``best["val_runs"]``), the standard error of their mean,
+    added in quadrature. Configurations within it of the best are the one-standard-error rule's ties (Breiman et
+    al., 1984): an unpaired yardstick, since the same validation graphs score every configuration."""
+    import math
+
+    from ..stats import score_error
+
+    y = dataset.storage().y[dataset.split["valid"]].numpy()
+    se = score_error(best["val_mean"], y, dataset.num_classes)
+    runs = [v for v in best["val_runs"] if np.isfinite(v)]
+    if len(runs) > 1:
+        se = math.sqrt(se ** 2 + float(np.var(runs, ddof=1)) / len(runs))
+    return float(se)
+
+
 def _record(c: dict, runs: list, seconds: float) -> dict:
     def stat(key: str, fn) -> float:
         a = np.array([r[key] for r in runs], dtype=float)
@@ -297,4 +322,4 @@ def _finite(v: float) -> float:
     return v if np.isfinite(v) else -np.inf
 
 
-__all__ = ["ModelSearch", "SET_EPOCHS", "FULL_EPOCHS", "FULL_PATIENCE"]
+__all__ = ["ModelSearch", "choice_error", "SET_EPOCHS", "FULL_EPOCHS", "FULL_PATIENCE"]

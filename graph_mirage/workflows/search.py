@@ -79,6 +79,8 @@ class SearchOutcome:
                 "eval_every": s.eval_every,
                 "set_graphs": None if ts is None else len(ts), "set_hops": None if ts is None else ts.meta.get("hops"),
                 "best_params": s.best_params_, "best_val": s.best_score_, "best_test": s.best_test_,
+                "validation_error": s.validation_error_, "level_with_best": s.n_level_with_best_,
+                "validation_graphs": int(len(self.dataset.split["valid"])),
                 "distill_seconds": self.distill_seconds, "search_seconds": self.search_seconds,
                 "configurations": s.ranking()}
 
