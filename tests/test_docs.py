@@ -232,6 +232,27 @@ def test_the_search_ties_section_is_generated_from_the_committed_json_and_its_se
         assert row["best_val"] == max(vals) and row["level"] == sum(v >= max(vals) - row["error"] for v in vals)
 
 
+def test_the_reseed_summary_is_its_rows_and_the_page_quotes_it():
+    """search_reseed.py's summary is what its per-configuration rows give, and docs/search.md quotes it."""
+    import json
+
+    from scipy.stats import spearmanr
+
+    blob = json.loads((DOCS.parent / "benchmarks" / "results" / "search_reseed_ogbg-molhiv.json").read_text())
+    rows, summary = blob["rows"], blob["summary"]
+    collapsed = np.array([[t <= blob["collapsed_at"] for t in r["test"]] for r in rows])
+    assert summary["collapsed_per_seed"] == collapsed.sum(0).tolist()
+    assert summary["collapsed_in_both"] == collapsed.all(1).sum()
+    assert summary["collapsed_in_one"] == (collapsed.any(1) & ~collapsed.all(1)).sum()
+    tests = np.array([r["test"] for r in rows])
+    assert summary["spearman_seed0_seed1"] == pytest.approx(spearmanr(tests[:, 0], tests[:, 1]).statistic)
+    text = " ".join((DOCS / "search.md").read_text().split())
+    a, b = summary["collapsed_per_seed"]
+    assert (f"{a} with seed 0, {b} with seed 1; {summary['collapsed_in_both']} configurations fail with both seeds, "
+            f"{summary['collapsed_in_one']} with one of them only" in text)
+    assert f"Spearman {summary['spearman_seed0_seed1']:.2f} over the {len(rows)}" in text
+
+
 def test_the_recipes_table_is_generated_from_the_committed_json():
     """benchmarks/results/recipes.md is what recipes.py writes from its committed JSON, and each record's paired
     difference is the chosen table's runs minus the plain table's, seed by seed."""
