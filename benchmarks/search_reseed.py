@@ -29,17 +29,16 @@ from search_fidelity import RESULTS, SPACE  # noqa: E402  (the fidelity benchmar
 
 
 def parse_only(items: list[str]) -> dict:
-    """``["lr=0.01", "model=gcn"]`` -> ``{"lr": [0.01], "model": ["gcn"]}`` (numbers where they parse)."""
+    """``["lr=0.01", "model=gcn"]`` -> ``{"lr": [0.01], "model": ["gcn"]}`` (each value read as YAML; the space
+    the result makes is validated by :class:`~graph_mirage.search.SearchSpace`)."""
+    import yaml
+
     out: dict = {}
     for item in items:
         key, _, value = item.partition("=")
-        if key not in SPACE or not value:
-            raise SystemExit(f"search_reseed.py: --only {item!r}: expected KEY=VALUE with KEY one of {sorted(SPACE)}")
-        try:
-            out.setdefault(key, []).append(float(value) if key in ("lr", "dropout") else
-                                           int(value) if key in ("layers", "hidden") else value)
-        except ValueError:
-            raise SystemExit(f"search_reseed.py: --only {item!r}: {value!r} is not a {key} value") from None
+        if not key or not value:
+            raise SystemExit(f"search_reseed.py: --only {item!r}: expected KEY=VALUE")
+        out.setdefault(key, []).append(yaml.safe_load(value))
     return out
 
 
@@ -47,7 +46,8 @@ def main() -> int:
     from scipy.stats import spearmanr
 
     from graph_mirage import load_dataset
-    from graph_mirage.search import ModelSearch
+    from graph_mirage.errors import ParameterError
+    from graph_mirage.search import ModelSearch, SearchSpace
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", default="ogbg-molhiv")
@@ -58,10 +58,14 @@ def main() -> int:
     p.add_argument("--root", default=None)
     args = p.parse_args()
     space = dict(SPACE, **parse_only(args.only))
+    try:
+        searched = SearchSpace.from_dict(space, "--only")
+    except ParameterError as e:
+        raise SystemExit(f"search_reseed.py: {e}") from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = load_dataset(args.dataset, args.root)
-    search = ModelSearch(space=space, seeds=args.seeds, jobs=args.jobs, progress=True,
+    search = ModelSearch(space=searched, seeds=args.seeds, jobs=args.jobs, progress=True,
                          cache_dir=RESULTS / "search_runs" / "runs").fit(ds)
     rows = []
     for r in search.results_:

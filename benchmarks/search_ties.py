@@ -4,7 +4,7 @@ model searches, and what choosing among them costs on full data.
     MIRAGE_DATA=../shared/datasets python benchmarks/search_ties.py
 
 ``mirage search`` marks the configurations whose validation score lies within one standard error of the best's
-(:func:`graph_mirage.search.estimator.choice_error`: a score's error on the validation graphs, Hanley and McNeil's
+(:func:`graph_mirage.search.estimator.level_with_best`: a score's error on the validation graphs, Hanley and McNeil's
 for a ROC-AUC, and the standard error of the best's mean over seeds, in quadrature). This script applies the same
 rule to the searches of ``benchmarks/search_fidelity.py`` already committed — no GNN is trained — one file per
 dataset (the one docs/search.md reads for it), and reports per search: the configurations level with its choice,
@@ -35,12 +35,11 @@ SETS = ("full", "default", "paper", "herding-bytes", "random-bytes", "bank@5%")
 def search_ties(results: list[dict], full: list[dict], dataset) -> dict:
     """The one-standard-error ties of one search's ``results`` (``ModelSearch.results_`` records) on ``dataset``,
     and their full-data test regret against the ``full`` search's records."""
-    from graph_mirage.search.estimator import choice_error
+    from graph_mirage.search.estimator import level_with_best
 
-    finite = [r for r in results if np.isfinite(r["val_mean"])]
-    best = max(finite, key=lambda r: r["val_mean"])
-    error = choice_error(best, dataset)
-    level = [r for r in finite if r["val_mean"] >= best["val_mean"] - error]
+    best = max((r for r in results if np.isfinite(r["val_mean"])), key=lambda r: r["val_mean"])
+    error, flags = level_with_best(results, best, dataset)
+    level = [r for r, flag in zip(results, flags) if flag]
     test = {r["name"]: r["test_mean"] for r in full}
     top = max(test.values())
     regrets = [top - test[r["name"]] for r in level]

@@ -188,10 +188,10 @@ class ModelSearch(BaseEstimator):
         self.best_params_ = dict(best["params"])
         self.best_score_ = best["val_mean"]
         self.best_test_ = best["test_mean"]
-        self.validation_error_ = choice_error(best, dataset)
-        for r in self.results_:
-            r["level_with_best"] = bool(_finite(r["val_mean"]) >= best["val_mean"] - self.validation_error_)
-        self.n_level_with_best_ = sum(r["level_with_best"] for r in self.results_)
+        self.validation_error_, level = level_with_best(self.results_, best, dataset)
+        for r, flag in zip(self.results_, level):
+            r["level_with_best"] = flag
+        self.n_level_with_best_ = sum(level)
         self.n_configurations_ = len(configs)
         self.seconds_ = time.perf_counter() - t0
         self.trained_on_ = "full" if full else train_set.meta.get("method", "distilled")
@@ -304,6 +304,13 @@ def choice_error(best: dict, dataset) -> float:
     return float(se)
 
 
+def level_with_best(results: list[dict], best: dict, dataset) -> tuple[float, list[bool]]:
+    """:func:`choice_error` of ``best`` and, per record of ``results``, whether its validation score is within it of
+    the best's (the one-standard-error rule's ties, ``best`` included)."""
+    error = choice_error(best, dataset)
+    return error, [bool(_finite(r["val_mean"]) >= best["val_mean"] - error) for r in results]
+
+
 def _record(c: dict, runs: list, seconds: float) -> dict:
     def stat(key: str, fn) -> float:
         a = np.array([r[key] for r in runs], dtype=float)
@@ -322,4 +329,4 @@ def _finite(v: float) -> float:
     return v if np.isfinite(v) else -np.inf
 
 
-__all__ = ["ModelSearch", "choice_error", "SET_EPOCHS", "FULL_EPOCHS", "FULL_PATIENCE"]
+__all__ = ["ModelSearch", "choice_error", "level_with_best", "SET_EPOCHS", "FULL_EPOCHS", "FULL_PATIENCE"]
