@@ -183,22 +183,31 @@ def test_the_prototype_variant_pages_are_generated_from_the_committed_json(tmp_p
     assert page.read_text() == (DOCS / "results" / v["page"]).read_text()
 
 
-@pytest.mark.parametrize("out, section", [("search_fidelity.json", "search-fidelity"),
-                                          ("search_fidelity_seeds2.json", "search-fidelity-seeds2"),
-                                          ("search_fidelity_nci1.json", "search-fidelity-nci1"),
-                                          ("search_fidelity_dd.json", "search-fidelity-dd"),
-                                          ("search_fidelity_dd_seeds2.json", "search-fidelity-dd-seeds2"),
-                                          ("search_fidelity_nci1_caps.json", "search-fidelity-nci1-caps"),
-                                          ("search_fidelity_nci1_bank_batches.json",
-                                           "search-fidelity-nci1-bank-batches"),
-                                          ("search_fidelity_nci1_patience.json", "search-fidelity-nci1-patience"),
-                                          ("search_fidelity_nci1_seed1.json", "search-fidelity-nci1-seed1"),
-                                          ("search_fidelity_nci1_seed1_every2.json",
-                                           "search-fidelity-nci1-seed1-every2"),
-                                          ("search_fidelity_nci1_learned.json", "search-fidelity-nci1-learned"),
-                                          ("search_fidelity_nci1_learned_paired.json",
-                                           "search-fidelity-nci1-learned-paired"),
-                                          ("search_fidelity_hiv.json", "search-fidelity-hiv")])
+def _fidelity_sections() -> list[tuple[str, str]]:
+    """Every search-fidelity section of docs/search.md and the JSON its first line names (``--out``; the default
+    file without one): read from the page, so that a section added later is checked too."""
+    import re
+
+    text = (DOCS / "search.md").read_text()
+    found = []
+    for section in re.findall(r"<!-- (search-fidelity[a-z0-9-]*):start -->", text):
+        body = text.split(f"<!-- {section}:start -->\n", 1)[1]
+        out = re.search(r"--out benchmarks/results/(\S+\.json)", body.split("\n", 1)[0])
+        found.append((out.group(1) if out else "search_fidelity.json", section))
+    return found
+
+
+def test_the_fidelity_sections_are_found_and_name_committed_json():
+    """The page's fidelity sections are found (the parametrised check below is not empty), each with one measured
+    line naming a committed JSON."""
+    found = _fidelity_sections()
+    text = (DOCS / "search.md").read_text()
+    assert len(found) == text.count(":start -->") - text.count("<!-- search-ties:start -->") > 0
+    for out, _ in found:
+        assert (DOCS.parent / "benchmarks" / "results" / out).is_file()
+
+
+@pytest.mark.parametrize("out, section", _fidelity_sections())
 def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out, section):
     """docs/search.md's fidelity tables are what search_fidelity.py writes from its committed JSON."""
     import importlib.util
