@@ -262,6 +262,28 @@ def test_the_reseed_summary_is_its_rows_and_the_page_quotes_it():
     assert f"Spearman {summary['spearman_seed0_seed1']:.2f} over the {len(rows)}" in text
 
 
+def test_the_reseed_choice_is_read_on_the_other_seed():
+    """search_reseed.py: each seed's validation choice is scored on the other seed's test scores, and the learning
+    rates are summarised apart."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("search_reseed", DOCS.parent / "benchmarks" / "search_reseed.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+
+    def row(name, lr, val, test):
+        return {"name": name, "params": {"lr": lr}, "val": val, "test": test, "collapsed": [t <= 0.57 for t in test]}
+
+    rows = [row("a", 0.01, [0.9, 0.1], [0.70, 0.50]),   # seed 0's choice: seed 1 scores it 0.50
+            row("b", 0.01, [0.2, 0.8], [0.75, 0.60]),   # seed 1's choice: seed 0 scores it 0.75
+            row("c", 0.001, [0.5, 0.5], [0.80, 0.70])]  # the best test score with both seeds
+    out = mod.summarise(rows)
+    assert out["choices"] == ["a", "b"]
+    assert out["choice_regret"] == pytest.approx([20.0, 5.0])
+    assert out["collapsed_per_seed"] == [0, 1] and out["collapsed_in_one"] == 1
+    assert mod.summarise(rows[:2])["spearman_seed0_seed1"] == pytest.approx(1.0)
+
+
 def test_the_recipes_table_is_generated_from_the_committed_json():
     """benchmarks/results/recipes.md is what recipes.py writes from its committed JSON, and each record's paired
     difference is the chosen table's runs minus the plain table's, seed by seed."""
