@@ -260,6 +260,18 @@ def test_the_reseed_summary_is_its_rows_and_the_page_quotes_it():
     assert (f"{a} with seed 0, {b} with seed 1; {summary['collapsed_in_both']} configurations fail with both seeds, "
             f"{summary['collapsed_in_one']} with one of them only" in text)
     assert f"Spearman {summary['spearman_seed0_seed1']:.2f} over the {len(rows)}" in text
+    for lr, part in summary["by_lr"].items():  # each learning rate's part is its own rows' correlation
+        sub = np.array([r["test"] for r in rows if r["params"]["lr"] == float(lr)])
+        assert part["configurations"] == len(sub)
+        assert part["spearman_seed0_seed1"] == pytest.approx(spearmanr(sub[:, 0], sub[:, 1]).statistic)
+    assert f"they correlate at {summary['by_lr']['0.01']['spearman_seed0_seed1']:.2f}" in text
+    assert f"at {summary['by_lr']['0.001']['spearman_seed0_seed1']:.2f}. Both seeds' validation" in text
+    vals = np.array([r["val"] for r in rows])
+    picks = [int(np.argmax(vals[:, s])) for s in (0, 1)]
+    regret = [100 * (tests[:, 1 - s].max() - tests[picks[s], 1 - s]) for s in (0, 1)]
+    assert summary["choice_regret"] == pytest.approx(regret)
+    assert (f"{regret[0]:.1f} points below the best test score of seed 1 and {regret[1]:.1f} below seed 0's"
+            in text)
 
 
 def test_the_reseed_choice_is_read_on_the_other_seed():
