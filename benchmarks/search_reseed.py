@@ -51,6 +51,8 @@ def summarise(rows: list[dict]) -> dict:
     (``choice_regret``: points below the best of that seed's test scores; the replicate's regret)."""
     from scipy.stats import spearmanr
 
+    from graph_mirage.search.fidelity import rank_fidelity, seed_scores
+
     tests = np.array([r["test"] for r in rows])
     vals = np.array([r["val"] for r in rows])
     collapsed = np.array([r["collapsed"] for r in rows])
@@ -59,10 +61,11 @@ def summarise(rows: list[dict]) -> dict:
            "collapsed_in_one": int((collapsed.any(1) & ~collapsed.all(1)).sum()),
            "spearman_seed0_seed1": float(spearmanr(tests[:, 0], tests[:, 1]).statistic) if tests.shape[1] >= 2
            else float("nan")}
-    if tests.shape[1] == 2:
-        picks = [int(np.argmax(vals[:, s])) for s in (0, 1)]
-        out["choice_regret"] = [100 * float(tests[:, 1 - s].max() - tests[picks[s], 1 - s]) for s in (0, 1)]
-        out["choices"] = [rows[i]["name"] for i in picks]
+    if tests.shape[1] == 2:  # each seed as a "set" against the other as the "full data": the replicate's regret
+        runs = [{"val_runs": r["val"], "test_runs": r["test"]} for r in rows]
+        out["choice_regret"] = [100 * rank_fidelity(seed_scores(runs, s), seed_scores(runs, 1 - s))["top1_regret"]
+                                for s in (0, 1)]
+        out["choices"] = [rows[int(np.argmax(vals[:, s]))]["name"] for s in (0, 1)]
     return out
 
 

@@ -3,12 +3,14 @@ full training split), ranked by the real validation split — the use case peopl
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..errors import ParameterError
+from ..stats import score_error
 from .space import SearchSpace, config_name
 
 SET_EPOCHS = 100  # on a distilled set: a fixed number of epochs, as `mirage train`
@@ -292,10 +294,6 @@ def choice_error(best: dict, dataset) -> float:
     binomial one for an accuracy) and, with several seeds (``best["val_runs"]``), the standard error of their mean,
     added in quadrature. Configurations within it of the best are the one-standard-error rule's ties (Breiman et
     al., 1984): an unpaired yardstick, since the same validation graphs score every configuration."""
-    import math
-
-    from ..stats import score_error
-
     y = dataset.storage().y[dataset.split["valid"]].numpy()
     se = score_error(best["val_mean"], y, dataset.num_classes)
     runs = [v for v in best["val_runs"] if np.isfinite(v)]
