@@ -125,6 +125,28 @@ def check_output_directory(path: str | os.PathLike, what: str = "output director
     return path
 
 
+def probe_writable(directory: Path, failure: str) -> None:
+    """Raise ``failure: REASON`` when no file can be created in ``directory`` (tried with a probe file, removed at
+    once): what permissions alone do not tell for root or a read-only file system."""
+    probe = directory / f".mirage-probe.{os.getpid()}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
+    except OSError as e:
+        raise MirageError(f"{failure}: {e.strerror or type(e).__name__}") from None
+
+
+def check_writable_directory(path: str | os.PathLike, what: str = "output directory") -> Path:
+    """Refuse an output directory that cannot be written, before any work: an existing file, a parent that is a
+    file, or a nearest existing directory where no file can be created (the directory itself is made later, by the
+    write)."""
+    path = check_output_directory(path, what)
+    _check_parent(path, f"cannot write {what} {path}")
+    nearest = next(p for p in (path, *path.parents) if p.exists())
+    probe_writable(nearest, f"cannot write {what} {path}")
+    return path
+
+
 def atomic_directory(path: str | os.PathLike, fill, what: str = "output directory") -> Path:
     """Build a directory with ``fill(tmp_dir)`` beside ``path``, then put its files into ``path``.
 

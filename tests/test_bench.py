@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from graph_mirage import bench
+from graph_mirage import MirageError, bench
+from graph_mirage.bench import outputs
 from graph_mirage.bench.runs import FULL_RECIPES, permuted
 from graph_mirage.bench.schedule import Options
 from graph_mirage.bench.tables import markdown, merge
@@ -194,6 +195,32 @@ def test_cli_writes_complete_json_and_markdown(tmp_path):
     assert not list(tmp_path.glob(".*tmp"))
 
 
+def test_outputs_are_a_directory_or_the_json_file_itself(tmp_path):
+    assert outputs(str(tmp_path / "res"), None, "quick") == (tmp_path / "res" / "quick.json",
+                                                              tmp_path / "res" / "quick.md")
+    assert outputs(str(tmp_path / "res"), "t", "quick") == (tmp_path / "res" / "t.json", tmp_path / "res" / "t.md")
+    assert outputs(str(tmp_path / "table.json"), None, "quick") == (tmp_path / "table.json", tmp_path / "table.md")
+    assert not (tmp_path / "res").exists()  # checked, not made
+    with pytest.raises(MirageError, match="give --name only with an output directory"):
+        outputs(str(tmp_path / "table.json"), "t", "quick")
+    with pytest.raises(MirageError, match="directory .* does not exist"):
+        outputs(str(tmp_path / "absent" / "table.json"), None, "quick")
+
+
+def test_an_unwritable_output_is_refused_before_any_run(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "afile").write_text("x")
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", "bench", "--datasets", "synthetic-motifs", "--models",
+                        "gin", "--seeds", "1", "--methods", "full", "--jobs", "1", "--cache-dir",
+                        str(tmp_path / "runs"), "--out", str(tmp_path / "afile")], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+        f"mirage: error: output directory {tmp_path / 'afile'} exists and is not a directory"]
+    assert not (tmp_path / "runs").exists()  # not one run trained, nothing cached
+
+
 def test_terminated_bench_leaves_no_workers(tmp_path):
     import signal
     import subprocess
@@ -326,7 +353,7 @@ def test_merge_joins_runs_and_compares_across_files(rows_inline, tmp_path):
         r.get("paired", {}).pop("full", None)
     (tmp_path / "a.json").write_text(json.dumps({"header": header, "rows": full}))
     (tmp_path / "b.json").write_text(json.dumps({"header": header, "rows": rest}))
-    rows = merge([tmp_path / "a.json", tmp_path / "b.json"], tmp_path, "merged")
+    rows = merge([tmp_path / "a.json", tmp_path / "b.json"], tmp_path / "merged.json", tmp_path / "merged.md")
     mirage = next(r for r in rows if r["method"] == "mirage")
     want = next(r for r in rows_inline if r["method"] == "mirage")
     assert mirage["paired"]["full"]["mean"] == pytest.approx(want["paired"]["full"]["mean"])

@@ -229,6 +229,10 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     case("bench: jobs 0", ["bench", "--jobs", "0", "--out", out / "bench"], target=out / "bench")
     case("bench: proto hops 0", ["bench", "--proto", "0", "5", "--out", out / "bench3"], target=out / "bench3")
     case("bench: unknown dataset", ["bench", "--datasets", "NOPE", "--out", out / "bench2"], target=out / "bench2")
+    case("bench: --out an existing file", ["bench", "--datasets", *syn, "--out", tmp / "afile2"])
+    case("bench: --out on a read-only file system", ["bench", "--datasets", *syn, "--out", "/sys/mirage-bench"])
+    case("bench: --out FILE.json with --name", ["bench", "--datasets", *syn, "--out", out / "bench4.json", "--name",
+                                                "t"], target=out / "bench4.json")
     case("no command", [])
     case("unknown command", ["distil"])
     # --- hostile or damaged files ------------------------------------------------------------------------------------

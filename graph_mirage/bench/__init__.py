@@ -53,6 +53,25 @@ def _log(quiet: bool):
     return (lambda *a: None) if quiet else log
 
 
+def outputs(out: str, name: str | None, default: str) -> tuple[Path, Path]:
+    """The JSON and Markdown files a table goes to, refused before any run when they cannot be written: ``out``
+    ending in ``.json`` is the JSON file itself (the Markdown beside it, ``.md``); otherwise a directory for
+    ``NAME.json`` and ``NAME.md`` (``name``, else ``default``)."""
+    from ..fileio import check_writable_directory
+
+    path = Path(out)
+    if path.suffix.lower() == ".json":
+        if name is not None:
+            raise MirageError(f"--out {out} names the results file; give --name only with an output directory")
+        from ..workflows.settings import check_output
+
+        check_output(path, "results file")
+        return path, check_output(path.with_suffix(".md"), "results file")
+    check_writable_directory(path)
+    stem = name or default
+    return path / f"{stem}.json", path / f"{stem}.md"
+
+
 def main_from_args(args) -> int:
     """``mirage bench`` with parsed arguments (:func:`graph_mirage.cli.bench_args.add_bench_args`)."""
     from ..config.defaults import BENCH_DATASETS as ALL_DATASETS
@@ -60,16 +79,15 @@ def main_from_args(args) -> int:
     from ..fileio import atomic_write_text
     from .tables import markdown, merge
 
-    out = Path(args.out)
+    quick = args.quick
+    json_path, md_path = outputs(args.out, args.name, "paper_table" if args.merge or not quick else "quick")
     if args.merge:
-        stem = args.name or "paper_table"
-        merge(args.merge, out, stem)
-        _log(args.quiet)((out / f"{stem}.md").read_text())
+        merge(args.merge, json_path, md_path)
+        _log(args.quiet)(md_path.read_text())
         return 0
     from ..config.defaults import MODELS
     from ..data.registry import resolve_spec
 
-    quick = args.quick
     datasets = args.datasets or (["MUTAG", "ogbg-molbace"] if quick else list(ALL_DATASETS))
     models = args.models or (["gin"] if quick else ["gcn", "gat", "gin"])
     bad = [m for m in models if m not in MODELS]
@@ -105,17 +123,16 @@ def main_from_args(args) -> int:
               **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),
               "methods": list(methods), "readout": args.readout or "recorded/sum",
               "complete": False}
-    stem = args.name or ("quick" if quick else "paper_table")
 
     def save(rows):  # after every dataset: an interrupted run keeps what it measured, marked incomplete
         header["seconds"] = time.perf_counter() - t0
-        atomic_write_text(out / f"{stem}.json", json.dumps({"header": header, "rows": rows}, indent=1))
+        atomic_write_text(json_path, json.dumps({"header": header, "rows": rows}, indent=1))
 
     rows = run(datasets, opts, jobs, on_dataset=save)
     header["complete"] = True
     save(rows)
     md = markdown(rows, header)
-    atomic_write_text(out / f"{stem}.md", md)
+    atomic_write_text(md_path, md)
     log("\n" + md)
-    log(f"wrote {out / (stem + '.json')} and {out / (stem + '.md')}")
+    log(f"wrote {json_path} and {md_path}")
     return 0

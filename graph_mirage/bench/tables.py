@@ -191,7 +191,7 @@ def read_json(path: Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def merge(paths, out: Path, stem: str) -> list[dict]:
+def merge(paths, json_path: Path, md_path: Path) -> list[dict]:
     """One JSON + Markdown table from several result files (each keeps its own command in the header list)."""
     from ..fileio import atomic_write_text
     from .rows import compare
@@ -202,6 +202,6 @@ def merge(paths, out: Path, stem: str) -> list[dict]:
               "complete": all(h.get("complete") for h in headers),
               "seconds": sum(h.get("seconds", 0) for h in headers),
               "command": " ; ".join(h["command"] for h in headers), "machine": headers[0]["machine"]}
-    atomic_write_text(out / f"{stem}.json", json.dumps({"header": header, "rows": rows}, indent=1))
-    atomic_write_text(out / f"{stem}.md", markdown(rows, header))
+    atomic_write_text(json_path, json.dumps({"header": header, "rows": rows}, indent=1))
+    atomic_write_text(md_path, markdown(rows, header))
     return rows

@@ -30,6 +30,7 @@ from ..config.defaults import (
     TARGETS,
 )
 from ..errors import MirageError, ParameterError
+from ..fileio import probe_writable
 
 MAX_HOPS = 8  # computation trees grow as degree^hops; deeper sets are larger than the data they distil
 
@@ -58,8 +59,6 @@ def check_output(path, what: str = "output file") -> Path:
     """Refuse an output file that cannot be written, before any work: an existing directory, a parent that is a
     file, a missing parent directory (nothing is created silently), or a directory where a file cannot be created
     (tried with a probe file, which is removed)."""
-    import os
-
     path = Path(path)
     if path.is_dir():
         raise MirageError(f"{what} {path} is an existing directory; give a file name")
@@ -68,12 +67,7 @@ def check_output(path, what: str = "output file") -> Path:
         raise MirageError(f"cannot write {what} {path}: {parent} is not a directory")
     if not parent.exists():
         raise MirageError(f"cannot write {what} {path}: the directory {parent} does not exist; create it first")
-    probe = parent / f".{path.name}.{os.getpid()}.probe"
-    try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        os.unlink(probe)
-    except OSError as e:
-        raise MirageError(f"cannot write {what} {path}: {e.strerror or type(e).__name__}") from None
+    probe_writable(parent, f"cannot write {what} {path}")
     return path
 
 
