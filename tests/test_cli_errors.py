@@ -317,6 +317,8 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
                                                  spaces / "deep.yaml", "--out", out / "srch2.json"],
          target=out / "srch2.json")
     case("search: --distilled and --full", ["search", *syn, "--distilled", good_artifact, "--full"])
+    case("search: --confirm with --full", ["search", *nowhere, "--full", "--confirm", "2"])
+    case("search: --confirm 0", ["search", *nowhere, "--confirm", "0"])
     case("search: zero jobs", ["search", *nowhere, "--jobs", "0"])
     case("search: cache dir that is a file", ["search", *nowhere, "--cache-dir", spaces / "space.txt"])
     # --- learned baselines ------------------------------------------------------------------------------------------

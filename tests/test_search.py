@@ -12,7 +12,7 @@ import pytest
 from sklearn.base import clone
 
 from graph_mirage.errors import MirageError, ParameterError
-from graph_mirage.search import ModelSearch, SearchSpace
+from graph_mirage.search import ModelSearch, ScreenedSearch, SearchSpace
 from graph_mirage.search.estimator import choice_error
 from graph_mirage.search.fidelity import fidelity_interval, rank_fidelity, seed_scores
 from graph_mirage.stats import score_error
@@ -153,6 +153,35 @@ def test_a_cached_search_resumes_and_more_seeds_train_only_the_new_ones(syntheti
     assert full.cached_runs_ == 0 and any("search-full" in f.name for f in cache.rglob("*.json"))
 
 
+def test_a_screened_search_confirms_the_sets_best_on_the_full_split(synthetic, auto_set, tmp_path):
+    search = ScreenedSearch(space=SMALL, epochs=5, confirm=2, cache_dir=tmp_path / "runs")
+    assert clone(search).get_params() == search.get_params()
+    search.fit(synthetic, auto_set)
+    kept = [r["params"] for r in search.screen_.ranking()[:2]]
+    assert [r["params"] for r in search.confirm_.results_] == kept  # the set's two best, in its order
+    assert search.confirm_.trained_on_ == "full" and search.full_runs_ == 2
+    assert search.confirm_.results_[0]["epochs_runs"][0] > 5  # the full split's own epochs, not the screen's
+    best = max(search.confirm_.results_, key=lambda r: r["val_mean"])
+    assert search.best_params_ == best["params"] and search.best_test_ == best["test_mean"]
+    assert search.screen_.results_[search.best_index_]["params"] == best["params"]
+    assert search.screen_rank_ == search.screen_.results_[search.best_index_]["rank"] in (1, 2)
+    # the confirmation's runs are a full-data search's: a full search of the same configurations reads them
+    assert ModelSearch(space=kept, cache_dir=tmp_path / "runs").fit(synthetic).cached_runs_ == 2
+    with pytest.raises(ParameterError, match="confirm must be an integer >= 1"):
+        ScreenedSearch(space=SMALL, confirm=0).fit(synthetic, auto_set)
+    with pytest.raises(ParameterError, match="needs a distilled set"):
+        ScreenedSearch(space=SMALL).fit(synthetic, None)
+
+
+@pytest.mark.parametrize("items, message", [
+    ([], "non-empty list"), ([{"model": ["gin"], "layers": 1}], "one value"),
+    ([{"model": "gin"}], "its number of layers"), ([{"model": "gin", "layers": 1, "epochs": 3}], "unknown key"),
+    ([{"model": "gin", "layers": 1, "lr": -1.0}], "lr values must be numbers")])
+def test_a_list_of_configurations_is_checked_as_a_space_is(items, message):
+    with pytest.raises(ParameterError, match=message):
+        ModelSearch(space=items).check_params()
+
+
 def test_a_cache_dir_that_cannot_be_one_is_refused_before_training(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(MirageError, match="is an existing file; give a directory"):
@@ -232,6 +261,23 @@ def test_mirage_search_command_end_to_end(tmp_path):
     assert record["validation_graphs"] == 30 and record["validation_error"] > 0
     assert record["level_with_best"] == sum(c["level_with_best"] for c in record["configurations"]) >= 1
     assert "within one standard error of its validation score" in r.stdout
+
+
+def test_mirage_search_confirm_trains_the_sets_best_on_the_full_split(tmp_path):
+    space = tmp_path / "space.yaml"
+    space.write_text("model: [gcn, gin]\nlayers: [1, 2]\nhidden: [16]\ndropout: [0.0]\nlr: [0.01]\n")
+    out = tmp_path / "search.json"
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", "search", "synthetic-motifs", "--space", str(space),
+                        "--epochs", "4", "--confirm", "2", "--out", str(out)], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    record = json.loads(out.read_text())
+    confirm = record["confirm"]
+    # the set's two best (the record lists the screen's ranking), ranked again by the full data's validation
+    assert sorted(c["name"] for c in confirm["results"]) == sorted(c["name"] for c in record["configurations"][:2])
+    assert confirm["configurations"] == 2 and confirm["full_runs"] == 2
+    assert confirm["best_params"] == confirm["results"][0]["params"] and confirm["screen_rank"] in (1, 2)
+    assert f"chosen after confirmation: {confirm['results'][0]['name']}" in r.stdout
 
 
 def test_seeds_widen_the_choice_error_by_their_spread(synthetic):

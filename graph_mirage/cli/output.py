@@ -74,6 +74,21 @@ def print_search(outcome, top: int) -> None:
         took = f"{outcome.distill_seconds:.1f} s distillation + " + took
     print(f"chosen: {s.ranking()[0]['name']}: validation {s.best_score_:.4f}, test {s.best_test_:.4f} ({took})")
     print(level_line(s, len(outcome.dataset.split["valid"])))
+    if outcome.screened is not None:
+        print_confirmed(outcome.screened)
+
+
+def print_confirmed(c) -> None:
+    """The confirmation of a screened search: the set's best configurations trained on the full split."""
+    f = c.confirm_
+    print(f"\nconfirmed on the full training split ({f.n_configurations_} configurations x {f.seeds} seed(s), "
+          f"{c.full_runs_} run(s) trained, {f.seconds_:.1f} s):")
+    print(f"{'set rank':>8}  {'configuration':<32} {'val':>8} {'test':>8}")
+    ranks = {r["name"]: r["rank"] for r in c.screen_.results_}
+    for r in f.ranking():
+        print(f"{ranks[r['name']]:>8}  {r['name']:<32} {r['val_mean']:>8.4f} {r['test_mean']:>8.4f}")
+    print(f"chosen after confirmation: {f.ranking()[0]['name']} (rank {c.screen_rank_} on the set): full-data "
+          f"validation {c.best_score_:.4f}, test {c.best_test_:.4f}")
 
 
 def level_line(s, n_valid: int) -> str:

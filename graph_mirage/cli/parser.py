@@ -306,6 +306,10 @@ def _search(sub) -> None:
     sp.add_argument("--jobs", type=positive(1), default=1,
                     help="worker processes, one torch thread each (default 1; use the number of cores)")
     sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")
+    sp.add_argument("--confirm", type=positive(1), default=None, metavar="K",
+                    help="then train the K configurations the set ranks best on the full training split and choose "
+                         "among them by its validation split (screen on the set, confirm on the data; "
+                         "docs/search.md)")
     sp.add_argument("--top", type=positive(1), default=10, help="configurations printed (default 10)")
     sp.add_argument("--out", "-o", default=None, help="write every configuration's scores as JSON")
     sp.add_argument("--cache-dir", default=None, metavar="DIR",

@@ -10,8 +10,10 @@ Example:
 
 from .._lazy import lazy
 
-_LAZY = {"SearchSpace": ".space", "config_name": ".space", "ModelSearch": ".estimator",
-         "rank_fidelity": ".fidelity", "fidelity_interval": ".fidelity", "seed_scores": ".fidelity"}
+_LAZY = {"SearchSpace": ".space", "config_name": ".space", "listed_configurations": ".space",
+         "ModelSearch": ".estimator", "ScreenedSearch": ".screened",
+         "rank_fidelity": ".fidelity", "fidelity_interval": ".fidelity", "seed_scores": ".fidelity",
+         "screened_regret": ".fidelity", "random_screen_regret": ".fidelity"}
 
 __all__ = sorted(_LAZY)
 

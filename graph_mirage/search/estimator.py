@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator
 
 from ..errors import ParameterError
 from ..stats import score_error
-from .space import SearchSpace, config_name
+from .space import SearchSpace, config_name, listed_configurations
 
 SET_EPOCHS = 100  # on a distilled set: a fixed number of epochs, as `mirage train`
 FULL_EPOCHS, FULL_PATIENCE = 200, 25  # on the full split: until validation stops improving (the benchmark's recipe)
@@ -28,7 +28,9 @@ class ModelSearch(BaseEstimator):
 
     Args:
         space: a :class:`SearchSpace`, a mapping of hyper-parameter -> values, or the path of a JSON/YAML space
-            file (None: the default space, 4 GNNs x layers 1..hops x 2 hidden sizes x 2 dropouts x 2 rates).
+            file (None: the default space, 4 GNNs x layers 1..hops x 2 hidden sizes x 2 dropouts x 2 rates); or a
+            list of configurations, each a mapping of hyper-parameter -> one value
+            (:func:`~graph_mirage.search.space.listed_configurations`).
         seeds: seeds per configuration (0 .. seeds-1).
         epochs: epochs per run (None: 100 on a distilled set; 200 on the full split, stopped after 25 epochs without
             a better validation score).
@@ -92,6 +94,8 @@ class ModelSearch(BaseEstimator):
             return SearchSpace.from_dict(self.space)
         if isinstance(self.space, str) or hasattr(self.space, "__fspath__"):
             return SearchSpace.from_file(self.space)
+        if isinstance(self.space, (list, tuple)):
+            raise ParameterError("a list of configurations is not a space: read them with check_params()")
         raise ParameterError(f"space must be a SearchSpace, a dict or a file path, got {type(self.space).__name__}")
 
     def check_params(self, max_layers: int | None = None) -> list[dict]:
@@ -113,8 +117,10 @@ class ModelSearch(BaseEstimator):
             check_cache_dir(self.cache_dir)
         if self.device != "cpu" and self.jobs > 1:
             raise ParameterError("jobs > 1 trains in CPU worker processes; use jobs=1 with a CUDA device")
-        space = self.resolved_space()
-        configs = space.configurations(max_layers)
+        if isinstance(self.space, (list, tuple)):
+            configs = listed_configurations(self.space, max_layers)
+        else:
+            configs = self.resolved_space().configurations(max_layers)
         if max_layers is not None:
             deep = sorted({c["layers"] for c in configs if c["layers"] > max_layers})
             if deep:

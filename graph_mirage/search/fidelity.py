@@ -85,6 +85,50 @@ def rank_fidelity(on_set, on_full, k: int = 5, index: np.ndarray | None = None) 
             f"top{k}_overlap": len(top_set & top_full) / k, "configurations": int(ok.sum())}
 
 
+def _order(val: np.ndarray) -> np.ndarray:
+    """Configurations from the best validation score to the worst (undefined scores last, ties in space order), as
+    :class:`~graph_mirage.search.ModelSearch` ranks them."""
+    return np.argsort(-np.nan_to_num(val, nan=-np.inf), kind="stable")
+
+
+def screened_regret(on_set, on_full, k: int) -> dict:
+    """What a search screened on a set and confirmed on the full data chooses (:class:`~graph_mirage.search.
+    ScreenedSearch`): the set's ``k`` best configurations by its validation ranking, and among them the one with the
+    best full-data validation score; its regret is the best full-data test score minus that configuration's.
+
+    Returns:
+        ``{"regret", "pick" (its index), "kept" (the k indices, in the set's order)}``.
+
+    Example:
+        >>> on_set = {"val": [0.9, 0.5, 0.8], "test": [0.0, 0.0, 0.0]}
+        >>> on_full = {"val": [0.6, 0.9, 0.7], "test": [0.60, 0.90, 0.75]}
+        >>> screened_regret(on_set, on_full, k=2)["pick"], round(screened_regret(on_set, on_full, k=2)["regret"], 2)
+        (2, 0.15)
+    """
+    a, b = _scores(on_set), _scores(on_full)
+    kept = _order(a["val"])[: max(1, int(k))]
+    pick = int(kept[_order(b["val"][kept])[0]])
+    return {"regret": float(np.nanmax(b["test"]) - b["test"][pick]), "pick": pick, "kept": kept.tolist()}
+
+
+def random_screen_regret(on_full, k: int) -> float:
+    """The expected regret of confirming ``k`` configurations drawn at random instead of a set's ``k`` best: the
+    control a screen is read against. Exact: the configuration at place ``j`` (0-based) of the full-data validation
+    order is the best of a random ``k``-subset with probability C(n-1-j, k-1) / C(n, k).
+
+    Example:
+        >>> round(random_screen_regret({"val": [0.9, 0.8, 0.7], "test": [0.7, 0.9, 0.8]}, k=2), 3)
+        0.133
+    """
+    from math import comb
+
+    b = _scores(on_full)
+    n, k = len(b["val"]), min(max(1, int(k)), len(b["val"]))
+    order = _order(b["val"])
+    p = np.array([comb(n - 1 - j, k - 1) for j in range(n)], dtype=float) / comb(n, k)
+    return float(np.sum(p * (np.nanmax(b["test"]) - b["test"][order])))
+
+
 def fidelity_interval(on_set, on_full, k: int = 5, rounds: int = 2000, seed: int = 0, level: float = 0.95,
                       versus=None) -> dict:
     """:func:`rank_fidelity` with percentile-bootstrap intervals over the configurations (the same resample for

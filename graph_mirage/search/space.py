@@ -170,3 +170,25 @@ def _numbers(name: str, values, low: float, high: float, low_open: bool = False)
         if not ok:
             interval = f"{'(' if low_open else '['}{low:g}, {'inf' if high == math.inf else f'{high:g}'})"
             raise ParameterError(f"search space: {name} values must be numbers in {interval}, got {v!r}")
+
+
+def listed_configurations(items, max_layers: int | None = None) -> list[dict]:
+    """Configurations given one by one — each a mapping of hyper-parameter -> one value, the space's defaults for
+    those not given — validated as a space's values are (a search of a chosen few, e.g. the ones a screen kept).
+
+    Example:
+        >>> listed_configurations([{"model": "gin", "layers": 2, "hidden": 64, "dropout": 0.5, "lr": 0.01}])
+        [{'model': 'gin', 'layers': 2, 'hidden': 64, 'dropout': 0.5, 'lr': 0.01, 'weight_decay': 0.0, 'batch_size': 32}]
+    """
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ParameterError("search configurations: expected a non-empty list of mappings")
+    out = []
+    for i, c in enumerate(items):
+        where = f"search configuration {i}"
+        if not isinstance(c, dict) or any(isinstance(v, (list, tuple)) for v in c.values()):
+            raise ParameterError(f"{where}: expected a mapping of hyper-parameter -> one value")
+        if "layers" not in c or c["layers"] == AUTO:
+            raise ParameterError(f"{where}: give its number of layers")
+        out.append(SearchSpace.from_dict(dict(c), where).configurations(max_layers)[0])
+    return out
+

@@ -28,12 +28,16 @@ class SearchSettings:
     patience: int | None = None
     eval_every: int = 1
     cache_dir: str | None = None
+    confirm: int | None = None
     distill: DistillSettings | None = field(default=None, repr=False)
 
     def check(self) -> None:
         self.data.check()
         if self.distilled is not None and self.full:
             raise ParameterError("give a distilled file or --full, not both")
+        if self.confirm is not None and self.full:
+            raise ParameterError("--confirm trains the best configurations of a distilled set's search on the full "
+                                 "split; with --full every configuration already trains there")
         # seeds, jobs, epochs, device and the space: the estimator's own checks, made once
         hops = None if self.full else self._set_hops()  # the file first: it needs no PyTorch to be refused
         self.estimator().check_params(hops)
@@ -54,22 +58,30 @@ class SearchSettings:
         return depth_limit(DistilledDataset.load(self.distilled))
 
     def estimator(self, progress: bool = False):
+        """The search: a :class:`~graph_mirage.search.ModelSearch`, or with ``confirm`` a
+        :class:`~graph_mirage.search.ScreenedSearch`."""
         from ..search.estimator import ModelSearch
 
-        return ModelSearch(space=self.space, seeds=self.seeds, epochs=self.epochs, jobs=self.jobs,
-                           device=self.device, progress=progress, patience=self.patience,
-                           eval_every=self.eval_every, cache_dir=self.cache_dir)
+        kw = dict(space=self.space, seeds=self.seeds, epochs=self.epochs, jobs=self.jobs, device=self.device,
+                  progress=progress, patience=self.patience, eval_every=self.eval_every, cache_dir=self.cache_dir)
+        if self.confirm is not None:
+            from ..search.screened import ScreenedSearch
+
+            return ScreenedSearch(confirm=self.confirm, **kw)
+        return ModelSearch(**kw)
 
 
 @dataclass
 class SearchOutcome:
-    """The fitted search, the training set searched on (None: the full split), and the end-to-end seconds."""
+    """The fitted search, the training set searched on (None: the full split), the end-to-end seconds, and with
+    ``--confirm`` the fitted :class:`~graph_mirage.search.ScreenedSearch` (its ``screen_`` is ``search``)."""
 
     search: object
     train_set: object
     dataset: object
     distill_seconds: float
     search_seconds: float
+    screened: object = None
 
     def record(self) -> dict:
         """The JSON record ``mirage search --out`` writes."""
@@ -82,7 +94,14 @@ class SearchOutcome:
                 "validation_error": s.validation_error_, "level_with_best": s.n_level_with_best_,
                 "validation_graphs": int(len(self.dataset.split["valid"])),
                 "distill_seconds": self.distill_seconds, "search_seconds": self.search_seconds,
-                "configurations": s.ranking()}
+                "configurations": s.ranking(), **({} if self.screened is None else {"confirm": self.confirmed()})}
+
+    def confirmed(self) -> dict:
+        """The record of the confirmation on the full split (``--confirm``)."""
+        c = self.screened
+        return {"configurations": c.confirm, "best_params": c.best_params_, "best_val": c.best_score_,
+                "best_test": c.best_test_, "screen_rank": c.screen_rank_, "full_runs": c.full_runs_,
+                "seconds": c.confirm_.seconds_, "results": c.confirm_.ranking()}
 
 
 def search(s: SearchSettings, *, log=None, progress: bool = False, dataset=None) -> SearchOutcome:
@@ -112,7 +131,10 @@ def search(s: SearchSettings, *, log=None, progress: bool = False, dataset=None)
         train_set = distill(settings, log=log, progress=progress, dataset=ds).distilled
         distill_seconds = time.perf_counter() - t0
     est = s.estimator(progress).fit(ds, train_set)
-    outcome = SearchOutcome(est, train_set, ds, distill_seconds, est.seconds_)
+    if s.confirm is not None:
+        outcome = SearchOutcome(est.screen_, train_set, ds, distill_seconds, est.screen_.seconds_, screened=est)
+    else:
+        outcome = SearchOutcome(est, train_set, ds, distill_seconds, est.seconds_)
     if s.out is not None:
         atomic_write_text(s.out, json.dumps(outcome.record(), indent=1, default=float), "search results")
     return outcome
