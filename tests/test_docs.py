@@ -202,7 +202,8 @@ def test_the_fidelity_sections_are_found_and_name_committed_json():
     line naming a committed JSON."""
     found = _fidelity_sections()
     text = (DOCS / "search.md").read_text()
-    assert len(found) == text.count(":start -->") - text.count("<!-- search-ties:start -->") > 0
+    others = text.count("<!-- search-ties:start -->") + text.count("<!-- search-screening:start -->")
+    assert len(found) == text.count(":start -->") - others > 0
     for out, _ in found:
         assert (DOCS.parent / "benchmarks" / "results" / out).is_file()
 
@@ -219,6 +220,34 @@ def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out,
     text = (DOCS / "search.md").read_text()
     body = text.split(f"<!-- {section}:start -->\n", 1)[1].split(f"<!-- {section}:end -->", 1)[0]
     assert body == mod.page_section(json.loads((mod.RESULTS / out).read_text()))
+
+
+def test_the_screening_section_is_generated_from_its_json_and_the_committed_searches():
+    """docs/search.md's screen-and-confirm table is what search_screening.py writes from its JSON, and that JSON's
+    regrets are what the committed searches it names give (recomputed here with the library's functions)."""
+    import importlib.util
+    import json
+
+    from graph_mirage.search.fidelity import random_screen_regret, screened_regret
+
+    spec = importlib.util.spec_from_file_location("search_screening",
+                                                  DOCS.parent / "benchmarks" / "search_screening.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    blob = json.loads((mod.RESULTS / "search_screening.json").read_text())
+    text = (DOCS / "search.md").read_text()
+    body = text.split("<!-- search-screening:start -->\n", 1)[1].split("<!-- search-screening:end -->", 1)[0]
+    assert body == mod.page_section(blob)
+    assert {c["dataset"] for c in blob["controls"]} == set(mod.FILES) and blob["rows"]
+    for c in blob["controls"]:
+        d = next(x for x in json.loads((mod.RESULTS / c["file"]).read_text())["datasets"]
+                 if x["dataset"] == c["dataset"])
+        on_full = mod.scores(d["searches"]["full"]["results"])
+        assert c["random"] == {str(k): pytest.approx(random_screen_regret(on_full, k)) for k in blob["ks"]}
+        for r in (r for r in blob["rows"] if r["dataset"] == c["dataset"]):
+            on_set = mod.scores(d["searches"][r["set"]]["results"])
+            assert r["regret"] == {str(k): pytest.approx(screened_regret(on_set, on_full, k)["regret"])
+                                   for k in blob["ks"]}
 
 
 def test_the_search_ties_section_is_generated_from_the_committed_json_and_its_searches():

@@ -228,6 +228,25 @@ def test_a_deeper_set_serves_every_shallower_gnn(synthetic, auto_set, distiller)
         assert not missing, f"{len(missing)} root trees of depth {depth} are not trees of the data"
 
 
+def test_screened_regret_and_its_random_control():
+    import itertools
+
+    from graph_mirage.search.fidelity import random_screen_regret, screened_regret
+
+    on_set = {"val": np.array([0.9, 0.5, 0.8, 0.7]), "test": np.zeros(4)}
+    on_full = {"val": np.array([0.6, 0.9, 0.7, 0.65]), "test": np.array([0.60, 0.90, 0.75, 0.80])}
+    assert screened_regret(on_set, on_full, 1) == {"regret": pytest.approx(0.30), "pick": 0, "kept": [0]}
+    assert screened_regret(on_set, on_full, 2)["pick"] == 2  # the set keeps 0 and 2; the full data prefers 2
+    assert screened_regret(on_set, on_full, 4)["pick"] == 1  # everything confirmed: the full data's own choice
+    # the control is the mean over every K-subset of the full data's choice within it (brute force)
+    rng = np.random.default_rng(0)
+    full = {"val": rng.random(9), "test": rng.random(9)}
+    for k in (1, 2, 4, 9):
+        subsets = [np.array(c) for c in itertools.combinations(range(9), k)]
+        brute = np.mean([full["test"].max() - full["test"][c[np.argmax(full["val"][c])]] for c in subsets])
+        assert random_screen_regret(full, k) == pytest.approx(brute)
+
+
 def test_rank_fidelity_statistics():
     full = {"val": [0.9, 0.8, 0.7, 0.6], "test": [0.88, 0.79, 0.7, 0.61]}
     same = rank_fidelity(full, full, k=2)
