@@ -24,7 +24,8 @@ def test_readme_cli_examples_parse():
 
     parser = build_parser()
     text = REPO.joinpath("README.md").read_text()
-    examples = re.findall(r"^mirage (datasets|distill|train|run|inspect)(.*?)(?:\s+#.*)?$", text, flags=re.M)
-    assert len(examples) >= 8
+    commands = "datasets|distill|train|run|inspect|search|export|bench|condense"
+    examples = re.findall(rf"^mirage ({commands})(.*?)(?:\s+#.*)?$", text, flags=re.M)
+    assert len(examples) >= 14 and {"search", "export", "bench"} <= {cmd for cmd, _ in examples}
     for cmd, rest in examples:
         parser.parse_args([cmd, *rest.split()])  # exits with status 2 on an unknown flag or value
