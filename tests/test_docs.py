@@ -250,6 +250,24 @@ def test_the_screening_section_is_generated_from_its_json_and_the_committed_sear
                                    for k in blob["ks"]}
 
 
+def test_the_live_confirmation_chooses_what_the_screening_table_reads_off_the_records():
+    """search_confirm_nci1.json (mirage search --confirm 3 on NCI1) chose the configuration search_screening.json's
+    K = 3 pick names for NCI1's default, and docs/search.md quotes its choice and scores."""
+    import json
+
+    results = DOCS.parent / "benchmarks" / "results"
+    live = json.loads((results / "search_confirm_nci1.json").read_text())
+    table = json.loads((results / "search_screening.json").read_text())
+    pick = next(r for r in table["rows"] if r["dataset"] == "NCI1" and r["set"] == "default")["picks"]["3"]
+    confirm = live["confirm"]
+    assert confirm["results"][0]["name"] == pick == "gin-L2-h32-d0-lr0.001" and confirm["configurations"] == 3
+    text = " ".join((DOCS / "search.md").read_text().split())  # the page wraps its lines
+    assert (f"rank {confirm['screen_rank']} on the set; full-data validation {confirm['best_val']:.3f}, test "
+            f"{confirm['best_test']:.3f}") in text
+    seed0 = confirm["results"][0]
+    assert f"seed 0 scores validation {seed0['val_runs'][0]:.3f} and test {seed0['test_runs'][0]:.3f}" in text
+
+
 def test_the_search_ties_section_is_generated_from_the_committed_json_and_its_searches():
     """docs/search.md's ties table is what search_ties.py writes from its JSON, and that JSON's rows apply the
     one-standard-error rule to the committed searches it names (recounted here from their scores and errors)."""
