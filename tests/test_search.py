@@ -137,6 +137,9 @@ def test_a_cached_search_resumes_and_more_seeds_train_only_the_new_ones(syntheti
     first = ModelSearch(space=SMALL, epochs=3, cache_dir=cache).fit(synthetic, auto_set)
     files = sorted(cache.rglob("*.json"))
     assert first.cached_runs_ == 0 and len(files) == len(first.results_) == 4  # one file per configuration and seed
+    import torch  # each run records the kernels it was trained with (runs drift between instruction sets)
+
+    assert json.loads(files[2].read_text())["machine"]["kernels"] == torch.backends.cpu.get_cpu_capability()
     files[0].unlink()  # a search stopped before its last run
     files[1].write_text('{"truncated": ')  # and a damaged file: trained again, not trusted
     again = ModelSearch(space=SMALL, epochs=3, cache_dir=cache).fit(synthetic, auto_set)

@@ -88,9 +88,27 @@ def read_run(path: Path) -> dict | None:
         return None
 
 
+def machine() -> dict:
+    """Where a run was trained: the CPU model, the vector instructions PyTorch's kernels use and its version. Not part
+    of a run's key, but recorded with it: the same seed gives the same run on one machine, and float kernels differ
+    between machines and instruction sets, so a long run repeated elsewhere drifts (docs/search.md)."""
+    import platform
+
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": cpu, "kernels": torch.backends.cpu.get_cpu_capability(), "torch": torch.__version__}
+
+
 def write_run(path: Path, record: dict) -> None:
-    """Write one run's record atomically (a killed writer leaves no half-written file behind)."""
+    """Write one run's record atomically (a killed writer leaves no half-written file behind), with the
+    :func:`machine` it was trained on."""
     from ..fileio import atomic_write_text
 
-    atomic_write_text(path, json.dumps(dict(record, protocol=PROTOCOL, outputs=OUTPUTS), indent=1, sort_keys=True),
-                      "training-run cache file")
+    atomic_write_text(path, json.dumps(dict(record, protocol=PROTOCOL, outputs=OUTPUTS, machine=machine()), indent=1,
+                                       sort_keys=True), "training-run cache file")
