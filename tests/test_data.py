@@ -336,6 +336,11 @@ def test_missing_raw_files(tmp_path):
         load_dataset("MUTAG", tmp_path, cache_dir=tmp_path / "cache", download=False)
     with pytest.raises(DatasetError, match="raw files for ogbg-molbace not found"):
         load_dataset("ogbg-molbace", tmp_path, cache_dir=tmp_path / "cache", download=False)
+    (tmp_path / "afile").write_text("x")  # a data root that cannot be one says so
+    with pytest.raises(DatasetError, match=r"MUTAG_A\.txt \(the data root .*afile is a file, not a directory\)"):
+        load_dataset("MUTAG", tmp_path / "afile", cache_dir=tmp_path / "cache", download=False)
+    with pytest.raises(DatasetError, match=r"bace.csv.gz \(the data root .*absent does not exist\)"):
+        load_dataset("ogbg-molbace", tmp_path / "absent", cache_dir=tmp_path / "cache", download=False)
 
 
 def _write_csv(root: Path, name: str, text: str) -> None:

@@ -176,6 +176,13 @@ def test_a_screened_search_confirms_the_sets_best_on_the_full_split(synthetic, a
         ScreenedSearch(space=SMALL).fit(synthetic, None)
 
 
+def test_a_space_path_that_is_not_a_file_says_which(tmp_path):
+    with pytest.raises(ParameterError, match="not a regular file"):
+        SearchSpace.from_file(tmp_path)
+    with pytest.raises(ParameterError, match="no such file"):
+        SearchSpace.from_file(tmp_path / "absent.yaml")
+
+
 @pytest.mark.parametrize("items, message", [
     ([], "non-empty list"), ([{"model": ["gin"], "layers": 1}], "one value"),
     ([{"model": "gin"}], "its number of layers"), ([{"model": "gin", "layers": 1, "epochs": 3}], "unknown key"),

@@ -40,6 +40,14 @@ class Source:
     def __init__(self, spec: DatasetSpec, root: Path) -> None:
         self.spec, self.root = spec, Path(root)
 
+    def root_note(self) -> str:
+        """Why the data root itself cannot hold the files, when it cannot (said after a missing-files message)."""
+        if self.root.exists() and not self.root.is_dir():
+            return f" (the data root {self.root} is a file, not a directory)"
+        if not self.root.exists():
+            return f" (the data root {self.root} does not exist)"
+        return ""
+
     def raw(self) -> Path | None:
         """The raw files :meth:`process` would read, or None when they are missing."""
         raise NotImplementedError
@@ -74,7 +82,8 @@ class TUSource(Source):
 
     def missing(self) -> str:
         return (f"raw files for {self.spec.name} not found: looked for {self.root}/TUDataset/{self.spec.name}/raw/"
-                f"{self.spec.name}_A.txt; point the data root (root=, MIRAGE_DATA) at the directory that holds them")
+                f"{self.spec.name}_A.txt{self.root_note()}; point the data root (root=, MIRAGE_DATA) at the directory "
+                f"that holds them")
 
     def process(self, raw, work, progress):
         from .tu import read_tu
@@ -99,8 +108,8 @@ class OGBSource(Source):
 
     def missing(self) -> str:
         return (f"raw files for {self.spec.name} not found: looked for {self.root}/ogb/"
-                f"{self.spec.name.replace('-', '_')}/ or {self.root}/molecules/{self.spec.csv}; point the data root "
-                f"(root=, MIRAGE_DATA) at the directory that holds them")
+                f"{self.spec.name.replace('-', '_')}/ or {self.root}/molecules/{self.spec.csv}{self.root_note()}; "
+                f"point the data root (root=, MIRAGE_DATA) at the directory that holds them")
 
     def process(self, raw, work, progress):
         from .molecules import _build_from_smiles, _build_ogb_files, _download_ogb

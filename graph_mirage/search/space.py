@@ -90,7 +90,7 @@ class SearchSpace:
         """Read a space from a ``.json``, ``.yaml`` or ``.yml`` file (format: the module docstring)."""
         p = Path(path)
         if not p.is_file():
-            raise ParameterError(f"search space {p}: no such file")
+            raise ParameterError(f"search space {p}: " + ("not a regular file" if p.exists() else "no such file"))
         text = p.read_text()
         try:
             if p.suffix.lower() in (".yaml", ".yml"):
