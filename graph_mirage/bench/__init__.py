@@ -114,7 +114,8 @@ def main_from_args(args) -> int:
     t0 = time.perf_counter()
     header = {"command": "mirage bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {jobs} training "
-                         f"process{'es' if jobs > 1 else ''} (1 torch thread each), torch {torch.__version__}",
+                         f"process{'es' if jobs > 1 else ''} (1 torch thread each), torch {torch.__version__} "
+                         f"({torch.backends.cpu.get_cpu_capability()} kernels)",
               "seeds": seeds, "folds": args.folds, "fold_seeds": args.fold_seeds, "full_seeds": args.full_seeds,
               "budgets": opts.budgets, "proto": opts.proto, "node_attributes": opts.node_attributes,
               "fractions": opts.fractions, **({"degrees": True} if opts.degrees else {}),
