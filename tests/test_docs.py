@@ -12,6 +12,16 @@ from .conftest import needs_data
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
+def _benchmark(name: str):
+    """The module of ``benchmarks/NAME.py`` (the benchmarks are scripts, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, DOCS.parent / "benchmarks" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def _example() -> str:
     text = (DOCS / "file-format.md").read_text()
     section = text.split("## Use a distilled set in your own training code", 1)[1]
@@ -65,12 +75,9 @@ def test_results_pages_are_generated_from_the_committed_json(tmp_path):
     """docs/results: the tables and the summary tables of its README, and the project README's results table, are
     what results_pages.py writes from benchmarks/results/tables.json, bank.json and defaults.json (a number edited by
     hand, or JSON committed without its pages, fails)."""
-    import importlib.util
     import shutil
 
-    spec = importlib.util.spec_from_file_location("results_pages", DOCS.parent / "benchmarks" / "results_pages.py")
-    pages = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(pages)
+    pages = _benchmark("results_pages")
     shutil.copy(DOCS / "results" / "README.md", tmp_path / "README.md")
     front = tmp_path / "front" / "README.md"
     front.parent.mkdir()
@@ -85,11 +92,7 @@ def test_results_pages_are_generated_from_the_committed_json(tmp_path):
 
 
 def test_the_difference_of_two_margins_is_paired_over_the_units_all_four_cells_share():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("results_pages", DOCS.parent / "benchmarks" / "results_pages.py")
-    pages = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(pages)
+    pages = _benchmark("results_pages")
 
     def cell(values, seeds=range(10)):
         return {"runs": [{"seed": s, "test": v} for s, v in zip(seeds, values)]}
@@ -108,11 +111,7 @@ def test_the_difference_of_two_margins_is_paired_over_the_units_all_four_cells_s
 def test_the_readme_table_reads_the_real_graphs_in_the_same_bytes_from_their_own_benchmark():
     """The README table's columns against herding and random come from the benchmark that ran them beside the same
     default (``versus``), per dataset and GNN; a dataset that benchmark lacks leaves them empty."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("results_pages", DOCS.parent / "benchmarks" / "results_pages.py")
-    pages = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(pages)
+    pages = _benchmark("results_pages")
 
     def row(dataset, model, method, **extra):
         return {"dataset": dataset, "model": model, "method": method, "budget": None, "metric": "rocauc",
@@ -135,11 +134,7 @@ def test_the_readme_table_reads_the_real_graphs_in_the_same_bytes_from_their_own
 
 
 def _knee_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("knee", DOCS.parent / "benchmarks" / "knee.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _benchmark("knee")
     return mod
 
 
@@ -169,12 +164,9 @@ def test_the_bytes_sweep_page_is_generated_from_the_committed_json(tmp_path):
 def test_the_prototype_variant_pages_are_generated_from_the_committed_json(tmp_path, variant):
     """docs/results/leaf-degrees.md's and sampled-roots.md's tables are what prototype_variants.py writes from
     benchmarks/results/leaf_degrees.json and sampled_roots.json."""
-    import importlib.util
     import shutil
 
-    spec = importlib.util.spec_from_file_location("variants", DOCS.parent / "benchmarks" / "prototype_variants.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _benchmark("prototype_variants")
     v = mod.VARIANTS[variant]
     page, out = tmp_path / v["page"], tmp_path / v["out"]
     shutil.copy(DOCS / "results" / v["page"], page)
@@ -211,12 +203,9 @@ def test_the_fidelity_sections_are_found_and_name_committed_json():
 @pytest.mark.parametrize("out, section", _fidelity_sections())
 def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out, section):
     """docs/search.md's fidelity tables are what search_fidelity.py writes from its committed JSON."""
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("search_fidelity", DOCS.parent / "benchmarks" / "search_fidelity.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _benchmark("search_fidelity")
     text = (DOCS / "search.md").read_text()
     body = text.split(f"<!-- {section}:start -->\n", 1)[1].split(f"<!-- {section}:end -->", 1)[0]
     assert body == mod.page_section(json.loads((mod.RESULTS / out).read_text()))
@@ -225,15 +214,11 @@ def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out,
 def test_the_screening_section_is_generated_from_its_json_and_the_committed_searches():
     """docs/search.md's screen-and-confirm table is what search_screening.py writes from its JSON, and that JSON's
     regrets are what the committed searches it names give (recomputed here with the library's functions)."""
-    import importlib.util
     import json
 
     from graph_mirage.search.fidelity import random_screen_regret, screened_regret
 
-    spec = importlib.util.spec_from_file_location("search_screening",
-                                                  DOCS.parent / "benchmarks" / "search_screening.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _benchmark("search_screening")
     blob = json.loads((mod.RESULTS / "search_screening.json").read_text())
     text = (DOCS / "search.md").read_text()
     body = text.split("<!-- search-screening:start -->\n", 1)[1].split("<!-- search-screening:end -->", 1)[0]
@@ -271,12 +256,9 @@ def test_the_live_confirmation_chooses_what_the_screening_table_reads_off_the_re
 def test_the_search_ties_section_is_generated_from_the_committed_json_and_its_searches():
     """docs/search.md's ties table is what search_ties.py writes from its JSON, and that JSON's rows apply the
     one-standard-error rule to the committed searches it names (recounted here from their scores and errors)."""
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("search_ties", DOCS.parent / "benchmarks" / "search_ties.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _benchmark("search_ties")
     blob = json.loads((mod.RESULTS / "search_ties.json").read_text())
     text = (DOCS / "search.md").read_text()
     body = text.split("<!-- search-ties:start -->\n", 1)[1].split("<!-- search-ties:end -->", 1)[0]
@@ -324,11 +306,7 @@ def test_the_reseed_summary_is_its_rows_and_the_page_quotes_it():
 def test_the_reseed_choice_is_read_on_the_other_seed():
     """search_reseed.py: each seed's validation choice is scored on the other seed's test scores, and the learning
     rates are summarised apart."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("search_reseed", DOCS.parent / "benchmarks" / "search_reseed.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _benchmark("search_reseed")
 
     def row(name, lr, val, test):
         return {"name": name, "params": {"lr": lr}, "val": val, "test": test, "collapsed": [t <= 0.57 for t in test]}
@@ -346,12 +324,9 @@ def test_the_reseed_choice_is_read_on_the_other_seed():
 def test_the_recipes_table_is_generated_from_the_committed_json():
     """benchmarks/results/recipes.md is what recipes.py writes from its committed JSON, and each record's paired
     difference is the chosen table's runs minus the plain table's, seed by seed."""
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("recipes", DOCS.parent / "benchmarks" / "recipes.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _benchmark("recipes")
     blob = json.loads((mod.RESULTS / "recipes.json").read_text())
     assert (mod.RESULTS / "recipes.md").read_text() == mod.markdown(blob["rows"], blob["command"])
     pairs = blob["command"].split("--pairs ", 1)[1].split()
@@ -360,11 +335,7 @@ def test_the_recipes_table_is_generated_from_the_committed_json():
 
 
 def _max_roots_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("max_roots", DOCS.parent / "benchmarks" / "max_roots.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _benchmark("max_roots")
     return mod
 
 
