@@ -136,6 +136,22 @@ def probe_writable(directory: Path, failure: str) -> None:
         raise MirageError(f"{failure}: {e.strerror or type(e).__name__}") from None
 
 
+def check_output(path, what: str = "output file") -> Path:
+    """Refuse an output file that cannot be written, before any work: an existing directory, a parent that is a
+    file, a missing parent directory (nothing is created silently), or a directory where a file cannot be created
+    (tried with a probe file, which is removed)."""
+    path = Path(path)
+    if path.is_dir():
+        raise MirageError(f"{what} {path} is an existing directory; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise MirageError(f"cannot write {what} {path}: {parent} is not a directory")
+    if not parent.exists():
+        raise MirageError(f"cannot write {what} {path}: the directory {parent} does not exist; create it first")
+    probe_writable(parent, f"cannot write {what} {path}")
+    return path
+
+
 def check_writable_directory(path: str | os.PathLike, what: str = "output directory") -> Path:
     """Refuse an output directory that cannot be written, before any work: an existing file, a parent that is a
     file, or a nearest existing directory where no file can be created (the directory itself is made later, by the

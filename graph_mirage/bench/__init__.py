@@ -57,14 +57,12 @@ def outputs(out: str, name: str | None, default: str) -> tuple[Path, Path]:
     """The JSON and Markdown files a table goes to, refused before any run when they cannot be written: ``out``
     ending in ``.json`` is the JSON file itself (the Markdown beside it, ``.md``); otherwise a directory for
     ``NAME.json`` and ``NAME.md`` (``name``, else ``default``)."""
-    from ..fileio import check_writable_directory
+    from ..fileio import check_output, check_writable_directory
 
     path = Path(out)
     if path.suffix.lower() == ".json":
         if name is not None:
             raise MirageError(f"--out {out} names the results file; give --name only with an output directory")
-        from ..workflows.settings import check_output
-
         check_output(path, "results file")
         return path, check_output(path.with_suffix(".md"), "results file")
     check_writable_directory(path)

@@ -65,9 +65,9 @@ class ScreenedSearch(BaseEstimator):
 
     def screen(self) -> ModelSearch:
         """The (unfitted) search on the set."""
-        return ModelSearch(space=self.space, seeds=self.seeds, epochs=self.epochs, jobs=self.jobs,
-                           device=self.device, prior_correction=self.prior_correction, progress=self.progress,
-                           patience=self.patience, eval_every=self.eval_every, cache_dir=self.cache_dir)
+        params = self.get_params()
+        params.pop("confirm")
+        return ModelSearch(**params)
 
     def resolved_space(self):
         """The screen's space as a :class:`~graph_mirage.search.SearchSpace`."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 
 from ..config.defaults import (
     BACKENDS,
@@ -30,7 +29,7 @@ from ..config.defaults import (
     TARGETS,
 )
 from ..errors import MirageError, ParameterError
-from ..fileio import probe_writable
+from ..fileio import check_output  # noqa: F401 - the workflows' output check
 
 MAX_HOPS = 8  # computation trees grow as degree^hops; deeper sets are larger than the data they distil
 
@@ -53,22 +52,6 @@ def _number(name: str, v, low: float = 0.0, low_open: bool = True) -> None:
 def _choice(name: str, v, options) -> None:
     if v is not None and v not in options:
         raise ParameterError(f"{name} must be one of {', '.join(map(str, options))}, got {v!r}")
-
-
-def check_output(path, what: str = "output file") -> Path:
-    """Refuse an output file that cannot be written, before any work: an existing directory, a parent that is a
-    file, a missing parent directory (nothing is created silently), or a directory where a file cannot be created
-    (tried with a probe file, which is removed)."""
-    path = Path(path)
-    if path.is_dir():
-        raise MirageError(f"{what} {path} is an existing directory; give a file name")
-    parent = path.parent if str(path.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        raise MirageError(f"cannot write {what} {path}: {parent} is not a directory")
-    if not parent.exists():
-        raise MirageError(f"cannot write {what} {path}: the directory {parent} does not exist; create it first")
-    probe_writable(parent, f"cannot write {what} {path}")
-    return path
 
 
 @dataclass
