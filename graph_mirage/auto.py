@@ -46,7 +46,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from .bank import check_bank
-from .candidates import make_candidates, resolve_jobs
+from .candidates import make_candidates, resolve_jobs, warm_workers
 from .config.defaults import (
     AUTO_BANK,
     AUTO_BANK_PER_CLASS,
@@ -348,6 +348,7 @@ class AutoPrototypes(BaseEstimator):
     def _fit(self, graphs, validation, log) -> "AutoPrototypes":
         self._grid()  # the parameters are checked before the data are read
         t0 = time.perf_counter()
+        warm_workers(resolve_jobs(self.n_jobs))  # they start while the WL colours are computed
         meta = dict(getattr(graphs, "meta", {}) or {})
         flat = as_flat(graphs)
         self.bank_ = self.uses_bank(attributes=flat.x_cont is not None)

@@ -6,7 +6,8 @@ class of every candidate runs on worker processes while the depths advance side 
 thread, and k-means labels are a pure function of their inputs, so the candidates, their scores and the file are the
 same bytes for any ``n_jobs``. Processes, not threads: scikit-learn's k-means holds the GIL long enough that two
 threads are slower than one. The workers are joblib's (loky) fresh interpreters, never forked from a process whose
-PyTorch may hold OpenMP threads; they import numpy, scipy and scikit-learn only, not PyTorch.
+PyTorch may hold OpenMP threads; they import numpy, scipy and scikit-learn only, not PyTorch. The caller starts them
+(:func:`warm_workers`) before its WL colours, so that their start-up (about 2 s) is not waited for.
 
 Example:
     >>> made, dag = make_candidates(flat, colours, {}, hops=(1, 2), per_class=(1, 5), cap=None,
@@ -172,6 +173,19 @@ def _pool(n_jobs: int):
     from joblib.externals.loky import get_reusable_executor
 
     return get_reusable_executor(max_workers=n_jobs, env={v: "1" for v in _THREAD_VARIABLES})
+
+
+def warm_workers(n_jobs: int) -> None:
+    """Start the k-means workers of :func:`make_candidates` now, without waiting for them: a worker takes about two
+    seconds to start and import scikit-learn, which the caller's own first stage (the WL colours) then hides. A no-op
+    for ``n_jobs`` <= 1 and inside a pool's worker (which cannot start processes)."""
+    if n_jobs <= 1 or multiprocessing.current_process().daemon:
+        return
+    from .clusters import import_kmeans
+
+    pool = _pool(n_jobs)
+    for _ in range(n_jobs):
+        pool.submit(import_kmeans)
 
 
 # each worker's k-means on one OpenMP/BLAS thread: the labels of the sequential fit, to the last bit

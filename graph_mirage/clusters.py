@@ -60,6 +60,11 @@ def distinct_rows(feats: sp.csr_matrix) -> tuple[int, np.ndarray]:
     return len(groups), labels
 
 
+def import_kmeans() -> None:
+    """Import scikit-learn's k-means (what a fresh worker process spends most of its start on)."""
+    from sklearn.cluster import KMeans  # noqa: F401
+
+
 def kmeans_labels(feats: sp.csr_matrix, k: int, seed: int, sample: int | None,
                   distinct: tuple[int, np.ndarray] | None = None) -> np.ndarray:
     """``[n]`` k-means labels of the rows of ``feats`` (k-means fitted on a random sample of at most ``sample`` rows,

@@ -31,12 +31,25 @@ def test_workers_make_the_same_candidates_scores_log_and_file(synthetic, tmp_pat
     pool = cand._pool
     monkeypatch.setattr(cand, "_pool", lambda n: pools.append(n) or pool(n))
     two = fit(synthetic, logs[2].append, max_bytes=cap, n_jobs=2)
-    assert pools == [2]  # the candidates were made on workers
+    assert pools == [2, 2]  # the workers were started first, then the candidates were made on them
     assert rows(two) == rows(one) and two.best_params_ == one.best_params_
     assert logs[2] == logs[1] and len(logs[1]) == len(one.cv_results_)
     if cap is not None:  # the cap ended a depth's chain before its largest count, in both
         assert any("above the byte cap" in line for line in logs[1]) and len(one.cv_results_) < 8
     assert two.distilled_.save(tmp_path / "2.npz").read_bytes() == one.distilled_.save(tmp_path / "1.npz").read_bytes()
+
+
+def test_workers_start_before_the_wl_colours_and_only_when_asked_for(synthetic, monkeypatch):
+    from graph_mirage import auto
+
+    events, pool, colours = [], cand._pool, auto.WLProbe.fit_colours
+    monkeypatch.setattr(cand, "_pool", lambda n: events.append(("pool", n)) or pool(n))
+    monkeypatch.setattr(auto.WLProbe, "fit_colours", lambda self: events.append("colours") or colours(self))
+    fit(synthetic)
+    assert events == ["colours"]  # one process: no worker started
+    events.clear()
+    fit(synthetic, n_jobs=2)
+    assert events[:2] == [("pool", 2), "colours"]  # their start overlaps the colours' computation
 
 
 def test_inside_a_daemonic_process_no_worker_is_started(synthetic, monkeypatch):
@@ -87,4 +100,4 @@ def test_mirage_distill_takes_workers_by_the_training_splits_size(synthetic, tmp
     assert pools == []  # 240 training graphs: no worker started
     monkeypatch.setattr(defaults, "AUTO_JOBS_MIN_GRAPHS", 100)
     large = distill(s, dataset=synthetic).distilled.save(tmp_path / "large.npz").read_bytes()
-    assert pools == [2] and large == small
+    assert pools == [2, 2] and large == small  # started, then used
