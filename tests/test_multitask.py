@@ -211,3 +211,25 @@ def test_automatic_settings_with_a_bank_count_the_merged_bank_against_the_cap(to
         max(r["per_class"] for r in plain.cv_results_ if r["scored"])
     chosen = next(r for r in banked.cv_results_ if r["chosen"])
     assert chosen["bytes"] == d.nbytes() and "one tree bank" in d.meta["auto"]["rule"]
+
+
+def test_task_vectors_label_every_task_of_a_cluster_prototype_with_its_members_mean(tox21):
+    """benchmarks/levers.py --tox21: one prototype per class-agnostic cluster, labelled on every task where a member
+    is labelled, with the members' mean label there (a soft label), supported by the cluster's size."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "levers.py"
+    spec = importlib.util.spec_from_file_location("levers", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    s = mod.task_vectors(tox21, clusters=8)
+    y, w = s.y.numpy(), s.storage().weight.view(-1).numpy()
+    train_y = tox21[tox21.split["train"]].flat().y
+    assert len(s) == 8 and y.shape == (8, train_y.shape[1]) and int(w.sum()) == len(train_y)
+    labelled = y[~np.isnan(y)]
+    assert ((labelled >= 0) & (labelled <= 1)).all() and ((labelled > 0) & (labelled < 1)).any()  # soft labels
+    assert (~np.isnan(y)).sum(1).min() >= 1  # each prototype informs tasks, not one task as the default's do
+    weighted = np.nansum(y * w[:, None], 0) / (w[:, None] * ~np.isnan(y)).sum(0)
+    assert np.abs(weighted - np.nanmean(train_y, 0)).max() < 0.05  # the size-weighted labels are the data's rates
+    assert s.meta["num_tasks"] == train_y.shape[1] and s.meta["params"] == {"clusters": 8, "hops": 1}
