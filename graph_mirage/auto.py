@@ -250,7 +250,8 @@ class AutoPrototypes(BaseEstimator):
             (:class:`~graph_mirage.prototypes.TreePrototypes`); their bytes count against the cap.
         bank: every candidate stores its trees once, in a :class:`~graph_mirage.bank.TreeBank`; the cap counts the
             bank's bytes, so about ten times as many prototypes per class fit. None (the default): a bank unless
-            ``degrees`` or continuous node attributes (:meth:`uses_bank`); False: each prototype its own DAG.
+            ``degrees`` or continuous node attributes (:meth:`uses_bank`); False: each prototype its own DAG; True
+            with ``degrees``: a bank whose leaves carry their degrees.
         max_roots: most roots (trees) per prototype, as in :class:`~graph_mirage.prototypes.TreePrototypes` (32:
             on datasets with many distinct trees per graph, such as DD, 32 roots cover a few per cent of a cluster's
             nodes; more roots cost bytes, mostly in the bank).
@@ -317,7 +318,7 @@ class AutoPrototypes(BaseEstimator):
         if not isinstance(self.degrees, bool):
             raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
         if self.bank is not None:
-            check_bank(self.bank, self.degrees)
+            check_bank(self.bank)
         check_roots(self.roots)
         if isinstance(self.max_roots, bool) or not isinstance(self.max_roots, (int, np.integer)) or self.max_roots < 1:
             raise ParameterError(f"max_roots must be an integer >= 1, got {self.max_roots!r}")
@@ -326,7 +327,8 @@ class AutoPrototypes(BaseEstimator):
 
     def uses_bank(self, attributes: bool = False) -> bool:
         """Whether the prototypes share one tree bank: ``bank``, or when it is None, :data:`AUTO_BANK` unless
-        ``degrees`` (a leaf's degree belongs to one prototype's witness; a bank's leaves are shared) or the graphs
+        ``degrees`` (their sets were measured with each prototype its own DAG, and stay those files; ``bank=True``
+        combines the two) or the graphs
         have continuous node ``attributes`` (a bank stores one attribute vector per tree, its mean over all training
         graphs: a cluster's own means, which can carry the class, would be lost)."""
         if self.bank is not None:

@@ -15,6 +15,10 @@ order), so the stored form and the graphs a training loop reads are one thing. g
 batch of prototypes as one sub-DAG of the bank instead (:class:`~graph_mirage.training.BankLoader`): each shared
 tree once.
 
+With leaf degrees (``degrees=True``, for GCN's normalisation) the bank's leaves are one node per (colour, degree), fed
+by one extra node at the end of the bank: a prototype's closure takes that node and exactly the edges into its own
+leaves, so its graph is still the one its own DAG would be.
+
 Example:
     >>> from graph_mirage import load_dataset
     >>> from graph_mirage.prototypes import TreePrototypes
@@ -44,15 +48,12 @@ def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
 
 
-def check_bank(bank, degrees) -> None:
-    """The estimators' shared check of ``bank`` (and its one incompatible option)."""
+def check_bank(bank) -> None:
+    """The estimators' shared check of ``bank``."""
     from .errors import ParameterError
 
     if not isinstance(bank, bool):
         raise ParameterError(f"bank must be True or False, got {bank!r}")
-    if bank and degrees:
-        raise ParameterError("bank and degrees cannot be combined: a leaf's degree belongs to one prototype's "
-                             "witness, a bank's leaves are shared")
 
 
 @dataclass

@@ -226,10 +226,16 @@ def task_graphs(sets: list[DistilledDataset], n_tasks: int) -> list:
     return graphs
 
 
+def _heights(sets: list[DistilledDataset]) -> int:
+    """How deep the banks' subtrees go: the depth, and one more with leaf degrees (the extra node feeding the leaves
+    is one level below them), so that the merge's refinement reaches the leaves' degrees."""
+    return int(sets[0].meta["hops"]) + int(bool(sets[0].meta["params"].get("degrees")))
+
+
 def merged_bank(sets: list[DistilledDataset], n_tasks: int) -> tuple[TreeBank, list]:
     """The tasks' banked sets as one bank (each tree once, :func:`~graph_mirage.bank.merge_banks`) and its graphs,
     labelled as :func:`task_graphs` labels them."""
-    bank, _ = merge_banks([d.bank for d in sets], int(sets[0].meta["hops"]))
+    bank, _ = merge_banks([d.bank for d in sets], _heights(sets))
     # a banked graph's roots come first (TreeBank.graph), so its root weights are the first of its root_weight
     weights = np.concatenate([d[i].root_weight[: int(d[i].root_mask.sum())].numpy()
                               for d in sets for i in range(len(d))])
@@ -242,5 +248,5 @@ def merged_bank(sets: list[DistilledDataset], n_tasks: int) -> tuple[TreeBank, l
 def merged_nbytes(sets: list[DistilledDataset], n_tasks: int) -> int:
     """Bytes of the tasks' banked sets merged into one: the merged bank, and each graph's label vector (float32
     ``[n_tasks]``) and weight."""
-    bank, _ = merge_banks([d.bank for d in sets], int(sets[0].meta["hops"]))
+    bank, _ = merge_banks([d.bank for d in sets], _heights(sets))
     return bank.nbytes() + bank.num_graphs * (4 * n_tasks + 4)

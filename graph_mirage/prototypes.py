@@ -265,7 +265,7 @@ class TreePrototypes(BaseEstimator):
         bank: store every tree once, in one :class:`~graph_mirage.bank.TreeBank`, and each prototype as its roots'
             ids and weights: the same graphs for a GNN, in a fraction of the bytes, so that a byte budget holds more
             prototypes (continuous attributes are then each tree's mean over all training graphs, not the cluster's).
-            Not with ``degrees``.
+            With ``degrees`` the bank's leaves carry them, once per (colour, degree) for every prototype.
 
     Attributes (after :meth:`fit`):
         distilled_: the :class:`DistilledDataset` (with ``root_weight``).
@@ -305,7 +305,7 @@ class TreePrototypes(BaseEstimator):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
         if not isinstance(self.degrees, bool):
             raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
-        check_bank(self.bank, self.degrees)
+        check_bank(self.bank)
         check_roots(self.roots)
 
     def fit(self, graphs, y=None, *, progress=None) -> "TreePrototypes":
@@ -436,7 +436,7 @@ class TreePrototypes(BaseEstimator):
         """Every kept tree once in one bank DAG (ascending tree ids), and every prototype's root weights."""
         trees = np.unique(np.concatenate([kept for _, kept, _ in self.prototypes_]))
         attrs = None if flat.x_cont is None else cluster_attributes(flat, colours, np.arange(flat.num_graphs))
-        bank_dag = dag.build(trees, self.hops, attrs)
+        bank_dag = dag.build(trees, self.hops, attrs, degrees=self.degrees)
         del bank_dag.root_mask
         roots = np.concatenate([np.searchsorted(trees, kept) for _, kept, _ in self.prototypes_])
         ptr = np.concatenate([[0], np.cumsum([len(kept) for _, kept, _ in self.prototypes_])])

@@ -116,10 +116,6 @@ def test_a_damaged_bank_file_is_one_error(pair, tmp_path):
 
 def test_bank_refusals(synthetic):
     train = synthetic[synthetic.split["train"]]
-    with pytest.raises(ParameterError, match="bank and degrees"):
-        TreePrototypes(bank=True, degrees=True).fit(train)
-    with pytest.raises(ParameterError, match="bank and degrees"):
-        AutoPrototypes(bank=True, degrees=True).fit(train)
     with pytest.raises(ParameterError, match="bank must be"):
         TreePrototypes(bank="yes").fit(train)
 
@@ -255,7 +251,7 @@ def test_only_a_bank_sets_runs_are_keyed_by_bank_batches():
 def test_the_default_is_a_tree_bank_on_one_task_and_each_prototype_its_own_dag_with_degrees(synthetic):
     """AutoPrototypes() on a single-task dataset makes the very set AutoPrototypes(bank=True) makes (the same bytes,
     so the same cached runs); bank=False is the earlier default; leaf degrees need each prototype's own DAG, so the
-    default drops the bank for them, and only an explicit bank=True with degrees is refused."""
+    default drops the bank for them (its files stay those measured), and an explicit bank=True keeps both."""
     from graph_mirage.training.runcache import set_key
 
     train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
@@ -267,5 +263,42 @@ def test_the_default_is_a_tree_bank_on_one_task_and_each_prototype_its_own_dag_w
     assert plain.distilled_.bank is None and max(plain.grid()[1]) == 20 and max(auto.grid()[1]) == 200
     degrees = AutoPrototypes(hops=1, degrees=True).fit(train, validation=valid)
     assert not degrees.uses_bank() and degrees.distilled_.bank is None
-    with pytest.raises(ParameterError, match="bank and degrees"):
-        AutoPrototypes(hops=1, bank=True, degrees=True).fit(train, validation=valid)
+    both = AutoPrototypes(hops=1, bank=True, degrees=True).fit(train, validation=valid)
+    assert both.distilled_.bank is not None and both.distilled_.meta["params"]["degrees"] is True
+
+
+@pytest.fixture(scope="module")
+def degree_pair(synthetic):
+    train = synthetic[synthetic.split["train"]]
+    own = TreePrototypes(hops=2, per_class=10, degrees=True).fit(train)
+    banked = TreePrototypes(hops=2, per_class=10, degrees=True, bank=True).fit(train)
+    return own, banked
+
+
+@pytest.mark.parametrize("conv", ["GCNConv", "GINConv"])
+def test_a_bank_with_leaf_degrees_gives_gcn_each_prototypes_own_dag_with_degrees(degree_pair, pair, conv):
+    """bank=True with degrees=True: a prototype extracted from the bank is, for GCN (which reads the leaves' degrees)
+    as for GIN, the prototype with its own DAG and degrees — in fewer bytes; without the degrees GCN reads otherwise."""
+    import torch_geometric.nn as nn
+
+    own, banked = degree_pair
+    a, b = _readouts(own.distilled_, getattr(nn, conv)), _readouts(banked.distilled_, getattr(nn, conv))
+    assert torch.allclose(a, b, atol=1e-5)
+    assert banked.distilled_.bank is not None and banked.nbytes_ < own.nbytes_
+    if conv == "GCNConv":  # the degrees are what GCN sees: the bank without them gives other numbers
+        assert not torch.allclose(a, _readouts(pair[1].distilled_, nn.GCNConv), atol=1e-3)
+
+
+def test_a_bank_with_leaf_degrees_round_trips_and_trains_in_bank_batches(degree_pair, tmp_path):
+    from torch_geometric.loader import DataLoader
+    from torch_geometric.nn import GCNConv
+
+    from graph_mirage.training import BankLoader
+
+    d = degree_pair[1].distilled_
+    back = DistilledDataset.load(d.save(tmp_path / "deg_bank.npz"))
+    assert back.meta["params"]["degrees"] is True and back.nbytes() == d.nbytes()
+    assert torch.allclose(_readouts(back, GCNConv), _readouts(d, GCNConv), atol=1e-6)
+    a, _ = _logits_per_batch(d, "gcn", "sum", DataLoader)
+    b, _ = _logits_per_batch(d, "gcn", "sum", BankLoader)  # the extra node feeds each batch's leaves exactly
+    assert torch.allclose(a, b, atol=1e-5)

@@ -193,7 +193,7 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
                                                                                            "--support", "0.1"],
         "folds 1": ["--folds", "1"], "fold out of range": ["--folds", "3", "--fold", "5"],
         "preset on a dataset without one": ["--preset", "paper"], "step without a preset": ["--step", "1"],
-        "bank with degrees": ["--bank", "--degrees"], "bank with an itemset option": ["--bank", "--budget", "3"],
+        "bank with an itemset option": ["--bank", "--budget", "3"],
         "sampled roots with an itemset option": ["--roots", "sampled", "--budget", "3"],
         "unknown roots": ["--roots", "all"],
         "max roots 0": ["--max-roots", "0"], "max roots with an itemset option": ["--max-roots", "64", "--budget", "3"],

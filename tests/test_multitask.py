@@ -166,9 +166,11 @@ def test_bench_bytes_sweep_shares_the_cap_among_the_tasks(tox21, tmp_path):
     assert set(auto[0.02].info["settings"]) >= {"hops", "per_class"} and auto[0.02].size[2] > auto[0.002].size[2]
 
 
-def test_every_tasks_prototypes_share_one_tree_bank(tox21, tmp_path):
+@pytest.mark.parametrize("degrees", [False, True])
+def test_every_tasks_prototypes_share_one_tree_bank(tox21, tmp_path, degrees):
     """Each task's banked prototypes, merged into one bank, are the prototypes a GNN sees without a bank, and the
-    merged bank holds each tree once: smaller than the tasks' banks side by side."""
+    merged bank holds each tree once: smaller than the tasks' banks side by side. With leaf degrees too (GCN reads
+    them: leaves of one colour and different degrees stay apart in the merge)."""
     import torch
     from torch_geometric.nn import GCNConv, GINConv
 
@@ -180,8 +182,8 @@ def test_every_tasks_prototypes_share_one_tree_bank(tox21, tmp_path):
     from .test_bank import _readouts
 
     train = tox21[tox21.split["train"]]
-    plain = PerTask(TreePrototypes(hops=2, per_class=2)).fit(train)
-    banked = PerTask(TreePrototypes(hops=2, per_class=2, bank=True)).fit(train)
+    plain = PerTask(TreePrototypes(hops=2, per_class=2, degrees=degrees)).fit(train)
+    banked = PerTask(TreePrototypes(hops=2, per_class=2, bank=True, degrees=degrees)).fit(train)
     d = banked.distilled_
     assert d.bank is not None and d.bank.num_graphs == len(d) == len(plain.distilled_) == 48
     for conv in (GINConv, GCNConv):

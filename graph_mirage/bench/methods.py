@@ -152,9 +152,8 @@ def make_auto(ctx: SplitContext, fraction: float | None = None, bank: bool | Non
     from ..multitask import PerTask
 
     valid = ctx.ds[ctx.ds.split["valid"]]
-    params = {"roots": ctx.roots, "bank": bank, **({} if ctx.max_roots is None else {"max_roots": ctx.max_roots})}
-    if bank is not True:  # leaf degrees need each prototype's own DAG
-        params["degrees"] = ctx.degrees
+    params = {"roots": ctx.roots, "bank": bank, "degrees": ctx.degrees,
+              **({} if ctx.max_roots is None else {"max_roots": ctx.max_roots})}
     est = AutoPrototypes(**params) if fraction is None else _capped(fraction, **params)
     est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))

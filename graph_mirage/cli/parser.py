@@ -121,8 +121,8 @@ def distill_args(sp) -> None:
     sp.add_argument("--bank", action=argparse.BooleanOptionalAction, default=None,
                     help="automatic default: the prototypes store their trees once, in one tree bank (file format "
                          "version 2), so about ten times as many fit the byte cap; the default on one task, not across "
-                         "tasks, with --degrees or with continuous node attributes (--no-bank: each prototype its "
-                         "own DAG; docs/user-guide.md)")
+                         "tasks, with --degrees (--bank --degrees: both) or with continuous node attributes "
+                         "(--no-bank: each prototype its own DAG; docs/user-guide.md)")
     sp.add_argument("--roots", choices=ROOTS, default="top",
                     help="automatic default: a prototype's roots are its most frequent trees (top, the default) or "
                          "trees at evenly spaced quantiles of its nodes (sampled: rare trees keep their share; "

@@ -237,9 +237,6 @@ class DistillSettings:
                 raise MirageError(f"{flag} applies to the automatic default's prototypes; drop "
                                   f"--{flag.replace('_', '-')} or "
                                   f"{'--preset' if self.preset else 'the itemset options'}")
-        if self.bank and self.degrees:
-            raise MirageError("--bank and --degrees cannot be combined: a leaf's degree belongs to one prototype's "
-                              "witness, a bank's leaves are shared")
         if self.engine == "spark" and self.budget == "auto":
             raise MirageError("the Spark engine runs the itemset form (no automatic settings); give an integer budget, "
                               "support or max_bytes instead of budget 'auto'")
