@@ -10,6 +10,11 @@ ones? Where nearly every tree is distinct (DD: thousands of distinct one-hop tre
 frequent trees, rescaled, over-represent the commonest kinds of node; ``TreePrototypes(roots="sampled")`` keeps each
 kind in its share. Runs: ``mirage bench --roots sampled``.
 
+``bank-degrees`` — the same leaf degrees in a tree bank (``AutoPrototypes(bank=True, degrees=True)``): does GCN
+learn more from the default's bank when its leaves carry their degrees? Runs: ``mirage bench --degrees`` with method
+``mirage-bank``, paired with the bank without degrees (``mirage-bank`` of the bank tables, the default's set on one
+task).
+
 The runs of a variant are the default's rule with the variant (the bytes count against its cap, so the choice may
 differ), its permuted-label control and the cached full-data runs (``benchmarks/tables.sh``); each is paired here
 with the default of ``tables.json``.
@@ -17,9 +22,10 @@ with the default of ``tables.json``.
     python benchmarks/prototype_variants.py degrees              # reads benchmarks/results/degrees_*.json, tables.json
     python benchmarks/prototype_variants.py roots                # reads benchmarks/results/roots_*.json, tables.json
     python benchmarks/prototype_variants.py degrees --from-json  # the page again from the committed JSON
+    python benchmarks/prototype_variants.py bank-degrees         # reads degrees_bank_*.json, bank_multiclass.json
 
-Writes ``benchmarks/results/leaf_degrees.json`` / ``sampled_roots.json`` and the generated section of
-``docs/results/leaf-degrees.md`` / ``sampled-roots.md``.
+Writes ``benchmarks/results/leaf_degrees.json`` / ``sampled_roots.json`` / ``bank_degrees.json`` and the generated
+section of ``docs/results/leaf-degrees.md`` (two sections) / ``sampled-roots.md``.
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ from graph_mirage.stats import VERDICT_MARKS, paired, units, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-# per variant: the bench runs' files, the JSON and page written, the page's markers, the column names
+# per variant: the bench runs' files, the JSON and page written, the page's markers, the column names; "method": the
+# method of the variant's rows and of the rows it is paired with, "tables": the file of those (default tables.json)
 VARIANTS = {
     "degrees": {"runs": "degrees_*.json", "out": "leaf_degrees.json", "page": "leaf-degrees.md",
                 "markers": ("<!-- generated: leaf degrees -->", "<!-- end of leaf degrees -->"),
@@ -43,6 +50,10 @@ VARIANTS = {
     "roots": {"runs": "roots_*.json", "out": "sampled_roots.json", "page": "sampled-roots.md",
               "markers": ("<!-- generated: sampled roots -->", "<!-- end of sampled roots -->"),
               "name": "with sampled roots", "short": "sampled", "lines": "sampled-roots"},
+    "bank-degrees": {"runs": "degrees_bank_*.json", "out": "bank_degrees.json", "page": "leaf-degrees.md",
+                     "markers": ("<!-- generated: bank with leaf degrees -->", "<!-- end of bank with leaf degrees -->"),
+                     "name": "bank with leaf degrees", "short": "degrees", "lines": "bank-degrees",
+                     "method": "mirage-bank", "tables": "bank_multiclass.json"},
 }
 
 
@@ -59,15 +70,15 @@ def _paired(p: dict | None) -> dict | None:
     return None if p is None else {k: p[k] for k in ("mean", "low", "high", "units", "verdict")}
 
 
-def compare(variant_rows: list[dict], table_rows: list[dict]) -> list[dict]:
-    """One record per dataset and GNN: the default with and without the variant, paired over the same units."""
+def compare(variant_rows: list[dict], table_rows: list[dict], method: str = "mirage-auto") -> list[dict]:
+    """One record per dataset and GNN: ``method`` with and without the variant, paired over the same units."""
     ref = {(r["dataset"], r["model"], r["method"]): r for r in table_rows if r.get("budget") is None}
     out = []
     for r in variant_rows:
-        if r["method"] != "mirage-auto" or r.get("budget") is not None:
+        if r["method"] != method or r.get("budget") is not None:
             continue
         key = (r["dataset"], r["model"])
-        plain = ref.get(key + ("mirage-auto",))
+        plain = ref.get(key + (method,))
         if plain is None:
             continue
         diff = paired(_units(r), _units(plain))
@@ -137,7 +148,8 @@ def run(argv=None) -> int:
     p.add_argument("variant", choices=list(VARIANTS), help="which variant of the default's prototypes")
     p.add_argument("--runs", nargs="+", default=None, help="its mirage bench JSON (default: "
                    "benchmarks/results/degrees_*.json or roots_*.json)")
-    p.add_argument("--tables", default=str(RESULTS / "tables.json"), help="the default's rows to pair with")
+    p.add_argument("--tables", default=None, help="the rows to pair with (default: benchmarks/results/tables.json; "
+                   "bank_multiclass.json for bank-degrees)")
     p.add_argument("--out", default=None, help="default: benchmarks/results/leaf_degrees.json or sampled_roots.json")
     p.add_argument("--page", default=None, help="default: docs/results/leaf-degrees.md or sampled-roots.md")
     p.add_argument("--from-json", action="store_true", help="the page again from --out")
@@ -154,7 +166,9 @@ def run(argv=None) -> int:
         header = {"command": "python benchmarks/prototype_variants.py " + " ".join(argv if argv is not None
                                                                                    else sys.argv[1:]),
                   "bench_commands": commands}
-        blob = {"header": header, "rows": compare(rows, json.loads(Path(args.tables).read_text())["rows"])}
+        tables = Path(args.tables or RESULTS / v.get("tables", "tables.json"))
+        blob = {"header": header, "rows": compare(rows, json.loads(tables.read_text())["rows"],
+                                                  v.get("method", "mirage-auto"))}
         out.write_text(json.dumps(blob, indent=1) + "\n")
     write_page(blob["rows"], blob["header"], page, args.variant)
     print(page_table(blob["rows"], args.variant))

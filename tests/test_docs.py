@@ -160,7 +160,7 @@ def test_the_bytes_sweep_page_is_generated_from_the_committed_json(tmp_path):
     assert out.with_suffix(".png").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("variant", ["degrees", "roots"])
+@pytest.mark.parametrize("variant", ["degrees", "roots", "bank-degrees"])
 def test_the_prototype_variant_pages_are_generated_from_the_committed_json(tmp_path, variant):
     """docs/results/leaf-degrees.md's and sampled-roots.md's tables are what prototype_variants.py writes from
     benchmarks/results/leaf_degrees.json and sampled_roots.json."""
