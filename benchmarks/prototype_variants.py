@@ -22,7 +22,7 @@ with the default of ``tables.json``.
     python benchmarks/prototype_variants.py degrees              # reads benchmarks/results/degrees_*.json, tables.json
     python benchmarks/prototype_variants.py roots                # reads benchmarks/results/roots_*.json, tables.json
     python benchmarks/prototype_variants.py degrees --from-json  # the page again from the committed JSON
-    python benchmarks/prototype_variants.py bank-degrees         # reads degrees_bank_*.json, bank_multiclass.json
+    python benchmarks/prototype_variants.py bank-degrees         # reads degrees_bank_*.json, bank_*.json
 
 Writes ``benchmarks/results/leaf_degrees.json`` / ``sampled_roots.json`` / ``bank_degrees.json`` and the generated
 section of ``docs/results/leaf-degrees.md`` (two sections) / ``sampled-roots.md``.
@@ -42,7 +42,7 @@ from graph_mirage.stats import VERDICT_MARKS, paired, units, verdict
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 # per variant: the bench runs' files, the JSON and page written, the page's markers, the column names; "method": the
-# method of the variant's rows and of the rows it is paired with, "tables": the file of those (default tables.json)
+# method of the variant's rows and of the rows it is paired with, "tables": the files of those (default tables.json)
 VARIANTS = {
     "degrees": {"runs": "degrees_*.json", "out": "leaf_degrees.json", "page": "leaf-degrees.md",
                 "markers": ("<!-- generated: leaf degrees -->", "<!-- end of leaf degrees -->"),
@@ -53,7 +53,8 @@ VARIANTS = {
     "bank-degrees": {"runs": "degrees_bank_*.json", "out": "bank_degrees.json", "page": "leaf-degrees.md",
                      "markers": ("<!-- generated: bank with leaf degrees -->", "<!-- end of bank with leaf degrees -->"),
                      "name": "bank with leaf degrees", "short": "degrees", "lines": "bank-degrees",
-                     "method": "mirage-bank", "tables": "bank_multiclass.json"},
+                     "method": "mirage-bank",
+                     "tables": ("bank_multiclass.json", "bank_folds.json", "bank_mol.json", "bank_nci1.json")},
 }
 
 
@@ -148,8 +149,8 @@ def run(argv=None) -> int:
     p.add_argument("variant", choices=list(VARIANTS), help="which variant of the default's prototypes")
     p.add_argument("--runs", nargs="+", default=None, help="its mirage bench JSON (default: "
                    "benchmarks/results/degrees_*.json or roots_*.json)")
-    p.add_argument("--tables", default=None, help="the rows to pair with (default: benchmarks/results/tables.json; "
-                   "bank_multiclass.json for bank-degrees)")
+    p.add_argument("--tables", nargs="+", default=None, help="the rows to pair with (default: "
+                   "benchmarks/results/tables.json; the bank tables, bank_*.json, for bank-degrees)")
     p.add_argument("--out", default=None, help="default: benchmarks/results/leaf_degrees.json or sampled_roots.json")
     p.add_argument("--page", default=None, help="default: docs/results/leaf-degrees.md or sampled-roots.md")
     p.add_argument("--from-json", action="store_true", help="the page again from --out")
@@ -166,9 +167,9 @@ def run(argv=None) -> int:
         header = {"command": "python benchmarks/prototype_variants.py " + " ".join(argv if argv is not None
                                                                                    else sys.argv[1:]),
                   "bench_commands": commands}
-        tables = Path(args.tables or RESULTS / v.get("tables", "tables.json"))
-        blob = {"header": header, "rows": compare(rows, json.loads(tables.read_text())["rows"],
-                                                  v.get("method", "mirage-auto"))}
+        tables = args.tables or [RESULTS / t for t in v.get("tables", ("tables.json",))]
+        ref = [r for t in tables for r in json.loads(Path(t).read_text())["rows"]]
+        blob = {"header": header, "rows": compare(rows, ref, v.get("method", "mirage-auto"))}
         out.write_text(json.dumps(blob, indent=1) + "\n")
     write_page(blob["rows"], blob["header"], page, args.variant)
     print(page_table(blob["rows"], args.variant))

@@ -140,9 +140,13 @@ $K --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $KM --name bank_h
 $K --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $KM --name bank_tox21 "$@"
 $K --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_folds "$@"
 $K --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $KM --name bank_multiclass "$@"
-# the bank with leaf degrees (docs/results/leaf-degrees.md, last section): three classes, where GCN needs the degrees
+# the bank with leaf degrees (docs/results/leaf-degrees.md, last section), paired with the bank rows above
 $D --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods full mirage-auto mirage-bank permuted \
     --name degrees_bank_multiclass "$@"
+$D --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 \
+    --methods full mirage-auto mirage-bank permuted --name degrees_bank_folds "$@"
+$D --datasets ogbg-molbace ogbg-molbbbp NCI1 --seeds 10 --methods full mirage-auto mirage-bank permuted \
+    --name degrees_bank_a "$@"
 python benchmarks/prototype_variants.py bank-degrees
 # the bank's NCI1 set with 200 epochs instead of 100 (its runs choose late epochs): the same sets and seeds as bank_nci1.json, paired with its runs
 $K --datasets NCI1 --seeds 10 --methods full mirage-bank --epochs 200 --name bank_epochs_nci1 "$@"
