@@ -54,7 +54,8 @@ VARIANTS = {
                      "markers": ("<!-- generated: bank with leaf degrees -->", "<!-- end of bank with leaf degrees -->"),
                      "name": "bank with leaf degrees", "short": "degrees", "lines": "bank-degrees",
                      "method": "mirage-bank",
-                     "tables": ("bank_multiclass.json", "bank_folds.json", "bank_mol.json", "bank_nci1.json")},
+                     "tables": ("bank_multiclass.json", "bank_folds.json", "bank_mol.json", "bank_nci1.json",
+                                "bank_dd.json")},
 }
 
 
