@@ -55,7 +55,7 @@ VARIANTS = {
                      "name": "bank with leaf degrees", "short": "degrees", "lines": "bank-degrees",
                      "method": "mirage-bank",
                      "tables": ("bank_multiclass.json", "bank_folds.json", "bank_mol.json", "bank_nci1.json",
-                                "bank_dd.json")},
+                                "bank_dd.json", "bank_hiv.json")},
 }
 
 
