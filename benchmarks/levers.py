@@ -125,23 +125,33 @@ def default_set(ds):
     return distill(DistillSettings(DataSettings(ds.name)), dataset=ds).distilled
 
 
+def _cluster_prototypes(ds, clusters: int, hops: int):
+    """The training split's graphs clustered by their tree counts regardless of class (k-means on L2-normalised
+    counts, as the default clusters within a class) and one prototype per cluster: ``(flat, TreePrototypes)``."""
+    import copy
+
+    import numpy as np
+    from sklearn.cluster import KMeans
+
+    from graph_mirage.prototypes import TreePrototypes, normalised_counts, tree_counts
+
+    flat = ds[ds.split["train"]].flat()
+    feats = normalised_counts(tree_counts(flat, hops).counts)
+    pseudo = copy.copy(flat)
+    pseudo.y = KMeans(n_clusters=clusters, n_init=1, random_state=0).fit(feats).labels_.astype(np.int64)
+    return flat, TreePrototypes(hops=hops, per_class=1).fit(pseudo)  # one prototype per cluster: its mean counts
+
+
 def class_agnostic(ds, clusters: int, hops: int):
     """Prototypes of class-agnostic clusters, one copy per class among the members, supported by its count."""
     import copy
 
     import numpy as np
     import torch
-    from sklearn.cluster import KMeans
 
     from graph_mirage.distilled import DistilledDataset
-    from graph_mirage.prototypes import TreePrototypes, normalised_counts, tree_counts
 
-    train = ds[ds.split["train"]]
-    flat = train.flat()
-    feats = normalised_counts(tree_counts(flat, hops).counts)
-    pseudo = copy.copy(flat)
-    pseudo.y = KMeans(n_clusters=clusters, n_init=1, random_state=0).fit(feats).labels_.astype(np.int64)
-    tp = TreePrototypes(hops=hops, per_class=1).fit(pseudo)  # one prototype per cluster: its mean counts
+    flat, tp = _cluster_prototypes(ds, clusters, hops)
     graphs = []
     for g, members in zip(tp.distilled_, tp.members_):
         for c, n in enumerate(np.bincount(flat.y[members], minlength=ds.num_classes)):
@@ -201,17 +211,11 @@ def task_vectors(ds, clusters: int, hops: int = 1):
 
     import numpy as np
     import torch
-    from sklearn.cluster import KMeans
 
     from graph_mirage.distilled import DistilledDataset
-    from graph_mirage.prototypes import TreePrototypes, normalised_counts, tree_counts
 
-    flat = ds[ds.split["train"]].flat()
+    flat, tp = _cluster_prototypes(ds, clusters, hops)
     y = flat.y
-    pseudo = copy.copy(flat)
-    feats = normalised_counts(tree_counts(flat, hops).counts)
-    pseudo.y = KMeans(n_clusters=clusters, n_init=1, random_state=0).fit(feats).labels_.astype(np.int64)
-    tp = TreePrototypes(hops=hops, per_class=1).fit(pseudo)  # one prototype per cluster: its mean counts
     graphs = []
     for g, members in zip(tp.distilled_, tp.members_):
         g = copy.copy(g)

@@ -20,6 +20,17 @@ needs_data = pytest.mark.skipif(not HAVE_DATA, reason=f"real datasets not found 
 _START_UP = re.compile(r"^mirage [\w-]*: loading libraries and data \(\d+ s\)$")
 
 
+def benchmark_module(name: str):
+    """The module of ``benchmarks/NAME.py`` (the benchmarks are scripts, not a package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def without_start_up(stderr: str) -> str:
     """stderr without the lines a slow start prints every MIRAGE_PROGRESS_SECONDS (under load, the imports and the
     loading that precede a bad input's error can take longer than that): what the error contract is about."""

@@ -365,14 +365,9 @@ def test_merge_joins_runs_and_compares_across_files(rows_inline, tmp_path):
 def test_class_agnostic_soft_label_prototypes_carry_their_clusters_class_counts(synthetic):
     """benchmarks/levers.py: a class-agnostic cluster is one prototype per class among its members, supported
     by that class's count, so the support-weighted loss is cross-entropy against the cluster's class distribution."""
-    import importlib.util
-    from pathlib import Path
+    from .conftest import benchmark_module
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "levers.py"
-    spec = importlib.util.spec_from_file_location("levers", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    s = mod.class_agnostic(synthetic, clusters=6, hops=1)
+    s = benchmark_module("levers").class_agnostic(synthetic, clusters=6, hops=1)
     y, w = s.y.view(-1).numpy(), s.storage().weight.view(-1).numpy()
     train_y = synthetic[synthetic.split["train"]].flat().y
     assert [int(w[y == c].sum()) for c in range(3)] == np.bincount(train_y, minlength=3).tolist()

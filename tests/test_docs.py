@@ -7,19 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import needs_data
+from .conftest import benchmark_module, needs_data
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-
-
-def _benchmark(name: str):
-    """The module of ``benchmarks/NAME.py`` (the benchmarks are scripts, not a package)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(name, DOCS.parent / "benchmarks" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _example() -> str:
@@ -77,7 +67,7 @@ def test_results_pages_are_generated_from_the_committed_json(tmp_path):
     hand, or JSON committed without its pages, fails)."""
     import shutil
 
-    pages = _benchmark("results_pages")
+    pages = benchmark_module("results_pages")
     shutil.copy(DOCS / "results" / "README.md", tmp_path / "README.md")
     front = tmp_path / "front" / "README.md"
     front.parent.mkdir()
@@ -92,7 +82,7 @@ def test_results_pages_are_generated_from_the_committed_json(tmp_path):
 
 
 def test_the_difference_of_two_margins_is_paired_over_the_units_all_four_cells_share():
-    pages = _benchmark("results_pages")
+    pages = benchmark_module("results_pages")
 
     def cell(values, seeds=range(10)):
         return {"runs": [{"seed": s, "test": v} for s, v in zip(seeds, values)]}
@@ -108,10 +98,10 @@ def test_the_difference_of_two_margins_is_paired_over_the_units_all_four_cells_s
     assert pages._diff(pages._margin_difference(b, bc, a, ac)).endswith("↓")
 
 
-def test_the_readme_table_reads_the_real_graphs_in_the_same_bytes_from_their_own_benchmark():
+def test_the_readme_table_reads_the_real_graphs_in_the_same_bytes_from_their_ownbenchmark_module():
     """The README table's columns against herding and random come from the benchmark that ran them beside the same
     default (``versus``), per dataset and GNN; a dataset that benchmark lacks leaves them empty."""
-    pages = _benchmark("results_pages")
+    pages = benchmark_module("results_pages")
 
     def row(dataset, model, method, **extra):
         return {"dataset": dataset, "model": model, "method": method, "budget": None, "metric": "rocauc",
@@ -134,7 +124,7 @@ def test_the_readme_table_reads_the_real_graphs_in_the_same_bytes_from_their_own
 
 
 def _knee_module():
-    mod = _benchmark("knee")
+    mod = benchmark_module("knee")
     return mod
 
 
@@ -166,7 +156,7 @@ def test_the_prototype_variant_pages_are_generated_from_the_committed_json(tmp_p
     benchmarks/results/leaf_degrees.json and sampled_roots.json."""
     import shutil
 
-    mod = _benchmark("prototype_variants")
+    mod = benchmark_module("prototype_variants")
     v = mod.VARIANTS[variant]
     page, out = tmp_path / v["page"], tmp_path / v["out"]
     shutil.copy(DOCS / "results" / v["page"], page)
@@ -205,7 +195,7 @@ def test_the_search_fidelity_sections_are_generated_from_the_committed_json(out,
     """docs/search.md's fidelity tables are what search_fidelity.py writes from its committed JSON."""
     import json
 
-    mod = _benchmark("search_fidelity")
+    mod = benchmark_module("search_fidelity")
     text = (DOCS / "search.md").read_text()
     body = text.split(f"<!-- {section}:start -->\n", 1)[1].split(f"<!-- {section}:end -->", 1)[0]
     assert body == mod.page_section(json.loads((mod.RESULTS / out).read_text()))
@@ -218,7 +208,7 @@ def test_the_screening_section_is_generated_from_its_json_and_the_committed_sear
 
     from graph_mirage.search.fidelity import random_screen_regret, screened_regret
 
-    mod = _benchmark("search_screening")
+    mod = benchmark_module("search_screening")
     blob = json.loads((mod.RESULTS / "search_screening.json").read_text())
     text = (DOCS / "search.md").read_text()
     body = text.split("<!-- search-screening:start -->\n", 1)[1].split("<!-- search-screening:end -->", 1)[0]
@@ -258,7 +248,7 @@ def test_the_search_ties_section_is_generated_from_the_committed_json_and_its_se
     one-standard-error rule to the committed searches it names (recounted here from their scores and errors)."""
     import json
 
-    mod = _benchmark("search_ties")
+    mod = benchmark_module("search_ties")
     blob = json.loads((mod.RESULTS / "search_ties.json").read_text())
     text = (DOCS / "search.md").read_text()
     body = text.split("<!-- search-ties:start -->\n", 1)[1].split("<!-- search-ties:end -->", 1)[0]
@@ -306,7 +296,7 @@ def test_the_reseed_summary_is_its_rows_and_the_page_quotes_it():
 def test_the_reseed_choice_is_read_on_the_other_seed():
     """search_reseed.py: each seed's validation choice is scored on the other seed's test scores, and the learning
     rates are summarised apart."""
-    mod = _benchmark("search_reseed")
+    mod = benchmark_module("search_reseed")
 
     def row(name, lr, val, test):
         return {"name": name, "params": {"lr": lr}, "val": val, "test": test, "collapsed": [t <= 0.57 for t in test]}
@@ -326,7 +316,7 @@ def test_the_recipes_table_is_generated_from_the_committed_json():
     difference is the chosen table's runs minus the plain table's, seed by seed."""
     import json
 
-    mod = _benchmark("recipes")
+    mod = benchmark_module("recipes")
     blob = json.loads((mod.RESULTS / "recipes.json").read_text())
     assert (mod.RESULTS / "recipes.md").read_text() == mod.markdown(blob["rows"], blob["command"])
     pairs = blob["command"].split("--pairs ", 1)[1].split()
@@ -335,7 +325,7 @@ def test_the_recipes_table_is_generated_from_the_committed_json():
 
 
 def _max_roots_module():
-    mod = _benchmark("max_roots")
+    mod = benchmark_module("max_roots")
     return mod
 
 

@@ -218,14 +218,9 @@ def test_automatic_settings_with_a_bank_count_the_merged_bank_against_the_cap(to
 def test_task_vectors_label_every_task_of_a_cluster_prototype_with_its_members_mean(tox21):
     """benchmarks/levers.py --tox21: one prototype per class-agnostic cluster, labelled on every task where a member
     is labelled, with the members' mean label there (a soft label), supported by the cluster's size."""
-    import importlib.util
-    from pathlib import Path
+    from .conftest import benchmark_module
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "levers.py"
-    spec = importlib.util.spec_from_file_location("levers", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    s = mod.task_vectors(tox21, clusters=8)
+    s = benchmark_module("levers").task_vectors(tox21, clusters=8)
     y, w = s.y.numpy(), s.storage().weight.view(-1).numpy()
     train_y = tox21[tox21.split["train"]].flat().y
     assert len(s) == 8 and y.shape == (8, train_y.shape[1]) and int(w.sum()) == len(train_y)

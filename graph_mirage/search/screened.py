@@ -87,9 +87,9 @@ class ScreenedSearch(BaseEstimator):
         self.check_params()
         self.screen_ = self.screen().fit(dataset, train_set)
         kept = self.screen_.ranking()[: int(self.confirm)]
-        self.confirm_ = ModelSearch(space=[r["params"] for r in kept], seeds=self.seeds, jobs=self.jobs,
-                                    device=self.device, prior_correction=self.prior_correction,
-                                    progress=self.progress, cache_dir=self.cache_dir).fit(dataset, None)
+        # the screen's settings over its kept configurations, with the full split's own recipe (epochs, patience)
+        self.confirm_ = self.screen().set_params(space=[r["params"] for r in kept], epochs=None, patience=None,
+                                                 eval_every=1).fit(dataset, None)
         best = self.confirm_.results_[self.confirm_.best_index_]
         self.best_params_ = dict(best["params"])
         self.best_score_ = best["val_mean"]
