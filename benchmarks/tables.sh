@@ -148,7 +148,7 @@ $D --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 \
 $D --datasets ogbg-molbace ogbg-molbbbp NCI1 --seeds 10 --methods full mirage-auto mirage-bank permuted \
     --name degrees_bank_a "$@"
 $D --datasets DD --seeds 10 --methods mirage-auto mirage-bank permuted --name degrees_bank_dd "$@"
-$D --datasets ogbg-molhiv --seeds 5 --methods mirage-bank permuted --name degrees_bank_hiv "$@"  # 5 seeds: ~30 min
+$D --datasets ogbg-molhiv --seeds 10 --methods mirage-bank permuted --name degrees_bank_hiv "$@"
 python benchmarks/prototype_variants.py bank-degrees
 # the bank's NCI1 set with 200 epochs instead of 100 (its runs choose late epochs): the same sets and seeds as bank_nci1.json, paired with its runs
 $K --datasets NCI1 --seeds 10 --methods full mirage-bank --epochs 200 --name bank_epochs_nci1 "$@"
