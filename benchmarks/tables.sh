@@ -11,8 +11,11 @@
 # commands of the sections before the last one ran when mirage-auto had each prototype its own DAG — today's
 # mirage-plain (--no-bank), the same sets byte for byte (tests/test_golden.py, variant "plain") — and sized
 # herding-bytes and random-bytes to that set's bytes: re-run today they make the tree bank's set for mirage-auto and
-# size the real graphs to it. The last section, "the default since the tree bank", is today's default beside its rule
-# without a bank (defaults.json: the README's table).
+# size the real graphs to it. Since the commit after 133af07 the tree bank's leaves carry their real degrees by default
+# (AutoPrototypes(degrees=None), AUTO_DEGREES_IN_BANK): the tree-bank sections and the bytes sweep measured banks
+# without them and carry --no-degrees, which makes those sets again. The last section, "the default since the tree
+# bank", is today's default (a bank with leaf degrees: its runs are those of the leaf-degree section's mirage-bank,
+# read from the cache by their keys) beside its rule without a bank (defaults.json: the README's table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=benchmarks/results/runs
@@ -89,7 +92,7 @@ mirage bench --merge $O/old_default_molbace.json $O/old_default_molbbbp.json $O/
 # the bytes sweep (docs/results/bytes-sweep.md): the default's rule under a cap of 0.1 % to 30 % of the training
 # bytes, herding and random as many graphs per class as fit in it, beside the cached full-data runs (paired); the
 # small TU datasets by 10 folds x 1 seed, the others 3 seeds; then the knees
-S="mirage bench --cache-dir $C --out $O --jobs 2 --fractions 0.001 0.01 0.03 0.1 0.3"
+S="mirage bench --cache-dir $C --out $O --jobs 2 --no-degrees --fractions 0.001 0.01 0.03 0.1 0.3"
 S="$S --methods full mirage-auto herding-bytes random-bytes"
 for d in ogbg-molbace ogbg-molbbbp; do $S --datasets $d --seeds 3 --name sweep_$d "$@"; done
 # the TU datasets with the tree bank's curve too (mirage-bank under the same caps)
@@ -129,7 +132,7 @@ python benchmarks/recipes.py --pairs $O/recipes_dd.json:$O/table_dd.json $O/reci
 # tree banks (docs/results/README.md, "Tree banks"): the default's rule with its prototypes in one tree bank (about
 # ten times as many under the same cap), its control, beside the cached rows of the tables above (paired), with all
 # 10 full-data seeds of the tables (a bank set trains on bank batches: sub-DAGs of its bank)
-K="mirage bench --cache-dir $C --out $O --jobs 2"
+K="mirage bench --cache-dir $C --out $O --jobs 2 --no-degrees"
 KM="full mirage-auto mirage-bank herding-bytes random-bytes size-only wl-kernel permuted"
 $K --datasets NCI1 --seeds 10 --methods mirage-paper $KM --name bank_nci1 "$@"
 $K --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods mirage-paper $KM --name bank_mol "$@"
@@ -156,7 +159,8 @@ mirage bench --merge $O/bank_nci1.json $O/bank_mol.json $O/bank_dd.json $O/bank_
     $O/bank_multiclass.json $O/bank_tox21.json --name bank --out $O --quiet
 python benchmarks/results_pages.py
 # the default since the tree bank (README's table, docs/results/README.md "The default: a tree bank"): today's default
-# (a tree bank on one task; its runs train on bank batches), its rule with each prototype its own DAG (mirage-plain:
+# (a tree bank on one task, its leaves with their degrees; its runs train on bank batches; ogbg-moltox21's several
+# tasks keep their own DAGs without degrees), its rule with each prototype its own DAG (mirage-plain:
 # the runs above, read from the cache by their keys), their controls, full data and the classic controls
 T="full mirage-auto mirage-plain size-only wl-kernel permuted"
 $B --datasets NCI1 --seeds 10 --methods $T --name default_nci1 "$@"

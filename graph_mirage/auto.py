@@ -50,6 +50,7 @@ from .candidates import make_candidates, resolve_jobs, warm_workers
 from .config.defaults import (
     AUTO_BANK,
     AUTO_BANK_PER_CLASS,
+    AUTO_DEGREES_IN_BANK,
     AUTO_HOPS,
     AUTO_MAX_FRACTION,
     AUTO_MIN_GRAPHS,
@@ -247,11 +248,13 @@ class AutoPrototypes(BaseEstimator):
         readout: the readout recorded in the artifact (``"sum"``: the prototypes' weights are made for it).
         seed: seed of the prototypes' k-means and of the holdout.
         degrees: the prototypes' leaves carry their real degrees, for GCN's normalisation
-            (:class:`~graph_mirage.prototypes.TreePrototypes`); their bytes count against the cap.
+            (:class:`~graph_mirage.prototypes.TreePrototypes`); their bytes count against the cap. None (the
+            default): when the prototypes share a tree bank (:data:`~graph_mirage.config.defaults.AUTO_DEGREES_IN_BANK`;
+            :meth:`leaf_degrees`), where they cost 1-13 % more bytes; False: never.
         bank: every candidate stores its trees once, in a :class:`~graph_mirage.bank.TreeBank`; the cap counts the
             bank's bytes, so about ten times as many prototypes per class fit. None (the default): a bank unless
-            ``degrees`` or continuous node attributes (:meth:`uses_bank`); False: each prototype its own DAG; True
-            with ``degrees``: a bank whose leaves carry their degrees.
+            ``degrees=True`` or continuous node attributes (:meth:`uses_bank`); False: each prototype its own DAG;
+            True with ``degrees=True``: a bank whose leaves carry their degrees.
         max_roots: most roots (trees) per prototype, as in :class:`~graph_mirage.prototypes.TreePrototypes` (32:
             on datasets with many distinct trees per graph, such as DD, 32 roots cover a few per cent of a cluster's
             nodes; more roots cost bytes, mostly in the bank).
@@ -274,7 +277,7 @@ class AutoPrototypes(BaseEstimator):
 
     def __init__(self, hops=AUTO_HOPS, per_class=None, *, max_bytes: int | None = None,
                  max_fraction: float | None = AUTO_MAX_FRACTION, min_graphs: int = AUTO_MIN_GRAPHS,
-                 readout: str = "sum", seed: int = 0, degrees: bool = False, bank: bool | None = None,
+                 readout: str = "sum", seed: int = 0, degrees: bool | None = None, bank: bool | None = None,
                  roots: str = "top", max_roots: int = 32, n_jobs: int | None = None) -> None:
         self.hops = hops
         self.per_class = per_class
@@ -315,8 +318,8 @@ class AutoPrototypes(BaseEstimator):
             raise ParameterError(f"min_graphs must be an integer >= 0, got {self.min_graphs!r}")
         if self.readout not in ("sum", "mean"):
             raise ParameterError(f"readout must be 'sum' or 'mean', got {self.readout!r}")
-        if not isinstance(self.degrees, bool):
-            raise ParameterError(f"degrees must be True or False, got {self.degrees!r}")
+        if self.degrees is not None and not isinstance(self.degrees, bool):
+            raise ParameterError(f"degrees must be True, False or None, got {self.degrees!r}")
         if self.bank is not None:
             check_bank(self.bank)
         check_roots(self.roots)
@@ -327,13 +330,19 @@ class AutoPrototypes(BaseEstimator):
 
     def uses_bank(self, attributes: bool = False) -> bool:
         """Whether the prototypes share one tree bank: ``bank``, or when it is None, :data:`AUTO_BANK` unless
-        ``degrees`` (their sets were measured with each prototype its own DAG, and stay those files; ``bank=True``
+        ``degrees=True`` (its sets were measured with each prototype its own DAG, and stay those files; ``bank=True``
         combines the two) or the graphs
         have continuous node ``attributes`` (a bank stores one attribute vector per tree, its mean over all training
         graphs: a cluster's own means, which can carry the class, would be lost)."""
         if self.bank is not None:
             return bool(self.bank)
-        return AUTO_BANK and not self.degrees and not attributes
+        return AUTO_BANK and self.degrees is not True and not attributes
+
+    def leaf_degrees(self, bank: bool) -> bool:
+        """Whether the prototypes' leaves carry their real degrees, given whether they share a tree ``bank``:
+        ``degrees``, or when it is None, :data:`AUTO_DEGREES_IN_BANK` in a bank (there they cost 1-13 % more bytes;
+        each prototype's own DAG pays up to 3.2x)."""
+        return bool(self.degrees) if self.degrees is not None else bool(bank) and AUTO_DEGREES_IN_BANK
 
     def fit(self, graphs, y=None, *, validation=None, progress=None,
             log: Callable[[str], None] | None = None) -> "AutoPrototypes":
@@ -429,7 +438,8 @@ class AutoPrototypes(BaseEstimator):
     def _make(self, hops: int, per_class: int) -> TreePrototypes:
         """The (unfitted) candidate at ``hops`` and ``per_class``, with this estimator's other settings."""
         return TreePrototypes(hops=hops, per_class=per_class, seed=self.seed, readout=self.readout,
-                              degrees=self.degrees, bank=self.bank_, roots=self.roots, max_roots=int(self.max_roots))
+                              degrees=self.leaf_degrees(self.bank_), bank=self.bank_, roots=self.roots,
+                              max_roots=int(self.max_roots))
 
     def _cap(self, total: int, flat: FlatGraphs) -> float | None:
         if self.max_bytes is not None:

@@ -183,7 +183,7 @@ class PerTask(BaseEstimator):
 
         def at_choice(v):
             return TreePrototypes(**self.best_params_, seed=base.seed, readout=base.readout,
-                                  degrees=base.degrees, bank=shared, roots=base.roots,
+                                  degrees=base.leaf_degrees(shared), bank=shared, roots=base.roots,
                                   max_roots=int(base.max_roots)).fit(v)
 
         if validation is None:  # the candidates were fitted on holdouts: distil each task's graphs at the choice

@@ -25,6 +25,7 @@ def variants(name: str, train, valid) -> dict:
     from graph_mirage.config.presets import PAPER_DISTILL
 
     out = {"default": lambda: AutoPrototypes().fit(train, validation=valid).distilled_,
+           "no-degrees": lambda: AutoPrototypes(degrees=False).fit(train, validation=valid).distilled_,
            "plain": lambda: AutoPrototypes(bank=False).fit(train, validation=valid).distilled_,
            "budget10": lambda: Mirage(hops=2, budget=10).fit(train).distilled_,
            "proto5": lambda: TreePrototypes(hops=2, per_class=5).fit(train).distilled_,

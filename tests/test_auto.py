@@ -296,6 +296,11 @@ def test_cli_distill_degrees_gives_the_leaves_their_degrees_and_only_to_the_defa
     assert r.returncode == 0, r.stderr
     deg = DistilledDataset.load(out)
     assert deg.meta["params"]["degrees"] is True and deg.bank is None  # the default's bank gives way to the degrees
+    for flag, degrees in ((), True), (("--no-degrees",), None):  # the default: a bank whose leaves carry them
+        r = run_cli("distill", "synthetic-motifs", "--hops", "1", *flag, "--out", str(tmp_path / "bank.npz"))
+        assert r.returncode == 0, r.stderr
+        banked = DistilledDataset.load(tmp_path / "bank.npz")
+        assert banked.bank is not None and banked.meta["params"].get("degrees") is degrees
     for extra in (["--preset", "paper"], ["--budget", "2"]):
         r = run_cli("distill", "MUTAG", "--degrees", *extra, "--out", str(tmp_path / "no.npz"))
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and "degrees applies" in r.stderr, r.stderr

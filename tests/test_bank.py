@@ -248,23 +248,29 @@ def test_only_a_bank_sets_runs_are_keyed_by_bank_batches():
     assert plain != run_key(meta, "gin", TrainConfig(), 0, "set", bank_batches=True)
 
 
-def test_the_default_is_a_tree_bank_on_one_task_and_each_prototype_its_own_dag_with_degrees(synthetic):
-    """AutoPrototypes() on a single-task dataset makes the very set AutoPrototypes(bank=True) makes (the same bytes,
-    so the same cached runs); bank=False is the earlier default; leaf degrees need each prototype's own DAG, so the
-    default drops the bank for them (its files stay those measured), and an explicit bank=True keeps both."""
+def test_the_default_is_a_tree_bank_with_leaf_degrees_on_one_task(synthetic):
+    """AutoPrototypes() on a single-task dataset makes the very set AutoPrototypes(bank=True, degrees=True) makes (the
+    same bytes, so the same cached runs): a bank whose leaves carry their degrees. degrees=False is the bank before
+    them; bank=False each prototype its own DAG, without degrees (the default before the bank); degrees=True alone
+    keeps each prototype its own DAG (its files stay those measured)."""
     from graph_mirage.training.runcache import set_key
 
     train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
     auto = AutoPrototypes(hops=1).fit(train, validation=valid)
-    banked = AutoPrototypes(hops=1, bank=True).fit(train, validation=valid)
+    both = AutoPrototypes(hops=1, bank=True, degrees=True).fit(train, validation=valid)
+    assert auto.uses_bank() and auto.distilled_.bank is not None and auto.get_params()["degrees"] is None
+    assert auto.distilled_.meta["params"]["degrees"] is True and set_key(auto.distilled_) == set_key(both.distilled_)
+    without = AutoPrototypes(hops=1, degrees=False).fit(train, validation=valid)
+    banked = AutoPrototypes(hops=1, bank=True, degrees=False).fit(train, validation=valid)
+    assert set_key(without.distilled_) == set_key(banked.distilled_)
+    assert "degrees" not in banked.distilled_.meta["params"]
+    assert without.distilled_.bank is not None and without.distilled_.nbytes() < auto.distilled_.nbytes()
     plain = AutoPrototypes(hops=1, bank=False).fit(train, validation=valid)
-    assert auto.uses_bank() and auto.distilled_.bank is not None and auto.get_params()["bank"] is None
-    assert set_key(auto.distilled_) == set_key(banked.distilled_)
-    assert plain.distilled_.bank is None and max(plain.grid()[1]) == 20 and max(auto.grid()[1]) == 200
+    assert plain.distilled_.bank is None and "degrees" not in plain.distilled_.meta["params"]
+    assert max(plain.grid()[1]) == 20 and max(auto.grid()[1]) == 200
     degrees = AutoPrototypes(hops=1, degrees=True).fit(train, validation=valid)
     assert not degrees.uses_bank() and degrees.distilled_.bank is None
-    both = AutoPrototypes(hops=1, bank=True, degrees=True).fit(train, validation=valid)
-    assert both.distilled_.bank is not None and both.distilled_.meta["params"]["degrees"] is True
+    assert degrees.distilled_.meta["params"]["degrees"] is True
 
 
 @pytest.fixture(scope="module")
@@ -275,18 +281,22 @@ def degree_pair(synthetic):
     return own, banked
 
 
-@pytest.mark.parametrize("conv", ["GCNConv", "GINConv"])
+@pytest.mark.parametrize("conv", ["GCNConv", "GINConv", "GATConv"])
 def test_a_bank_with_leaf_degrees_gives_gcn_each_prototypes_own_dag_with_degrees(degree_pair, pair, conv):
     """bank=True with degrees=True: a prototype extracted from the bank is, for GCN (which reads the leaves' degrees)
-    as for GIN, the prototype with its own DAG and degrees — in fewer bytes; without the degrees GCN reads otherwise."""
+    as for GIN and GAT, the prototype with its own DAG and degrees — in fewer bytes. Only GCN reads the degrees: GIN and
+    GAT read the bank without them to the same numbers (their runs differ only where summation order does)."""
     import torch_geometric.nn as nn
 
     own, banked = degree_pair
     a, b = _readouts(own.distilled_, getattr(nn, conv)), _readouts(banked.distilled_, getattr(nn, conv))
     assert torch.allclose(a, b, atol=1e-5)
     assert banked.distilled_.bank is not None and banked.nbytes_ < own.nbytes_
+    without = _readouts(pair[1].distilled_, getattr(nn, conv))
     if conv == "GCNConv":  # the degrees are what GCN sees: the bank without them gives other numbers
-        assert not torch.allclose(a, _readouts(pair[1].distilled_, nn.GCNConv), atol=1e-3)
+        assert not torch.allclose(a, without, atol=1e-3)
+    else:
+        assert torch.allclose(b, without, atol=1e-5)
 
 
 def test_a_bank_with_leaf_degrees_round_trips_and_trains_in_bank_batches(degree_pair, tmp_path):

@@ -299,9 +299,12 @@ def test_degrees_makes_the_defaults_prototypes_with_their_leaves_degrees(synthet
         ctx = SplitContext("synthetic-motifs", 0, synthetic, tmp_path, True, [3], lambda *a: None, degrees=degrees)
         return [DistilledDataset.load(s.path) for s in make_auto(ctx) + make_proto(ctx)]
 
-    (auto, proto), (auto_d, proto_d) = made(False), made(True)
+    (auto, proto), (auto_d, proto_d), (auto_n, proto_n) = made(False), made(True), made(None)
     for plain, exact in ((auto, auto_d), (proto, proto_d)):
         assert "degrees" not in plain.meta["params"] and exact.meta["params"]["degrees"] is True
+    # None (no flag): as the default — mirage-auto's bank with its leaves' degrees, mirage-proto's own DAGs without
+    assert auto_n.bank is not None and auto_n.meta["params"]["degrees"] is True and auto_d.bank is None
+    assert proto_n.nbytes() == proto.nbytes() and "degrees" not in proto_n.meta["params"]
     # mirage-proto's one setting: the same prototypes, each with one more node and its leaves' in-edges
     assert proto_d.meta["prototypes"] == proto.meta["prototypes"] and proto_d.nbytes() > proto.nbytes()
 

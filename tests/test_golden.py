@@ -16,7 +16,7 @@ PINNED = json.loads(GOLDEN.read_text())
 def test_every_dataset_is_pinned_with_its_defaults_and_presets():
     assert sorted(PINNED) == sorted(DATASETS)
     for name, variants in PINNED.items():
-        assert {"default", "plain", "budget10", "proto5", "herding10", "random10"} <= set(variants), name
+        assert {"default", "no-degrees", "plain", "budget10", "proto5", "herding10", "random10"} <= set(variants), name
     assert sum(k.startswith("paper-step") for v in PINNED.values() for k in v) == 17  # 6 presets, their steps
 
 

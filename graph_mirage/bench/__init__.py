@@ -116,7 +116,7 @@ def main_from_args(args) -> int:
                          f"({torch.backends.cpu.get_cpu_capability()} kernels)",
               "seeds": seeds, "folds": args.folds, "fold_seeds": args.fold_seeds, "full_seeds": args.full_seeds,
               "budgets": opts.budgets, "proto": opts.proto, "node_attributes": opts.node_attributes,
-              "fractions": opts.fractions, **({"degrees": True} if opts.degrees else {}),
+              "fractions": opts.fractions, **({"degrees": opts.degrees} if opts.degrees is not None else {}),
               **({"roots": opts.roots} if opts.roots != "top" else {}),
               **({"max_roots": opts.max_roots} if opts.max_roots is not None else {}),
               **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),

@@ -78,7 +78,7 @@ class SplitContext:
     log: object
     proto: dict | None = None  # mirage-proto's setting (None: PROTO)
     fractions: list | None = None  # the bytes sweep: fractions of the training split's bytes
-    degrees: bool = False  # mirage-auto's and mirage-proto's leaves carry their real degrees
+    degrees: bool | None = None  # mirage-auto's and mirage-proto's leaves carry their real degrees (None: as default)
     roots: str = "top"  # how mirage-auto's, mirage-bank's and mirage-proto's prototypes choose their roots
     max_roots: int | None = None  # their most roots per prototype (None: the estimators' default)
     progress: bool = False  # a learned baseline (minutes to an hour) reports its steps while it distils
@@ -184,7 +184,7 @@ def make_proto(ctx: SplitContext) -> list[TrainingSet]:
     from ..prototypes import TreePrototypes
 
     params = dict(ctx.proto or PROTO, **({} if ctx.max_roots is None else {"max_roots": ctx.max_roots}))
-    est, secs = _timed(lambda: TreePrototypes(**params, degrees=ctx.degrees, roots=ctx.roots).fit(ctx.train))
+    est, secs = _timed(lambda: TreePrototypes(**params, degrees=bool(ctx.degrees), roots=ctx.roots).fit(ctx.train))
     return [_saved(ctx, "mirage-proto", est.distilled_, secs, info={"settings": dict(params)})]
 
 

@@ -48,7 +48,7 @@ class Options:
     proto: dict | None = None  # mirage-proto's setting (None: methods.PROTO)
     node_attributes: bool = False  # load TU datasets with their continuous node attributes
     fractions: list | None = None  # the bytes sweep: the swept methods once per fraction of the training bytes
-    degrees: bool = False  # graph-mirage's prototypes with their leaves' real degrees (TreePrototypes(degrees=True))
+    degrees: bool | None = None  # graph-mirage's prototypes' leaves carry their real degrees (None: as the default)
     roots: str = "top"  # how graph-mirage's prototypes choose their roots (TreePrototypes(roots=...))
     max_roots: int | None = None  # graph-mirage's most roots per prototype (None: the estimators' default)
     recipes: tuple = ("plain",)  # the distilled sets' training recipes (runs.FULL_RECIPES), chosen on validation

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..config.defaults import BENCH_DATASETS, BENCH_DEFAULT_METHODS, BENCH_METHODS, READOUTS, ROOTS, TRAIN_RECIPES
 from .types import number, positive
 
@@ -25,9 +27,10 @@ def add_bench_args(p) -> None:
                         "per fraction of the training split's bytes (e.g. 0.001 0.01 0.1)")
     p.add_argument("--node-attributes", action="store_true",
                    help="load TU datasets with their continuous node attributes (every method and GNN uses them)")
-    p.add_argument("--degrees", action="store_true",
+    p.add_argument("--degrees", action=argparse.BooleanOptionalAction, default=None,
                    help="mirage-auto's, mirage-plain's and mirage-proto's prototypes carry their leaves' real degrees "
-                        "(exact GCN normalisation at depth 1; each prototype its own DAG; see TreePrototypes)")
+                        "(exact GCN normalisation at depth 1; mirage-auto: each prototype its own DAG; see "
+                        "TreePrototypes); --no-degrees: never (default: as the default, in a tree bank only)")
     p.add_argument("--roots", choices=ROOTS, default="top",
                    help="how the mirage-auto/-bank/-plain and mirage-proto prototypes choose their roots (default "
                         "top; sampled: see TreePrototypes)")

@@ -42,7 +42,7 @@ def distill_settings(args, out: str | None) -> DistillSettings:
         spark=SparkSettings(getattr(args, "spark_master", "local[*]"), getattr(args, "spark_partitions", 8),
                             getattr(args, "spark_driver_memory", None), getattr(args, "spark_checkpoint_dir", None),
                             getattr(args, "spark_driver_rows", SparkSettings.driver_rows)),
-        threads=args.threads, jobs=getattr(args, "jobs", None), degrees=getattr(args, "degrees", False),
+        threads=args.threads, jobs=getattr(args, "jobs", None), degrees=getattr(args, "degrees", None),
         bank=getattr(args, "bank", None), roots=getattr(args, "roots", "top"),
         max_roots=getattr(args, "max_roots", None))
 

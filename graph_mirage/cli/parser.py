@@ -115,9 +115,10 @@ def distill_args(sp) -> None:
     sp.add_argument("--rank", choices=RANKS, default=None, help="order of the sets a budget keeps (default margin)")
     sp.add_argument("--context", type=positive(0), default=None,
                     help="add each class's N most frequent trees to its distilled graphs (0: off, as the paper)")
-    sp.add_argument("--degrees", action="store_true",
+    sp.add_argument("--degrees", action=argparse.BooleanOptionalAction, default=None,
                     help="automatic default: the prototypes' leaves carry their real degrees, for GCN's "
-                         "normalisation (more bytes; docs/results/leaf-degrees.md)")
+                         "normalisation (default: in a tree bank, where they cost 1-13 %% more bytes; --degrees alone: "
+                         "each prototype its own DAG with them; --no-degrees: never; docs/results/leaf-degrees.md)")
     sp.add_argument("--bank", action=argparse.BooleanOptionalAction, default=None,
                     help="automatic default: the prototypes store their trees once, in one tree bank (file format "
                          "version 2), so about ten times as many fit the byte cap; the default on one task, not across "

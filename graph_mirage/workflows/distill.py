@@ -67,8 +67,8 @@ def make_estimator(s: DistillSettings, n_graphs: int | None = None):
         kwargs["max_bytes"] = s.max_bytes
     if s.readout is not None:
         kwargs["readout"] = s.readout
-    if s.degrees:
-        kwargs["degrees"] = True
+    if s.degrees is not None:
+        kwargs["degrees"] = s.degrees
     if s.bank is not None:
         kwargs["bank"] = s.bank
     if s.roots != "top":

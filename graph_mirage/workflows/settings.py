@@ -167,7 +167,7 @@ class DistillSettings:
     spark: SparkSettings = field(default_factory=SparkSettings)
     threads: int = 1
     jobs: int | None = None  # worker processes for the automatic default's k-means (None: distill_jobs's choice)
-    degrees: bool = False  # the automatic default's leaves carry their real degrees (TreePrototypes(degrees=True))
+    degrees: bool | None = None  # the automatic default's leaves carry their real degrees (None: AutoPrototypes' own)
     bank: bool | None = None  # the automatic default's prototypes share one tree bank (None: its own choice)
     roots: str = "top"  # how the automatic default's prototypes choose their roots (TreePrototypes(roots=...))
     max_roots: int | None = None  # the automatic default's most roots per prototype (None: AutoPrototypes' own)
