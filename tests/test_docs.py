@@ -18,14 +18,15 @@ def _example() -> str:
     return re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
 
 
-@pytest.mark.parametrize("bank", [False, True])
-def test_the_example_reads_a_file_without_graph_mirage(synthetic, tmp_path, bank):
-    """read_distilled needs numpy only: the graphs it builds equal the library's own, in either format version."""
+@pytest.mark.parametrize("bank, degrees", [(False, False), (True, False), (True, True)])
+def test_the_example_reads_a_file_without_graph_mirage(synthetic, tmp_path, bank, degrees):
+    """read_distilled needs numpy only: the graphs it builds equal the library's own, in either format version, and
+    with leaf degrees (the default's bank: the node feeding the leaves lies one level below them)."""
     import torch
 
     from graph_mirage import TreePrototypes
 
-    est = TreePrototypes(hops=2, per_class=2, bank=bank).fit(synthetic[synthetic.split["train"]])
+    est = TreePrototypes(hops=2, per_class=2, bank=bank, degrees=degrees).fit(synthetic[synthetic.split["train"]])
     path = est.distilled_.save(tmp_path / "s.npz")
     ns: dict = {}
     code = _example().replace("from graph_mirage import load_dataset", "load_dataset = None")
