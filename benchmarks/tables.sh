@@ -11,7 +11,7 @@
 # commands of the sections before the last one ran when mirage-auto had each prototype its own DAG — today's
 # mirage-plain (--no-bank), the same sets byte for byte (tests/test_golden.py, variant "plain") — and sized
 # herding-bytes and random-bytes to that set's bytes: re-run today they make the tree bank's set for mirage-auto and
-# size the real graphs to it. Since the commit after 133af07 the tree bank's leaves carry their real degrees by default
+# size the real graphs to it. Since a41e7a8 the tree bank's leaves carry their real degrees by default
 # (AutoPrototypes(degrees=None), AUTO_DEGREES_IN_BANK): the tree-bank sections and the bytes sweep measured banks
 # without them and carry --no-degrees, which makes those sets again. The last section, "the default since the tree
 # bank", is today's default (a bank with leaf degrees: its runs are those of the leaf-degree section's mirage-bank,

@@ -6,7 +6,9 @@
 1. candidates are prototype sets for every depth in ``hops`` (1, 2, 3) and every prototypes-per-class count in
    ``per_class`` (1, 2, 5, 10, 20, 50, 100, 200), distilled from the training graphs only (one tree stage per depth).
    The prototypes of a candidate store their trees once, in one tree bank (:mod:`graph_mirage.bank`), so about ten
-   times as many fit in the same bytes as when each is its own DAG (``bank=False``: counts up to 20);
+   times as many fit in the same bytes as when each is its own DAG (``bank=False``: counts up to 20); the bank's
+   leaves carry their real degrees (``degrees=None``: GCN's normalisation reads them; the other convolutions read the
+   same numbers), which costs 1-13 % more bytes;
 2. a candidate larger than the byte cap is not scored. The cap is ``max_bytes`` when given, else the larger of
    ``max_fraction`` (1 %) of the training split's bytes and the bytes of ``min_graphs`` (5) average training graphs
    per class (what Herding keeps at k = 5: on small datasets 1 % is less than one graph); when no candidate fits,
