@@ -299,6 +299,7 @@ def test_cli_distill_degrees_gives_the_leaves_their_degrees_and_only_to_the_defa
     for flag, degrees in ((), True), (("--no-degrees",), None):  # the default: a bank whose leaves carry them
         r = run_cli("distill", "synthetic-motifs", "--hops", "1", *flag, "--out", str(tmp_path / "bank.npz"))
         assert r.returncode == 0, r.stderr
+        assert ("one tree bank whose leaves carry their degrees" in r.stdout + r.stderr) is bool(degrees)
         banked = DistilledDataset.load(tmp_path / "bank.npz")
         assert banked.bank is not None and banked.meta["params"].get("degrees") is degrees
     for extra in (["--preset", "paper"], ["--budget", "2"]):
