@@ -562,6 +562,28 @@ def work(args):
 """)
 
 
+_SIGNAL_IN_SET_NAME = _command_script("""
+class Named:
+    def __set_name__(self, owner, name):  # the handler's exception raised here reaches main in a RuntimeError
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+        time.sleep(10)
+
+def work(args):
+    class Owner:  # as a class made during an import (CI saw it in torch's cached_property)
+        attribute = Named()
+    print("finished")
+    return 0
+""")
+
+
+@pytest.mark.parametrize("name, code, message", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_signal_inside_set_name_still_ends_the_command_in_one_line(name, code, message):
+    r = subprocess.run([sys.executable, "-c", _SIGNAL_IN_SET_NAME, name], env=_env(), capture_output=True, text=True,
+                       timeout=60, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert r.returncode == code and r.stderr == f"mirage: error: {message}\n" and "finished" not in r.stdout, (
+        r.returncode, r.stderr)
+
+
 def test_an_interrupt_inside_an_eval_still_exits_130_under_python_m(tmp_path):
     # CPython remembers a KeyboardInterrupt that left an eval() of a string as unhandled, and `python -m` then killed
     # the process by SIGINT after the one-line ending (exit -2 in 2 of 3 CI runs when the Ctrl-C landed in one)

@@ -71,6 +71,28 @@ def _one_line(e: BaseException) -> str:
     return " ".join(str(e).split())
 
 
+def _signalled(e: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM behind ``e``, if any: Python wraps an exception raised in ``__set_name__`` — the handler
+    ran while a class was being made, during an import, say — in a RuntimeError (CI saw it in torch's)."""
+    seen: set[int] = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def _end_on(stop: KeyboardInterrupt, saved: dict) -> int:
+    """The one-line ending of a command stopped by a signal, and its exit status."""
+    _ending(saved)
+    if isinstance(stop, _Terminated):
+        print("mirage: error: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    print("mirage: error: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
 
@@ -93,14 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (MirageError, ValueError) as e:
         print(f"mirage: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
-    except _Terminated:
-        _ending(saved)
-        print("mirage: error: terminated", file=sys.stderr)
-        return 128 + signal.SIGTERM
-    except KeyboardInterrupt:
-        _ending(saved)
-        print("mirage: error: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (_Terminated)
+        return _end_on(e, saved)
+    except RuntimeError as e:
+        stop = _signalled(e)
+        if stop is None:
+            raise
+        return _end_on(stop, saved)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
