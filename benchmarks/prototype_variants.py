@@ -44,7 +44,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 # per variant: the bench runs' files, the JSON and page written, the page's markers, the column names; "method": the
 # method of the variant's rows and of the rows it is paired with, "tables": the files of those (default tables.json)
 VARIANTS = {
-    "degrees": {"runs": "degrees_*.json", "out": "leaf_degrees.json", "page": "leaf-degrees.md",
+    # degrees: own DAGs' runs (degrees_a, _dd, _folds, _tox21), not the bank-degrees variant's degrees_bank_*.json
+    "degrees": {"runs": "degrees_[!b]*.json", "out": "leaf_degrees.json", "page": "leaf-degrees.md",
                 "markers": ("<!-- generated: leaf degrees -->", "<!-- end of leaf degrees -->"),
                 "name": "with leaf degrees", "short": "degrees", "lines": "leaf-degrees"},
     "roots": {"runs": "roots_*.json", "out": "sampled_roots.json", "page": "sampled-roots.md",

@@ -166,6 +166,21 @@ def test_the_prototype_variant_pages_are_generated_from_the_committed_json(tmp_p
     assert page.read_text() == (DOCS / "results" / v["page"]).read_text()
 
 
+@pytest.mark.parametrize("variant", ["degrees", "roots", "bank-degrees"])
+def test_the_prototype_variant_json_is_what_its_committed_bench_runs_give(tmp_path, variant):
+    """Each variant reads its own bench files only (the leaf-degree variant's pattern once also took the bank
+    variant's degrees_bank_*.json and doubled its rows)."""
+    import json
+    import shutil
+
+    mod = benchmark_module("prototype_variants")
+    v = mod.VARIANTS[variant]
+    page, out = tmp_path / v["page"], tmp_path / v["out"]
+    shutil.copy(DOCS / "results" / v["page"], page)
+    assert mod.main([variant, "--out", str(out), "--page", str(page)]) == 0
+    assert json.loads(out.read_text())["rows"] == json.loads((mod.RESULTS / v["out"]).read_text())["rows"]
+
+
 def _fidelity_sections() -> list[tuple[str, str]]:
     """Every search-fidelity section of docs/search.md and the JSON its first line names (``--out``; the default
     file without one): read from the page, so that a section added later is checked too."""
