@@ -155,8 +155,9 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
             attributes = bool(ds.meta.get("node_attributes"))
             hops, per_class = est.grid(attributes)
             shared = est.uses_bank(attributes)
-            bank = (", in one tree bank" + (" whose leaves carry their degrees" if est.leaf_degrees(shared) else "")
-                    if shared else "")
+            bank = ", in one tree bank" if shared else ""
+            if shared and est.leaf_degrees(shared):
+                bank += " whose leaves carry their degrees"
             log(f"{ds.name}: choosing the settings on the validation split (hops {list(hops)}, prototypes per class "
                 f"{list(per_class)}{bank}; each candidate scored in closed form)")
             est.fit(train, validation=valid, log=lambda m: log("  " + m))
