@@ -1,8 +1,10 @@
 """The artifacts whose bytes are pinned (``tests/data/golden_artifacts.json``): every distiller and baseline that
 is deterministic, at its defaults and at the paper's settings, on the 8 benchmark datasets.
 
-``python -m tests.golden`` rewrites the file (only after a change that is meant to change the artifacts, with the
+``python -m tests.golden ROOT`` rewrites the file (only after a change that is meant to change the artifacts, with the
 reason in the commit); ``tests/test_golden.py`` checks that the current code writes exactly these bytes.
+``python -m tests.golden ROOT --check [DATASET ...]`` rewrites nothing: it prints, per dataset, the artifacts whose
+bytes differ from the pinned ones (how another machine, or another numpy/OpenBLAS kernel, is compared).
 """
 
 from __future__ import annotations
@@ -58,11 +60,26 @@ def artifact_hashes(name: str, root) -> dict[str, str]:
     return res
 
 
+def check(root, names) -> int:
+    """Print each dataset's artifacts that differ from the pinned bytes; how many differ in all."""
+    pinned = json.loads(GOLDEN.read_text())
+    differ = 0
+    for name in names:
+        got = artifact_hashes(name, root)
+        bad = sorted(k for k in set(got) | set(pinned[name]) if got.get(k) != pinned[name].get(k))
+        differ += len(bad)
+        print(f"{name}: {', '.join(bad) if bad else 'every artifact as pinned'}", flush=True)
+    return differ
+
+
 if __name__ == "__main__":
     import torch
 
     torch.set_num_threads(1)
-    root = sys.argv[1] if len(sys.argv) > 1 else None
+    args = sys.argv[1:]
+    root = args.pop(0) if args and args[0] != "--check" else None
+    if args[:1] == ["--check"]:
+        sys.exit(1 if check(root, args[1:] or DATASETS) else 0)
     blob = {name: artifact_hashes(name, root) for name in DATASETS}
     GOLDEN.write_text(json.dumps(blob, indent=1, sort_keys=True) + "\n")
     print(f"wrote {GOLDEN}")

@@ -25,3 +25,15 @@ def test_every_dataset_is_pinned_with_its_defaults_and_presets():
 def test_artifacts_are_byte_identical(name, data_root):
     got = artifact_hashes(name, data_root)
     assert got == PINNED[name]
+
+
+@needs_data
+def test_check_reports_the_artifacts_whose_bytes_differ(data_root, tmp_path, monkeypatch, capsys):
+    from . import golden
+
+    edited = dict(PINNED, MUTAG=dict(PINNED["MUTAG"], proto5="0" * 64))
+    path = tmp_path / "golden.json"
+    path.write_text(json.dumps(edited))
+    monkeypatch.setattr(golden, "GOLDEN", path)
+    assert golden.check(data_root, ["MUTAG"]) == 1
+    assert capsys.readouterr().out.strip() == "MUTAG: proto5"
