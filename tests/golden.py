@@ -79,6 +79,9 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     root = args.pop(0) if args and args[0] != "--check" else None
     if args[:1] == ["--check"]:
+        unknown = [n for n in args[1:] if n not in DATASETS]
+        if unknown:  # before any distillation: the pins hold only these datasets
+            sys.exit(f"not pinned: {', '.join(unknown)} (pinned: {', '.join(DATASETS)})")
         sys.exit(1 if check(root, args[1:] or DATASETS) else 0)
     blob = {name: artifact_hashes(name, root) for name in DATASETS}
     GOLDEN.write_text(json.dumps(blob, indent=1, sort_keys=True) + "\n")
