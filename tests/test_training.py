@@ -167,6 +167,50 @@ def test_macro_rocauc_is_sklearns_and_leaves_out_a_class_a_small_split_lacks():
     assert np.isclose(got, np.mean([roc_auc_score(y == c, probs[:, c]) for c in range(3)]))
 
 
+def test_binary_rocauc_is_sklearns_float_to_the_last_bit():
+    from sklearn.metrics import roc_auc_score
+
+    from graph_mirage.training.metrics import binary_rocauc
+
+    rng = np.random.default_rng(0)
+    for i in range(400):
+        n = int(rng.integers(2, 300))
+        y = rng.integers(0, 2, n)
+        y[:2] = [0, 1]
+        s = [rng.normal(size=n), rng.integers(0, 4, n).astype(float),  # many ties
+             rng.normal(size=n).astype(np.float32).astype(float), np.round(rng.normal(size=n) + y, 1)][i % 4]
+        assert binary_rocauc(y, s) == roc_auc_score(y, s)
+        assert binary_rocauc(y.astype(float), s) == roc_auc_score(y.astype(float), s)  # labels as floats (tasks)
+        assert binary_rocauc(y == 1, s) == roc_auc_score(y == 1, s)  # one class against the rest
+    assert np.isnan(binary_rocauc(np.ones(5), rng.normal(size=5)))
+
+
+def test_the_epochs_selection_score_is_every_metrics_own_to_the_last_bit():
+    """``Metric.score`` (what the epoch loop calls) is ``Metric.__call__``'s selection metric: OGB's evaluator for
+    OGB datasets (one task and several, labels missing, a task with one class), scikit-learn's ROC-AUC otherwise,
+    accuracy after the prior shift for several classes; NaN where the metric is undefined."""
+    rng = np.random.default_rng(1)
+    metrics = {"ogb": Metric("ogbg-molhiv", 2, "ogb"), "tu": Metric("toy", 2),
+               "classes": Metric("toy", 3, shift=np.array([0.3, -0.2, 0.0])),
+               "ogb-tasks": Metric("ogbg-moltox21", 2, "ogb", num_tasks=12),
+               "csv-tasks": Metric("csv", 2, num_tasks=12)}
+    for _ in range(30):
+        y2, z2 = rng.integers(0, 2, 200), rng.normal(size=(200, 2)).astype(np.float32)
+        y3, z3 = rng.integers(0, 3, 200), rng.normal(size=(200, 3))
+        yt = rng.integers(0, 2, (200, 12)).astype(float)
+        yt[rng.random((200, 12)) < 0.3] = np.nan
+        yt[:, 2] = np.where(np.isnan(yt[:, 2]), np.nan, 0.0)  # a task without positives is left out
+        zt = rng.normal(size=(200, 12)).astype(np.float32)
+        for key, (y, z) in {"ogb": (y2, z2), "tu": (y2, z2), "classes": (y3, z3), "ogb-tasks": (yt, zt),
+                            "csv-tasks": (yt, zt)}.items():
+            m = metrics[key]
+            assert m.score(y, z) == m(y, z)[m.name], key
+    assert np.isnan(metrics["ogb"].score(np.ones(4, dtype=int), rng.normal(size=(4, 2))))
+    no_positives = np.zeros((4, 12))
+    assert np.isnan(metrics["ogb-tasks"].score(no_positives, rng.normal(size=(4, 12))))
+    assert np.isnan(metrics["ogb-tasks"](no_positives, rng.normal(size=(4, 12)))["rocauc"])
+
+
 def test_a_split_whose_valid_or_test_graphs_have_one_class_is_refused_before_training():
     import torch
 

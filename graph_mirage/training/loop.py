@@ -144,7 +144,7 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
             train_s += t1 - t0
             if epoch % config.eval_every == 0 or epoch == config.epochs:
                 val_logits, val_y = predict(model, valid, device)
-                last_val = metric(val_y, val_logits)[metric.name]
+                last_val = metric.score(val_y, val_logits)
                 best_at_last = not math.isnan(last_val) and last_val > best.val
                 if best_at_last:
                     best = RunResult(seed, epoch, last_val, float("nan"))
