@@ -340,6 +340,18 @@ def test_the_recipes_table_is_generated_from_the_committed_json():
     assert mod.compare(chosen, plain) == [r for r in blob["rows"] if r["dataset"] == chosen[0]["dataset"]]
 
 
+def test_the_selection_speed_table_is_generated_from_the_committed_json():
+    """docs/results/speed-and-scale.md's table is what benchmarks/selection_speed.py writes from its committed JSON,
+    whose every row trained the same runs with both scorings."""
+    import json
+
+    mod = benchmark_module("selection_speed")
+    rows = json.loads((DOCS.parent / "benchmarks" / "results" / "selection_speed.json").read_text())["rows"]
+    page = (DOCS / "results" / "speed-and-scale.md").read_text()
+    assert mod.START + mod.markdown(rows) + mod.END in page
+    assert rows and all(r["same_runs"] for r in rows)
+
+
 def _max_roots_module():
     mod = benchmark_module("max_roots")
     return mod
