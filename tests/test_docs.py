@@ -352,6 +352,33 @@ def test_the_selection_speed_table_is_generated_from_the_committed_json():
     assert rows and all(r["same_runs"] for r in rows)
 
 
+def test_the_warmup_selection_table_is_generated_from_the_committed_json():
+    """docs/results/README.md's warm-up table is what benchmarks/warmup_selection.py computes from the committed
+    runs' recorded epochs, and warm-up 1 (the tables' rule) gives every run its own result."""
+    import json
+
+    mod = benchmark_module("warmup_selection")
+    blob = json.loads((DOCS.parent / "benchmarks" / "results" / "warmup_selection.json").read_text())
+    runs = [dict(r, exact_val=r["val"], exact_test=r["test"]) for r in blob["runs"]]
+    assert mod.summary(runs) == blob["rows"]
+    assert mod.START + mod.table(blob["rows"]) + mod.END in (DOCS / "results" / "README.md").read_text()
+    assert all(abs(mod.chosen(r, 1) - r["run_test"]) <= 5e-7 for r in runs)
+
+
+def test_a_warmup_chooses_the_first_best_validation_epoch_from_the_warmup_on():
+    mod = benchmark_module("warmup_selection")
+    run = {"exact_val": [0.9, 0.5, 0.7, 0.7, 0.6], "exact_test": [0.1, 0.2, 0.3, 0.4, 0.5]}
+    assert mod.chosen(run, 1) == 0.1 and mod.chosen(run, 2) == 0.3 and mod.chosen(run, 5) == 0.5
+    assert mod.chosen(run, 6) is None  # the run stopped before the warm-up ended
+    runs = [{"dataset": "d", "model": "gin", "seed": s, "kind": k, "exact_val": [0.5, 0.6],
+             "exact_test": [0.1 * s, 0.8 + 0.01 * s if k == "set" else 0.5]} for s in range(3)
+            for k in ("set", "permuted")]
+    rows = {r["warmup"]: r for r in mod.summary(runs)}  # the second epoch is chosen: the set's margin 0.30 ... 0.32
+    assert abs(rows[1]["margin"]["mean"] - 0.31) < 1e-12 and rows[1]["margin"]["low"] < 0.31 < rows[1]["margin"]["high"]
+    assert abs(rows[1]["set"]["mean"] - 0.81) < 1e-12 and "full" not in rows[1]
+    assert rows[20].keys() == {"dataset", "model", "warmup"}  # no run reached epoch 20
+
+
 def _max_roots_module():
     mod = benchmark_module("max_roots")
     return mod

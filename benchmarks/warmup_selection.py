@@ -1,0 +1,191 @@
+"""What epoch selection gives a set for free: the epoch chosen on validation only after a warm-up of W epochs.
+
+The tables choose each run's epoch as the best validation score over all epochs. A model after one or two epochs
+has learned little, and on a small validation split it can still score well: the permuted-label control's score is
+largely that. This script trains, per dataset, GNN and seed, the default's set, its permuted control (the bench's own
+permutation, :func:`graph_mirage.bench.runs.permuted`) and optionally full data (the tables' plain recipe, stopped
+25 epochs after its best, as the tables' full data is), recording the validation **and test** score of every epoch
+(the test split is scored every epoch only here, to read the rules afterwards; nothing is chosen on it). It then
+reads off, for each warm-up W, the test score at the best validation epoch among epochs >= W (W = 1 is the tables'
+rule; the script checks it gives each run's own result), the std over seeds, and the paired margin over the control.
+
+    python benchmarks/warmup_selection.py --datasets ogbg-molbace DD --models gcn gin --seeds 10 --jobs 2
+
+An exploration of the protocol, not a change of it: a hypothesis for the tables. Writes
+``benchmarks/results/warmup_selection.json`` (``--out``) and the table of docs/results/README.md (``--page``: only the
+table, from the committed JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+PAGE = RESULTS.parents[1] / "docs" / "results" / "README.md"
+START, END = "<!-- generated: warmup selection -->\n", "<!-- end of warmup selection -->\n"
+WARMUPS = (1, 5, 10, 20)
+_DATA: dict = {}
+
+
+def _dataset(name: str, root: str | None):
+    """The dataset, its default set and its evaluation sets, made once per worker process."""
+    if name not in _DATA:
+        from graph_mirage import AutoPrototypes, load_dataset
+        from graph_mirage.training import eval_sets
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = load_dataset(name, root)
+        d = AutoPrototypes().fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]]).distilled_
+        _DATA.clear()
+        _DATA[name] = (ds, d, eval_sets(ds))
+    return _DATA[name]
+
+
+def run(task: tuple) -> dict:
+    """One run with its per-epoch validation and test scores: ``(dataset, root, model, seed, kind)``."""
+    import torch
+
+    from graph_mirage.bench.runs import full_config, permuted
+    from graph_mirage.training import TrainConfig, loop, train_and_evaluate
+
+    name, root, model, seed, kind = task
+    torch.set_num_threads(1)
+    ds, d, (valid, test) = _dataset(name, root)
+    history: list[tuple[float, float]] = []
+    metric: list = []
+    original = loop.predict
+
+    def predict(net, data, device):  # each validation pass also scores the test split (read afterwards only)
+        out = original(net, data, device)
+        if data is valid:
+            logits, y = original(net, test, device)
+            history.append((metric[0].score(out[1], out[0]), metric[0].score(y, logits)))
+        return out
+
+    init = loop.Metric.__init__
+
+    def remember(self, *args, **kwargs):  # the run's own metric (its prior shift), made before it trains
+        init(self, *args, **kwargs)
+        metric.append(self)
+
+    loop.predict, loop.Metric.__init__ = predict, remember
+    try:
+        train = None if kind == "full" else permuted(d, seed) if kind == "permuted" else d
+        config = full_config("plain", None, int(d.meta["hops"])) if kind == "full" else TrainConfig()
+        r = train_and_evaluate(ds, train, model=model, seeds=[seed], config=config, evals=(valid, test))
+    finally:
+        loop.predict, loop.Metric.__init__ = original, init
+    one = r["runs"][0]
+    return {"dataset": name, "model": model, "seed": seed, "kind": kind, "run_test": one["test"],
+            "run_epoch": one["best_epoch"], "val": [round(v, 6) for v, _ in history],
+            "test": [round(t, 6) for _, t in history], "exact_val": [v for v, _ in history],
+            "exact_test": [t for _, t in history]}
+
+
+def chosen(r: dict, warmup: int) -> float | None:
+    """The test score at the first best validation epoch among epochs >= ``warmup`` (None: the run stopped sooner)."""
+    val = np.asarray(r["exact_val"][warmup - 1:], dtype=float)
+    if not len(val) or np.all(np.isnan(val)):
+        return None
+    return float(r["exact_test"][warmup - 1 + int(np.nanargmax(val))])
+
+
+def summary(runs: list[dict]) -> list[dict]:
+    """Per dataset, GNN, kind and warm-up: the test mean and std over seeds, and the set's paired margins."""
+    from graph_mirage.stats import interval, paired
+
+    out = []
+    keys = sorted({(r["dataset"], r["model"]) for r in runs}, key=lambda k: (k[0], ["gcn", "gat", "gin"].index(k[1])))
+    for dataset, model in keys:
+        for w in WARMUPS:
+            by = {kind: {r["seed"]: chosen(r, w) for r in runs if (r["dataset"], r["model"], r["kind"]) ==
+                         (dataset, model, kind)} for kind in ("set", "permuted", "full")}
+            by = {k: {s: v for s, v in seeds.items() if v is not None} for k, seeds in by.items()}
+            row = {"dataset": dataset, "model": model, "warmup": w}
+            for kind, seeds in by.items():
+                if seeds:
+                    row[kind] = {**interval(list(seeds.values())), "std": float(np.std(list(seeds.values()))),
+                                 "n": len(seeds)}
+            if by["set"] and by["permuted"]:
+                row["margin"] = paired(by["set"], by["permuted"])
+            if by["set"] and by["full"]:
+                row["set_minus_full"] = paired(by["set"], by["full"])
+            out.append(row)
+    return out
+
+
+def table(rows: list[dict]) -> str:
+    def cell(r, k):
+        return "" if k not in r else f"{100 * r[k]['mean']:.1f} ± {100 * r[k]['std']:.1f}"
+
+    def diff(r, k):
+        if k not in r:
+            return ""
+        d = r[k]
+        mark = "↑" if d["low"] > 0 else "↓" if d["high"] < 0 else "≈"
+        return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] {mark}"
+
+    lines = ["| dataset | GNN | warm-up W | default set | its permuted control | margin | full data | set − full |",
+             "|---|---|---:|---|---|---|---|---|"]
+    lines += [f"| {r['dataset']} | {r['model'].upper()} | {r['warmup']} | {cell(r, 'set')} | {cell(r, 'permuted')} | "
+              f"{diff(r, 'margin')} | {cell(r, 'full')} | {diff(r, 'set_minus_full')} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_page(rows: list[dict], page: Path = PAGE) -> None:
+    text = page.read_text()
+    head, rest = text.split(START, 1)
+    page.write_text(head + START + table(rows) + END + rest.split(END, 1)[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--datasets", nargs="+", default=["ogbg-molbace", "DD"])
+    p.add_argument("--models", nargs="+", default=["gcn", "gin"])
+    p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--full", nargs="*", default=[], help="datasets whose full data is also trained (plain recipe)")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--root", default=os.environ.get("MIRAGE_DATA"))
+    p.add_argument("--out", default=str(RESULTS / "warmup_selection.json"))
+    p.add_argument("--page", action="store_true", help="only rewrite the page's table from --out")
+    args = p.parse_args(argv)
+    if args.page:
+        write_page(json.loads(Path(args.out).read_text())["rows"])
+        return 0
+    kinds = {name: ("set", "permuted", "full") if name in args.full else ("set", "permuted") for name in args.datasets}
+    tasks = [(name, args.root, m, s, k) for name in args.datasets for m in args.models for s in range(args.seeds)
+             for k in kinds[name]]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(args.jobs) as pool:  # tasks in dataset order: each worker loads a dataset once
+        runs = list(pool.map(run, tasks))
+    for r in runs:  # warm-up 1 is the tables' rule: it must give each run's own result
+        if chosen(r, 1) != r["run_test"]:
+            raise SystemExit(f"{r['dataset']} {r['model']} seed {r['seed']} {r['kind']}: the recorded epochs do not "
+                             f"give the run's own choice")
+        del r["exact_val"], r["exact_test"]
+    rows = summary([dict(r, exact_val=r["val"], exact_test=r["test"]) for r in runs])
+    header = {"command": " ".join(["python benchmarks/warmup_selection.py", *(sys.argv[1:] if argv is None else argv)]),
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.jobs} processes (1 torch thread each)",
+              "seconds": time.perf_counter() - t0, "warmups": list(WARMUPS),
+              "reading": "an exploration of the protocol (epoch selection after a warm-up), not a change of it; "
+                         "scores rounded to 6 decimals in the runs"}
+    Path(args.out).write_text(json.dumps({"header": header, "rows": rows, "runs": runs}) + "\n")
+    if Path(args.out).resolve() == (RESULTS / "warmup_selection.json").resolve():
+        write_page(rows)
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
