@@ -46,7 +46,13 @@ def _dataset(name: str, root: str | None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ds = load_dataset(name, root)
-        d = AutoPrototypes().fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]]).distilled_
+        train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
+        if ds.meta.get("num_tasks"):  # several tasks: the default distils task by task, as `mirage distill` does
+            from graph_mirage.multitask import PerTask
+
+            d = PerTask().fit(train, validation=valid).distilled_
+        else:
+            d = AutoPrototypes().fit(train, validation=valid).distilled_
         _DATA.clear()
         _DATA[name] = (ds, d, eval_sets(ds))
     return _DATA[name]
