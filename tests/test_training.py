@@ -306,6 +306,55 @@ def test_early_stopping_stops_after_patience(synthetic, distilled):
     assert r["train_seconds"] > 0 and r["eval_seconds"] > 0
 
 
+def test_a_warmup_keeps_the_first_epochs_from_being_chosen_and_patience_counts_after_it(synthetic, distilled):
+    """``select_after``: the epoch is chosen among epochs >= it; the same training otherwise (the validation scores
+    of the later epochs are those of a run without it); patience counts from it; the default is every epoch."""
+    plain = train_and_evaluate(synthetic, distilled, model="gin", seeds=[0, 1], config=TrainConfig(epochs=12))
+    late = train_and_evaluate(synthetic, distilled, model="gin", seeds=[0, 1],
+                              config=TrainConfig(epochs=12, select_after=6))
+    assert all(r["best_epoch"] >= 6 for r in late["runs"])
+    assert [r["val_last"] for r in late["runs"]] == [r["val_last"] for r in plain["runs"]]  # same training
+    for p, w in zip(plain["runs"], late["runs"]):
+        if p["best_epoch"] >= 6:  # the warm-up changes nothing when the run chose a later epoch anyway
+            assert (w["best_epoch"], w["test"]) == (p["best_epoch"], p["test"])
+    stopped = train_and_evaluate(synthetic, distilled, model="gin", seeds=[0],
+                                 config=TrainConfig(epochs=500, patience=2, lr=1e-2, select_after=30))["runs"][0]
+    assert stopped["best_epoch"] >= 30 and stopped["epochs_run"] - stopped["best_epoch"] == 2
+    with pytest.raises(MirageError, match="select_after"):
+        TrainConfig(epochs=5, select_after=6)
+    with pytest.raises(MirageError, match="select_after"):
+        TrainConfig(select_after=0)
+
+
+def test_runs_cached_before_the_warmup_option_keep_their_keys():
+    from dataclasses import fields, make_dataclass
+
+    from graph_mirage.training.runcache import run_key
+
+    meta = {"name": "MUTAG", "split_kind": "random", "split_seed": 0}
+    before = make_dataclass("TrainConfig", [(f.name, f.type, f.default) for f in fields(TrainConfig)
+                                            if f.name != "select_after"])
+    assert run_key(meta, "gin", TrainConfig(), 0, "set") == run_key(meta, "gin", before(), 0, "set")
+    assert run_key(meta, "gin", TrainConfig(select_after=5), 0, "set") != run_key(meta, "gin", TrainConfig(), 0, "set")
+
+
+def test_the_warmup_reaches_train_and_bench_and_is_refused_before_any_work_when_too_long(tmp_path):
+    from graph_mirage.bench import _check_select_after
+    from graph_mirage.workflows.settings import TrainSettings
+
+    assert TrainSettings(select_after=7).config("MUTAG").select_after == 7
+    assert TrainSettings().config("MUTAG").select_after == 1
+    with pytest.raises(MirageError, match="select_after"):
+        TrainSettings(select_after=101).check()
+    with pytest.raises(MirageError, match="select_after"):
+        TrainSettings(epochs=20, select_after=21).check()
+    with pytest.raises(MirageError, match="no epoch to choose"):
+        _check_select_after(11, 50, quick=True)  # full data trains at most 10 epochs in a quick bench
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", "train", "synthetic-motifs", "--full",
+                        "--select-after", "150"], capture_output=True, text=True)
+    assert r.returncode != 0 and "select_after (150)" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_collated_evaluation_equals_a_plain_loader(synthetic):
     from graph_mirage.training import EvalSet, predict
 

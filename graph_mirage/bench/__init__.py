@@ -70,6 +70,16 @@ def outputs(out: str, name: str | None, default: str) -> tuple[Path, Path]:
     return path / f"{stem}.json", path / f"{stem}.md"
 
 
+def _check_select_after(select_after: int | None, epochs: int, quick: bool) -> None:
+    """Refuse a warm-up longer than the distilled sets' or full data's epochs before anything is trained."""
+    from .runs import FULL_EPOCHS
+
+    full = 10 if quick else FULL_EPOCHS
+    if select_after is not None and select_after > min(epochs, full):
+        raise MirageError(f"--select-after {select_after} leaves no epoch to choose: the distilled sets train "
+                          f"{epochs} epochs and full data at most {full}")
+
+
 def main_from_args(args) -> int:
     """``mirage bench`` with parsed arguments (:func:`graph_mirage.cli.bench_args.add_bench_args`)."""
     from ..config.defaults import BENCH_DATASETS as ALL_DATASETS
@@ -93,6 +103,7 @@ def main_from_args(args) -> int:
         raise MirageError(f"unknown model(s) {bad}; known: {', '.join(MODELS)}")
     for name in datasets:  # before PyTorch is imported: a wrong name is refused at once
         resolve_spec(name, args.root)
+    _check_select_after(args.select_after, args.epochs or (50 if quick else 100), quick)
     import torch
 
     from .schedule import Options
@@ -108,7 +119,8 @@ def main_from_args(args) -> int:
                    cache_dir=None if quick or not args.cache_dir else args.cache_dir, refresh=args.refresh,
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
                    node_attributes=args.node_attributes, fractions=args.fractions, degrees=args.degrees,
-                   roots=args.roots, max_roots=args.max_roots, recipes=tuple(dict.fromkeys(args.recipes or ["plain"])))
+                   roots=args.roots, max_roots=args.max_roots, recipes=tuple(dict.fromkeys(args.recipes or ["plain"])),
+                   select_after=args.select_after or 1)
     t0 = time.perf_counter()
     header = {"command": "mirage bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {jobs} training "
@@ -120,6 +132,7 @@ def main_from_args(args) -> int:
               **({"roots": opts.roots} if opts.roots != "top" else {}),
               **({"max_roots": opts.max_roots} if opts.max_roots is not None else {}),
               **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),
+              **({"select_after": opts.select_after} if opts.select_after != 1 else {}),
               "methods": list(methods), "readout": args.readout or "recorded/sum",
               "complete": False}
 

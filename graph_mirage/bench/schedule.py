@@ -52,6 +52,7 @@ class Options:
     roots: str = "top"  # how graph-mirage's prototypes choose their roots (TreePrototypes(roots=...))
     max_roots: int | None = None  # graph-mirage's most roots per prototype (None: the estimators' default)
     recipes: tuple = ("plain",)  # the distilled sets' training recipes (runs.FULL_RECIPES), chosen on validation
+    select_after: int = 1  # every run (full data too) chooses its epoch from this one on (TrainConfig.select_after)
 
     def recipe_keys(self) -> dict:
         """``key -> recipe name`` of the distilled sets' recipes; the key is None for the one default recipe (the
@@ -189,7 +190,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
     _make(name, runner, tmp, o, splits, col)
     o.log(f"[{name}] {len(splits)} split(s), {len(col.sets)} training sets made; training {len(models)} GNN(s) x "
           f"{len(seeds)} seed(s)")
-    dist_cfg = TrainConfig(epochs=o.epochs, eval_every=1, readout=o.readout)
+    dist_cfg = TrainConfig(epochs=o.epochs, eval_every=1, readout=o.readout, select_after=o.select_after)
     full_seeds = seeds[:o.full_seeds] if o.full_seeds else seeds
     select = full_seeds[:FULL_SELECT_SEEDS]
     recipes = {k: replace(dist_cfg, **FULL_RECIPES[r]) for k, r in o.recipe_keys().items()}
@@ -198,7 +199,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
         for si, split in enumerate(splits):
             if "full" in o.methods:
                 for recipe in FULL_RECIPES:
-                    cfg = full_config(recipe, o.readout, DEFAULT_HOPS, o.quick)
+                    cfg = replace(full_config(recipe, o.readout, DEFAULT_HOPS, o.quick), select_after=o.select_after)
                     for seed in select:
                         tasks.append(_task(name, o, split, model, seed, cfg, "full"))
                         keys.append((model, "full", None, si, None, recipe, seed))
@@ -215,7 +216,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
                 cand = {r: [run["val"] for _, run, _ in col.runs.get((model, "full", None, si, None, r), [])]
                         for r in FULL_RECIPES}
                 recipe = col.chosen[(model, "full", si)] = best_by_validation(cand)
-                cfg = full_config(recipe, o.readout, DEFAULT_HOPS, o.quick)
+                cfg = replace(full_config(recipe, o.readout, DEFAULT_HOPS, o.quick), select_after=o.select_after)
                 for seed in full_seeds[len(select):]:
                     tasks.append(_task(name, o, split, model, seed, cfg, "full"))
                     keys.append((model, "full", None, si, None, recipe, seed))

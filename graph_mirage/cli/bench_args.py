@@ -44,6 +44,9 @@ def add_bench_args(p) -> None:
     p.add_argument("--readout", choices=READOUTS, default=None,
                    help="readout of every GNN (default: what each set records, else sum)")
     p.add_argument("--epochs", type=positive(1), default=None, help="epochs on a distilled set (default 100)")
+    p.add_argument("--select-after", type=positive(1), default=None, metavar="N",
+                   help="every run (full data too) chooses its epoch on validation only from epoch N on, patience "
+                        "counted from there (default 1: any epoch; docs/results: selecting after a warm-up)")
     p.add_argument("--recipes", nargs="+", choices=list(TRAIN_RECIPES), default=None,
                    help="training recipes of the distilled sets and their controls, each chosen per GNN, method and "
                         "split on validation (default: plain; full data always chooses between "

@@ -53,7 +53,8 @@ def train_settings(args) -> TrainSettings:
                          weight_decay=args.weight_decay, batch_size=args.batch_size, hidden=args.hidden,
                          dropout=args.dropout, layers=args.layers, readout=args.readout, weighting=args.weighting,
                          prior_correction=not args.no_prior_correction, device=args.device, threads=args.threads,
-                         paper_protocol=getattr(args, "paper_protocol", False))
+                         paper_protocol=getattr(args, "paper_protocol", False),
+                         select_after=getattr(args, "select_after", None))
 
 
 def default_out(dataset: str, root, suffix: str) -> str:

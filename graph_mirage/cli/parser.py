@@ -142,6 +142,9 @@ def train_args(sp, seeds: int) -> None:
     sp.add_argument("--patience", type=positive(1), default=None,
                     help="stop after this many evaluations without a better validation metric (default: never)")
     sp.add_argument("--eval-every", type=positive(1), default=None, help="evaluate every N epochs (default 1)")
+    sp.add_argument("--select-after", type=positive(1), default=None, metavar="N",
+                    help="choose the epoch on validation only from epoch N on; patience counts from there (default "
+                         "1: any epoch; docs/results: selecting after a warm-up)")
     sp.add_argument("--lr", type=number(0, low_open=True), default=None, help="learning rate (default 1e-3)")
     sp.add_argument("--weight-decay", type=number(0), default=None, help="weight decay (default 0)")
     sp.add_argument("--batch-size", type=positive(1), default=None, help="graphs per batch (default 32)")

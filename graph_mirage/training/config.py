@@ -40,6 +40,10 @@ class TrainConfig:
         bank_batches: train a tree bank's prototypes (a set made with ``bank=True``) in batches that are sub-DAGs
             of the bank (:class:`~graph_mirage.training.BankLoader`): the same prototypes per batch, each tree once
             (False: collated as separate graphs, each shared tree repeated).
+        select_after: the first epoch the validation metric may choose (1: any); ``patience`` counts from it. A
+            barely trained model can score well on a small validation split (graph size alone orders graphs), and
+            choosing it is what a permuted-label control gets for free: docs/results, "Selecting the epoch after a
+            warm-up".
     """
 
     epochs: int = 100
@@ -56,9 +60,10 @@ class TrainConfig:
     patience: int | None = None
     prior_correction: bool = True
     bank_batches: bool = True
+    select_after: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "hidden", "eval_every"):
+        for name in ("epochs", "batch_size", "hidden", "eval_every", "select_after"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ParameterError(f"{name} must be an integer >= 1, got {v!r}")
@@ -80,6 +85,9 @@ class TrainConfig:
         for name in ("prior_correction", "bank_batches"):
             if not isinstance(getattr(self, name), bool):
                 raise ParameterError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.select_after > self.epochs:
+            raise ParameterError(f"select_after ({self.select_after}) must be at most epochs ({self.epochs}): no "
+                                 f"epoch could be chosen")
         check_device_name(self.device)
 
 

@@ -124,8 +124,9 @@ def _best_metrics(model: nn.Module, state: dict, test, device, metric: Metric, v
 
 def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSet | DataLoader, metric: Metric,
               config: TrainConfig, seed: int, progress: bool = False, desc: str = "") -> RunResult:
-    """Train ``model`` on ``train`` and select the epoch by the validation metric (early stopping with
-    ``config.patience``); ``metric`` decides with its own prior shift."""
+    """Train ``model`` on ``train`` and select the epoch by the validation metric among epochs from
+    ``config.select_after`` on (early stopping with ``config.patience``, counted from there); ``metric`` decides with
+    its own prior shift."""
     device = resolve_device(config.device)
     seed_everything(seed)
     model = model.to(device)
@@ -145,13 +146,14 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
             if epoch % config.eval_every == 0 or epoch == config.epochs:
                 val_logits, val_y = predict(model, valid, device)
                 last_val = metric.score(val_y, val_logits)
-                best_at_last = not math.isnan(last_val) and last_val > best.val
+                choosable = epoch >= config.select_after  # before it the model trains without being chosen
+                best_at_last = choosable and not math.isnan(last_val) and last_val > best.val
                 if best_at_last:
                     best = RunResult(seed, epoch, last_val, float("nan"))
                     best_state = _weights(model)
                     best_valid = (val_y, val_logits)
                     since_best = 0
-                else:
+                elif choosable:
                     since_best += 1
                 eval_s += time.perf_counter() - t1
                 bar.update(config.eval_every if epoch % config.eval_every == 0 else epoch % config.eval_every,

@@ -335,6 +335,7 @@ class TrainSettings:
     device: str = "cpu"
     threads: int = 1
     paper_protocol: bool = False
+    select_after: int | None = None
 
     def check(self) -> None:
         from ..training.config import check_device_name
@@ -343,20 +344,35 @@ class TrainSettings:
         _choice("train_preset", self.train_preset, PRESETS)
         _choice("readout", self.readout, READOUTS)
         _choice("weighting", self.weighting, SUPPORT_MODES)
-        for name in ("seeds", "epochs", "patience", "eval_every", "batch_size", "hidden", "layers", "threads"):
+        for name in ("seeds", "epochs", "patience", "eval_every", "batch_size", "hidden", "layers", "threads",
+                     "select_after"):
             _int(name, getattr(self, name), 1)
         _number("lr", self.lr)
         _number("weight_decay", self.weight_decay, low_open=False)
         if self.dropout is not None and not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        self.check_select_after(self.epochs)
         check_device_name(self.device)
+
+    def check_select_after(self, epochs: int | None) -> None:
+        """Refuse a warm-up that leaves no epoch to choose among ``epochs`` (None: the default's, unless a training
+        preset sets them)."""
+        from ..training.config import TrainConfig
+
+        if epochs is None and self.train_preset:
+            return  # the preset's epochs are known with the dataset; TrainConfig refuses then
+        epochs = epochs or TrainConfig.epochs
+        if self.select_after is not None and self.select_after > epochs:
+            raise ParameterError(f"select_after ({self.select_after}) must be at most the epochs ({epochs}): no "
+                                 f"epoch could be chosen")
 
     def config(self, dataset: str):
         """The :class:`~graph_mirage.training.TrainConfig`: the given values over the preset's or the defaults."""
         from ..training.config import TrainConfig
 
         given = {k: getattr(self, k) for k in ("epochs", "lr", "batch_size", "hidden", "dropout", "weight_decay",
-                                               "patience", "eval_every", "readout") if getattr(self, k) is not None}
+                                               "patience", "eval_every", "readout", "select_after")
+                 if getattr(self, k) is not None}
         if self.layers is not None:
             given["num_layers"] = self.layers
         given.update(support=self.weighting, device=self.device, prior_correction=self.prior_correction)

@@ -62,6 +62,8 @@ def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs:
 
     check_distill(s)
     t.check()
+    if full and full_epochs is not None:
+        t.check_select_after(full_epochs)  # the full split's runs: refused now, not after the distillation
     if s.out is not None:
         check_output(s.out)
     if s.engine != "memory":
