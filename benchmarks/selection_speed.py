@@ -30,7 +30,7 @@ from graph_mirage.training import Metric, TrainConfig, eval_sets, train_and_eval
 
 DATASETS = ["ogbg-moltox21", "ogbg-molbace", "NCI1", "synthetic-motifs", "ogbg-molhiv"]
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "results" / "speed-and-scale.md"
-START, END = "<!-- generated: selection speed -->\n", "<!-- end of selection speed -->\n"
+START, END = "<!-- generated: selection speed -->", "<!-- end of selection speed -->"
 
 
 def markdown(rows: list[dict]) -> str:
@@ -43,9 +43,9 @@ def markdown(rows: list[dict]) -> str:
 
 
 def write_page(rows: list[dict], page: Path = PAGE) -> None:
-    text = page.read_text()
-    head, rest = text.split(START, 1)
-    page.write_text(head + START + markdown(rows) + END + rest.split(END, 1)[1])
+    from graph_mirage.bench.tables import write_section
+
+    write_section(page, START, END, markdown(rows))
 
 
 def _full_measures(self: Metric, y_true, logits) -> float:

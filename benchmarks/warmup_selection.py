@@ -32,7 +32,7 @@ import numpy as np
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 PAGE = RESULTS.parents[1] / "docs" / "results" / "README.md"
-START, END = "<!-- generated: warmup selection -->\n", "<!-- end of warmup selection -->\n"
+START, END = "<!-- generated: warmup selection -->", "<!-- end of warmup selection -->"
 WARMUPS = (1, 5, 10, 20)
 _DATA: dict = {}
 
@@ -150,9 +150,9 @@ def table(rows: list[dict]) -> str:
 
 
 def write_page(rows: list[dict], page: Path = PAGE) -> None:
-    text = page.read_text()
-    head, rest = text.split(START, 1)
-    page.write_text(head + START + table(rows) + END + rest.split(END, 1)[1])
+    from graph_mirage.bench.tables import write_section
+
+    write_section(page, START, END, table(rows))
 
 
 def main(argv: list[str] | None = None) -> int:

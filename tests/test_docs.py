@@ -348,7 +348,7 @@ def test_the_selection_speed_table_is_generated_from_the_committed_json():
     mod = benchmark_module("selection_speed")
     rows = json.loads((DOCS.parent / "benchmarks" / "results" / "selection_speed.json").read_text())["rows"]
     page = (DOCS / "results" / "speed-and-scale.md").read_text()
-    assert mod.START + mod.markdown(rows) + mod.END in page
+    assert mod.START + "\n" + mod.markdown(rows) + mod.END in page
     assert rows and all(r["same_runs"] for r in rows)
 
 
@@ -361,7 +361,7 @@ def test_the_warmup_selection_table_is_generated_from_the_committed_json():
     blob = json.loads((DOCS.parent / "benchmarks" / "results" / "warmup_selection.json").read_text())
     runs = [dict(r, exact_val=r["val"], exact_test=r["test"]) for r in blob["runs"]]
     assert mod.summary(runs) == blob["rows"]
-    assert mod.START + mod.table(blob["rows"]) + mod.END in (DOCS / "results" / "README.md").read_text()
+    assert mod.START + "\n" + mod.table(blob["rows"]) + mod.END in (DOCS / "results" / "README.md").read_text()
     assert all(abs(mod.chosen(r, 1) - r["run_test"]) <= 5e-7 for r in runs)
 
 
