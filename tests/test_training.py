@@ -183,6 +183,7 @@ def test_binary_rocauc_is_sklearns_float_to_the_last_bit():
         assert binary_rocauc(y.astype(float), s) == roc_auc_score(y.astype(float), s)  # labels as floats (tasks)
         assert binary_rocauc(y == 1, s) == roc_auc_score(y == 1, s)  # one class against the rest
     assert np.isnan(binary_rocauc(np.ones(5), rng.normal(size=5)))
+    assert np.isnan(binary_rocauc(np.array([0, 1, 0]), np.array([0.1, np.nan, 0.3])))  # a diverged model
 
 
 def test_the_epochs_selection_score_is_every_metrics_own_to_the_last_bit():

@@ -25,7 +25,8 @@ METRIC_KEYS = ("accuracy", "balanced_accuracy", "accuracy_raw", "accuracy_calibr
 
 
 def binary_rocauc(y_true: np.ndarray, score: np.ndarray) -> float:
-    """ROC-AUC of ``score [n]`` against two-valued ``y_true [n]`` (the larger value positive; NaN with one value):
+    """ROC-AUC of ``score [n]`` against two-valued ``y_true [n]`` (the larger value positive; NaN with one value, or
+    with a score that is not finite — a diverged model's epoch is then never chosen):
     the same float as scikit-learn's ``roc_auc_score`` — its ROC curve (ties one threshold, collinear points dropped)
     and its trapezoids (``scipy.integrate.trapezoid``), in the same arithmetic — without its input validation, which
     took half of a multi-task run on a distilled set (ogbg-moltox21: 12 tasks scored every epoch). A test checks the
@@ -39,7 +40,7 @@ def binary_rocauc(y_true: np.ndarray, score: np.ndarray) -> float:
 
     y_true, score = np.asarray(y_true).reshape(-1), np.asarray(score).reshape(-1)
     values = np.unique(y_true)
-    if len(values) != 2:
+    if len(values) != 2 or not np.isfinite(score).all():
         return float("nan")
     order = np.argsort(score, kind="stable")[::-1]  # descending; the order within a tie does not matter (one threshold)
     s, t = score[order], (y_true[order] == values[1]).astype(np.float64)
