@@ -72,9 +72,9 @@ def outputs(out: str, name: str | None, default: str) -> tuple[Path, Path]:
 
 def _check_select_after(select_after: int | None, epochs: int, quick: bool) -> None:
     """Refuse a warm-up longer than the distilled sets' or full data's epochs before anything is trained."""
-    from .runs import FULL_EPOCHS
+    from .runs import full_config
 
-    full = 10 if quick else FULL_EPOCHS
+    full = full_config("plain", None, 1, quick).epochs
     if select_after is not None and select_after > min(epochs, full):
         raise MirageError(f"--select-after {select_after} leaves no epoch to choose: the distilled sets train "
                           f"{epochs} epochs and full data at most {full}")
@@ -103,7 +103,8 @@ def main_from_args(args) -> int:
         raise MirageError(f"unknown model(s) {bad}; known: {', '.join(MODELS)}")
     for name in datasets:  # before PyTorch is imported: a wrong name is refused at once
         resolve_spec(name, args.root)
-    _check_select_after(args.select_after, args.epochs or (50 if quick else 100), quick)
+    epochs = args.epochs or (50 if quick else 100)  # on a distilled set
+    _check_select_after(args.select_after, epochs, quick)
     import torch
 
     from .schedule import Options
@@ -115,7 +116,7 @@ def main_from_args(args) -> int:
     log = _log(args.quiet)
     opts = Options(models=models, seeds=seeds, budgets=args.budgets or [10], methods=methods, root=args.root,
                    quick=quick, progress=not args.quiet, log=log, folds=args.folds, fold_seeds=args.fold_seeds,
-                   full_seeds=args.full_seeds, readout=args.readout, epochs=args.epochs or (50 if quick else 100),
+                   full_seeds=args.full_seeds, readout=args.readout, epochs=epochs,
                    cache_dir=None if quick or not args.cache_dir else args.cache_dir, refresh=args.refresh,
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
                    node_attributes=args.node_attributes, fractions=args.fractions, degrees=args.degrees,
