@@ -61,26 +61,24 @@ def distinct_rows(feats: sp.csr_matrix) -> tuple[int, np.ndarray]:
 
 
 def import_kmeans() -> None:
-    """Import scikit-learn's k-means (what a fresh worker process spends most of its start on)."""
-    from sklearn.cluster import KMeans  # noqa: F401
+    """Import scikit-learn's k-means seeding (what a fresh worker process spends most of its start on)."""
+    from sklearn.cluster import kmeans_plusplus  # noqa: F401
 
 
 def kmeans_labels(feats: sp.csr_matrix, k: int, seed: int, sample: int | None,
                   distinct: tuple[int, np.ndarray] | None = None) -> np.ndarray:
     """``[n]`` k-means labels of the rows of ``feats`` (k-means fitted on a random sample of at most ``sample`` rows,
     then every row assigned to its nearest centre; None: all rows). With ``k`` at least the number of distinct rows
-    (``distinct``: :func:`distinct_rows` of ``feats``, when known) each distinct row is its own cluster. A pure
-    function of its arguments on one OpenMP thread (the caller limits the threads): the same labels in any process.
+    (``distinct``: :func:`distinct_rows` of ``feats``, when known) each distinct row is its own cluster. The k-means
+    is scikit-learn's (:mod:`~graph_mirage.lloyd`: the same labels, computed in the columns the rows use); a pure
+    function of its arguments: the same labels in any process, with any number of threads.
 
     Example:
         >>> feats = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]))
         >>> kmeans_labels(feats, 2, seed=0, sample=None).tolist()
         [0, 1, 0]
     """
-    import warnings
-
-    from sklearn.cluster import KMeans
-    from sklearn.exceptions import ConvergenceWarning
+    from .lloyd import lloyd_labels
 
     n_distinct, groups = distinct_rows(feats) if distinct is None else distinct
     if k >= n_distinct:
@@ -88,13 +86,10 @@ def kmeans_labels(feats: sp.csr_matrix, k: int, seed: int, sample: int | None,
         # takes a fraction of the time, and the clusters' order no longer depends on how a scikit-learn version
         # numbers coinciding centres (that order is the prototypes' order, so it changes the training)
         return groups
-    km = KMeans(n_clusters=k, n_init=1, random_state=seed)
     n = feats.shape[0]
     # a sample can still hold fewer distinct points than k: that leaves clusters empty, and an empty cluster
-    # makes no prototype (fit_trees skips it), so sklearn's warning says nothing to act on
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        if sample is None or n <= sample:
-            return km.fit(feats).labels_
-        idx = np.sort(np.random.default_rng(seed).choice(n, sample, replace=False))
-        return km.fit(feats[idx]).predict(feats)
+    # makes no prototype (fit_trees skips it)
+    if sample is None or n <= sample:
+        return lloyd_labels(feats, k, seed)
+    idx = np.sort(np.random.default_rng(seed).choice(n, sample, replace=False))
+    return lloyd_labels(feats[idx], k, seed, predict=feats)
