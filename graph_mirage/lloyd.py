@@ -51,8 +51,9 @@ def lloyd_labels(rows: sp.csr_matrix, k: int, seed: int, predict: sp.csr_matrix 
     rows = _csr(rows)
     n, d = rows.shape
     cols = np.unique(rows.indices)  # the used columns; compressed index = position in ``cols``
-    x = sp.csr_matrix((rows.data, np.searchsorted(cols, rows.indices).astype(np.int32), rows.indptr),
-                      shape=(n, len(cols)))
+    at = np.full(d, -1, dtype=np.int32)
+    at[cols] = np.arange(len(cols), dtype=np.int32)
+    x = sp.csr_matrix((rows.data, at[rows.indices], rows.indptr), shape=(n, len(cols)))
     tol = float(np.mean(mean_variance_axis(rows, axis=0)[1]) * tol) if tol else 0.0
     _, seeds = kmeans_plusplus(rows, k, random_state=seed)
     centres = _canonical(x[seeds])
@@ -73,7 +74,7 @@ def lloyd_labels(rows: sp.csr_matrix, k: int, seed: int, predict: sp.csr_matrix 
             break
         labels_old[:] = labels
     if predict is not None:
-        return _assign(_columns(_csr(predict), cols), centres, norms(centres))
+        return _assign(_columns(_csr(predict), at), centres, norms(centres))
     if not strict:  # scikit-learn's last E-step: labels that match the returned centres
         labels = _assign(x, centres, norms(centres))
     return labels
@@ -90,13 +91,13 @@ def _canonical(m: sp.csr_matrix) -> sp.csr_matrix:
     return m
 
 
-def _columns(m: sp.csr_matrix, cols: np.ndarray) -> sp.csr_matrix:
-    """``m`` restricted to ``cols`` (renumbered), each row's entries in their stored order; the entries dropped meet
-    zero centre values, whose products add exact zeros to a distance."""
-    keep = np.isin(m.indices, cols)
+def _columns(m: sp.csr_matrix, at: np.ndarray) -> sp.csr_matrix:
+    """``m`` in the used columns (``at``: each column's compressed index, -1 if unused), each row's entries in their
+    stored order; the entries dropped meet zero centre values, whose products add exact zeros to a distance."""
+    idx = at[m.indices]
+    keep = idx >= 0
     indptr = np.concatenate([[0], np.cumsum(keep)])[m.indptr].astype(np.int32)
-    return sp.csr_matrix((m.data[keep], np.searchsorted(cols, m.indices[keep]).astype(np.int32), indptr),
-                         shape=(m.shape[0], len(cols)))
+    return sp.csr_matrix((m.data[keep], idx[keep], indptr), shape=(m.shape[0], int(at.max()) + 1))
 
 
 class _Norms:
