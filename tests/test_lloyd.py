@@ -78,13 +78,17 @@ def test_a_sample_fitted_then_every_row_assigned_matches_fit_then_predict():
             assert np.array_equal(got, _fitted(rows[idx], k, seed).predict(rows))
 
 
-def test_kmeans_labels_do_not_depend_on_the_thread_count():
-    rows = normalised_counts(sp.random(2000, 500, density=0.05, random_state=3, format="csr"))
-    with threadpool_limits(1):
-        one = kmeans_labels(rows, 30, seed=4, sample=600)
-    with threadpool_limits(2):
-        two = kmeans_labels(rows, 30, seed=4, sample=600)
-    assert np.array_equal(one, two) and len(np.unique(one)) > 1
+def test_kmeans_labels_are_the_same_on_either_side_of_the_sparse_centres_threshold(monkeypatch):
+    import graph_mirage.clusters as clusters
+
+    rows = normalised_counts(sp.random(3000, 400, density=0.03, random_state=3, format="csr"))
+    got = {}
+    for side, threshold in (("dense", float("inf")), ("sparse", 0)):
+        monkeypatch.setattr(clusters, "SPARSE_CENTRES_FROM", threshold)
+        with threadpool_limits(1):
+            got[side] = [kmeans_labels(rows, k, seed=4, sample=sample) for k in (2, 30) for sample in (None, 900)]
+    assert all(np.array_equal(a, b) for a, b in zip(got["dense"], got["sparse"]))
+    assert all(len(np.unique(labels)) > 1 for labels in got["dense"])
 
 
 @pytest.mark.parametrize("cols", [1, 4, 7])
