@@ -1,7 +1,5 @@
 """``python -m graph_mirage`` runs the ``mirage`` command line."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

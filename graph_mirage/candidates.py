@@ -172,7 +172,20 @@ def _pool(n_jobs: int):
     interpreters without running the caller's ``__main__``, stay for the next fit, and cluster on one thread."""
     from joblib.externals.loky import get_reusable_executor
 
-    return get_reusable_executor(max_workers=n_jobs, env={v: "1" for v in _THREAD_VARIABLES})
+    global _EXECUTOR
+    _EXECUTOR = get_reusable_executor(max_workers=n_jobs, env={v: "1" for v in _THREAD_VARIABLES})
+    return _EXECUTOR
+
+
+_EXECUTOR = None  # the workers' executor once started (kept for the next fit)
+
+
+def stop_workers() -> None:
+    """Stop the k-means workers, if any were started (waiting for them to end); a later fit starts new ones."""
+    global _EXECUTOR
+    if _EXECUTOR is not None:
+        _EXECUTOR.shutdown(wait=True)
+        _EXECUTOR = None
 
 
 def warm_workers(n_jobs: int) -> None:

@@ -607,3 +607,40 @@ def test_another_datasets_set_and_a_file_for_a_report_are_refused_before_pytorch
     assert len(errors) == 3 and all(e.startswith("mirage: error: ") for e in errors), errors
     assert all("distilled from 'synthetic-motifs', not 'ogbg-molbace'" in e for e in errors[:2]), errors
     assert "report directory" in errors[2] and "exists and is not a directory" in errors[2]
+
+
+def test_the_console_command_ends_without_teardown_once_nothing_else_runs(monkeypatch):
+    """`mirage` (cli.run): the command's exit code, the exit handlers run, the k-means workers stopped, and the
+    process ended by os._exit — unless another process or thread still runs, when it exits as usual."""
+    import multiprocessing
+    import types
+
+    import graph_mirage.candidates as candidates
+    import graph_mirage.cli as cli
+
+    class Ended(Exception):
+        pass
+
+    def fake_exit(code):
+        raise Ended(code)
+
+    ran = []
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    # the exit handlers are this test process's own: recorded, not run
+    monkeypatch.setattr(cli, "atexit", types.SimpleNamespace(_run_exitfuncs=lambda: ran.append("handlers")))
+    candidates._pool(2).submit(int, 1).result()  # workers started, as a fit with n_jobs=2 leaves them
+    with pytest.raises(Ended) as ended:
+        cli.run()
+    assert ended.value.args == (3,) and ran == ["handlers"] and candidates._EXECUTOR is None
+    assert not multiprocessing.active_children()
+
+    child = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(30,))
+    child.start()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.run()
+        assert exited.value.code == 3
+    finally:
+        child.terminate()
+        child.join()
