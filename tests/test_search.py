@@ -101,6 +101,22 @@ def test_patience_stops_a_sets_runs_early_and_keeps_the_full_splits_own(syntheti
         ModelSearch(eval_every=0).check_params()
 
 
+def test_select_after_chooses_no_earlier_epoch_and_is_refused_when_it_leaves_none(synthetic, auto_set):
+    free = ModelSearch(space=SMALL, epochs=12).fit(synthetic, auto_set)
+    late = ModelSearch(space=SMALL, epochs=12, select_after=8).fit(synthetic, auto_set)
+    chosen = [e for r in late.results_ for e in r["chosen_epochs_runs"]]
+    assert all(8 <= e <= 12 for e in chosen)
+    assert min(e for r in free.results_ for e in r["chosen_epochs_runs"]) < 8  # the option moved some choice
+    c = SearchSpace.from_dict(SMALL).configurations()[0]
+    assert ModelSearch(select_after=5).train_config(c, full=True).select_after == 5
+    with pytest.raises(ParameterError, match="select_after must be an integer >= 1"):
+        ModelSearch(select_after=0).check_params()
+    with pytest.raises(ParameterError, match=r"select_after \(13\) must be at most the epochs \(12\)"):
+        ModelSearch(epochs=12, select_after=13).check_params()
+    screened = ScreenedSearch(space=SMALL, confirm=1, epochs=12, select_after=8)
+    assert screened.screen().select_after == 8 and clone(screened).get_params()["select_after"] == 8
+
+
 def test_workers_give_the_same_scores_as_one_process(synthetic, auto_set):
     one = ModelSearch(space=SMALL, epochs=3).fit(synthetic, auto_set)
     two = ModelSearch(space=SMALL, epochs=3, jobs=2).fit(synthetic, auto_set)
@@ -277,11 +293,13 @@ def test_mirage_search_command_end_to_end(tmp_path):
     space.write_text("model: [gcn, gin]\nlayers: [1, 2]\nhidden: [16]\ndropout: [0.0]\nlr: [0.01]\n")
     out = tmp_path / "search.json"
     r = subprocess.run([sys.executable, "-m", "graph_mirage", "search", "synthetic-motifs", "--space", str(space),
-                        "--epochs", "4", "--eval-every", "2", "--patience", "2", "--out", str(out)],
+                        "--epochs", "4", "--eval-every", "2", "--patience", "2", "--select-after", "2",
+                        "--out", str(out)],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     record = json.loads(out.read_text())
-    assert (record["epochs"], record["eval_every"], record["patience"]) == (4, 2, 2)
+    assert (record["epochs"], record["eval_every"], record["patience"], record["select_after"]) == (4, 2, 2, 2)
+    assert all(e >= 2 for c in record["configurations"] for e in c["chosen_epochs_runs"])
     assert all(e in (2, 4) for c in record["configurations"] for e in c["epochs_runs"])
     assert record["set_hops"] == 2  # distilled at the deepest layer count the space asks for
     assert len(record["configurations"]) == 4 and record["distill_seconds"] > 0

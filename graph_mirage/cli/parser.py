@@ -307,6 +307,9 @@ def _search(sub) -> None:
                          "on the full split)")
     sp.add_argument("--eval-every", type=positive(1), default=1,
                     help="score the validation split every N epochs; the epoch is chosen among those (default 1)")
+    sp.add_argument("--select-after", type=positive(1), default=1, metavar="N",
+                    help="choose each run's epoch on validation only from epoch N on; patience counts from there "
+                         "(default 1: any epoch; docs/results: selecting after a warm-up)")
     sp.add_argument("--jobs", type=positive(1), default=1,
                     help="worker processes, one torch thread each (default 1; use the number of cores)")
     sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")

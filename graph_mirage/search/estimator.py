@@ -38,6 +38,9 @@ class ModelSearch(BaseEstimator):
             set; 25 on the full split with the default epochs).
         eval_every: score the validation split every this many epochs (and at the last); the epoch is chosen among
             those.
+        select_after: the first epoch the validation split may choose (1: any; ``patience`` counts from it): on a
+            small validation split, the first epochs' scores can choose a model that learned nothing
+            (docs/results: selecting after a warm-up).
         jobs: worker processes, one torch thread each (small GNNs are Python-bound: two single-threaded workers on
             two cores do about twice the work of one).
         device: ``cpu`` or ``cuda``.
@@ -50,8 +53,9 @@ class ModelSearch(BaseEstimator):
 
     Fitted attributes:
         results_: one dict per configuration, in space order: ``name, params, val_mean, val_std, test_mean,
-            test_std, test_last_mean, val_runs, test_runs, epochs_runs, seconds, rank`` (1 = best validation score;
-            ``val_runs``, ``test_runs`` and the epochs each run trained, ``epochs_runs``, per seed, seed 0 first).
+            test_std, test_last_mean, val_runs, test_runs, epochs_runs, chosen_epochs_runs, seconds, rank`` (1 = best
+            validation score; ``val_runs``, ``test_runs``, the epochs each run trained, ``epochs_runs``, and the epoch
+            its validation score chose, ``chosen_epochs_runs``, per seed, seed 0 first).
         best_index_, best_params_, best_score_ (its mean validation metric), best_test_ (its mean test metric).
         validation_error_: one standard error of ``best_score_`` (:func:`choice_error`); each result's
             ``level_with_best`` says whether its validation score is within it of the best, and
@@ -71,12 +75,13 @@ class ModelSearch(BaseEstimator):
 
     def __init__(self, space=None, seeds: int = 1, epochs: int | None = None, jobs: int = 1, device: str = "cpu",
                  prior_correction: bool = True, progress: bool = False, patience: int | None = None,
-                 eval_every: int = 1, cache_dir=None) -> None:
+                 eval_every: int = 1, cache_dir=None, select_after: int = 1) -> None:
         self.space = space
         self.seeds = seeds
         self.epochs = epochs
         self.patience = patience
         self.eval_every = eval_every
+        self.select_after = select_after
         self.jobs = jobs
         self.device = device
         self.prior_correction = prior_correction
@@ -102,7 +107,7 @@ class ModelSearch(BaseEstimator):
         """Validate the parameters and return the configurations (before any training)."""
         from ..training.config import check_device_name
 
-        for name, low in (("seeds", 1), ("jobs", 1), ("eval_every", 1)):
+        for name, low in (("seeds", 1), ("jobs", 1), ("eval_every", 1), ("select_after", 1)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise ParameterError(f"{name} must be an integer >= {low}, got {v!r}")
@@ -110,6 +115,10 @@ class ModelSearch(BaseEstimator):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise ParameterError(f"{name} must be an integer >= 1 or None, got {v!r}")
+        epochs = self.epochs or min(SET_EPOCHS, FULL_EPOCHS)
+        if self.select_after > epochs:
+            raise ParameterError(f"select_after ({self.select_after}) must be at most the epochs ({epochs}): no epoch "
+                                 f"would be left to choose")
         check_device_name(self.device)
         if self.cache_dir is not None:
             from ..fileio import check_cache_dir
@@ -138,7 +147,7 @@ class ModelSearch(BaseEstimator):
             (FULL_PATIENCE if full and self.epochs is None else None)
         if patience is not None:  # in epochs; the training loop counts evaluations
             patience = -(-patience // self.eval_every)
-        return TrainConfig(epochs=epochs, patience=patience, eval_every=self.eval_every,
+        return TrainConfig(epochs=epochs, patience=patience, eval_every=self.eval_every, select_after=self.select_after,
                            lr=float(c["lr"]), batch_size=int(c["batch_size"]), weight_decay=float(c["weight_decay"]),
                            hidden=int(c["hidden"]), dropout=float(c["dropout"]), num_layers=int(c["layers"]),
                            device=self.device, prior_correction=self.prior_correction)
@@ -326,6 +335,7 @@ def _record(c: dict, runs: list, seconds: float) -> dict:
             "test_std": stat("test", np.nanstd), "test_last_mean": stat("test_last", np.nanmean),
             "val_runs": [float(r["val"]) for r in runs], "test_runs": [float(r["test"]) for r in runs],
             "epochs_runs": [None if r.get("epochs_run") is None else int(r["epochs_run"]) for r in runs],
+            "chosen_epochs_runs": [None if r.get("best_epoch") is None else int(r["best_epoch"]) for r in runs],
             "seeds": len(runs), "seconds": float(seconds)}
 
 

@@ -31,9 +31,9 @@ class ScreenedSearch(BaseEstimator):
     split and choose among them by the full data's validation split.
 
     Args:
-        space, seeds, epochs, patience, eval_every: the screen's, as :class:`ModelSearch`'s (the confirmation
-            trains with the full split's defaults: up to 200 epochs, stopped 25 epochs after the best validation
-            score; the same seeds).
+        space, seeds, epochs, patience, eval_every, select_after: the screen's, as :class:`ModelSearch`'s (the
+            confirmation trains with the full split's defaults: up to 200 epochs, stopped 25 epochs after the best
+            validation score; the same seeds and ``select_after``).
         confirm: how many of the screen's best configurations (by the set's validation ranking) the full split
             trains.
         jobs, device, prior_correction, progress, cache_dir: both searches', as :class:`ModelSearch`'s (with a
@@ -50,13 +50,14 @@ class ScreenedSearch(BaseEstimator):
 
     def __init__(self, space=None, confirm: int = 3, seeds: int = 1, epochs: int | None = None, jobs: int = 1,
                  device: str = "cpu", prior_correction: bool = True, progress: bool = False,
-                 patience: int | None = None, eval_every: int = 1, cache_dir=None) -> None:
+                 patience: int | None = None, eval_every: int = 1, cache_dir=None, select_after: int = 1) -> None:
         self.space = space
         self.confirm = confirm
         self.seeds = seeds
         self.epochs = epochs
         self.patience = patience
         self.eval_every = eval_every
+        self.select_after = select_after
         self.jobs = jobs
         self.device = device
         self.prior_correction = prior_correction

@@ -29,6 +29,7 @@ class SearchSettings:
     eval_every: int = 1
     cache_dir: str | None = None
     confirm: int | None = None
+    select_after: int = 1
     distill: DistillSettings | None = field(default=None, repr=False)
 
     def check(self) -> None:
@@ -63,7 +64,8 @@ class SearchSettings:
         from ..search.estimator import ModelSearch
 
         kw = dict(space=self.space, seeds=self.seeds, epochs=self.epochs, jobs=self.jobs, device=self.device,
-                  progress=progress, patience=self.patience, eval_every=self.eval_every, cache_dir=self.cache_dir)
+                  progress=progress, patience=self.patience, eval_every=self.eval_every, cache_dir=self.cache_dir,
+                  select_after=self.select_after)
         if self.confirm is not None:
             from ..search.screened import ScreenedSearch
 
@@ -88,7 +90,7 @@ class SearchOutcome:
         s, ts = self.search, self.train_set
         return {"dataset": self.dataset.name, "trained_on": s.trained_on_, "metric": s.metric_,
                 "space": s.resolved_space().to_dict(), "seeds": s.seeds, "epochs": s.epochs, "patience": s.patience,
-                "eval_every": s.eval_every,
+                "eval_every": s.eval_every, "select_after": s.select_after,
                 "set_graphs": None if ts is None else len(ts), "set_hops": None if ts is None else ts.meta.get("hops"),
                 "best_params": s.best_params_, "best_val": s.best_score_, "best_test": s.best_test_,
                 "validation_error": s.validation_error_, "level_with_best": s.n_level_with_best_,
