@@ -105,7 +105,7 @@ class ModelSearch(BaseEstimator):
 
     def check_params(self, max_layers: int | None = None) -> list[dict]:
         """Validate the parameters and return the configurations (before any training)."""
-        from ..training.config import check_device_name
+        from ..training.config import check_device_name, check_select_after
 
         for name, low in (("seeds", 1), ("jobs", 1), ("eval_every", 1), ("select_after", 1)):
             v = getattr(self, name)
@@ -115,10 +115,7 @@ class ModelSearch(BaseEstimator):
             v = getattr(self, name)
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise ParameterError(f"{name} must be an integer >= 1 or None, got {v!r}")
-        epochs = self.epochs or min(SET_EPOCHS, FULL_EPOCHS)
-        if self.select_after > epochs:
-            raise ParameterError(f"select_after ({self.select_after}) must be at most the epochs ({epochs}): no epoch "
-                                 f"would be left to choose")
+        check_select_after(self.select_after, self.epochs or min(SET_EPOCHS, FULL_EPOCHS))
         check_device_name(self.device)
         if self.cache_dir is not None:
             from ..fileio import check_cache_dir

@@ -85,10 +85,15 @@ class TrainConfig:
         for name in ("prior_correction", "bank_batches"):
             if not isinstance(getattr(self, name), bool):
                 raise ParameterError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if self.select_after > self.epochs:
-            raise ParameterError(f"select_after ({self.select_after}) must be at most epochs ({self.epochs}): no "
-                                 f"epoch could be chosen")
+        check_select_after(self.select_after, self.epochs)
         check_device_name(self.device)
+
+
+def check_select_after(select_after: int | None, epochs: int) -> None:
+    """Refuse a warm-up (``TrainConfig.select_after``) that leaves no epoch of ``epochs`` to choose."""
+    if select_after is not None and select_after > epochs:
+        raise ParameterError(f"select_after ({select_after}) must be at most the epochs ({epochs}): no epoch would "
+                             f"be left to choose")
 
 
 def check_device_name(device: str) -> None:

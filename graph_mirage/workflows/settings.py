@@ -357,14 +357,11 @@ class TrainSettings:
     def check_select_after(self, epochs: int | None) -> None:
         """Refuse a warm-up that leaves no epoch to choose among ``epochs`` (None: the default's, unless a training
         preset sets them)."""
-        from ..training.config import TrainConfig
+        from ..training.config import TrainConfig, check_select_after
 
         if epochs is None and self.train_preset:
             return  # the preset's epochs are known with the dataset; TrainConfig refuses then
-        epochs = epochs or TrainConfig.epochs
-        if self.select_after is not None and self.select_after > epochs:
-            raise ParameterError(f"select_after ({self.select_after}) must be at most the epochs ({epochs}): no "
-                                 f"epoch could be chosen")
+        check_select_after(self.select_after, epochs or TrainConfig.epochs)
 
     def config(self, dataset: str):
         """The :class:`~graph_mirage.training.TrainConfig`: the given values over the preset's or the defaults."""
