@@ -24,7 +24,8 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
 - ``full``: the full training split (200 epochs, stopped 25 epochs after the best validation score).
 
 A set's runs take 100 epochs (``--set-patience N``: stopped N epochs after their best validation score;
-``--set-eval-every N``: scored on validation every N epochs); a tree
+``--set-eval-every N``: scored on validation every N epochs; ``--set-select-after N``: its epoch chosen on
+validation from epoch N on, as ``mirage search --select-after``); a tree
 bank's prototypes train in batches that are sub-DAGs of the bank (:class:`~graph_mirage.training.BankLoader`; runs
 cached before it trained them as separate graphs and are keyed apart). ``--sets NAME ...`` searches only the named
 sets.
@@ -58,14 +59,21 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the tables, plots and page, in a sibling module (page_section: read by the docs tests)
+from search_fidelity_report import (  # noqa: E402, F401
+    baselines,
+    own_regret,
+    page_section,
+    plot,
+    replicates,
+    scores,
+    write_page,
+)
+
 RESULTS = Path(__file__).resolve().parent / "results"
 SPACE = {"model": ["gcn", "gat", "gin", "sage"], "layers": [1, 2], "hidden": [32, 64], "dropout": [0.0, 0.5],
          "lr": [0.001, 0.01]}
-# each distilled set is compared with real graphs chosen in its own bytes
-BASELINES = {"default": ("herding-bytes", "random-bytes"), "paper": ("herding-bytes", "random-bytes"),
-             "bank": ("herding-bank-bytes", "random-bank-bytes")}
-
-
 def make_sets(name: str, ds, root: str | None, log, bank: bool = False, caps: tuple = (),
               cap_baselines: tuple = ("herding", "random"), learned: bool = False, only=None) -> dict:
     """``set name -> (DistilledDataset, distillation seconds)`` for the sets that exist for this dataset (``only``:
@@ -134,13 +142,6 @@ def capped_bank(train, valid, size: tuple, classes: int, fraction: float, kinds:
     return out
 
 
-def baselines(set_name: str) -> tuple:
-    """The real-graph sets a distilled set is compared with: those drawn in its own bytes."""
-    if set_name.startswith("bank@"):
-        return (f"herding-{set_name}", f"random-{set_name}")
-    return BASELINES.get(set_name, ())
-
-
 def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> dict:
     """Herding and one random draw of real training graphs, as many per class as fit ``target`` bytes."""
     from graph_mirage.baselines import HerdingSelection, RandomSelection
@@ -158,7 +159,8 @@ def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> d
     return out
 
 
-def search_key(name: str, set_name: str, train_set, seeds: int, patience: int | None, eval_every: int) -> str:
+def search_key(name: str, set_name: str, train_set, seeds: int, patience: int | None, eval_every: int,
+               select_after: int = 1) -> str:
     from graph_mirage.bench.runs import set_key
     from graph_mirage.training import has_bank
 
@@ -169,24 +171,28 @@ def search_key(name: str, set_name: str, train_set, seeds: int, patience: int | 
         parts.append(f"patience-{patience}")
     if eval_every != 1:
         parts.append(f"eval-every-{eval_every}")
+    if select_after != 1:
+        parts.append(f"select-after-{select_after}")
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int, cache: Path, log,
-                  patience: int | None = None, eval_every: int = 1) -> dict:
+                  patience: int | None = None, eval_every: int = 1, select_after: int = 1) -> dict:
     """The search's record, from ``cache`` when this very search ran before; else searched, with every run kept in
     ``cache/runs`` (so an interrupted search resumes) and the runs of the same search with fewer seeds reused."""
     from graph_mirage.search import ModelSearch
 
     patience = None if train_set is None else patience  # the full split keeps its own early stopping
     eval_every = 1 if train_set is None else eval_every
-    path = cache / f"{name}-{set_name}-{search_key(name, set_name, train_set, seeds, patience, eval_every)}.json"
+    select_after = 1 if train_set is None else select_after  # the reference ranking keeps the usual selection
+    key = (patience, eval_every, select_after)
+    path = cache / f"{name}-{set_name}-{search_key(name, set_name, train_set, seeds, *key)}.json"
     if path.is_file():
         return json.loads(path.read_text())
     search = ModelSearch(space=SPACE, seeds=seeds, jobs=jobs, progress=True, patience=patience,
-                         eval_every=eval_every, cache_dir=cache / "runs")
+                         eval_every=eval_every, select_after=select_after, cache_dir=cache / "runs")
     for fewer in range(seeds - 1, 0, -1):
-        older = cache / f"{name}-{set_name}-{search_key(name, set_name, train_set, fewer, patience, eval_every)}.json"
+        older = cache / f"{name}-{set_name}-{search_key(name, set_name, train_set, fewer, *key)}.json"
         if older.is_file():
             log(f"[{name}] {set_name}: seeds 0..{fewer - 1} from {older.name}")
             seed_runs(search, ds, train_set, json.loads(older.read_text()), older.name)
@@ -194,7 +200,7 @@ def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int
     log(f"[{name}] searching {set_name} ...")
     s = search.fit(ds, train_set)
     rec = {"set": set_name, "metric": s.metric_, "seconds": s.seconds_, "jobs": jobs, "seeds": seeds,
-           "patience": patience, "eval_every": eval_every, "cached_runs": s.cached_runs_,
+           "patience": patience, "eval_every": eval_every, "select_after": select_after, "cached_runs": s.cached_runs_,
            "run_seconds": float(sum(r["seconds"] for r in s.results_)),
            "graphs": None if train_set is None else len(train_set),
            "bytes": None if train_set is None else train_set.nbytes(), "results": s.results_}
@@ -233,10 +239,6 @@ def search_cost(rec: dict) -> float:
     return rec["seconds"] if not rec.get("cached_runs") else rec["run_seconds"] / rec["jobs"]
 
 
-def scores(rec: dict) -> dict:
-    return {"val": [r["val_mean"] for r in rec["results"]], "test": [r["test_mean"] for r in rec["results"]]}
-
-
 def run_dataset(name: str, args, log) -> dict:
     from graph_mirage import load_dataset
     from graph_mirage.distilled import flat_bytes
@@ -251,10 +253,18 @@ def run_dataset(name: str, args, log) -> dict:
     full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log)
     rows = {}
     recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience,
-                           args.set_eval_every)
+                           args.set_eval_every, args.set_select_after)
             for s, (d, _) in sets.items()}
+    usual = {}  # with a warm-up: the same searches choosing any epoch, to pair the warm-up's effect against
+    if args.set_select_after != 1:
+        usual = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience,
+                                  args.set_eval_every)
+                 for s, (d, _) in sets.items()}
     for s, rec in recs.items():
         row = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds)
+        if s in usual:
+            diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds, versus=scores(usual[s]))
+            row["vs_select_after_1"] = {k: v for k, v in diff.items() if k.startswith("diff_")}
         for base in [*baselines(s), *(v for v in args.versus if v != s)]:
             if base in recs:
                 diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds, versus=scores(recs[base]))
@@ -284,165 +294,6 @@ def run_dataset(name: str, args, log) -> dict:
             "searches": {"full": full, **recs}}
 
 
-def plot(out: list, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(out), figsize=(4.2 * len(out), 4), squeeze=False)
-    for ax, d in zip(axes[0], out):
-        full = scores(d["searches"]["full"])["test"]
-        names = [s for s in d["searches"] if s != "full"]
-        for s, marker in zip(names, "os^vDPX<>*hp8"):
-            rho = d["sets"][s]["spearman"]["value"]
-            ax.scatter(full, scores(d["searches"][s])["test"], s=14, marker=marker, alpha=0.7,
-                       label=f"{s} (ρ {rho:.2f})")
-        ax.set_xlabel(f"test {d['metric']}, trained on full data")
-        ax.set_ylabel(f"test {d['metric']}, trained on the set")
-        ax.set_title(f"{d['dataset']}: {d['configurations']} configurations")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    if any(s.startswith("bank@") for d in out for s in d["sets"]):
-        plot_caps(out, path.with_name(path.stem + "_curve.png"))
-
-
-def plot_caps(out: list, path: Path) -> None:
-    """Spearman against the set's share of the training bytes, per kind of set, with the full replicate's level."""
-    import matplotlib
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(out), figsize=(5 * len(out), 4), squeeze=False)
-    for ax, d in zip(axes[0], out):
-        for kind, colour in (("bank", "C0"), ("herding-bank", "C1"), ("random-bank", "C2")):
-            # the bank at the default cap and under each larger one, and the real graphs drawn in its bytes
-            pts = sorted((r["bytes"] / d["train_bytes"], r["spearman"]) for s, r in d["sets"].items()
-                         if s in (kind, kind + "-bytes") or s.startswith(kind + "@"))
-            if pts:
-                x = [100 * f for f, _ in pts]
-                ax.errorbar(x, [sp["value"] for _, sp in pts], color=colour, marker="o", capsize=3,
-                            yerr=[[sp["value"] - sp["low"] for _, sp in pts], [sp["high"] - sp["value"] for _, sp in pts]],
-                            label={"bank": "tree bank", "herding-bank": "herding", "random-bank": "random"}[kind])
-        if d.get("replicate"):
-            ax.axhline(d["replicate"]["spearman"]["value"], color="grey", ls="--", label="full replicate")
-        ax.axhline(0.8, color="k", lw=0.5, ls=":")
-        ax.set_xscale("log")
-        ax.set_xticks([t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]])
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax.set_xlabel("% of the training bytes")
-        ax.set_ylabel("Spearman vs full-data ranking")
-        ax.set_title(f"{d['dataset']}: fidelity against set size")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def page_section(blob: dict) -> str:
-    """The fidelity section of docs/search.md, from the JSON."""
-    out = Path(blob.get("out", "search_fidelity.json")).name  # runs before --out was recorded used the default
-    lines = [f"Measured with `{blob['command']}` (`benchmarks/results/{out}`, plot "
-             f"`{Path(out).with_suffix('.png').name}`): "
-             f"{blob['datasets'][0]['configurations']} configurations, {blob['seeds']} "
-             f"seed{'s' if blob['seeds'] > 1 else ''} each, "
-             f"worker processes per search: {workers(blob)}; seconds compare within a dataset (its searches ran alike), "
-             "not across datasets or with other pages. Spearman and Kendall: configurations' test scores, set vs full; regret: points of "
-             "full-data test score lost by choosing on the set (the row *full data, chosen on its own validation*: "
-             "lost by choosing on the full data's own validation scores, the regret's control); intervals: 95 % "
-             "bootstrap over configurations.", "",
-             "| dataset | set | graphs | Spearman [95 % CI] | Kendall | top-1 regret | top-5 overlap | "
-             "distil + search s | full search s | speed-up | vs herding (Δ Spearman) | vs random (Δ Spearman) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for d in blob["datasets"]:
-        for name, r in d["sets"].items():
-            sp = r["spearman"]
-
-            def vs(i: int) -> str:  # against herding (0) or random (1) in this set's own bytes
-                bases = baselines(name)
-                x = r.get("vs_" + bases[i], {}).get("diff_spearman") if bases else None
-                if not x:
-                    return ""
-                return delta(x)
-
-            lines.append(f"| {d['dataset']} | {name} | {r['graphs']} | {sp['value']:.2f} [{sp['low']:.2f}, "
-                         f"{sp['high']:.2f}] | {r['kendall']['value']:.2f} | "
-                         f"{100 * r['top1_regret']['value']:.1f} | {r['top5_overlap']['value']:.1f} | "
-                         f"{r['end_to_end_seconds']:.0f} | {d['full_seconds']:.0f} | {r['speedup']:.1f}x | "
-                         f"{vs(0)} | {vs(1)} |")
-        own = own_regret(d)
-        lines.append(f"| {d['dataset']} | full data, chosen on its own validation | all | | | {100 * own:.1f} |"
-                     + " |" * 6)
-        for label, _, rep in replicates(d):
-            sp = rep["spearman"]
-            lines.append(f"| {d['dataset']} | {label} | all | {sp['value']:.2f} [{sp['low']:.2f}, {sp['high']:.2f}] | "
-                         f"{rep['kendall']['value']:.2f} | {100 * rep['top1_regret']['value']:.1f} | "
-                         f"{rep['top5_overlap']['value']:.1f} | | | | | |")
-    lines += versus_lines(blob)
-    return "\n".join(lines) + "\n"
-
-
-def delta(x: dict) -> str:
-    """A paired difference in Spearman with its interval and verdict (``better``/``worse`` where the interval
-    excludes zero)."""
-    verdict = "better" if x["low"] > 0 else "worse" if x["high"] < 0 else "tie"
-    return f"{x['value']:+.2f} [{x['low']:+.2f}, {x['high']:+.2f}] {verdict}"
-
-
-def versus_lines(blob: dict) -> list[str]:
-    """With ``--versus``: each set's paired difference in Spearman against each named set, under the table."""
-    out = []
-    for v in blob.get("versus") or []:
-        for d in blob["datasets"]:
-            each = []
-            for name, r in d["sets"].items():
-                x = r.get("vs_" + v, {}).get("diff_spearman")
-                if x:
-                    each.append(f"{name} {delta(x)}")
-            if each:
-                out.append(f"\n{d['dataset']}, Spearman against `{v}`'s, paired on the same resamples: "
-                           + "; ".join(each) + ".")
-    return out
-
-
-def replicates(d: dict) -> list[tuple[str, str, dict]]:
-    """A dataset's full-data replicate rows — one seed against another, and with four seeds or more the means of two
-    halves of them — as ``(label on the page, short label in the printed table, record)``."""
-    rows = []
-    if d.get("replicate"):
-        rows.append(("full replicate (seed 1 vs seed 0)", "full replicate", d["replicate"]))
-    if d.get("replicate_halves"):
-        (a, b), (c, e) = d["replicate_halves"]["seeds"]
-        rows.append((f"full replicate (mean of seeds {c}–{e} vs {a}–{b})", "full halves", d["replicate_halves"]))
-    return rows
-
-
-def own_regret(d: dict) -> float:
-    """The full-data search's own top-1 regret: its best test score minus the test score of the configuration its
-    own validation ranking picks — what choosing on a real validation split costs with no distillation at all, the
-    control a set's regret is read against."""
-    return float(d["full_top_test"] - d["full_best_test"])
-
-
-def workers(blob: dict) -> str:
-    """How many worker processes each dataset's searches used (cached searches keep theirs)."""
-    return ", ".join(f"{d['dataset']} {'/'.join(str(j) for j in sorted({r['jobs'] for r in d['searches'].values()}))}"
-                     for d in blob["datasets"])
-
-
-def write_page(blob: dict, section: str = "search-fidelity",
-               page: Path = Path(__file__).resolve().parents[1] / "docs" / "search.md") -> None:
-    from graph_mirage.bench.tables import write_section
-    from graph_mirage.errors import MirageError
-
-    try:
-        write_section(page, f"<!-- {section}:start -->", f"<!-- {section}:end -->", page_section(blob))
-    except MirageError as e:
-        raise SystemExit(f"error: {e}") from None
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=["MUTAG", "IMDB-BINARY", "ogbg-molbace"])
@@ -466,6 +317,8 @@ def main() -> int:
                    help="stop a run on a set after N epochs without a better validation score (default: never)")
     p.add_argument("--set-eval-every", type=int, default=1, metavar="N",
                    help="score the validation split every N epochs of a run on a set (default 1)")
+    p.add_argument("--set-select-after", type=int, default=1, metavar="N",
+                   help="let validation choose a run's epoch on a set only from epoch N on (default 1: any)")
     p.add_argument("--page", action="store_true", help="only rewrite docs/search.md's section from --out")
     args = p.parse_args()
     if args.page:
@@ -492,6 +345,7 @@ def main() -> int:
                   f"{sp['high']:>5.2f}] {rep['kendall']['value']:>8.2f} {100 * rep['top1_regret']['value']:>7.1f} "
                   f"{rep['top5_overlap']['value']:>6.1f}")
     blob = {"space": SPACE, "seeds": args.seeds, "jobs": args.jobs, "rounds": args.rounds, "versus": args.versus,
+            "select_after": args.set_select_after,
             "command": "python benchmarks/search_fidelity.py " + " ".join(sys.argv[1:]),
             "out": Path(args.out).name, "datasets": out}
     from graph_mirage.fileio import atomic_write_text
