@@ -379,6 +379,17 @@ def test_a_warmup_chooses_the_first_best_validation_epoch_from_the_warmup_on():
     assert rows[20].keys() == {"dataset", "model", "warmup"}  # no run reached epoch 20
 
 
+def test_a_warmup_pairs_the_runs_of_cross_validation_by_fold_and_seed():
+    """With --folds the same seed runs once per fold: each (fold, seed) is its own unit of the paired margin."""
+    mod = benchmark_module("warmup_selection")
+    runs = [{"dataset": "d", "model": "gcn", "seed": s, "fold": f, "kind": k, "exact_val": [0.5],
+             "exact_test": [0.7 + 0.1 * f if k == "set" else 0.5]} for f in range(3) for s in range(2)
+            for k in ("set", "permuted")]
+    row = next(r for r in mod.summary(runs) if r["warmup"] == 1)
+    assert row["margin"]["units"] == 6 and row["set"]["n"] == 6
+    assert abs(row["margin"]["mean"] - 0.3) < 1e-12  # margins 0.2, 0.3, 0.4 per fold, twice each
+
+
 def _max_roots_module():
     mod = benchmark_module("max_roots")
     return mod
