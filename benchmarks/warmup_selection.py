@@ -15,8 +15,8 @@ rule; the script checks it gives each run's own result), the std over seeds, and
 bench --folds K --fold-seeds S`` does (the margins paired by fold and seed; GAT left out on IMDB-BINARY, as there).
 
 An exploration of the protocol, not a change of it: a hypothesis for the tables. Writes
-``benchmarks/results/warmup_selection.json`` (``--out``) and the table of docs/results/README.md (``--page``: only the
-table, from the committed JSON).
+``benchmarks/results/warmup_selection.json`` (``--out``) and its table in docs/results/README.md (``--page``: only the
+table, from the committed JSON; ``warmup_selection_folds.json`` has a table of its own there).
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 PAGE = RESULTS.parents[1] / "docs" / "results" / "README.md"
 START, END = "<!-- generated: warmup selection -->", "<!-- end of warmup selection -->"
+# the page's generated table of each committed file (--out)
+SECTIONS = {"warmup_selection.json": (START, END),
+            "warmup_selection_folds.json": ("<!-- generated: warmup selection folds -->",
+                                            "<!-- end of warmup selection folds -->")}
 WARMUPS = (1, 5, 10, 20)
 _DATA: dict = {}
 
@@ -101,7 +105,9 @@ def run(task: tuple) -> dict:
     one = r["runs"][0]
     return {"dataset": name, "model": model, "seed": seed, "fold": (split or {}).get("fold"), "kind": kind,
             "run_test": one["test"],
-            "run_epoch": one["best_epoch"], "val": [round(v, 6) for v, _ in history],
+            # validation scores exact: on a small split epochs tie up to float noise, and rounding would move the
+            # choice; test scores (only read at the chosen epoch) rounded to 6 decimals
+            "run_epoch": one["best_epoch"], "val": [v for v, _ in history],
             "test": [round(t, 6) for _, t in history], "exact_val": [v for v, _ in history],
             "exact_test": [t for _, t in history]}
 
@@ -115,8 +121,10 @@ def chosen(r: dict, warmup: int) -> float | None:
 
 
 def summary(runs: list[dict]) -> list[dict]:
-    """Per dataset, GNN, kind and warm-up: the test mean and std over seeds, and the set's paired margins."""
-    from graph_mirage.stats import interval, paired
+    """Per dataset, GNN, kind and warm-up: the test mean and std over runs, and the set's paired margins. Intervals
+    are over the tables' units (:func:`graph_mirage.stats.units`): the seeds, or with folds the folds (their seeds
+    averaged first)."""
+    from graph_mirage.stats import interval, paired, units
 
     out = []
     keys = sorted({(r["dataset"], r["model"]) for r in runs}, key=lambda k: (k[0], ["gcn", "gat", "gin"].index(k[1])))
@@ -126,14 +134,16 @@ def summary(runs: list[dict]) -> list[dict]:
                          (dataset, model, kind)} for kind in ("set", "permuted", "full")}
             by = {k: {s: v for s, v in seeds.items() if v is not None} for k, seeds in by.items()}
             row = {"dataset": dataset, "model": model, "warmup": w}
+            unit = {k: units([{"split": f, "seed": s, "value": v} for (f, s), v in seeds.items()])
+                    for k, seeds in by.items()}
             for kind, seeds in by.items():
                 if seeds:
-                    row[kind] = {**interval(list(seeds.values())), "std": float(np.std(list(seeds.values()))),
+                    row[kind] = {**interval(list(unit[kind].values())), "std": float(np.std(list(seeds.values()))),
                                  "n": len(seeds)}
             if by["set"] and by["permuted"]:
-                row["margin"] = paired(by["set"], by["permuted"])
+                row["margin"] = paired(unit["set"], unit["permuted"])
             if by["set"] and by["full"]:
-                row["set_minus_full"] = paired(by["set"], by["full"])
+                row["set_minus_full"] = paired(unit["set"], unit["full"])
             out.append(row)
     return out
 
@@ -156,10 +166,12 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_page(rows: list[dict], page: Path = PAGE) -> None:
+def write_page(rows: list[dict], out: str = "warmup_selection.json", page: Path = PAGE) -> None:
+    """Rewrite the page's table of the file ``out`` (a file without a table on the page: nothing)."""
     from graph_mirage.bench.tables import write_section
 
-    write_section(page, START, END, table(rows))
+    if Path(out).name in SECTIONS:
+        write_section(page, *SECTIONS[Path(out).name], table(rows))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--page", action="store_true", help="only rewrite the page's table from --out")
     args = p.parse_args(argv)
     if args.page:
-        write_page(json.loads(Path(args.out).read_text())["rows"])
+        write_page(json.loads(Path(args.out).read_text())["rows"], args.out)
         return 0
     kinds = {name: ("set", "permuted", "full") if name in args.full else ("set", "permuted") for name in args.datasets}
     from graph_mirage.bench.schedule import models_of, splits_of
@@ -199,10 +211,11 @@ def main(argv: list[str] | None = None) -> int:
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.jobs} processes (1 torch thread each)",
               "seconds": time.perf_counter() - t0, "warmups": list(WARMUPS),
               "reading": "an exploration of the protocol (epoch selection after a warm-up), not a change of it; "
-                         "scores rounded to 6 decimals in the runs"}
+                         "test scores rounded to 6 decimals in the runs, validation scores exact (files written before "
+                         "--folds: both rounded)"}
     Path(args.out).write_text(json.dumps({"header": header, "rows": rows, "runs": runs}) + "\n")
-    if Path(args.out).resolve() == (RESULTS / "warmup_selection.json").resolve():
-        write_page(rows)
+    if Path(args.out).resolve().parent == RESULTS.resolve():
+        write_page(rows, args.out)
     print(table(rows))
     return 0
 

@@ -352,16 +352,18 @@ def test_the_selection_speed_table_is_generated_from_the_committed_json():
     assert rows and all(r["same_runs"] for r in rows)
 
 
-def test_the_warmup_selection_table_is_generated_from_the_committed_json():
-    """docs/results/README.md's warm-up table is what benchmarks/warmup_selection.py computes from the committed
+@pytest.mark.parametrize("out", ["warmup_selection.json", "warmup_selection_folds.json"])
+def test_the_warmup_selection_table_is_generated_from_the_committed_json(out):
+    """docs/results/README.md's warm-up tables are what benchmarks/warmup_selection.py computes from the committed
     runs' recorded epochs, and warm-up 1 (the tables' rule) gives every run its own result."""
     import json
 
     mod = benchmark_module("warmup_selection")
-    blob = json.loads((DOCS.parent / "benchmarks" / "results" / "warmup_selection.json").read_text())
+    blob = json.loads((DOCS.parent / "benchmarks" / "results" / out).read_text())
     runs = [dict(r, exact_val=r["val"], exact_test=r["test"]) for r in blob["runs"]]
     assert mod.summary(runs) == blob["rows"]
-    assert mod.START + "\n" + mod.table(blob["rows"]) + mod.END in (DOCS / "results" / "README.md").read_text()
+    start, end = mod.SECTIONS[out]
+    assert start + "\n" + mod.table(blob["rows"]) + end in (DOCS / "results" / "README.md").read_text()
     assert all(abs(mod.chosen(r, 1) - r["run_test"]) <= 5e-7 for r in runs)
 
 
@@ -380,13 +382,14 @@ def test_a_warmup_chooses_the_first_best_validation_epoch_from_the_warmup_on():
 
 
 def test_a_warmup_pairs_the_runs_of_cross_validation_by_fold_and_seed():
-    """With --folds the same seed runs once per fold: each (fold, seed) is its own unit of the paired margin."""
+    """With --folds the same seed runs once per fold, and the unit of an interval is the fold (its seeds averaged
+    first), as in the tables; the seeds of one fold are not pooled across folds."""
     mod = benchmark_module("warmup_selection")
     runs = [{"dataset": "d", "model": "gcn", "seed": s, "fold": f, "kind": k, "exact_val": [0.5],
              "exact_test": [0.7 + 0.1 * f if k == "set" else 0.5]} for f in range(3) for s in range(2)
             for k in ("set", "permuted")]
     row = next(r for r in mod.summary(runs) if r["warmup"] == 1)
-    assert row["margin"]["units"] == 6 and row["set"]["n"] == 6
+    assert row["margin"]["units"] == 3 and row["set"]["n"] == 6 and row["margin"]["n"] == 3
     assert abs(row["margin"]["mean"] - 0.3) < 1e-12  # margins 0.2, 0.3, 0.4 per fold, twice each
 
 
