@@ -12,7 +12,8 @@ rule; the script checks it gives each run's own result), the std over seeds, and
     python benchmarks/warmup_selection.py --datasets ogbg-molbace DD --models gcn gin --seeds 10 --jobs 2
 
 ``--folds K`` runs the TU datasets by K-fold cross-validation with ``--seeds`` seeds per fold, as the tables' ``mirage
-bench --folds K --fold-seeds S`` does (the margins paired by fold and seed; GAT left out on IMDB-BINARY, as there).
+bench --folds K --fold-seeds S`` does (intervals over the folds, each fold's seeds averaged first, as the tables';
+GAT left out on IMDB-BINARY, as there).
 
 An exploration of the protocol, not a change of it: a hypothesis for the tables. Writes
 ``benchmarks/results/warmup_selection.json`` (``--out``) and its table in docs/results/README.md (``--page``: only the
