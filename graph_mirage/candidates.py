@@ -167,6 +167,9 @@ def _parallel(fit_flat, colours, meta, hops, counts, cap, make: Make, each: Each
     return chains
 
 
+_EXECUTOR = None  # the workers' executor once started (kept for the next fit)
+
+
 def _pool(n_jobs: int):
     """joblib's reusable process executor (loky, as scikit-learn's own parallelism): workers start as fresh
     interpreters without running the caller's ``__main__``, stay for the next fit, and cluster on one thread."""
@@ -175,9 +178,6 @@ def _pool(n_jobs: int):
     global _EXECUTOR
     _EXECUTOR = get_reusable_executor(max_workers=n_jobs, env={v: "1" for v in _THREAD_VARIABLES})
     return _EXECUTOR
-
-
-_EXECUTOR = None  # the workers' executor once started (kept for the next fit)
 
 
 def stop_workers() -> None:
