@@ -16,9 +16,11 @@
    counts after the first candidate above the cap are not made at all;
 3. each candidate is scored in closed form, without training a GNN (:class:`WLProbe`): a logistic regression is fitted
    on the candidate's prototypes, each read as the weighted Weisfeiler-Lehman subtree counts (rounds ``0..h``) of its
-   roots — exactly what a sum readout over the roots pools — and scored on the validation graphs' own WL counts by the
-   dataset's metric (ROC-AUC for two classes, otherwise the accuracy of decisions taken for the training graphs'
-   class balance, as a GNN trained on the set decides: :meth:`WLProbe.decide`). Milliseconds per candidate;
+   roots — exactly what a sum readout over the roots pools — with, where the graphs have continuous node attributes,
+   the roots' attributes averaged by their weights (a validation graph: its nodes' mean), and scored on the
+   validation graphs' own WL counts by the dataset's metric (ROC-AUC for two classes, otherwise the accuracy of
+   decisions taken for the training graphs' class balance, as a GNN trained on the set decides:
+   :meth:`WLProbe.decide`). Milliseconds per candidate;
 4. the candidates whose score is within one standard error of the best (the score's sampling error on this many
    validation graphs: a difference below it is noise) are ties, and :func:`choose` takes among them the one with the
    most prototypes per class — more graphs make every GNN's training steadier than one or two do — then the best
@@ -61,7 +63,7 @@ from .config.defaults import (
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
-from .prototypes import TreePrototypes, check_roots
+from .prototypes import TreePrototypes, check_roots, cluster_attributes
 from .stats import score_error
 from .trees import row_ids, wl_colours
 
@@ -134,6 +136,15 @@ class WLProbe:
         self.graph_of_node = score_flat.graph_of_node
         self.num_graphs = score_flat.num_graphs
         self._valid: dict[int, sp.csr_matrix] = {}
+        # continuous node attributes: a candidate's roots carry their clusters' mean attributes, which the tree
+        # counts do not see; without them a dataset whose classes live in its attributes scores at chance
+        self.fit_flat = fit_flat
+        self._attributes = None
+        if fit_flat.x_cont is not None and score_flat.x_cont is not None:
+            means = _graph_means(score_flat)
+            self._attr_shift = means.mean(0)
+            self._attr_scale = np.where(means.std(0) > 0, means.std(0), 1.0)
+            self._attributes = (means - self._attr_shift) / self._attr_scale
 
     def fit_colours(self) -> list[np.ndarray]:
         """The WL colours ``fit_flat`` alone refines to (rounds 0..depth), read off the joint refinement: colour ids
@@ -178,13 +189,29 @@ class WLProbe:
         # only the subtrees the prototypes have: a column that is zero in every row keeps a zero weight under the
         # L2 penalty, and dropping it makes the solver's vectors short
         used = np.unique(X.indices)
-        model = LogisticRegression(C=1.0, max_iter=2000).fit(X[:, used], labels)
-        V = self.valid_features(h)[:, used]
+        X, V = X[:, used], self.valid_features(h)[:, used]
+        if self._attributes is not None:
+            X = sp.hstack([X, sp.csr_matrix(self.root_attributes(est))], format="csr")
+            V = sp.hstack([V, sp.csr_matrix(self._attributes)], format="csr")
+        model = LogisticRegression(C=1.0, max_iter=2000).fit(X, labels)
         if self.num_classes == 2:
             if len(np.unique(self.y)) < 2:
                 return float("nan")
             return float(roc_auc_score(self.y, model.decision_function(V)))
         return float((self.decide(model, V, labels) == self.y).mean())
+
+    def root_attributes(self, est: TreePrototypes) -> np.ndarray:
+        """``[P, D]`` each prototype's continuous root attributes, averaged with its root weights and scaled as the
+        validation graphs' mean attributes are: the attributes a prototype's roots carry in its graph (its cluster's
+        mean per tree; in a tree bank, each tree's mean over all training graphs)."""
+        if not hasattr(self, "_fit_colours"):
+            self._fit_colours = self.fit_colours()
+        everyone = np.arange(self.fit_flat.num_graphs)
+        out = []
+        for (_, kept, w), members in zip(est.prototypes_, est.members_):
+            attrs = cluster_attributes(self.fit_flat, self._fit_colours, everyone if est.bank else members)
+            out.append(np.average(attrs(est.hops, kept), axis=0, weights=w))
+        return (np.asarray(out) - self._attr_shift) / self._attr_scale
 
     def decide(self, model, V: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
         """The classes ``model`` (fitted on prototypes of classes ``labels``) decides for the rows of ``V``, for the
@@ -450,6 +477,13 @@ class AutoPrototypes(BaseEstimator):
             return None
         n_classes = len(np.unique(flat.y))
         return max(self.max_fraction * total, self.min_graphs * n_classes * total / flat.num_graphs)
+
+
+def _graph_means(flat: FlatGraphs) -> np.ndarray:
+    """``[G, D]`` each graph's mean continuous node attributes (zeros for a graph without nodes)."""
+    sums = np.zeros((flat.num_graphs, flat.x_cont.shape[1]))
+    np.add.at(sums, flat.graph_of_node, flat.x_cont.astype(np.float64))
+    return sums / np.maximum(np.diff(flat.node_ptr), 1)[:, None]
 
 
 def _subset(flat: FlatGraphs, idx: np.ndarray) -> FlatGraphs:

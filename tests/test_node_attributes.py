@@ -206,6 +206,34 @@ def test_the_default_keeps_each_prototype_its_own_dag_where_graphs_have_attribut
         assert max(auto.grid(attributes)[1]) == (20 if attributes else 200)
 
 
+def test_the_defaults_closed_form_score_reads_the_prototypes_attributes(root):
+    """The candidates are scored by a linear model on what the prototypes' roots carry: here the class lives in the
+    attributes only, so with them the scores are far above chance (and the rule warns of nothing); without them they
+    are not."""
+    import warnings
+
+    from graph_mirage import AutoPrototypes, load_dataset
+    from graph_mirage.auto import WLProbe
+
+    def fit(attributes: bool):
+        ds = load_dataset(NAME, root, node_attributes=attributes, stratify=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            auto = AutoPrototypes(hops=1).fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]])
+        return ds, auto, [str(w.message) for w in caught if "above chance" in str(w.message)]
+
+    ds, seen, warned = fit(True)
+    assert min(r["val"] for r in seen.cv_results_ if r["scored"]) > 0.85 and not warned
+    _, blind, _ = fit(False)
+    assert max(r["val"] for r in blind.cv_results_ if r["scored"]) < 0.75
+    train, valid = ds[ds.split["train"]].flat(), ds[ds.split["valid"]].flat()
+    probe = WLProbe(train, valid, 1, 2)
+    attrs = probe.root_attributes(seen.best_estimator_)
+    # a prototype's attributes are its roots' (its cluster's mean per tree), weighted as its roots: class 1's positive
+    labels = np.array([c for c, _, _ in seen.best_estimator_.prototypes_])
+    assert attrs.shape == (len(labels), 2) and (attrs[labels == 1, 0] > attrs[labels == 0, 0].max()).all()
+
+
 def test_mirage_datasets_says_a_dataset_has_attributes_and_whether_they_are_loaded(root, tmp_path, capsys,
                                                                                       monkeypatch):
     """Attributes are off by default, so `mirage datasets NAME` tells a user they exist and how to load them; a
