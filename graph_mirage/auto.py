@@ -141,7 +141,7 @@ class WLProbe:
         self.fit_flat = fit_flat
         self._attributes = None
         if fit_flat.x_cont is not None and score_flat.x_cont is not None:
-            means = _graph_means(score_flat)
+            means = score_flat.attribute_means()
             self._attr_shift = means.mean(0)
             self._attr_scale = np.where(means.std(0) > 0, means.std(0), 1.0)
             self._attributes = (means - self._attr_shift) / self._attr_scale
@@ -477,13 +477,6 @@ class AutoPrototypes(BaseEstimator):
             return None
         n_classes = len(np.unique(flat.y))
         return max(self.max_fraction * total, self.min_graphs * n_classes * total / flat.num_graphs)
-
-
-def _graph_means(flat: FlatGraphs) -> np.ndarray:
-    """``[G, D]`` each graph's mean continuous node attributes (zeros for a graph without nodes)."""
-    sums = np.zeros((flat.num_graphs, flat.x_cont.shape[1]))
-    np.add.at(sums, flat.graph_of_node, flat.x_cont.astype(np.float64))
-    return sums / np.maximum(np.diff(flat.node_ptr), 1)[:, None]
 
 
 def _subset(flat: FlatGraphs, idx: np.ndarray) -> FlatGraphs:

@@ -234,6 +234,22 @@ def test_the_defaults_closed_form_score_reads_the_prototypes_attributes(root):
     assert attrs.shape == (len(labels), 2) and (attrs[labels == 1, 0] > attrs[labels == 0, 0].max()).all()
 
 
+def test_the_wl_kernel_control_reads_the_attributes_where_they_are_loaded(root):
+    """The WL colours are made of the categorical labels only: with the attributes loaded, the kernel's features add
+    each graph's mean attributes, so the control is not blind to where this dataset's class lives."""
+    from sklearn.metrics import roc_auc_score
+
+    from graph_mirage.baselines import WLKernel
+
+    def test_auc(attributes: bool) -> float:
+        ds = _load(root, attributes)
+        wl = WLKernel(hops=1).fit(ds)
+        test = np.asarray(ds.split["test"])
+        return roc_auc_score(ds.flat().y[test], wl.logits(test)[:, 1])
+
+    assert test_auc(True) > 0.9 and test_auc(False) < 0.75
+
+
 def test_mirage_datasets_says_a_dataset_has_attributes_and_whether_they_are_loaded(root, tmp_path, capsys,
                                                                                       monkeypatch):
     """Attributes are off by default, so `mirage datasets NAME` tells a user they exist and how to load them; a

@@ -7,7 +7,8 @@ They are the controls a distilled set is read against (``mirage bench --methods 
 * :class:`WLKernel`: a linear model on the WL subtree counts of rounds ``0..h`` (Shervashidze et al., *Weisfeiler-
   Lehman Graph Kernels*, JMLR 2011) — the explicit feature map of the WL subtree kernel, i.e. a linear SVM /
   logistic regression on it. Its features are the counts of exactly the computation trees Mirage distils, so it is
-  also the information limit of those trees for a linear reader.
+  also the information limit of those trees for a linear reader. With continuous node attributes loaded, each
+  graph's mean attributes stand beside the counts.
 
 Both choose their hyper-parameters (the regularisation ``C``; the depth ``h`` for the WL kernel) on the validation
 split by the dataset's metric (ROC-AUC for two classes, accuracy otherwise), never on the test split. The WL colour
@@ -26,6 +27,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from ..data import as_flat
@@ -162,6 +164,8 @@ class WLKernel(_LinearProbe):
         C: inverse regularisation strength, or a list searched on validation.
 
     Features are ``log(1 + count)``: the raw counts of frequent small trees would otherwise dominate a linear model.
+    A dataset loaded with continuous node attributes adds each graph's mean attributes (standardised on the training
+    split), which the colours, made of the categorical labels, do not see.
     """
 
     def __init__(self, hops=(1, 2, 3), C=C_GRID) -> None:
@@ -174,9 +178,14 @@ class WLKernel(_LinearProbe):
             raise ParameterError(f"hops must be an integer >= 0 or a list of them, got {self.hops!r}")
         flat = as_flat(dataset)
         colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), max(depths))
+        attrs = None
+        if flat.x_cont is not None:  # the WL colours see the categorical labels only
+            A = flat.attribute_means()
+            tr = np.asarray(dataset.split["train"])
+            attrs = sp.csr_matrix((A - A[tr].mean(0)) / np.where(A[tr].std(0) > 0, A[tr].std(0), 1.0))
         out = {}
         for h in depths:
             X = wl_counts(colours[: h + 1], flat.graph_of_node, flat.num_graphs)
             X.data = np.log1p(X.data)
-            out[(("hops", int(h)),)] = X
+            out[(("hops", int(h)),)] = X if attrs is None else sp.hstack([X, attrs], format="csr")
         return out

@@ -132,6 +132,13 @@ class FlatGraphs:
         ids = np.int32 if self.num_graphs < 2 ** 31 else np.int64
         return np.repeat(np.arange(self.num_graphs, dtype=ids), np.diff(self.node_ptr))
 
+    def attribute_means(self) -> np.ndarray:
+        """``[G, D]`` float64 each graph's mean continuous node attributes (zeros for a graph without nodes); needs
+        ``x_cont``."""
+        sums = np.zeros((self.num_graphs, self.x_cont.shape[1]))
+        np.add.at(sums, self.graph_of_node, self.x_cont.astype(np.float64))
+        return sums / np.maximum(np.diff(self.node_ptr), 1)[:, None]
+
     @classmethod
     def from_dataset(cls, ds: "GraphDataset") -> "FlatGraphs":
         data, slices = ds.storage(), ds.slices
