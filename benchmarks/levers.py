@@ -67,9 +67,9 @@ def _teacher(train, valid, hops: int):
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
-    from graph_mirage.auto import WLProbe
     from graph_mirage.data import as_flat
     from graph_mirage.prototypes import tree_counts
+    from graph_mirage.wlprobe import WLProbe
 
     flat, vflat = as_flat(train), as_flat(valid)
     probe = WLProbe(flat, vflat, hops, 2)

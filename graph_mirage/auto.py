@@ -14,13 +14,13 @@
    per class (what Herding keeps at k = 5: on small datasets 1 % is less than one graph); when no candidate fits,
    the smallest one is the only one scored. At each depth the counts are made smallest first, and the larger
    counts after the first candidate above the cap are not made at all;
-3. each candidate is scored in closed form, without training a GNN (:class:`WLProbe`): a logistic regression is fitted
-   on the candidate's prototypes, each read as the weighted Weisfeiler-Lehman subtree counts (rounds ``0..h``) of its
-   roots — exactly what a sum readout over the roots pools — with, where the graphs have continuous node attributes,
-   the roots' attributes averaged by their weights (a validation graph: its nodes' mean), and scored on the
-   validation graphs' own WL counts by the dataset's metric (ROC-AUC for two classes, otherwise the accuracy of
+3. each candidate is scored in closed form, without training a GNN (:class:`~graph_mirage.wlprobe.WLProbe`): a logistic
+   regression is fitted on the candidate's prototypes, each read as the weighted Weisfeiler-Lehman subtree counts
+   (rounds ``0..h``) of its roots — exactly what a sum readout over the roots pools — with, where the graphs have
+   continuous node attributes, the roots' attributes averaged by their weights (a validation graph: its nodes'
+   mean), and scored on the validation graphs' own WL counts by the dataset's metric (ROC-AUC for two classes, otherwise the accuracy of
    decisions taken for the training graphs' class balance, as a GNN trained on the set decides:
-   :meth:`WLProbe.decide`). Milliseconds per candidate;
+   :meth:`~graph_mirage.wlprobe.WLProbe.decide`). Milliseconds per candidate;
 4. the candidates whose score is within one standard error of the best (the score's sampling error on this many
    validation graphs: a difference below it is noise) are ties, and :func:`choose` takes among them the one with the
    most prototypes per class — more graphs make every GNN's training steadier than one or two do — then the best
@@ -42,11 +42,9 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from typing import Callable, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from .bank import check_bank
@@ -63,9 +61,9 @@ from .config.defaults import (
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
-from .prototypes import TreePrototypes, check_roots, cluster_attributes
+from .prototypes import TreePrototypes, check_roots
 from .stats import score_error
-from .trees import row_ids, wl_colours
+from .wlprobe import WLProbe, chance_score, warn_if_chance
 
 
 def holdout(graphs, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -81,149 +79,6 @@ def holdout(graphs, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, n
         score.append(idx[:n])
         fit.append(idx[n:])
     return np.sort(np.concatenate(fit)), np.sort(np.concatenate(score))
-
-
-def _concat(a: FlatGraphs, b: FlatGraphs) -> FlatGraphs:
-    """One disjoint union of two flat graph sets (``a``'s nodes first)."""
-    n = len(a.x)
-    return FlatGraphs(np.concatenate([a.x, b.x]), np.concatenate([a.edge_index, b.edge_index + n], axis=1),
-                      np.concatenate([a.edge_attr, b.edge_attr]), np.concatenate([a.y, b.y]),
-                      np.concatenate([a.node_ptr, b.node_ptr[1:] + n]),
-                      np.concatenate([a.edge_ptr, b.edge_ptr[1:] + a.edge_ptr[-1]]))
-
-
-def chance_score(y: np.ndarray, num_classes: int) -> float:
-    """What a model that learned nothing scores on labels ``y``: ROC-AUC 0.5 for two classes, else the accuracy of
-    always deciding the most frequent class."""
-    if num_classes == 2:
-        return 0.5
-    return float(np.bincount(np.asarray(y, dtype=np.int64)).max() / max(len(y), 1))
-
-
-def warn_if_chance(rows: Sequence[dict], chance: float, where: str) -> None:
-    """Warn when no scored candidate is above ``chance`` by more than its standard error: the closed-form score then
-    cannot tell a set that teaches from one that does not (dense graphs labelled by degree, labels unrelated to the
-    trees), and the choice among the candidates is noise."""
-    best = max((r for r in rows if r["scored"] and np.isfinite(r["val"])), key=lambda r: r["val"], default=None)
-    if best is not None and best["val"] - best["val_se"] <= chance:
-        warnings.warn(f"no candidate scores above chance on the {where} (best {best['val']:.3f} ± "
-                      f"{best['val_se']:.3f}, chance {chance:.3f}): the distilled set may teach little; compare it "
-                      f"with its permuted-label control (mirage bench, methods mirage-auto permuted)", stacklevel=4)
-
-
-class WLProbe:
-    """Scores prototype sets on validation graphs with a linear model on Weisfeiler-Lehman subtree counts.
-
-    Args:
-        fit_flat: the graphs the candidates were distilled from.
-        score_flat: the validation graphs.
-        depth: the largest depth a candidate has.
-        num_classes: C.
-
-    The WL colours of both sets are refined together (one dictionary), so a prototype's root tree — a colour of the
-    candidates' own refinement of ``fit_flat`` — is read through its witness node as the same subtrees, round by
-    round, that a validation graph counts.
-    """
-
-    def __init__(self, fit_flat: FlatGraphs, score_flat: FlatGraphs, depth: int, num_classes: int) -> None:
-        joint = _concat(fit_flat, score_flat)
-        self.colours = wl_colours(row_ids(joint.x), joint.edge_index, row_ids(joint.edge_attr), depth)
-        self.offsets = np.cumsum([0] + [int(c.max()) + 1 for c in self.colours])
-        self.n_fit = len(fit_flat.x)
-        self.fit_counts = np.bincount(fit_flat.y, minlength=num_classes)  # the class balance decided for
-        self.y = score_flat.y
-        self.num_classes = num_classes
-        self.graph_of_node = score_flat.graph_of_node
-        self.num_graphs = score_flat.num_graphs
-        self._valid: dict[int, sp.csr_matrix] = {}
-        # continuous node attributes: a candidate's roots carry their clusters' mean attributes, which the tree
-        # counts do not see; without them a dataset whose classes live in its attributes scores at chance
-        self.fit_flat = fit_flat
-        self._attributes = None
-        if fit_flat.x_cont is not None and score_flat.x_cont is not None:
-            means = score_flat.attribute_means()
-            self._attr_shift = means.mean(0)
-            self._attr_scale = np.where(means.std(0) > 0, means.std(0), 1.0)
-            self._attributes = (means - self._attr_shift) / self._attr_scale
-
-    def fit_colours(self) -> list[np.ndarray]:
-        """The WL colours ``fit_flat`` alone refines to (rounds 0..depth), read off the joint refinement: colour ids
-        are ranks of lexicographically ordered signatures, so the dense re-ranking of the joint ids restricted to
-        ``fit_flat``'s nodes is exactly ``wl_colours`` of ``fit_flat`` (one refinement instead of two)."""
-        out = []
-        for c in self.colours:
-            present = np.zeros(int(c.max()) + 1, dtype=bool)
-            present[c[: self.n_fit]] = True
-            out.append((np.cumsum(present) - 1).astype(c.dtype, copy=False)[c[: self.n_fit]])
-        return out
-
-    def _features(self, h: int, nodes_of_rows: np.ndarray, rows: np.ndarray, weights: np.ndarray, n_rows: int):
-        """``[n_rows, F_h]`` log(1 + weighted counts) of rounds 0..h of the given nodes."""
-        cols = [self.colours[k][nodes_of_rows] + self.offsets[k] for k in range(h + 1)]
-        m = sp.csr_matrix((np.tile(weights, h + 1), (np.tile(rows, h + 1), np.concatenate(cols))),
-                          shape=(n_rows, int(self.offsets[h + 1])))
-        m.sum_duplicates()
-        m.data = np.log1p(m.data)
-        return m
-
-    def valid_features(self, h: int) -> sp.csr_matrix:
-        if h not in self._valid:
-            nodes = np.arange(self.n_fit, len(self.colours[0]))
-            self._valid[h] = self._features(h, nodes, self.graph_of_node, np.ones(len(nodes)), self.num_graphs)
-        return self._valid[h]
-
-    def score(self, est: TreePrototypes, witness: np.ndarray) -> float:
-        """The validation metric of a logistic regression fitted on ``est``'s prototypes; ``witness`` maps each of
-        its root tree ids to a node of ``fit_flat``."""
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.metrics import roc_auc_score
-
-        h = est.hops
-        labels = np.array([c for c, _, _ in est.prototypes_])
-        if len(np.unique(labels)) < 2:
-            return float("nan")
-        rows = np.concatenate([np.full(len(kept), i) for i, (_, kept, _) in enumerate(est.prototypes_)])
-        nodes = witness[np.concatenate([kept for _, kept, _ in est.prototypes_])]
-        weights = np.concatenate([w for _, _, w in est.prototypes_])
-        X = self._features(h, nodes, rows, weights, len(labels))
-        # only the subtrees the prototypes have: a column that is zero in every row keeps a zero weight under the
-        # L2 penalty, and dropping it makes the solver's vectors short
-        used = np.unique(X.indices)
-        X, V = X[:, used], self.valid_features(h)[:, used]
-        if self._attributes is not None:
-            X = sp.hstack([X, sp.csr_matrix(self.root_attributes(est))], format="csr")
-            V = sp.hstack([V, sp.csr_matrix(self._attributes)], format="csr")
-        model = LogisticRegression(C=1.0, max_iter=2000).fit(X, labels)
-        if self.num_classes == 2:
-            if len(np.unique(self.y)) < 2:
-                return float("nan")
-            return float(roc_auc_score(self.y, model.decision_function(V)))
-        return float((self.decide(model, V, labels) == self.y).mean())
-
-    def root_attributes(self, est: TreePrototypes) -> np.ndarray:
-        """``[P, D]`` each prototype's continuous root attributes, averaged with its root weights and scaled as the
-        validation graphs' mean attributes are: the attributes a prototype's roots carry in its graph (its cluster's
-        mean per tree; in a tree bank, each tree's mean over all training graphs)."""
-        if not hasattr(self, "_fit_colours"):
-            self._fit_colours = self.fit_colours()
-        everyone = np.arange(self.fit_flat.num_graphs)
-        out = []
-        for (_, kept, w), members in zip(est.prototypes_, est.members_):
-            attrs = cluster_attributes(self.fit_flat, self._fit_colours, everyone if est.bank else members)
-            out.append(np.average(attrs(est.hops, kept), axis=0, weights=w))
-        return (np.asarray(out) - self._attr_shift) / self._attr_scale
-
-    def decide(self, model, V: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
-        """The classes ``model`` (fitted on prototypes of classes ``labels``) decides for the rows of ``V``, for the
-        data's class balance as a GNN trained on the set decides (logit adjustment, :class:`~graph_mirage.training.
-        TrainConfig`'s ``prior_correction``), not for the set's."""
-        from .training.metrics import class_shift
-
-        z = model.decision_function(V)
-        if z.ndim == 1:  # two classes among the prototypes: the logit of the second against the first
-            z = np.stack([np.zeros_like(z), z], axis=1)
-        shift = class_shift(self.fit_counts, np.bincount(labels, minlength=self.num_classes))
-        return model.classes_[(z + shift[model.classes_]).argmax(1)]
 
 
 SCORE_DIGITS = 6  # the decimals of a validation score the artifact records

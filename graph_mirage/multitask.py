@@ -116,7 +116,8 @@ class PerTask(BaseEstimator):
 
     def _shared_auto(self, base, flat: FlatGraphs, meta: dict, views, validation, log) -> list:
         """Per task, every candidate scored; one setting for all tasks, by the rule on the averaged scores."""
-        from .auto import choose, recorded, recorded_score, warn_if_chance
+        from .auto import choose, recorded, recorded_score
+        from .wlprobe import warn_if_chance
 
         total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, np.zeros(flat.num_graphs))
         cap = base.max_bytes if base.max_bytes is not None else (

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from graph_mirage import AutoPrototypes, DistilledDataset, ParameterError
-from graph_mirage.auto import WLProbe, _subset, choose, holdout, recorded
+from graph_mirage.auto import _subset, choose, holdout, recorded
 from graph_mirage.stats import score_error
 from graph_mirage.trees import row_ids, wl_colours, wl_counts
+from graph_mirage.wlprobe import WLProbe
 
 from . import forked
 

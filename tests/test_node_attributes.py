@@ -213,7 +213,7 @@ def test_the_defaults_closed_form_score_reads_the_prototypes_attributes(root):
     import warnings
 
     from graph_mirage import AutoPrototypes, load_dataset
-    from graph_mirage.auto import WLProbe
+    from graph_mirage.wlprobe import WLProbe
 
     def fit(attributes: bool):
         ds = load_dataset(NAME, root, node_attributes=attributes, stratify=True)
