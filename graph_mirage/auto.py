@@ -18,9 +18,9 @@
    regression is fitted on the candidate's prototypes, each read as the weighted Weisfeiler-Lehman subtree counts
    (rounds ``0..h``) of its roots — exactly what a sum readout over the roots pools — with, where the graphs have
    continuous node attributes, the roots' attributes averaged by their weights (a validation graph: its nodes'
-   mean), and scored on the validation graphs' own WL counts by the dataset's metric (ROC-AUC for two classes, otherwise the accuracy of
-   decisions taken for the training graphs' class balance, as a GNN trained on the set decides:
-   :meth:`~graph_mirage.wlprobe.WLProbe.decide`). Milliseconds per candidate;
+   mean), and scored on the validation graphs' own WL counts by the dataset's metric (ROC-AUC for two classes,
+   otherwise the accuracy of decisions taken for the training graphs' class balance, as a GNN trained on the set
+   decides: :meth:`~graph_mirage.wlprobe.WLProbe.decide`). Milliseconds per candidate;
 4. the candidates whose score is within one standard error of the best (the score's sampling error on this many
    validation graphs: a difference below it is noise) are ties, and :func:`choose` takes among them the one with the
    most prototypes per class — more graphs make every GNN's training steadier than one or two do — then the best
