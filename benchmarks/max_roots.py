@@ -5,7 +5,9 @@ with the default's 32 roots, read from two ``mirage bench`` files made with the 
                                    [--base benchmarks/results/maxroots_dd_32.json]
 
 With ``--coverage DATASET ...``, also the share of its cluster's tree mass (nodes) each prototype of the default set
-keeps in its roots, per dataset (the default's choice on the validation split, as ``mirage distill`` makes it).
+keeps in its roots, per dataset (the default's choice on the validation split, as ``mirage distill`` makes it), and
+how often its last roots are picked from a tie: trees exactly as frequent in the cluster as the last root kept, more
+of them than were kept, taken in tree-id order.
 
 Per dataset, GNN and fraction: both sets' test scores, each one's margin over its own permuted control, and the
 paired differences (same seeds) of the scores and of the margins, with the first set against full data and herding
@@ -90,20 +92,31 @@ def coverage(name: str) -> dict:
     auto = AutoPrototypes().fit(train, validation=ds[ds.split["valid"]])
     best = auto.best_estimator_
     counts = tree_counts(train.flat(), best.hops).counts
-    kept = []
+    kept, ties = [], []
     for (_, roots, _), members in zip(best.prototypes_, best.members_):
         mean = np.asarray(counts[members].mean(0)).ravel()
         kept.append(float(mean[roots].sum() / mean.sum()))
+        # the trees as frequent as the last root kept: where more of them exist than were kept, the cut fell inside
+        # a tie and the roots among them are those of the lowest tree ids (the stable order of equal counts)
+        last = mean[roots[-1]]
+        ties.append((int(np.isclose(mean[roots], last, rtol=0, atol=1e-12).sum()),
+                     int(np.isclose(mean[mean > 0], last, rtol=0, atol=1e-12).sum())))
+    cut = [(k, n) for k, n in ties if n > k]
     return {"dataset": name, "settings": auto.best_params_, "prototypes": len(kept), "max_roots": best.max_roots,
             "roots_mean": float(np.mean([len(r) for _, r, _ in best.prototypes_])),
-            "mass_kept_mean": float(np.mean(kept)), "mass_kept_min": float(np.min(kept))}
+            "mass_kept_mean": float(np.mean(kept)), "mass_kept_min": float(np.min(kept)),
+            "cut_in_tie": len(cut), "tie_roots_mean": float(np.mean([k for k, _ in cut])) if cut else 0.0,
+            "tie_trees_mean": float(np.mean([n for _, n in cut])) if cut else 0.0}
 
 
 def coverage_table(rows: list[dict]) -> str:
     lines = ["| dataset | default's setting | roots per prototype (mean) | share of its cluster's nodes kept: mean "
-             "(lowest) |", "|---|---|---|---|"]
+             "(lowest) | prototypes cut inside a tie | there: roots taken from the tie / tied trees (mean) |",
+             "|---|---|---|---|---|---|"]
     lines += [f"| {r['dataset']} | hops {r['settings']['hops']}, {r['settings']['per_class']} per class | "
-              f"{r['roots_mean']:.1f} | {100 * r['mass_kept_mean']:.0f} % ({100 * r['mass_kept_min']:.0f} %) |"
+              f"{r['roots_mean']:.1f} | {100 * r['mass_kept_mean']:.0f} % ({100 * r['mass_kept_min']:.0f} %) | "
+              + (f"{r['cut_in_tie']} of {r['prototypes']} | {r['tie_roots_mean']:.1f} / {r['tie_trees_mean']:.1f} |"
+                 if "cut_in_tie" in r else " | |")
               for r in rows]
     return "\n".join(lines) + "\n"
 
