@@ -10,6 +10,11 @@ ones? Where nearly every tree is distinct (DD: thousands of distinct one-hop tre
 frequent trees, rescaled, over-represent the commonest kinds of node; ``TreePrototypes(roots="sampled")`` keeps each
 kind in its share. Runs: ``mirage bench --roots sampled``.
 
+``even-ties`` — do they teach more when the roots a prototype keeps from a run of equally frequent trees at its cut
+are spread over that run instead of being its lowest tree ids (the lowest labels)? On DD 99 of the default's 100
+prototypes are cut inside such a run ([max-roots.md](../docs/results/max-roots.md)). Runs: ``mirage bench --roots
+even-ties``, paired with today's default (``defaults.json``).
+
 ``bank-degrees`` — the same leaf degrees in a tree bank (``AutoPrototypes(bank=True, degrees=True)``): does GCN
 learn more from the default's bank when its leaves carry their degrees? Runs: ``mirage bench --degrees`` with method
 ``mirage-bank``, paired with the bank without degrees (``mirage-bank`` of the bank tables, the default's set on one
@@ -23,9 +28,11 @@ with the default of ``tables.json``.
     python benchmarks/prototype_variants.py roots                # reads benchmarks/results/roots_*.json, tables.json
     python benchmarks/prototype_variants.py degrees --from-json  # the page again from the committed JSON
     python benchmarks/prototype_variants.py bank-degrees         # reads degrees_bank_*.json, bank_*.json
+    python benchmarks/prototype_variants.py even-ties            # reads even_ties_*.json, defaults.json
 
-Writes ``benchmarks/results/leaf_degrees.json`` / ``sampled_roots.json`` / ``bank_degrees.json`` and the generated
-section of ``docs/results/leaf-degrees.md`` (two sections) / ``sampled-roots.md``.
+Writes ``benchmarks/results/leaf_degrees.json`` / ``sampled_roots.json`` / ``bank_degrees.json`` /
+``even_ties.json`` and the generated section of ``docs/results/leaf-degrees.md`` (two sections) / ``sampled-roots.md``
+/ ``max-roots.md``.
 """
 
 from __future__ import annotations
@@ -51,6 +58,9 @@ VARIANTS = {
     "roots": {"runs": "roots_*.json", "out": "sampled_roots.json", "page": "sampled-roots.md",
               "markers": ("<!-- generated: sampled roots -->", "<!-- end of sampled roots -->"),
               "name": "with sampled roots", "short": "sampled", "lines": "sampled-roots"},
+    "even-ties": {"runs": "even_ties_*.json", "out": "even_ties.json", "page": "max-roots.md",
+                  "markers": ("<!-- generated: even ties -->", "<!-- end of even ties -->"),
+                  "name": "ties spread", "short": "spread", "lines": "even-ties", "tables": ("defaults.json",)},
     "bank-degrees": {"runs": "degrees_bank_*.json", "out": "bank_degrees.json", "page": "leaf-degrees.md",
                      "markers": ("<!-- generated: bank with leaf degrees -->", "<!-- end of bank with leaf degrees -->"),
                      "name": "bank with leaf degrees", "short": "degrees", "lines": "bank-degrees",

@@ -119,6 +119,12 @@ $V --datasets NCI1 DD ogbg-molbace ogbg-molbbbp --seeds 10 --full-seeds 10 --met
 $V --datasets synthetic-motifs MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 \
     --methods full mirage-auto permuted --name roots_folds "$@"
 python benchmarks/prototype_variants.py roots
+# ties spread (docs/results/max-roots.md): the default with the roots a prototype keeps from a run of equally frequent
+# trees at its cut spread over that run, not its lowest tree ids (TreePrototypes(roots="even-ties")); DD, where 99 of
+# the default's 100 prototypes are cut inside such a run; paired with today's default (defaults.json)
+mirage bench --cache-dir $C --out $O --jobs 2 --roots even-ties --datasets DD --seeds 10 --methods mirage-auto permuted \
+    --name even_ties_dd "$@"
+python benchmarks/prototype_variants.py even-ties
 # training recipes on DD and NCI1 (docs/results/README.md, "Training recipes of distilled sets"): every distilled set
 # and its control trained plain and regularised (dropout 0.5, weight decay 1e-4), the recipe chosen per GNN on
 # validation as full data's is; the plain runs are those of table_dd and table_nci1 (cached), and recipes.py pairs

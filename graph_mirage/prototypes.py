@@ -224,9 +224,12 @@ def prototype_roots(mean: np.ndarray, mass: float, max_roots: int, how: str = "t
     """The roots (tree ids, most frequent first) and root weights of a prototype whose cluster has the mean tree
     counts ``mean [n_trees]``; the weights always sum to the cluster's mean node count.
 
-    ``"top"``: the most frequent trees covering ``mass`` of the nodes (at most ``max_roots``), rescaled. ``"sampled"``:
-    the trees at the quantiles ``(i + 1/2) / max_roots`` of the nodes ordered by tree frequency (systematic
-    sampling), a tree picked ``t`` times weighted ``t * nodes / max_roots``; all trees, exactly, when they fit."""
+    ``"top"``: the most frequent trees covering ``mass`` of the nodes (at most ``max_roots``), rescaled; trees as
+    frequent as the last one kept come in tree-id order. ``"even-ties"``: the same, except that where the cut falls
+    among equally frequent trees, those kept are spread evenly over them (in tree-id order) instead of being the
+    lowest ids — ids are ranks of sorted WL signatures, so the lowest are the lowest labels. ``"sampled"``: the trees
+    at the quantiles ``(i + 1/2) / max_roots`` of the nodes ordered by tree frequency (systematic sampling), a tree
+    picked ``t`` times weighted ``t * nodes / max_roots``; all trees, exactly, when they fit."""
     present = np.flatnonzero(mean > 0)  # the stable order of the trees present: as a full argsort gives
     order = present[np.argsort(-mean[present], kind="stable")]
     cum = np.cumsum(mean[order])
@@ -237,7 +240,17 @@ def prototype_roots(mean: np.ndarray, mass: float, max_roots: int, how: str = "t
         picked, times = np.unique(np.minimum(at, len(order) - 1), return_counts=True)
         return order[picked], times * (cum[-1] / max_roots)
     n_keep = min(int(np.searchsorted(cum, mass * cum[-1] - 1e-9)) + 1, max_roots)
-    return order[:n_keep], mean[order[:n_keep]] * (cum[-1] / cum[n_keep - 1])
+    kept = order[:n_keep]
+    if how == "even-ties":
+        values = mean[order]  # descending: equally frequent trees are one contiguous run
+        start = int(np.searchsorted(-values, -values[n_keep - 1], side="left"))
+        stop = int(np.searchsorted(-values, -values[n_keep - 1], side="right"))
+        if stop > n_keep:  # the cut falls inside the run: its share of it, evenly spaced over the whole run
+            take = n_keep - start
+            picks = start + ((np.arange(take) + 0.5) * (stop - start) / take).astype(np.int64)
+            kept = np.concatenate([order[:start], order[picks]])
+    # equally frequent trees carry equal weights: the kept ones' total is the same whichever of them are kept
+    return kept, mean[kept] * (cum[-1] / cum[n_keep - 1])
 
 
 class TreePrototypes(BaseEstimator):
@@ -250,9 +263,11 @@ class TreePrototypes(BaseEstimator):
         max_roots: most trees (roots) per prototype (default 32).
         roots: how a prototype's roots are chosen:
             ``"top"`` (default) the most frequent trees covering ``mass`` of the nodes, rescaled to the cluster's mean
-            node count; ``"sampled"`` ``max_roots`` trees at evenly spaced quantiles of the cluster's node
-            distribution (systematic sampling, no random draw), each weighted ``times picked x nodes / max_roots``,
-            so that every kind of node — rare trees included — keeps its share (``mass`` is then not used; a
+            node count; ``"even-ties"`` the same, with the trees kept from a run of equally frequent ones at the cut
+            spread evenly over that run instead of its lowest ids (:func:`prototype_roots`); ``"sampled"``
+            ``max_roots`` trees at evenly spaced quantiles of the cluster's node distribution (systematic sampling,
+            no random draw), each weighted ``times picked x nodes / max_roots``, so that every kind of node — rare
+            trees included — keeps its share (``mass`` is then not used; a
             cluster with at most ``max_roots`` trees keeps them all, with their exact mean counts).
         seed: seed of the k-means initialisation and sample.
         sample: k-means is fitted on at most this many graphs of a class (a seeded random sample) and every graph of

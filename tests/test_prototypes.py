@@ -266,3 +266,24 @@ def test_sampled_roots_are_the_exact_mean_when_the_trees_fit(mutag):
 def test_parameters_are_validated(train, kwargs, message):
     with pytest.raises(ParameterError, match=message):
         TreePrototypes(**kwargs).fit(train)
+
+
+def test_even_ties_spreads_the_roots_kept_from_a_tie_over_it_and_changes_nothing_else():
+    """Where the cut falls inside a run of equally frequent trees, ``"top"`` keeps the run's lowest ids and
+    ``"even-ties"`` the same number spread evenly over the run, with the same weights; without such a tie both keep the
+    same roots."""
+    from graph_mirage.prototypes import prototype_roots
+
+    mean = np.zeros(40)
+    mean[[3, 7]] = [5.0, 4.0]
+    mean[10:30] = 1.0  # twenty equally frequent trees, ids 10..29
+    top, w_top = prototype_roots(mean, 1.0, 6, "top")
+    even, w_even = prototype_roots(mean, 1.0, 6, "even-ties")
+    assert top.tolist() == [3, 7, 10, 11, 12, 13]
+    assert even[:2].tolist() == [3, 7] and even[2:].tolist() == [12, 17, 22, 27]
+    assert np.allclose(w_top, w_even) and np.isclose(w_even.sum(), mean.sum())
+    plain = np.array([0.0, 3.0, 2.0, 1.0, 0.5])
+    for mass, cap in ((0.9, 10), (1.0, 2), (0.5, 10)):
+        a, wa = prototype_roots(plain, mass, cap, "top")
+        b, wb = prototype_roots(plain, mass, cap, "even-ties")
+        assert a.tolist() == b.tolist() and np.allclose(wa, wb)

@@ -125,9 +125,10 @@ def distill_args(sp) -> None:
                          "tasks, with --degrees (--bank --degrees: both) or with continuous node attributes "
                          "(--no-bank: each prototype its own DAG; docs/user-guide.md)")
     sp.add_argument("--roots", choices=ROOTS, default="top",
-                    help="automatic default: a prototype's roots are its most frequent trees (top, the default) or "
-                         "trees at evenly spaced quantiles of its nodes (sampled: rare trees keep their share; "
-                         "docs/user-guide.md)")
+                    help="automatic default: a prototype's roots are its most frequent trees (top, the default; "
+                         "even-ties: where the cut falls among equally frequent trees, those kept are spread over "
+                         "them rather than the lowest ids) or trees at evenly spaced quantiles of its nodes (sampled: "
+                         "rare trees keep their share; docs/user-guide.md)")
     sp.add_argument("--max-roots", type=positive(1), default=None, metavar="N",
                     help="automatic default: most trees (roots) per prototype (default 32; graphs with many distinct "
                          "trees, such as DD's, need more to be covered; more bytes)")
