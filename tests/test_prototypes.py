@@ -246,6 +246,24 @@ def test_sampled_roots_keep_each_kind_of_node_in_its_share(mutag):
     assert "roots" not in top.meta["params"]  # the default's files are unchanged (tests/test_golden.py)
 
 
+def test_even_ties_reaches_the_prototypes_and_the_file_of_every_distiller(mutag, tmp_path):
+    """roots="even-ties" through TreePrototypes and the automatic default: the same clusters and weights as "top"
+    (equally frequent trees weigh the same), roots that differ only within a tie at the cut, and the option in the
+    artifact's params."""
+    from graph_mirage import AutoPrototypes
+
+    train = mutag[mutag.split["train"]]
+    top = TreePrototypes(hops=1, per_class=3, max_roots=3).fit(train)
+    even = TreePrototypes(hops=1, per_class=3, max_roots=3, roots="even-ties").fit(train)
+    assert any(not np.array_equal(a[1], b[1]) for a, b in zip(top.prototypes_, even.prototypes_))
+    for (c, kept, w), (c2, kept2, w2) in zip(top.prototypes_, even.prototypes_):
+        assert c == c2 and len(kept) == len(kept2) and np.allclose(w, w2)
+    auto = AutoPrototypes(hops=1, per_class=[1, 2], roots="even-ties").fit(train, validation=mutag[mutag.split["valid"]])
+    path = tmp_path / "even.pt"
+    auto.distilled_.save(path)
+    assert DistilledDataset.load(path).meta["params"]["roots"] == "even-ties"
+
+
 def test_sampled_roots_are_the_exact_mean_when_the_trees_fit(mutag):
     """A cluster with at most max_roots distinct trees keeps them all with their mean counts (mass is not used)."""
     train = mutag[mutag.split["train"]]
