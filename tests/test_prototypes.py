@@ -258,7 +258,8 @@ def test_even_ties_reaches_the_prototypes_and_the_file_of_every_distiller(mutag,
     assert any(not np.array_equal(a[1], b[1]) for a, b in zip(top.prototypes_, even.prototypes_))
     for (c, kept, w), (c2, kept2, w2) in zip(top.prototypes_, even.prototypes_):
         assert c == c2 and len(kept) == len(kept2) and np.allclose(w, w2)
-    auto = AutoPrototypes(hops=1, per_class=[1, 2], roots="even-ties").fit(train, validation=mutag[mutag.split["valid"]])
+    valid = mutag[mutag.split["valid"]]
+    auto = AutoPrototypes(hops=1, per_class=[1, 2], roots="even-ties").fit(train, validation=valid)
     path = tmp_path / "even.pt"
     auto.distilled_.save(path)
     assert DistilledDataset.load(path).meta["params"]["roots"] == "even-ties"
