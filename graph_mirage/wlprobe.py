@@ -153,10 +153,11 @@ class WLProbe:
         mean per tree; in a tree bank, each tree's mean over all training graphs)."""
         if not hasattr(self, "_fit_colours"):
             self._fit_colours = self.fit_colours()
-        everyone = np.arange(self.fit_flat.num_graphs)
+        shared = cluster_attributes(self.fit_flat, self._fit_colours, np.arange(self.fit_flat.num_graphs)) \
+            if est.bank else None  # a bank's trees carry their means over every training graph: made once
         out = []
         for (_, kept, w), members in zip(est.prototypes_, est.members_):
-            attrs = cluster_attributes(self.fit_flat, self._fit_colours, everyone if est.bank else members)
+            attrs = shared or cluster_attributes(self.fit_flat, self._fit_colours, members)
             out.append(np.average(attrs(est.hops, kept), axis=0, weights=w))
         return (np.asarray(out) - self._attr_shift) / self._attr_scale
 
