@@ -83,6 +83,7 @@ class WLProbe:
         self.graph_of_node = score_flat.graph_of_node
         self.num_graphs = score_flat.num_graphs
         self._valid: dict[int, sp.csr_matrix] = {}
+        self._fit_colours: list[np.ndarray] | None = None
         # continuous node attributes: a candidate's roots carry their clusters' mean attributes, which the tree
         # counts do not see; without them a dataset whose classes live in its attributes scores at chance
         self.fit_flat = fit_flat
@@ -96,13 +97,16 @@ class WLProbe:
     def fit_colours(self) -> list[np.ndarray]:
         """The WL colours ``fit_flat`` alone refines to (rounds 0..depth), read off the joint refinement: colour ids
         are ranks of lexicographically ordered signatures, so the dense re-ranking of the joint ids restricted to
-        ``fit_flat``'s nodes is exactly ``wl_colours`` of ``fit_flat`` (one refinement instead of two)."""
-        out = []
-        for c in self.colours:
-            present = np.zeros(int(c.max()) + 1, dtype=bool)
-            present[c[: self.n_fit]] = True
-            out.append((np.cumsum(present) - 1).astype(c.dtype, copy=False)[c[: self.n_fit]])
-        return out
+        ``fit_flat``'s nodes is exactly ``wl_colours`` of ``fit_flat`` (one refinement instead of two). Computed once:
+        the candidates are made from them and the prototypes' attributes read through them."""
+        if self._fit_colours is None:
+            out = []
+            for c in self.colours:
+                present = np.zeros(int(c.max()) + 1, dtype=bool)
+                present[c[: self.n_fit]] = True
+                out.append((np.cumsum(present) - 1).astype(c.dtype, copy=False)[c[: self.n_fit]])
+            self._fit_colours = out
+        return self._fit_colours
 
     def _features(self, h: int, nodes_of_rows: np.ndarray, rows: np.ndarray, weights: np.ndarray, n_rows: int):
         """``[n_rows, F_h]`` log(1 + weighted counts) of rounds 0..h of the given nodes."""
@@ -151,13 +155,12 @@ class WLProbe:
         """``[P, D]`` each prototype's continuous root attributes, averaged with its root weights and scaled as the
         validation graphs' mean attributes are: the attributes a prototype's roots carry in its graph (its cluster's
         mean per tree; in a tree bank, each tree's mean over all training graphs)."""
-        if not hasattr(self, "_fit_colours"):
-            self._fit_colours = self.fit_colours()
-        shared = cluster_attributes(self.fit_flat, self._fit_colours, np.arange(self.fit_flat.num_graphs)) \
+        colours = self.fit_colours()
+        shared = cluster_attributes(self.fit_flat, colours, np.arange(self.fit_flat.num_graphs)) \
             if est.bank else None  # a bank's trees carry their means over every training graph: made once
         out = []
         for (_, kept, w), members in zip(est.prototypes_, est.members_):
-            attrs = shared or cluster_attributes(self.fit_flat, self._fit_colours, members)
+            attrs = shared or cluster_attributes(self.fit_flat, colours, members)
             out.append(np.average(attrs(est.hops, kept), axis=0, weights=w))
         return (np.asarray(out) - self._attr_shift) / self._attr_scale
 
