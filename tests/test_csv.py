@@ -157,6 +157,26 @@ def test_errors_name_the_file_row_and_column_even_after_blank_lines(tmp_path):
         load_dataset("synthetic-motifs", smiles_column="smiles")
 
 
+def test_class_names_are_classes_in_sorted_order_and_a_regression_target_is_refused(tmp_path):
+    from graph_mirage import load_dataset
+    from graph_mirage.errors import DatasetError
+
+    rows = [(s, "active" if t in ("O", "N") else "inactive") for s, _, t in molecules()]
+    named, numbered = tmp_path / "named.csv", tmp_path / "numbered.csv"
+    named.write_text("Molecule,Outcome\n" + "".join(f"{s},{y}\n" for s, y in rows))
+    numbered.write_text("smiles,active\n" + "".join(f"{s},{int(y == 'inactive')}\n" for s, y in rows))
+    with pytest.raises(DatasetError, match=r"no SMILES column 'smiles' \(--smiles-col NAME names another\)"):
+        load_dataset(named)
+    ds, ref = load_dataset(named, smiles_column="Molecule"), load_dataset(numbered)
+    assert ds.meta["label_values"] == ["active", "inactive"] and ds.num_classes == 2
+    assert ds.y.tolist() == ref.y.tolist() and ds.y.sum() > 0  # 'inactive', the later name, is class 1
+    for body, why in (("CCO,0.5\nCCC,1\n", "a continuous target is regression"),
+                      ("CCO,active\nCCC,1\n", "is a number, but the column's labels are class names")):
+        (tmp_path / "bad.csv").write_text("smiles,y\n" + body)
+        with pytest.raises(DatasetError, match=why):
+            load_dataset(tmp_path / "bad.csv")
+
+
 def test_a_set_of_other_label_columns_is_refused_in_one_line(tmp_path):
     csv = tmp_path / "m.csv"
     csv.write_text("smiles,polar,aromatic\n" + "".join(f"{s},{int(t in ('O', 'N'))},{int(r.startswith('c'))}\n"

@@ -1,12 +1,13 @@
 """Molecules from a CSV of SMILES and labels: the MoleculeNet files behind the OGB datasets, and a user's own file.
 
-One label column is a classification task (integer classes, any number of them); several label columns are binary
-tasks of one multi-task dataset (``0`` / ``1``, an empty cell a missing label), as in Tox21. Every defect of a file is
-one line naming the file, the line (the header is line 1) and the column: an unparsable label, a label column with
-one class, a missing column, a missing SMILES, a split value that is not train / valid / test. SMILES that RDKit
-cannot parse are skipped with a counted warning, and so are repeated SMILES after the first (counted separately when
-their labels conflict). Graphs are OGB's (:func:`ogb.utils.smiles2graph`), split by Bemis–Murcko scaffold 80/10/10
-(OGB's deterministic order; a seed > 0 shuffles the scaffold groups) unless a split column names each molecule's part.
+One label column is a classification task (integer classes or class names, any number of them); several label columns
+are binary tasks of one multi-task dataset (``0`` / ``1``, an empty cell a missing label), as in Tox21. Every defect
+of a file is one line naming the file, the line (the header is line 1) and the column: an unparsable label, a label
+column with one class, a missing column, a missing SMILES, a split value that is not train / valid / test. SMILES that
+RDKit cannot parse are skipped with a counted warning, and so are repeated SMILES after the first (counted separately
+when their labels conflict). Graphs are OGB's (:func:`ogb.utils.smiles2graph`), split by Bemis–Murcko scaffold
+80/10/10 (OGB's deterministic order; a seed > 0 shuffles the scaffold groups) unless a split column names each
+molecule's part.
 
 Example:
     >>> table = read_molecule_csv("my.csv", "smiles", ["active"])       # doctest: +SKIP
@@ -61,7 +62,9 @@ def _columns(df, path: Path, wanted: list[str], what: str) -> None:
     for col in wanted:
         if col not in names:
             shown = ", ".join(names[:8]) + (f", ... ({len(names) - 8} more)" if len(names) > 8 else "")
-            raise DatasetError(f"{path} has no {what} column {col!r} (columns: {shown}); is this the right file?")
+            flag = " (--smiles-col NAME names another)" if what == "SMILES" else ""
+            raise DatasetError(f"{path} has no {what} column {col!r}{flag} (columns: {shown}); is this the right "
+                               f"file?")
 
 
 def _bad(path: Path, line: int, col: str, value, why: str) -> DatasetError:
@@ -84,26 +87,44 @@ def header(path) -> list[str]:
 
 
 def _class_labels(values: np.ndarray, lines: np.ndarray, path: Path, col: str) -> tuple[np.ndarray, list]:
-    """Integer classes 0..C-1 from one label column (the file's values, mapped in sorted order)."""
-    out = np.empty(len(values), dtype=np.int64)
-    for i, v in enumerate(values):
-        text = str(v).strip()
+    """Classes 0..C-1 from one label column: integers, or names (``active`` / ``inactive``), mapped in sorted order.
+
+    The first row decides which: a column of numbers must hold integers (a fractional value is a regression target,
+    which a classifier's distillation cannot use), a column of names must hold no numbers (a number among names is
+    taken for a typo rather than a class of its own)."""
+    texts = [str(v).strip() for v in values]
+    for i, text in enumerate(texts):
         if text == "" or text.lower() == "nan":
-            raise _bad(path, int(lines[i]), col, v, "is empty: every row needs a label (or give several label "
-                       "columns, where an empty cell is a missing label)")
-        try:
-            f = float(text)
-        except ValueError:
-            raise _bad(path, int(lines[i]), col, v, "is not a label (expected an integer class)") from None
-        if not np.isfinite(f) or f != int(f):
-            raise _bad(path, int(lines[i]), col, v, "is not a label (expected an integer class)")
-        out[i] = int(f)
-    values_sorted = sorted(set(out.tolist()))
+            raise _bad(path, int(lines[i]), col, values[i], "is empty: every row needs a label (or give several "
+                       "label columns, where an empty cell is a missing label)")
+    numeric = [_number(t) is not None for t in texts]
+    if not numeric[0]:  # class names
+        for i, is_number in enumerate(numeric):
+            if is_number:
+                raise _bad(path, int(lines[i]), col, values[i], f"is a number, but the column's labels are class "
+                           f"names (row 1: {texts[0]!r})")
+        labels = texts
+    else:
+        labels = []
+        for i, text in enumerate(texts):
+            f = _number(text)
+            if f is None or not np.isfinite(f) or f != int(f):
+                raise _bad(path, int(lines[i]), col, values[i], "is not a label (expected an integer class or a "
+                           "class name; a continuous target is regression, which graph-mirage does not distil)")
+            labels.append(int(f))
+    values_sorted = sorted(set(labels))
     if len(values_sorted) < 2:
         raise DatasetError(f"{path} column {col!r}: every label is {values_sorted[0]}; classification needs at least "
                            f"two classes")
     remap = {v: i for i, v in enumerate(values_sorted)}
-    return np.array([remap[v] for v in out], dtype=np.int64), values_sorted
+    return np.array([remap[v] for v in labels], dtype=np.int64), values_sorted
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _task_labels(df, cols: list[str], lines: np.ndarray, path: Path) -> np.ndarray:
