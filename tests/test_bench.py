@@ -161,6 +161,22 @@ def test_distilled_recipes_are_chosen_on_validation_with_the_step(monkeypatch, t
     assert {x["step"] for x in both["mirage-paper~permuted"]["runs"]} == {best[0]}
 
 
+def test_a_recipe_for_distilled_sets_only_leaves_full_data_choosing_between_its_own(tmp_path):
+    from graph_mirage.config.defaults import TRAIN_RECIPES
+
+    assert "high-lr" in TRAIN_RECIPES and "high-lr" not in FULL_RECIPES
+    o = opts(("full", "mirage", "permuted"), seeds=(0,), recipes=("plain", "high-lr"), cache_dir=str(tmp_path))
+    rows = bench.run(["synthetic-motifs"], o)
+    by = {r["method"]: r for r in rows}
+    assert by["full"]["recipes"][0] in FULL_RECIPES
+    assert {by[m]["recipes"][0] for m in ("mirage", "mirage~permuted")} <= {"plain", "high-lr"}
+    lrs = {}
+    for f in (tmp_path / "synthetic-motifs").glob("*.json"):
+        blob = json.loads(f.read_text())
+        lrs.setdefault(blob["method"], set()).add(blob["config"]["lr"])
+    assert lrs["full"] == {1e-3} and lrs["mirage"] == {1e-3, 1e-2}  # the set and its control under both
+
+
 def test_folds_and_a_second_table_reads_the_cache(tmp_path):
     o = opts(("full", "mirage"), seeds=(0,), folds=3, cache_dir=str(tmp_path / "runs"))
     rows = bench.run(["synthetic-motifs"], o)

@@ -19,11 +19,11 @@ from dataclasses import asdict
 
 import numpy as np
 
-from ..config.defaults import TRAIN_RECIPES
+from ..config.defaults import FULL_DATA_RECIPES, TRAIN_RECIPES
 from ..training.runcache import OUTPUTS, cache_path, cached_run, run_key, set_key
 
 FULL_EPOCHS, FULL_BATCH, FULL_PATIENCE = 200, 64, 25  # full data: trained until validation stops improving
-FULL_RECIPES = TRAIN_RECIPES  # the full-data recipes, chosen per GNN and split on validation
+FULL_RECIPES = {r: TRAIN_RECIPES[r] for r in FULL_DATA_RECIPES}  # the full-data recipes, chosen on validation
 FULL_SELECT_SEEDS = 3  # seeds per recipe that choose it (the chosen recipe's remaining seeds run after)
 
 _WORKER_DATA: dict = {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..config.defaults import DEFAULT_HOPS
+from ..config.defaults import DEFAULT_HOPS, TRAIN_RECIPES
 from ..errors import MirageError
 from ..progress import Progress
 from .methods import PROBES, SET_METHODS, SplitContext, TrainingSet, make_sets
@@ -51,7 +51,7 @@ class Options:
     degrees: bool | None = None  # graph-mirage's prototypes' leaves carry their real degrees (None: as the default)
     roots: str = "top"  # how graph-mirage's prototypes choose their roots (TreePrototypes(roots=...))
     max_roots: int | None = None  # graph-mirage's most roots per prototype (None: the estimators' default)
-    recipes: tuple = ("plain",)  # the distilled sets' training recipes (runs.FULL_RECIPES), chosen on validation
+    recipes: tuple = ("plain",)  # the distilled sets' training recipes (TRAIN_RECIPES), chosen on validation
     select_after: int = 1  # every run (full data too) chooses its epoch from this one on (TrainConfig.select_after)
 
     def recipe_keys(self) -> dict:
@@ -193,7 +193,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
     dist_cfg = TrainConfig(epochs=o.epochs, eval_every=1, readout=o.readout, select_after=o.select_after)
     full_seeds = seeds[:o.full_seeds] if o.full_seeds else seeds
     select = full_seeds[:FULL_SELECT_SEEDS]
-    recipes = {k: replace(dist_cfg, **FULL_RECIPES[r]) for k, r in o.recipe_keys().items()}
+    recipes = {k: replace(dist_cfg, **TRAIN_RECIPES[r]) for k, r in o.recipe_keys().items()}
     tasks, keys = [], []
     for model in models:
         for si, split in enumerate(splits):

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from ..config.defaults import BENCH_DATASETS, BENCH_DEFAULT_METHODS, BENCH_METHODS, READOUTS, ROOTS, TRAIN_RECIPES
+from ..config.defaults import (
+    BENCH_DATASETS,
+    BENCH_DEFAULT_METHODS,
+    BENCH_METHODS,
+    FULL_DATA_RECIPES,
+    READOUTS,
+    ROOTS,
+    TRAIN_RECIPES,
+)
 from .types import number, positive
 
 METHOD_NAMES, DEFAULT_METHODS, ALL_DATASETS = BENCH_METHODS, BENCH_DEFAULT_METHODS, BENCH_DATASETS
@@ -50,7 +58,8 @@ def add_bench_args(p) -> None:
     p.add_argument("--recipes", nargs="+", choices=list(TRAIN_RECIPES), default=None,
                    help="training recipes of the distilled sets and their controls, each chosen per GNN, method and "
                         "split on validation (default: plain; full data always chooses between "
-                        f"{' and '.join(TRAIN_RECIPES)}; regularised: {TRAIN_RECIPES['regularised']})")
+                        f"{' and '.join(FULL_DATA_RECIPES)}; "
+                        + "; ".join(f"{k}: {v}" for k, v in TRAIN_RECIPES.items() if v) + ")")
     p.add_argument("--cache-dir", default="benchmarks/results/runs",
                    help="where every training run is cached as JSON, keyed by everything it depends on; a table "
                         "re-run reads it instead of training again ('' for none)")
