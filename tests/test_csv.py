@@ -170,6 +170,8 @@ def test_class_names_are_classes_in_sorted_order_and_a_regression_target_is_refu
     ds, ref = load_dataset(named, smiles_column="Molecule"), load_dataset(numbered)
     assert ds.meta["label_values"] == ["active", "inactive"] and ds.num_classes == 2
     assert ds.y.tolist() == ref.y.tolist() and ds.y.sum() > 0  # 'inactive', the later name, is class 1
+    r = _mirage(tmp_path, "distill", named, "--smiles-col", "Molecule", "--json", "--out", "named.npz")
+    assert set(json.loads(r.stdout.strip().splitlines()[-1])["per_class"]) == {"active", "inactive"}
     for body, why in (("CCO,0.5\nCCC,1\n", "a continuous target is regression"),
                       ("CCO,active\nCCC,1\n", "is a number, but the column's labels are class names")):
         (tmp_path / "bad.csv").write_text("smiles,y\n" + body)

@@ -167,7 +167,8 @@ def distill(s: DistillSettings, *, log: Log | None = None, progress: bool = Fals
     est.distilled_.meta.update({k: v for k, v in extra.items() if k in ("preset", "step", "step_scores",
                                                                          "step_selected_by")})
     outcome = DistillOutcome(est, est.distilled_, summarise(est, ds.name, ds.num_classes,
-                                                            time.perf_counter() - t0, extra))
+                                                            time.perf_counter() - t0, extra,
+                                                            ds.meta.get("label_values")))
     if s.out is not None:
         est.distilled_.save(s.out)
         outcome.summary["out"] = str(s.out)
@@ -214,8 +215,9 @@ def _preset(s: DistillSettings, ds, log: Log, progress: bool):
                  "step_selected_by": f"mean validation {s.select_model}, {s.select_seeds} seed(s)"}
 
 
-def summarise(est, name: str, num_classes: int, seconds: float, extra: dict) -> dict:
-    """The summary of a distillation (what ``mirage distill --json`` prints)."""
+def summarise(est, name: str, num_classes: int, seconds: float, extra: dict, class_names: list | None = None) -> dict:
+    """The summary of a distillation (what ``mirage distill --json`` prints); ``per_class`` is keyed by
+    ``class_names`` (a CSV's own label values, class by class) where given, else by the class numbers."""
     if hasattr(est, "thresholds_"):
         extra = {**extra, "thresholds": {str(c): v for c, v in est.thresholds_.items()},
                  "itemsets": sum(len(v) for v in est.itemsets_.values())}
@@ -227,7 +229,8 @@ def summarise(est, name: str, num_classes: int, seconds: float, extra: dict) -> 
         trees = None
     else:
         y = d.y.view(-1).numpy()
-        per = {str(int(c)): int((y == c).sum()) for c in np.unique(y)}
+        name_of = (lambda c: str(class_names[int(c)])) if class_names else (lambda c: str(int(c)))
+        per = {name_of(c): int((y == c).sum()) for c in np.unique(y)}
         trees = est.n_trees_
     return {"dataset": name, "hops": int(d.meta["hops"]), "classes": num_classes, **s,
             "full_bytes": d.meta["full_bytes"], "compression": round(d.meta["full_bytes"] / s["bytes"], 2),
