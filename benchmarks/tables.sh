@@ -198,10 +198,14 @@ mirage bench --merge $O/default_a.json $O/default_nci1.json $O/default_dd.json $
     $O/learned_mutag.json $O/learned_proteins.json $O/learned_imdb.json \
     --name default_vs_learned --out $O --quiet
 python benchmarks/results_pages.py
-# a higher learning rate for distilled sets on DD (docs/results/README.md, "A higher learning rate on DD"): today's
-# default and its control trained plain and at Adam 1e-2, chosen on validation, paired with defaults.json; then what
-# the models do epoch by epoch (size_drift.py trains its own runs: the same settings, not read from the cache)
+# a higher learning rate for distilled sets on DD and ogbg-molhiv (docs/results/README.md, "A higher learning rate on
+# DD"): today's default and its control trained plain and at Adam 1e-2, chosen on validation, paired with
+# defaults.json; then what the models do epoch by epoch on DD (size_drift.py trains its own runs: the same settings,
+# not read from the cache)
 mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr --datasets DD --seeds 10 \
     --methods full mirage-auto size-only permuted --name highlr_dd "$@"
-python benchmarks/recipes.py --pairs $O/highlr_dd.json:$O/defaults.json --out $O/recipes_highlr
+mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr --datasets ogbg-molhiv --seeds 10 --full-seeds 10 \
+    --methods full mirage-auto size-only permuted --name highlr_hiv "$@"
+python benchmarks/recipes.py --pairs $O/highlr_dd.json:$O/defaults.json $O/highlr_hiv.json:$O/defaults.json \
+    --out $O/recipes_highlr
 python benchmarks/size_drift.py --seeds 10 --permuted
