@@ -204,8 +204,8 @@ python benchmarks/results_pages.py
 # not read from the cache)
 mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr --datasets DD --seeds 10 \
     --methods full mirage-auto size-only permuted --name highlr_dd "$@"
-mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr --datasets ogbg-molhiv --seeds 10 --full-seeds 10 \
-    --methods full mirage-auto size-only permuted --name highlr_hiv "$@"
+mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr --datasets ogbg-molhiv --seeds 10 \
+    --full-seeds 10 --methods full mirage-auto size-only permuted --name highlr_hiv "$@"
 python benchmarks/recipes.py --pairs $O/highlr_dd.json:$O/defaults.json $O/highlr_hiv.json:$O/defaults.json \
     --out $O/recipes_highlr
 python benchmarks/size_drift.py --seeds 10 --permuted
