@@ -479,3 +479,21 @@ def test_building_models_leaves_no_file_in_the_temporary_directory(tmp_path):
                          check=True).stdout.split()
     assert int(out[0]) >= 3  # PyG did render modules there: GIN's propagate, GAT's propagate and edge updater
     assert out[1:] == ["(2,", "2)"] and not list(tmp_path.iterdir())
+
+
+def test_a_result_chosen_at_the_first_epochs_warns_that_it_says_little():
+    import warnings
+
+    from graph_mirage.training import warn_if_early
+
+    def result(epochs, source="mirage-auto", total=100):
+        return {"dataset": "DD", "source": source, "epochs": total, "runs": [{"best_epoch": e} for e in epochs]}
+
+    for r, warns in ((result([1, 2, 40]), True), (result([3, 50]), True), (result([1, 40, 60]), False),
+                     (result([1, 2, 3], source="full"), False), (result([1, 2], total=5), False)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warn_if_early(r)
+        assert bool(caught) == warns, r
+        if warns:
+            assert "runs on the distilled set scored best on validation at epoch 3 or earlier" in str(caught[0].message)

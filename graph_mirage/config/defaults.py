@@ -54,6 +54,11 @@ AUTO_JOBS = 4
 AUTO_JOBS_MIN_GRAPHS = 10_000
 KMEANS_SAMPLE = 4096  # prototypes: k-means fitted on at most this many graphs of a class, then all assigned
 
+# a run on a distilled set that its validation split stops at one of the first epochs is a barely trained model, which
+# orders graphs mostly by size (docs/results/README.md, "Early epochs"; benchmarks/size_drift.py): mirage train and
+# run say so when most runs do
+EARLY_EPOCHS = 3
+
 # the benchmark (mirage bench): its datasets and default methods (graph_mirage.bench.methods describes each)
 # training recipes the benchmark chooses between on validation: plain and regularised always for full data, any of
 # them for distilled sets with --recipes. high-lr: on DD a model trained on the default's set at Adam's 1e-3 is best at

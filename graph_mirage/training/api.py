@@ -22,6 +22,27 @@ from .metrics import METRIC_KEYS, Metric, class_shift
 DEFAULT_DEPTH = 2  # GNN layers when neither the settings nor a distilled set say (a set records its hops)
 
 
+def warn_if_early(result: dict) -> None:
+    """Warn when most runs of ``result`` (:func:`train_and_evaluate`'s, on a distilled set) were chosen at one of
+    the first :data:`~graph_mirage.config.defaults.EARLY_EPOCHS` epochs of at least ten: the score is then a barely
+    trained model's, which orders graphs mostly by size, and says little about what the set teaches — its margin
+    over the same set with permuted labels does."""
+    import warnings
+
+    from ..config.defaults import EARLY_EPOCHS
+
+    if result.get("source") == "full" or int(result.get("epochs") or 0) < 10:
+        return
+    epochs = [r["best_epoch"] for r in result.get("runs", []) if r.get("best_epoch", -1) > 0]
+    early = sum(e <= EARLY_EPOCHS for e in epochs)
+    if epochs and 2 * early >= len(epochs):
+        warnings.warn(f"{early} of {len(epochs)} runs on the distilled set scored best on validation at epoch "
+                      f"{EARLY_EPOCHS} or earlier: a barely trained model, which orders graphs mostly by their size, "
+                      f"so these scores say little about what the set teaches; its margin over the same set with "
+                      f"permuted labels does (mirage bench --datasets {result.get('dataset', 'NAME')} --methods "
+                      f"mirage-auto permuted)", stacklevel=2)
+
+
 def summarise(runs: Sequence[RunResult], paper_protocol: bool = False) -> dict:
     """Mean ± std over all runs (test metric, the last epoch's, and every decision metric measured); with
     ``paper_protocol`` also the authors' mean/std of the 5 best runs by validation (labelled ``paper_top5_*``)."""

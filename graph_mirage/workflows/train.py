@@ -34,15 +34,17 @@ def train(data: DataSettings, t: TrainSettings, distilled: str | None = None, *,
     split) and evaluate on the real validation and test splits; returns
     :func:`~graph_mirage.training.train_and_evaluate`'s result."""
     from ..distilled import DistilledDataset, check_compatible
-    from ..training import train_and_evaluate
+    from ..training import train_and_evaluate, warn_if_early
 
     check_train(data, t, distilled)
     train_set = DistilledDataset.load(distilled) if distilled else None
     ds = dataset if dataset is not None else data.load(progress)
     if train_set is not None:
         check_compatible(train_set.meta, ds.meta, distilled)
-    return train_and_evaluate(ds, train_set, model=t.model, seeds=range(t.seeds), config=t.config(ds.name),
-                              paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
+    result = train_and_evaluate(ds, train_set, model=t.model, seeds=range(t.seeds), config=t.config(ds.name),
+                                paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
+    warn_if_early(result)
+    return result
 
 
 @dataclass
@@ -68,13 +70,14 @@ def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs:
         check_output(s.out)
     if s.engine != "memory":
         raise MirageError("mirage run distils in memory; use mirage distill --engine spark, then mirage train")
-    from ..training import check_evaluable, train_and_evaluate  # PyTorch and PyG: after the checks (instant refusals)
+    from ..training import check_evaluable, train_and_evaluate, warn_if_early  # PyTorch, PyG: after the checks
     ds = s.data.load(progress)
     check_evaluable(ds)  # before the distillation, not after it
     outcome = distill(s.replace(threads=t.threads), log=log, progress=progress, dataset=ds)
     cfg = t.config(ds.name)
     on_set = train_and_evaluate(ds, outcome.distilled, model=t.model, seeds=range(t.seeds), config=cfg,
                                 progress=progress, threads=t.threads)
+    warn_if_early(on_set)
     on_full = None
     if full:
         on_full = train_and_evaluate(ds, None, model=t.model, seeds=range(t.seeds),
