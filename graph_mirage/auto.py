@@ -61,7 +61,8 @@ from .config.defaults import (
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
-from .prototypes import TreePrototypes, check_roots
+from .prototypes import TreePrototypes
+from .roots import check_roots
 from .stats import score_error
 from .wlprobe import WLProbe, chance_score, warn_if_chance
 
@@ -142,7 +143,7 @@ class AutoPrototypes(BaseEstimator):
         max_roots: most roots (trees) per prototype, as in :class:`~graph_mirage.prototypes.TreePrototypes` (32:
             on datasets with many distinct trees per graph, such as DD, 32 roots cover a few per cent of a cluster's
             nodes; more roots cost bytes, mostly in the bank).
-        roots: how each prototype's roots are chosen (``"top"``, ``"even-ties"`` or ``"sampled"``, as in
+        roots: how each prototype's roots are chosen (``"top"``, ``"even-ties"``, ``"sampled"`` or ``"by-label"``, as in
             :class:`~graph_mirage.prototypes.TreePrototypes`).
         n_jobs: worker processes for the candidates' k-means (None: none; -1: every core), as scikit-learn reads
             it. The same candidates, scores and file for any value (:mod:`graph_mirage.candidates`); worth it on

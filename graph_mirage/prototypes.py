@@ -45,10 +45,11 @@ from torch_geometric.data import Data
 
 from .bank import TreeBank, bank_graphs, check_bank
 from .clusters import cluster_means, distinct_rows, kmeans_labels, normalised_counts
-from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE, ROOTS
+from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE
 from .data import FlatGraphs, as_flat, classes_of
 from .distilled import DistilledDataset, source_meta
 from .errors import BudgetError, ParameterError
+from .roots import check_roots, prototype_roots, tree_labels
 from .trees import TreeUnfolder, row_ids, wl_colours
 
 
@@ -214,45 +215,6 @@ def cluster_attributes(flat: FlatGraphs, colours: list[np.ndarray], members: np.
     return attributes
 
 
-def check_roots(roots) -> None:
-    """The estimators' shared check of ``roots``."""
-    if roots not in ROOTS:
-        raise ParameterError(f"roots must be one of {', '.join(map(repr, ROOTS))}, got {roots!r}")
-
-
-def prototype_roots(mean: np.ndarray, mass: float, max_roots: int, how: str = "top") -> tuple[np.ndarray, np.ndarray]:
-    """The roots (tree ids, most frequent first) and root weights of a prototype whose cluster has the mean tree
-    counts ``mean [n_trees]``; the weights always sum to the cluster's mean node count.
-
-    ``"top"``: the most frequent trees covering ``mass`` of the nodes (at most ``max_roots``), rescaled; trees as
-    frequent as the last one kept come in tree-id order. ``"even-ties"``: the same, except that where the cut falls
-    among equally frequent trees, those kept are spread evenly over them (in tree-id order) instead of being the
-    lowest ids — ids are ranks of sorted WL signatures, so the lowest are the lowest labels. ``"sampled"``: the trees
-    at the quantiles ``(i + 1/2) / max_roots`` of the nodes ordered by tree frequency (systematic sampling), a tree
-    picked ``t`` times weighted ``t * nodes / max_roots``; all trees, exactly, when they fit."""
-    present = np.flatnonzero(mean > 0)  # the stable order of the trees present: as a full argsort gives
-    order = present[np.argsort(-mean[present], kind="stable")]
-    cum = np.cumsum(mean[order])
-    if how == "sampled":
-        if len(order) <= max_roots:
-            return order, mean[order]
-        at = np.searchsorted(cum, (np.arange(max_roots) + 0.5) * (cum[-1] / max_roots), side="right")
-        picked, times = np.unique(np.minimum(at, len(order) - 1), return_counts=True)
-        return order[picked], times * (cum[-1] / max_roots)
-    n_keep = min(int(np.searchsorted(cum, mass * cum[-1] - 1e-9)) + 1, max_roots)
-    kept = order[:n_keep]
-    if how == "even-ties":
-        values = mean[order]  # descending: equally frequent trees are one contiguous run
-        start = int(np.searchsorted(-values, -values[n_keep - 1], side="left"))
-        stop = int(np.searchsorted(-values, -values[n_keep - 1], side="right"))
-        if stop > n_keep:  # the cut falls inside the run: its share of it, evenly spaced over the whole run
-            take = n_keep - start
-            picks = start + ((np.arange(take) + 0.5) * (stop - start) / take).astype(np.int64)
-            kept = np.concatenate([order[:start], order[picks]])
-    # equally frequent trees carry equal weights: the kept ones' total is the same whichever of them are kept
-    return kept, mean[kept] * (cum[-1] / cum[n_keep - 1])
-
-
 class TreePrototypes(BaseEstimator):
     """Distil a dataset into per-class tree-multiset prototypes (see the module docstring).
 
@@ -268,7 +230,9 @@ class TreePrototypes(BaseEstimator):
             ``max_roots`` trees at evenly spaced quantiles of the cluster's node distribution (systematic sampling,
             no random draw), each weighted ``times picked x nodes / max_roots``, so that every kind of node — rare
             trees included — keeps its share (``mass`` is then not used; a
-            cluster with at most ``max_roots`` trees keeps them all, with their exact mean counts).
+            cluster with at most ``max_roots`` trees keeps them all, with their exact mean counts); ``"by-label"``
+            the roots stratified by their root node's label, so that the prototype's node labels have the cluster's
+            mean counts exactly (:mod:`graph_mirage.roots`).
         seed: seed of the k-means initialisation and sample.
         sample: k-means is fitted on at most this many graphs of a class (a seeded random sample) and every graph of
             the class is then assigned to its nearest centre (None: all graphs); keeps large classes to seconds.
@@ -361,6 +325,7 @@ class TreePrototypes(BaseEstimator):
         self.clusters_, protos, self.prototypes_, self.members_ = {}, [], [], []
         if labels is None:
             labels = {c: kmeans_labels(*job) for c, job in self.cluster_jobs(flat, trees).items() if job is not None}
+        labels_of = tree_labels(trees.colours) if self.roots == "by-label" else None
         for c in classes_of(flat):
             of_class, rows, _, _ = trees.of_class(flat.y, c)
             k = min(self.per_class, rows.shape[0])
@@ -371,7 +336,7 @@ class TreePrototypes(BaseEstimator):
             for j in np.argsort(-sizes, kind="stable"):
                 if sizes[j] == 0:
                     continue
-                kept, w = prototype_roots(means[j].toarray().ravel(), self.mass, self.max_roots, self.roots)
+                kept, w = prototype_roots(means[j].toarray().ravel(), self.mass, self.max_roots, self.roots, labels_of)
                 protos.append([int(c), int(sizes[j]), [int(t) for t in kept]])
                 self.prototypes_.append((int(c), kept, w))
                 self.members_.append(of_class[of_c == j])

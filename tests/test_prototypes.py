@@ -291,7 +291,7 @@ def test_even_ties_spreads_the_roots_kept_from_a_tie_over_it_and_changes_nothing
     """Where the cut falls inside a run of equally frequent trees, ``"top"`` keeps the run's lowest ids and
     ``"even-ties"`` the same number spread evenly over the run, with the same weights; without such a tie both keep the
     same roots."""
-    from graph_mirage.prototypes import prototype_roots
+    from graph_mirage.roots import prototype_roots
 
     mean = np.zeros(40)
     mean[[3, 7]] = [5.0, 4.0]
@@ -306,3 +306,47 @@ def test_even_ties_spreads_the_roots_kept_from_a_tie_over_it_and_changes_nothing
         a, wa = prototype_roots(plain, mass, cap, "top")
         b, wb = prototype_roots(plain, mass, cap, "even-ties")
         assert a.tolist() == b.tolist() and np.allclose(wa, wb)
+
+
+def test_roots_by_label_give_each_prototype_its_clusters_label_counts_exactly():
+    """``"by-label"``: every root label of the cluster served (up to ``max_roots``), its roots carrying the label's
+    mean count; where a few labels' most frequent trees would take every root (``"top"``), the others are missed."""
+    from graph_mirage.roots import prototype_roots
+
+    rng = np.random.default_rng(0)
+    mean = rng.gamma(0.3, 1.0, 400) * (rng.random(400) < 0.6)
+    label = rng.integers(0, 12, 400)
+    label_mass = np.bincount(label, weights=mean, minlength=12)
+    for cap in (12, 32, 100):
+        kept, w = prototype_roots(mean, 0.9, cap, "by-label", tree_label=label)
+        assert len(kept) <= cap and len(set(kept.tolist())) == len(kept) and np.isclose(w.sum(), mean.sum())
+        assert np.allclose(np.bincount(label[kept], weights=w, minlength=12), label_mass)
+        assert np.all(np.diff(mean[kept] > 0) <= 0) and np.all(mean[kept] > 0)
+    top, w_top = prototype_roots(mean, 0.9, 12, "top")
+    assert not np.allclose(np.bincount(label[top], weights=w_top, minlength=12), label_mass)
+    # more labels than roots: the most frequent labels served, the others' mass spread over them in proportion
+    kept, w = prototype_roots(mean, 0.9, 5, "by-label", tree_label=label)
+    served = np.argsort(-label_mass, kind="stable")[:5]
+    assert set(label[kept].tolist()) == set(served.tolist()) and np.isclose(w.sum(), mean.sum())
+    with pytest.raises(ParameterError, match="tree_label"):
+        prototype_roots(mean, 0.9, 5, "by-label")
+
+
+def test_by_label_prototypes_carry_their_clusters_mean_label_counts(train):
+    from graph_mirage.data import as_flat
+    from graph_mirage.roots import tree_labels
+
+    flat = as_flat(train)
+    colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), 2)
+    label_of_tree = tree_labels(colours)
+    labels = colours[0]
+    per_graph = np.zeros((flat.num_graphs, int(labels.max()) + 1))
+    np.add.at(per_graph, (flat.graph_of_node, labels), 1)
+    est = TreePrototypes(hops=2, per_class=3, max_roots=32, roots="by-label").fit(train)
+    top = TreePrototypes(hops=2, per_class=3, max_roots=4).fit(train)
+    for (_, kept, w), members in zip(est.prototypes_, est.members_):
+        got = np.bincount(label_of_tree[kept], weights=w, minlength=per_graph.shape[1])
+        assert np.allclose(got, per_graph[members].mean(0))
+    misses = [not np.allclose(np.bincount(label_of_tree[k], weights=w, minlength=per_graph.shape[1]),
+                              per_graph[m].mean(0)) for (_, k, w), m in zip(top.prototypes_, top.members_)]
+    assert any(misses)  # four most frequent trees do not keep every label's count

@@ -46,7 +46,7 @@ AUTO_MIN_GRAPHS = 5  # ... or this many average training graphs per class, which
 # the bytes sweep (mirage bench --fractions): the default's grid grows to sets this large per class
 SWEEP_PER_CLASS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 # how a prototype chooses its roots (TreePrototypes(roots=...)); the first is the default
-ROOTS = ("top", "sampled", "even-ties")
+ROOTS = ("top", "sampled", "even-ties", "by-label")
 # mirage distill without --jobs: k-means on worker processes (at most this many) for a training split of at least
 # this many graphs (ogbg-molhiv: 22.9 s -> 17.1 s end to end on 2 cores); below, starting them costs more than they
 # save (NCI1: 4.4 s -> 5.3 s; benchmarks/results/auto_speed.json). The same file either way.
