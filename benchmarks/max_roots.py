@@ -7,7 +7,8 @@ with the default's 32 roots, read from two ``mirage bench`` files made with the 
 With ``--coverage DATASET ...``, also the share of its cluster's tree mass (nodes) each prototype of the default set
 keeps in its roots, per dataset (the default's choice on the validation split, as ``mirage distill`` makes it), and
 how often its last roots are picked from a tie: trees exactly as frequent in the cluster as the last root kept, more
-of them than were kept, taken in tree-id order.
+of them than were kept, taken in tree-id order; and the share of its roots' label mass on other node labels than its
+cluster's (total variation), with the top rule and with ``roots="sampled"`` at the same setting.
 
 Per dataset, GNN and fraction: both sets' test scores, each one's margin over its own permuted control, and the
 paired differences (same seeds) of the scores and of the margins, with the first set against full data and herding
@@ -84,7 +85,7 @@ def coverage(name: str) -> dict:
     """The default set of ``name``: per prototype, the share of its cluster's mean tree counts its roots keep."""
     import numpy as np
 
-    from graph_mirage import AutoPrototypes, load_dataset
+    from graph_mirage import AutoPrototypes, TreePrototypes, load_dataset
     from graph_mirage.prototypes import tree_counts
 
     ds = load_dataset(name)
@@ -102,21 +103,47 @@ def coverage(name: str) -> dict:
         ties.append((int(np.isclose(mean[roots], last, rtol=0, atol=1e-12).sum()),
                      int(np.isclose(mean[mean > 0], last, rtol=0, atol=1e-12).sum())))
     cut = [(k, n) for k, n in ties if n > k]
+    sampled = TreePrototypes(**{**best.get_params(), "roots": "sampled"}).fit(train)
     return {"dataset": name, "settings": auto.best_params_, "prototypes": len(kept), "max_roots": best.max_roots,
             "roots_mean": float(np.mean([len(r) for _, r, _ in best.prototypes_])),
             "mass_kept_mean": float(np.mean(kept)), "mass_kept_min": float(np.min(kept)),
             "cut_in_tie": len(cut), "tie_roots_mean": float(np.mean([k for k, _ in cut])) if cut else 0.0,
-            "tie_trees_mean": float(np.mean([n for _, n in cut])) if cut else 0.0}
+            "tie_trees_mean": float(np.mean([n for _, n in cut])) if cut else 0.0,
+            "label_tv_mean": label_tv(best, train), "label_tv_sampled_mean": label_tv(sampled, train)}
+
+
+def label_tv(est, train) -> float:
+    """The mean over ``est``'s prototypes of the total variation between its roots' node labels (weighted) and its
+    cluster's mean node labels: the share of the label mass a prototype puts on other labels than its cluster's."""
+    import numpy as np
+
+    from graph_mirage.roots import tree_labels
+    from graph_mirage.trees import row_ids, wl_colours
+
+    flat = train.flat()
+    colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), est.hops)
+    of_tree, labels = tree_labels(colours), colours[0]
+    per_graph = np.zeros((flat.num_graphs, int(labels.max()) + 1))
+    np.add.at(per_graph, (flat.graph_of_node, labels), 1)
+    out = []
+    for (_, roots, w), members in zip(est.prototypes_, est.members_):
+        got = np.bincount(of_tree[roots], weights=w, minlength=per_graph.shape[1])
+        want = per_graph[members].mean(0)
+        out.append(0.5 * float(np.abs(got / got.sum() - want / want.sum()).sum()))
+    return float(np.mean(out))
 
 
 def coverage_table(rows: list[dict]) -> str:
     lines = ["| dataset | default's setting | roots per prototype (mean) | share of its cluster's nodes kept: mean "
-             "(lowest) | prototypes cut inside a tie | there: roots taken from the tie / tied trees (mean) |",
-             "|---|---|---|---|---|---|"]
+             "(lowest) | prototypes cut inside a tie | there: roots taken from the tie / tied trees (mean) | label mass "
+             "on other labels than the cluster's: top roots / sampled (`by-label`: 0) |",
+             "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['dataset']} | hops {r['settings']['hops']}, {r['settings']['per_class']} per class | "
               f"{r['roots_mean']:.1f} | {100 * r['mass_kept_mean']:.0f} % ({100 * r['mass_kept_min']:.0f} %) | "
               + (f"{r['cut_in_tie']} of {r['prototypes']} | {r['tie_roots_mean']:.1f} / {r['tie_trees_mean']:.1f} |"
                  if "cut_in_tie" in r else " | |")
+              + (f" {100 * r['label_tv_mean']:.0f} % / {100 * r['label_tv_sampled_mean']:.0f} % |"
+                 if "label_tv_mean" in r else " |")
               for r in rows]
     return "\n".join(lines) + "\n"
 

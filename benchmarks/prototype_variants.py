@@ -15,6 +15,11 @@ are spread over that run instead of being its lowest tree ids (the lowest labels
 prototypes are cut inside such a run ([max-roots.md](../docs/results/max-roots.md)). Runs: ``mirage bench --roots
 even-ties``, paired with today's default (``defaults.json``).
 
+``by-label`` — do they teach more when their roots are stratified by their root node's label, so that a prototype's
+node labels have its cluster's mean counts exactly? On DD the default's 32 roots put 37 % of the label mass on other
+labels than their clusters' (``TreePrototypes(roots="by-label")``, :mod:`graph_mirage.roots`). Runs: ``mirage bench
+--roots by-label``, paired with today's default (``defaults.json``).
+
 ``bank-degrees`` — the same leaf degrees in a tree bank (``AutoPrototypes(bank=True, degrees=True)``): does GCN
 learn more from the default's bank when its leaves carry their degrees? Runs: ``mirage bench --degrees`` with method
 ``mirage-bank``, paired with the bank without degrees (``mirage-bank`` of the bank tables, the default's set on one
@@ -29,9 +34,11 @@ with the default of ``tables.json``.
     python benchmarks/prototype_variants.py degrees --from-json  # the page again from the committed JSON
     python benchmarks/prototype_variants.py bank-degrees         # reads degrees_bank_*.json, bank_*.json
     python benchmarks/prototype_variants.py even-ties            # reads even_ties_*.json, defaults.json
+    python benchmarks/prototype_variants.py by-label             # reads by_label_*.json, defaults.json
 
 Writes ``benchmarks/results/leaf_degrees.json`` / ``sampled_roots.json`` / ``bank_degrees.json`` /
-``even_ties.json`` and the generated section of ``docs/results/leaf-degrees.md`` (two sections) / ``sampled-roots.md``
+``even_ties.json`` / ``by_label.json`` and the generated section of ``docs/results/leaf-degrees.md`` (two sections)
+/ ``sampled-roots.md``
 / ``max-roots.md``.
 """
 
@@ -61,6 +68,9 @@ VARIANTS = {
     "even-ties": {"runs": "even_ties_*.json", "out": "even_ties.json", "page": "max-roots.md",
                   "markers": ("<!-- generated: even ties -->", "<!-- end of even ties -->"),
                   "name": "ties spread", "short": "spread", "lines": "even-ties", "tables": ("defaults.json",)},
+    "by-label": {"runs": "by_label_*.json", "out": "by_label.json", "page": "max-roots.md",
+                 "markers": ("<!-- generated: roots by label -->", "<!-- end of roots by label -->"),
+                 "name": "roots by label", "short": "by label", "lines": "by-label", "tables": ("defaults.json",)},
     "bank-degrees": {"runs": "degrees_bank_*.json", "out": "bank_degrees.json", "page": "leaf-degrees.md",
                      "markers": ("<!-- generated: bank with leaf degrees -->", "<!-- end of bank with leaf degrees -->"),
                      "name": "bank with leaf degrees", "short": "degrees", "lines": "bank-degrees",

@@ -209,3 +209,10 @@ mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr --datasets
 python benchmarks/recipes.py --pairs $O/highlr_dd.json:$O/defaults.json $O/highlr_hiv.json:$O/defaults.json \
     --out $O/recipes_highlr
 python benchmarks/size_drift.py --seeds 10 --permuted
+# a prototype's roots stratified by their root label, so that its node labels are its cluster's exactly
+# (TreePrototypes(roots="by-label"); docs/results/max-roots.md), paired with today's default (defaults.json)
+mirage bench --cache-dir $C --out $O --jobs 2 --roots by-label --datasets DD --seeds 10 \
+    --methods full mirage-auto size-only permuted --name by_label_dd "$@"
+mirage bench --cache-dir $C --out $O --jobs 2 --roots by-label --datasets ogbg-molbace ogbg-molbbbp --seeds 10 \
+    --methods full mirage-auto size-only permuted --name by_label_a "$@"
+python benchmarks/prototype_variants.py by-label

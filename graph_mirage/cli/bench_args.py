@@ -41,7 +41,7 @@ def add_bench_args(p) -> None:
                         "TreePrototypes); --no-degrees: never (default: as the default, in a tree bank only)")
     p.add_argument("--roots", choices=ROOTS, default="top",
                    help="how the mirage-auto/-bank/-plain and mirage-proto prototypes choose their roots (default "
-                        "top; sampled, even-ties: see TreePrototypes)")
+                        "top; sampled, even-ties, by-label: see TreePrototypes)")
     p.add_argument("--max-roots", type=positive(1), default=None, metavar="N",
                    help="most roots per prototype of mirage-auto/-bank/-plain and mirage-proto (default 32)")
     p.add_argument("--proto", nargs=2, type=positive(1), default=None, metavar=("HOPS", "PER_CLASS"),

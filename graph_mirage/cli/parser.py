@@ -127,8 +127,9 @@ def distill_args(sp) -> None:
     sp.add_argument("--roots", choices=ROOTS, default="top",
                     help="automatic default: a prototype's roots are its most frequent trees (top, the default; "
                          "even-ties: where the cut falls among equally frequent trees, those kept are spread over "
-                         "them rather than the lowest ids) or trees at evenly spaced quantiles of its nodes (sampled: "
-                         "rare trees keep their share; docs/user-guide.md)")
+                         "them rather than the lowest ids), trees at evenly spaced quantiles of its nodes (sampled: "
+                         "rare trees keep their share) or the most frequent trees of each root label, weighted so "
+                         "that its node labels are its cluster's exactly (by-label; docs/user-guide.md)")
     sp.add_argument("--max-roots", type=positive(1), default=None, metavar="N",
                     help="automatic default: most trees (roots) per prototype (default 32; graphs with many distinct "
                          "trees, such as DD's, need more to be covered; more bytes)")
