@@ -215,4 +215,6 @@ mirage bench --cache-dir $C --out $O --jobs 2 --roots by-label --datasets DD --s
     --methods full mirage-auto size-only permuted --name by_label_dd "$@"
 mirage bench --cache-dir $C --out $O --jobs 2 --roots by-label --datasets ogbg-molbace ogbg-molbbbp --seeds 10 \
     --methods full mirage-auto size-only permuted --name by_label_a "$@"
+mirage bench --cache-dir $C --out $O --jobs 2 --roots by-label --datasets ogbg-molhiv --seeds 10 --full-seeds 10 \
+    --methods full mirage-auto size-only permuted --name by_label_hiv "$@"
 python benchmarks/prototype_variants.py by-label
