@@ -16,7 +16,7 @@ prototypes are cut inside such a run ([max-roots.md](../docs/results/max-roots.m
 even-ties``, paired with today's default (``defaults.json``).
 
 ``by-label`` — do they teach more when their roots are stratified by their root node's label, so that a prototype's
-node labels have its cluster's mean counts exactly? On DD the default's 32 roots put 37 % of the label mass on other
+node labels have its cluster's mean counts exactly? On DD the default's 32 roots put 36 % of the label mass on other
 labels than their clusters' (``TreePrototypes(roots="by-label")``, :mod:`graph_mirage.roots`). Runs: ``mirage bench
 --roots by-label``, paired with today's default (``defaults.json``).
 

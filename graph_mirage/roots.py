@@ -9,7 +9,7 @@ A prototype stands for its cluster's mean tree counts ``mean [n_trees]``; a GNN 
 * ``"sampled"``: ``max_roots`` trees at evenly spaced quantiles of the nodes (systematic sampling);
 * ``"by-label"``: the roots stratified by their root node's label, so that the prototype's node labels have exactly
   its cluster's mean counts — where nearly every tree is distinct (DD's residues at one hop) the most frequent
-  trees over-represent some labels and miss others (on DD the default's roots put 37 % of the label mass on other
+  trees over-represent some labels and miss others (on DD the default's roots put 36 % of the label mass on other
   labels than their clusters'), and a graph's label counts alone carry much of a class.
 
 Example:
