@@ -92,7 +92,9 @@ def coverage(name: str) -> dict:
     train = ds[ds.split["train"]]
     auto = AutoPrototypes().fit(train, validation=ds[ds.split["valid"]])
     best = auto.best_estimator_
-    counts = tree_counts(train.flat(), best.hops).counts
+    flat = train.flat()
+    trees = tree_counts(flat, best.hops)
+    counts = trees.counts
     kept, ties = [], []
     for (_, roots, _), members in zip(best.prototypes_, best.members_):
         mean = np.asarray(counts[members].mean(0)).ravel()
@@ -109,19 +111,18 @@ def coverage(name: str) -> dict:
             "mass_kept_mean": float(np.mean(kept)), "mass_kept_min": float(np.min(kept)),
             "cut_in_tie": len(cut), "tie_roots_mean": float(np.mean([k for k, _ in cut])) if cut else 0.0,
             "tie_trees_mean": float(np.mean([n for _, n in cut])) if cut else 0.0,
-            "label_tv_mean": label_tv(best, train), "label_tv_sampled_mean": label_tv(sampled, train)}
+            "label_tv_mean": label_tv(best, flat, trees.colours),
+            "label_tv_sampled_mean": label_tv(sampled, flat, trees.colours)}
 
 
-def label_tv(est, train) -> float:
+def label_tv(est, flat, colours) -> float:
     """The mean over ``est``'s prototypes of the total variation between its roots' node labels (weighted) and its
-    cluster's mean node labels: the share of the label mass a prototype puts on other labels than its cluster's."""
+    cluster's mean node labels: the share of the label mass a prototype puts on other labels than its cluster's.
+    ``colours``: the WL colours of the graphs ``flat`` it was fitted on, rounds 0..its hops."""
     import numpy as np
 
     from graph_mirage.roots import tree_labels
-    from graph_mirage.trees import row_ids, wl_colours
 
-    flat = train.flat()
-    colours = wl_colours(row_ids(flat.x), flat.edge_index, row_ids(flat.edge_attr), est.hops)
     of_tree, labels = tree_labels(colours), colours[0]
     per_graph = np.zeros((flat.num_graphs, int(labels.max()) + 1))
     np.add.at(per_graph, (flat.graph_of_node, labels), 1)

@@ -223,16 +223,11 @@ class TreePrototypes(BaseEstimator):
         per_class: prototypes (distilled graphs) per class (default 5); a class with fewer graphs gets one per graph.
         mass: share of a prototype's tree-count mass its kept trees must cover (default 0.9).
         max_roots: most trees (roots) per prototype (default 32).
-        roots: how a prototype's roots are chosen:
-            ``"top"`` (default) the most frequent trees covering ``mass`` of the nodes, rescaled to the cluster's mean
-            node count; ``"even-ties"`` the same, with the trees kept from a run of equally frequent ones at the cut
-            spread evenly over that run instead of its lowest ids (:func:`prototype_roots`); ``"sampled"``
-            ``max_roots`` trees at evenly spaced quantiles of the cluster's node distribution (systematic sampling,
-            no random draw), each weighted ``times picked x nodes / max_roots``, so that every kind of node — rare
-            trees included — keeps its share (``mass`` is then not used; a
-            cluster with at most ``max_roots`` trees keeps them all, with their exact mean counts); ``"by-label"``
-            the roots stratified by their root node's label, so that the prototype's node labels have the cluster's
-            mean counts exactly (:mod:`graph_mirage.roots`).
+        roots: how a prototype's roots are chosen (:func:`graph_mirage.roots.prototype_roots`): ``"top"`` (default)
+            the most frequent trees covering ``mass`` of the nodes, rescaled to the cluster's mean node count;
+            ``"even-ties"`` the same with a tie at the cut spread over; ``"sampled"`` ``max_roots`` trees at evenly
+            spaced quantiles of the cluster's nodes (``mass`` is then not used); ``"by-label"`` stratified by root
+            label, so that the prototype's node labels have the cluster's mean counts exactly.
         seed: seed of the k-means initialisation and sample.
         sample: k-means is fitted on at most this many graphs of a class (a seeded random sample) and every graph of
             the class is then assigned to its nearest centre (None: all graphs); keeps large classes to seconds.
