@@ -175,7 +175,9 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
     own class count and vocabularies take precedence over the ones given.
 
     ``class_counts`` (training graphs per class) is what a trainer needs to decide for the data's class balance
-    rather than the distilled set's (``meta["class_counts"]``; see ``TrainConfig.prior_correction``)."""
+    rather than the distilled set's (``meta["class_counts"]``; see ``TrainConfig.prior_correction``). ``class_names``
+    (class 0, 1, ...) is recorded where the source names its classes (``source["label_values"]`` holding names: a
+    CSV's label column of names; a column of numbers is named by them)."""
     return {
         "dataset": source.get("name", "custom"),
         "num_classes": int(source.get("num_classes", num_classes)),
@@ -189,7 +191,10 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
         "train_nodes": int(nodes),
         "full_bytes": int(full_bytes),
     } | ({k: source[k] for k in ("node_attributes", "node_attributes_centre", "node_attributes_scale") if k in source}
-         if source.get("node_attributes") else {})
+         if source.get("node_attributes") else {}) | (
+        # a CSV whose label column names its classes: the names travel with the set, for reports and outside code
+        {"class_names": list(source["label_values"])}
+        if any(isinstance(v, str) for v in source.get("label_values") or ()) else {})
 
 
 def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "the distilled set") -> None:
@@ -214,6 +219,10 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
             raise ArtifactError(f"{path} has {key}={meta.get(key)} but {dataset_meta.get('name')} has "
                                 f"{dataset_meta.get(dkey)}: the label vocabularies differ; distil it again from "
                                 f"this copy of the dataset")
+    names, their_names = meta.get("class_names"), dataset_meta.get("label_values")
+    if names and their_names and names != list(their_names):
+        raise ArtifactError(f"{path} names its classes {names} but {dataset_meta.get('name')} has {their_names}: "
+                            f"class numbers would mean other classes; distil this file")
 
 
 # ----------------------------------------------------------------------------------------------------------------------

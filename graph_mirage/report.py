@@ -77,8 +77,18 @@ def groups(d: DistilledDataset) -> list[tuple[str, str, list[int], int | str]]:
                  counts[t][lab]) for t, name in enumerate(tasks) for lab in (0, 1) if (y[:, t] == lab).any()]
     y = y.reshape(-1)
     n_train = meta.get("class_graphs") or {str(c): n for c, n in enumerate(meta.get("class_counts", []))}
-    return [(f"class{c}", f"class {c}", np.flatnonzero(y == c).tolist(), n_train.get(str(c), ""))
+    return [(f"class{c}", class_title(meta, c), np.flatnonzero(y == c).tolist(), n_train.get(str(c), ""))
             for c in sorted(set(y.tolist()))]
+
+
+def class_title(meta: dict, c) -> str:
+    """``class 1``, or ``class 1 (active)`` where the set records its classes' names (a CSV's label column)."""
+    return f"class {_class_label(meta, c)}"
+
+
+def _class_label(meta: dict, c) -> str:
+    names = meta.get("class_names")
+    return f"{c} ({names[c]})" if names and isinstance(c, int) and 0 <= c < len(names) else str(c)
 
 
 def _read_results(path) -> list[dict]:
@@ -104,7 +114,7 @@ def _plot_rank_frequency(d: DistilledDataset):
     for c, freq in enumerate(d.tree_freq):
         if len(freq):
             ax.loglog(np.arange(1, len(freq) + 1), freq, marker=".", linestyle="-", markersize=3,
-                      label=f"class {c} ({len(freq)} distinct trees)")
+                      label=f"{class_title(d.meta, c)}: {len(freq)} distinct trees")
             drawn = True
     ax.set_xlabel("rank of computation tree")
     ax.set_ylabel("number of nodes with this tree")
@@ -210,7 +220,7 @@ def _class_table(d: DistilledDataset) -> str:
     meta = d.meta
     full = meta.get("full_bytes") or 0
     rows = []
-    for _, title, idx, n_train in groups(d):
+    for key, title, idx, n_train in groups(d):
         gs = [d[i] for i in idx]
         sup = [float(g.weight) for g in gs]
         nodes = sum(g.num_nodes for g in gs)
@@ -221,7 +231,7 @@ def _class_table(d: DistilledDataset) -> str:
         else:  # a bank set: the graphs' root ids and weights, labels and supports (the trees are the bank's row)
             nbytes = sum(ROOT_BYTES * int(g.root_mask.sum()) + g.y.element_size() + g.weight.element_size()
                          for g in gs)
-        c = title.split()[-1]
+        c = key.removeprefix("class")  # a class's support threshold is keyed by its number
         rows.append(f"<tr><td>{html.escape(title)}</td><td>{n_train}</td><td>{len(gs)}</td>"
                     f"<td>{meta.get('thresholds', {}).get(c, '') if not meta.get('num_tasks') else ''}</td>"
                     f"<td>{min(sup):.0f} / {np.median(sup):.0f} / {max(sup):.0f}</td><td>{nodes}</td>"
@@ -254,7 +264,8 @@ def _prototype_table(d: DistilledDataset) -> str:
         g = d[i]
         w = g.root_weight[g.root_mask].tolist() if getattr(g, "root_weight", None) is not None else []
         shown = ", ".join(f"{t}×{x:.1f}" for t, x in list(zip(trees, w))[:8]) + (" ..." if len(trees) > 8 else "")
-        rows.append(f"<tr><td>{i}</td><td>{c}</td><td>{size}</td><td>{len(trees)}</td><td>{sum(w):.1f}</td>"
+        rows.append(f"<tr><td>{i}</td><td>{html.escape(_class_label(d.meta, c))}</td><td>{size}</td>"
+                    f"<td>{len(trees)}</td><td>{sum(w):.1f}</td>"
                     f"<td>{g.num_nodes}</td><td><code>{html.escape(shown)}</code></td></tr>")
     return ("<h2>Prototypes</h2><table><tr><th>graph</th><th>class</th><th>cluster size</th><th>root trees</th>"
             "<th>nodes it stands for</th><th>DAG nodes</th><th>tree id × weight (first 8)</th></tr>"

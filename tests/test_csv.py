@@ -172,6 +172,19 @@ def test_class_names_are_classes_in_sorted_order_and_a_regression_target_is_refu
     assert ds.y.tolist() == ref.y.tolist() and ds.y.sum() > 0  # 'inactive', the later name, is class 1
     r = _mirage(tmp_path, "distill", named, "--smiles-col", "Molecule", "--json", "--out", "named.npz")
     assert set(json.loads(r.stdout.strip().splitlines()[-1])["per_class"]) == {"active", "inactive"}
+    from graph_mirage import DistilledDataset
+
+    assert DistilledDataset.load(tmp_path / "named.npz").meta["class_names"] == ["active", "inactive"]
+    _mirage(tmp_path, "inspect", "named.npz", "--out", "report")
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert "class 0 (active)" in page and "class 1 (inactive)" in page
+    # the same file name with other class names: class 1 would mean another class, so the set is refused
+    named.write_text("Molecule,Outcome\n" + "".join(f"{s},{'yes' if y == 'active' else 'no'}\n" for s, y in rows))
+    r = forked.run(["train", named, "--smiles-col", "Molecule", "--distilled", "named.npz"], env=_env(tmp_path),
+                   cwd=tmp_path, text=True, logs=tmp_path / "logs")
+    assert r.returncode == 2 and r.stderr.count("mirage: error:") == 1
+    assert "names its classes ['active', 'inactive'] but named.csv has ['no', 'yes']" in r.stderr
+    named.write_text("Molecule,Outcome\n" + "".join(f"{s},{y}\n" for s, y in rows))
     for body, why in (("CCO,0.5\nCCC,1\n", "a continuous target is regression"),
                       ("CCO,active\nCCC,1\n", "is a number, but the column's labels are class names")):
         (tmp_path / "bad.csv").write_text("smiles,y\n" + body)
