@@ -112,28 +112,38 @@ def run(task: tuple) -> dict:
             "test": [round(t, 6) for _, t in history], "exact_test": [t for _, t in history]}
 
 
-def chosen(r: dict, warmup: int) -> float | None:
-    """The test score at the first best validation epoch among epochs >= ``warmup`` (None: the run stopped sooner)."""
-    val = np.asarray(r["exact_val"][warmup - 1:], dtype=float)
+def chosen(r: dict, warmup: int, window: int = 1) -> float | None:
+    """The test score at the first best validation epoch among epochs >= ``warmup`` (None: the run stopped sooner).
+    ``window`` (odd): the validation curve is first smoothed by a centred moving average of that many epochs, so that
+    one lucky epoch is not chosen for itself; only epochs with the whole window inside the run are candidates (a
+    shorter average at either end would be noisier, and favoured for it); 1 is the tables' rule."""
+    val = np.asarray(r["exact_val"], dtype=float)
+    if window > 1:
+        half = window // 2
+        smooth = np.convolve(val, np.ones(window) / window, mode="valid") if len(val) >= window else []
+        val = np.full(len(val), np.nan)  # smooth[j]: the mean of epochs j .. j + window - 1, centred on j + half
+        val[half: half + len(smooth)] = smooth
+    val = val[warmup - 1:]
     if not len(val) or np.all(np.isnan(val)):
         return None
     return float(r["exact_test"][warmup - 1 + int(np.nanargmax(val))])
 
 
-def summary(runs: list[dict]) -> list[dict]:
-    """Per dataset, GNN, kind and warm-up: the test mean and std over runs, and the set's paired margins. Intervals
-    are over the tables' units (:func:`graph_mirage.stats.units`): the seeds, or with folds the folds (their seeds
-    averaged first)."""
+def summary(runs: list[dict], windows: tuple[int, ...] = (1,), warmups: tuple[int, ...] = WARMUPS) -> list[dict]:
+    """Per dataset, GNN, kind, warm-up and smoothing window (:func:`chosen`): the test mean and std over runs, and the
+    set's paired margins. Intervals are over the tables' units (:func:`graph_mirage.stats.units`): the seeds, or with
+    folds the folds (their seeds averaged first). A row records its ``window`` only where it is not 1."""
     from graph_mirage.stats import interval, paired, units
 
     out = []
     keys = sorted({(r["dataset"], r["model"]) for r in runs}, key=lambda k: (k[0], ["gcn", "gat", "gin"].index(k[1])))
     for dataset, model in keys:
-        for w in WARMUPS:
-            by = {kind: {(r.get("fold"), r["seed"]): chosen(r, w) for r in runs if (r["dataset"], r["model"], r["kind"]) ==
-                         (dataset, model, kind)} for kind in ("set", "permuted", "full")}
+        for w, win in ((w, win) for win in windows for w in warmups):
+            by = {kind: {(r.get("fold"), r["seed"]): chosen(r, w, win) for r in runs
+                         if (r["dataset"], r["model"], r["kind"]) == (dataset, model, kind)}
+                  for kind in ("set", "permuted", "full")}
             by = {k: {s: v for s, v in seeds.items() if v is not None} for k, seeds in by.items()}
-            row = {"dataset": dataset, "model": model, "warmup": w}
+            row = {"dataset": dataset, "model": model, "warmup": w} | ({"window": win} if win != 1 else {})
             unit = {k: units([{"split": f, "seed": s, "value": v} for (f, s), v in seeds.items()])
                     for k, seeds in by.items()}
             for kind, seeds in by.items():

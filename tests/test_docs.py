@@ -393,6 +393,31 @@ def test_a_warmup_pairs_the_runs_of_cross_validation_by_fold_and_seed():
     assert abs(row["margin"]["mean"] - 0.3) < 1e-12  # margins 0.2, 0.3, 0.4 per fold, twice each
 
 
+def test_the_selection_window_table_reads_the_committed_runs_again():
+    """docs/results/README.md's smoothed-selection table is what benchmarks/selection_window.py computes from the
+    warm-up exploration's committed runs, and a window of 1 is the tables' rule (each run's own result)."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(DOCS.parent / "benchmarks"))  # the script imports its sibling, as when it is run
+    mod = benchmark_module("selection_window")
+    blob = json.loads((DOCS.parent / "benchmarks" / "results" / "selection_window.json").read_text())
+    runs = mod.runs_of(blob["header"]["sources"])
+    assert mod.rows_of(runs, blob["header"]["windows"]) == blob["rows"]
+    assert mod.START + "\n" + mod.table(blob["rows"]) + mod.END in (DOCS / "results" / "README.md").read_text()
+    assert all(abs(mod.ws.chosen(r, 1, 1) - r["run_test"]) <= 5e-7 for r in runs)
+
+
+def test_a_smoothed_validation_curve_chooses_the_epoch_its_neighbours_support():
+    mod = benchmark_module("warmup_selection")
+    run = {"exact_val": [0.9, 0.5, 0.5, 0.6, 0.8, 0.7, 0.5, 0.5],
+           "exact_test": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]}
+    assert mod.chosen(run, 1) == 0.1  # the lucky first epoch
+    assert mod.chosen(run, 1, 3) == 0.5  # averages of three, whole windows only: 0.63, 0.53, 0.63, 0.70, 0.67, 0.57
+    assert mod.chosen(run, 6, 3) == 0.6 and mod.chosen(run, 1, 7) == 0.4  # a warm-up, and a window of seven
+    assert mod.chosen({"exact_val": [0.5, 0.6], "exact_test": [0.1, 0.2]}, 1, 3) is None  # shorter than the window
+
+
 def _max_roots_module():
     mod = benchmark_module("max_roots")
     return mod
