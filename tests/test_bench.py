@@ -177,6 +177,25 @@ def test_a_recipe_for_distilled_sets_only_leaves_full_data_choosing_between_its_
     assert lrs["full"] == {1e-3} and lrs["mirage"] == {1e-3, 1e-2}  # the set and its control under both
 
 
+def test_full_layers_trains_only_full_data_at_that_depth(tmp_path):
+    o = opts(("full", "mirage"), seeds=(0,), full_layers=1, cache_dir=str(tmp_path))
+    bench.run(["synthetic-motifs"], o)
+    layers = {}
+    for f in (tmp_path / "synthetic-motifs").glob("*.json"):
+        blob = json.loads(f.read_text())
+        layers.setdefault(blob["method"], set()).add(blob["config"]["num_layers"])
+    assert layers["full"] == {1}  # the tables' full data has two layers; the set keeps its own depth (None: its hops)
+    assert layers["mirage"] == {None}
+    bench.run(["synthetic-motifs"], opts(("full",), seeds=(0,), cache_dir=str(tmp_path)))
+    again = [json.loads(f.read_text())["config"]["num_layers"] for f in (tmp_path / "synthetic-motifs").glob("full*")]
+    assert sorted(set(again)) == [1, 2]  # two layers by default: other runs in the cache, not the ones above
+
+
+def test_hops_restricts_the_depths_the_defaults_rule_chooses_among():
+    rows = bench.run(["synthetic-motifs"], opts(("mirage-auto",), seeds=(0,), hops=(3,)))
+    assert [s["hops"] for s in rows[0]["settings"]] == [3]
+
+
 def test_folds_and_a_second_table_reads_the_cache(tmp_path):
     o = opts(("full", "mirage"), seeds=(0,), folds=3, cache_dir=str(tmp_path / "runs"))
     rows = bench.run(["synthetic-motifs"], o)

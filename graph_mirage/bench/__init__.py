@@ -121,7 +121,8 @@ def main_from_args(args) -> int:
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
                    node_attributes=args.node_attributes, fractions=args.fractions, degrees=args.degrees,
                    roots=args.roots, max_roots=args.max_roots, recipes=tuple(dict.fromkeys(args.recipes or ["plain"])),
-                   select_after=args.select_after or 1)
+                   select_after=args.select_after or 1, full_layers=args.full_layers,
+                   hops=None if args.hops is None else tuple(args.hops))
     t0 = time.perf_counter()
     header = {"command": "mirage bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, {jobs} training "
@@ -134,6 +135,8 @@ def main_from_args(args) -> int:
               **({"max_roots": opts.max_roots} if opts.max_roots is not None else {}),
               **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),
               **({"select_after": opts.select_after} if opts.select_after != 1 else {}),
+              **({"full_layers": opts.full_layers} if opts.full_layers is not None else {}),
+              **({"hops": list(opts.hops)} if opts.hops is not None else {}),
               "methods": list(methods), "readout": args.readout or "recorded/sum",
               "complete": False}
 

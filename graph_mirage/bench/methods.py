@@ -81,6 +81,7 @@ class SplitContext:
     degrees: bool | None = None  # mirage-auto's and mirage-proto's leaves carry their real degrees (None: as default)
     roots: str = "top"  # how mirage-auto's, mirage-bank's and mirage-proto's prototypes choose their roots
     max_roots: int | None = None  # their most roots per prototype (None: the estimators' default)
+    hops: tuple | None = None  # the depths the default's rule (mirage-auto/-bank/-plain) chooses among (None: 1, 2, 3)
     progress: bool = False  # a learned baseline (minutes to an hour) reports its steps while it distils
     made: dict = field(default_factory=dict)  # method -> DistilledDataset already made on this split
     errors: dict = field(default_factory=dict)  # (method, budget, step) -> why no set
@@ -154,7 +155,8 @@ def make_auto(ctx: SplitContext, fraction: float | None = None, bank: bool | Non
     valid = ctx.ds[ctx.ds.split["valid"]]
     params = {"roots": ctx.roots, "bank": bank, "degrees": ctx.degrees,
               **({} if ctx.max_roots is None else {"max_roots": ctx.max_roots})}
-    est = AutoPrototypes(**params) if fraction is None else _capped(fraction, **params)
+    est = (AutoPrototypes(**params, **({} if ctx.hops is None else {"hops": list(ctx.hops)})) if fraction is None
+           else _capped(fraction, ctx.hops, **params))
     est = PerTask(est) if ctx.multitask else est
     est, secs = _timed(lambda: est.fit(ctx.train, validation=valid))
     at = "" if fraction is None else f" at {100 * fraction:g} % of the bytes"
@@ -162,12 +164,12 @@ def make_auto(ctx: SplitContext, fraction: float | None = None, bank: bool | Non
     return [_saved(ctx, method, est.distilled_, secs, budget=fraction, info={"settings": est.best_params_})]
 
 
-def _capped(fraction: float, **params):
+def _capped(fraction: float, hops: tuple | None = None, **params):
     """The default's rule at a sweep's point: over :data:`SWEEP_PER_CLASS` under the cap ``fraction`` alone."""
     from ..auto import AutoPrototypes
     from ..config.defaults import AUTO_HOPS, SWEEP_PER_CLASS
 
-    return AutoPrototypes(AUTO_HOPS, SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0, **params)
+    return AutoPrototypes(list(hops or AUTO_HOPS), SWEEP_PER_CLASS, max_fraction=fraction, min_graphs=0, **params)
 
 
 def make_bank(ctx: SplitContext, fraction: float | None = None) -> list[TrainingSet]:

@@ -53,6 +53,13 @@ class Options:
     max_roots: int | None = None  # graph-mirage's most roots per prototype (None: the estimators' default)
     recipes: tuple = ("plain",)  # the distilled sets' training recipes (TRAIN_RECIPES), chosen on validation
     select_after: int = 1  # every run (full data too) chooses its epoch from this one on (TrainConfig.select_after)
+    full_layers: int | None = None  # message-passing layers of full data's GNNs (None: DEFAULT_HOPS)
+    hops: tuple | None = None  # the depths the default's rule chooses among (None: AUTO_HOPS)
+
+    def full_config(self, recipe: str):
+        """Full data's training settings under ``recipe`` (:func:`~graph_mirage.bench.runs.full_config`)."""
+        return replace(full_config(recipe, self.readout, self.full_layers or DEFAULT_HOPS, self.quick),
+                       select_after=self.select_after)
 
     def recipe_keys(self) -> dict:
         """``key -> recipe name`` of the distilled sets' recipes; the key is None for the one default recipe (the
@@ -120,7 +127,8 @@ def make_split(name: str, o: Options, si: int, split: dict | None, tmp: Path, lo
     ds = load(name, o.root, split)
     check_evaluable(ds)
     ctx = SplitContext(name, si, ds, tmp, o.quick, o.budgets, log, proto=o.proto, fractions=o.fractions,
-                       degrees=o.degrees, roots=o.roots, max_roots=o.max_roots, progress=o.progress)
+                       degrees=o.degrees, roots=o.roots, max_roots=o.max_roots, hops=o.hops,
+                       progress=o.progress)
     sets = make_sets(ctx, o.methods)
     probes = {(method, si): _probe(method, ds) for method in PROBES if method in o.methods}
     return {"full_size": ctx.full_size, "sets": sets, "errors": ctx.errors, "probes": probes}
@@ -199,7 +207,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
         for si, split in enumerate(splits):
             if "full" in o.methods:
                 for recipe in FULL_RECIPES:
-                    cfg = replace(full_config(recipe, o.readout, DEFAULT_HOPS, o.quick), select_after=o.select_after)
+                    cfg = o.full_config(recipe)
                     for seed in select:
                         tasks.append(_task(name, o, split, model, seed, cfg, "full"))
                         keys.append((model, "full", None, si, None, recipe, seed))
@@ -216,7 +224,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
                 cand = {r: [run["val"] for _, run, _ in col.runs.get((model, "full", None, si, None, r), [])]
                         for r in FULL_RECIPES}
                 recipe = col.chosen[(model, "full", si)] = best_by_validation(cand)
-                cfg = replace(full_config(recipe, o.readout, DEFAULT_HOPS, o.quick), select_after=o.select_after)
+                cfg = o.full_config(recipe)
                 for seed in full_seeds[len(select):]:
                     tasks.append(_task(name, o, split, model, seed, cfg, "full"))
                     keys.append((model, "full", None, si, None, recipe, seed))

@@ -42,6 +42,8 @@ def add_bench_args(p) -> None:
     p.add_argument("--roots", choices=ROOTS, default="top",
                    help="how the mirage-auto/-bank/-plain and mirage-proto prototypes choose their roots (default "
                         "top; sampled, even-ties, by-label: see TreePrototypes)")
+    p.add_argument("--hops", nargs="+", type=positive(1), default=None, metavar="L",
+                   help="the depths the default's rule (mirage-auto/-bank/-plain) chooses among (default 1 2 3)")
     p.add_argument("--max-roots", type=positive(1), default=None, metavar="N",
                    help="most roots per prototype of mirage-auto/-bank/-plain and mirage-proto (default 32)")
     p.add_argument("--proto", nargs=2, type=positive(1), default=None, metavar=("HOPS", "PER_CLASS"),
@@ -52,6 +54,9 @@ def add_bench_args(p) -> None:
     p.add_argument("--readout", choices=READOUTS, default=None,
                    help="readout of every GNN (default: what each set records, else sum)")
     p.add_argument("--epochs", type=positive(1), default=None, help="epochs on a distilled set (default 100)")
+    p.add_argument("--full-layers", type=positive(1), default=None, metavar="L",
+                   help="message-passing layers of the GNNs trained on full data (default 2): e.g. the depth of the "
+                        "default's set, to read how much of its gap to full data is depth (docs/results)")
     p.add_argument("--select-after", type=positive(1), default=None, metavar="N",
                    help="every run (full data too) chooses its epoch on validation only from epoch N on, patience "
                         "counted from there (default 1: any epoch; docs/results: selecting after a warm-up)")
