@@ -85,6 +85,25 @@ def test_training_is_reproducible(synthetic, distilled):
     assert a["test_mean"] == b["test_mean"] and a["val_mean"] == b["val_mean"]
 
 
+def test_a_gnn_deeper_than_the_sets_trees_is_warned_of_before_it_trains(synthetic, distilled):
+    import warnings
+
+    said = {}
+    for layers in (3, 2, 1):  # the set's trees are 2 hops deep
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            r = train_and_evaluate(synthetic, distilled, model="gin", seeds=[0],
+                                   config=TrainConfig(epochs=1, num_layers=layers))
+        assert r["layers"] == layers
+        said[layers] = [str(w.message) for w in caught if "hop(s) deep" in str(w.message)]
+    assert not said[2] and not said[1] and len(said[3]) == 1
+    assert "trees are 2 hop(s) deep but the GNN has 3 layers" in said[3][0] and "--hops 3" in said[3][0]
+    with warnings.catch_warnings(record=True) as caught:  # full data has no depth of its own
+        warnings.simplefilter("always")
+        train_and_evaluate(synthetic, None, model="gin", seeds=[0], config=TrainConfig(epochs=1, num_layers=3))
+    assert not [w for w in caught if "hop(s) deep" in str(w.message)]
+
+
 def _reweighted(distilled):
     """The set with one graph per class carrying nearly all of its class's support."""
     from graph_mirage.distilled import DistilledDataset

@@ -22,7 +22,8 @@ from .._lazy import lazy
 
 _LAZY = {
     "DEFAULT_DEPTH": ".api", "check_evaluable": ".api", "class_counts": ".api", "decision_shift": ".api",
-    "eval_sets": ".api", "summarise": ".api", "train_and_evaluate": ".api", "warn_if_early": ".api",
+    "eval_sets": ".api", "summarise": ".api", "train_and_evaluate": ".api", "warn_if_deeper": ".api",
+    "warn_if_early": ".api",
     "DEFAULT_READOUT": ".config", "READOUT_NAMES": ".config", "SUPPORT_MODES": ".config", "TrainConfig": ".config",
     "check_device_name": ".config", "resolve_device": ".config", "seed_everything": ".config",
     "torch_threads": ".config", "EvalSet": ".evalset", "predict": ".evalset", "RunResult": ".loop",

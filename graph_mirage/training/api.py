@@ -43,6 +43,19 @@ def warn_if_early(result: dict) -> None:
                       f"mirage-auto permuted)", stacklevel=2)
 
 
+def warn_if_deeper(layers: int, set_meta: dict) -> None:
+    """Warn when a GNN has more layers than a distilled set's trees are deep: its last layers see on real graphs what
+    training on the set never showed it (a depth-L tree holds what L layers see, and every shallower tree)."""
+    import warnings
+
+    hops = set_meta.get("hops")
+    if hops and layers > int(hops):
+        warnings.warn(f"the distilled set's trees are {hops} hop(s) deep but the GNN has {layers} layers: on real "
+                      f"graphs its last {layers - int(hops)} layer(s) see what training on the set never showed it; "
+                      f"distil with --hops {layers} (AutoPrototypes(hops={layers})) to train GNNs of up to {layers} "
+                      f"layers on one set", stacklevel=3)
+
+
 def summarise(runs: Sequence[RunResult], paper_protocol: bool = False) -> dict:
     """Mean ± std over all runs (test metric, the last epoch's, and every decision metric measured); with
     ``paper_protocol`` also the authors' mean/std of the 5 best runs by validation (labelled ``paper_top5_*``)."""
@@ -213,6 +226,7 @@ def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Se
     set_meta = getattr(train_set, "meta", {}) or {}
     readout = config.readout or set_meta.get("readout") or DEFAULT_READOUT
     layers = int(config.num_layers or set_meta.get("hops") or DEFAULT_DEPTH)
+    warn_if_deeper(layers, set_meta)
     metric = Metric(meta["name"], int(meta["num_classes"]), meta["kind"],
                     shift=decision_shift(dataset, train_set, config), num_tasks=tasks, prior=data_prior(dataset))
     fit_set = dataset[dataset.split["train"]] if train_set is None else train_set
