@@ -218,3 +218,22 @@ mirage bench --cache-dir $C --out $O --jobs 2 --roots by-label --datasets ogbg-m
 mirage bench --cache-dir $C --out $O --jobs 2 --roots by-label --datasets ogbg-molhiv --seeds 10 --full-seeds 10 \
     --methods full mirage-auto size-only permuted --name by_label_hiv "$@"
 python benchmarks/prototype_variants.py by-label
+# epoch selection on a smoothed validation curve, read from the warm-up runs (no training)
+python benchmarks/selection_window.py
+# how much of the gap to full data is depth: full data at the depth of the default's set (--full-layers), paired with
+# defaults.json; and NCI1's set at three hops, the depth of its best closed-form score (--hops 3)
+mirage bench --cache-dir $C --out $O --jobs 2 --datasets NCI1 --seeds 10 --methods full --full-layers 1 \
+    --name full_depth_nci1 "$@"
+mirage bench --cache-dir $C --out $O --jobs 2 --datasets ogbg-molbace --seeds 10 --methods full --full-layers 3 \
+    --name full_depth_bace "$@"
+mirage bench --cache-dir $C --out $O --jobs 2 --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods full \
+    --full-layers 1 --name full_depth_tox21 "$@"
+mirage bench --cache-dir $C --out $O --jobs 2 --datasets MUTAG IMDB-BINARY --folds 10 --fold-seeds 3 \
+    --seeds 3 --methods full --full-layers 1 --name full_depth_folds "$@"
+mirage bench --cache-dir $C --out $O --jobs 2 --datasets DD --seeds 10 --full-seeds 10 --methods full \
+    --full-layers 1 --name full_depth_dd "$@"
+mirage bench --cache-dir $C --out $O --jobs 2 --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 \
+    --methods full --full-layers 1 --name full_depth_motifs "$@"
+mirage bench --cache-dir $C --out $O --jobs 2 --datasets NCI1 --seeds 10 --methods mirage-auto permuted --hops 3 \
+    --name deep_nci1 "$@"
+python benchmarks/depth_gap.py

@@ -418,6 +418,26 @@ def test_a_smoothed_validation_curve_chooses_the_epoch_its_neighbours_support():
     assert mod.chosen({"exact_val": [0.5, 0.6], "exact_test": [0.1, 0.2]}, 1, 3) is None  # shorter than the window
 
 
+def test_the_depth_gap_tables_pair_the_committed_bench_results():
+    """docs/results/README.md's depth tables are what benchmarks/depth_gap.py computes from the committed bench
+    results it names: full data at the set's depth and the deeper set, each paired with defaults.json."""
+    import json
+
+    mod = benchmark_module("depth_gap")
+    results = DOCS.parent / "benchmarks" / "results"
+    blob = json.loads((results / "depth_gap.json").read_text())
+    base = json.loads((results / blob["header"]["table"]).read_text())
+    files = [json.loads((results / name).read_text()) for name in blob["header"]["depth_files"]]
+    assert mod.compare(base, files) == blob["rows"]
+    assert all(f["header"]["full_layers"] == r["hops"] for f in files for r in blob["rows"]
+               if any(x["dataset"] == r["dataset"] for x in f["rows"]))
+    deep = [json.loads((results / name).read_text()) for name in blob["header"]["deeper_files"]]
+    assert mod.deeper(base, deep) == blob["deeper"] and blob["rows"] and blob["deeper"]
+    page = (DOCS / "results" / "README.md").read_text()
+    assert mod.START + "\n" + mod.table(blob["rows"]) + mod.END in page
+    assert mod.DEEP_START + "\n" + mod.deeper_table(blob["deeper"]) + mod.DEEP_END in page
+
+
 def _max_roots_module():
     mod = benchmark_module("max_roots")
     return mod
