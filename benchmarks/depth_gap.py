@@ -30,15 +30,20 @@ MODELS = ("gcn", "gat", "gin")
 
 def _units(row: dict) -> dict:
     """The row's independent units, as the tables pair them (folds averaged over their seeds)."""
-    from graph_mirage.stats import units
+    from graph_mirage.bench.rows import unit_values
 
-    return units([{"split": r["split"], "seed": r["seed"], "value": r["test"]} for r in row["runs"]])
+    return unit_values(row["runs"])
+
+
+def _paired(a: dict, b: dict) -> dict:
+    """Row ``a`` − row ``b`` over the units both have: mean, 95 % interval, units."""
+    from graph_mirage.stats import paired
+
+    return {k: v for k, v in paired(_units(a), _units(b)).items() if k in ("mean", "low", "high", "units")}
 
 
 def compare(table: dict, depth_files: list[dict]) -> list[dict]:
     """One record per dataset and GNN that a depth file has at the depth of the table's default set."""
-    from graph_mirage.stats import paired
-
     rows = {(r["dataset"], r["model"], r["method"]): r for r in table["rows"] if r.get("runs")}
     out = []
     for blob in depth_files:
@@ -52,15 +57,12 @@ def compare(table: dict, depth_files: list[dict]) -> list[dict]:
             if hops != [layers]:
                 raise SystemExit(f"{key[0]}: the default's set has depth {hops}, the full data of the depth file "
                                  f"{layers} layers")
-            pick = ("mean", "low", "high", "units")
             out.append({"dataset": key[0], "model": key[1], "hops": layers, "metric": s["metric"],
                         "set": {k: s[k] for k in ("test_mean", "test_std")},
                         "full_at_hops": {k: full_l[k] for k in ("test_mean", "test_std", "recipes")},
                         "full_at_2": {k: full_2[k] for k in ("test_mean", "test_std", "recipes")},
-                        "set_minus_full_at_hops": {k: v for k, v in paired(_units(s), _units(full_l)).items()
-                                                   if k in pick},
-                        "full_2_minus_full_at_hops": {k: v for k, v in paired(_units(full_2), _units(full_l)).items()
-                                                      if k in pick}})
+                        "set_minus_full_at_hops": _paired(s, full_l),
+                        "full_2_minus_full_at_hops": _paired(full_2, full_l)})
     return _sorted(out)
 
 
@@ -72,10 +74,7 @@ def _sorted(recs: list[dict]) -> list[dict]:
 def deeper(table: dict, deep_files: list[dict]) -> list[dict]:
     """The default's rule held to deeper trees (``mirage bench --hops``) beside the default, per dataset and GNN: each
     set's test score, its margin over its own permuted control, and deeper − default, paired."""
-    from graph_mirage.stats import paired
-
     rows = {(r["dataset"], r["model"], r["method"]): r for r in table["rows"] if r.get("runs")}
-    pick = ("mean", "low", "high", "units")
     out = []
     for blob in deep_files:
         by = {(r["dataset"], r["model"], r["method"]): r for r in blob["rows"] if r.get("runs")}
@@ -89,9 +88,9 @@ def deeper(table: dict, deep_files: list[dict]) -> list[dict]:
                         "default_bytes_fraction": base["size_fraction"],
                         "deeper": {k: d[k] for k in ("test_mean", "test_std")},
                         "default": {k: base[k] for k in ("test_mean", "test_std")},
-                        "deeper_minus_default": {k: v for k, v in paired(_units(d), _units(base)).items() if k in pick},
-                        "deeper_margin": {k: v for k, v in paired(_units(d), _units(dc)).items() if k in pick},
-                        "default_margin": {k: v for k, v in paired(_units(base), _units(bc)).items() if k in pick}})
+                        "deeper_minus_default": _paired(d, base),
+                        "deeper_margin": _paired(d, dc),
+                        "default_margin": _paired(base, bc)})
     return _sorted(out)
 
 

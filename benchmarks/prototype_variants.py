@@ -49,9 +49,10 @@ import json
 import sys
 from pathlib import Path
 
+from graph_mirage.bench.rows import unit_values
 from graph_mirage.bench.tables import read_json, read_results, result_paths, write_section
 from graph_mirage.errors import MirageError
-from graph_mirage.stats import VERDICT_MARKS, paired, units, verdict
+from graph_mirage.stats import VERDICT_MARKS, paired, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -81,7 +82,7 @@ VARIANTS = {
 
 
 def _units(row: dict) -> dict:
-    return units([{"split": r["split"], "seed": r["seed"], "value": r["test"]} for r in row["runs"]])
+    return unit_values(row["runs"])
 
 
 def _settings(row: dict) -> str:

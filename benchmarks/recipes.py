@@ -28,9 +28,9 @@ MODELS = {"gcn": "GCN", "gat": "GAT", "gin": "GIN", "sage": "SAGE"}
 
 def _by_seed(row: dict) -> dict:
     """The row's independent units, as the tables pair them (folds averaged over their seeds)."""
-    from graph_mirage.stats import units
+    from graph_mirage.bench.rows import unit_values
 
-    return units([{"split": r["split"], "seed": r["seed"], "value": r["test"]} for r in row["runs"]])
+    return unit_values(row["runs"])
 
 
 def compare(chosen_rows: list[dict], plain_rows: list[dict]) -> list[dict]:

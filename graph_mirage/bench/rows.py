@@ -20,19 +20,21 @@ from .methods import PROBES
 OPPONENTS = ("full", "herding-bytes", "random-bytes", "wl-kernel", "size-only", "mirage-auto", "mirage-paper")
 
 
-def _unit_values(runs: list[dict], key: str = "test") -> dict:
+def unit_values(runs: list[dict], key: str = "test") -> dict:
+    """A row's ``runs`` as the independent units its intervals and paired comparisons use (:func:`~graph_mirage.stats.
+    units`: the seeds, or the folds with their seeds averaged first)."""
     return units([{"split": r["split"], "seed": r["seed"], "value": r.get(key)} for r in runs])
 
 
 def _summary(runs: list[dict]) -> dict:
     out = {}
     for key, name in (("test", "test"), ("val", "val"), ("test_last", "test_last")):
-        iv = interval(list(_unit_values(runs, key).values()))
+        iv = interval(list(unit_values(runs, key).values()))
         vals = np.array([r.get(key, np.nan) for r in runs], dtype=float)
         out[f"{name}_mean"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
         out[f"{name}_std"] = float(np.nanstd(vals)) if np.isfinite(vals).any() else float("nan")
         out[f"{name}_ci"] = [iv["low"], iv["high"]]
-    out["units"] = len(_unit_values(runs))
+    out["units"] = len(unit_values(runs))
     for key in METRIC_KEYS:
         vals = np.array([r["test_metrics"].get(key, np.nan) for r in runs], dtype=float)
         if np.isfinite(vals).any():
@@ -173,7 +175,7 @@ def compare(rows: list[dict]) -> None:
             r["speedup_per_epoch_vs_full"] = full["train_seconds_per_epoch"] / r["train_seconds_per_epoch"]
         if r["method"] in PROBES or r["method"] == "full" or "~" in r["method"] or r.get("error"):
             continue
-        mine = _unit_values(r["runs"])
+        mine = unit_values(r["runs"])
         out = {}
         control = by.get((r["dataset"], r["model"], r["method"] + "~permuted", r["budget"]))
         if control:
@@ -187,5 +189,5 @@ def compare(rows: list[dict]) -> None:
 
 
 def _paired(mine: dict, other_row: dict) -> dict:
-    p = paired(mine, _unit_values(other_row["runs"]))
+    p = paired(mine, unit_values(other_row["runs"]))
     return {"mean": p["mean"], "low": p["low"], "high": p["high"], "units": p["units"], "verdict": verdict(p)}
