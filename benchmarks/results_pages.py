@@ -28,7 +28,7 @@ from pathlib import Path
 
 from graph_mirage.bench.tables import markdown, one_class_runs, pct, replace_section
 from graph_mirage.stats import VERDICT_MARKS as MARKS
-from graph_mirage.stats import paired, units, verdict
+from graph_mirage.stats import interval, paired, units, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- generated: summary tables -->", "<!-- end of generated tables -->"
@@ -120,6 +120,7 @@ def paired_plot(rows: list[dict], path: Path) -> None:
 
 
 EARLIER = ("<!-- generated: earlier default -->", "<!-- end of earlier default -->")
+EARLIER_FOLDS = ("<!-- generated: earlier default by folds -->", "<!-- end of earlier default by folds -->")
 
 
 DECISIONS = ("<!-- generated: decisions -->", "<!-- end of decisions -->")
@@ -163,6 +164,29 @@ def earlier_table(rows: list[dict]) -> str:
                                      row("mirage-auto~permuted", r["dataset"], r["model"]))
         lines.append(f"| {r['dataset']} | {r['model'].upper()} | {_setting(today)} | {_setting(r)} | {_diff(p)} | "
                      f"{_diff(margins)} |")
+    return "\n".join(lines) + "\n"
+
+
+def earlier_folds_table(earlier: list[dict], today: list[dict], paired_datasets: set[str]) -> str:
+    """The cross-validated datasets, where the earlier rule chose per fold (so no one ``mirage-proto`` setting
+    re-runs it): its test scores as recorded then (``auto_table.json``: one run per fold, listed fold by fold) beside
+    today's default (``defaults.json``), paired by fold (today's seeds averaged per fold first), with the 95 %
+    intervals over the folds."""
+    lines = ["| dataset | GNN | earlier default, as run then (folds x seeds) | today's default (folds x seeds) | "
+             "today − earlier, paired by fold |", "|---|---|---|---|---|"]
+    for r in earlier:
+        if r["method"] != "mirage-auto" or r["dataset"] in paired_datasets or r.get("error"):
+            continue
+        now = next((x for x in today if (x["dataset"], x["model"], x["method"]) == (r["dataset"], r["model"],
+                                                                                       "mirage-auto")), None)
+        if now is None or len(r["runs"]) != r["splits"]:
+            continue
+        before = units([{"split": fold, "seed": run["seed"], "value": run["test"]} for fold, run in enumerate(r["runs"])])
+        after = units([{"split": x["split"], "seed": x["seed"], "value": x["test"]} for x in now["runs"]])
+        b, a = interval(list(before.values())), interval(list(after.values()))
+        lines.append(f"| {r['dataset']} | {r['model'].upper()} | {100 * b['mean']:.1f} ± {100 * b['half']:.1f} "
+                     f"({len(before)} x 1) | {100 * a['mean']:.1f} ± {100 * a['half']:.1f} ({len(after)} x "
+                     f"{len(now['runs']) // len(after)}) | {_diff(paired(after, before))} |")
     return "\n".join(lines) + "\n"
 
 
@@ -354,6 +378,8 @@ def main(argv=None) -> int:
     p.add_argument("--docs", default=str(ROOT / "docs" / "results"), help="the pages' directory")
     p.add_argument("--earlier", default=str(ROOT / "benchmarks" / "results" / "old_default.json"),
                    help="today's default beside the earlier default's choices (benchmarks/tables.sh, last lines)")
+    p.add_argument("--earlier-folds", default=str(ROOT / "benchmarks" / "results" / "auto_table.json"),
+                   help="the earlier default as run then, for the cross-validated datasets (per-fold choices)")
     p.add_argument("--readme", default=str(ROOT / "README.md"),
                    help="the front page whose results-at-a-glance table is regenerated")
     p.add_argument("--bank", default=str(ROOT / "benchmarks" / "results" / "bank.json"),
@@ -384,14 +410,19 @@ def main(argv=None) -> int:
     text = _between(text, (START, END), generated)
     if DECISIONS[0] in text:
         text = _between(text, DECISIONS, decisions_summary(rows))
+    defaults = Path(args.defaults)
+    default_rows = json.loads(defaults.read_text())["rows"] if defaults.exists() else []
     earlier = Path(args.earlier)
     if earlier.exists() and EARLIER[0] in text:
-        text = _between(text, EARLIER, earlier_table(json.loads(earlier.read_text())["rows"]))
+        earlier_rows = json.loads(earlier.read_text())["rows"]
+        text = _between(text, EARLIER, earlier_table(earlier_rows))
+        folds = Path(args.earlier_folds)
+        if folds.exists() and default_rows and EARLIER_FOLDS[0] in text:
+            text = _between(text, EARLIER_FOLDS, earlier_folds_table(
+                json.loads(folds.read_text())["rows"], default_rows, {x["dataset"] for x in earlier_rows}))
     bank = Path(args.bank)
     if bank.exists() and BANK[0] in text:
         text = _between(text, BANK, bank_table(json.loads(bank.read_text())["rows"]))
-    defaults = Path(args.defaults)
-    default_rows = json.loads(defaults.read_text())["rows"] if defaults.exists() else []
     if default_rows and DEFAULT[0] in text:
         text = _between(text, DEFAULT, pair_table(default_rows, "mirage-auto", "mirage-plain",
                                                   ("default", "own DAGs")))
