@@ -172,12 +172,44 @@ def test_a_set_and_a_dataset_must_agree_on_attributes(root, tmp_path):
     with pytest.raises(ArtifactError, match="--node-attributes"):
         train_and_evaluate(_load(root, False), d, model="gcn", seeds=[0])
     from graph_mirage.baselines import DosCond
-    from graph_mirage.data.parquet import export_parquet
 
     with pytest.raises(ParameterError, match="categorical node features only"):
         DosCond(steps=1).fit(ds[ds.split["train"]])
-    with pytest.raises(DatasetError, match="continuous node attributes"):
-        export_parquet(ds, tmp_path / "p")
+    with pytest.raises(DatasetError, match="no continuous node attributes"):  # a Parquet directory without them
+        from graph_mirage import load_dataset
+        from graph_mirage.data.parquet import export_parquet
+
+        load_dataset(str(export_parquet(_load(root, False), tmp_path / "plain")), node_attributes=True)
+
+
+def test_the_parquet_layout_keeps_the_attributes_and_distils_to_the_same_file(root, tmp_path):
+    """A dataset loaded with its attributes exports them as float columns c0..c{D-1} beside the labels; read back
+    (with node_attributes, as a TU dataset is) it has the same arrays, split and scale, and distils to a byte-identical
+    file; read without, the attributes are left out as a TU dataset's are. The Spark engine, which reads the labels
+    only, refuses them before any work."""
+    from graph_mirage import TreePrototypes, load_dataset
+    from graph_mirage.data.parquet import export_parquet
+    from graph_mirage.errors import MirageError
+    from graph_mirage.workflows.settings import DataSettings, DistillSettings
+
+    ds = _load(root, True)
+    path = export_parquet(ds, tmp_path / "p")
+    back = load_dataset(str(path), node_attributes=True)
+    a, b = ds.flat(), back.flat()
+    assert np.array_equal(a.x_cont, b.x_cont) and b.x_cont.dtype == np.float32 and np.array_equal(a.x, b.x)
+    assert {k: v.tolist() for k, v in ds.split.items()} == {k: v.tolist() for k, v in back.split.items()}
+    assert back.meta["node_attributes_scale"] == ds.meta["node_attributes_scale"]
+    sets = []
+    for source in (ds, back):
+        out = tmp_path / f"set{len(sets)}.npz"
+        TreePrototypes(hops=2, per_class=3).fit(source[source.split["train"]]).distilled_.save(out)
+        sets.append(out.read_bytes())
+    assert sets[0] == sets[1]
+    blind = load_dataset(str(path))
+    assert blind.flat().x_cont is None and blind.unused_node_attributes == 2
+    with pytest.raises(MirageError, match="Spark engine reads categorical node features only"):
+        DistillSettings(data=DataSettings(NAME, root=str(root), node_attributes=True), engine="spark",
+                        budget=5).check()
 
 
 def test_bench_reads_datasets_with_their_attributes(root):

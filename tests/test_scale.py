@@ -99,6 +99,21 @@ def test_parquet_round_trip_distils_to_a_byte_identical_file(tmp_path, synthetic
         read_parquet(tmp_path)
 
 
+def test_a_parquet_directory_keeps_the_split_it_was_exported_with(tmp_path):
+    """A random split of another seed, stratified, is read back as it was written (not re-drawn with the reader's
+    default seed: a set distilled on one split and tested on another would test on its own training graphs), and
+    split options given with a Parquet directory are refused in one line."""
+    ds = load_dataset("synthetic-motifs", seed=3, stratify=True)
+    back = load_dataset(str(export_parquet(ds, tmp_path / "pq")))
+    assert {k: v.tolist() for k, v in back.split.items()} == {k: v.tolist() for k, v in ds.split.items()}
+    assert (back.meta["split_seed"], back.meta["split_stratified"]) == (3, True)
+    assert {k: v.tolist() for k, v in load_dataset("synthetic-motifs").split.items()} != \
+        {k: v.tolist() for k, v in back.split.items()}
+    for options in ({"seed": 1}, {"stratify": True}, {"folds": 10}):
+        with pytest.raises(DatasetError, match="keeps the split it was exported with"):
+            load_dataset(str(tmp_path / "pq"), **options)
+
+
 @needs_data
 def test_export_command_on_a_real_dataset(tmp_path, capsys, data_root):
     import json

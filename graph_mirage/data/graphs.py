@@ -190,6 +190,9 @@ def dataset_from_flat(flat: FlatGraphs, meta: dict) -> GraphDataset:
     ptr_n, ptr_e = torch.from_numpy(np.asarray(flat.node_ptr, dtype=np.int64)), \
         torch.from_numpy(np.asarray(flat.edge_ptr, dtype=np.int64))
     slices = {"x": ptr_n, "edge_index": ptr_e, "edge_attr": ptr_e, "y": torch.arange(flat.num_graphs + 1)}
+    if flat.x_cont is not None:  # continuous node attributes, sliced as x
+        data.x_cont = torch.from_numpy(flat.x_cont.astype(np.float32))
+        slices["x_cont"] = ptr_n
     return GraphDataset(meta=meta, _collated=(data, slices))
 
 

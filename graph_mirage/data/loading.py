@@ -51,7 +51,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
         progress: show progress while featurising molecules.
         folds: instead of the random 80/10/10 split, fold ``fold`` of stratified ``folds``-fold cross-validation
             with a 10 % inner validation holdout (:func:`fold_split`, Errica et al. 2020), seeded by ``seed``.
-            Datasets with an official split (OGB, a Parquet directory) keep it and refuse ``folds``.
+            Datasets with an official split (OGB) keep it and refuse ``folds``; a Parquet directory keeps the split
+            it was exported with and refuses every split option.
         fold: which fold (0-based) is the test set.
         node_attributes: keep a TU dataset's continuous node attributes (``x_cont [n, D]`` per graph,
             ``meta["node_attributes"] = D``), which every distiller and GNN then uses; off by default, as PyG's
@@ -69,6 +70,9 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
         download = os.environ.get("MIRAGE_OFFLINE", "") in ("", "0")
     spec = _with_columns(resolve_spec(name, root), smiles_column, label_columns, split_column, seed)
     source = source_for(spec, root)
+    if spec.kind == "parquet" and (folds is not None or seed or stratify):
+        raise DatasetError(f"{spec.name} is a Parquet directory: it keeps the split it was exported with; drop the "
+                           f"split options (split seed, stratify, folds) or export again with them")
     if node_attributes:  # before any processing: a dataset without them is refused at once
         _attributes_on_disk(source)
     if not source.cacheable:
@@ -80,7 +84,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
             warnings.warn(f"{spec.name}: skipped {ds.meta['skipped']} of {ds.meta['rows']} SMILES that RDKit cannot "
                           f"parse with this RDKit (dropped{where})", stacklevel=2)
     unused = _keep_attributes(ds, spec.name, node_attributes)
-    ds = _with_split(ds, spec.name, seed=seed, stratify=stratify, folds=folds, fold=fold)
+    if spec.kind != "parquet":  # a Parquet directory's split is the one it was exported with
+        ds = _with_split(ds, spec.name, seed=seed, stratify=stratify, folds=folds, fold=fold)
     ds.unused_node_attributes = unused
     if node_attributes:
         _attribute_scale(ds)
@@ -103,7 +108,7 @@ def _attribute_scale(ds: GraphDataset) -> None:
 
 def _no_attributes(name: str) -> DatasetError:
     return DatasetError(f"{name} has no continuous node attributes (node_attributes applies to TU datasets with a "
-                        f"{name}_node_attributes.txt file)")
+                        f"NAME_node_attributes.txt file, and to Parquet directories exported with them)")
 
 
 def attributes_file(spec: DatasetSpec, raw: Path | None) -> Path | None:
@@ -117,6 +122,12 @@ def attributes_file(spec: DatasetSpec, raw: Path | None) -> Path | None:
 
 def _attributes_on_disk(source: Source) -> None:
     """Refuse ``node_attributes`` for a dataset whose raw files have none (a download is checked after it)."""
+    if source.spec.kind == "parquet":
+        from .parquet import dataset_layout_meta
+
+        if not dataset_layout_meta(source.spec.name).get("node_attributes"):
+            raise _no_attributes(source.spec.name)
+        return
     if source.spec.kind != "tu":
         raise _no_attributes(source.spec.name)
     raw = source.raw()

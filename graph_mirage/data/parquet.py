@@ -6,7 +6,9 @@
     DIR/graphs/part-00000.parquet graph_id int64, y int64, split string (train / valid / test / "");
                                   a multi-task dataset has y0 .. y{T-1} float32 instead of y (NaN: a missing
                                   label; the task names are the meta's "tasks")
-    DIR/nodes/part-00000.parquet  graph_id int64, node int32 (0..n-1 within the graph), x0 .. x{F-1} int32
+    DIR/nodes/part-00000.parquet  graph_id int64, node int32 (0..n-1 within the graph), x0 .. x{F-1} int32;
+                                  a dataset loaded with continuous node attributes (TU ``node_attributes``) has
+                                  c0 .. c{D-1} float32 too (the meta's "node_attributes" is D)
     DIR/edges/part-00000.parquet  graph_id int64, src int32, dst int32 (local node ids; both directions of an
                                   undirected bond, as in PyG), e0 .. e{Fe-1} int32
 
@@ -52,14 +54,14 @@ def export_parquet(ds, out: str | os.PathLike, graphs_per_file: int = 100_000) -
     """Write ``ds`` (a :class:`GraphDataset`, its split included) in the layout above; atomically (a temporary
     directory renamed into place), refusing an existing non-empty ``out``."""
     flat = ds.flat()
-    if flat.x_cont is not None:
-        raise DatasetError("the Parquet layout holds categorical node features only: export the dataset loaded "
-                           "without its continuous node attributes")
+    nodes = {} if flat.x_cont is None else {f"c{j}": flat.x_cont[:, j].astype(np.float32)
+                                            for j in range(flat.x_cont.shape[1])}
     split = np.full(flat.num_graphs, "", dtype=object)
     for name, idx in getattr(ds, "split", {}).items():
         split[np.asarray(idx)] = name
-    meta = {k: v for k, v in ds.meta.items() if isinstance(v, (str, int, float, bool, list, type(None)))}
-    return _write_layout(flat, {"split": split}, {}, meta, out, graphs_per_file)
+    meta = {k: v for k, v in ds.meta.items() if isinstance(v, (str, int, float, bool, list, type(None)))
+            and not k.startswith("node_attributes_")}  # the attributes' scale: of a split, measured again on reading
+    return _write_layout(flat, {"split": split}, nodes, meta, out, graphs_per_file)
 
 
 def export_distilled_parquet(d, out: str | os.PathLike, graphs_per_file: int = 100_000) -> Path:
@@ -190,7 +192,24 @@ def read_flat(path: str | os.PathLike, graph_ids=None):
     from .graphs import FlatGraphs
 
     gid, y, node_ptr, x, ei, ea, edge_ptr = flat_arrays(graphs, nodes, edges, meta)
-    return FlatGraphs(x, ei, ea, y, node_ptr, edge_ptr, gid), graphs
+    return FlatGraphs(x, ei, ea, y, node_ptr, edge_ptr, gid, x_cont=_attributes(nodes, graphs, meta)), graphs
+
+
+def _attributes(nodes, graphs, meta: dict) -> np.ndarray | None:
+    """``[N, D]`` float32 continuous node attributes (columns ``c0..c{D-1}``) in :func:`flat_arrays`' node order,
+    or None for a dataset without them (a distilled set's export keeps its own ``x_cont`` out of a dataset)."""
+    width = int(meta.get("node_attributes") or 0)
+    if not width or meta.get("content") == "distilled":
+        return None
+    import pyarrow.compute as pc
+
+    nodes = nodes.filter(pc.is_in(nodes["graph_id"], value_set=graphs["graph_id"]))
+    nodes = nodes.sort_by([("graph_id", "ascending"), ("node", "ascending")])
+    missing = [f"c{j}" for j in range(width) if f"c{j}" not in nodes.column_names]
+    if missing:
+        raise DatasetError(f"the layout's meta names {width} continuous node attribute(s) but the nodes table lacks "
+                           f"{', '.join(missing[:3])}")
+    return np.stack([nodes[f"c{j}"].to_numpy() for j in range(width)], 1).astype(np.float32)
 
 
 def train_class_counts(path: str | os.PathLike) -> dict[int, int]:

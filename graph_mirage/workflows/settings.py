@@ -240,6 +240,9 @@ class DistillSettings:
         if self.engine == "spark" and self.budget == "auto":
             raise MirageError("the Spark engine runs the itemset form (no automatic settings); give an integer budget, "
                               "support or max_bytes instead of budget 'auto'")
+        if self.engine == "spark" and self.data.node_attributes:
+            raise MirageError("the Spark engine reads categorical node features only; drop --node-attributes or "
+                              "distil in memory (--engine memory)")
 
     def mining_limits(self):
         from ..mining import MiningLimits
