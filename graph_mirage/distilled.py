@@ -53,6 +53,7 @@ import torch
 from torch_geometric.data import Data, InMemoryDataset
 
 from .bank import BANK_ARRAYS, TreeBank, bank_graphs
+from .data.splits import describe_split, same_split, split_identity
 from .errors import ArtifactError
 from .fileio import atomic_write_bytes, check_distilled_file
 from .trees import as_rows
@@ -186,6 +187,7 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
         "encoder": source.get("encoder", "embedding"),
         "split_kind": source.get("split_kind"),
         "split_seed": source.get("split_seed"),
+        **split_identity(source),
         "train_graphs": int(graphs),
         "class_counts": [int(c) for c in class_counts],
         "train_nodes": int(nodes),
@@ -198,7 +200,8 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
 
 
 def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "the distilled set") -> None:
-    """Refuse a distilled set made from another dataset or with other label vocabularies."""
+    """Refuse a distilled set made from another dataset, from another split of it (whose training graphs would be
+    tested on), or with other label vocabularies."""
     from .fileio import check_source
 
     check_source(meta, dataset_meta.get("name"), path)
@@ -207,6 +210,10 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
         raise ArtifactError(f"{path} has {meta.get('num_tasks') or 1} task(s) but {dataset_meta.get('name')} has "
                             f"{dataset_meta.get('num_tasks') or 1}: a {kind} set cannot train on it; distil this "
                             f"dataset")
+    if not same_split(meta, dataset_meta):  # its validation and test graphs would hold the set's training graphs
+        raise ArtifactError(f"{path} was distilled from the training graphs of the split {describe_split(meta)}, but "
+                            f"{dataset_meta.get('name')} is loaded with the split {describe_split(dataset_meta)}: "
+                            f"its test graphs would include the set's own; load the dataset with the set's split")
     mine, theirs = int(meta.get("node_attributes") or 0), int(dataset_meta.get("node_attributes") or 0)
     if mine != theirs:
         how = ("load the dataset with its continuous node attributes (--node-attributes, "

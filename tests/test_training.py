@@ -248,6 +248,36 @@ def test_a_split_whose_valid_or_test_graphs_have_one_class_is_refused_before_tra
     check_evaluable(ds)
 
 
+def test_a_set_trains_only_on_the_split_it_was_distilled_from():
+    """A set made from one split's training graphs, tested on another split, would be tested on its own training
+    graphs: every other random seed, stratification or fold is refused in one line naming the set's options; the
+    set's own split trains; and the recorded split does not move the run cache's key of a set."""
+    from graph_mirage import TreePrototypes, load_dataset
+    from graph_mirage.errors import ArtifactError
+    from graph_mirage.training.runcache import set_key
+
+    def made_on(**split):
+        ds = load_dataset("synthetic-motifs", **split)
+        return TreePrototypes(hops=1, per_class=2).fit(ds[ds.split["train"]]).distilled_
+
+    one_epoch = TrainConfig(epochs=1)
+    cases = [({"seed": 3}, {}, "--split-seed 3"), ({"stratify": True}, {}, "--split-seed 0 --stratify"),
+             ({"folds": 10, "fold": 2}, {"folds": 10, "fold": 5}, "--folds 10 --fold 2 --split-seed 0"),
+             ({"folds": 10, "fold": 2}, {}, "--folds 10 --fold 2")]
+    for distilled_on, trained_on, options in cases:
+        with pytest.raises(ArtifactError, match=f"split .*{options}.*would include the set's own"):
+            train_and_evaluate(load_dataset("synthetic-motifs", **trained_on), made_on(**distilled_on), model="gin",
+                               seeds=[0], config=one_epoch)
+    folded = made_on(folds=10, fold=2)
+    assert (folded.meta["split_folds"], folded.meta["split_fold"]) == (10, 2)
+    train_and_evaluate(load_dataset("synthetic-motifs", folds=10, fold=2), folded, model="gin", seeds=[0],
+                       config=one_epoch)
+    plain = made_on()
+    assert not {"split_stratified", "split_folds", "split_fold"} & set(plain.meta)  # the default split: as before
+    folded.meta = {k: v for k, v in folded.meta.items() if k not in ("split_folds", "split_fold")}
+    assert set_key(folded) == set_key(made_on(folds=10, fold=2))
+
+
 def test_summary_and_paper_protocol():
     runs = [RunResult(seed=i, best_epoch=1, val=v, test=t) for i, (v, t) in
             enumerate(zip([0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4, 0.5, 0.0], range(10)))]

@@ -130,3 +130,43 @@ def fold_split(y: np.ndarray, folds: int = 10, fold: int = 0, seed: int = 0, hol
     train, valid = train_test_split(rest, test_size=holdout, stratify=y[rest], random_state=seed)
     return {k: torch.from_numpy(np.sort(v).astype(np.int64)) for k, v in
             (("train", train), ("valid", valid), ("test", test))}
+
+
+def split_identity(meta: dict) -> dict:
+    """What names a dataset's split beyond ``split_kind`` and ``split_seed`` (which every distilled set records):
+    a stratified random split (recorded only when stratified) and a fold of cross-validation. A distilled set records
+    these too, so that it is trained and tested only on the split whose training graphs it was made from."""
+    out: dict = {}
+    if meta.get("split_kind") == "random" and meta.get("split_stratified"):
+        out["split_stratified"] = True
+    if meta.get("split_kind") == "folds":
+        out.update(split_folds=int(meta["split_folds"]), split_fold=int(meta["split_fold"]))
+    return out
+
+
+SPLIT_KEYS = ("split_kind", "split_seed", "split_stratified", "split_folds", "split_fold")
+
+
+def describe_split(meta: dict) -> str:
+    """A split in words and the options that load it: ``random (seed 3, stratified: --split-seed 3 --stratify)``."""
+    kind, seed = meta.get("split_kind"), meta.get("split_seed")
+    if kind == "random":
+        strat = bool(meta.get("split_stratified"))
+        return (f"random (seed {seed}{', stratified' if strat else ''}: --split-seed {seed}"
+                f"{' --stratify' if strat else ''})")
+    if kind == "folds":
+        return (f"fold {meta.get('split_fold')} of {meta.get('split_folds')} (seed {seed}: --folds "
+                f"{meta.get('split_folds')} --fold {meta.get('split_fold')} --split-seed {seed})")
+    return f"{kind}" + (f" (seed {seed})" if seed is not None else "")
+
+
+def same_split(set_meta: dict, dataset_meta: dict) -> bool:
+    """Whether a distilled set's recorded split is the dataset's (a set that records no split kind passes)."""
+    if set_meta.get("split_kind") is None:
+        return True
+    mine = {k: set_meta.get(k) for k in SPLIT_KEYS} | {"split_stratified": bool(set_meta.get("split_stratified"))}
+    theirs = {k: dataset_meta.get(k) for k in SPLIT_KEYS} | {
+        "split_stratified": bool(dataset_meta.get("split_stratified"))}
+    if mine["split_kind"] not in ("random", "folds"):  # scaffold, a file's own split: the kind and seed say it
+        return (mine["split_kind"], mine["split_seed"]) == (theirs["split_kind"], theirs["split_seed"])
+    return mine == theirs
