@@ -202,6 +202,7 @@ def test_valid_toy_tu_dataset_loads(tmp_path):
     ({"node_labels": "0\n1\n0\n"}, "has 3 rows but the dataset has 5 nodes"),
     ({"edge_labels": "0\n"}, "has 1 rows but the dataset has 6 edges"),
     ({"graph_labels": None}, "missing raw file"),
+    ({"graph_labels": None, "graph_attributes": "0.5\n1.5\n"}, "regression targets.*classification datasets"),
     ({"node_labels": "0\n1\n0\n2\n1.5\n"}, "'1.5' is not an integer"),
 ])
 def test_malformed_tu_files_give_one_clear_line_and_no_cache(tmp_path, override, message):

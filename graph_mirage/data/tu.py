@@ -87,6 +87,9 @@ def validate_tu_raw(raw: Path, name: str) -> None:
     def path(kind: str) -> Path:
         return raw / f"{name}_{kind}.txt"
 
+    if not path("graph_labels").is_file() and path("graph_attributes").is_file():
+        raise DatasetError(f"{name} has graph attributes ({path('graph_attributes').name}: regression targets) and no "
+                           f"graph labels; graph-mirage distils graph classification datasets")
     for kind in ("A", "graph_indicator", "graph_labels"):
         if not path(kind).is_file():
             raise DatasetError(f"{name}: missing raw file {path(kind)}; a TU dataset needs {name}_A.txt, "
