@@ -188,6 +188,7 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
         "split_kind": source.get("split_kind"),
         "split_seed": source.get("split_seed"),
         **split_identity(source),
+        **({"source_content": content_digest(source)} if source.get("content_key") else {}),
         "train_graphs": int(graphs),
         "class_counts": [int(c) for c in class_counts],
         "train_nodes": int(nodes),
@@ -197,6 +198,12 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
         # a CSV whose label column names its classes: the names travel with the set, for reports and outside code
         {"class_names": list(source["label_values"])}
         if any(isinstance(v, str) for v in source.get("label_values") or ()) else {})
+
+
+def content_digest(dataset_meta: dict) -> str:
+    """A short digest of a user's file's ``content_key`` (its bytes, columns and split options): recorded by a set
+    made from it as ``source_content``."""
+    return hashlib.sha256(str(dataset_meta["content_key"]).encode()).hexdigest()[:16]
 
 
 def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "the distilled set") -> None:
@@ -230,6 +237,10 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
     if names and their_names and names != list(their_names):
         raise ArtifactError(f"{path} names its classes {names} but {dataset_meta.get('name')} has {their_names}: "
                             f"class numbers would mean other classes; distil this file")
+    if meta.get("source_content") and dataset_meta.get("content_key") and \
+            meta["source_content"] != content_digest(dataset_meta):  # a user's file, edited since: its split moved too
+        raise ArtifactError(f"{path} was distilled from another version of {dataset_meta.get('name')} (the file's "
+                            f"content, its columns or its split changed since); distil this version")
 
 
 # ----------------------------------------------------------------------------------------------------------------------

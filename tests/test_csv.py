@@ -203,6 +203,32 @@ def test_a_set_of_other_label_columns_is_refused_in_one_line(tmp_path):
     assert "has 1 task(s) but m.csv has 2: a single-task set cannot train on it" in r.stderr
 
 
+def test_a_set_of_an_edited_file_is_refused_and_of_the_same_file_trains(tmp_path):
+    """A set records a digest of the file it was made from (content, columns, split): after the file is edited its
+    scaffold split may hold the set's training molecules in test, so training it is refused in one line; the same
+    bytes again (another copy, another time) train, and the digest does not move the set's run-cache key."""
+    from graph_mirage import TreePrototypes, load_dataset
+    from graph_mirage.errors import ArtifactError
+    from graph_mirage.training import TrainConfig, train_and_evaluate
+    from graph_mirage.training.runcache import set_key
+
+    csv = tmp_path / "m.csv"
+    write_single(csv)
+    ds = load_dataset(csv, cache_dir=tmp_path / "cache")
+    made = TreePrototypes(hops=1, per_class=2).fit(ds[ds.split["train"]]).distilled_
+    assert len(made.meta["source_content"]) == 16
+    write_single(csv)  # the same bytes, rewritten
+    train_and_evaluate(load_dataset(csv, cache_dir=tmp_path / "cache"), made, model="gin", seeds=[0],
+                       config=TrainConfig(epochs=1))
+    write_single(csv, [(s, int(t in ("O", "N"))) for s, _, t in molecules()][:-40])  # rows removed
+    with pytest.raises(ArtifactError, match="another version of m.csv"):
+        train_and_evaluate(load_dataset(csv, cache_dir=tmp_path / "cache"), made, model="gin", seeds=[0],
+                           config=TrainConfig(epochs=1))
+    key = set_key(made)
+    made.meta = {k: v for k, v in made.meta.items() if k != "source_content"}
+    assert set_key(made) == key
+
+
 def test_featurising_in_workers_gives_the_graphs_of_one_process():
     from graph_mirage.data.featurise import CHUNK, featurise
 

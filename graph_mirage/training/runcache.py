@@ -30,7 +30,8 @@ def set_key(d) -> str:
     from ..distilled import _checksum, distilled_arrays
 
     # the split's identity is in the run's key already (split_tag), and sets made before it was recorded keep theirs
-    meta = {k: v for k, v in d.meta.items() if k not in ("auto", "split_stratified", "split_folds", "split_fold")}
+    meta = {k: v for k, v in d.meta.items()
+            if k not in ("auto", "split_stratified", "split_folds", "split_fold", "source_content")}
     blob = json.dumps(meta, sort_keys=True, default=str) + _checksum(distilled_arrays(d))
     return hashlib.sha256(blob.encode()).hexdigest()
 
