@@ -1,8 +1,7 @@
-"""TU datasets: validation of the raw text files, then PyG's ``TUDataset`` reader."""
+"""TU datasets: validation of the raw text files, read into the graphs PyG's ``TUDataset`` makes of them."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,44 +14,58 @@ from .graphs import graph_meta
 
 
 def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | None = None):
-    """The graphs of TU dataset ``name`` through ``torch_geometric.datasets.TUDataset`` (raw files in ``raw``, else
-    downloaded by PyG into ``work`` and kept in ``keep``); returns ``(graphs, meta, split)`` with no split.
+    """The graphs of TU dataset ``name`` (raw files in ``raw``, else downloaded by PyG's ``TUDataset`` into ``work``
+    and kept in ``keep``); returns ``(graphs, meta, split)`` with no split.
 
-    Continuous node attributes (``NAME_node_attributes.txt``) are kept as ``x_cont [n, D]`` float32 with
-    ``meta["node_attributes"] = D``; :func:`~graph_mirage.data.load_dataset` drops them unless asked for.
+    Local raw files are read by :func:`read_tu_arrays` — the graphs PyG's ``TUDataset`` makes of them, from the tables
+    the validation has parsed already. PyG parses every field in Python, about four times slower at twice the peak
+    memory on a dense dataset (``benchmarks/tu_reader.py``), so its reader is kept for downloads only; a test holds
+    both to the same graphs. Continuous node attributes (``NAME_node_attributes.txt``)
+    are kept as ``x_cont [n, D]`` float32 with ``meta["node_attributes"] = D``; :func:`~graph_mirage.data.load_dataset`
+    drops them unless asked for.
 
     ``missing`` is the one-line message for a download that fails."""
-    from torch_geometric.datasets import TUDataset
-
-    tu_root = work / "TUDataset"
     if raw is not None:
-        validate_tu_raw(raw, name)
-        (tu_root / name / "raw").mkdir(parents=True)
-        for f in raw.iterdir():  # link, not copy: the root stays read-only and untouched
-            os.symlink(f.resolve(), tu_root / name / "raw" / f.name)
+        graphs, labels = read_tu_arrays(raw, name)
         source = str(raw)
     else:
+        graphs, labels = _download(name, work, missing, keep)
         source = "downloaded by torch_geometric"
+    if not graphs:
+        raise DatasetError(f"dataset {name!r} is empty: {raw} holds no graphs")
+    meta = graph_meta(name, "tu", graphs, source=source,
+                      node_label_source="TU node label" if labels[0] else "node degree",
+                      edge_label_source="TU edge label" if labels[1] else "constant",
+                      **({"node_attributes": int(graphs[0].x_cont.size(1))} if "x_cont" in graphs[0] else {}))
+    return graphs, meta, {}
+
+
+def _download(name: str, work: Path, missing: str, keep: Path | None) -> tuple[list[Data], tuple[bool, bool]]:
+    """Download through PyG's ``TUDataset`` and convert its graphs (as :func:`read_tu_arrays` reads local files)."""
+    from torch_geometric.datasets import TUDataset
+
     try:
         with quiet():
-            tu = TUDataset(str(tu_root), name, use_node_attr=True)
+            tu = TUDataset(str(work / "TUDataset"), name, use_node_attr=True)
     except DatasetError:
         raise
     except Exception as e:  # noqa: BLE001 - a failed download or a file PyG cannot read
-        if raw is None:
-            raise DatasetError(missing + f" (download failed: {type(e).__name__})") from None
-        raise DatasetError(f"{name}: torch_geometric could not read the files in {raw} ({type(e).__name__}); check "
-                           f"them against the TU format (https://chrsmrrs.github.io/datasets/docs/format/)") from None
-    if raw is None and keep is not None:  # keep what was downloaded, in the root, for next time
-        keep_download(tu_root / name / "raw", keep)
-    n_labels = tu.num_node_labels
-    n_edge_labels = tu.num_edge_labels
-    n_attr = tu.num_node_attributes  # continuous, first in x (PyG's layout); kept apart as x_cont
+        raise DatasetError(missing + f" (download failed: {type(e).__name__})") from None
+    if keep is not None:  # keep what was downloaded, in the root, for next time
+        keep_download(work / "TUDataset" / name / "raw", keep)
+    return pyg_graphs(tu), (tu.num_node_labels > 0, tu.num_edge_labels > 0)
+
+
+def pyg_graphs(tu) -> list[Data]:
+    """A PyG ``TUDataset``'s graphs as graph-mirage's: the first node-label column as ``x [n, 1]`` (the node degree
+    where there are no labels, as the paper does), the first edge-label column as ``edge_attr [m, 1]`` (zeros where
+    there are none), ``x_cont`` for continuous node attributes, classes 0..C-1."""
+    n_labels, n_edge_labels, n_attr = tu.num_node_labels, tu.num_edge_labels, tu.num_node_attributes
     graphs = []
     for g in tu:
         if n_labels > 0:
             x = g.x[:, -n_labels:].argmax(1, keepdim=True)
-        else:  # no node labels: the degree is the label, as the paper does
+        else:
             x = torch.bincount(g.edge_index[0], minlength=g.num_nodes).view(-1, 1)
         if n_edge_labels > 0 and g.edge_attr is not None:
             ea = g.edge_attr[:, -n_edge_labels:].argmax(1, keepdim=True)
@@ -60,24 +73,74 @@ def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | 
             ea = torch.zeros(g.edge_index.size(1), 1, dtype=torch.long)
         extra = {"x_cont": g.x[:, :n_attr].float()} if n_attr else {}
         graphs.append(Data(x=x.long(), edge_index=g.edge_index, edge_attr=ea.long(), y=g.y.view(-1).long(), **extra))
-    if not graphs:
-        raise DatasetError(f"dataset {name!r} is empty: {raw} holds no graphs")
-    # TU class labels can be -1/1 or 1/2: map them to 0..C-1 in sorted order (PyG already does for most files)
-    ys = torch.cat([g.y for g in graphs])
-    uniq = torch.unique(ys)
-    if uniq.min() < 0 or uniq.max() >= len(uniq):
-        remap = {int(v): i for i, v in enumerate(uniq.tolist())}
-        for g in graphs:
-            g.y = torch.tensor([remap[int(g.y)]])
-    meta = graph_meta(name, "tu", graphs, source=source,
-                      node_label_source="TU node label" if n_labels else "node degree",
-                      edge_label_source="TU edge label" if n_edge_labels else "constant",
-                      **({"node_attributes": int(n_attr)} if n_attr else {}))
-    return graphs, meta, {}
+    return graphs
 
 
-def validate_tu_raw(raw: Path, name: str) -> None:
-    """Check TU raw files before PyG reads them, so bad files give one clear line instead of a crash.
+def read_tu_arrays(raw: Path, name: str) -> tuple[list[Data], tuple[bool, bool]]:
+    """The graphs PyG's ``TUDataset`` reader makes of local raw files (self-loops dropped, edges sorted and
+    duplicates merged, node ids local, classes 0..C-1), converted as :func:`pyg_graphs` converts them, with numpy on
+    the validated tables; and whether the files have node and edge labels."""
+    t = validate_tu_raw(raw, name)
+    batch = t["graph_indicator"][:, 0] - 1
+    n_nodes, n_graphs = len(batch), int(batch[-1]) + 1
+    ei = t["A"].T - 1
+    x = _first_label(t["node_labels"]) if "node_labels" in t else None
+    attrs = t["node_attributes"].astype(np.float32) if "node_attributes" in t else None
+    keep = ei[0] != ei[1]  # PyG drops self-loops
+    ei = ei[:, keep]
+    edge_labels = t["edge_labels"][keep] if "edge_labels" in t else None
+    key = ei[0] * n_nodes + ei[1]  # coalesce: sorted by (row, col), duplicates merged
+    order = np.argsort(key, kind="stable")
+    unique, first, group = np.unique(key[order], return_index=True, return_inverse=True)
+    ei = ei[:, order][:, first]
+    ea = np.zeros(ei.shape[1], dtype=np.int64) if edge_labels is None else \
+        _merged_label(edge_labels[order], group, len(unique))
+    _, y = np.unique(t["graph_labels"][:, 0], return_inverse=True)
+    node_ptr = np.concatenate([[0], np.cumsum(np.bincount(batch, minlength=n_graphs))])
+    edge_ptr = np.concatenate([[0], np.cumsum(np.bincount(batch[ei[0]], minlength=n_graphs))])
+    if x is None:  # no node labels: each node's degree (edges out of it, after the merge)
+        x = np.bincount(ei[0], minlength=n_nodes)
+    local = ei - node_ptr[batch[ei[0]]]
+    graphs = []
+    for g in range(n_graphs):
+        a, b, c, d = node_ptr[g], node_ptr[g + 1], edge_ptr[g], edge_ptr[g + 1]
+        extra = {"x_cont": torch.from_numpy(attrs[a:b])} if attrs is not None else {}
+        graphs.append(Data(x=torch.from_numpy(x[a:b].reshape(-1, 1)),
+                           edge_index=torch.from_numpy(np.ascontiguousarray(local[:, c:d])),
+                           edge_attr=torch.from_numpy(ea[c:d].reshape(-1, 1)), y=torch.tensor([int(y[g])]),
+                           **extra))
+    return graphs, ("node_labels" in t, "edge_labels" in t)
+
+
+def _one_hot_blocks(labels: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
+    """PyG's one-hot layout of a label table: each column shifted to start at 0, blocks of width max + 1."""
+    cols = [c - c.min() for c in labels.T]
+    return cols, [int(c.max()) + 1 for c in cols]
+
+
+def _first_label(labels: np.ndarray) -> np.ndarray:
+    """The argmax of PyG's concatenated one-hot node labels: the first column's label (the first 1 is in its block)."""
+    return _one_hot_blocks(labels)[0][0].astype(np.int64)
+
+
+def _merged_label(labels: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """The argmax of PyG's one-hot edge labels summed over each group of merged duplicate edges (``labels`` sorted
+    by group): the first column's label where no edge is repeated; otherwise the summed one-hot, as PyG makes it."""
+    cols, widths = _one_hot_blocks(labels)
+    if len(group) == n:
+        return cols[0].astype(np.int64)
+    counts = np.zeros((n, sum(widths)), dtype=np.int64)
+    offset = 0
+    for c, w in zip(cols, widths):
+        np.add.at(counts, (group, offset + c), 1)
+        offset += w
+    return counts.argmax(1).astype(np.int64)
+
+
+def validate_tu_raw(raw: Path, name: str) -> dict[str, np.ndarray]:
+    """Check TU raw files, so bad files give one clear line instead of a crash; returns the parsed tables by kind
+    (``A``, ``graph_indicator``, ``graph_labels`` and the optional label and attribute files; int64, attributes
+    float64).
 
     Checks column counts, integer fields, node ids in range, a sorted graph indicator without gaps, edges inside one
     graph, and that label files have one row per node, edge or graph.
@@ -117,17 +180,21 @@ def validate_tu_raw(raw: Path, name: str) -> None:
     if a.size and np.any(gi[a[:, 0] - 1] != gi[a[:, 1] - 1]):
         line = int(np.flatnonzero(gi[a[:, 0] - 1] != gi[a[:, 1] - 1])[0]) + 1
         raise DatasetError(f"{path('A')} line {line}: the edge joins nodes of two different graphs")
+    tables = {"A": a, "graph_indicator": gi[:, None]}
     expected = {"graph_labels": n_graphs, "node_labels": n_nodes, "edge_labels": len(a),
                 "node_attributes": n_nodes, "edge_attributes": len(a), "graph_attributes": n_graphs}
     for kind, n in expected.items():
         p = path(kind)
         if not p.is_file():
             continue
-        rows = _read_table(p, integer=kind.endswith("labels"))
+        labels = kind.endswith("labels")
+        rows = _read_table(p, integer=labels)
         if len(rows) != n:
             what = kind.split("_")[0]
             raise DatasetError(f"{p} has {len(rows)} rows but the dataset has {n} {what}s; the files do not belong "
                                f"together")
+        tables[kind] = rows.astype(np.int64) if labels else rows
+    return tables
 
 
 def _read_int_table(path: Path, ncols: int | None) -> np.ndarray:
@@ -139,8 +206,10 @@ def _read_table(path: Path, integer: bool, ncols: int | None = None) -> np.ndarr
     import pandas as pd
 
     try:
+        # attributes as Python's float() reads them, to the last bit (pandas 3's default; 2 needs "round_trip")
+        exact = {} if integer or int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
         df = pd.read_csv(path, header=None, sep=",", skipinitialspace=True, dtype=np.float64,
-                         skip_blank_lines=True, engine="c")
+                         skip_blank_lines=True, engine="c", **exact)
         arr = df.to_numpy()
         ok = (ncols is None or arr.shape[1] == ncols) and not np.isnan(arr).any()
         if ok and integer:
