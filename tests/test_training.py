@@ -278,6 +278,16 @@ def test_a_set_trains_only_on_the_split_it_was_distilled_from():
     assert set_key(folded) == set_key(made_on(folds=10, fold=2))
 
 
+def test_graphs_without_a_split_are_refused_in_one_line_by_training_and_search(synthetic):
+    from graph_mirage.search import ModelSearch
+
+    graphs = [synthetic[i] for i in range(20)]
+    for run in (lambda: train_and_evaluate(graphs, None, model="gin", seeds=[0]),
+                lambda: ModelSearch().fit(graphs)):
+        with pytest.raises(MirageError, match="need a dataset with its split and meta .* not a list"):
+            run()
+
+
 def test_summary_and_paper_protocol():
     runs = [RunResult(seed=i, best_epoch=1, val=v, test=t) for i, (v, t) in
             enumerate(zip([0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4, 0.5, 0.0], range(10)))]

@@ -144,6 +144,10 @@ def check_evaluable(dataset, parts: Sequence[str] = ("valid", "test")) -> None:
     Raises:
         MirageError: with what to do instead (a stratified split, another split seed, cross-validation).
     """
+    if not isinstance(getattr(dataset, "meta", None), dict) or not isinstance(getattr(dataset, "split", None), dict):
+        raise MirageError(f"training and testing need a dataset with its split and meta (load_dataset(...): a TU "
+                          f"directory, a CSV of SMILES, a Parquet directory), not a {type(dataset).__name__}; graphs "
+                          f"of your own train in a loop of your own (docs/file-format.md)")
     meta = dataset.meta
     name = meta.get("name", "the dataset")
     for part in ("train", *parts):
@@ -215,10 +219,10 @@ def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Se
     seeds = list(seeds)
     if not seeds:
         raise MirageError("no seeds given: train at least one seed")
+    check_evaluable(dataset)
     meta = dataset.meta
     if train_set is not None and hasattr(train_set, "meta"):
         check_compatible(train_set.meta, meta)
-    check_evaluable(dataset)
     tasks = meta.get("num_tasks")
     if tasks and config.support != "none":
         raise MirageError("support weighting applies to one task; train a multi-task set with support 'none'")
