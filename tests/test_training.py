@@ -288,6 +288,47 @@ def test_graphs_without_a_split_are_refused_in_one_line_by_training_and_search(s
             run()
 
 
+def test_graphs_of_your_own_become_a_dataset_that_distils_trains_and_guards_its_split():
+    """GraphDataset.from_graphs: classes mapped to 0..C-1, a random or a given split (checked in one line), and a
+    digest of graphs and split that ties a set to them: another split, or other graphs of the same name, are refused."""
+    from graph_mirage import GraphDataset, TreePrototypes
+    from graph_mirage.errors import ArtifactError, DatasetError
+
+    rng = np.random.default_rng(0)
+    graphs = []
+    for i in range(90):
+        n, y = int(rng.integers(4, 12)), i % 3
+        ei = torch.tensor([[j, j + 1] for j in range(n - 1)] + [[j + 1, j] for j in range(n - 1)]).t()
+        x = torch.as_tensor(rng.integers(0, 2 + y, size=n))
+        graphs.append(Data(x=x, edge_index=ei, y=torch.tensor([2 * y + 3])))
+    ds = GraphDataset.from_graphs(graphs, name="mine", stratify=True)
+    assert ds.num_classes == 3 and sorted(ds.y.view(-1).unique().tolist()) == [0, 1, 2]
+    assert sum(len(v) for v in ds.split.values()) == 90 and ds.meta["split_stratified"] is True
+    made = TreePrototypes(hops=1, per_class=2).fit(ds[ds.split["train"]]).distilled_
+    one_epoch = TrainConfig(epochs=1)
+    assert 0 <= train_and_evaluate(ds, made, model="gin", seeds=[0], config=one_epoch)["test_mean"] <= 1
+    idx = np.arange(90)
+    given = GraphDataset.from_graphs(graphs, name="mine", split={"train": idx[:70], "valid": idx[70:80],
+                                                                  "test": idx[80:]})
+    assert given.meta["split_kind"] == "given" and given.split["test"].tolist() == list(range(80, 90))
+    for other in (GraphDataset.from_graphs(graphs, name="mine", seed=1, stratify=True), given):
+        with pytest.raises(ArtifactError, match="split"):
+            train_and_evaluate(other, made, model="gin", seeds=[0], config=one_epoch)
+    edited = GraphDataset.from_graphs(graphs[:-1] + [graphs[0]], name="mine", stratify=True)
+    with pytest.raises(ArtifactError, match="another version of mine"):
+        train_and_evaluate(edited, made, model="gin", seeds=[0], config=one_epoch)
+    for g in graphs:  # continuous node attributes: kept, and scaled by the training split as a TU load does
+        g.x_cont = torch.randn(g.num_nodes, 2)
+    attrs = GraphDataset.from_graphs(graphs, name="mine")
+    assert attrs.meta["node_attributes"] == 2 and len(attrs.meta["node_attributes_scale"]) == 2
+    assert attrs[0].x_cont.shape == (graphs[0].num_nodes, 2)
+    for split, why in (({"train": idx[:70], "valid": idx[60:80], "test": idx[80:]}, "overlap"),
+                       ({"train": idx[:70], "valid": idx[70:80], "test": [95]}, r"lie in 0\.\.89"),
+                       ({"train": idx[:70], "test": idx[80:]}, "train, valid and test")):
+        with pytest.raises(DatasetError, match=why):
+            GraphDataset.from_graphs(graphs, split=split)
+
+
 def test_summary_and_paper_protocol():
     runs = [RunResult(seed=i, best_epoch=1, val=v, test=t) for i, (v, t) in
             enumerate(zip([0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4, 0.5, 0.0], range(10)))]

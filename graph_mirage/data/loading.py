@@ -20,7 +20,7 @@ from torch_geometric.data import Data
 from ..config.datasets import DatasetSpec
 from ..errors import DatasetError
 from ..progress import Progress
-from .graphs import GraphDataset
+from .graphs import GraphDataset, attribute_scale
 from .registry import default_cache, default_root, resolve_spec
 from .sources import Source, source_for
 from .splits import fold_split, random_split
@@ -88,22 +88,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
         ds = _with_split(ds, spec.name, seed=seed, stratify=stratify, folds=folds, fold=fold)
     ds.unused_node_attributes = unused
     if node_attributes:
-        _attribute_scale(ds)
+        attribute_scale(ds)
     return ds
-
-
-def _attribute_scale(ds: GraphDataset) -> None:
-    """The training split's robust centre and scale of each continuous attribute (median, 1.4826 x MAD; the standard
-    deviation, else 1, where the MAD is 0), in ``meta``: models standardise with them (TU attributes are often
-    heavy-tailed: PROTEINS' run from -538 to 798 around a median of 6)."""
-    train = ds[ds.split["train"]] if "train" in ds.split else ds
-    xc = train.flat().x_cont.astype(np.float64)
-    centre = np.median(xc, axis=0)
-    scale = 1.4826 * np.median(np.abs(xc - centre), axis=0)
-    std = xc.std(axis=0)
-    scale = np.where(scale > 0, scale, np.where(std > 0, std, 1.0))
-    ds.meta["node_attributes_centre"] = [float(v) for v in centre]
-    ds.meta["node_attributes_scale"] = [float(v) for v in scale]
 
 
 def _no_attributes(name: str) -> DatasetError:

@@ -145,9 +145,9 @@ def check_evaluable(dataset, parts: Sequence[str] = ("valid", "test")) -> None:
         MirageError: with what to do instead (a stratified split, another split seed, cross-validation).
     """
     if not isinstance(getattr(dataset, "meta", None), dict) or not isinstance(getattr(dataset, "split", None), dict):
-        raise MirageError(f"training and testing need a dataset with its split and meta (load_dataset(...): a TU "
-                          f"directory, a CSV of SMILES, a Parquet directory), not a {type(dataset).__name__}; graphs "
-                          f"of your own train in a loop of your own (docs/file-format.md)")
+        raise MirageError(f"training and testing need a dataset with its split and meta (load_dataset(...), or "
+                          f"GraphDataset.from_graphs(graphs, split=...) for graphs of your own), not a "
+                          f"{type(dataset).__name__}")
     meta = dataset.meta
     name = meta.get("name", "the dataset")
     for part in ("train", *parts):
