@@ -18,8 +18,8 @@ def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | 
     and kept in ``keep``); returns ``(graphs, meta, split)`` with no split.
 
     Local raw files are read by :func:`read_tu_arrays` — the graphs PyG's ``TUDataset`` makes of them, from the tables
-    the validation has parsed already. PyG parses every field in Python, about four times slower at twice the peak
-    memory on a dense dataset (``benchmarks/tu_reader.py``), so its reader is kept for downloads only; a test holds
+    the validation has parsed already. PyG parses every field in Python, several times slower at about twice the
+    peak memory on a dense dataset (``benchmarks/tu_reader.py``), so its reader is kept for downloads only; a test holds
     both to the same graphs. Continuous node attributes (``NAME_node_attributes.txt``)
     are kept as ``x_cont [n, D]`` float32 with ``meta["node_attributes"] = D``; :func:`~graph_mirage.data.load_dataset`
     drops them unless asked for.
@@ -193,18 +193,26 @@ def validate_tu_raw(raw: Path, name: str) -> dict[str, np.ndarray]:
             what = kind.split("_")[0]
             raise DatasetError(f"{p} has {len(rows)} rows but the dataset has {n} {what}s; the files do not belong "
                                f"together")
-        tables[kind] = rows.astype(np.int64) if labels else rows
+        tables[kind] = rows.astype(np.int64, copy=False) if labels else rows
     return tables
 
 
 def _read_int_table(path: Path, ncols: int | None) -> np.ndarray:
-    return _read_table(path, integer=True, ncols=ncols).astype(np.int64)
+    return _read_table(path, integer=True, ncols=ncols).astype(np.int64, copy=False)
 
 
 def _read_table(path: Path, integer: bool, ncols: int | None = None) -> np.ndarray:
     """Parse a comma-separated numeric file fast, or name the first bad line."""
     import pandas as pd
 
+    if integer:  # the common case in one int64 pass; "1.0"-style integers and bad lines take the checked path below
+        try:
+            arr = pd.read_csv(path, header=None, sep=",", skipinitialspace=True, dtype=np.int64,
+                              skip_blank_lines=True, engine="c").to_numpy()
+            if ncols is None or arr.shape[1] == ncols:
+                return arr
+        except (ValueError, OverflowError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            pass
     try:
         # attributes as Python's float() reads them, to the last bit (pandas 3's default; 2 needs "round_trip")
         exact = {} if integer or int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
