@@ -327,6 +327,9 @@ def test_graphs_of_your_own_become_a_dataset_that_distils_trains_and_guards_its_
                        ({"train": idx[:70], "test": idx[80:]}, "train, valid and test")):
         with pytest.raises(DatasetError, match=why):
             GraphDataset.from_graphs(graphs, split=split)
+    graphs[0].x = graphs[0].x - 1
+    with pytest.raises(DatasetError, match="node labels x must be integers >= 0"):
+        GraphDataset.from_graphs(graphs)
 
 
 def test_summary_and_paper_protocol():

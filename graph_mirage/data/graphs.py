@@ -84,6 +84,9 @@ class GraphDataset(InMemoryDataset):
         if flat.y.ndim != 1:
             raise DatasetError("from_graphs takes one class label per graph; several binary tasks are read from a CSV "
                                "(load_dataset('file.csv'))")
+        for what, a in (("node labels x", flat.x), ("edge labels edge_attr", flat.edge_attr)):
+            if len(a) and a.min() < 0:  # they index embeddings
+                raise DatasetError(f"{what} must be integers >= 0 (categorical); got {int(a.min())}")
         classes, y = np.unique(flat.y, return_inverse=True)
         flat = replace(flat, y=y.astype(np.int64).reshape(-1))
         meta = {"name": name, "kind": "graphs", "num_classes": int(len(classes)), "encoder": "embedding",

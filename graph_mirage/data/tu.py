@@ -19,10 +19,10 @@ def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | 
 
     Local raw files are read by :func:`read_tu_arrays` — the graphs PyG's ``TUDataset`` makes of them, from the tables
     the validation has parsed already. PyG parses every field in Python, several times slower at about twice the
-    peak memory on a dense dataset (``benchmarks/tu_reader.py``), so its reader is kept for downloads only; a test holds
-    both to the same graphs. Continuous node attributes (``NAME_node_attributes.txt``)
-    are kept as ``x_cont [n, D]`` float32 with ``meta["node_attributes"] = D``; :func:`~graph_mirage.data.load_dataset`
-    drops them unless asked for.
+    peak memory on a dense dataset (``benchmarks/tu_reader.py``), so its reader is kept for downloads only; a test
+    holds both to the same graphs. Continuous node attributes (``NAME_node_attributes.txt``) are kept as ``x_cont
+    [n, D]`` float32 with ``meta["node_attributes"] = D``; :func:`~graph_mirage.data.load_dataset` drops them unless
+    asked for.
 
     ``missing`` is the one-line message for a download that fails."""
     if raw is not None:
