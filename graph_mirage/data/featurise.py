@@ -47,6 +47,7 @@ def _quiet_worker() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while it forked this worker
     die_with_parent()
 
 
@@ -78,6 +79,15 @@ def _map(chunks: list, workers: int) -> Iterator[list]:
         yield from map(_graphs_of, chunks)
         return
 
-    # fork: a worker needs no re-import of the caller's script (a spawned one would run an unguarded script again)
-    with multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_quiet_worker) as pool:
+    import signal
+
+    # fork: a worker needs no re-import of the caller's script (a spawned one would run an unguarded script again).
+    # Ctrl-C is held back while the workers start: one that died of it before its initializer ignores it could leave
+    # the pool's task queue locked, and the pool's shutdown waiting on it; the parent's own Ctrl-C then arrives at once
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pool = multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_quiet_worker)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    with pool:
         yield from pool.imap(_graphs_of, chunks)
