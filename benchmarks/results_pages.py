@@ -26,6 +26,7 @@ import json
 import sys
 from pathlib import Path
 
+from graph_mirage.bench.rows import unit_values
 from graph_mirage.bench.tables import markdown, one_class_runs, pct, replace_section
 from graph_mirage.stats import VERDICT_MARKS as MARKS
 from graph_mirage.stats import interval, paired, units, verdict
@@ -182,7 +183,7 @@ def earlier_folds_table(earlier: list[dict], today: list[dict], paired_datasets:
         if now is None or len(r["runs"]) != r["splits"]:
             continue
         before = units([{"split": fold, "seed": run["seed"], "value": run["test"]} for fold, run in enumerate(r["runs"])])
-        after = units([{"split": x["split"], "seed": x["seed"], "value": x["test"]} for x in now["runs"]])
+        after = unit_values(now["runs"])
         b, a = interval(list(before.values())), interval(list(after.values()))
         lines.append(f"| {r['dataset']} | {r['model'].upper()} | {100 * b['mean']:.1f} ± {100 * b['half']:.1f} "
                      f"({len(before)} x 1) | {100 * a['mean']:.1f} ± {100 * a['half']:.1f} ({len(after)} x "

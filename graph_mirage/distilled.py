@@ -201,8 +201,8 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
 
 
 def content_digest(dataset_meta: dict) -> str:
-    """A short digest of a user's file's ``content_key`` (its bytes, columns and split options): recorded by a set
-    made from it as ``source_content``."""
+    """A short digest of a dataset's ``content_key`` (a user's CSV: its bytes, columns and split options; graphs
+    given in Python: their arrays and split): recorded by a set made from it as ``source_content``."""
     return hashlib.sha256(str(dataset_meta["content_key"]).encode()).hexdigest()[:16]
 
 
@@ -239,8 +239,8 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
                             f"class numbers would mean other classes; distil this file")
     if meta.get("source_content") and dataset_meta.get("content_key") and \
             meta["source_content"] != content_digest(dataset_meta):  # a user's file, edited since: its split moved too
-        raise ArtifactError(f"{path} was distilled from another version of {dataset_meta.get('name')} (the file's "
-                            f"content, its columns or its split changed since); distil this version")
+        raise ArtifactError(f"{path} was distilled from another version of {dataset_meta.get('name')} (its graphs, "
+                            f"columns or split changed since); distil this version")
 
 
 # ----------------------------------------------------------------------------------------------------------------------
