@@ -330,28 +330,35 @@ def dataset_stats(ds: GraphDataset) -> dict:
             "source": ds.meta.get("source", ""), "skipped": int(ds.meta.get("skipped", 0))}
 
 
-def graph_meta(name: str, kind: str, graphs: Sequence[Data], **extra) -> dict:
-    """A dataset's ``meta`` from its graphs: classes, per-column vocabularies, split kind and encoder.
+def graph_meta(name: str, kind: str, graphs: "Sequence[Data] | FlatGraphs", **extra) -> dict:
+    """A dataset's ``meta`` from its graphs (a list, or one :class:`FlatGraphs`): classes, per-column vocabularies,
+    split kind and encoder.
 
     ``kind`` ``"ogb"`` or ``"csv"`` (molecules) fixes OGB's feature vocabularies (OGB's encoders have them, whatever
     this copy contains). Graphs whose ``y`` is a float row ``[1, T]`` are one multi-task dataset of binary tasks
     (NaN: a missing label; ``meta["num_tasks"]``).
     """
-    x = torch.cat([g.x for g in graphs])
-    ea = torch.cat([g.edge_attr for g in graphs])
-    multitask = graphs[0].y.dim() == 2 and graphs[0].y.is_floating_point()
-    ys = torch.cat([g.y.view(-1) for g in graphs])
+    if isinstance(graphs, FlatGraphs):
+        x, ea, y = torch.from_numpy(graphs.x), torch.from_numpy(graphs.edge_attr), torch.from_numpy(graphs.y)
+        multitask = graphs.y.ndim == 2
+        tasks = graphs.y.shape[1] if multitask else 0
+    else:
+        x = torch.cat([g.x for g in graphs])
+        ea = torch.cat([g.edge_attr for g in graphs])
+        multitask = graphs[0].y.dim() == 2 and graphs[0].y.is_floating_point()
+        y = torch.cat([g.y.view(-1) for g in graphs])
+        tasks = graphs[0].y.size(1) if multitask else 0
     meta = {
         "name": name,
         "kind": kind,
-        "num_classes": 2 if multitask else int(ys.max()) + 1,
+        "num_classes": 2 if multitask else int(y.max()) + 1,
         "node_vocab": (x.max(0).values + 1).tolist() if len(x) else [1],
         "edge_vocab": (ea.max(0).values + 1).tolist() if len(ea) else [1],
         "split_kind": "scaffold" if kind in ("ogb", "csv") else "random",
         "encoder": "ogb" if kind in ("ogb", "csv") else "embedding",
     }
     if multitask:  # binary tasks, a missing label is NaN (OGB's convention)
-        meta["num_tasks"] = int(graphs[0].y.size(1))
+        meta["num_tasks"] = int(tasks)
     if kind in ("ogb", "csv"):
         from ogb.utils.features import get_atom_feature_dims, get_bond_feature_dims
 

@@ -20,7 +20,7 @@ from torch_geometric.data import Data
 from ..config.datasets import DatasetSpec
 from ..errors import DatasetError
 from ..progress import Progress
-from .graphs import GraphDataset, attribute_scale
+from .graphs import FlatGraphs, GraphDataset, attribute_scale, dataset_from_flat
 from .registry import default_cache, default_root, resolve_spec
 from .sources import Source, source_for
 from .splits import fold_split, random_split
@@ -260,7 +260,11 @@ def _process(source: Source, raw: Path | None, cache: Path, target: Path, prefix
                       "step", enabled=progress) as bar:
             graphs, meta, split = source.process(raw, tmp / "work", progress)
             bar.update(1)
-        ds = GraphDataset(graphs, meta, split)
+        if isinstance(graphs, FlatGraphs):  # collated already: no Data per graph (a TU dataset's files)
+            ds = dataset_from_flat(graphs, meta)
+            ds.split = {k: torch.as_tensor(v, dtype=torch.long) for k, v in split.items()}
+        else:
+            ds = GraphDataset(graphs, meta, split)
         meta["stats"] = ds.meta["stats"] = ds.stats()
         if split:  # an official split: its sizes, for listings that do not load the graphs
             meta["split_sizes"] = ds.meta["split_sizes"] = {k: int(len(v)) for k, v in ds.split.items()}

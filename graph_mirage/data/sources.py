@@ -57,7 +57,8 @@ class Source:
         raise NotImplementedError
 
     def process(self, raw: Path | None, work: Path, progress: bool):
-        """``(graphs, meta, split)`` from ``raw`` (None: download first), using ``work`` as scratch space."""
+        """``(graphs, meta, split)`` from ``raw`` (None: download first), using ``work`` as scratch space; ``graphs`` a
+        list of ``Data`` or, collated already, one :class:`~graph_mirage.data.FlatGraphs`."""
         raise NotImplementedError
 
     def cache_parts(self, raw: Path | None) -> list[str]:

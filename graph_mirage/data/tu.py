@@ -10,34 +10,36 @@ from torch_geometric.data import Data
 
 from ..errors import DatasetError
 from ._io import keep_download, quiet
-from .graphs import graph_meta
+from .graphs import FlatGraphs, graph_meta
 
 
 def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | None = None):
     """The graphs of TU dataset ``name`` (raw files in ``raw``, else downloaded by PyG's ``TUDataset`` into ``work``
-    and kept in ``keep``); returns ``(graphs, meta, split)`` with no split.
+    and kept in ``keep``) as one :class:`~graph_mirage.data.FlatGraphs`; returns ``(flat, meta, split)`` with no
+    split.
 
     Local raw files are read by :func:`read_tu_arrays` — the graphs PyG's ``TUDataset`` makes of them, from the tables
-    the validation has parsed already. PyG parses every field in Python, several times slower at about twice the
-    peak memory on a dense dataset (``benchmarks/tu_reader.py``), so its reader is kept for downloads only; a test
-    holds both to the same graphs. Continuous node attributes (``NAME_node_attributes.txt``) are kept as ``x_cont
-    [n, D]`` float32 with ``meta["node_attributes"] = D``; :func:`~graph_mirage.data.load_dataset` drops them unless
-    asked for.
+    the validation has parsed already, straight into the collated arrays (no ``Data`` per graph). PyG parses every
+    field in Python, several times slower at about twice the peak memory on a dense dataset
+    (``benchmarks/tu_reader.py``), so its reader is kept for downloads only; a test holds both to the same graphs.
+    Continuous node attributes (``NAME_node_attributes.txt``) are kept as ``x_cont [n, D]`` float32 with
+    ``meta["node_attributes"] = D``; :func:`~graph_mirage.data.load_dataset` drops them unless asked for.
 
     ``missing`` is the one-line message for a download that fails."""
     if raw is not None:
-        graphs, labels = read_tu_arrays(raw, name)
+        flat, labels = read_tu_arrays(raw, name)
         source = str(raw)
     else:
         graphs, labels = _download(name, work, missing, keep)
+        if not graphs:
+            raise DatasetError(f"dataset {name!r} is empty: the download holds no graphs")
+        flat = FlatGraphs.from_data_list(graphs)
         source = "downloaded by torch_geometric"
-    if not graphs:
-        raise DatasetError(f"dataset {name!r} is empty: {raw} holds no graphs")
-    meta = graph_meta(name, "tu", graphs, source=source,
+    meta = graph_meta(name, "tu", flat, source=source,
                       node_label_source="TU node label" if labels[0] else "node degree",
                       edge_label_source="TU edge label" if labels[1] else "constant",
-                      **({"node_attributes": int(graphs[0].x_cont.size(1))} if "x_cont" in graphs[0] else {}))
-    return graphs, meta, {}
+                      **({"node_attributes": int(flat.x_cont.shape[1])} if flat.x_cont is not None else {}))
+    return flat, meta, {}
 
 
 def _download(name: str, work: Path, missing: str, keep: Path | None) -> tuple[list[Data], tuple[bool, bool]]:
@@ -76,40 +78,44 @@ def pyg_graphs(tu) -> list[Data]:
     return graphs
 
 
-def read_tu_arrays(raw: Path, name: str) -> tuple[list[Data], tuple[bool, bool]]:
+def read_tu_arrays(raw: Path, name: str) -> tuple[FlatGraphs, tuple[bool, bool]]:
     """The graphs PyG's ``TUDataset`` reader makes of local raw files (self-loops dropped, edges sorted and
-    duplicates merged, node ids local, classes 0..C-1), converted as :func:`pyg_graphs` converts them, with numpy on
-    the validated tables; and whether the files have node and edge labels."""
+    duplicates merged, classes 0..C-1), converted as :func:`pyg_graphs` converts them, with numpy on the validated
+    tables, as one :class:`~graph_mirage.data.FlatGraphs`; and whether the files have node and edge labels.
+
+    Example:
+        >>> flat, has_labels = read_tu_arrays(Path("data/TUDataset/MUTAG/raw"), "MUTAG")  # doctest: +SKIP
+        >>> flat.num_graphs, flat.x.shape, has_labels                    # (188, (3371, 1), (True, True))
+    """
     t = validate_tu_raw(raw, name)
     batch = t["graph_indicator"][:, 0] - 1
     n_nodes, n_graphs = len(batch), int(batch[-1]) + 1
-    ei = t["A"].T - 1
+    src, dst = t["A"][:, 0] - 1, t["A"][:, 1] - 1  # contiguous rows: indexing a transposed table is slow
     x = _first_label(t["node_labels"]) if "node_labels" in t else None
     attrs = t["node_attributes"].astype(np.float32) if "node_attributes" in t else None
-    keep = ei[0] != ei[1]  # PyG drops self-loops
-    ei = ei[:, keep]
+    keep = src != dst  # PyG drops self-loops
+    src, dst = src[keep], dst[keep]
     edge_labels = t["edge_labels"][keep] if "edge_labels" in t else None
-    key = ei[0] * n_nodes + ei[1]  # coalesce: sorted by (row, col), duplicates merged
+    key = src * n_nodes + dst  # coalesce: sorted by (row, col), duplicates merged
     order = np.argsort(key, kind="stable")
-    unique, first, group = np.unique(key[order], return_index=True, return_inverse=True)
-    ei = ei[:, order][:, first]
-    ea = np.zeros(ei.shape[1], dtype=np.int64) if edge_labels is None else \
-        _merged_label(edge_labels[order], group, len(unique))
+    key = key[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    kept = order[first]
+    ei = np.stack([src[kept], dst[kept]])
+    if edge_labels is None:
+        ea = np.zeros(ei.shape[1], dtype=np.int64)
+    else:  # each sorted edge's merged edge
+        ea = _merged_label(edge_labels[order], np.cumsum(first, dtype=np.int64) - 1, ei.shape[1])
     _, y = np.unique(t["graph_labels"][:, 0], return_inverse=True)
     node_ptr = np.concatenate([[0], np.cumsum(np.bincount(batch, minlength=n_graphs))])
     edge_ptr = np.concatenate([[0], np.cumsum(np.bincount(batch[ei[0]], minlength=n_graphs))])
     if x is None:  # no node labels: each node's degree (edges out of it, after the merge)
         x = np.bincount(ei[0], minlength=n_nodes)
-    local = ei - node_ptr[batch[ei[0]]]
-    graphs = []
-    for g in range(n_graphs):
-        a, b, c, d = node_ptr[g], node_ptr[g + 1], edge_ptr[g], edge_ptr[g + 1]
-        extra = {"x_cont": torch.from_numpy(attrs[a:b])} if attrs is not None else {}
-        graphs.append(Data(x=torch.from_numpy(x[a:b].reshape(-1, 1)),
-                           edge_index=torch.from_numpy(np.ascontiguousarray(local[:, c:d])),
-                           edge_attr=torch.from_numpy(ea[c:d].reshape(-1, 1)), y=torch.tensor([int(y[g])]),
-                           **extra))
-    return graphs, ("node_labels" in t, "edge_labels" in t)
+    flat = FlatGraphs(x.astype(np.int64).reshape(-1, 1), ei, ea.reshape(-1, 1),
+                      y.astype(np.int64).reshape(-1), node_ptr.astype(np.int64), edge_ptr.astype(np.int64),
+                      x_cont=attrs)
+    return flat, ("node_labels" in t, "edge_labels" in t)
 
 
 def _one_hot_blocks(labels: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
