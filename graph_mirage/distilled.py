@@ -124,6 +124,16 @@ class DistilledDataset(InMemoryDataset):
         return {"graphs": len(self), "nodes": int(d.x.size(0)), "edges": int(d.edge_index.size(1)),
                 "bytes": self.nbytes()}
 
+    def per_label(self, class_names: Sequence | None = None) -> dict[str, int]:
+        """Graphs per class (keyed by ``class_names[c]`` where given, else the class number), or for a multi-task set
+        the graphs that inform each task (keyed by the task's name)."""
+        if self.meta.get("num_tasks"):
+            y = self._data.y.numpy()
+            return {t: int((~np.isnan(y[:, j])).sum()) for j, t in enumerate(self.meta["tasks"])}
+        y = self._data.y.view(-1).numpy()
+        name_of = (lambda c: str(class_names[int(c)])) if class_names else (lambda c: str(int(c)))
+        return {name_of(c): int((y == c).sum()) for c in np.unique(y)}
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write the set to ``path`` (``.npz``), atomically; returns the path."""
         return save_distilled(self, path)

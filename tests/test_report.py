@@ -73,3 +73,39 @@ def test_cli_inspect_errors_are_one_line(artifact, tmp_path):
     assert r.returncode == 2 and "run the benchmark first" in r.stderr
     r = forked.run(["inspect", artifact, "--out", tmp_path / "ok"], text=True)
     assert r.returncode == 0 and (tmp_path / "ok" / "index.html").is_file()
+
+
+def test_inspect_without_out_prints_what_the_file_holds(synthetic, tmp_path):
+    """The summary is read from the file: its counts, size and split are the set's own, and the automatic default's
+    choice is the estimator's."""
+    from graph_mirage import AutoPrototypes
+    from graph_mirage.workflows.files import describe
+
+    ds = synthetic
+    auto = AutoPrototypes().fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]])
+    path = tmp_path / "auto.npz"
+    auto.distilled_.save(path)
+    d = auto.distilled_
+    info = describe(str(path))
+    y = d.y.view(-1).numpy()
+    assert info["per_class"] == {str(c): int((y == c).sum()) for c in np.unique(y)}
+    assert (info["graphs"], info["bytes"]) == (len(d), d.nbytes())
+    assert info["size_fraction"] == round(d.nbytes() / d.meta["full_bytes"], 6)
+    assert info["train_graphs"] == len(ds.split["train"]) and info["dataset"] == "synthetic-motifs"
+    assert {k: info["chosen"][k] for k in auto.best_params_} == auto.best_params_
+    assert info["split"].startswith("random (seed 0") and info["tree_bank"] == (d.bank is not None)
+    r = forked.run(["inspect", path, "--json"], text=True)
+    assert r.returncode == 0 and json.loads(r.stdout) == json.loads(json.dumps(info))
+    r = forked.run(["inspect", path], text=True)
+    assert r.returncode == 0 and not list(tmp_path.glob("*.html"))
+    assert f"{info['graphs']} graphs" in r.stdout and "synthetic-motifs" in r.stdout
+    assert f"{100 * info['size_fraction']:.3g} %" in r.stdout and "chosen on the validation split" in r.stdout
+
+
+def test_inspect_refuses_options_of_the_other_mode_in_one_line(artifact, tmp_path):
+    for extra, says in ((["--json", "--out", tmp_path / "r"], "leave out --out"),
+                        (["--results", tmp_path / "x.json"], "give --out DIR")):
+        r = forked.run(["inspect", artifact, *extra], text=True)
+        assert r.returncode == 2 and says in r.stderr
+        assert without_start_up(r.stderr).strip().count("\n") == 0
+    assert not (tmp_path / "r").exists()

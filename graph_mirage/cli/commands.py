@@ -7,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+from ..errors import ParameterError
 from ..progress import spoke
 from ..workflows.settings import DataSettings, DistillSettings, SparkSettings, TrainSettings
-from .output import fmt_bytes, fmt_per, print_run, print_search, result_line
+from .output import describe_lines, fmt_bytes, fmt_per, print_run, print_search, result_line
 
 
 def progress_on(args) -> bool:
@@ -195,8 +196,16 @@ def cmd_bench(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from ..workflows.files import inspect
+    from ..workflows.files import describe, inspect
 
+    if args.out is None:
+        if args.results:
+            raise ParameterError("--results goes into the HTML report: give --out DIR with it")
+        info = describe(args.file)
+        print(json.dumps(info) if args.json else describe_lines(info))
+        return 0
+    if args.json:
+        raise ParameterError("--json prints the file's summary: leave out --out")
     out = inspect(args.file, args.out, results=args.results)
     say(args, f"report written to {out}")
     return 0

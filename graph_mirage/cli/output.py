@@ -20,6 +20,31 @@ def fmt_per(per: dict, unit: str, limit: int = 12) -> str:
     return f"{lo if lo == hi else f'{lo}-{hi}'} {unit}, {len(per)} {'tasks' if 'task' in unit else 'classes'}"
 
 
+def describe_lines(info: dict) -> str:
+    """``mirage inspect FILE``: :func:`~graph_mirage.workflows.files.describe` in a few lines."""
+    made = f"{info['method']} set of {info['dataset']}" + (f" (graph-mirage {info['package_version']})"
+                                                           if info.get("package_version") else "")
+    per = fmt_per(info["per_class"], "informing each task" if info.get("tasks") else "per class")
+    lines = [f"{info['file']}: {made}",
+             f"  {info['graphs']} graphs ({per}), {info['nodes']} nodes, {info['edges']} edges"
+             + (", roots in one tree bank" if info.get("tree_bank") else "")
+             + (f", {info['node_attributes']} continuous node attribute(s)" if info.get("node_attributes") else "")]
+    if info.get("full_bytes"):
+        lines.append(f"  {fmt_bytes(info['bytes'])}: {100 * info['size_fraction']:.3g} % of the training split's "
+                     f"{fmt_bytes(info['full_bytes'])} ({info['train_graphs']} graphs)")
+    lines.append(f"  {info['hops']}-hop trees, {info['readout']} readout"
+                 + (f"; split: {info['split']}" if info.get("split") else ""))
+    if info.get("params"):
+        lines.append("  parameters: " + ", ".join(f"{k} {v}" for k, v in sorted(info["params"].items())))
+    if info.get("chosen"):
+        chosen = dict(info["chosen"])
+        score = chosen.pop("val", None)
+        lines.append(f"  chosen on the {info.get('chosen_on') or 'validation split'}: "
+                     + ", ".join(f"{k} {v}" for k, v in chosen.items())
+                     + (f" (its validation score {score:.4f})" if score is not None else ""))
+    return "\n".join(lines)
+
+
 def result_line(r: dict) -> str:
     line = (f"{r['dataset']} {r['model']} on {r['source']} ({r['train_graphs']} graphs, {r['readout']} readout): "
             f"test {r['metric']} {r['test_mean']:.4f} ± {r['test_std']:.4f} over seeds {r['seeds']} "

@@ -340,9 +340,12 @@ def _bench(sub) -> None:
 def _inspect(sub) -> None:
     from .commands import cmd_inspect
 
-    sp = sub.add_parser("inspect", help="an HTML report of a distilled set: plots, tree drawings, tables")
+    sp = sub.add_parser("inspect", help="what a distilled set holds; with --out an HTML report: plots, tree drawings, "
+                                           "tables")
     sp.add_argument("file")
-    sp.add_argument("--out", "-o", required=True, help="output directory")
+    sp.add_argument("--out", "-o", default=None, help="write the HTML report into this directory (default: print a "
+                                                         "summary of the file)")
+    sp.add_argument("--json", action="store_true", help="the summary as JSON (without --out)")
     sp.add_argument("--results", default=None, help="a benchmark result JSON, for the accuracy-vs-size plot")
     sp.add_argument("--quiet", "-q", action="store_true")
     sp.set_defaults(func=cmd_inspect)

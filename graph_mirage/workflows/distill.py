@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from ..errors import MirageError
 from .settings import DistillSettings
@@ -223,15 +222,8 @@ def summarise(est, name: str, num_classes: int, seconds: float, extra: dict, cla
                  "itemsets": sum(len(v) for v in est.itemsets_.values())}
     d = est.distilled_
     s = d.summary()
-    if d.meta.get("num_tasks"):  # graphs informing each task
-        y = d.y.numpy()
-        per = {t: int((~np.isnan(y[:, j])).sum()) for j, t in enumerate(d.meta["tasks"])}
-        trees = None
-    else:
-        y = d.y.view(-1).numpy()
-        name_of = (lambda c: str(class_names[int(c)])) if class_names else (lambda c: str(int(c)))
-        per = {name_of(c): int((y == c).sum()) for c in np.unique(y)}
-        trees = est.n_trees_
+    per = d.per_label(class_names)  # graphs per class, or informing each task
+    trees = None if d.meta.get("num_tasks") else est.n_trees_
     return {"dataset": name, "hops": int(d.meta["hops"]), "classes": num_classes, **s,
             "full_bytes": d.meta["full_bytes"], "compression": round(d.meta["full_bytes"] / s["bytes"], 2),
             "size_fraction": round(s["bytes"] / d.meta["full_bytes"], 6), "seconds": round(seconds, 4),
