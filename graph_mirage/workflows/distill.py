@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-
 from ..errors import MirageError
 from .settings import DistillSettings
 
