@@ -444,7 +444,8 @@ def test_messages_say_what_is_wrong(outcomes):
     assert "unknown key(s) epochs" in err("search: unknown key in the space")
     assert "unknown model 'transformer'" in err("search: unknown model in the space")
     assert "not valid YAML" in err("search: space that is not YAML")
-    assert "give a .json, .yaml or .yml file" in err("search: space of another format")
+    other_format = err("search: space of another format")
+    assert "give a .json, .yaml or .yml file" in other_format and "not valid" not in other_format
     assert "exceed the distilled set's 2 hops" in err("search: layers above the set's hops")
     assert "space.txt is an existing file; give a directory" in err("search: cache dir that is a file")
     if HAVE_DATA:

@@ -91,16 +91,16 @@ class SearchSpace:
         p = Path(path)
         if not p.is_file():
             raise ParameterError(f"search space {p}: " + ("not a regular file" if p.exists() else "no such file"))
-        text = p.read_text()
+        if p.suffix.lower() not in (".json", ".yaml", ".yml"):
+            raise ParameterError(f"search space {p}: give a .json, .yaml or .yml file")
         try:
+            text = p.read_text()
             if p.suffix.lower() in (".yaml", ".yml"):
                 import yaml
 
                 blob = yaml.safe_load(text)
-            elif p.suffix.lower() == ".json":
-                blob = json.loads(text)
             else:
-                raise ParameterError(f"search space {p}: give a .json, .yaml or .yml file")
+                blob = json.loads(text)
         except (ValueError, ImportError) as e:  # json.JSONDecodeError is a ValueError
             raise ParameterError(f"search space {p}: not valid {p.suffix[1:].upper()}: "
                                  f"{str(e).splitlines()[0]}") from None
