@@ -60,7 +60,7 @@ from .config.defaults import (
     AUTO_MIN_GRAPHS,
     AUTO_PER_CLASS,
 )
-from .data import FlatGraphs, as_flat, classes_of
+from .data import FlatGraphs, Graphs, as_flat, classes_of
 from .distilled import flat_bytes
 from .errors import BudgetError, DatasetError, ParameterError
 from .prototypes import TreePrototypes
@@ -231,7 +231,7 @@ class AutoPrototypes(BaseEstimator):
         each prototype's own DAG pays up to 3.2x)."""
         return bool(self.degrees) if self.degrees is not None else bool(bank) and AUTO_DEGREES_IN_BANK
 
-    def fit(self, graphs, y=None, *, validation=None, progress=None,
+    def fit(self, graphs: Graphs, y: object = None, *, validation: Graphs | None = None, progress: bool | None = None,
             log: Callable[[str], None] | None = None) -> "AutoPrototypes":
         """Choose the settings on ``validation`` (real graphs; None: a holdout of ``graphs``) and distil ``graphs``.
 

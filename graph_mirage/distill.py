@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator
 
 from .config.defaults import DEFAULT_BUDGET, DEFAULT_HOPS, FLOOR_TREES, RANKS, TARGETS
 from .config.presets import distill_preset
-from .data import as_flat
+from .data import Graphs, as_flat
 from .distilled import DistilledDataset
 from .errors import BudgetError, ParameterError
 from .itemset_search import SupportSearch, explicit_counts
@@ -160,7 +160,7 @@ class Mirage(BaseEstimator):
                 _check_support(v)
 
     # ------------------------------------------------------------------------------------------------------------------
-    def fit(self, graphs, y=None, *, progress=None) -> "Mirage":
+    def fit(self, graphs: Graphs, y: object = None, *, progress: bool | None = None) -> "Mirage":
         """Distil ``graphs`` (a :class:`GraphDataset` subset, a list of ``Data`` or :class:`FlatGraphs`).
 
         ``y`` is ignored (the classes are the graphs' ``y``); it is accepted for scikit-learn compatibility.
@@ -175,7 +175,7 @@ class Mirage(BaseEstimator):
         self.witness_ = table.witnesses(np.arange(table.n_trees))[1]
         return self._fit_table(table, t0, bar)
 
-    def fit_table(self, table: TreeTable, *, progress=None) -> "Mirage":
+    def fit_table(self, table: TreeTable, *, progress: bool | None = None) -> "Mirage":
         """Distil from the tree stage's summary of the training graphs (:class:`~graph_mirage.tree_table.TreeTable`),
         e.g. the one the Spark engine computed (:func:`graph_mirage.spark_engine.spark_tree_table`)."""
         self._validate()

@@ -27,6 +27,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -34,7 +35,7 @@ from sklearn.base import BaseEstimator, clone
 
 from .bank import TreeBank, bank_graphs, merge_banks
 from .config.defaults import AUTO_BANK_TASKS
-from .data import FlatGraphs, as_flat
+from .data import FlatGraphs, Graphs, as_flat
 from .distilled import DistilledDataset, full_bytes, source_meta
 from .errors import BudgetError, DatasetError
 
@@ -95,7 +96,8 @@ class PerTask(BaseEstimator):
     def __init__(self, base=None) -> None:
         self.base = base
 
-    def fit(self, graphs, y=None, *, validation=None, progress=None, log=None) -> "PerTask":
+    def fit(self, graphs: Graphs, y: object = None, *, validation: Graphs | None = None,
+            progress: bool | None = None, log: Callable[[str], None] | None = None) -> "PerTask":
         from .auto import AutoPrototypes
 
         t0 = time.perf_counter()

@@ -36,6 +36,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,11 +47,14 @@ from torch_geometric.data import Data
 from .bank import TreeBank, bank_graphs, check_bank
 from .clusters import cluster_means, distinct_rows, kmeans_labels, normalised_counts
 from .config.defaults import DEFAULT_HOPS, KMEANS_SAMPLE
-from .data import FlatGraphs, as_flat, classes_of
+from .data import FlatGraphs, Graphs, as_flat, classes_of
 from .distilled import DistilledDataset, source_meta
 from .errors import BudgetError, ParameterError
 from .roots import check_roots, prototype_roots, tree_labels
 from .trees import TreeUnfolder, row_ids, wl_colours
+
+if TYPE_CHECKING:
+    from typing import Callable
 
 
 @dataclass
@@ -193,7 +197,8 @@ class ComputationDAG:
         return x, edge_attr
 
 
-def cluster_attributes(flat: FlatGraphs, colours: list[np.ndarray], members: np.ndarray):
+def cluster_attributes(flat: FlatGraphs, colours: list[np.ndarray],
+                       members: np.ndarray) -> Callable[[int, np.ndarray], np.ndarray]:
     """``attributes(k, colours)`` for :meth:`ComputationDAG.build`: the mean continuous attributes of the nodes of
     graphs ``members`` that have each round-``k`` colour (a prototype's nodes stand for its cluster's)."""
     nodes = np.flatnonzero(np.isin(flat.graph_of_node, members))
@@ -282,7 +287,7 @@ class TreePrototypes(BaseEstimator):
         check_bank(self.bank)
         check_roots(self.roots)
 
-    def fit(self, graphs, y=None, *, progress=None) -> "TreePrototypes":
+    def fit(self, graphs: Graphs, y: object = None, *, progress: bool | None = None) -> "TreePrototypes":
         """Distil ``graphs`` (a dataset subset, a list of ``Data`` or :class:`FlatGraphs`); ``y`` is ignored.
         ``progress`` is accepted for symmetry with the other distillers (this one takes seconds). k-means runs on
         one thread: the same inputs give a byte-identical file."""

@@ -28,11 +28,18 @@ Importing this module loads neither Spark nor torch: the executors' Python worke
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .data.parquet import flat_arrays
 from .trees import in_edges, row_ids, tree_sizes, wl_colours
+
+if TYPE_CHECKING:
+    from typing import Callable, Iterator
+
+    import pandas as pd
+    import pyarrow as pa
 
 KIND_DICT, KIND_GRAPH, KIND_META, KIND_NODE, KIND_COUNT = 0, 1, 2, 3, 4
 EDGE_ROUND = -1  # the dictionary rows of the edge labels
@@ -113,7 +120,7 @@ def _read_part(path: Path, name: str, xcols: list[str], ecols: list[str]):
 
 
 def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols: list[str],
-                node_rows: bool = False):
+                node_rows: bool = False) -> Iterator[pa.RecordBatch]:
     """Record batches (``BLOCK_SCHEMA``) for one part file, numbered ``b``: see the module docstring.
     ``node_rows`` adds one row per node (``wg`` graph id, ``wn`` node, ``local`` its tree, ``size``)."""
     gid, y, node_ptr, x, edge_index, edge_attr, node_local = _read_part(Path(path), name, xcols, ecols)
@@ -187,7 +194,8 @@ def refine_part(path: str, name: str, b: int, hops: int, xcols: list[str], ecols
         yield _batch(n, kind=KIND_NODE, b=b, local=tree, wg=gid[graph_of], wn=node_local, size=sizes)
 
 
-def refine_parts(path: str, names: list[str], hops: int, xcols: list[str], ecols: list[str], node_rows: bool):
+def refine_parts(path: str, names: list[str], hops: int, xcols: list[str], ecols: list[str],
+                 node_rows: bool) -> Callable:
     """The ``mapInArrow`` function: its input batches hold part numbers (column ``id``)."""
     def run(batches):
         for batch in batches:
@@ -196,7 +204,7 @@ def refine_parts(path: str, names: list[str], hops: int, xcols: list[str], ecols
     return run
 
 
-def dense_ranks(batches):
+def dense_ranks(batches) -> Iterator[pa.RecordBatch]:
     """The ``mapInArrow`` function of a sorted partition of rows with a binary ``key`` column: the same rows without
     the key, with ``g`` numbering the partition's distinct keys 0, 1, ... in order and ``pid`` the partition."""
     import pyarrow as pa
@@ -221,7 +229,8 @@ def dense_ranks(batches):
 SUMMED = -1  # the part number of rows that sum a (class, tree)'s statistics over all parts
 
 
-def class_sums(g: np.ndarray, y: np.ndarray, n: np.ndarray, support: np.ndarray):
+def class_sums(g: np.ndarray, y: np.ndarray, n: np.ndarray,
+               support: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(g, y, n, support)`` summed per (tree ``g``, class ``y``), in (g, y) order: parts hold disjoint graphs,
     so node counts and supports add up."""
     if not len(g):
@@ -232,7 +241,7 @@ def class_sums(g: np.ndarray, y: np.ndarray, n: np.ndarray, support: np.ndarray)
     return g[start], y[start], np.add.reduceat(n, start), np.add.reduceat(support, start)
 
 
-def dense_ranks_summed(batches):
+def dense_ranks_summed(batches) -> Iterator[pa.RecordBatch]:
     """:func:`dense_ranks` over the last round's rows, followed by one row per (tree, class) of the partition with
     the class's node count and support summed over the parts (part ``SUMMED``, the other statistics -1): all rows
     of a tree meet in one sorted partition, so no exchange is needed to sum them."""
@@ -293,7 +302,7 @@ class PartIds:
         return self.glob[at[found]], found
 
 
-def translate_rows(sig, colours: PartIds, labels: PartIds, scale: int):
+def translate_rows(sig, colours: PartIds, labels: PartIds, scale: int) -> pd.DataFrame:
     """A round's signature rows (pandas: ``b``, ``local``, ``key`` in local ids, ...) with their keys put in global
     terms: ordered keys ``(in-degree, own colour, sorted codes)``, a code being ``edge label * scale + neighbour
     colour`` — the in-memory engine's packing, with ``scale`` the previous round's number of colours."""
@@ -317,7 +326,7 @@ def translate_rows(sig, colours: PartIds, labels: PartIds, scale: int):
     return out
 
 
-def translate(scale: int):
+def translate(scale: int) -> Callable:
     """The ``applyInPandas`` function of a round's merge, cogrouped by part: the part's signature rows and its ids
     of the previous round (``tag`` 0) and of the edge labels (``tag`` 1), local to global (:func:`translate_rows`)."""
     def run(sig, ids):
@@ -326,7 +335,7 @@ def translate(scale: int):
     return run
 
 
-def translate_with(scale: int, colours: PartIds, labels: PartIds):
+def translate_with(scale: int, colours: PartIds, labels: PartIds) -> Callable:
     """The ``mapInPandas`` function of a round's merge when the previous round's ids are small enough to travel with
     the task (:func:`translate_rows`): no exchange."""
     def run(batches):
@@ -336,7 +345,7 @@ def translate_with(scale: int, colours: PartIds, labels: PartIds):
     return run
 
 
-def cut_transactions(part: np.ndarray, local: np.ndarray, tree: np.ndarray):
+def cut_transactions(part: np.ndarray, local: np.ndarray, tree: np.ndarray) -> Callable:
     """The ``mapInPandas`` function of a fetch over the graph rows (``b``, ``y``, ``key``: local trees): each graph's
     trees cut to the kept ones — local id ``local[i]`` of part ``part[i]`` is global tree ``tree[i]`` — in sorted
     global ids, equal ``(class, set)`` pairs merged with their count in the batch."""

@@ -50,6 +50,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,6 +60,12 @@ from .config.defaults import SPARK_DRIVER_ROWS
 from .errors import DatasetError, MirageError, ParameterError
 from .progress import Progress
 from .spark_session import _pandas, await_executors, check_master, interruptible, spark_errors, spark_session
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from .distill import Mirage
+    from .tree_table import TreeTable
 
 __all__ = ["distill_spark", "spark_tree_table", "spark_tree_ids", "spark_session"]
 
@@ -222,7 +229,7 @@ def _global_ids(spark, rows, hops: int, progress: Progress | None, round_rows: d
 
 
 def spark_tree_ids(spark, path: str | os.PathLike, hops: int, progress: Progress | None = None,
-                   driver_rows: int = SPARK_DRIVER_ROWS):
+                   driver_rows: int = SPARK_DRIVER_ROWS) -> DataFrame:
     """Tree id and unfolded tree size of every node of the training graphs under ``path``: a DataFrame
     ``graph_id, node, tree, size``; tree ids equal :func:`graph_mirage.trees.wl_colours`' on the training graphs."""
     from pyspark.sql import functions as F
@@ -323,7 +330,7 @@ def _top_trees(per, context: int) -> dict[int, list[int]]:
 
 
 def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress | None = None,
-                     driver_rows: int = SPARK_DRIVER_ROWS):
+                     driver_rows: int = SPARK_DRIVER_ROWS) -> TreeTable:
     """The :class:`~graph_mirage.tree_table.TreeTable` of the training graphs under ``path``, computed on Spark for
     ``mirage``'s settings: its hops; its support floors (:meth:`~graph_mirage.Mirage.support_floors`) decide which
     trees the transactions keep, lowered on demand while the search descends (the session must stay open until
@@ -386,7 +393,7 @@ def spark_tree_table(spark, path: str | os.PathLike, mirage, progress: Progress 
 
 def distill_spark(path: str | os.PathLike, mirage, master: str = "local[*]", partitions: int = 8,
                   driver_memory: str | None = None, checkpoint_dir: str | None = None, progress: bool = False,
-                  driver_rows: int = SPARK_DRIVER_ROWS):
+                  driver_rows: int = SPARK_DRIVER_ROWS) -> Mirage:
     """Distil the training graphs of a Parquet directory on Spark with ``mirage`` (a :class:`~graph_mirage.Mirage`
     with fixed hops: the itemset form); returns the fitted ``mirage``, whose ``distilled_`` equals what
     :meth:`~graph_mirage.Mirage.fit` writes for the same training graphs. A session it starts is always stopped.

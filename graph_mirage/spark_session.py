@@ -13,8 +13,14 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import MirageError, ParameterError
+
+if TYPE_CHECKING:
+    from typing import Iterator
+
+    from pyspark.sql import SparkSession
 
 
 def _log_tail(log: Path | None, start: int) -> list[str]:
@@ -27,7 +33,7 @@ def _log_tail(log: Path | None, start: int) -> list[str]:
 
 
 @contextmanager
-def spark_errors(log: Path | None = None):
+def spark_errors(log: Path | None = None) -> Iterator[None]:
     """Spark, Py4J and Java failures as one-line :class:`MirageError` (no Java stack trace on the terminal)."""
     start = log.stat().st_size if log is not None and log.exists() else 0
     try:
@@ -81,7 +87,7 @@ def check_master(master: str, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def interruptible(spark):
+def interruptible(spark) -> Iterator[None]:
     """Ctrl-C and SIGTERM during Spark jobs: the jobs are cancelled from another thread (a Py4J call made by the
     signal handler itself would re-enter the call in progress and print Py4J's tracebacks), the session is stopped,
     and the signal is then delivered again, so the command ends as for any other work: one line, exit 130 or 143."""
@@ -153,7 +159,7 @@ def _cancel(spark, ended, every: float = 0.2) -> None:
 
 @contextmanager
 def spark_session(master: str = "local[*]", app: str = "graph-mirage", partitions: int = 8,
-                  driver_memory: str | None = None, log: str | os.PathLike | None = None):
+                  driver_memory: str | None = None, log: str | os.PathLike | None = None) -> Iterator[SparkSession]:
     """A quiet Spark session that is always stopped when the block ends (an already active one is reused, not
     stopped). ``partitions``: ``spark.sql.shuffle.partitions``.
 

@@ -28,6 +28,7 @@ import pandas as pd
 from .errors import ParameterError
 
 if TYPE_CHECKING:  # torch and PyG load only to unfold: the Spark engine's executors refine with numpy alone
+    import scipy.sparse as sp
     from torch_geometric.data import Data
 
 
@@ -155,7 +156,7 @@ def wl_colours(node_labels: np.ndarray, edge_index: np.ndarray, edge_labels: np.
     return colours
 
 
-def wl_counts(colours: list[np.ndarray], graph_of_node: np.ndarray, num_graphs: int):
+def wl_counts(colours: list[np.ndarray], graph_of_node: np.ndarray, num_graphs: int) -> sp.csr_matrix:
     """The Weisfeiler-Lehman subtree features (Shervashidze et al., JMLR 2011) from :func:`wl_colours`' rounds.
 
     Args:

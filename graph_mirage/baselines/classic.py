@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from ..data import as_flat
+from ..data import GraphDataset, as_flat
 from ..errors import ParameterError
 from ..trees import row_ids, wl_colours, wl_counts
 
@@ -66,7 +66,7 @@ class _LinearProbe(BaseEstimator):
             raise ParameterError(f"C must be a number > 0 or a list of them, got {self.C!r}")
         return Cs
 
-    def fit(self, dataset, y=None) -> "_LinearProbe":
+    def fit(self, dataset: GraphDataset, y: object = None) -> "_LinearProbe":
         """Fit on ``dataset.split["train"]``, choose on ``dataset.split["valid"]`` (a :class:`GraphDataset`)."""
         from sklearn.linear_model import LogisticRegression
 

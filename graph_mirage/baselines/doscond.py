@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator
 from torch import nn
 from torch.nn import functional as F
 
+from ..data import Graphs
 from ..errors import ParameterError
 from ..progress import Progress
 from ..training import resolve_device
@@ -150,7 +151,7 @@ class DosCond(BaseEstimator):
                 "pooling": self.pooling or a.get("pooling", "mean"), "real_batch": self.real_batch,
                 "beta": self.beta, "seed": self.seed, "authors_dataset": dataset in AUTHORS}
 
-    def fit(self, train, y=None, *, progress=None) -> "DosCond":
+    def fit(self, train: Graphs, y: object = None, *, progress: bool | None = None) -> "DosCond":
         """Learn the synthetic graphs from ``train`` (``progress``: True prints progress, also to a log)."""
         self._validate()
         self._progress = bool(progress)

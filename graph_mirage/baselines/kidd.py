@@ -36,6 +36,7 @@ import torch
 from sklearn.base import BaseEstimator
 from torch.nn import functional as F
 
+from ..data import Graphs
 from ..errors import ParameterError
 from ..progress import Progress
 from ..training import resolve_device
@@ -165,7 +166,7 @@ class KiDD(BaseEstimator):
                     tau=self.tau, readout=self.readout, seed=self.seed,
                     authors_dataset=(dataset, self.graphs_per_class) in AUTHORS)
 
-    def fit(self, train, y=None, *, progress=None) -> "KiDD":
+    def fit(self, train: Graphs, y: object = None, *, progress: bool | None = None) -> "KiDD":
         """Learn the synthetic graphs from ``train`` (``progress``: True prints progress, also to a log)."""
         self._validate()
         self._progress = bool(progress)

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator
 from torch_geometric.data import Data
 
 from ..config.defaults import DEFAULT_HOPS
-from ..data import as_flat
+from ..data import Graphs, as_flat
 from ..distilled import DistilledDataset, source_meta
 from ..errors import ParameterError
 from ..trees import row_ids, wl_colours, wl_counts
@@ -115,7 +115,7 @@ class RandomSelection(BaseEstimator):
         self.k = k
         self.seed = seed
 
-    def fit(self, train, y=None, *, progress=None) -> "RandomSelection":
+    def fit(self, train: Graphs, y: object = None, *, progress: bool | None = None) -> "RandomSelection":
         labels = as_flat(train).y
         rng = np.random.default_rng(self.seed)
         self.selected_ = {}
@@ -140,7 +140,7 @@ class HerdingSelection(BaseEstimator):
         self.k = k
         self.hops = hops
 
-    def fit(self, train, y=None, *, progress=None) -> "HerdingSelection":
+    def fit(self, train: Graphs, y: object = None, *, progress: bool | None = None) -> "HerdingSelection":
         labels = as_flat(train).y
         feats = tree_histograms(train, self.hops)
         self.selected_ = {}

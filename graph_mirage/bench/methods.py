@@ -36,10 +36,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import BudgetError
+
+if TYPE_CHECKING:
+    from ..data import GraphDataset
 
 # the learned baselines' graphs per class (DosCond's script.sh: --ipc=1; KiDD's default --gpc 10), quick steps
 LEARNED = {"doscond": {"graphs_per_class": 1}, "kidd": {"graphs_per_class": 10}}
@@ -87,7 +91,7 @@ class SplitContext:
     errors: dict = field(default_factory=dict)  # (method, budget, step) -> why no set
 
     @property
-    def train(self):
+    def train(self) -> GraphDataset:
         return self.ds[self.ds.split["train"]]
 
     @property

@@ -16,11 +16,19 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..config.defaults import FULL_DATA_RECIPES, TRAIN_RECIPES
 from ..training.runcache import OUTPUTS, cache_path, cached_run, run_key, set_key
+
+if TYPE_CHECKING:
+    from typing import Iterator
+
+    from ..data import GraphDataset
+    from ..distilled import DistilledDataset
+    from ..training import TrainConfig
 
 FULL_EPOCHS, FULL_BATCH, FULL_PATIENCE = 200, 64, 25  # full data: trained until validation stops improving
 FULL_RECIPES = {r: TRAIN_RECIPES[r] for r in FULL_DATA_RECIPES}  # the full-data recipes, chosen on validation
@@ -36,7 +44,7 @@ def init_worker() -> None:
     _WORKER_DATA.clear()
 
 
-def load(name: str, root, split: dict | None):
+def load(name: str, root, split: dict | None) -> GraphDataset:
     from ..data import load_dataset
 
     with warnings.catch_warnings():  # the parent has already reported e.g. skipped SMILES once
@@ -44,7 +52,7 @@ def load(name: str, root, split: dict | None):
         return load_dataset(name, root, **(split or {}))
 
 
-def permuted(d, seed: int):
+def permuted(d, seed: int) -> DistilledDataset:
     """``d`` with its labels permuted by a fixed permutation of ``seed`` that changes them (a 2-graph binary set is
     swapped): the same graphs and class counts, without the set's labels."""
     import torch
@@ -118,7 +126,7 @@ def train_task(task: dict) -> dict:
     return out
 
 
-def full_config(recipe: str, readout: str | None, layers: int, quick: bool = False):
+def full_config(recipe: str, readout: str | None, layers: int, quick: bool = False) -> TrainConfig:
     """The full-data training settings of ``recipe`` (:data:`FULL_RECIPES`): up to 200 epochs, batch 64, stopped
     after 25 evaluations without a better validation metric (10 epochs, patience 5 with ``quick``)."""
     from ..training import TrainConfig
@@ -138,7 +146,7 @@ class Runner:
 
             self.pool = mp.get_context("spawn").Pool(jobs, initializer=init_worker)
 
-    def imap(self, tasks: list, fn=None):
+    def imap(self, tasks: list, fn=None) -> Iterator[dict]:
         """``fn`` (default :func:`train_task`; a module-level function, so that it pickles) over ``tasks``, in
         order."""
         fn = fn or train_task

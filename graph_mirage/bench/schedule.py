@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config.defaults import DEFAULT_HOPS, TRAIN_RECIPES
 from ..errors import MirageError
@@ -22,6 +23,9 @@ from ..progress import Progress
 from .methods import PROBES, SET_METHODS, SplitContext, TrainingSet, make_sets
 from .methods import PROBES as PROBE_METHODS
 from .runs import FULL_RECIPES, FULL_SELECT_SEEDS, full_config, load
+
+if TYPE_CHECKING:
+    from ..training import TrainConfig
 
 KNOWN = ("full", *SET_METHODS, *PROBE_METHODS, "permuted")
 
@@ -56,7 +60,7 @@ class Options:
     full_layers: int | None = None  # message-passing layers of full data's GNNs (None: DEFAULT_HOPS)
     hops: tuple | None = None  # the depths the default's rule chooses among (None: AUTO_HOPS)
 
-    def full_config(self, recipe: str):
+    def full_config(self, recipe: str) -> TrainConfig:
         """Full data's training settings under ``recipe`` (:func:`~graph_mirage.bench.runs.full_config`)."""
         return replace(full_config(recipe, self.readout, self.full_layers or DEFAULT_HOPS, self.quick),
                        select_after=self.select_after)

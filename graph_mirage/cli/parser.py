@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from typing import TYPE_CHECKING
 
 from ..config.defaults import (
     AUTO_HOPS,
@@ -31,13 +32,16 @@ from ..config.defaults import (
 )
 from .types import int_or_auto, number, positive
 
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 EXIT_USAGE = 2
 
 
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one ``mirage: error:`` line (the usage is in ``--help``)."""
 
-    def error(self, message: str):  # noqa: D102
+    def error(self, message: str) -> NoReturn:  # noqa: D102
         print(f"mirage: error: {self.prog.replace('mirage ', '', 1) + ': ' if ' ' in self.prog else ''}{message} "
               f"(see {self.prog} --help)", file=sys.stderr)
         sys.exit(EXIT_USAGE)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Callable
 
 
-def positive(low: int):
+def positive(low: int) -> Callable[[str], int]:
     def parse(s: str) -> int:
         try:
             v = int(s)
@@ -19,7 +23,7 @@ def positive(low: int):
     return parse
 
 
-def int_or_auto(low: int):
+def int_or_auto(low: int) -> Callable[[str], int | str]:
     parse_int = positive(low)
 
     def parse(s: str):
@@ -28,7 +32,8 @@ def int_or_auto(low: int):
     return parse
 
 
-def number(low: float, high: float | None = None, low_open: bool = False, high_open: bool = False):
+def number(low: float, high: float | None = None, low_open: bool = False,
+           high_open: bool = False) -> Callable[[str], float]:
     def parse(s: str) -> float:
         try:
             v = float(s)

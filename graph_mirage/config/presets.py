@@ -24,9 +24,13 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import MirageError
 from .defaults import PRESETS
+
+if TYPE_CHECKING:
+    from ..training.config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class TrainPreset:
     defaults: dict
     per_model: dict = field(default_factory=dict)
 
-    def config(self, model: str, **overrides):
+    def config(self, model: str, **overrides) -> TrainConfig:
         from ..training.config import TrainConfig
 
         kw = dict(self.defaults)
@@ -127,6 +131,6 @@ def distill_preset(dataset: str, preset: str = "paper") -> DistillPreset:
     return _lookup(PAPER_DISTILL, dataset, preset, "distillation")
 
 
-def paper_train_config(dataset: str, model: str, preset: str = "paper", **overrides):
+def paper_train_config(dataset: str, model: str, preset: str = "paper", **overrides) -> TrainConfig:
     """The release's :class:`~graph_mirage.training.TrainConfig` for ``dataset`` and ``model``."""
     return _lookup(PAPER_TRAIN, dataset, preset, "training").config(model, **overrides)

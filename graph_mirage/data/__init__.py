@@ -33,8 +33,8 @@ Example:
 from .._lazy import lazy
 
 _LAZY = {
-    "FlatGraphs": ".graphs", "GraphDataset": ".graphs", "as_flat": ".graphs", "classes_of": ".graphs",
-    "dataset_from_flat": ".graphs", "dataset_stats": ".graphs", "export_parquet": ".parquet",
+    "FlatGraphs": ".graphs", "GraphDataset": ".graphs", "Graphs": ".graphs", "as_flat": ".graphs",
+    "classes_of": ".graphs", "dataset_from_flat": ".graphs", "dataset_stats": ".graphs", "export_parquet": ".parquet",
     "read_parquet": ".parquet", "make_synthetic_molecules": ".synthetic_molecules", "load_dataset": ".loading",
     "cached_meta": ".loading", "default_cache": ".registry", "default_root": ".registry", "resolve_spec": ".registry",
     "fold_split": ".splits", "random_split": ".splits", "scaffold_split": ".splits", "validate_tu_raw": ".tu",

@@ -19,10 +19,14 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import DatasetError
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
 
 PARTS = ("train", "valid", "test")
 
@@ -231,7 +235,7 @@ def _drop_repeats(t: MoleculeTable) -> MoleculeTable:
 
 
 def build_molecule_graphs(table: MoleculeTable, name: str, kind: str, *, seed: int = 0, progress: bool = False,
-                          split_all_rows: bool = False):
+                          split_all_rows: bool = False) -> tuple[list[Data], dict, dict]:
     """``(graphs, meta, split)`` of the molecules RDKit parses (the others are skipped and counted in ``meta``).
 
     The scaffold split is made over the molecules that parse, or with ``split_all_rows`` over every row (the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, Union
 
 import numpy as np
 import torch
@@ -282,6 +282,11 @@ def dataset_from_flat(flat: FlatGraphs, meta: dict) -> GraphDataset:
     return GraphDataset(meta=meta, _collated=(data, slices))
 
 
+# what a distiller's ``fit`` reads (through :func:`as_flat`): a dataset or a subset of one, a list of ``Data``, or the
+# flat arrays themselves
+Graphs = Union[GraphDataset, Sequence[Data], FlatGraphs]
+
+
 def classes_of(flat: FlatGraphs) -> np.ndarray:
     """The classes of a training set for distillation: at least two, labelled 0..C-1 (else :class:`DatasetError`)."""
     if flat.y.ndim == 2:
@@ -298,7 +303,7 @@ def classes_of(flat: FlatGraphs) -> np.ndarray:
     return classes
 
 
-def as_flat(graphs) -> FlatGraphs:
+def as_flat(graphs: Graphs) -> FlatGraphs:
     """A :class:`FlatGraphs` view of a dataset (anything with a ``flat()`` method), a list of ``Data``, or a
     ``FlatGraphs``."""
     if isinstance(graphs, FlatGraphs):

@@ -30,10 +30,16 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import DatasetError, ParameterError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from .graphs import FlatGraphs, GraphDataset
 
 LAYOUT = "graph-mirage-parquet"
 LAYOUT_VERSION = 1
@@ -175,7 +181,7 @@ def dataset_layout_meta(path: str | os.PathLike) -> dict:
     return meta
 
 
-def read_flat(path: str | os.PathLike, graph_ids=None):
+def read_flat(path: str | os.PathLike, graph_ids=None) -> tuple[FlatGraphs, pa.Table]:
     """The graphs under ``path`` (all, or those with the given ids) as :class:`FlatGraphs` in ``graph_id`` order,
     with ``graph_ids`` set, and the graphs table. Only the part files holding those ids are read (row-group
     statistics), which is how the Spark engine's driver fetches the few witness graphs it unfolds."""
@@ -226,7 +232,7 @@ def train_class_counts(path: str | os.PathLike) -> dict[int, int]:
     return {int(c): int(n) for c, n in zip(classes, counts)}
 
 
-def flat_arrays(graphs, nodes, edges, meta: dict):
+def flat_arrays(graphs, nodes, edges, meta: dict) -> tuple[np.ndarray, ...]:
     """The arrays of :class:`FlatGraphs` from the layout's three tables (pyarrow; rows in any order; nodes and edges
     of graphs not in ``graphs`` are dropped), with numpy alone — the Spark engine's executors use it on one part.
 
@@ -261,7 +267,7 @@ def flat_arrays(graphs, nodes, edges, meta: dict):
     return gid, y, node_ptr, x, ei.astype(np.int64), ea, edge_ptr
 
 
-def read_parquet(path: str | os.PathLike):
+def read_parquet(path: str | os.PathLike) -> GraphDataset:
     """Read a directory written by :func:`export_parquet` into a :class:`GraphDataset` (with its split)."""
     from .graphs import dataset_from_flat
 

@@ -7,7 +7,7 @@ what a cacheable source processed, keyed by the raw files, so an edited file is 
 =====================  ======================================================  =====================================
 kind                   raw files                                               processing
 =====================  ======================================================  =====================================
-``tu``                 ``ROOT/TUDataset/NAME/raw/NAME_*.txt``                   checked, then PyG's ``TUDataset``
+``tu``                 ``ROOT/TUDataset/NAME/raw/NAME_*.txt``                   checked and read by :mod:`.tu`
 ``ogb``                ``ROOT/ogb/ogbg_NAME/`` else ``ROOT/molecules/*.csv.gz``  OGB's ``PygGraphPropPredDataset``, or
                                                                                ``smiles2graph`` + a scaffold split
 ``synthetic``          (generated)                                              :mod:`.synthetic_motifs`
@@ -22,9 +22,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 from ..config.datasets import DatasetSpec
 from ..errors import DatasetError
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
+
+    from .graphs import FlatGraphs, GraphDataset
+
+# what a source's ``process`` returns: its graphs (a list, or collated arrays), meta and split
+Processed = tuple[Union[list["Data"], "FlatGraphs"], dict, dict]
 
 
 class Source:
@@ -56,7 +65,7 @@ class Source:
         """The one-line message for missing raw files."""
         raise NotImplementedError
 
-    def process(self, raw: Path | None, work: Path, progress: bool):
+    def process(self, raw: Path | None, work: Path, progress: bool) -> Processed:
         """``(graphs, meta, split)`` from ``raw`` (None: download first), using ``work`` as scratch space; ``graphs`` a
         list of ``Data`` or, collated already, one :class:`~graph_mirage.data.FlatGraphs`."""
         raise NotImplementedError
@@ -86,7 +95,7 @@ class TUSource(Source):
                 f"{self.spec.name}_A.txt{self.root_note()}; point the data root (root=, MIRAGE_DATA) at the directory "
                 f"that holds them")
 
-    def process(self, raw, work, progress):
+    def process(self, raw, work, progress) -> Processed:
         from .tu import read_tu
 
         return read_tu(self.spec.name, raw, work, self.missing(),
@@ -112,7 +121,7 @@ class OGBSource(Source):
                 f"{self.spec.name.replace('-', '_')}/ or {self.root}/molecules/{self.spec.csv}{self.root_note()}; "
                 f"point the data root (root=, MIRAGE_DATA) at the directory that holds them")
 
-    def process(self, raw, work, progress):
+    def process(self, raw, work, progress) -> Processed:
         from .molecules import _build_from_smiles, _build_ogb_files, _download_ogb
 
         if raw is None:
@@ -153,7 +162,7 @@ class CSVSource(Source):
         smiles, labels = self.columns(raw)
         return [h.hexdigest(), json.dumps([smiles, labels, self.spec.split_column, self.spec.split_seed])]
 
-    def process(self, raw, work, progress):
+    def process(self, raw, work, progress) -> Processed:
         from .csvdata import build_molecule_graphs, read_molecule_csv
 
         smiles, labels = self.columns(raw)
@@ -175,7 +184,7 @@ class _Uncached(Source):
     def missing(self) -> str:  # never missing
         return ""
 
-    def load(self):
+    def load(self) -> GraphDataset:
         """The :class:`~graph_mirage.data.GraphDataset` (with an official split where the source has one)."""
         raise NotImplementedError
 
@@ -183,7 +192,7 @@ class _Uncached(Source):
 class MotifsSource(_Uncached):
     """``synthetic-motifs``: 300 generated graphs, 3 classes (:mod:`.synthetic_motifs`)."""
 
-    def load(self):
+    def load(self) -> GraphDataset:
         from .graphs import GraphDataset, graph_meta
         from .synthetic_motifs import make_synthetic_motifs
 
@@ -194,7 +203,7 @@ class MotifsSource(_Uncached):
 class GeneratedMoleculesSource(_Uncached):
     """``synthetic-molecules:N`` (:mod:`.synthetic_molecules`)."""
 
-    def load(self):
+    def load(self) -> GraphDataset:
         from .registry import generated_size
         from .synthetic_molecules import as_dataset, make_synthetic_molecules
 
@@ -207,7 +216,7 @@ class ParquetSource(_Uncached):
     def raw(self) -> Path | None:
         return Path(self.spec.name)
 
-    def load(self):
+    def load(self) -> GraphDataset:
         from .parquet import read_parquet
 
         return read_parquet(self.spec.name)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .graphs import FlatGraphs, _ranges
+from .graphs import FlatGraphs, GraphDataset, _ranges
 
 ATOM_P = np.array([75, 11, 9, 2, 1, 1, 0.5, 0.5], dtype=float)  # C, O, N, S, F, Cl, Br, P: shares in percent
 BONDS = 4  # single, double, triple, aromatic
@@ -137,7 +137,7 @@ def make_synthetic_molecules(num_graphs: int, seed: int = 0, mean_fragments: flo
     return FlatGraphs(x.reshape(-1, 1), edge_index, edge_attr, y, node_ptr, edge_ptr)
 
 
-def as_dataset(flat: FlatGraphs, name: str, seed: int = 0):
+def as_dataset(flat: FlatGraphs, name: str, seed: int = 0) -> GraphDataset:
     """The generated graphs as a :class:`GraphDataset` (collated directly from the arrays)."""
     from .graphs import dataset_from_flat
 

@@ -13,7 +13,8 @@ from ._io import keep_download, quiet
 from .graphs import FlatGraphs, graph_meta
 
 
-def read_tu(name: str, raw: Path | None, work: Path, missing: str, keep: Path | None = None):
+def read_tu(name: str, raw: Path | None, work: Path, missing: str,
+            keep: Path | None = None) -> tuple[FlatGraphs, dict, dict]:
     """The graphs of TU dataset ``name`` (raw files in ``raw``, else downloaded by PyG's ``TUDataset`` into ``work``
     and kept in ``keep``) as one :class:`~graph_mirage.data.FlatGraphs`; returns ``(flat, meta, split)`` with no
     split.

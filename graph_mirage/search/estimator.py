@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -12,6 +13,11 @@ from sklearn.base import BaseEstimator
 from ..errors import ParameterError
 from ..stats import score_error
 from .space import SearchSpace, config_name, listed_configurations
+
+if TYPE_CHECKING:
+    from ..data import GraphDataset
+    from ..distilled import DistilledDataset
+    from ..training import TrainConfig
 
 SET_EPOCHS = 100  # on a distilled set: a fixed number of epochs, as `mirage train`
 FULL_EPOCHS, FULL_PATIENCE = 200, 25  # on the full split: until validation stops improving (the benchmark's recipe)
@@ -135,7 +141,7 @@ class ModelSearch(BaseEstimator):
                                      f"layers 1..{max_layers})")
         return configs
 
-    def train_config(self, c: dict, full: bool):
+    def train_config(self, c: dict, full: bool) -> TrainConfig:
         """The :class:`~graph_mirage.training.TrainConfig` of configuration ``c``."""
         from ..training import TrainConfig
 
@@ -150,7 +156,7 @@ class ModelSearch(BaseEstimator):
                            device=self.device, prior_correction=self.prior_correction)
 
     # ------------------------------------------------------------------------------------------------------------------
-    def fit(self, dataset, train_set=None) -> "ModelSearch":
+    def fit(self, dataset: GraphDataset, train_set: DistilledDataset | None = None) -> "ModelSearch":
         """Search on ``train_set`` (a :class:`~graph_mirage.DistilledDataset` of ``dataset``; None: the full training
         split), scoring on ``dataset``'s validation split and reporting its test split."""
         from ..distilled import check_compatible

@@ -19,11 +19,17 @@ Example:
 from __future__ import annotations
 
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 from sklearn.base import BaseEstimator
 
 from ..errors import ParameterError
 from .estimator import ModelSearch
+
+if TYPE_CHECKING:
+    from ..data import GraphDataset
+    from ..distilled import DistilledDataset
+    from .space import SearchSpace
 
 
 class ScreenedSearch(BaseEstimator):
@@ -70,7 +76,7 @@ class ScreenedSearch(BaseEstimator):
         params.pop("confirm")
         return ModelSearch(**params)
 
-    def resolved_space(self):
+    def resolved_space(self) -> SearchSpace:
         """The screen's space as a :class:`~graph_mirage.search.SearchSpace`."""
         return self.screen().resolved_space()
 
@@ -80,7 +86,7 @@ class ScreenedSearch(BaseEstimator):
             raise ParameterError(f"confirm must be an integer >= 1, got {self.confirm!r}")
         return self.screen().check_params(max_layers)
 
-    def fit(self, dataset, train_set) -> "ScreenedSearch":
+    def fit(self, dataset: GraphDataset, train_set: DistilledDataset) -> "ScreenedSearch":
         """Screen on ``train_set`` (a :class:`~graph_mirage.DistilledDataset` of ``dataset``), confirm on
         ``dataset``'s training split; both score on its validation split and report its test split."""
         if train_set is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -17,6 +17,10 @@ from .config import (
 )
 from .evalset import EvalSet
 from .loop import RunResult, train_one
+
+if TYPE_CHECKING:
+    from ..data import GraphDataset
+    from ..distilled import DistilledDataset
 from .metrics import METRIC_KEYS, Metric, class_shift
 
 DEFAULT_DEPTH = 2  # GNN layers when neither the settings nor a distilled set say (a set records its hops)
@@ -187,9 +191,10 @@ def _split_fix(meta: dict) -> str:
     return "this split is the dataset's own; a larger dataset is needed"
 
 
-def train_and_evaluate(dataset, train_set=None, *, model: str = "gin", seeds: Sequence[int] = (0,),
-                       config: TrainConfig | None = None, paper_protocol: bool = False, progress: bool = False,
-                       evals: tuple[EvalSet, EvalSet] | None = None, threads: int | None = 1) -> dict:
+def train_and_evaluate(dataset: GraphDataset, train_set: DistilledDataset | None = None, *, model: str = "gin",
+                       seeds: Sequence[int] = (0,), config: TrainConfig | None = None, paper_protocol: bool = False,
+                       progress: bool = False, evals: tuple[EvalSet, EvalSet] | None = None,
+                       threads: int | None = 1) -> dict:
     """Train ``model`` once per seed on ``train_set`` (a distilled set, or None for the full training split) and
     evaluate on ``dataset``'s real validation and test splits.
 

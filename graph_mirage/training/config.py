@@ -10,10 +10,16 @@ import contextlib
 import math
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..config.defaults import DEFAULT_READOUT, SUPPORT_MODES  # noqa: F401 - re-exported by graph_mirage.training
 from ..config.defaults import READOUTS as READOUT_NAMES
 from ..errors import MirageError, ParameterError
+
+if TYPE_CHECKING:
+    from typing import Iterator
+
+    import torch
 
 
 @dataclass
@@ -104,7 +110,7 @@ def check_device_name(device: str) -> None:
         raise ParameterError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
 
 
-def resolve_device(device: str):
+def resolve_device(device: str) -> torch.device:
     """The torch device, with a clear error when CUDA is asked for but absent."""
     import torch
 
@@ -130,7 +136,7 @@ def seed_everything(seed: int) -> None:
 
 
 @contextlib.contextmanager
-def torch_threads(threads: int | None):
+def torch_threads(threads: int | None) -> Iterator[None]:
     """Run a block with ``threads`` torch threads (None: leave torch's setting), restoring the previous count.
 
     Small GNNs are Python-bound: one thread is fastest whenever anything else runs (measured in docs/results), so

@@ -7,10 +7,15 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import MirageError
 from .settings import DistillSettings
+
+if TYPE_CHECKING:
+    from ..auto import AutoPrototypes
+    from ..distill import Mirage
+    from ..multitask import PerTask
 
 Log = Callable[[str], None]
 
@@ -44,7 +49,7 @@ def distill_jobs(jobs: int | None, n_graphs: int | None) -> int:
     return max(1, min(AUTO_JOBS, cores))
 
 
-def make_estimator(s: DistillSettings, n_graphs: int | None = None):
+def make_estimator(s: DistillSettings, n_graphs: int | None = None) -> AutoPrototypes | Mirage | PerTask:
     """The distiller the settings describe (no data needed): :class:`~graph_mirage.AutoPrototypes` for the automatic
     default, else a :class:`~graph_mirage.Mirage` (a preset's step 0 when the step is to be chosen); ``n_graphs``:
     the training split's size, when known (it decides the k-means workers when ``s.jobs`` is None)."""

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import MirageError
 from .settings import DataSettings, _int, check_output
+
+if TYPE_CHECKING:
+    from ..baselines import DosCond, KiDD
 
 
 @dataclass
@@ -41,7 +45,7 @@ class CondenseSettings:
         if tasks:  # known without loading: refused before the data are featurised
             raise MirageError(f"{self.data.dataset}: " + single_task_only("DosCond and KiDD", tasks))
 
-    def estimator(self):
+    def estimator(self) -> DosCond | KiDD:
         from ..baselines import DosCond, KiDD
 
         kwargs = {"seed": self.seed, "device": self.device}
@@ -52,7 +56,7 @@ class CondenseSettings:
         return (DosCond if self.method == "doscond" else KiDD)(**kwargs)
 
 
-def condense(s: CondenseSettings, *, progress: bool = False):
+def condense(s: CondenseSettings, *, progress: bool = False) -> DosCond | KiDD:
     """Distil with DosCond or KiDD (slow: they train on the full split); returns the fitted estimator (its
     ``distilled_`` saved to ``s.out`` when given)."""
     from ..training.config import resolve_device, torch_threads

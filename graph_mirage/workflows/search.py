@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import ParameterError
 from .settings import DataSettings, DistillSettings, check_output
+
+if TYPE_CHECKING:
+    from ..search.estimator import ModelSearch
+    from ..search.screened import ScreenedSearch
 
 
 @dataclass
@@ -58,7 +63,7 @@ class SearchSettings:
 
         return depth_limit(DistilledDataset.load(self.distilled))
 
-    def estimator(self, progress: bool = False):
+    def estimator(self, progress: bool = False) -> ModelSearch | ScreenedSearch:
         """The search: a :class:`~graph_mirage.search.ModelSearch`, or with ``confirm`` a
         :class:`~graph_mirage.search.ScreenedSearch`."""
         from ..search.estimator import ModelSearch

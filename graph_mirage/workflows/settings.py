@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 from ..config.defaults import (
     BACKENDS,
@@ -30,6 +31,11 @@ from ..config.defaults import (
 )
 from ..errors import MirageError, ParameterError
 from ..fileio import check_output  # noqa: F401 - the workflows' output check
+
+if TYPE_CHECKING:
+    from ..data import GraphDataset
+    from ..mining import MiningLimits
+    from ..training import TrainConfig
 
 MAX_HOPS = 8  # computation trees grow as degree^hops; deeper sets are larger than the data they distil
 
@@ -101,7 +107,7 @@ class DataSettings:
         if name in DATASETS and meta is not None:
             check_source(meta, name, path)
 
-    def load(self, progress: bool = False):
+    def load(self, progress: bool = False) -> GraphDataset:
         from ..data import load_dataset
 
         return load_dataset(self.dataset, self.root, seed=self.split_seed, stratify=self.stratify,
@@ -244,7 +250,7 @@ class DistillSettings:
             raise MirageError("the Spark engine reads categorical node features only; drop --node-attributes or "
                               "distil in memory (--engine memory)")
 
-    def mining_limits(self):
+    def mining_limits(self) -> MiningLimits:
         from ..mining import MiningLimits
 
         given = {"backend": self.backend, "min_count": self.min_count, "max_itemset_size": self.max_itemset_size,
@@ -366,7 +372,7 @@ class TrainSettings:
             return  # the preset's epochs are known with the dataset; TrainConfig refuses then
         check_select_after(self.select_after, epochs or TrainConfig.epochs)
 
-    def config(self, dataset: str):
+    def config(self, dataset: str) -> TrainConfig:
         """The :class:`~graph_mirage.training.TrainConfig`: the given values over the preset's or the defaults."""
         from ..training.config import TrainConfig
 
