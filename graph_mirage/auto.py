@@ -69,7 +69,7 @@ from .stats import score_error
 from .wlprobe import WLProbe, chance_score, warn_if_chance
 
 
-def holdout(graphs, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def holdout(graphs: FlatGraphs, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A stratified split of ``graphs`` into (fit, score) index arrays; every class keeps at least one graph in each
     part when it has two or more."""
     y = as_flat(graphs).y
@@ -162,8 +162,9 @@ class AutoPrototypes(BaseEstimator):
             tree bank (``bank``, or what None resolved to for these graphs).
     """
 
-    def __init__(self, hops=AUTO_HOPS, per_class=None, *, max_bytes: int | None = None,
-                 max_fraction: float | None = AUTO_MAX_FRACTION, min_graphs: int = AUTO_MIN_GRAPHS,
+    def __init__(self, hops: Sequence[int] = AUTO_HOPS, per_class: Sequence[int] | None = None, *,
+                 max_bytes: int | None = None, max_fraction: float | None = AUTO_MAX_FRACTION,
+                 min_graphs: int = AUTO_MIN_GRAPHS,
                  readout: str = "sum", seed: int = 0, degrees: bool | None = None, bank: bool | None = None,
                  roots: str = "top", max_roots: int = 32, n_jobs: int | None = None) -> None:
         self.hops = hops

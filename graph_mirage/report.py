@@ -26,7 +26,7 @@ MAX_LABELLED_NODES = 60
 
 
 def write_report(artifact: str | os.PathLike, out_dir: str | os.PathLike, results: str | os.PathLike | None = None,
-                 dataset_root=None) -> Path:
+                 dataset_root: str | os.PathLike | None = None) -> Path:
     """Write ``index.html`` and its PNG figures into ``out_dir``; returns the HTML path.
 
     Raises:

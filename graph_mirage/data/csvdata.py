@@ -16,10 +16,11 @@ Example:
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -155,8 +156,9 @@ def _task_labels(df, cols: list[str], lines: np.ndarray, path: Path) -> np.ndarr
     return out
 
 
-def read_molecule_csv(path, smiles_column: str = "smiles", label_columns=None,
-                      split_column: str | None = None, dedupe: bool = True) -> MoleculeTable:
+def read_molecule_csv(path: str | os.PathLike, smiles_column: str = "smiles",
+                      label_columns: Sequence[str] | None = None, split_column: str | None = None,
+                      dedupe: bool = True) -> MoleculeTable:
     """Read a molecule CSV (gzipped or not); see the module docstring for what it accepts and refuses.
 
     Args:

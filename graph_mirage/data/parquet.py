@@ -39,6 +39,7 @@ from ..errors import DatasetError, ParameterError
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from ..distilled import DistilledDataset
     from .graphs import FlatGraphs, GraphDataset
 
 LAYOUT = "graph-mirage-parquet"
@@ -56,7 +57,7 @@ def _pyarrow():
     return pa, pq
 
 
-def export_parquet(ds, out: str | os.PathLike, graphs_per_file: int = 100_000) -> Path:
+def export_parquet(ds: GraphDataset, out: str | os.PathLike, graphs_per_file: int = 100_000) -> Path:
     """Write ``ds`` (a :class:`GraphDataset`, its split included) in the layout above; atomically (a temporary
     directory renamed into place), refusing an existing non-empty ``out``."""
     flat = ds.flat()
@@ -70,7 +71,7 @@ def export_parquet(ds, out: str | os.PathLike, graphs_per_file: int = 100_000) -
     return _write_layout(flat, {"split": split}, nodes, meta, out, graphs_per_file)
 
 
-def export_distilled_parquet(d, out: str | os.PathLike, graphs_per_file: int = 100_000) -> Path:
+def export_distilled_parquet(d: DistilledDataset, out: str | os.PathLike, graphs_per_file: int = 100_000) -> Path:
     """Write a distilled set (a :class:`~graph_mirage.DistilledDataset`) in the same layout, with the columns a
     distilled graph has beyond a real one: ``graphs/weight`` (float32 support), ``nodes/root`` (bool: the nodes a
     readout pools), ``nodes/root_weight`` (float32, prototype sets), ``nodes/s0..s{D-1}`` (float32 ``x_soft``,

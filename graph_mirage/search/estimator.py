@@ -4,6 +4,7 @@ full training split), ranked by the real validation split — the use case peopl
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -79,9 +80,10 @@ class ModelSearch(BaseEstimator):
         {'model': 'gin', 'layers': 2, 'hidden': 64, 'dropout': 0.0, 'lr': 0.01, 'weight_decay': 0.0, ...}
     """
 
-    def __init__(self, space=None, seeds: int = 1, epochs: int | None = None, jobs: int = 1, device: str = "cpu",
-                 prior_correction: bool = True, progress: bool = False, patience: int | None = None,
-                 eval_every: int = 1, cache_dir=None, select_after: int = 1) -> None:
+    def __init__(self, space: SearchSpace | dict | str | os.PathLike | None = None, seeds: int = 1,
+                 epochs: int | None = None, jobs: int = 1, device: str = "cpu", prior_correction: bool = True,
+                 progress: bool = False, patience: int | None = None,
+                 eval_every: int = 1, cache_dir: str | os.PathLike | None = None, select_after: int = 1) -> None:
         self.space = space
         self.seeds = seeds
         self.epochs = epochs

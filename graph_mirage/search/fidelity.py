@@ -14,11 +14,14 @@ Example:
 from __future__ import annotations
 
 from numbers import Integral
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from ..errors import MirageError
+
+if TYPE_CHECKING:
+    from .estimator import ModelSearch
 
 
 def _scores(search) -> dict:
@@ -29,7 +32,7 @@ def _scores(search) -> dict:
             "test": np.array([r["test_mean"] for r in search.results_], dtype=float)}
 
 
-def seed_scores(search, seed: int | Sequence[int]) -> dict:
+def seed_scores(search: ModelSearch, seed: int | Sequence[int]) -> dict:
     """``{"val": [...], "test": [...]}`` of one seed of a search run with several (a fitted
     :class:`~graph_mirage.search.ModelSearch` or its ``results_``): what a one-seed search would have seen; with a
     sequence of seeds, each configuration's mean over them. Two seeds of the same full-data search compared with
@@ -52,7 +55,8 @@ def seed_scores(search, seed: int | Sequence[int]) -> dict:
             for k in ("val", "test")}
 
 
-def rank_fidelity(on_set, on_full, k: int = 5, index: np.ndarray | None = None) -> dict:
+def rank_fidelity(on_set: ModelSearch | dict, on_full: ModelSearch | dict, k: int = 5,
+                  index: np.ndarray | None = None) -> dict:
     """Spearman and Kendall correlation of the configurations' test scores (set vs full), the top-1 regret (best
     full-data test score minus the full-data test score of the configuration the set's validation ranking picks,
     in metric units) and the top-``k`` overlap (share of the set's ``k`` best by validation among the full split's
@@ -91,7 +95,7 @@ def _order(val: np.ndarray) -> np.ndarray:
     return np.argsort(-np.nan_to_num(val, nan=-np.inf), kind="stable")
 
 
-def screened_regret(on_set, on_full, k: int) -> dict:
+def screened_regret(on_set: ModelSearch | dict, on_full: ModelSearch | dict, k: int) -> dict:
     """What a search screened on a set and confirmed on the full data chooses (:class:`~graph_mirage.search.
     ScreenedSearch`): the set's ``k`` best configurations by its validation ranking, and among them the one with the
     best full-data validation score; its regret is the best full-data test score minus that configuration's.
@@ -111,7 +115,7 @@ def screened_regret(on_set, on_full, k: int) -> dict:
     return {"regret": float(np.nanmax(b["test"]) - b["test"][pick]), "pick": pick, "kept": kept.tolist()}
 
 
-def random_screen_regret(on_full, k: int) -> float:
+def random_screen_regret(on_full: ModelSearch | dict, k: int) -> float:
     """The expected regret of confirming ``k`` configurations drawn at random instead of a set's ``k`` best: the
     control a screen is read against. Exact: the configuration at place ``j`` (0-based) of the full-data validation
     order is the best of a random ``k``-subset with probability C(n-1-j, k-1) / C(n, k).
@@ -129,8 +133,8 @@ def random_screen_regret(on_full, k: int) -> float:
     return float(np.sum(p * (np.nanmax(b["test"]) - b["test"][order])))
 
 
-def fidelity_interval(on_set, on_full, k: int = 5, rounds: int = 2000, seed: int = 0, level: float = 0.95,
-                      versus=None) -> dict:
+def fidelity_interval(on_set: ModelSearch | dict, on_full: ModelSearch | dict, k: int = 5, rounds: int = 2000,
+                      seed: int = 0, level: float = 0.95, versus: ModelSearch | dict | None = None) -> dict:
     """:func:`rank_fidelity` with percentile-bootstrap intervals over the configurations (the same resample for
     every statistic); with ``versus`` (another set's search), also the paired difference of each statistic (this set
     minus ``versus``) on the same resamples — "ranks better" only where its interval excludes zero.

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from numbers import Integral
 from typing import TYPE_CHECKING
 
@@ -54,9 +55,10 @@ class ScreenedSearch(BaseEstimator):
         seconds_: the screen's and the confirmation's seconds together; full_runs_: the runs trained on the full split.
     """
 
-    def __init__(self, space=None, confirm: int = 3, seeds: int = 1, epochs: int | None = None, jobs: int = 1,
-                 device: str = "cpu", prior_correction: bool = True, progress: bool = False,
-                 patience: int | None = None, eval_every: int = 1, cache_dir=None, select_after: int = 1) -> None:
+    def __init__(self, space: SearchSpace | dict | str | os.PathLike | None = None, confirm: int = 3,
+                 seeds: int = 1, epochs: int | None = None, jobs: int = 1, device: str = "cpu",
+                 prior_correction: bool = True, progress: bool = False, patience: int | None = None,
+                 eval_every: int = 1, cache_dir: str | os.PathLike | None = None, select_after: int = 1) -> None:
         self.space = space
         self.confirm = confirm
         self.seeds = seeds
