@@ -335,7 +335,7 @@ def dataset_stats(ds: GraphDataset) -> dict:
             "source": ds.meta.get("source", ""), "skipped": int(ds.meta.get("skipped", 0))}
 
 
-def graph_meta(name: str, kind: str, graphs: "Sequence[Data] | FlatGraphs", **extra) -> dict:
+def graph_meta(name: str, kind: str, graphs: Sequence[Data] | FlatGraphs, **extra) -> dict:
     """A dataset's ``meta`` from its graphs (a list, or one :class:`FlatGraphs`): classes, per-column vocabularies,
     split kind and encoder.
 
