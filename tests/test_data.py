@@ -293,6 +293,22 @@ def test_the_tu_reader_makes_pygs_graphs_of_real_datasets(tmp_path, data_root, n
     assert has == ref_has
 
 
+
+def test_the_tu_reader_benchmark_runs_and_its_readers_agree(tmp_path):
+    """`benchmarks/tu_reader.py` on tiny datasets of both shapes: every reader (PyG's, graph-mirage's, the per-graph
+    path, a first load) makes the same graphs, and the JSON says so (its seconds are not asserted)."""
+    from .conftest import benchmark_module
+
+    out = tmp_path / "tu.json"
+    assert benchmark_module("tu_reader").main(["--dense", "12", "--many", "150", "--out", str(out)]) == 0
+    blob = json.loads(out.read_text())
+    assert [d["name"] for d in blob["datasets"]] == ["DENSE-EGO", "MANY-SMALL"]
+    for d, n in zip(blob["datasets"], (12, 150)):
+        assert d["identical_graphs"] is True and d["graphs"] == n
+        assert [r["reader"] for r in d["rows"]] == ["pyg", "graph-mirage", "per-graph Data", "load_dataset"]
+        assert all(r["graphs"] == n and r["peak_mb"] > 0 for r in d["rows"])
+
+
 _FIRST_LOAD = """
 import os, sys, time
 from pathlib import Path
