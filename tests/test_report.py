@@ -109,3 +109,17 @@ def test_inspect_refuses_options_of_the_other_mode_in_one_line(artifact, tmp_pat
         assert r.returncode == 2 and says in r.stderr
         assert without_start_up(r.stderr).strip().count("\n") == 0
     assert not (tmp_path / "r").exists()
+
+
+def test_inspect_summary_of_real_graphs_and_learned_sets_says_only_what_they_record(synthetic, tmp_path):
+    """A selection of real graphs records no readout: the summary leaves it out rather than print None."""
+    from graph_mirage.baselines import HerdingSelection
+    from graph_mirage.cli.output import describe_lines
+    from graph_mirage.workflows.files import describe
+
+    path = tmp_path / "herding.npz"
+    HerdingSelection(k=2).fit(synthetic[synthetic.split["train"]]).distilled_.save(path)
+    info = describe(str(path))
+    text = describe_lines(info)
+    assert info["readout"] is None and "None" not in text and "readout" not in text
+    assert info["per_class"] == {"0": 2, "1": 2, "2": 2} and "depth 2" in text and "chosen" not in text

@@ -32,8 +32,11 @@ def describe_lines(info: dict) -> str:
     if info.get("full_bytes"):
         lines.append(f"  {fmt_bytes(info['bytes'])}: {100 * info['size_fraction']:.3g} % of the training split's "
                      f"{fmt_bytes(info['full_bytes'])} ({info['train_graphs']} graphs)")
-    lines.append(f"  {info['hops']}-hop trees, {info['readout']} readout"
-                 + (f"; split: {info['split']}" if info.get("split") else ""))
+    shape = ([f"depth {info['hops']}"] if info.get("hops") is not None else []) + \
+        ([f"{info['readout']} readout"] if info.get("readout") else []) + \
+        ([f"split: {info['split']}"] if info.get("split") else [])
+    if shape:
+        lines.append("  " + ", ".join(shape))
     if info.get("params"):
         lines.append("  parameters: " + ", ".join(f"{k} {v}" for k, v in sorted(info["params"].items())))
     if info.get("chosen"):
