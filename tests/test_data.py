@@ -294,6 +294,28 @@ def test_the_tu_reader_makes_pygs_graphs_of_real_datasets(tmp_path, data_root, n
 
 
 
+@needs_data
+def test_a_downloaded_tu_dataset_becomes_the_graphs_and_meta_of_local_files(tmp_path, data_root):
+    """The download branch of read_tu (PyG's TUDataset, here finding its raw files already in its work directory, so
+    nothing is fetched): the same arrays and meta as the local files give, and the files kept in the data root."""
+    from graph_mirage.data.tu import read_tu
+
+    raw = Path(data_root) / "TUDataset" / "MUTAG" / "raw"
+    work = tmp_path / "work"
+    (work / "TUDataset" / "MUTAG" / "raw").mkdir(parents=True)
+    for f in raw.iterdir():
+        os.symlink(f.resolve(), work / "TUDataset" / "MUTAG" / "raw" / f.name)
+    keep = tmp_path / "root" / "TUDataset" / "MUTAG" / "raw"
+    got, meta, split = read_tu("MUTAG", None, work, "missing", keep=keep)
+    local, local_meta, _ = read_tu("MUTAG", raw, tmp_path / "unused", "missing")
+    for key in ("x", "edge_index", "edge_attr", "y", "node_ptr", "edge_ptr"):
+        a, b = getattr(got, key), getattr(local, key)
+        assert a.dtype == b.dtype and np.array_equal(a, b), key
+    assert split == {} and meta["source"] == "downloaded by torch_geometric"
+    assert {k: v for k, v in meta.items() if k != "source"} == {k: v for k, v in local_meta.items() if k != "source"}
+    assert sorted(f.name for f in keep.iterdir()) == sorted(f.name for f in raw.iterdir())
+
+
 def test_the_tu_reader_benchmark_runs_and_its_readers_agree(tmp_path):
     """`benchmarks/tu_reader.py` on tiny datasets of both shapes: every reader (PyG's, graph-mirage's, the per-graph
     path, a first load) makes the same graphs, and the JSON says so (its seconds are not asserted)."""
