@@ -94,7 +94,7 @@ def test_csv_to_distilled_set_to_trained_gnn_in_three_commands(tmp_path, kind):
 
 def test_columns_split_column_and_scaffold_split(tmp_path):
     from graph_mirage import load_dataset
-    from graph_mirage.data.splits import _scaffold
+    from graph_mirage.data.splits import scaffold_of
 
     csv = tmp_path / "m.csv"
     mols = molecules()
@@ -107,7 +107,7 @@ def test_columns_split_column_and_scaffold_split(tmp_path):
     assert ds.split["valid"].tolist() == list(range(1, 384, 5))
     ds = load_dataset(csv, smiles_column="smiles", label_columns=["y"])  # the scaffold split
     assert ds.meta["split_kind"] == "scaffold" and ds.num_classes == 2
-    scaffolds = {k: {_scaffold(mols[i][0], False) for i in v.tolist()} for k, v in ds.split.items()}
+    scaffolds = {k: {scaffold_of(mols[i][0]) for i in v.tolist()} for k, v in ds.split.items()}
     assert not (scaffolds["train"] & scaffolds["valid"]) and not (scaffolds["train"] & scaffolds["test"])
     assert not (scaffolds["valid"] & scaffolds["test"])
     other = load_dataset(csv, smiles_column="smiles", label_columns=["y"], seed=3)
@@ -239,6 +239,30 @@ def test_featurising_in_workers_gives_the_graphs_of_one_process():
     assert one[-2] is None and one[-1] is None and two[-2] is None and two[-1] is None
     for a, b in zip(one[:-2], two[:-2]):
         assert all(np.array_equal(a[k], b[k]) for k in ("node_feat", "edge_index", "edge_feat"))
+
+
+
+def test_scaffolds_computed_while_featurising_are_those_of_the_scaffold_split():
+    """The workers' scaffolds (from the molecule each parsed) equal scaffold_of on the SMILES, strict for the
+    molecules that parse and lenient for every row with "all"; the graphs are unchanged; the split they make is the
+    split made from the SMILES."""
+    from graph_mirage.data.featurise import featurise
+    from graph_mirage.data.splits import scaffold_of, scaffold_split
+
+    smiles = [s for s, _, _ in molecules()] * 3 + ["not a molecule", "C1CC", "c1ccccc1C(=O)O"]
+    plain = featurise(smiles, workers=1)
+    for mode in ("parsed", "all"):
+        for workers in (1, 2):
+            got = featurise(smiles, workers=workers, scaffolds=mode)
+            assert [g is None for g, _ in got] == [g is None for g in plain]
+            assert all(a is None or np.array_equal(a["edge_index"], b["edge_index"])
+                       for (a, _), b in zip(got, plain))
+            want = [scaffold_of(s, lenient=True) if mode == "all" or g is not None else None
+                    for s, g in zip(smiles, plain)]
+            assert [k for _, k in got] == want
+    keys = [k for _, k in featurise(smiles, workers=2, scaffolds="all")]
+    a, b = scaffold_split(smiles, lenient=True, scaffolds=keys), scaffold_split(smiles, lenient=True)
+    assert all(a[k].tolist() == b[k].tolist() for k in ("train", "valid", "test"))
 
 
 def _featurised_in_a_pool_worker(smiles: list) -> int:

@@ -254,7 +254,11 @@ def build_molecule_graphs(table: MoleculeTable, name: str, kind: str, *, seed: i
 
     graphs, kept = [], []
     with Progress(len(table.smiles), f"featurising {name}", "molecule", enabled=progress) as bar:
-        featurised = featurise(table.smiles, advance=bar.update)
+        scaffolds = None if table.split is not None else "all" if split_all_rows else "parsed"
+        featurised = featurise(table.smiles, advance=bar.update, scaffolds=scaffolds)
+    if scaffolds is not None:  # the scaffold split's keys, computed while featurising
+        scaffold_keys = [k for _, k in featurised]
+        featurised = [g for g, _ in featurised]
     for i, g in enumerate(featurised):
         if g is None:
             continue
@@ -272,7 +276,7 @@ def build_molecule_graphs(table: MoleculeTable, name: str, kind: str, *, seed: i
         split = {p: torch.from_numpy(np.flatnonzero(parts == p)) for p in PARTS}
         note = "from the file's split column"
     elif split_all_rows:
-        full = scaffold_split(table.smiles, seed=seed, lenient=True)
+        full = scaffold_split(table.smiles, seed=seed, lenient=True, scaffolds=scaffold_keys)
         where = np.full(len(table.smiles), -1, dtype=np.int64)
         where[kept] = np.arange(len(kept))
         split = {p: torch.from_numpy(np.sort(where[idx.numpy()][where[idx.numpy()] >= 0])) for p, idx in full.items()}
@@ -281,7 +285,7 @@ def build_molecule_graphs(table: MoleculeTable, name: str, kind: str, *, seed: i
                 f"({'/'.join(str(len(v)) for v in full.values())}), the unparsable rows then dropped from their "
                 f"parts ({', '.join(f'{n} from {p}' for p, n in dropped.items() if n) or 'none'})")
     else:
-        split = scaffold_split([table.smiles[i] for i in kept], seed=seed)
+        split = scaffold_split([table.smiles[i] for i in kept], seed=seed, scaffolds=[scaffold_keys[i] for i in kept])
         note = "Bemis-Murcko scaffold split 80/10/10" + (f", scaffold groups shuffled by seed {seed}" if seed else "")
         if len(split["train"]) == 0:  # one scaffold group above 80 % (molecules without rings share the empty one)
             raise DatasetError(f"{name}: the scaffold split puts none of its {len(kept)} molecules in train (one "

@@ -28,14 +28,28 @@ def default_workers(n: int) -> int:
     return max(1, min(len(os.sched_getaffinity(0)), -(-n // CHUNK)))
 
 
-def _graphs_of(smiles: Sequence[str]) -> list[dict | None]:
-    """``smiles2graph`` of each SMILES that RDKit parses; None for the others."""
+def _graphs_of(smiles: Sequence[str], scaffolds: str | None = None) -> list:
+    """``smiles2graph`` of each SMILES that RDKit parses; None for the others. With ``scaffolds`` each entry is a
+    ``(graph, scaffold)`` pair (:func:`~graph_mirage.data.splits.scaffold_of` of the molecule parsed here):
+    ``"parsed"`` for the molecules that parse (None for the others), ``"all"`` for every row (leniently)."""
     from ogb.utils import smiles2graph
     from rdkit import Chem, RDLogger
 
+    from .splits import scaffold_of
+
     RDLogger.DisableLog("rdApp.*")
     try:
-        return [None if Chem.MolFromSmiles(s) is None else smiles2graph(s) for s in smiles]
+        out = []
+        for s in smiles:
+            mol = Chem.MolFromSmiles(s)
+            graph = None if mol is None else smiles2graph(s)
+            if scaffolds is None:
+                out.append(graph)
+            elif mol is not None:
+                out.append((graph, scaffold_of(s, mol=mol)))
+            else:
+                out.append((None, scaffold_of(s, lenient=True) if scaffolds == "all" else None))
+        return out
     finally:
         RDLogger.EnableLog("rdApp.*")
 
@@ -51,8 +65,8 @@ def _quiet_worker() -> None:
     die_with_parent()
 
 
-def featurise(smiles: Sequence[str], *, workers: int | None = None,
-              advance: Callable[[int], None] | None = None) -> list[dict | None]:
+def featurise(smiles: Sequence[str], *, workers: int | None = None, advance: Callable[[int], None] | None = None,
+              scaffolds: str | None = None) -> list:
     """OGB's graph dict (``node_feat [n, 9]``, ``edge_index [2, 2m]``, ``edge_feat [2m, 3]``, ``num_nodes``) of each
     SMILES, None where RDKit cannot parse it, in input order.
 
@@ -60,23 +74,28 @@ def featurise(smiles: Sequence[str], *, workers: int | None = None,
         smiles: the molecules.
         workers: processes (default :func:`default_workers`); the result does not depend on it.
         advance: called with the number of molecules done after each chunk (a progress bar's ``update``).
+        scaffolds: ``"parsed"`` or ``"all"``: each entry a ``(graph, scaffold)`` pair, the scaffold computed in the
+            same worker from the molecule it parsed (see :func:`_graphs_of`) — a scaffold split's cost, shared out.
     """
     workers = default_workers(len(smiles)) if workers is None else max(1, int(workers))
     chunks = [smiles[i:i + CHUNK] for i in range(0, len(smiles), CHUNK)]
     out: list[dict | None] = []
-    for chunk, graphs in zip(chunks, _map(chunks, workers)):
+    for chunk, graphs in zip(chunks, _map(chunks, workers, scaffolds)):
         out += graphs
         if advance is not None:
             advance(len(chunk))
     return out
 
 
-def _map(chunks: list, workers: int) -> Iterator[list]:
+def _map(chunks: list, workers: int, scaffolds: str | None = None) -> Iterator[list]:
+    import functools
     import multiprocessing
+
+    work = functools.partial(_graphs_of, scaffolds=scaffolds)  # a partial of a module-level function pickles
 
     # a pool's worker (the benchmark's, a search's) is daemonic and may not have children of its own
     if workers == 1 or len(chunks) == 1 or multiprocessing.current_process().daemon:
-        yield from map(_graphs_of, chunks)
+        yield from map(work, chunks)
         return
 
     import signal
@@ -90,4 +109,4 @@ def _map(chunks: list, workers: int) -> Iterator[list]:
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
     with pool:
-        yield from pool.imap(_graphs_of, chunks)
+        yield from pool.imap(work, chunks)

@@ -46,24 +46,29 @@ def random_split(y: np.ndarray, seed: int = 0, stratify: bool = False,
 
 
 def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] = FRACTIONS, *, seed: int = 0,
-                   lenient: bool = False) -> dict:
+                   lenient: bool = False, scaffolds: Sequence[str] | None = None) -> dict:
     """Deterministic Bemis–Murcko scaffold split, as OGB and DeepChem make it.
 
     Molecules are grouped by scaffold (RDKit, chirality included); groups are sorted by size, largest first (ties:
     earliest first member), and filled into train until it would pass 80 %, then valid, then test. No scaffold is
     in two parts. ``seed`` > 0 takes the groups in a random order of that seed instead (a random scaffold split).
     ``lenient``: a SMILES that RDKit rejects gets the scaffold of the molecule read without sanitising (OGB made
-    some splits with an RDKit that accepted molecules today's rejects); else it must parse.
+    some splits with an RDKit that accepted molecules today's rejects); else it must parse. ``scaffolds``: each
+    molecule's :func:`scaffold_of`, computed already (the featurising workers do, from the molecule they parsed).
     """
-    from rdkit import RDLogger
-
     groups: dict[str, list[int]] = {}
-    RDLogger.DisableLog("rdApp.*")
-    try:
-        for i, s in enumerate(smiles):
-            groups.setdefault(_scaffold(s, lenient), []).append(i)
-    finally:
-        RDLogger.EnableLog("rdApp.*")
+    if scaffolds is None:
+        from rdkit import RDLogger
+
+        RDLogger.DisableLog("rdApp.*")
+        try:
+            scaffolds = [scaffold_of(s, lenient) for s in smiles]
+        finally:
+            RDLogger.EnableLog("rdApp.*")
+    elif len(scaffolds) != len(smiles):
+        raise ValueError(f"{len(scaffolds)} scaffolds for {len(smiles)} molecules")
+    for i, key in enumerate(scaffolds):
+        groups.setdefault(key, []).append(i)
     ordered = sorted(groups.values(), key=lambda g: (len(g), g[0]), reverse=True)
     if seed:
         rng = np.random.default_rng(seed)
@@ -87,10 +92,14 @@ def scaffold_split(smiles: Sequence[str], fractions: tuple[float, float, float] 
             (("train", train), ("valid", valid), ("test", test))}
 
 
-def _scaffold(s: str, lenient: bool) -> str:
+def scaffold_of(s: str, lenient: bool = False, mol=None) -> str:
+    """The Bemis–Murcko scaffold SMILES of ``s`` (chirality included), from ``mol`` when it was parsed already;
+    ``lenient``: a SMILES that RDKit rejects gets the scaffold of the molecule read without sanitising."""
     from rdkit import Chem
     from rdkit.Chem.Scaffolds import MurckoScaffold
 
+    if mol is not None:
+        return MurckoScaffold.MurckoScaffoldSmiles(mol=mol, includeChirality=True)
     if not lenient:
         return MurckoScaffold.MurckoScaffoldSmiles(smiles=s, includeChirality=True)
     mol = Chem.MolFromSmiles(s)
