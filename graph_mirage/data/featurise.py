@@ -1,8 +1,10 @@
 """SMILES to OGB graphs (:func:`ogb.utils.smiles2graph`), in worker processes when there are many molecules.
 
 Featurising is Python-bound RDKit work, one molecule at a time, and molecules are independent: ogbg-molhiv's 41,127
-SMILES took 54 s in one process here and 29 s in two. Chunks of SMILES go to forked workers (Linux only; elsewhere,
-and for small files, one process) and come back in order, so the graphs are the same whatever the number of workers.
+SMILES took 25.5 s on one CPU here and 12.4 s on two (``benchmarks/molecule_load.py``). Chunks of SMILES go to forked
+workers (Linux only; elsewhere, and for small files, one process) and come back in order, so the graphs are the same
+whatever the number of workers. A scaffold split's keys are computed in the same pass, from the molecule each worker
+parsed (``scaffolds=``).
 
 Example:
     >>> graphs = featurise(["CCO", "not a smiles"], workers=1)   # doctest: +SKIP
