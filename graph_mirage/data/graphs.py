@@ -87,14 +87,10 @@ class GraphDataset(InMemoryDataset):
         for what, a in (("node labels x", flat.x), ("edge labels edge_attr", flat.edge_attr)):
             if len(a) and a.min() < 0:  # they index embeddings
                 raise DatasetError(f"{what} must be integers >= 0 (categorical); got {int(a.min())}")
-        classes, y = np.unique(flat.y, return_inverse=True)
+        _, y = np.unique(flat.y, return_inverse=True)
         flat = replace(flat, y=y.astype(np.int64).reshape(-1))
-        meta = {"name": name, "kind": "graphs", "num_classes": int(len(classes)), "encoder": "embedding",
-                "node_vocab": (flat.x.max(0) + 1).tolist() if len(flat.x) else [1] * flat.x.shape[1],
-                "edge_vocab": (flat.edge_attr.max(0) + 1).tolist() if len(flat.edge_attr) else
-                [1] * flat.edge_attr.shape[1], "source": "graphs given in Python"}
-        if flat.x_cont is not None:
-            meta["node_attributes"] = int(flat.x_cont.shape[1])
+        meta = graph_meta(name, "graphs", flat, source="graphs given in Python",
+                          **({"node_attributes": int(flat.x_cont.shape[1])} if flat.x_cont is not None else {}))
         if split is None:
             parts = random_split(flat.y, seed=seed, stratify=stratify)
             meta.update(split_kind="random", split_seed=int(seed), split_stratified=bool(stratify))
@@ -106,8 +102,7 @@ class GraphDataset(InMemoryDataset):
                   *(parts[k].numpy() for k in ("train", "valid", "test"))):
             digest.update(np.ascontiguousarray(a).tobytes())
         meta["content_key"] = digest.hexdigest()
-        ds = dataset_from_flat(flat, meta)
-        ds.split = parts
+        ds = dataset_from_flat(flat, meta, parts)
         if flat.x_cont is not None:
             attribute_scale(ds)
         return ds
@@ -266,9 +261,10 @@ class FlatGraphs:
         return cls(x.astype(np.int64), ei.astype(np.int64), ea.astype(np.int64), y, node_ptr, edge_ptr, x_cont=xc)
 
 
-def dataset_from_flat(flat: FlatGraphs, meta: dict) -> GraphDataset:
+def dataset_from_flat(flat: FlatGraphs, meta: dict, split: dict | None = None) -> GraphDataset:
     """A :class:`GraphDataset` collated directly from flat arrays (no ``Data`` per graph: a million graphs take
-    seconds); edge ids become local to each graph, as PyG stores them."""
+    seconds), with ``split`` (index arrays by part) where given; edge ids become local to each graph, as PyG stores
+    them."""
     local = flat.edge_index.astype(np.int64) - np.repeat(flat.node_ptr[:-1], np.diff(flat.edge_ptr))[None, :]
     data = Data(x=torch.from_numpy(flat.x.astype(np.int64)), edge_index=torch.from_numpy(local),
                 edge_attr=torch.from_numpy(flat.edge_attr.astype(np.int64)),
@@ -279,7 +275,7 @@ def dataset_from_flat(flat: FlatGraphs, meta: dict) -> GraphDataset:
     if flat.x_cont is not None:  # continuous node attributes, sliced as x
         data.x_cont = torch.from_numpy(flat.x_cont.astype(np.float32))
         slices["x_cont"] = ptr_n
-    return GraphDataset(meta=meta, _collated=(data, slices))
+    return GraphDataset(meta=meta, split=split, _collated=(data, slices))
 
 
 # what a distiller's ``fit`` reads (through :func:`as_flat`): a dataset or a subset of one, a list of ``Data``, or the
@@ -335,6 +331,11 @@ def dataset_stats(ds: GraphDataset) -> dict:
             "source": ds.meta.get("source", ""), "skipped": int(ds.meta.get("skipped", 0))}
 
 
+def _vocab(t: torch.Tensor) -> list[int]:
+    """Each column's vocabulary size of a categorical ``[n, F]`` table (1 per column where it has no rows)."""
+    return (t.max(0).values + 1).tolist() if len(t) else [1] * t.shape[1]
+
+
 def graph_meta(name: str, kind: str, graphs: Sequence[Data] | FlatGraphs, **extra) -> dict:
     """A dataset's ``meta`` from its graphs (a list, or one :class:`FlatGraphs`): classes, per-column vocabularies,
     split kind and encoder.
@@ -357,8 +358,8 @@ def graph_meta(name: str, kind: str, graphs: Sequence[Data] | FlatGraphs, **extr
         "name": name,
         "kind": kind,
         "num_classes": 2 if multitask else int(y.max()) + 1,
-        "node_vocab": (x.max(0).values + 1).tolist() if len(x) else [1],
-        "edge_vocab": (ea.max(0).values + 1).tolist() if len(ea) else [1],
+        "node_vocab": _vocab(x),
+        "edge_vocab": _vocab(ea),
         "split_kind": "scaffold" if kind in ("ogb", "csv") else "random",
         "encoder": "ogb" if kind in ("ogb", "csv") else "embedding",
     }

@@ -261,8 +261,7 @@ def _process(source: Source, raw: Path | None, cache: Path, target: Path, prefix
             graphs, meta, split = source.process(raw, tmp / "work", progress)
             bar.update(1)
         if isinstance(graphs, FlatGraphs):  # collated already: no Data per graph (a TU dataset's files)
-            ds = dataset_from_flat(graphs, meta)
-            ds.split = {k: torch.as_tensor(v, dtype=torch.long) for k, v in split.items()}
+            ds = dataset_from_flat(graphs, meta, split)
         else:
             ds = GraphDataset(graphs, meta, split)
         meta["stats"] = ds.meta["stats"] = ds.stats()

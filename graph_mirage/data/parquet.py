@@ -277,11 +277,7 @@ def read_parquet(path: str | os.PathLike) -> GraphDataset:
     n = flat.num_graphs
     if not np.array_equal(flat.graph_ids, np.arange(n)):
         raise DatasetError(f"{path}: graph ids must be 0..{n - 1} without gaps")
-    ds = dataset_from_flat(flat, {k: v for k, v in meta.items()
-                                  if k not in ("layout", "layout_version", "graphs", "node_columns", "edge_columns")})
     split = np.array(graphs["split"].to_pylist(), dtype=object)
-    import torch
-
-    ds.split = {k: torch.from_numpy(np.flatnonzero(split == k)) for k in ("train", "valid", "test")
-                if (split == k).any()}
-    return ds
+    return dataset_from_flat(flat, {k: v for k, v in meta.items()
+                                    if k not in ("layout", "layout_version", "graphs", "node_columns", "edge_columns")},
+                             {k: np.flatnonzero(split == k) for k in ("train", "valid", "test") if (split == k).any()})

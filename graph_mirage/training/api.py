@@ -17,11 +17,11 @@ from .config import (
 )
 from .evalset import EvalSet
 from .loop import RunResult, train_one
+from .metrics import METRIC_KEYS, Metric, class_shift
 
 if TYPE_CHECKING:
     from ..data import GraphDataset
     from ..distilled import DistilledDataset
-from .metrics import METRIC_KEYS, Metric, class_shift
 
 DEFAULT_DEPTH = 2  # GNN layers when neither the settings nor a distilled set say (a set records its hops)
 
