@@ -124,7 +124,8 @@ class Progress:
                     self._line()
 
     def _line(self) -> None:
-        extra = "".join(f" {k} {_fmt(v)}" for k, v in self.post.items())
+        # a stage is named, not a number: "3/3 stages, emitting" (not "stages stage emitting")
+        extra = "".join(f", {_fmt(v)}" if k == "stage" else f" {k} {_fmt(v)}" for k, v in self.post.items())
         print(f"{self.desc}: {self.n}/{self.total} {self.unit}s{extra} ({time.perf_counter() - self.t0:.0f} s)",
               file=self.stream, flush=True)
         self.printed = self.n

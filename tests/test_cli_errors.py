@@ -192,6 +192,7 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
         "unknown itemset target": ["--itemsets", "some"], "budget and support together": ["--budget", "3",
                                                                                            "--support", "0.1"],
         "folds 1": ["--folds", "1"], "fold out of range": ["--folds", "3", "--fold", "5"],
+        "fold without folds": ["--fold", "3"],
         "preset on a dataset without one": ["--preset", "paper"], "step without a preset": ["--step", "1"],
         "bank with an itemset option": ["--bank", "--budget", "3"],
         "sampled roots with an itemset option": ["--roots", "sampled", "--budget", "3"],

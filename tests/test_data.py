@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -442,6 +443,21 @@ def test_empty_tu_dataset(tmp_path):
     write_tu(tmp_path, A="", graph_indicator="", graph_labels="", node_labels=None, edge_labels=None)
     with pytest.raises(DatasetError, match="empty"):
         load_dataset("TOY", tmp_path, cache_dir=tmp_path / "cache", download=False)
+
+
+def test_a_fold_without_folds_is_refused_not_ignored(tmp_path):
+    # without folds the split would be the random one, whatever fold says
+    with pytest.raises(DatasetError, match="fold=3 picks a test fold of cross-validation: give folds too"):
+        load_dataset("synthetic-motifs", tmp_path, cache_dir=tmp_path / "cache", fold=3)
+
+
+def test_a_path_that_is_no_dataset_says_what_it_is(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    for path, what in ((tmp_path / "notes.txt", "a file that is not a CSV"),
+                       (tmp_path, "a directory, but not in graph-mirage's Parquet layout"),
+                       (tmp_path / "missing" / "set", "no such file or directory")):
+        with pytest.raises(DatasetError, match=f"^{re.escape(str(path))}: {what}.*a dataset is a name"):
+            load_dataset(str(path), tmp_path / "root")
 
 
 def test_unknown_dataset_lists_known(tmp_path):

@@ -51,7 +51,7 @@ def test_a_step_that_takes_long_is_never_silent():
         p.update(0, stage="one long stage")
         time.sleep(1.1)  # no step ends: the ticker still says where the work is, at its pace
     lines = log.getvalue().splitlines()
-    assert len(lines) >= 4 and all("0/2 stages stage one long stage" in line for line in lines)
+    assert len(lines) >= 4 and all("0/2 stages, one long stage" in line for line in lines)
 
 
 def _gaps(argv, env=None):

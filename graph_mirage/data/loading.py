@@ -68,6 +68,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
     cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache()
     if download is None:
         download = os.environ.get("MIRAGE_OFFLINE", "") in ("", "0")
+    if folds is None and fold:  # a fold without folds would be silently the random split
+        raise DatasetError(f"fold={fold} picks a test fold of cross-validation: give folds too (--folds K)")
     spec = _with_columns(resolve_spec(name, root), smiles_column, label_columns, split_column, seed)
     source = source_for(spec, root)
     if spec.kind == "parquet" and (folds is not None or seed or stratify):

@@ -79,8 +79,24 @@ def resolve_spec(name: str, root: str | os.PathLike | None = None) -> DatasetSpe
     root = Path(root) if root is not None else default_root()
     if (root / "TUDataset" / name / "raw" / f"{name}_A.txt").is_file():
         return DatasetSpec(name, "tu", "TU dataset found under the data root")
+    if os.sep in name or Path(name).expanduser().exists():  # meant as a path: a TU name holds no separator
+        raise DatasetError(_not_a_dataset_path(name))
     raise DatasetError(
         f"unknown dataset {name!r}; known: {', '.join(DATASETS)} "
         f"(any other TU dataset works once its raw files are in ROOT/TUDataset/{name}/raw; a file of SMILES and "
         f"labels is read when its name ends in .csv or .csv.gz)"
     )
+
+
+def _not_a_dataset_path(name: str) -> str:
+    path = Path(name).expanduser()
+    if not path.exists():
+        what = "no such file or directory"
+    elif path.is_dir():
+        from .parquet import META_FILE
+
+        what = f"a directory, but not in graph-mirage's Parquet layout (no {META_FILE})"
+    else:
+        what = "a file that is not a CSV of SMILES and labels (.csv, .csv.gz)"
+    return (f"{name}: {what}; a dataset is a name (mirage datasets), a CSV file of SMILES and labels, or a directory "
+            f"written by mirage export --parquet")

@@ -88,6 +88,8 @@ class DataSettings:
         _int("split_seed", self.split_seed, 0, allow_none=False)
         _int("folds", self.folds, 2)
         _int("fold", self.fold, 0, allow_none=False)
+        if self.folds is None and self.fold:
+            raise ParameterError(f"--fold {self.fold} picks a test fold of cross-validation: give --folds K too")
         if self.folds is not None and self.fold >= self.folds:
             raise ParameterError(f"fold must be in 0..{self.folds - 1}, got {self.fold}")
         from ..data.registry import resolve_spec
