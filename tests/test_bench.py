@@ -436,3 +436,27 @@ def test_sets_of_several_splits_made_on_the_workers_are_the_sets_made_in_order(t
                       [re.sub(r"\(\d+\.\d+ s\)", "", line) for line in lines])  # a time is not the set
     assert len(made[1][0]) >= 3 * 3 and {s[1] for s in made[1][0]} == {0, 1, 2}
     assert made[1] == made[2]
+
+
+def test_tox21_probe_counts_a_prototype_as_the_trees_its_roots_stand_for(synthetic):
+    """benchmarks/tox21_probe.py: a prototype's row is its roots' one-hop trees weighted by their root weights, in the
+    same columns the real graphs count: a prototype of a cluster of one graph counts exactly that graph's trees."""
+    from graph_mirage.data import as_flat
+    from graph_mirage.prototypes import TreePrototypes
+
+    from .conftest import benchmark_module
+
+    probe = benchmark_module("tox21_probe")
+    train = synthetic[synthetic.split["train"]][:12]
+    est = TreePrototypes(hops=1, per_class=12, max_roots=1000).fit(train)  # every graph its own cluster
+    protos, real = list(est.distilled_), list(train)
+    rows, test_rows = probe.tree_count_rows(protos + real, as_flat(synthetic[synthetic.split["test"]]))
+    singles = [i for i, m in enumerate(est.members_) if len(m) == 1]
+    assert len(singles) >= 6
+    for i in singles:  # the prototype keeps some of its graph's trees, their counts scaled to the graph's mass
+        p, g = rows[i].toarray().ravel(), rows[len(protos) + int(est.members_[i][0])].toarray().ravel()
+        kept = np.flatnonzero(p)
+        assert g[kept].all() and len(kept) >= len(np.flatnonzero(g)) // 2, i
+        assert np.allclose(p[kept] / g[kept], p[kept][0] / g[kept][0], rtol=1e-5), i
+        assert p.sum() == pytest.approx(g.sum(), rel=1e-5), i
+    assert rows.shape[0] == len(protos) + len(real) and test_rows.shape[0] == len(synthetic.split["test"])
