@@ -40,8 +40,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -283,6 +281,7 @@ def run_cell(job: tuple) -> dict:
 
 
 def main(argv=None) -> int:
+    from graph_mirage.bench.scripts import script_header
     from graph_mirage.stats import interval, paired
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -311,10 +310,9 @@ def main(argv=None) -> int:
             if r is not base:
                 r[f"{key}_vs_default"] = paired({x["seed"]: x[key] for x in r["runs"]},
                                                 {x["seed"]: x[key] for x in base["runs"]})
-    header = {"command": "python benchmarks/levers.py " + " ".join(sys.argv[1:] if argv is None else argv),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.jobs} processes (1 torch thread each)",
-              "seeds": args.seeds, "seconds": time.perf_counter() - t0,
-              "reading": "exploration of levers: no permuted controls; paired differences against the default"}
+    header = script_header("benchmarks/levers.py", argv, jobs=args.jobs, t0=t0, seeds=args.seeds,
+                           reading="exploration of levers: no permuted controls; paired differences against the "
+                                   "default")
     Path(args.out).write_text(json.dumps({"header": header, "rows": rows}, indent=1, default=float))
     print("| dataset | GNN | set | graphs | % bytes | test ×100 | validation ×100 | test vs default | val vs default |")
     print("|---|---|---|---|---|---|---|---|---|")

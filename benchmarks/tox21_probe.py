@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -145,6 +143,8 @@ def run_cell(job: tuple) -> dict:
 
 
 def main(argv=None) -> int:
+    from graph_mirage.bench.scripts import script_header
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--jobs", type=int, default=2)
@@ -172,10 +172,8 @@ def main(argv=None) -> int:
                 key = "gin_resampled" if cell["resampled"] else "gin"
                 row[key] = {"mean": float(np.mean(tests)), "std": float(np.std(tests, ddof=1)),
                             "epochs": [x["epoch"] for x in cell["runs"]], "runs": cell["runs"]}
-    header = {"command": "python benchmarks/tox21_probe.py " + " ".join(sys.argv[1:] if argv is None else argv),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.jobs} processes (1 torch thread each)",
-              "seeds": args.seeds, "seconds": time.perf_counter() - t0,
-              "reading": "exploration without permuted controls: test ROC-AUC averaged over the 12 tasks"}
+    header = script_header("benchmarks/tox21_probe.py", argv, jobs=args.jobs, t0=t0, seeds=args.seeds,
+                           reading="exploration without permuted controls: test ROC-AUC averaged over the 12 tasks")
     Path(args.out).write_text(json.dumps({"header": header, "rows": rows}, indent=1, default=float))
     print("| set | graphs | % of the bytes | linear on its tree counts | GIN (1 layer) | GIN, roots resampled |")
     print("|---|---:|---:|---:|---|---|")

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -141,6 +139,8 @@ def table(rows: list[dict], lines: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
+    from graph_mirage.bench.scripts import script_header
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--models", nargs="+", default=["gin"])
@@ -160,10 +160,8 @@ def main(argv=None) -> int:
         with ProcessPoolExecutor(args.jobs) as pool:
             rows = list(pool.map(run_task, jobs))
     lines = summary(rows)
-    command = "python benchmarks/tox21_tasks.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    header = {"command": command.strip(), "seconds": round(time.perf_counter() - t0, 1),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.jobs} processes (1 torch thread each)"}
-    print(f"{command}\n\n" + table(rows, lines))
+    header = script_header("benchmarks/tox21_tasks.py", argv, jobs=args.jobs, t0=t0)
+    print(f"{header['command']}\n\n" + table(rows, lines))
     Path(args.out).write_text(json.dumps({"header": header, "rows": rows, "summary": lines}, indent=1) + "\n")
     return 0
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 import warnings
@@ -185,6 +184,8 @@ def write_page(rows: list[dict], out: str = "warmup_selection.json", page: Path 
 
 
 def main(argv: list[str] | None = None) -> int:
+    from graph_mirage.bench.scripts import script_header
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=["ogbg-molbace", "DD"])
     p.add_argument("--models", nargs="+", default=["gcn", "gin"])
@@ -216,12 +217,11 @@ def main(argv: list[str] | None = None) -> int:
                              "recorded epochs do not give the run's own choice")
         del r["exact_test"]
     rows = summary([dict(r, exact_val=r["val"], exact_test=r["test"]) for r in runs])
-    header = {"command": " ".join(["python benchmarks/warmup_selection.py", *(sys.argv[1:] if argv is None else argv)]),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores, {args.jobs} processes (1 torch thread each)",
-              "seconds": time.perf_counter() - t0, "warmups": list(WARMUPS),
-              "reading": "an exploration of the protocol (epoch selection after a warm-up), not a change of it; "
-                         "test scores rounded to 6 decimals in the runs, validation scores exact (files written before "
-                         "--folds: both rounded)"}
+    header = script_header(
+        "benchmarks/warmup_selection.py", argv, jobs=args.jobs, t0=t0, warmups=list(WARMUPS),
+        reading="an exploration of the protocol (epoch selection after a warm-up), not a change of it; test scores "
+                "rounded to 6 decimals in the runs, validation scores exact (files written before --folds: both "
+                "rounded)")
     Path(args.out).write_text(json.dumps({"header": header, "rows": rows, "runs": runs}) + "\n")
     if Path(args.out).resolve().parent == RESULTS.resolve():
         write_page(rows, args.out)

@@ -460,3 +460,16 @@ def test_tox21_probe_counts_a_prototype_as_the_trees_its_roots_stand_for(synthet
         assert np.allclose(p[kept] / g[kept], p[kept][0] / g[kept][0], rtol=1e-5), i
         assert p.sum() == pytest.approx(g.sum(), rel=1e-5), i
     assert rows.shape[0] == len(protos) + len(real) and test_rows.shape[0] == len(synthetic.split["test"])
+
+
+def test_a_benchmark_scripts_header_names_the_command_that_wrote_it():
+    import time
+
+    from graph_mirage.bench.scripts import script_header
+
+    t0 = time.perf_counter()
+    h = script_header("benchmarks/levers.py", ["--seeds", "5", "--tox21"], jobs=2, t0=t0, seeds=5, reading="r")
+    assert h["command"] == "python benchmarks/levers.py --seeds 5 --tox21"
+    assert "2 processes (1 torch thread each)" in h["machine"] and h["seconds"] >= 0
+    assert list(h) == ["command", "machine", "seconds", "seeds", "reading"] and h["seeds"] == 5
+    assert script_header("benchmarks/x.py", [], jobs=1, t0=t0)["command"] == "python benchmarks/x.py"
