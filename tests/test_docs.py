@@ -497,3 +497,39 @@ def test_every_markdown_table_has_as_many_delimiter_cells_as_header_cells():
                 if cells(lines[i - 1]) != cells(lines[i]):
                     bad.append(f"{page.name}:{i}")
     assert not bad, bad
+
+
+def _headings(page: Path) -> set[str]:
+    """The anchors GitHub gives ``page``'s headings: lower case, punctuation dropped, spaces as hyphens, a repeated
+    heading numbered (``-1``, ``-2``); headings inside code blocks are not headings."""
+    anchors, seen, code = set(), {}, False
+    for line in page.read_text().splitlines():
+        code = code != line.startswith("```")
+        m = None if code else re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if m:
+            text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", m.group(1))
+            slug = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+            anchors.add(slug if slug not in seen else f"{slug}-{seen[slug]}")
+            seen[slug] = seen.get(slug, 0) + 1
+    return anchors
+
+
+def test_every_relative_link_of_the_docs_reaches_a_file_and_its_heading():
+    """Links and images of the README, docs/ and the benchmark pages that point inside the repository name a file
+    that exists and, with ``#anchor``, a heading of that page (a moved section or file breaks them silently)."""
+    root = DOCS.parent
+    pages = [root / "README.md", *sorted(DOCS.rglob("*.md")), *sorted((root / "benchmarks" / "results").glob("*.md"))]
+    checked, bad = 0, []
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            dest = (page.parent / path).resolve() if path else page
+            checked += 1
+            if not dest.exists():
+                bad.append(f"{page.relative_to(root)}: {target} (no such file)")
+            elif anchor and dest.suffix == ".md" and anchor not in _headings(dest):
+                bad.append(f"{page.relative_to(root)}: {target} (no such heading)")
+    assert checked > 100 and not bad, bad
