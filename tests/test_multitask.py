@@ -80,6 +80,51 @@ def test_training_masks_missing_labels(tox21, tox21_set, tmp_path):
     assert res["metric"] == "rocauc" and 0.3 < res["test_mean"] < 1.0  # finite: NaN labels never reach the loss
 
 
+def test_a_support_weighted_loss_weights_each_label_by_its_graphs_support_within_its_task_and_label():
+    """support='loss' on several tasks: an entry weighs its graph's support over the mean support of the graphs with
+    the same label on the same task (so the weighting never re-balances a task's labels); missing entries none."""
+    import torch
+
+    from graph_mirage.training.loop import support_class_means, task_loss
+
+    nan = float("nan")
+    y = torch.tensor([[1.0, nan], [0.0, 1.0], [0.0, nan], [nan, 0.0]])
+    weight = torch.tensor([4.0, 1.0, 3.0, 2.0])
+
+    class Set:  # what support_class_means reads of a distilled set
+        pass
+
+    s = Set()
+    s.y, s.weight = y, weight.view(-1, 1)
+    means = support_class_means(s)
+    assert means.tolist() == [[2.0, 4.0], [2.0, 1.0]]  # task 0: label 0 mean(1, 3), label 1: 4; task 1: 2 and 1
+    logits = torch.tensor([[0.3, -0.2], [-1.0, 0.5], [0.2, 0.1], [0.7, -0.4]])
+    entries = [(0, 0, 1.0), (1, 0, 0.0), (1, 1, 1.0), (2, 0, 0.0), (3, 1, 0.0)]
+    ws = [4 / 4, 1 / 2, 1 / 1, 3 / 2, 2 / 2]
+    bce = [float(torch.nn.functional.binary_cross_entropy_with_logits(logits[g, t], torch.tensor(v)))
+           for g, t, v in entries]
+    want = sum(w * b for w, b in zip(ws, bce)) / sum(ws)
+    assert float(task_loss(logits, y, weight, means)) == pytest.approx(want, rel=1e-6)
+    assert float(task_loss(logits, y)) == pytest.approx(sum(bce) / len(bce), rel=1e-6)  # unweighted: the mean
+
+
+def test_a_multi_task_set_trains_with_support_weights_and_refuses_sampling(tox21):
+    from graph_mirage.errors import MirageError
+    from graph_mirage.multitask import PerTask
+    from graph_mirage.prototypes import TreePrototypes
+    from graph_mirage.training import TrainConfig, train_and_evaluate
+
+    # three prototypes per task and label, of clusters of different sizes: the weights are not all one
+    d = PerTask(TreePrototypes(hops=1, per_class=3)).fit(tox21[tox21.split["train"]]).distilled_
+    assert len(set(d.storage().weight.view(-1).tolist())) > 10
+    plain = train_and_evaluate(tox21, d, model="gcn", seeds=[0], config=TrainConfig(epochs=3))
+    weighted = train_and_evaluate(tox21, d, model="gcn", seeds=[0], config=TrainConfig(epochs=3, support="loss"))
+    assert 0.3 < weighted["test_mean"] < 1.0 and weighted["support"] == "loss" and plain["support"] == "none"
+    assert weighted["runs"][0]["val"] != plain["runs"][0]["val"]  # the weights reach the loss
+    with pytest.raises(MirageError, match="a multi-task set weights its loss per task and label instead"):
+        train_and_evaluate(tox21, d, model="gcn", seeds=[0], config=TrainConfig(epochs=1, support="sample"))
+
+
 def test_single_and_multi_task_files_refuse_each_other(data_root, tox21, tox21_set, tmp_path):
     from graph_mirage import Mirage, load_dataset
     from graph_mirage.distilled import check_compatible

@@ -161,7 +161,8 @@ def train_args(sp, seeds: int) -> None:
                     help=f"pooling of the roots (distilled) / all nodes (real graphs) (default: what the "
                          f"distilled set records, else {DEFAULT_READOUT})")
     sp.add_argument("--weighting", choices=SUPPORT_MODES, default="none",
-                    help="use distilled graphs' supports: none, loss (weighted loss) or sample")
+                    help="use distilled graphs' supports: none, loss (weighted loss; per task and label on a "
+                         "multi-task set) or sample (single-task sets)")
     sp.add_argument("--no-prior-correction", action="store_true",
                     help="decide with the distilled set's own class balance instead of the training split's "
                          "(default: logit adjustment to the training split's class shares; docs)")

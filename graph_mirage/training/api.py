@@ -229,8 +229,9 @@ def train_and_evaluate(dataset: GraphDataset, train_set: DistilledDataset | None
     if train_set is not None and hasattr(train_set, "meta"):
         check_compatible(train_set.meta, meta)
     tasks = meta.get("num_tasks")
-    if tasks and config.support != "none":
-        raise MirageError("support weighting applies to one task; train a multi-task set with support 'none'")
+    if tasks and config.support == "sample":
+        raise MirageError("support 'sample' draws graphs by one class's weights; a multi-task set weights its loss "
+                          "per task and label instead: support 'loss'")
     source = "full" if train_set is None else train_set.meta.get("method", "distilled")
     set_meta = getattr(train_set, "meta", {}) or {}
     readout = config.readout or set_meta.get("readout") or DEFAULT_READOUT

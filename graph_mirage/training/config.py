@@ -34,7 +34,8 @@ class TrainConfig:
         hidden, dropout, readout, num_layers: model arguments (``num_layers`` None: the distillation hops;
             ``readout`` None: what the distilled set records, else :data:`DEFAULT_READOUT`).
         support: how distilled graphs' supports are used: ``"none"``, ``"loss"`` (loss weighted by support,
-            normalised within each class) or ``"sample"`` (graphs drawn in proportion to that weight).
+            normalised within each class; on several tasks each label within its task and label) or ``"sample"``
+            (graphs drawn in proportion to that weight; one task only).
         device: ``"cpu"`` or ``"cuda"``.
         eval_every: evaluate on valid/test every this many epochs (and at the last epoch).
         patience: stop after this many evaluations without a better validation metric (None: never stop early).

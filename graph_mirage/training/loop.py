@@ -46,7 +46,8 @@ class RunResult:
 
 
 def support_class_means(train) -> torch.Tensor | None:
-    """Mean support of each class of a distilled set (None for real graphs, which have no ``weight``).
+    """Mean support of each class of a distilled set (None for real graphs, which have no ``weight``): ``[C]``, or
+    for several binary tasks ``[T, 2]`` — per task and label, over the graphs labelled so there (1 where none is).
 
     Supports are divided by their class mean before use, so that weighting never re-balances the classes (a
     majority class has far larger absolute supports).
@@ -55,6 +56,14 @@ def support_class_means(train) -> torch.Tensor | None:
         w = train.weight
     except AttributeError:
         return None
+    if train.y.dim() == 2 and train.y.is_floating_point():  # several tasks: a class is a task's label
+        w, y = w.view(-1, 1).double(), train.y.double()
+        means = torch.ones(y.size(1), 2, dtype=torch.float64)
+        for label in (0, 1):
+            hit = (y == label).double()  # NaN (missing) is neither label
+            n = hit.sum(0)
+            means[:, label] = torch.where(n > 0, (hit * w).sum(0) / n.clamp_min(1), means[:, label])
+        return means.float()
     w, y = w.view(-1).double(), train.y.view(-1)
     means = torch.ones(int(train.num_classes), dtype=torch.float64)
     for c in torch.unique(y):
@@ -73,11 +82,19 @@ def _loader(train, config: TrainConfig, seed: int, means: torch.Tensor | None):
     return loader(train, batch_size=config.batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
 
 
-def task_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def task_loss(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None = None,
+              means: torch.Tensor | None = None) -> torch.Tensor:
     """Binary cross-entropy over the labelled entries of several tasks (``y [G, T]``, NaN where missing), as OGB's
-    reference code for its multi-task molecule datasets."""
+    reference code for its multi-task molecule datasets; with ``weight [G]`` (supports) and ``means [T, 2]``
+    (:func:`support_class_means`) each entry weighted by its graph's support over the mean support of its task and
+    label."""
     labelled = ~torch.isnan(y)
-    return nn.functional.binary_cross_entropy_with_logits(logits[labelled], y[labelled])
+    if weight is None:
+        return nn.functional.binary_cross_entropy_with_logits(logits[labelled], y[labelled])
+    label = torch.nan_to_num(y, nan=0.0).long()
+    w = weight.view(-1, 1) / means.gather(1, label.t()).t()
+    loss = nn.functional.binary_cross_entropy_with_logits(logits[labelled], y[labelled], reduction="none")
+    return (loss * w[labelled]).sum() / w[labelled].sum()
 
 
 def _epoch(model: nn.Module, loader, opt, device, config: TrainConfig, means: torch.Tensor | None) -> None:
@@ -86,7 +103,9 @@ def _epoch(model: nn.Module, loader, opt, device, config: TrainConfig, means: to
         batch = batch.to(device)
         opt.zero_grad()
         if batch.y.dim() == 2 and batch.y.is_floating_point():  # several binary tasks
-            task_loss(model(batch), batch.y).backward()
+            weighted = config.support == "loss" and means is not None
+            task_loss(model(batch), batch.y, batch.weight if weighted else None,
+                      means.to(device) if weighted else None).backward()
             opt.step()
             continue
         loss = nn.functional.cross_entropy(model(batch), batch.y.view(-1), reduction="none")
