@@ -335,3 +335,20 @@ def test_seeds_widen_the_choice_error_by_their_spread(synthetic):
     base = score_error(0.8, y, synthetic.num_classes)
     assert choice_error(one, synthetic) == pytest.approx(base)
     assert choice_error(spread, synthetic) == pytest.approx(np.sqrt(base ** 2 + 0.01 / 3))
+
+
+def test_the_level_line_counts_the_configurations_the_validation_split_cannot_order():
+    from types import SimpleNamespace
+
+    from graph_mirage.cli.output import level_line
+
+    def line(level, n):
+        return level_line(SimpleNamespace(seeds=1, validation_error_=0.05, n_level_with_best_=level,
+                                          n_configurations_=n), 151)
+
+    assert line(1, 64).startswith("no other configuration is within one standard error of its validation score "
+                                  "(±0.0500: 151 validation graphs)")
+    assert line(41, 64).startswith("40 of the 63 other configurations (≈) within one standard error")
+    assert line(41, 64).endswith("the validation split does not order them")
+    assert line(2, 2).startswith("1 of the 1 other configuration (≈) within")
+    assert line(2, 2).endswith("does not order it")

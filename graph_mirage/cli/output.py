@@ -127,5 +127,6 @@ def level_line(s, n_valid: int) -> str:
     others = s.n_level_with_best_ - 1
     if others == 0:
         return f"no other configuration is within {error}"
-    return (f"{others} other configuration(s) of {s.n_configurations_ - 1} (≈) within {error}: the validation split "
-            f"does not order them")
+    rest = s.n_configurations_ - 1
+    return (f"{others} of the {rest} other configuration{'s' if rest != 1 else ''} (≈) within {error}: the validation "
+            f"split does not order {'them' if others > 1 else 'it'}")
