@@ -121,8 +121,23 @@ def test_a_multi_task_set_trains_with_support_weights_and_refuses_sampling(tox21
     weighted = train_and_evaluate(tox21, d, model="gcn", seeds=[0], config=TrainConfig(epochs=3, support="loss"))
     assert 0.3 < weighted["test_mean"] < 1.0 and weighted["support"] == "loss" and plain["support"] == "none"
     assert weighted["runs"][0]["val"] != plain["runs"][0]["val"]  # the weights reach the loss
-    with pytest.raises(MirageError, match="a multi-task set weights its loss per task and label instead"):
+    with pytest.raises(MirageError, match="a multi-task set weights its loss per task and label instead: support "
+                                          "'loss' \\(--weighting loss\\)"):
         train_and_evaluate(tox21, d, model="gcn", seeds=[0], config=TrainConfig(epochs=1, support="sample"))
+
+
+def test_mirage_train_refuses_sampling_a_multi_task_set_in_one_line(tox21_set, tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import without_start_up
+
+    path = tox21_set.distilled_.save(tmp_path / "tox.npz")
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", "train", "ogbg-moltox21", "--distilled", str(path),
+                        "--weighting", "sample", "--seeds", "1"], capture_output=True, text=True, timeout=300)
+    err = without_start_up(r.stderr).strip().splitlines()
+    assert r.returncode == 2 and len(err) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert err[0].startswith("mirage: error: support 'sample' (--weighting sample) draws graphs by one class's")
 
 
 def test_single_and_multi_task_files_refuse_each_other(data_root, tox21, tox21_set, tmp_path):

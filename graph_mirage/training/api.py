@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import MirageError, ParameterError
 from .config import (
     DEFAULT_READOUT,
+    SAMPLE_MULTITASK,
     TrainConfig,
     resolve_device,
     seed_everything,
@@ -230,8 +231,7 @@ def train_and_evaluate(dataset: GraphDataset, train_set: DistilledDataset | None
         check_compatible(train_set.meta, meta)
     tasks = meta.get("num_tasks")
     if tasks and config.support == "sample":
-        raise MirageError("support 'sample' draws graphs by one class's weights; a multi-task set weights its loss "
-                          "per task and label instead: support 'loss'")
+        raise MirageError(SAMPLE_MULTITASK)
     source = "full" if train_set is None else train_set.meta.get("method", "distilled")
     set_meta = getattr(train_set, "meta", {}) or {}
     readout = config.readout or set_meta.get("readout") or DEFAULT_READOUT

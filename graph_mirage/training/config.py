@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
     import torch
 
+# several tasks have no one class to draw graphs by; their loss is weighted per task and label instead
+SAMPLE_MULTITASK = ("support 'sample' (--weighting sample) draws graphs by one class's weights; a multi-task set "
+                    "weights its loss per task and label instead: support 'loss' (--weighting loss)")
+
 
 @dataclass
 class TrainConfig:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..errors import MirageError
+from ..errors import MirageError, ParameterError
 from .distill import DistillOutcome, distill
 from .settings import DataSettings, DistillSettings, TrainSettings, check_output
 
@@ -21,7 +21,11 @@ def check_train(data: DataSettings, t: TrainSettings, distilled: str | None) -> 
         data.check_set(distilled)  # another dataset's set, too
         from ..distilled import DistilledDataset
 
-        DistilledDataset.load(distilled)  # a bad file fails before the dataset is loaded
+        d = DistilledDataset.load(distilled)  # a bad file fails before the dataset is loaded
+        if t.weighting == "sample" and d.meta.get("num_tasks"):
+            from ..training.config import SAMPLE_MULTITASK
+
+            raise ParameterError(SAMPLE_MULTITASK)
     if t.device != "cpu":
         from ..training.config import resolve_device
 
