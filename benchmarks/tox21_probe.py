@@ -65,10 +65,9 @@ def tree_count_rows(items, test):
 
     from graph_mirage.data import FlatGraphs
     from graph_mirage.trees import row_ids, wl_colours
-    from graph_mirage.wlprobe import _concat
 
     fit = FlatGraphs.from_data_list(items)
-    joint = _concat(fit, test)
+    joint = fit.union(test)
     colour = wl_colours(row_ids(joint.x), joint.edge_index, row_ids(joint.edge_attr), 1)[1]
 
     def weight(g):

@@ -30,15 +30,6 @@ if TYPE_CHECKING:
     from .prototypes import TreePrototypes
 
 
-def _concat(a: FlatGraphs, b: FlatGraphs) -> FlatGraphs:
-    """One disjoint union of two flat graph sets (``a``'s nodes first)."""
-    n = len(a.x)
-    return FlatGraphs(np.concatenate([a.x, b.x]), np.concatenate([a.edge_index, b.edge_index + n], axis=1),
-                      np.concatenate([a.edge_attr, b.edge_attr]), np.concatenate([a.y, b.y]),
-                      np.concatenate([a.node_ptr, b.node_ptr[1:] + n]),
-                      np.concatenate([a.edge_ptr, b.edge_ptr[1:] + a.edge_ptr[-1]]))
-
-
 def chance_score(y: np.ndarray, num_classes: int) -> float:
     """What a model that learned nothing scores on labels ``y``: ROC-AUC 0.5 for two classes, else the accuracy of
     always deciding the most frequent class."""
@@ -73,7 +64,7 @@ class WLProbe:
     """
 
     def __init__(self, fit_flat: FlatGraphs, score_flat: FlatGraphs, depth: int, num_classes: int) -> None:
-        joint = _concat(fit_flat, score_flat)
+        joint = fit_flat.union(score_flat)
         self.colours = wl_colours(row_ids(joint.x), joint.edge_index, row_ids(joint.edge_attr), depth)
         self.offsets = np.cumsum([0] + [int(c.max()) + 1 for c in self.colours])
         self.n_fit = len(fit_flat.x)

@@ -566,3 +566,18 @@ def test_cli_malformed_file_is_one_line(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert without_start_up(r.stderr).strip().count("\n") == 0 and "'x' is not an integer" in r.stderr
     assert not (tmp_path / "o.npz").exists()
+
+
+def test_the_union_of_two_flat_sets_is_the_flat_set_of_both_lists(synthetic):
+    from graph_mirage.data import FlatGraphs
+
+    graphs = list(synthetic[:7])
+    a, b = FlatGraphs.from_data_list(graphs[:3]), FlatGraphs.from_data_list(graphs[3:])
+    both, want = a.union(b), FlatGraphs.from_data_list(graphs)
+    for name in ("x", "edge_index", "edge_attr", "y", "node_ptr", "edge_ptr"):
+        assert np.array_equal(getattr(both, name), getattr(want, name)), name
+    assert both.num_graphs == 7 and both.graph_ids is None and both.x_cont is None
+    a.x_cont = np.ones((len(a.x), 2), np.float32)
+    assert a.union(b).x_cont is None  # attributes only where both sets have them
+    b.x_cont = np.zeros((len(b.x), 2), np.float32)
+    assert a.union(b).x_cont.shape == (len(want.x), 2) and a.union(b).x_cont[: len(a.x)].all()

@@ -220,6 +220,23 @@ class FlatGraphs:
         np.add.at(sums, self.graph_of_node, self.x_cont.astype(np.float64))
         return sums / np.maximum(np.diff(self.node_ptr), 1)[:, None]
 
+    def union(self, other: "FlatGraphs") -> "FlatGraphs":
+        """One disjoint union of these graphs and ``other``'s, these first (graph ids their positions; continuous
+        attributes where both have them), e.g. to refine the WL colours of two sets in one dictionary.
+
+        Example:
+            >>> joint = train_flat.union(test_flat)                                           # doctest: +SKIP
+            >>> joint.num_graphs == train_flat.num_graphs + test_flat.num_graphs              # doctest: +SKIP
+        """
+        n = len(self.x)
+        both = self.x_cont is not None and other.x_cont is not None
+        return FlatGraphs(np.concatenate([self.x, other.x]),
+                          np.concatenate([self.edge_index, other.edge_index + n], axis=1),
+                          np.concatenate([self.edge_attr, other.edge_attr]), np.concatenate([self.y, other.y]),
+                          np.concatenate([self.node_ptr, other.node_ptr[1:] + n]),
+                          np.concatenate([self.edge_ptr, other.edge_ptr[1:] + self.edge_ptr[-1]]),
+                          x_cont=np.concatenate([self.x_cont, other.x_cont]) if both else None)
+
     @classmethod
     def from_dataset(cls, ds: "GraphDataset") -> "FlatGraphs":
         data, slices = ds.storage(), ds.slices
