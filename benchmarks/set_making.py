@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 from graph_mirage.bench.runs import Runner
-from graph_mirage.bench.schedule import Collected, Options, _make, splits_of
+from graph_mirage.bench.schedule import Collected, Options, collect_sets, splits_of
 
 
 def timed(name: str, jobs: int, o: Options, folds: int) -> tuple[float, list[bytes], list]:
@@ -32,9 +32,9 @@ def timed(name: str, jobs: int, o: Options, folds: int) -> tuple[float, list[byt
             # do so for their first training run anyway; this process has done so already)
             warm = Options(models=["gin"], seeds=[0], budgets=[], methods=("random-bytes",), root=o.root,
                            log=lambda *a: None)
-            _make(name, runner, Path(tmp), warm, splits[:max(jobs, 2)], Collected())
+            collect_sets(name, runner, Path(tmp), warm, splits[:max(jobs, 2)], Collected())
             t0 = time.perf_counter()
-            _make(name, runner, Path(tmp), o, splits, col)
+            collect_sets(name, runner, Path(tmp), o, splits, col)
             seconds = time.perf_counter() - t0
             files = [Path(s.path).read_bytes() if s.path else b"" for s in col.sets]
     finally:

@@ -418,7 +418,7 @@ def test_sets_of_several_splits_made_on_the_workers_are_the_sets_made_in_order(t
     """With several splits the workers make the sets (they are independent): byte for byte the sets, probes, errors
     and messages of making them one split after the other in this process."""
     from graph_mirage.bench.runs import Runner
-    from graph_mirage.bench.schedule import Collected, _make, splits_of
+    from graph_mirage.bench.schedule import Collected, collect_sets, splits_of
 
     made = {}
     for jobs in (1, 2):
@@ -427,7 +427,7 @@ def test_sets_of_several_splits_made_on_the_workers_are_the_sets_made_in_order(t
         splits, col, runner = splits_of("synthetic-motifs", None, 3), Collected(), Runner(jobs)
         (tmp_path / str(jobs)).mkdir()
         try:
-            _make("synthetic-motifs", runner, tmp_path / str(jobs), o, splits, col)
+            collect_sets("synthetic-motifs", runner, tmp_path / str(jobs), o, splits, col)
         finally:
             runner.close()
         files = [open(s.path, "rb").read() if s.path else None for s in col.sets]

@@ -125,7 +125,8 @@ def _probe(method: str, ds) -> tuple[dict, str, dict]:
 
 
 def make_split(name: str, o: Options, si: int, split: dict | None, tmp: Path, log) -> dict:
-    """Every training set and probe of split ``si`` (what :func:`_make` collects), its messages sent to ``log``."""
+    """Every training set and probe of split ``si`` (what :func:`collect_sets` collects), its messages sent to
+    ``log``."""
     from ..training import check_evaluable
 
     ds = load(name, o.root, split)
@@ -150,7 +151,7 @@ def split_task(args: tuple) -> dict:
         return make_split(*args, lines.append) | {"log": lines}
 
 
-def _make(name: str, runner, tmp: Path, o: Options, splits: list, col: Collected) -> None:
+def collect_sets(name: str, runner, tmp: Path, o: Options, splits: list, col: Collected) -> None:
     """The splits' sets, on the training workers when there are several splits (they are independent, and the
     workers would otherwise wait), in split order either way."""
     if runner.pool is None or len(splits) == 1:
@@ -199,7 +200,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
     models = models_of(o.models, name)
     col = Collected()
     col.seeds, col.splits, col.models = seeds, splits, models
-    _make(name, runner, tmp, o, splits, col)
+    collect_sets(name, runner, tmp, o, splits, col)
     o.log(f"[{name}] {len(splits)} split(s), {len(col.sets)} training sets made; training {len(models)} GNN(s) x "
           f"{len(seeds)} seed(s)")
     dist_cfg = TrainConfig(epochs=o.epochs, eval_every=1, readout=o.readout, select_after=o.select_after)
