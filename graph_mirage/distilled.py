@@ -258,7 +258,7 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
 # ----------------------------------------------------------------------------------------------------------------------
 def distilled_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
     """The arrays of the file format (the table above; ``meta`` aside) of a distilled set."""
-    d, s = ds._data, ds.slices
+    d, s = ds.storage(), ds.slices
     out = {
         "x": d.x.numpy().astype(np.int64),
         "edge_index": d.edge_index.numpy().astype(np.int64),
@@ -275,7 +275,7 @@ def distilled_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
 
 def _graph_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
     """The arrays of either layout that describe graphs, not nodes or edges (:data:`BANK_COMMON`)."""
-    d = ds._data
+    d = ds.storage()
     freq = ds.tree_freq or [np.zeros(0, dtype=np.int64)]
     out = {"y": _single_labels(d.y).astype(np.int64), "weight": d.weight.view(-1).numpy().astype(np.float32),
            "tree_freq": np.concatenate(freq).astype(np.int64),
@@ -320,7 +320,7 @@ def _checksum(arrays: dict[str, np.ndarray]) -> str:
 def bank_file_arrays(ds: DistilledDataset) -> dict[str, np.ndarray]:
     """The arrays of a set with a tree bank (format version 2): the bank's, each graph's root weights, and the
     per-graph arrays of version 1 that do not describe nodes or edges."""
-    d, s, bank = ds._data, ds.slices, ds.bank
+    d, s, bank = ds.storage(), ds.slices, ds.bank
     starts = s["x"].numpy()[:-1]
     counts = np.diff(bank.root_ptr)
     at = np.repeat(starts - bank.root_ptr[:-1], counts) + np.arange(len(bank.roots))  # each graph's roots come first
