@@ -293,8 +293,9 @@ class AutoPrototypes(BaseEstimator):
         if not any(r["scored"] for r in rows):
             i = min(range(len(made)), key=lambda i: (made[i][2].nbytes_, made[i][0], made[i][1]))
             if log:
+                fewer = "fewer hops, or " if made[i][0] > 1 else ""  # one hop and one per class: nothing smaller
                 log(f"no candidate fits the byte cap ({100 * cap / total:.3f} % of the bytes): the smallest one is "
-                    f"used; give fewer hops, or a larger max_bytes / --max-bytes")
+                    f"used; give {fewer}a larger max_bytes / --max-bytes")
             rows[i] = row_of(*made[i], dag.witness, True)
         chosen = choose([r for r in rows if r["scored"]])
         warn_if_chance(rows, chance_score(probe.y, num_classes), scored_on)

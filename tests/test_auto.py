@@ -115,9 +115,13 @@ def test_fixed_hops_and_a_byte_cap(synthetic):
     # the candidate made is reported above the cap; then the fallback is said, and the smallest is scored
     assert "above the byte cap" in lines[0]
     assert lines[1].startswith("no candidate fits the byte cap") and "the smallest one is used" in lines[1]
+    assert "fewer hops" not in lines[1] and lines[1].endswith("give a larger max_bytes / --max-bytes")  # 1 hop
     assert lines[2].startswith("hops 1, 1 per class") and "validation score" in lines[2]
     assert [r["per_class"] for r in tiny.cv_results_ if r["scored"]] == [1]  # only the smallest is scored
     assert tiny.best_params_ == {"hops": 1, "per_class": 1}
+    lines.clear()
+    AutoPrototypes(hops=2, max_bytes=1).fit(train, validation=valid, log=lines.append)
+    assert "used; give fewer hops, or a larger max_bytes" in lines[1]  # two hops: one hop is smaller
 
 
 def test_each_candidate_is_reported_as_soon_as_it_is_made(synthetic, monkeypatch):
