@@ -44,7 +44,8 @@ SETS = (("prototypes", 1), ("prototypes", 5), ("prototypes", 20), ("random", 100
 
 def make_set(ds, kind: str, size: int | None):
     """The training set ``kind`` of ``size`` (None: the full training split, as a list of its graphs)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    if str(ROOT / "benchmarks") not in sys.path:  # levers.py is a script beside this one, not a package
+        sys.path.insert(0, str(ROOT / "benchmarks"))
     from levers import per_task_budget
 
     from graph_mirage.baselines.selection import RandomSelection

@@ -91,8 +91,8 @@ def task_loss(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None
     labelled = ~torch.isnan(y)
     if weight is None:
         return nn.functional.binary_cross_entropy_with_logits(logits[labelled], y[labelled])
-    label = torch.nan_to_num(y, nan=0.0).long()
-    w = weight.view(-1, 1) / means.gather(1, label.t()).t()
+    label = torch.nan_to_num(y, nan=0.0).long()  # a missing entry's weight is never read
+    w = weight.view(-1, 1) / means[torch.arange(y.size(1), device=y.device), label]
     loss = nn.functional.binary_cross_entropy_with_logits(logits[labelled], y[labelled], reduction="none")
     return (loss * w[labelled]).sum() / w[labelled].sum()
 
