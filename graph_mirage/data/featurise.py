@@ -108,7 +108,11 @@ def _map(chunks: list, workers: int, scaffolds: str | None = None) -> Iterator[l
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pool = multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_quiet_worker)
-    finally:
+    except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        raise
     with pool:
+        # unblocked inside the with: a Ctrl-C held back arrives here and the pool is terminated on the way out
+        # (unblocked before it, the interrupt left the pool to the interpreter's exit, which could wait on it)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
         yield from pool.imap(work, chunks)
