@@ -60,9 +60,8 @@ def measure(name: str, root, seeds: list[int], models: list[str]) -> list[dict]:
 
     from graph_mirage import AutoPrototypes, load_dataset
     from graph_mirage.baselines import SizeOnly
-    from graph_mirage.bench.runs import permuted
     from graph_mirage.data import as_flat
-    from graph_mirage.training import eval_sets, torch_threads
+    from graph_mirage.training import eval_sets, permuted_labels, torch_threads
 
     ds = load_dataset(name, root)
     train, valid = ds[ds.split["train"]], ds[ds.split["valid"]]
@@ -75,7 +74,7 @@ def measure(name: str, root, seeds: list[int], models: list[str]) -> list[dict]:
     rows = []
     with torch_threads(1):
         for model in models:
-            for label, make in (("default", lambda s: default), ("permuted", lambda s: permuted(default, s))):
+            for label, make in (("default", lambda s: default), ("permuted", lambda s: permuted_labels(default, s))):
                 out = [one_epoch(ds, make(s), model, s, evals, test_graphs) for s in seeds]
                 test, rho = np.array([o[0] for o in out]), np.array([o[1] for o in out])
                 rows.append({"dataset": name, "model": model, "set": label, "graphs": len(default),

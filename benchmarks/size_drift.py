@@ -56,14 +56,13 @@ def run(task: tuple) -> dict:
     from scipy.stats import spearmanr
     from sklearn.metrics import roc_auc_score
 
-    from graph_mirage.bench.runs import permuted
     from graph_mirage.config.defaults import TRAIN_RECIPES
-    from graph_mirage.training import TrainConfig, loop, train_and_evaluate
+    from graph_mirage.training import TrainConfig, loop, permuted_labels, train_and_evaluate
 
     name, root, model, seed, recipe, control = task
     torch.set_num_threads(1)
     ds, d, (valid, test), sizes = _dataset(name, root)
-    train = permuted(d, seed) if control else d
+    train = permuted_labels(d, seed) if control else d
     config = TrainConfig(**TRAIN_RECIPES[recipe])
     points, epoch_of = [], [0]
     original = loop._epoch

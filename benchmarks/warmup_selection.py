@@ -72,8 +72,8 @@ def run(task: tuple) -> dict:
     (``split``: None, or the fold's ``load_dataset`` options)."""
     import torch
 
-    from graph_mirage.bench.runs import full_config, permuted
-    from graph_mirage.training import TrainConfig, loop, train_and_evaluate
+    from graph_mirage.bench.runs import full_config
+    from graph_mirage.training import TrainConfig, loop, permuted_labels, train_and_evaluate
 
     name, root, model, seed, kind, split = task
     torch.set_num_threads(1)
@@ -97,7 +97,7 @@ def run(task: tuple) -> dict:
 
     loop.predict, loop.Metric.__init__ = predict, remember
     try:
-        train = None if kind == "full" else permuted(d, seed) if kind == "permuted" else d
+        train = None if kind == "full" else permuted_labels(d, seed) if kind == "permuted" else d
         config = full_config("plain", None, int(d.meta["hops"])) if kind == "full" else TrainConfig()
         r = train_and_evaluate(ds, train, model=model, seeds=[seed], config=config, evals=(valid, test))
     finally:

@@ -46,7 +46,7 @@ def warn_if_chance(rows: Sequence[dict], chance: float, where: str) -> None:
     if best is not None and best["val"] - best["val_se"] <= chance:
         warnings.warn(f"no candidate scores above chance on the {where} (best {best['val']:.3f} ± "
                       f"{best['val_se']:.3f}, chance {chance:.3f}): the distilled set may teach little; compare it "
-                      f"with its permuted-label control (mirage bench, methods mirage-auto permuted)", stacklevel=4)
+                      f"with its permuted-label control (mirage train --distilled reports it)", stacklevel=4)
 
 
 class WLProbe:

@@ -10,12 +10,13 @@ import pytest
 
 from graph_mirage import MirageError, bench
 from graph_mirage.bench import outputs
-from graph_mirage.bench.runs import FULL_RECIPES, permuted
+from graph_mirage.bench.runs import FULL_RECIPES
 from graph_mirage.bench.schedule import Options
 from graph_mirage.bench.tables import markdown, merge
 from graph_mirage.config import presets
 from graph_mirage.config.presets import DistillPreset
 from graph_mirage.stats import interval, paired
+from graph_mirage.training import permuted_labels
 
 METHODS = ("full", "mirage", "herding", "random", "size-only", "wl-kernel", "permuted")
 
@@ -68,14 +69,14 @@ def test_permuted_labels_change_and_keep_the_class_counts(synthetic):
 
     d = Mirage(hops=2, budget=3).fit(synthetic[synthetic.split["train"]]).distilled_
     for seed in range(4):
-        p = permuted(d, seed)
+        p = permuted_labels(d, seed)
         assert sorted(p.y.tolist()) == sorted(d.y.tolist()) and p.y.tolist() != d.y.tolist()
         assert p.meta["labels"] == "permuted" and len(p) == len(d)
     two = d[[0, len(d) - 1]]  # a 2-graph set of two classes is swapped
     from graph_mirage.distilled import DistilledDataset
 
     pair = DistilledDataset([two[0], two[1]], d.meta)
-    assert permuted(pair, 0).y.tolist() == pair.y.tolist()[::-1]
+    assert permuted_labels(pair, 0).y.tolist() == pair.y.tolist()[::-1]
 
 
 def test_a_sets_cache_key_ignores_the_record_of_its_choice_only(synthetic):
@@ -89,7 +90,7 @@ def test_a_sets_cache_key_ignores_the_record_of_its_choice_only(synthetic):
     reworded = DistilledDataset(graphs, dict(d.meta, auto=dict(d.meta["auto"], rule="another wording")))
     assert set_key(reworded) == set_key(d)  # how the settings were chosen does not change what training sees
     assert set_key(DistilledDataset(graphs, dict(d.meta, readout="mean"))) != set_key(d)
-    assert set_key(permuted(d, 0)) != set_key(d)
+    assert set_key(permuted_labels(d, 0)) != set_key(d)
 
 
 def test_workers_give_the_same_numbers(rows_inline):

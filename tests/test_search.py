@@ -147,7 +147,7 @@ def test_per_seed_scores_are_what_a_one_seed_search_sees(synthetic, auto_set):
 
 
 def test_a_cached_search_resumes_and_more_seeds_train_only_the_new_ones(synthetic, auto_set, tmp_path):
-    from graph_mirage.bench.runs import permuted
+    from graph_mirage.training import permuted_labels
 
     cache = tmp_path / "runs"
     first = ModelSearch(space=SMALL, epochs=3, cache_dir=cache).fit(synthetic, auto_set)
@@ -167,7 +167,8 @@ def test_a_cached_search_resumes_and_more_seeds_train_only_the_new_ones(syntheti
     assert seed_scores(more, 0)["test"].tolist() == [r["test_mean"] for r in first.results_]
     other = ModelSearch(space=SMALL, epochs=4, cache_dir=cache).fit(synthetic, auto_set)  # other settings: other runs
     assert other.cached_runs_ == 0 and len(list(cache.rglob("*.json"))) == 12
-    assert ModelSearch(space=SMALL, epochs=3, cache_dir=cache).fit(synthetic, permuted(auto_set, 0)).cached_runs_ == 0
+    control = permuted_labels(auto_set, 0)
+    assert ModelSearch(space=SMALL, epochs=3, cache_dir=cache).fit(synthetic, control).cached_runs_ == 0
     full = ModelSearch(space=dict(SMALL, model=["gin"], hidden=[16]), epochs=2, cache_dir=cache).fit(synthetic)
     assert full.cached_runs_ == 0 and any("search-full" in f.name for f in cache.rglob("*.json"))
 

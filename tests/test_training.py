@@ -507,7 +507,8 @@ def test_progress_lines_when_not_a_terminal(tmp_path):
     r = run_cli("train", "synthetic-motifs", "--distilled", str(out), "--seeds", "2", "--epochs", "4")
     assert r.returncode == 0, r.stderr
     lines = [line for line in r.stderr.splitlines() if "4/4 epochs" in line]
-    assert len(lines) == 2 and "seed 0" in lines[0] and "seed 1" in lines[1] and "val " in lines[0], r.stderr
+    assert len(lines) == 4 and "seed 0" in lines[0] and "seed 1" in lines[1] and "val " in lines[0], r.stderr
+    assert all("on mirage (labels permuted), seed" in line for line in lines[2:]), r.stderr  # its control's runs
     quiet = run_cli("train", "synthetic-motifs", "--distilled", str(out), "--seeds", "1", "--epochs", "2", "--quiet")
     assert quiet.stderr == "" and quiet.stdout == ""
 

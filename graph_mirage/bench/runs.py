@@ -18,16 +18,14 @@ import warnings
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..config.defaults import FULL_DATA_RECIPES, TRAIN_RECIPES
+from ..training.control import permuted_labels
 from ..training.runcache import OUTPUTS, cache_path, cached_run, run_key, set_key
 
 if TYPE_CHECKING:
     from typing import Iterator
 
     from ..data import GraphDataset
-    from ..distilled import DistilledDataset
     from ..training import TrainConfig
 
 FULL_EPOCHS, FULL_BATCH, FULL_PATIENCE = 200, 64, 25  # full data: trained until validation stops improving
@@ -50,30 +48,6 @@ def load(name: str, root, split: dict | None) -> GraphDataset:
     with warnings.catch_warnings():  # the parent has already reported e.g. skipped SMILES once
         warnings.simplefilter("ignore")
         return load_dataset(name, root, **(split or {}))
-
-
-def permuted(d, seed: int) -> DistilledDataset:
-    """``d`` with its labels permuted by a fixed permutation of ``seed`` that changes them (a 2-graph binary set is
-    swapped): the same graphs and class counts, without the set's labels."""
-    import torch
-
-    from ..distilled import DistilledDataset
-
-    multitask = d.y.dim() == 2 and d.y.is_floating_point()
-    y = d.y.numpy() if multitask else d.y.view(-1).numpy()  # several tasks: whole label vectors are permuted
-    rng = np.random.default_rng(10_000 + seed)
-    new = y[rng.permutation(len(y))]
-    for _ in range(100):
-        if not np.array_equal(new, y, equal_nan=multitask) or len(np.unique(y, axis=0)) < 2:
-            break
-        new = y[rng.permutation(len(y))]
-    graphs = []
-    for i in range(len(d)):
-        g = d[i]
-        g.y = torch.from_numpy(new[i:i + 1].copy()) if multitask else torch.tensor([int(new[i])])
-        graphs.append(g)
-    return DistilledDataset(graphs, dict(d.meta, labels="permuted", permutation_seed=seed), d.tree_freq,
-                            getattr(d, "bank", None))
 
 
 def train_task(task: dict) -> dict:
@@ -100,7 +74,7 @@ def train_task(task: dict) -> dict:
         else:
             train_set = DistilledDataset.load(task["path"])
         if task.get("permute"):
-            train_set = permuted(train_set, task["seed"])
+            train_set = permuted_labels(train_set, task["seed"])
         train_id = set_key(train_set)
     bank_batches = train_set is not None and task["config"].bank_batches and has_bank(train_set)
     path = None

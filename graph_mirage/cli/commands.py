@@ -10,7 +10,16 @@ from pathlib import Path
 from ..errors import ParameterError
 from ..progress import spoke
 from ..workflows.settings import DataSettings, DistillSettings, SparkSettings, TrainSettings
-from .output import describe_lines, fmt_bytes, fmt_per, print_run, print_search, result_line
+from .output import (
+    describe_lines,
+    fmt_bytes,
+    fmt_per,
+    margin_line,
+    print_run,
+    print_search,
+    result_line,
+    without_runs,
+)
 
 
 def progress_on(args) -> bool:
@@ -55,7 +64,8 @@ def train_settings(args) -> TrainSettings:
                          dropout=args.dropout, layers=args.layers, readout=args.readout, weighting=args.weighting,
                          prior_correction=not args.no_prior_correction, device=args.device, threads=args.threads,
                          paper_protocol=getattr(args, "paper_protocol", False),
-                         select_after=getattr(args, "select_after", None))
+                         select_after=getattr(args, "select_after", None),
+                         control=not getattr(args, "no_control", False))
 
 
 def default_out(dataset: str, root, suffix: str) -> str:
@@ -147,10 +157,11 @@ def cmd_train(args) -> int:
 
     result = train(data, t, args.distilled, progress=progress_on(args))
     if args.json:
-        result.pop("runs")
-        print(json.dumps(result))
+        print(json.dumps(without_runs(result)))
         return 0
     say(args, result_line(result))
+    if "control" in result:
+        say(args, margin_line(result))
     return 0
 
 
@@ -161,10 +172,8 @@ def cmd_run(args) -> int:
     outcome = run(s, t, full=not args.no_full, full_epochs=args.full_epochs, log=lambda m: say(args, m),
                   progress=progress_on(args))
     if args.json:
-        for r in (outcome.on_set, outcome.full):
-            if r:
-                r.pop("runs")
-        print(json.dumps({"distill": outcome.distilled.summary, "distilled": outcome.on_set, "full": outcome.full}))
+        print(json.dumps({"distill": outcome.distilled.summary, "distilled": without_runs(outcome.on_set),
+                          "full": without_runs(outcome.full)}))
         return 0
     print_run(outcome, t.seeds)
     return 0

@@ -63,6 +63,32 @@ def result_line(r: dict) -> str:
     return line
 
 
+def without_runs(result: dict | None) -> dict | None:
+    """A training result for ``--json``: without its per-seed runs (its control's neither)."""
+    if result is None:
+        return None
+    out = {k: v for k, v in result.items() if k != "runs"}
+    if "control" in out:
+        out["control"] = {k: v for k, v in out["control"].items() if k != "runs"}
+    return out
+
+
+def margin_line(r: dict) -> str:
+    """A :func:`~graph_mirage.training.train_with_control` result's control and the set's margin over it."""
+    from ..stats import VERDICT_MARKS, verdict
+
+    c, m = r["control"], r["margin"]
+    line = (f"permuted-label control: test {r['metric']} {c['test_mean']:.4f} ± {c['test_std']:.4f} (last epoch "
+            f"{c['test_last_mean']:.4f}); the set's margin over it {m['mean']:+.4f}")
+    if m["n"] < 2:
+        return line + " (one seed: no interval)"
+    reading = ("the set teaches beyond what epoch selection gives for free" if m["beats"] else
+               "the set scores below its own control" if m["loses"] else
+               "the interval contains zero: no evidence that the set teaches more than epoch selection gives for free")
+    return (line + f" [{m['low']:+.4f}, {m['high']:+.4f}] {VERDICT_MARKS[verdict(m)]} paired over {m['n']} seeds: "
+            + reading)
+
+
 def print_run(outcome, seeds: int) -> None:
     ds, summary, on_set, full = outcome.dataset, outcome.distilled.summary, outcome.on_set, outcome.full
     m = on_set["metric"]
@@ -76,6 +102,8 @@ def print_run(outcome, seeds: int) -> None:
     print(f"{'training set':<14} {'graphs':>7} {'bytes':>10} {'size':>8}  test {m} (mean ± std, {seeds} seeds)"
           f"  last epoch   accuracy  calibrated  train s/run")
     rows = [("Mirage", on_set, summary["graphs"], summary["bytes"])]
+    if "control" in on_set:
+        rows.append(("  permuted", on_set["control"], summary["graphs"], summary["bytes"]))
     if full:
         rows.append(("full", full, len(ds.split["train"]), summary["full_bytes"]))
     for label, r, g, b in rows:
@@ -84,6 +112,8 @@ def print_run(outcome, seeds: int) -> None:
         print(f"{label:<14} {g:>7} {fmt_bytes(b):>10} {b / summary['full_bytes']:>8.2%}  "
               f"{r['test_mean']:.4f} ± {r['test_std']:.4f}{'':>17}{r['test_last_mean']:>10.4f} {acc:>10.4f}"
               f" {cal:>11.4f}{r['train_seconds']:>12.1f}")
+    if "control" in on_set:
+        print(f"\n{margin_line(on_set)}")
     print(f"\ncompression: the distilled set is {summary['compression']}x smaller than the training split")
 
 

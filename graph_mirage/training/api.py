@@ -31,7 +31,7 @@ def warn_if_early(result: dict) -> None:
     """Warn when most runs of ``result`` (:func:`train_and_evaluate`'s, on a distilled set) were chosen at one of
     the first :data:`~graph_mirage.config.defaults.EARLY_EPOCHS` epochs of at least ten: the score is then a barely
     trained model's, which orders graphs mostly by size, and says little about what the set teaches — its margin
-    over the same set with permuted labels does."""
+    over the same set with permuted labels does (:func:`~graph_mirage.training.train_with_control`)."""
     import warnings
 
     from ..config.defaults import EARLY_EPOCHS
@@ -44,8 +44,7 @@ def warn_if_early(result: dict) -> None:
         warnings.warn(f"{early} of {len(epochs)} runs on the distilled set scored best on validation at epoch "
                       f"{EARLY_EPOCHS} or earlier: a barely trained model, which orders graphs mostly by their size, "
                       f"so these scores say little about what the set teaches; its margin over the same set with "
-                      f"permuted labels does (mirage bench --datasets {result.get('dataset', 'NAME')} --methods "
-                      f"mirage-auto permuted)", stacklevel=2)
+                      f"permuted labels does (mirage train and mirage run report it unless --no-control)", stacklevel=2)
 
 
 def warn_if_deeper(layers: int, set_meta: dict) -> None:
@@ -232,8 +231,10 @@ def train_and_evaluate(dataset: GraphDataset, train_set: DistilledDataset | None
     tasks = meta.get("num_tasks")
     if tasks and config.support == "sample":
         raise MirageError(SAMPLE_MULTITASK)
-    source = "full" if train_set is None else train_set.meta.get("method", "distilled")
     set_meta = getattr(train_set, "meta", {}) or {}
+    source = "full" if train_set is None else set_meta.get("method", "distilled")
+    if set_meta.get("labels") == "permuted":
+        source += " (labels permuted)"
     readout = config.readout or set_meta.get("readout") or DEFAULT_READOUT
     layers = int(config.num_layers or set_meta.get("hops") or DEFAULT_DEPTH)
     warn_if_deeper(layers, set_meta)

@@ -347,6 +347,7 @@ class TrainSettings:
     threads: int = 1
     paper_protocol: bool = False
     select_after: int | None = None
+    control: bool = True  # a distilled set is trained beside its permuted-label control too
 
     def check(self) -> None:
         from ..training.config import check_device_name

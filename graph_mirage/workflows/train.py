@@ -36,17 +36,19 @@ def train(data: DataSettings, t: TrainSettings, distilled: str | None = None, *,
           dataset=None) -> dict:
     """Train ``t.model`` for ``t.seeds`` seeds on the distilled set in file ``distilled`` (None: the full training
     split) and evaluate on the real validation and test splits; returns
-    :func:`~graph_mirage.training.train_and_evaluate`'s result."""
+    :func:`~graph_mirage.training.train_and_evaluate`'s result (with ``t.control``, a distilled set's:
+    :func:`~graph_mirage.training.train_with_control`'s, its permuted-label control and margin beside it)."""
     from ..distilled import DistilledDataset, check_compatible
-    from ..training import train_and_evaluate, warn_if_early
+    from ..training import train_and_evaluate, train_with_control, warn_if_early
 
     check_train(data, t, distilled)
     train_set = DistilledDataset.load(distilled) if distilled else None
     ds = dataset if dataset is not None else data.load(progress)
     if train_set is not None:
         check_compatible(train_set.meta, ds.meta, distilled)
-    result = train_and_evaluate(ds, train_set, model=t.model, seeds=range(t.seeds), config=t.config(ds.name),
-                                paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
+    trainer = train_with_control if train_set is not None and t.control else train_and_evaluate
+    result = trainer(ds, train_set, model=t.model, seeds=range(t.seeds), config=t.config(ds.name),
+                     paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
     warn_if_early(result)
     return result
 
@@ -63,7 +65,8 @@ class RunOutcome:
 
 def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs: int | None = None,
         log=None, progress: bool = False) -> RunOutcome:
-    """Distil, train on the distilled set, and (``full``) on the full training split with the same recipe."""
+    """Distil, train on the distilled set (with ``t.control``, beside its permuted-label control), and (``full``)
+    on the full training split with the same recipe."""
     from .distill import check_distill
 
     check_distill(s)
@@ -74,13 +77,19 @@ def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs:
         check_output(s.out)
     if s.engine != "memory":
         raise MirageError("mirage run distils in memory; use mirage distill --engine spark, then mirage train")
-    from ..training import check_evaluable, train_and_evaluate, warn_if_early  # PyTorch, PyG: after the checks
+    from ..training import (  # PyTorch, PyG: after the checks
+        check_evaluable,
+        train_and_evaluate,
+        train_with_control,
+        warn_if_early,
+    )
     ds = s.data.load(progress)
     check_evaluable(ds)  # before the distillation, not after it
     outcome = distill(s.replace(threads=t.threads), log=log, progress=progress, dataset=ds)
     cfg = t.config(ds.name)
-    on_set = train_and_evaluate(ds, outcome.distilled, model=t.model, seeds=range(t.seeds), config=cfg,
-                                progress=progress, threads=t.threads)
+    trainer = train_with_control if t.control else train_and_evaluate
+    on_set = trainer(ds, outcome.distilled, model=t.model, seeds=range(t.seeds), config=cfg, progress=progress,
+                     threads=t.threads)
     warn_if_early(on_set)
     on_full = None
     if full:
