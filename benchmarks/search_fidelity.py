@@ -21,6 +21,10 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
   grows with the set;
 - with ``--learned``: ``doscond`` and ``kidd``, the learned baselines at their authors' settings (DosCond 1 graph per
   class, KiDD 10; as ``mirage bench`` makes them), which learn their sets from the full split;
+- with ``--controls``: ``SET~permuted`` for each set above, the same set with its labels permuted (one fixed
+  permutation, :func:`~graph_mirage.training.permuted_labels` with seed 0) — the ranking a search on the set gives
+  without its labels (configurations that fail to learn, or that read graph size, rank alike on any set), against which
+  the set's own fidelity is paired;
 - ``full``: the full training split (200 epochs, stopped 25 epochs after the best validation score).
 
 A set's runs take 100 epochs (``--set-patience N``: stopped N epochs after their best validation score;
@@ -63,6 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # the tables, plots and page, in a sibling module (page_section: read by the docs tests)
 from search_fidelity_report import (  # noqa: E402, F401
     baselines,
+    control_name,
     own_regret,
     page_section,
     plot,
@@ -249,6 +254,10 @@ def run_dataset(name: str, args, log) -> dict:
                      cap_baselines=tuple(args.cap_baselines), learned=args.learned, only=args.sets)
     if args.sets:
         sets = {s: v for s, v in sets.items() if s in args.sets}
+    if args.controls:  # each set again with its labels permuted (one fixed permutation): what it ranks without them
+        from graph_mirage.training import permuted_labels
+
+        sets.update({control_name(s): (permuted_labels(d, 0), secs) for s, (d, secs) in list(sets.items())})
     cache = RESULTS / "search_runs"
     full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log)
     rows = {}
@@ -265,6 +274,10 @@ def run_dataset(name: str, args, log) -> dict:
         if s in usual:
             diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds, versus=scores(usual[s]))
             row["vs_select_after_1"] = {k: v for k, v in diff.items() if k.startswith("diff_")}
+        if control_name(s) in recs:
+            diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds,
+                                     versus=scores(recs[control_name(s)]))
+            row["vs_control"] = {k: v for k, v in diff.items() if k.startswith("diff_")}
         for base in [*baselines(s), *(v for v in args.versus if v != s)]:
             if base in recs:
                 diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds, versus=scores(recs[base]))
@@ -313,6 +326,9 @@ def main() -> int:
                    help="the real graphs drawn in each capped bank's bytes (default both)")
     p.add_argument("--sets", nargs="+", default=None, metavar="NAME",
                    help="search only these sets (e.g. bank@5%% herding-bank@5%%; default every set made)")
+    p.add_argument("--controls", action="store_true",
+                   help="also search each set with its labels permuted (SET~permuted, one fixed permutation): the "
+                        "ranking a set gives without its labels, each set's fidelity paired against its control's")
     p.add_argument("--set-patience", type=int, default=None, metavar="N",
                    help="stop a run on a set after N epochs without a better validation score (default: never)")
     p.add_argument("--set-eval-every", type=int, default=1, metavar="N",

@@ -10,8 +10,19 @@ BASELINES = {"default": ("herding-bytes", "random-bytes"), "paper": ("herding-by
              "bank": ("herding-bank-bytes", "random-bank-bytes")}
 
 
+def control_name(set_name: str) -> str:
+    """The name of a set's permuted-label control (``--controls``)."""
+    return set_name + "~permuted"
+
+
+def is_control(set_name: str) -> bool:
+    return set_name.endswith("~permuted")
+
+
 def baselines(set_name: str) -> tuple:
-    """The real-graph sets a distilled set is compared with: those drawn in its own bytes."""
+    """The real-graph sets a distilled set is compared with: those drawn in its own bytes (a control: none)."""
+    if is_control(set_name):
+        return ()
     if set_name.startswith("bank@"):
         return (f"herding-{set_name}", f"random-{set_name}")
     return BASELINES.get(set_name, ())
@@ -55,8 +66,9 @@ def plot_caps(out: list, path: Path) -> None:
     for ax, d in zip(axes[0], out):
         for kind, colour in (("bank", "C0"), ("herding-bank", "C1"), ("random-bank", "C2")):
             # the bank at the default cap and under each larger one, and the real graphs drawn in its bytes
-            pts = sorted((r["bytes"] / d["train_bytes"], r["spearman"]) for s, r in d["sets"].items()
-                         if s in (kind, kind + "-bytes") or s.startswith(kind + "@"))
+            pts = sorted(((r["bytes"] / d["train_bytes"], r["spearman"]) for s, r in d["sets"].items()
+                          if (s in (kind, kind + "-bytes") or s.startswith(kind + "@")) and not is_control(s)),
+                         key=lambda p: p[0])
             if pts:
                 x = [100 * f for f, _ in pts]
                 ax.errorbar(x, [sp["value"] for _, sp in pts], color=colour, marker="o", capsize=3,
@@ -117,7 +129,7 @@ def page_section(blob: dict) -> str:
             lines.append(f"| {d['dataset']} | {label} | all | {sp['value']:.2f} [{sp['low']:.2f}, {sp['high']:.2f}] | "
                          f"{rep['kendall']['value']:.2f} | {100 * rep['top1_regret']['value']:.1f} | "
                          f"{rep['top5_overlap']['value']:.1f} | | | | | |")
-    lines += versus_lines(blob) + warmup_lines(blob)
+    lines += control_lines(blob) + versus_lines(blob) + warmup_lines(blob)
     return "\n".join(lines) + "\n"
 
 
@@ -126,6 +138,23 @@ def delta(x: dict) -> str:
     excludes zero)."""
     verdict = "better" if x["low"] > 0 else "worse" if x["high"] < 0 else "tie"
     return f"{x['value']:+.2f} [{x['low']:+.2f}, {x['high']:+.2f}] {verdict}"
+
+
+def control_lines(blob: dict) -> list[str]:
+    """With ``--controls``: each set's fidelity against its own permuted-label control's, under the table."""
+    out = []
+    for d in blob["datasets"]:
+        each = []
+        for name, r in d["sets"].items():
+            x = r.get("vs_control")
+            if x:
+                regret = x["diff_top1_regret"]
+                each.append(f"{name} {delta(x['diff_spearman'])} (top-1 regret {100 * regret['value']:+.1f} points "
+                            f"[{100 * regret['low']:+.1f}, {100 * regret['high']:+.1f}])")
+        if each:
+            out.append(f"\n{d['dataset']}, each set against its own permuted-label control (`~permuted`; Δ Spearman, "
+                       "paired on the same resamples): " + "; ".join(each) + ".")
+    return out
 
 
 def versus_lines(blob: dict) -> list[str]:
