@@ -142,19 +142,8 @@ def delta(x: dict) -> str:
 
 def control_lines(blob: dict) -> list[str]:
     """With ``--controls``: each set's fidelity against its own permuted-label control's, under the table."""
-    out = []
-    for d in blob["datasets"]:
-        each = []
-        for name, r in d["sets"].items():
-            x = r.get("vs_control")
-            if x:
-                regret = x["diff_top1_regret"]
-                each.append(f"{name} {delta(x['diff_spearman'])} (top-1 regret {100 * regret['value']:+.1f} points "
-                            f"[{100 * regret['low']:+.1f}, {100 * regret['high']:+.1f}])")
-        if each:
-            out.append(f"\n{d['dataset']}, each set against its own permuted-label control (`~permuted`; Δ Spearman, "
-                       "paired on the same resamples): " + "; ".join(each) + ".")
-    return out
+    return paired_lines(blob, "vs_control", "each set against its own permuted-label control (`~permuted`; Δ "
+                                            "Spearman, paired on the same resamples)")
 
 
 def versus_lines(blob: dict) -> list[str]:
@@ -175,19 +164,25 @@ def versus_lines(blob: dict) -> list[str]:
 
 def warmup_lines(blob: dict) -> list[str]:
     """With ``--set-select-after N``: each set against the same set's search choosing any epoch, under the table."""
+    return paired_lines(blob, "vs_select_after_1",
+                        f"each set's runs choosing their epoch from epoch {blob.get('select_after')} on, against the "
+                        "same set's search choosing any epoch (Δ Spearman; paired on the same resamples)")
+
+
+def paired_lines(blob: dict, key: str, what: str) -> list[str]:
+    """Per dataset, one line under the table: ``what``, then each set's paired differences under ``key`` (Spearman
+    and top-1 regret)."""
     out = []
     for d in blob["datasets"]:
         each = []
         for name, r in d["sets"].items():
-            x = r.get("vs_select_after_1")
+            x = r.get(key)
             if x:
                 regret = x["diff_top1_regret"]
                 each.append(f"{name} {delta(x['diff_spearman'])} (top-1 regret {100 * regret['value']:+.1f} points "
                             f"[{100 * regret['low']:+.1f}, {100 * regret['high']:+.1f}])")
         if each:
-            out.append(f"\n{d['dataset']}, each set's runs choosing their epoch from epoch {blob['select_after']} on, "
-                       "against the same set's search choosing any epoch (Δ Spearman; paired on the same resamples): "
-                       + "; ".join(each) + ".")
+            out.append(f"\n{d['dataset']}, {what}: " + "; ".join(each) + ".")
     return out
 
 
