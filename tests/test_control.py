@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from graph_mirage import AutoPrototypes, Mirage, ParameterError
+from graph_mirage import AutoPrototypes, Mirage, MirageError, ParameterError
 from graph_mirage.training import TrainConfig, permuted_labels, train_and_evaluate, train_with_control
 
 from . import forked
@@ -43,9 +43,11 @@ def test_a_set_that_teaches_is_above_its_control_and_one_seed_has_no_interval(sy
     assert one["margin"]["n"] == 1 and not one["margin"]["beats"] and np.isnan(one["margin"]["low"])
 
 
-def test_the_full_split_has_no_control(synthetic):
+def test_the_full_split_has_no_control_and_graphs_without_a_split_are_refused_in_one_line(synthetic, distilled):
     with pytest.raises(ParameterError, match="permuted-label control needs a distilled set"):
         train_with_control(synthetic, None, seeds=[0])
+    with pytest.raises(MirageError, match="need a dataset with its split"):
+        train_with_control(list(synthetic), distilled, seeds=[0])
 
 
 def test_train_and_run_report_the_control_unless_told_not_to(tmp_path):

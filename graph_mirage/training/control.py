@@ -78,12 +78,13 @@ def train_with_control(dataset: GraphDataset, train_set: DistilledDataset, *, mo
         high, beats, loses, n``; the interval needs two seeds or more).
     """
     from ..stats import paired
-    from .api import eval_sets, summarise, train_and_evaluate
+    from .api import check_evaluable, eval_sets, summarise, train_and_evaluate
     from .loop import RunResult
 
     if train_set is None:
         raise ParameterError("a permuted-label control needs a distilled set: the full split has no control")
     seeds = list(seeds)
+    check_evaluable(dataset)  # its one-line refusals before the evaluation graphs are collated
     evals = evals if evals is not None else eval_sets(dataset)
     kw = dict(model=model, config=config, progress=progress, evals=evals, threads=threads)
     result = train_and_evaluate(dataset, train_set, seeds=seeds, paper_protocol=paper_protocol, **kw)
