@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 
 from graph_mirage import bench
 from graph_mirage.bench.rows import _summary
-from graph_mirage.training import Metric, fit_decision_bias
+from graph_mirage.training import Metric, fit_decision_bias, keep_decision_bias
 
 from .test_bench import opts
 
@@ -122,9 +122,11 @@ def test_a_cached_run_from_before_the_bias_is_read_or_refreshed(tmp_path):
     first = next(r for r in bench.run(["synthetic-motifs"], o) if r["method"] == "mirage")
     path = next((tmp_path / "runs" / "synthetic-motifs").glob("*.json"))
     blob = json.loads(path.read_text())
-    assert blob["outputs"] == 2 and "accuracy_calibrated" in blob["run"]["test_metrics"]
+    assert blob["outputs"] == 3 and "accuracy_calibrated" in blob["run"]["test_metrics"]
+    assert blob["run"]["test_metrics"]["calibration_kept"] in (0.0, 1.0)
     for part in ("test_metrics", "test_last_metrics"):  # as a run cached before the bias was fitted
-        blob["run"][part] = {k: v for k, v in blob["run"][part].items() if not k.endswith("_calibrated")}
+        blob["run"][part] = {k: v for k, v in blob["run"][part].items()
+                             if not k.endswith("_calibrated") and k != "calibration_kept"}
     del blob["outputs"]
     path.write_text(json.dumps(blob))
     read = next(r for r in bench.run(["synthetic-motifs"], o) if r["method"] == "mirage")
@@ -133,4 +135,99 @@ def test_a_cached_run_from_before_the_bias_is_read_or_refreshed(tmp_path):
     fresh = next(r for r in bench.run(["synthetic-motifs"], o) if r["method"] == "mirage")
     assert fresh["cached_runs"] == 0 and fresh["calibrated_runs"] == 1
     assert fresh["test_mean"] == first["test_mean"]  # the same training, now with its decisions after the bias
-    assert json.loads(path.read_text())["outputs"] == 2
+    assert json.loads(path.read_text())["outputs"] == 3
+
+
+def _heavy_tailed(seed=0, n=300):
+    """Three classes, logits that rank well, and a few graphs confidently wrong by 150: their cross-entropy dominates
+    the validation fit (as a sum readout on graphs far larger than a set's does)."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), n // 3)
+    z = rng.normal(0, 1, (n, 3))
+    z[np.arange(n), y] += 1.5
+    bad = rng.choice(n, 20, replace=False)
+    z[bad, (y[bad] + 1) % 3] += 150.0
+    return y, z
+
+
+def test_the_guard_refuses_a_bias_that_decides_validation_worse():
+    y, z = _heavy_tailed()
+    acc = lambda shift: float(((z + shift).argmax(1) == y).mean())  # noqa: E731
+    fitted = fit_decision_bias(y, z, guard=False)
+    assert acc(fitted) < acc(np.zeros(3)) - 0.05  # the cross-entropy's optimum is the less accurate decision
+    assert not keep_decision_bias(y, z, fitted).any()
+    assert np.array_equal(fit_decision_bias(y, z), np.zeros(3))  # the logits decide, as without the bias
+    level = np.full(3, 0.5)  # the same decisions as the logits': what is given back where the bias is refused
+    assert np.array_equal(fit_decision_bias(y, z, fallback=level), level)
+
+
+def test_the_guard_keeps_a_bias_that_helps_and_weighs_graphs_by_the_prior():
+    rng = np.random.default_rng(1)
+    y = np.repeat([0, 1], [150, 150])
+    z = np.stack([np.zeros(300), rng.normal(0, 1, 300) + 1.0 * y + 2.0], axis=1)  # every graph leans to class 1
+    shift = fit_decision_bias(y, z)
+    assert keep_decision_bias(y, z, shift) and ((z + shift).argmax(1) == y).mean() > 0.65
+    # a shift that sends every graph to class 0 is worse on this balanced split, but the only right decision for
+    # data where class 0 is 99 %: the validation graphs are weighted by prior / p_valid before comparing
+    zero = np.array([0.0, -100.0])
+    assert not keep_decision_bias(y, z, zero, fallback=shift)[0]
+    assert keep_decision_bias(y, z, zero, fallback=shift, prior=np.array([0.99, 0.01]))[0]
+
+
+def test_the_guard_decides_per_task():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, (200, 2)).astype(float)
+    y[:20, 1] = np.nan
+    z = 3.0 * (y - 0.5) + rng.normal(0, 1, (200, 2))
+    z = np.nan_to_num(z)
+    keep = keep_decision_bias(y, z, np.array([0.1, -50.0]), num_tasks=2)  # the second sends every graph negative
+    assert keep.tolist() == [True, False]
+    out = fit_decision_bias(y, z, num_tasks=2, fallback=np.array([0.3, 0.4]))
+    assert out.shape == (2,) and np.isfinite(out).all()
+
+
+def test_a_run_records_whether_its_bias_was_kept(synthetic):
+    from graph_mirage import Mirage
+    from graph_mirage.training import TrainConfig, train_and_evaluate
+
+    d = Mirage(hops=2, budget=3).fit(synthetic[synthetic.split["train"]]).distilled_
+    r = train_and_evaluate(synthetic, d, model="gcn", seeds=[0, 1], config=TrainConfig(epochs=5))
+    for run in r["runs"]:
+        m = run["test_metrics"]
+        assert m["calibration_kept"] in (0.0, 1.0)
+        if m["calibration_kept"] == 0.0:  # refused: the decisions are the prior correction's
+            assert m["accuracy_calibrated"] == m["accuracy"]
+    assert 0 <= r["test_calibration_kept_mean"] <= 1
+
+
+def test_the_guard_benchmark_pairs_refreshed_runs_with_their_records_by_key(tmp_path):
+    """benchmarks/decision_guard.py pairs a refreshed run with the committed record of the same key, whatever method
+    name it was cached under, and compares only runs whose training it reproduced."""
+    from tests.conftest import benchmark_module
+
+    mod = benchmark_module("decision_guard")
+
+    def write(root, name, outputs, test, cal, kept=None, **extra):
+        m = {"accuracy": 0.6, "accuracy_calibrated": cal, "balanced_accuracy_calibrated": cal,
+             "pred_share_calibrated": [1.0, 0.0] if cal == 0.5 else [0.6, 0.4]}
+        if kept is not None:
+            m["calibration_kept"] = kept
+        (root / "NCI1").mkdir(parents=True, exist_ok=True)
+        (root / "NCI1" / name).write_text(json.dumps({"outputs": outputs, "run": {"test": test, "test_metrics": m},
+                                                      **extra}))
+
+    old, new = tmp_path / "old", tmp_path / "new" / "runs"
+    write(old, "mirage-bank-gin-random-s0-seed0-aaaa.json", 2, 0.7, 0.5)
+    write(old, "mirage-bank-gin-random-s0-seed1-bbbb.json", 2, 0.7, 0.8)
+    write(old, "mirage-bank-gin-random-s0-seed2-cccc.json", 2, 0.7, 0.8)
+    info = {"method": "mirage-auto", "model": "gin"}
+    write(new, "mirage-auto-gin-random-s0-seed0-aaaa.json", 3, 0.7, 0.6, 0.0, **info)  # refused: the prior's 60 %
+    write(new, "mirage-auto-gin-random-s0-seed1-bbbb.json", 3, 0.7, 0.8, 1.0, **info)  # kept: unchanged
+    write(new, "mirage-auto-gin-random-s0-seed2-cccc.json", 3, 0.6, 0.9, 1.0, **info)  # another training
+    write(new, "mirage-auto-gin-random-s0-seed3-dddd.json", 3, 0.7, 0.9, 1.0, **info)  # nothing to pair with
+    (row,) = mod.compare("NCI1", tmp_path / "new", cache=old)
+    assert (row["method"], row["model"], row["runs"], row["reproduced"], row["refused"]) == \
+        ("mirage-auto", "gin", 3, 2, 1)
+    assert row["acc_before"] == pytest.approx(65.0) and row["acc_after"] == pytest.approx(70.0)
+    assert (row["one_class_before"], row["one_class_after"]) == (1, 0)
+    assert "| NCI1 | GIN | mirage-auto | 3 (2) | 1 |" in mod.table([row])

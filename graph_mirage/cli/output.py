@@ -55,7 +55,10 @@ def result_line(r: dict) -> str:
     if "test_accuracy_mean" in r:
         line += f", accuracy {r['test_accuracy_mean']:.4f}"
     if "test_accuracy_calibrated_mean" in r:
-        line += f" ({r['test_accuracy_calibrated_mean']:.4f} with the decision bias fitted on validation)"
+        kept = r.get("test_calibration_kept_mean", 1.0)
+        line += (f" ({r['test_accuracy_calibrated_mean']:.4f} with the decision bias fitted on validation"
+                 + (f"; refused in {1 - kept:.0%} of runs, where it decided validation worse" if kept < 1 else "")
+                 + ")")
     line += f", {r['train_seconds']:.1f} s training + {r['eval_seconds']:.1f} s evaluation per seed"
     if "paper_top5_test_mean" in r:
         line += (f"; authors' protocol (mean of 5 best of {len(r['seeds'])} by validation): "

@@ -28,7 +28,8 @@ _LAZY = {
     "check_device_name": ".config", "resolve_device": ".config", "seed_everything": ".config",
     "torch_threads": ".config", "EvalSet": ".evalset", "predict": ".evalset", "RunResult": ".loop",
     "support_class_means": ".loop", "train_one": ".loop", "Metric": ".metrics", "class_shift": ".metrics",
-    "fit_decision_bias": ".metrics", "task_shift": ".metrics", "task_loss": ".loop", "BankLoader": ".bankloader",
+    "fit_decision_bias": ".metrics", "keep_decision_bias": ".metrics", "task_shift": ".metrics",
+    "task_loss": ".loop", "BankLoader": ".bankloader",
     "BankBatches": ".bankloader", "has_bank": ".bankloader", "permuted_labels": ".control",
     "train_with_control": ".control",
 }

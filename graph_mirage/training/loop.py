@@ -10,6 +10,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 from torch_geometric.loader import DataLoader
@@ -18,7 +19,7 @@ from ..progress import Progress
 from .bankloader import BankLoader, has_bank
 from .config import TrainConfig, resolve_device, seed_everything
 from .evalset import EvalSet, predict
-from .metrics import Metric, fit_decision_bias
+from .metrics import Metric, fit_decision_bias, keep_decision_bias
 
 
 @dataclass
@@ -120,10 +121,20 @@ def _epoch(model: nn.Module, loader, opt, device, config: TrainConfig, means: to
 
 def _test_metrics(model: nn.Module, test, device, metric: Metric, val_y, val_logits) -> dict:
     """The test metrics, with the decisions also taken after a bias fitted on the validation split's logits (for the
-    data's class shares, ``metric.prior``)."""
-    calibration = fit_decision_bias(val_y, val_logits, metric.num_tasks, metric.prior)
+    data's class shares, ``metric.prior``) where it decides validation no worse than the prior correction
+    (:func:`~.metrics.keep_decision_bias`); ``calibration_kept``: the share of tasks where it does (0 or 1 for one)."""
+    fallback = metric.shift
+    calibration = fit_decision_bias(val_y, val_logits, metric.num_tasks, metric.prior, guard=False)
+    kept = None
+    if calibration is not None:
+        keep = keep_decision_bias(val_y, val_logits, calibration, fallback, metric.num_tasks, metric.prior)
+        calibration = np.where(keep, calibration, 0.0 if fallback is None else fallback)
+        kept = float(keep.mean())
     test_logits, test_y = predict(model, test, device)
-    return metric(test_y, test_logits, calibration)
+    out = metric(test_y, test_logits, calibration)
+    if kept is not None:
+        out["calibration_kept"] = kept
+    return out
 
 
 def _weights(model: nn.Module) -> dict:

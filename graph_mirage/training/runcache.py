@@ -18,9 +18,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 PROTOCOL = "runs-v1"  # v1: validation-selected and last-epoch test metrics, decisions with the prior correction
-# What a run records beyond PROTOCOL's inputs: 2 adds the decisions after a bias fitted on the validation split. The
-# training is the same, so older runs stay valid for everything they hold (``--refresh`` re-runs them).
-OUTPUTS = 2
+# What a run records beyond PROTOCOL's inputs: 2 adds the decisions after a bias fitted on the validation split, 3
+# keeps that bias only where it decides validation no worse than the prior correction (``calibration_kept``). The
+# training is the same, so older runs stay valid for everything else they hold (``--refresh`` re-runs them).
+OUTPUTS = 3
 
 
 def set_key(d) -> str:
