@@ -533,3 +533,36 @@ def test_every_relative_link_of_the_docs_reaches_a_file_and_its_heading():
             elif anchor and dest.suffix == ".md" and anchor not in _headings(dest):
                 bad.append(f"{page.relative_to(root)}: {target} (no such heading)")
     assert checked > 100 and not bad, bad
+
+
+def test_the_decision_guard_table_is_generated_from_the_committed_json():
+    """docs/results/README.md's table of the guard on the validation bias is what benchmarks/decision_guard.py
+    writes from its committed JSON; the guard refused the bias somewhere, and a kept bias never changed a decision."""
+    import json
+
+    mod = benchmark_module("decision_guard")
+    rows = json.loads((mod.RESULTS / "decision_guard.json").read_text())["rows"]
+    assert mod.START + "\n" + mod.table(rows) + "\n" + mod.END in (DOCS / "results" / "README.md").read_text()
+    assert (mod.RESULTS / "decision_guard.md").read_text() == mod.table(rows) + "\n"
+    assert rows and all(r["reproduced"] > 0 for r in rows)
+    assert all(r["acc_before"] == r["acc_after"] for r in rows if r["refused"] == 0)
+
+
+def test_the_dense_social_numbers_are_the_committed_json_and_its_dataset_loads(tmp_path):
+    """docs/results/README.md's dense ego-network figures are those of benchmarks/results/dense_social.json, and the
+    benchmark's generator writes a TU dataset that loads with its three classes and sizes."""
+    import json
+
+    from graph_mirage import load_dataset
+
+    mod = benchmark_module("dense_social")
+    blob = json.loads((mod.RESULTS / "dense_social.json").read_text())
+    gin = {r["guard"]: r for r in blob["rows"] if r["model"] == "gin"}
+    page = (DOCS / "results" / "README.md").read_text()
+    assert f"{100 * gin[True]['test_accuracy_prior']:.1f} % of the test graphs right" in page
+    assert f"{100 * gin[False]['test_accuracy_bias']:.1f} % after" in page
+    assert gin[True]["test_accuracy_bias"] == gin[True]["test_accuracy_prior"]  # refused at every chosen epoch
+    assert not all(gin[True]["kept"]) and gin[True]["kept"] == gin[False]["kept"]
+    sizes = mod.write_dataset(tmp_path / "root", 30)
+    ds = load_dataset(mod.NAME, root=tmp_path / "root", cache_dir=tmp_path / "cache")
+    assert len(ds) == 30 and ds.num_classes == 3 and int(ds.edge_index.shape[1]) == sizes["edge_entries"]
