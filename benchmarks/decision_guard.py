@@ -17,7 +17,7 @@ splits, so the same training — and pairs each refreshed run with its committed
 * ``reproduced``: refreshed runs whose validation-selected test score equals the committed one to 1e-9 (the same
   training on this machine; a run that differs is counted, not compared, in the accuracy columns).
 
-    python benchmarks/decision_guard.py                          # about 70 minutes on 2 cores
+    python benchmarks/decision_guard.py                          # about 50 minutes on 2 cores
     python benchmarks/decision_guard.py --datasets MUTAG NCI1
     python benchmarks/decision_guard.py --from-json              # the table again
 

@@ -9,7 +9,7 @@ same training, only the decision after the bias differs. Per run it records the 
 the prior correction and after the fitted bias (weighted to the training split's class shares, as the guard weighs
 them) and whether the guard kept the bias.
 
-    python benchmarks/dense_social.py                       # about 5 minutes on 2 cores
+    python benchmarks/dense_social.py                       # 15-20 minutes on 2 cores
     python benchmarks/dense_social.py --graphs 1000 --seeds 2
 
 Writes ``benchmarks/results/dense_social.json`` (the dataset and its processed cache go to a temporary directory).
@@ -63,15 +63,15 @@ class Recorder:
     """Wraps the library's guard: records each validation decision it judges, and keeps every bias when ``off``."""
 
     def __init__(self, guard):
+        from graph_mirage.training.metrics import prior_weights
+
+        self.weights = prior_weights
         self.guard, self.off, self.records = guard, False, []
 
     def __call__(self, y, logits, shift, fallback=None, num_tasks=None, prior=None):
         keep = self.guard(y, logits, shift, fallback, num_tasks, prior)
         y = np.asarray(y).reshape(-1)
-        w = np.ones(len(y))
-        if prior is not None:
-            share = np.bincount(y, minlength=logits.shape[1]) / len(y)
-            w = (np.asarray(prior) / np.where(share > 0, share, 1))[y]
+        w = self.weights(y, logits.shape[1], prior)
         acc = lambda s: float(np.sum(w * ((logits + (0 if s is None else s)).argmax(1) == y)) / w.sum())  # noqa: E731
         self.records.append({"val_acc_prior": acc(fallback), "val_acc_bias": acc(shift), "kept": bool(keep.all())})
         return np.ones_like(keep) if self.off else keep

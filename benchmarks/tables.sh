@@ -237,3 +237,8 @@ mirage bench --cache-dir $C --out $O --jobs 2 --datasets synthetic-motifs --fold
 mirage bench --cache-dir $C --out $O --jobs 2 --datasets NCI1 --seeds 10 --methods mirage-auto permuted --hops 3 \
     --name deep_nci1 "$@"
 python benchmarks/depth_gap.py
+# the guard on the validation-fitted decision bias (runs' outputs 3): the default table's runs re-run with --refresh
+# in a scratch copy of the cache and paired with their committed records (about 50 minutes), and generated dense
+# ego-networks, where the unguarded bias decided worse than the prior correction (about 15 minutes)
+python benchmarks/decision_guard.py
+python benchmarks/dense_social.py

@@ -175,12 +175,24 @@ def keep_decision_bias(y: np.ndarray, logits: np.ndarray, shift: np.ndarray, fal
     return keep
 
 
+def prior_weights(y: np.ndarray, num_classes: int, prior: np.ndarray | None = None) -> np.ndarray:
+    """``[N]`` weights ``prior_c / p_c`` of graphs of class ``c`` (``p_c`` their share in ``y``): sums over the
+    weighted graphs estimate sums over graphs distributed as ``prior``. Ones without ``prior``.
+
+    Example:
+        >>> prior_weights(np.array([0, 1, 1, 1]), 2, np.array([0.5, 0.5])).tolist()
+        [2.0, 0.6666666666666666, 0.6666666666666666, 0.6666666666666666]
+    """
+    y = np.asarray(y).reshape(-1).astype(np.int64)
+    if prior is None or not len(y):
+        return np.ones(len(y))
+    prior = np.asarray(prior, dtype=float)
+    share = np.bincount(y, minlength=num_classes) / len(y)
+    return np.divide(prior / max(prior.sum(), 1e-300), share, out=np.zeros(num_classes), where=share > 0)[y]
+
+
 def _kept(y: np.ndarray, fitted: np.ndarray, other: np.ndarray, num_classes: int, prior: np.ndarray | None) -> bool:
-    w = np.ones(len(y))
-    if prior is not None and len(y):
-        share = np.bincount(y, minlength=num_classes) / len(y)
-        ratio = np.divide(prior / max(prior.sum(), 1e-300), share, out=np.zeros(num_classes), where=share > 0)
-        w = ratio[y]
+    w = prior_weights(y, num_classes, prior)
     d = w * ((other == y).astype(float) - (fitted == y).astype(float))
     return not d.sum() > 2.0 * np.sqrt(float(d @ d))
 
