@@ -231,3 +231,26 @@ def test_the_guard_benchmark_pairs_refreshed_runs_with_their_records_by_key(tmp_
     assert row["acc_before"] == pytest.approx(65.0) and row["acc_after"] == pytest.approx(70.0)
     assert (row["one_class_before"], row["one_class_after"]) == (1, 0)
     assert "| NCI1 | GIN | mirage-auto | 3 (2) | 1 |" in mod.table([row])
+
+
+def test_mirage_run_says_where_the_validation_bias_was_refused(capsys):
+    from types import SimpleNamespace
+
+    from graph_mirage.cli.output import print_run
+
+    def result(kept):
+        return {"metric": "accuracy", "readout": "sum", "test_mean": 0.6, "test_std": 0.01, "test_last_mean": 0.6,
+                "test_accuracy_mean": 0.6, "test_accuracy_calibrated_mean": 0.6, "train_seconds": 1.0,
+                "test_calibration_kept_mean": kept}
+
+    split = {"train": [0] * 8, "valid": [0], "test": [0]}
+    ds = type("DS", (), {"name": "toy", "split": split, "__len__": lambda self: 10})()
+    summary = {"hops": 1, "seconds": 0.1, "graphs": 3, "nodes": 9, "bytes": 100, "full_bytes": 1000,
+               "compression": 10.0}
+    outcome = SimpleNamespace(dataset=ds, distilled=SimpleNamespace(summary=summary), on_set=result(0.5), full=None)
+    print_run(outcome, 2)
+    assert "refused (it decided validation worse than the prior correction) in 50% of the runs on Mirage" in \
+        capsys.readouterr().out
+    outcome.on_set = result(1.0)
+    print_run(outcome, 2)
+    assert "refused" not in capsys.readouterr().out

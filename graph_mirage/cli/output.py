@@ -115,6 +115,12 @@ def print_run(outcome, seeds: int) -> None:
         print(f"{label:<14} {g:>7} {fmt_bytes(b):>10} {b / summary['full_bytes']:>8.2%}  "
               f"{r['test_mean']:.4f} ± {r['test_std']:.4f}{'':>17}{r['test_last_mean']:>10.4f} {acc:>10.4f}"
               f" {cal:>11.4f}{r['train_seconds']:>12.1f}")
+    refused = [(label, 1 - r["test_calibration_kept_mean"]) for label, r, _, _ in rows
+               if r.get("test_calibration_kept_mean", 1.0) < 1]
+    if refused:
+        print("calibrated: the validation bias was refused (it decided validation worse than the prior correction) in "
+              + ", ".join(f"{share:.0%} of the runs on {label.strip()}" for label, share in refused)
+              + " (of runs x tasks, with several tasks); there the decisions are the accuracy column's")
     if "control" in on_set:
         print(f"\n{margin_line(on_set)}")
     print(f"\ncompression: the distilled set is {summary['compression']}x smaller than the training split")
