@@ -9,7 +9,8 @@ same training, only the decision after the bias differs. Per run it records the 
 the prior correction and after the fitted bias (weighted to the training split's class shares, as the guard weighs
 them) and whether the guard kept the bias.
 
-    python benchmarks/dense_social.py                       # 15-20 minutes on 2 cores
+    python benchmarks/dense_social.py                       # 15-20 minutes on 2 cores, and full data's runs
+    python benchmarks/dense_social.py --full-only --seeds 2   # only full data's rows (the set's are kept)
     python benchmarks/dense_social.py --graphs 1000 --seeds 2
 
 Writes ``benchmarks/results/dense_social.json`` (the dataset and its processed cache go to a temporary directory).
@@ -77,52 +78,78 @@ class Recorder:
         return np.ones_like(keep) if self.off else keep
 
 
+def set_rows(ds, auto, models, seeds: int) -> list[dict]:
+    """The default's set trained with each GNN, with the guard and with every bias kept (the same training)."""
+    import graph_mirage.training.loop as loop
+    from graph_mirage.training import train_and_evaluate
+
+    rows, rec = [], Recorder(loop.keep_decision_bias)
+    loop.keep_decision_bias = rec
+    try:
+        for model in models:
+            for off in (False, True):
+                rec.off, rec.records = off, []
+                r = train_and_evaluate(ds, auto.distilled_, model=model, seeds=list(range(seeds)))
+                best = rec.records  # each run's last epoch, and its chosen epoch where that is another
+                rows.append({
+                    "model": model, "guard": not off, "test_accuracy_prior": r["test_accuracy_mean"],
+                    "test_accuracy_bias": r["test_accuracy_calibrated_mean"],
+                    "test_macro_rocauc": r.get("test_rocauc_macro_mean"), "test_accuracy_std": r["test_std"],
+                    "val_acc_prior": [x["val_acc_prior"] for x in best],
+                    "val_acc_bias": [x["val_acc_bias"] for x in best],
+                    "kept": [x["kept"] for x in best]})
+                print(f"{model} guard={not off}: accuracy {r['test_accuracy_mean']:.3f} with the prior, "
+                      f"{r['test_accuracy_calibrated_mean']:.3f} after the bias; kept {rows[-1]['kept']}", flush=True)
+    finally:
+        loop.keep_decision_bias = rec.guard
+    return rows
+
+
+def full_rows(tmp: Path, models, seeds: int, jobs: int) -> list[dict]:
+    """Full data on the same split, as the tables train it (``mirage bench --methods full``: each recipe on
+    ``seeds`` seeds, the one best on validation chosen)."""
+    import os
+    import subprocess
+
+    cmd = ["mirage", "bench", "--root", str(tmp / "root"), "--datasets", NAME, "--seeds", str(seeds),
+           "--full-seeds", str(seeds), "--models", *models, "--methods", "full", "--cache-dir", str(tmp / "runs"),
+           "--out", str(tmp / "out"), "--name", "full", "--jobs", str(jobs), "--quiet"]
+    subprocess.run(cmd, check=True, env=dict(os.environ, MIRAGE_CACHE=str(tmp / "cache")))
+    keys = ("model", "test_mean", "test_std", "test_ci", "test_rocauc_macro_mean", "test_accuracy_calibrated_mean",
+            "recipes", "epochs_run", "train_seconds")
+    return [{k: r.get(k) for k in keys} for r in json.loads((tmp / "out" / "full.json").read_text())["rows"]]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--graphs", type=int, default=5000)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--models", nargs="+", default=["gcn", "gat", "gin"])
+    ap.add_argument("--full-only", action="store_true",
+                    help="only add full data's rows to the results file (the set's rows are kept)")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes of full data's runs")
     ap.add_argument("--out", default=str(RESULTS / "dense_social.json"))
     args = ap.parse_args(argv)
-
-    import graph_mirage.training.loop as loop
     from graph_mirage import AutoPrototypes, load_dataset
-    from graph_mirage.training import train_and_evaluate
 
-    rows = []
+    out = json.loads(Path(args.out).read_text()) if args.full_only else {}
     with tempfile.TemporaryDirectory(prefix="dense-social-") as tmp:
+        tmp = Path(tmp)
         t0 = time.perf_counter()
-        sizes = write_dataset(Path(tmp) / "root", args.graphs)
-        ds = load_dataset(NAME, root=Path(tmp) / "root", cache_dir=Path(tmp) / "cache")
+        sizes = write_dataset(tmp / "root", args.graphs)
+        ds = load_dataset(NAME, root=tmp / "root", cache_dir=tmp / "cache")
         print(f"{NAME}: {sizes} written and loaded in {time.perf_counter() - t0:.0f} s", flush=True)
-        t0 = time.perf_counter()
-        auto = AutoPrototypes().fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]])
-        distil_s = time.perf_counter() - t0
-        rec = Recorder(loop.keep_decision_bias)
-        loop.keep_decision_bias = rec
-        try:
-            for model in args.models:
-                for off in (False, True):
-                    rec.off, rec.records = off, []
-                    r = train_and_evaluate(ds, auto.distilled_, model=model, seeds=list(range(args.seeds)))
-                    best = rec.records  # each run's last epoch, and its chosen epoch where that is another
-                    rows.append({
-                        "model": model, "guard": not off, "test_accuracy_prior": r["test_accuracy_mean"],
-                        "test_accuracy_bias": r["test_accuracy_calibrated_mean"],
-                        "test_macro_rocauc": r.get("test_rocauc_macro_mean"), "test_accuracy_std": r["test_std"],
-                        "val_acc_prior": [x["val_acc_prior"] for x in best],
-                        "val_acc_bias": [x["val_acc_bias"] for x in best],
-                        "kept": [x["kept"] for x in best]})
-                    print(f"{model} guard={not off}: accuracy {r['test_accuracy_mean']:.3f} with the prior, "
-                          f"{r['test_accuracy_calibrated_mean']:.3f} after the bias; kept {rows[-1]['kept']}",
-                          flush=True)
-        finally:
-            loop.keep_decision_bias = rec.guard
-    out = {"command": "python benchmarks/dense_social.py" + (f" --graphs {args.graphs}" if args.graphs != 5000
-                                                             else ""),
-           "dataset": sizes, "seeds": args.seeds, "distil_seconds": round(distil_s, 1),
-           "distilled": {k: auto.distilled_.summary()[k] for k in ("graphs", "nodes")},
-           "settings": auto.best_params_, "rows": rows}
+        if not args.full_only:
+            t0 = time.perf_counter()
+            auto = AutoPrototypes().fit(ds[ds.split["train"]], validation=ds[ds.split["valid"]])
+            out = {"command": "python benchmarks/dense_social.py" + (f" --graphs {args.graphs}"
+                                                                     if args.graphs != 5000 else ""),
+                   "dataset": sizes, "seeds": args.seeds, "distil_seconds": round(time.perf_counter() - t0, 1),
+                   "distilled": {k: auto.distilled_.summary()[k] for k in ("graphs", "nodes")},
+                   "settings": auto.best_params_, "rows": set_rows(ds, auto, args.models, args.seeds)}
+        out["full"] = full_rows(tmp, args.models, args.seeds, args.jobs)
+        out["full_command"] = (f"python benchmarks/dense_social.py --full-only --seeds {args.seeds}"
+                               + (f" --graphs {args.graphs}" if args.graphs != 5000 else ""))
     Path(args.out).write_text(json.dumps(out, indent=1, default=float) + "\n")
     print(f"wrote {args.out}")
     return 0
