@@ -10,7 +10,7 @@ the prior correction and after the fitted bias (weighted to the training split's
 them) and whether the guard kept the bias.
 
     python benchmarks/dense_social.py                       # 15-20 minutes on 2 cores, and full data's runs
-    python benchmarks/dense_social.py --full-only --seeds 2   # only full data's rows (the set's are kept)
+    python benchmarks/dense_social.py --full-only --seeds 2   # only full data's rows (the set's are kept), 40 min
     python benchmarks/dense_social.py --graphs 1000 --seeds 2
 
 Writes ``benchmarks/results/dense_social.json`` (the dataset and its processed cache go to a temporary directory).
@@ -105,14 +105,15 @@ def set_rows(ds, auto, models, seeds: int) -> list[dict]:
     return rows
 
 
-def full_rows(tmp: Path, models, seeds: int, jobs: int) -> list[dict]:
+def full_rows(tmp: Path, models, seeds: int, jobs: int, cache_dir: Path | None = None) -> list[dict]:
     """Full data on the same split, as the tables train it (``mirage bench --methods full``: each recipe on
-    ``seeds`` seeds, the one best on validation chosen)."""
+    ``seeds`` seeds, the one best on validation chosen); runs cached in ``cache_dir`` (None: a temporary one)."""
     import os
     import subprocess
 
     cmd = ["mirage", "bench", "--root", str(tmp / "root"), "--datasets", NAME, "--seeds", str(seeds),
-           "--full-seeds", str(seeds), "--models", *models, "--methods", "full", "--cache-dir", str(tmp / "runs"),
+           "--full-seeds", str(seeds), "--models", *models, "--methods", "full",
+           "--cache-dir", str(cache_dir or tmp / "runs"),
            "--out", str(tmp / "out"), "--name", "full", "--jobs", str(jobs), "--quiet"]
     subprocess.run(cmd, check=True, env=dict(os.environ, MIRAGE_CACHE=str(tmp / "cache")))
     keys = ("model", "test_mean", "test_std", "test_ci", "test_rocauc_macro_mean", "test_accuracy_calibrated_mean",
@@ -128,6 +129,9 @@ def main(argv=None) -> int:
     ap.add_argument("--full-only", action="store_true",
                     help="only add full data's rows to the results file (the set's rows are kept)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes of full data's runs")
+    ap.add_argument("--full-models", nargs="+", default=["gcn", "gin"],
+                    help="GNNs of full data's runs (GAT's take 15 minutes and more each here)")
+    ap.add_argument("--cache-dir", type=Path, help="keep full data's runs here (an interrupted run resumes)")
     ap.add_argument("--out", default=str(RESULTS / "dense_social.json"))
     args = ap.parse_args(argv)
     from graph_mirage import AutoPrototypes, load_dataset
@@ -147,9 +151,10 @@ def main(argv=None) -> int:
                    "dataset": sizes, "seeds": args.seeds, "distil_seconds": round(time.perf_counter() - t0, 1),
                    "distilled": {k: auto.distilled_.summary()[k] for k in ("graphs", "nodes")},
                    "settings": auto.best_params_, "rows": set_rows(ds, auto, args.models, args.seeds)}
-        out["full"] = full_rows(tmp, args.models, args.seeds, args.jobs)
-        out["full_command"] = (f"python benchmarks/dense_social.py --full-only --seeds {args.seeds}"
-                               + (f" --graphs {args.graphs}" if args.graphs != 5000 else ""))
+        out["full"] = full_rows(tmp, args.full_models, args.seeds, args.jobs, args.cache_dir)
+        out["full_command"] = (f"python benchmarks/dense_social.py --full-only --seeds {args.seeds} --full-models "
+                               + " ".join(args.full_models) + (f" --graphs {args.graphs}" if args.graphs != 5000
+                                                                else ""))
     Path(args.out).write_text(json.dumps(out, indent=1, default=float) + "\n")
     print(f"wrote {args.out}")
     return 0

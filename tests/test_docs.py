@@ -563,6 +563,9 @@ def test_the_dense_social_numbers_are_the_committed_json_and_its_dataset_loads(t
     assert f"{100 * gin[False]['test_accuracy_bias']:.1f} % after" in page
     assert gin[True]["test_accuracy_bias"] == gin[True]["test_accuracy_prior"]  # refused at every chosen epoch
     assert not all(gin[True]["kept"]) and gin[True]["kept"] == gin[False]["kept"]
+    full = {r["model"]: r for r in blob["full"]}
+    assert f"{100 * full['gcn']['test_mean']:.1f} % (GCN) and" in page
+    assert f"{100 * full['gin']['test_mean']:.1f} % (GIN)" in page
     sizes = mod.write_dataset(tmp_path / "root", 30)
     ds = load_dataset(mod.NAME, root=tmp_path / "root", cache_dir=tmp_path / "cache")
     assert len(ds) == 30 and ds.num_classes == 3 and int(ds.edge_index.shape[1]) == sizes["edge_entries"]
