@@ -130,7 +130,7 @@ def main(argv=None) -> int:
                     help="only add full data's rows to the results file (the set's rows are kept)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes of full data's runs")
     ap.add_argument("--full-models", nargs="+", default=["gcn", "gin"],
-                    help="GNNs of full data's runs (GAT's take 15 minutes and more each here)")
+                    help="GNNs of full data's runs (none of GAT's finished within 10 minutes here)")
     ap.add_argument("--cache-dir", type=Path, help="keep full data's runs here (an interrupted run resumes)")
     ap.add_argument("--out", default=str(RESULTS / "dense_social.json"))
     args = ap.parse_args(argv)
