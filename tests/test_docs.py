@@ -564,6 +564,7 @@ def test_the_dense_social_numbers_are_the_committed_json_and_its_dataset_loads(t
     assert gin[True]["test_accuracy_bias"] == gin[True]["test_accuracy_prior"]  # refused at every chosen epoch
     assert not all(gin[True]["kept"]) and gin[True]["kept"] == gin[False]["kept"]
     full = {r["model"]: r for r in blob["full"]}
+    page = " ".join(page.split())  # the figures as read, across line breaks
     assert f"{100 * full['gcn']['test_mean']:.1f} % (GCN) and" in page
     assert f"{100 * full['gin']['test_mean']:.1f} % (GIN)" in page
     sizes = mod.write_dataset(tmp_path / "root", 30)
