@@ -239,6 +239,8 @@ mirage bench --cache-dir $C --out $O --jobs 2 --datasets NCI1 --seeds 10 --metho
 python benchmarks/depth_gap.py
 # the guard on the validation-fitted decision bias (runs' outputs 3): the default table's runs re-run with --refresh
 # in a scratch copy of the cache and paired with their committed records (about 50 minutes), and generated dense
-# ego-networks, where the unguarded bias decided worse than the prior correction (about 15 minutes)
+# ego-networks, where the unguarded bias decided worse than the prior correction (15-20 minutes), with full data on
+# the same split (about 40 minutes)
 python benchmarks/decision_guard.py
 python benchmarks/dense_social.py
+python benchmarks/dense_social.py --full-only --seeds 2 --full-models gcn gin
