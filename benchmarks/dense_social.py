@@ -83,11 +83,11 @@ class Recorder:
 
 def set_rows(ds, auto, models, seeds: int) -> list[dict]:
     """The default's set trained with each GNN, with the guard and with every bias kept (the same training)."""
-    import graph_mirage.training.loop as loop
+    import graph_mirage.training.metrics as metrics
     from graph_mirage.training import train_and_evaluate
 
-    rows, rec = [], Recorder(loop.keep_decision_bias)
-    loop.keep_decision_bias = rec
+    rows, rec = [], Recorder(metrics.keep_decision_bias)
+    metrics.keep_decision_bias = rec  # what guarded_bias asks, in every run
     try:
         for model in models:
             for off in (False, True):
@@ -104,7 +104,7 @@ def set_rows(ds, auto, models, seeds: int) -> list[dict]:
                 print(f"{model} guard={not off}: accuracy {r['test_accuracy_mean']:.3f} with the prior, "
                       f"{r['test_accuracy_calibrated_mean']:.3f} after the bias; kept {rows[-1]['kept']}", flush=True)
     finally:
-        loop.keep_decision_bias = rec.guard
+        metrics.keep_decision_bias = rec.guard
     return rows
 
 

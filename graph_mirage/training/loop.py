@@ -10,7 +10,6 @@ import math
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from torch import nn
 from torch_geometric.loader import DataLoader
@@ -19,7 +18,7 @@ from ..progress import Progress
 from .bankloader import BankLoader, has_bank
 from .config import TrainConfig, resolve_device, seed_everything
 from .evalset import EvalSet, predict
-from .metrics import Metric, fit_decision_bias, keep_decision_bias
+from .metrics import Metric, fit_decision_bias, guarded_bias
 
 
 @dataclass
@@ -123,17 +122,12 @@ def _test_metrics(model: nn.Module, test, device, metric: Metric, val_y, val_log
     """The test metrics, with the decisions also taken after a bias fitted on the validation split's logits (for the
     data's class shares, ``metric.prior``) where it decides validation no worse than the prior correction
     (:func:`~.metrics.keep_decision_bias`); ``calibration_kept``: the share of tasks where it does (0 or 1 for one)."""
-    fallback = metric.shift
-    calibration = fit_decision_bias(val_y, val_logits, metric.num_tasks, metric.prior, guard=False)
-    kept = None
-    if calibration is not None:
-        keep = keep_decision_bias(val_y, val_logits, calibration, fallback, metric.num_tasks, metric.prior)
-        calibration = np.where(keep, calibration, 0.0 if fallback is None else fallback)
-        kept = float(keep.mean())
+    fitted = fit_decision_bias(val_y, val_logits, metric.num_tasks, metric.prior, guard=False)
+    calibration, keep = guarded_bias(val_y, val_logits, fitted, metric.shift, metric.num_tasks, metric.prior)
     test_logits, test_y = predict(model, test, device)
     out = metric(test_y, test_logits, calibration)
-    if kept is not None:
-        out["calibration_kept"] = kept
+    if keep is not None:
+        out["calibration_kept"] = float(keep.mean())
     return out
 
 

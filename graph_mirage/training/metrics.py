@@ -125,10 +125,18 @@ def fit_decision_bias(y: np.ndarray, logits: np.ndarray, num_tasks: int | None =
     else:
         y = np.asarray(y).reshape(-1).astype(np.int64)
         out = _bcts(y, logits, logits.shape[1], None if prior is None else np.asarray(prior, dtype=float))
-    if out is None or not guard:
-        return out
-    keep = keep_decision_bias(y, logits, out, fallback, num_tasks, prior)
-    return np.where(keep, out, np.zeros_like(out) if fallback is None else np.asarray(fallback, dtype=float))
+    return guarded_bias(y, logits, out, fallback, num_tasks, prior)[0] if guard else out
+
+
+def guarded_bias(y: np.ndarray, logits: np.ndarray, shift: np.ndarray | None, fallback: np.ndarray | None = None,
+                 num_tasks: int | None = None, prior: np.ndarray | None = None
+                 ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``shift`` where :func:`keep_decision_bias` keeps it, ``fallback`` (None: zeros) elsewhere, and the verdict
+    (``[1]`` or ``[T]`` bool); ``(None, None)`` without a shift."""
+    if shift is None:
+        return None, None
+    keep = keep_decision_bias(y, logits, shift, fallback, num_tasks, prior)
+    return np.where(keep, shift, np.zeros_like(shift) if fallback is None else np.asarray(fallback, dtype=float)), keep
 
 
 def keep_decision_bias(y: np.ndarray, logits: np.ndarray, shift: np.ndarray, fallback: np.ndarray | None = None,
