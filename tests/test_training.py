@@ -430,16 +430,18 @@ def test_a_warmup_keeps_the_first_epochs_from_being_chosen_and_patience_counts_a
         TrainConfig(select_after=0)
 
 
-def test_runs_cached_before_the_warmup_option_keep_their_keys():
+def test_runs_cached_before_the_warmup_and_root_dropout_options_keep_their_keys():
     from dataclasses import fields, make_dataclass
 
     from graph_mirage.training.runcache import run_key
 
     meta = {"name": "MUTAG", "split_kind": "random", "split_seed": 0}
     before = make_dataclass("TrainConfig", [(f.name, f.type, f.default) for f in fields(TrainConfig)
-                                            if f.name != "select_after"])
+                                            if f.name not in ("select_after", "root_dropout")])
     assert run_key(meta, "gin", TrainConfig(), 0, "set") == run_key(meta, "gin", before(), 0, "set")
     assert run_key(meta, "gin", TrainConfig(select_after=5), 0, "set") != run_key(meta, "gin", TrainConfig(), 0, "set")
+    assert run_key(meta, "gin", TrainConfig(root_dropout=0.3), 0, "set") != run_key(meta, "gin", TrainConfig(), 0,
+                                                                                     "set")
 
 
 def test_the_warmup_reaches_train_and_bench_and_is_refused_before_any_work_when_too_long(tmp_path):

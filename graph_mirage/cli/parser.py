@@ -156,6 +156,9 @@ def train_args(sp, seeds: int) -> None:
     sp.add_argument("--batch-size", type=positive(1), default=None, help="graphs per batch (default 32)")
     sp.add_argument("--hidden", type=positive(1), default=None, help="hidden size (default 64)")
     sp.add_argument("--dropout", type=number(0, 1, high_open=True), default=None, help="dropout (default 0)")
+    sp.add_argument("--root-dropout", type=number(0, 1, high_open=True), default=None, metavar="P",
+                    help="while training, each readout pools each root (computation tree) with probability 1 - P "
+                         "(default 0: all; docs/user-guide.md)")
     sp.add_argument("--layers", type=positive(1), default=None, help="GNN layers (default: the distillation hops)")
     sp.add_argument("--readout", choices=list(READOUTS), default=None,
                     help=f"pooling of the roots (distilled) / all nodes (real graphs) (default: what the "

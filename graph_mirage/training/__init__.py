@@ -11,7 +11,8 @@ validation) is available, labelled as such. Training uses one torch thread unles
 
 Modules: :mod:`.config` (settings, devices, threads; no PyG import), :mod:`.metrics`, :mod:`.evalset` (evaluation
 graphs collated once), :mod:`.bankloader` (a tree bank's prototypes batched as sub-DAGs of the bank), :mod:`.loop`
-(one run), :mod:`.api` (seeds), :mod:`.control` (a distilled set beside its permuted-label control).
+(one run), :mod:`.augment` (root dropout while training), :mod:`.api` (seeds), :mod:`.control` (a distilled set
+beside its permuted-label control).
 
 Example:
     >>> result = train_and_evaluate(ds, distilled, model="gin", seeds=[0, 1, 2])    # doctest: +SKIP
@@ -31,7 +32,7 @@ _LAZY = {
     "fit_decision_bias": ".metrics", "keep_decision_bias": ".metrics", "task_shift": ".metrics",
     "task_loss": ".loop", "BankLoader": ".bankloader",
     "BankBatches": ".bankloader", "has_bank": ".bankloader", "permuted_labels": ".control",
-    "train_with_control": ".control",
+    "train_with_control": ".control", "drop_roots": ".augment",
 }
 
 __all__ = sorted(_LAZY)

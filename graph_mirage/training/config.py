@@ -72,6 +72,7 @@ class TrainConfig:
     prior_correction: bool = True
     bank_batches: bool = True
     select_after: int = 1
+    root_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "hidden", "eval_every", "select_after"):
@@ -89,6 +90,9 @@ class TrainConfig:
             raise ParameterError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
         if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if isinstance(self.root_dropout, bool) or not (isinstance(self.root_dropout, (int, float))
+                                                        and 0 <= self.root_dropout < 1):
+            raise ParameterError(f"root_dropout must be in [0, 1), got {self.root_dropout!r}")
         if self.readout is not None and self.readout not in READOUT_NAMES:
             raise ParameterError(f"readout must be one of {', '.join(READOUT_NAMES)}, got {self.readout!r}")
         if self.support not in SUPPORT_MODES:

@@ -15,6 +15,7 @@ from torch import nn
 from torch_geometric.loader import DataLoader
 
 from ..progress import Progress
+from .augment import drop_roots
 from .bankloader import BankLoader, has_bank
 from .config import TrainConfig, resolve_device, seed_everything
 from .evalset import EvalSet, predict
@@ -100,7 +101,7 @@ def task_loss(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None
 def _epoch(model: nn.Module, loader, opt, device, config: TrainConfig, means: torch.Tensor | None) -> None:
     model.train()
     for batch in loader:
-        batch = batch.to(device)
+        batch = drop_roots(batch.to(device), config.root_dropout)
         opt.zero_grad()
         if batch.y.dim() == 2 and batch.y.is_floating_point():  # several binary tasks
             weighted = config.support == "loss" and means is not None

@@ -54,6 +54,8 @@ def run_key(ds_meta: dict, model: str, config, seed: int, train: str, bank_batch
     settings.pop("bank_batches", None)
     if settings.get("select_after") == 1:  # the rule before the option existed: those runs keep their keys
         settings.pop("select_after")
+    if settings.get("root_dropout") == 0:  # likewise for root dropout
+        settings.pop("root_dropout")
     parts = {"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model, "config": settings,
              "seed": seed, "train": train, "protocol": PROTOCOL}
     if bank_batches:

@@ -339,6 +339,7 @@ class TrainSettings:
     batch_size: int | None = None
     hidden: int | None = None
     dropout: float | None = None
+    root_dropout: float | None = None
     layers: int | None = None
     readout: str | None = None
     weighting: str = "none"
@@ -363,6 +364,9 @@ class TrainSettings:
         _number("weight_decay", self.weight_decay, low_open=False)
         if self.dropout is not None and not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if self.root_dropout is not None and not (isinstance(self.root_dropout, (int, float))
+                                                  and 0 <= self.root_dropout < 1):
+            raise ParameterError(f"root_dropout must be in [0, 1), got {self.root_dropout!r}")
         self.check_select_after(self.epochs)
         check_device_name(self.device)
 
@@ -380,7 +384,7 @@ class TrainSettings:
         from ..training.config import TrainConfig
 
         given = {k: getattr(self, k) for k in ("epochs", "lr", "batch_size", "hidden", "dropout", "weight_decay",
-                                               "patience", "eval_every", "readout", "select_after")
+                                               "patience", "eval_every", "readout", "select_after", "root_dropout")
                  if getattr(self, k) is not None}
         if self.layers is not None:
             given["num_layers"] = self.layers
