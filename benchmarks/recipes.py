@@ -40,13 +40,15 @@ def compare(chosen_rows: list[dict], plain_rows: list[dict]) -> list[dict]:
     plain = {(r["dataset"], r["model"], r["method"], r["budget"]): r for r in plain_rows if r.get("runs")}
     out = []
     for r in chosen_rows:
-        if not r.get("recipes") or r["method"] == "full" or "~" in r["method"] or r.get("error"):
+        # one recipe alone (--recipes drop-roots) is not chosen, so the row lists none; its runs name it
+        recipes = r.get("recipes") or sorted({u["recipe"] for u in r.get("runs") or [] if u.get("recipe")})
+        if not recipes or r["method"] == "full" or "~" in r["method"] or r.get("error"):
             continue
         p = plain.get((r["dataset"], r["model"], r["method"], r["budget"]))
         if p is None:
             continue
         d = paired(_by_seed(r), _by_seed(p))
-        rec = {"dataset": r["dataset"], "model": r["model"], "method": r["method"], "recipes": r["recipes"],
+        rec = {"dataset": r["dataset"], "model": r["model"], "method": r["method"], "recipes": recipes,
                "plain_test_mean": p["test_mean"], "plain_test_std": p["test_std"], "plain_val_mean": p["val_mean"],
                "chosen_test_mean": r["test_mean"], "chosen_test_std": r["test_std"], "chosen_val_mean": r["val_mean"],
                "chosen_minus_plain": {k: d[k] for k in ("mean", "low", "high", "units")}, "verdict": verdict(d)}

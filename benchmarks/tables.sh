@@ -244,3 +244,23 @@ python benchmarks/depth_gap.py
 python benchmarks/decision_guard.py
 python benchmarks/dense_social.py
 python benchmarks/dense_social.py --full-only --seeds 2 --full-models gcn gin
+# root dropout (TrainConfig.root_dropout, recipe drop-roots: each readout pools a random 70 % of a graph's roots while
+# training): today's default and its control trained plain and with root dropout, chosen on validation (--recipes
+# plain drop-roots), and with root dropout alone (--recipes drop-roots: the same runs), paired with defaults.json
+R="full mirage-auto size-only permuted"
+for recipes in "plain drop-roots" "drop-roots"; do
+    tag=$([ "$recipes" = "drop-roots" ] && echo rootdrop_only || echo rootdrop)
+    $B --recipes $recipes --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $R --name ${tag}_a "$@"
+    $B --recipes $recipes --datasets NCI1 --seeds 10 --methods $R --name ${tag}_nci1 "$@"
+    $B --recipes $recipes --datasets DD --seeds 10 --full-seeds 10 --methods $R --name ${tag}_dd "$@"
+    $B --recipes $recipes --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $R \
+        --name ${tag}_folds "$@"
+    $B --recipes $recipes --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $R \
+        --name ${tag}_multiclass "$@"
+    $B --recipes $recipes --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $R --name ${tag}_hiv "$@"
+    $B --recipes $recipes --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $R --name ${tag}_tox21 "$@"
+done
+python benchmarks/recipes.py --out $O/recipes_rootdrop --pairs \
+    $(for s in a nci1 dd folds multiclass hiv tox21; do echo $O/rootdrop_$s.json:$O/defaults.json; done)
+python benchmarks/recipes.py --out $O/recipes_rootdrop_only --pairs \
+    $(for s in a nci1 dd folds multiclass hiv tox21; do echo $O/rootdrop_only_$s.json:$O/defaults.json; done)
