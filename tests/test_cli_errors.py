@@ -223,7 +223,7 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
         "unknown device": ["--device", "tpu"], "CUDA that is not there": ["--device", "cuda"],
         "malformed device": ["--device", "cuda:x"], "unknown model": ["--model", "transformer"],
         "batch size 0": ["--batch-size", "0"], "threads 0": ["--threads", "0"], "patience 0": ["--patience", "0"],
-        "unknown readout": ["--readout", "median"],
+        "unknown readout": ["--readout", "median"], "root dropout 1": ["--root-dropout", "1"],
     }.items():
         case(f"train: {label}", [*train, *extra])
     case("run: seeds 0", ["run", "--seeds", "0"])
@@ -320,6 +320,8 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     case("search: --distilled and --full", ["search", *syn, "--distilled", good_artifact, "--full"])
     case("search: --confirm with --full", ["search", *nowhere, "--full", "--confirm", "2"])
     case("search: --confirm 0", ["search", *nowhere, "--confirm", "0"])
+    case("search: negative root dropout", ["search", *nowhere, "--root-dropout", "-0.1"])
+    case("search: --root-dropout with --confirm", ["search", *nowhere, "--root-dropout", "0.3", "--confirm", "2"])
     case("search: zero jobs", ["search", *nowhere, "--jobs", "0"])
     case("search: cache dir that is a file", ["search", *nowhere, "--cache-dir", spaces / "space.txt"])
     # --- learned baselines ------------------------------------------------------------------------------------------

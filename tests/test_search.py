@@ -117,6 +117,18 @@ def test_select_after_chooses_no_earlier_epoch_and_is_refused_when_it_leaves_non
     assert screened.screen().select_after == 8 and clone(screened).get_params()["select_after"] == 8
 
 
+def test_root_dropout_trains_a_searchs_runs(synthetic, auto_set):
+    c = SearchSpace.from_dict(SMALL).configurations()[0]
+    assert ModelSearch(root_dropout=0.3).train_config(c, full=False).root_dropout == 0.3
+    assert ModelSearch().train_config(c, full=False).root_dropout == 0.0
+    with pytest.raises(ParameterError, match="root_dropout must be in"):
+        ModelSearch(root_dropout=1.0).check_params()
+    plain = ModelSearch(space=SMALL, epochs=4).fit(synthetic, auto_set)
+    dropped = ModelSearch(space=SMALL, epochs=4, root_dropout=0.3).fit(synthetic, auto_set)
+    assert [r["val_runs"] for r in plain.results_] != [r["val_runs"] for r in dropped.results_]
+    assert clone(dropped).get_params()["root_dropout"] == 0.3
+
+
 def test_workers_give_the_same_scores_as_one_process(synthetic, auto_set):
     one = ModelSearch(space=SMALL, epochs=3).fit(synthetic, auto_set)
     two = ModelSearch(space=SMALL, epochs=3, jobs=2).fit(synthetic, auto_set)
@@ -295,11 +307,12 @@ def test_mirage_search_command_end_to_end(tmp_path):
     out = tmp_path / "search.json"
     r = subprocess.run([sys.executable, "-m", "graph_mirage", "search", "synthetic-motifs", "--space", str(space),
                         "--epochs", "4", "--eval-every", "2", "--patience", "2", "--select-after", "2",
-                        "--out", str(out)],
+                        "--root-dropout", "0.2", "--out", str(out)],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     record = json.loads(out.read_text())
     assert (record["epochs"], record["eval_every"], record["patience"], record["select_after"]) == (4, 2, 2, 2)
+    assert record["root_dropout"] == 0.2
     assert all(e >= 2 for c in record["configurations"] for e in c["chosen_epochs_runs"])
     assert all(e in (2, 4) for c in record["configurations"] for e in c["epochs_runs"])
     assert record["set_hops"] == 2  # distilled at the deepest layer count the space asks for

@@ -330,6 +330,9 @@ def _search(sub) -> None:
     sp.add_argument("--select-after", type=positive(1), default=1, metavar="N",
                     help="choose each run's epoch on validation only from epoch N on; patience counts from there "
                          "(default 1: any epoch; docs/results: selecting after a warm-up)")
+    sp.add_argument("--root-dropout", type=number(0, 1, high_open=True), default=0.0, metavar="P",
+                    help="each run's readout pools each root with probability 1 - P while training (default 0: "
+                         "all; not with --confirm)")
     sp.add_argument("--jobs", type=positive(1), default=1,
                     help="worker processes, one torch thread each (default 1; use the number of cores)")
     sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")

@@ -48,6 +48,8 @@ class ModelSearch(BaseEstimator):
         select_after: the first epoch the validation split may choose (1: any; ``patience`` counts from it): on a
             small validation split, the first epochs' scores can choose a model that learned nothing
             (docs/results: selecting after a warm-up).
+        root_dropout: each run's readout pools each root with probability ``1 - root_dropout`` while training
+            (:class:`~graph_mirage.training.TrainConfig`; 0: every root).
         jobs: worker processes, one torch thread each (small GNNs are Python-bound: two single-threaded workers on
             two cores do about twice the work of one).
         device: ``cpu`` or ``cuda``.
@@ -83,13 +85,15 @@ class ModelSearch(BaseEstimator):
     def __init__(self, space: SearchSpace | dict | str | os.PathLike | None = None, seeds: int = 1,
                  epochs: int | None = None, jobs: int = 1, device: str = "cpu", prior_correction: bool = True,
                  progress: bool = False, patience: int | None = None,
-                 eval_every: int = 1, cache_dir: str | os.PathLike | None = None, select_after: int = 1) -> None:
+                 eval_every: int = 1, cache_dir: str | os.PathLike | None = None, select_after: int = 1,
+                 root_dropout: float = 0.0) -> None:
         self.space = space
         self.seeds = seeds
         self.epochs = epochs
         self.patience = patience
         self.eval_every = eval_every
         self.select_after = select_after
+        self.root_dropout = root_dropout
         self.jobs = jobs
         self.device = device
         self.prior_correction = prior_correction
@@ -113,7 +117,7 @@ class ModelSearch(BaseEstimator):
 
     def check_params(self, max_layers: int | None = None) -> list[dict]:
         """Validate the parameters and return the configurations (before any training)."""
-        from ..training.config import check_device_name, check_select_after
+        from ..training.config import check_device_name, check_root_dropout, check_select_after
 
         for name, low in (("seeds", 1), ("jobs", 1), ("eval_every", 1), ("select_after", 1)):
             v = getattr(self, name)
@@ -124,6 +128,7 @@ class ModelSearch(BaseEstimator):
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise ParameterError(f"{name} must be an integer >= 1 or None, got {v!r}")
         check_select_after(self.select_after, self.epochs or min(SET_EPOCHS, FULL_EPOCHS))
+        check_root_dropout(self.root_dropout)
         check_device_name(self.device)
         if self.cache_dir is not None:
             from ..fileio import check_cache_dir
@@ -155,7 +160,8 @@ class ModelSearch(BaseEstimator):
         return TrainConfig(epochs=epochs, patience=patience, eval_every=self.eval_every, select_after=self.select_after,
                            lr=float(c["lr"]), batch_size=int(c["batch_size"]), weight_decay=float(c["weight_decay"]),
                            hidden=int(c["hidden"]), dropout=float(c["dropout"]), num_layers=int(c["layers"]),
-                           device=self.device, prior_correction=self.prior_correction)
+                           device=self.device, prior_correction=self.prior_correction,
+                           root_dropout=float(self.root_dropout))
 
     # ------------------------------------------------------------------------------------------------------------------
     def fit(self, dataset: GraphDataset, train_set: DistilledDataset | None = None) -> "ModelSearch":

@@ -90,9 +90,7 @@ class TrainConfig:
             raise ParameterError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
         if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
-        if isinstance(self.root_dropout, bool) or not (isinstance(self.root_dropout, (int, float))
-                                                        and 0 <= self.root_dropout < 1):
-            raise ParameterError(f"root_dropout must be in [0, 1), got {self.root_dropout!r}")
+        check_root_dropout(self.root_dropout)
         if self.readout is not None and self.readout not in READOUT_NAMES:
             raise ParameterError(f"readout must be one of {', '.join(READOUT_NAMES)}, got {self.readout!r}")
         if self.support not in SUPPORT_MODES:
@@ -109,6 +107,12 @@ def check_select_after(select_after: int | None, epochs: int) -> None:
     if select_after is not None and select_after > epochs:
         raise ParameterError(f"select_after ({select_after}) must be at most the epochs ({epochs}): no epoch would "
                              f"be left to choose")
+
+
+def check_root_dropout(p: float | None) -> None:
+    """Refuse a root dropout (``TrainConfig.root_dropout``) that is not a number in [0, 1) (None: not given)."""
+    if p is not None and (isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1):
+        raise ParameterError(f"root_dropout must be in [0, 1), got {p!r}")
 
 
 def check_device_name(device: str) -> None:

@@ -35,12 +35,16 @@ class SearchSettings:
     cache_dir: str | None = None
     confirm: int | None = None
     select_after: int = 1
+    root_dropout: float = 0.0
     distill: DistillSettings | None = field(default=None, repr=False)
 
     def check(self) -> None:
         self.data.check()
         if self.distilled is not None and self.full:
             raise ParameterError("give a distilled file or --full, not both")
+        if self.confirm is not None and self.root_dropout:
+            raise ParameterError("--root-dropout applies to a search on a distilled set alone; --confirm's screen "
+                                 "trains plain (drop one of them)")
         if self.confirm is not None and self.full:
             raise ParameterError("--confirm trains the best configurations of a distilled set's search on the full "
                                  "split; with --full every configuration already trains there")
@@ -75,7 +79,7 @@ class SearchSettings:
             from ..search.screened import ScreenedSearch
 
             return ScreenedSearch(confirm=self.confirm, **kw)
-        return ModelSearch(**kw)
+        return ModelSearch(root_dropout=self.root_dropout, **kw)
 
 
 @dataclass
@@ -96,6 +100,7 @@ class SearchOutcome:
         return {"dataset": self.dataset.name, "trained_on": s.trained_on_, "metric": s.metric_,
                 "space": s.resolved_space().to_dict(), "seeds": s.seeds, "epochs": s.epochs, "patience": s.patience,
                 "eval_every": s.eval_every, "select_after": s.select_after,
+                **({"root_dropout": s.root_dropout} if s.root_dropout else {}),
                 "set_graphs": None if ts is None else len(ts), "set_hops": None if ts is None else ts.meta.get("hops"),
                 "best_params": s.best_params_, "best_val": s.best_score_, "best_test": s.best_test_,
                 "validation_error": s.validation_error_, "level_with_best": s.n_level_with_best_,

@@ -351,7 +351,7 @@ class TrainSettings:
     control: bool = True  # a distilled set is trained beside its permuted-label control too
 
     def check(self) -> None:
-        from ..training.config import check_device_name
+        from ..training.config import check_device_name, check_root_dropout
 
         _choice("model", self.model, MODELS)
         _choice("train_preset", self.train_preset, PRESETS)
@@ -364,9 +364,7 @@ class TrainSettings:
         _number("weight_decay", self.weight_decay, low_open=False)
         if self.dropout is not None and not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
-        if self.root_dropout is not None and not (isinstance(self.root_dropout, (int, float))
-                                                  and 0 <= self.root_dropout < 1):
-            raise ParameterError(f"root_dropout must be in [0, 1), got {self.root_dropout!r}")
+        check_root_dropout(self.root_dropout)
         self.check_select_after(self.epochs)
         check_device_name(self.device)
 
