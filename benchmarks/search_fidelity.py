@@ -29,7 +29,8 @@ GraphSAGE x 2 depths x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2 = 64 confi
 
 A set's runs take 100 epochs (``--set-patience N``: stopped N epochs after their best validation score;
 ``--set-eval-every N``: scored on validation every N epochs; ``--set-select-after N``: its epoch chosen on
-validation from epoch N on, as ``mirage search --select-after``); a tree
+validation from epoch N on, as ``mirage search --select-after``; ``--set-root-dropout P``: trained with root
+dropout, as ``mirage search --root-dropout``, and paired against the same search without it); a tree
 bank's prototypes train in batches that are sub-DAGs of the bank (:class:`~graph_mirage.training.BankLoader`; runs
 cached before it trained them as separate graphs and are keyed apart). ``--sets NAME ...`` searches only the named
 sets.
@@ -165,7 +166,7 @@ def real_graphs(train, size: tuple, classes: int, target: int, suffix: str) -> d
 
 
 def search_key(name: str, set_name: str, train_set, seeds: int, patience: int | None, eval_every: int,
-               select_after: int = 1) -> str:
+               select_after: int = 1, root_dropout: float = 0.0) -> str:
     from graph_mirage.bench.runs import set_key
     from graph_mirage.training import has_bank
 
@@ -178,11 +179,14 @@ def search_key(name: str, set_name: str, train_set, seeds: int, patience: int | 
         parts.append(f"eval-every-{eval_every}")
     if select_after != 1:
         parts.append(f"select-after-{select_after}")
+    if root_dropout:
+        parts.append(f"root-dropout-{root_dropout}")
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int, cache: Path, log,
-                  patience: int | None = None, eval_every: int = 1, select_after: int = 1) -> dict:
+                  patience: int | None = None, eval_every: int = 1, select_after: int = 1,
+                  root_dropout: float = 0.0) -> dict:
     """The search's record, from ``cache`` when this very search ran before; else searched, with every run kept in
     ``cache/runs`` (so an interrupted search resumes) and the runs of the same search with fewer seeds reused."""
     from graph_mirage.search import ModelSearch
@@ -190,12 +194,14 @@ def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int
     patience = None if train_set is None else patience  # the full split keeps its own early stopping
     eval_every = 1 if train_set is None else eval_every
     select_after = 1 if train_set is None else select_after  # the reference ranking keeps the usual selection
-    key = (patience, eval_every, select_after)
+    root_dropout = 0.0 if train_set is None else root_dropout  # ... and pools every node
+    key = (patience, eval_every, select_after, root_dropout)
     path = cache / f"{name}-{set_name}-{search_key(name, set_name, train_set, seeds, *key)}.json"
     if path.is_file():
         return json.loads(path.read_text())
     search = ModelSearch(space=SPACE, seeds=seeds, jobs=jobs, progress=True, patience=patience,
-                         eval_every=eval_every, select_after=select_after, cache_dir=cache / "runs")
+                         eval_every=eval_every, select_after=select_after, root_dropout=root_dropout,
+                         cache_dir=cache / "runs")
     for fewer in range(seeds - 1, 0, -1):
         older = cache / f"{name}-{set_name}-{search_key(name, set_name, train_set, fewer, *key)}.json"
         if older.is_file():
@@ -205,7 +211,8 @@ def cached_search(name: str, set_name: str, ds, train_set, seeds: int, jobs: int
     log(f"[{name}] searching {set_name} ...")
     s = search.fit(ds, train_set)
     rec = {"set": set_name, "metric": s.metric_, "seconds": s.seconds_, "jobs": jobs, "seeds": seeds,
-           "patience": patience, "eval_every": eval_every, "select_after": select_after, "cached_runs": s.cached_runs_,
+           "patience": patience, "eval_every": eval_every, "select_after": select_after,
+           **({"root_dropout": root_dropout} if root_dropout else {}), "cached_runs": s.cached_runs_,
            "run_seconds": float(sum(r["seconds"] for r in s.results_)),
            "graphs": None if train_set is None else len(train_set),
            "bytes": None if train_set is None else train_set.nbytes(), "results": s.results_}
@@ -262,18 +269,19 @@ def run_dataset(name: str, args, log) -> dict:
     full = cached_search(name, "full", ds, None, args.seeds, args.jobs, cache, log)
     rows = {}
     recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience,
-                           args.set_eval_every, args.set_select_after)
+                           args.set_eval_every, args.set_select_after, args.set_root_dropout)
             for s, (d, _) in sets.items()}
-    usual = {}  # with a warm-up: the same searches choosing any epoch, to pair the warm-up's effect against
-    if args.set_select_after != 1:
+    usual = {}  # with a warm-up or root dropout: the same searches without it, to pair its effect against
+    if args.set_select_after != 1 or args.set_root_dropout:
         usual = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience,
                                   args.set_eval_every)
                  for s, (d, _) in sets.items()}
+    usual_key = "vs_select_after_1" if args.set_select_after != 1 else "vs_root_dropout_0"
     for s, rec in recs.items():
         row = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds)
         if s in usual:
             diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds, versus=scores(usual[s]))
-            row["vs_select_after_1"] = {k: v for k, v in diff.items() if k.startswith("diff_")}
+            row[usual_key] = {k: v for k, v in diff.items() if k.startswith("diff_")}
         if control_name(s) in recs:
             diff = fidelity_interval(scores(rec), scores(full), k=5, rounds=args.rounds,
                                      versus=scores(recs[control_name(s)]))
@@ -335,6 +343,9 @@ def main() -> int:
                    help="score the validation split every N epochs of a run on a set (default 1)")
     p.add_argument("--set-select-after", type=int, default=1, metavar="N",
                    help="let validation choose a run's epoch on a set only from epoch N on (default 1: any)")
+    p.add_argument("--set-root-dropout", type=float, default=0.0, metavar="P",
+                   help="train each run on a set with root dropout P (TrainConfig.root_dropout), paired against the "
+                        "same search without it (default 0)")
     p.add_argument("--page", action="store_true", help="only rewrite docs/search.md's section from --out")
     args = p.parse_args()
     if args.page:
@@ -361,7 +372,8 @@ def main() -> int:
                   f"{sp['high']:>5.2f}] {rep['kendall']['value']:>8.2f} {100 * rep['top1_regret']['value']:>7.1f} "
                   f"{rep['top5_overlap']['value']:>6.1f}")
     blob = {"space": SPACE, "seeds": args.seeds, "jobs": args.jobs, "rounds": args.rounds, "versus": args.versus,
-            "select_after": args.set_select_after,
+            "select_after": args.set_select_after, **({"root_dropout": args.set_root_dropout}
+                                                      if args.set_root_dropout else {}),
             "command": "python benchmarks/search_fidelity.py " + " ".join(sys.argv[1:]),
             "out": Path(args.out).name, "datasets": out}
     from graph_mirage.fileio import atomic_write_text

@@ -129,7 +129,7 @@ def page_section(blob: dict) -> str:
             lines.append(f"| {d['dataset']} | {label} | all | {sp['value']:.2f} [{sp['low']:.2f}, {sp['high']:.2f}] | "
                          f"{rep['kendall']['value']:.2f} | {100 * rep['top1_regret']['value']:.1f} | "
                          f"{rep['top5_overlap']['value']:.1f} | | | | | |")
-    lines += control_lines(blob) + versus_lines(blob) + warmup_lines(blob)
+    lines += control_lines(blob) + versus_lines(blob) + warmup_lines(blob) + root_dropout_lines(blob)
     return "\n".join(lines) + "\n"
 
 
@@ -167,6 +167,13 @@ def warmup_lines(blob: dict) -> list[str]:
     return paired_lines(blob, "vs_select_after_1",
                         f"each set's runs choosing their epoch from epoch {blob.get('select_after')} on, against the "
                         "same set's search choosing any epoch (Δ Spearman; paired on the same resamples)")
+
+
+def root_dropout_lines(blob: dict) -> list[str]:
+    """With ``--set-root-dropout P``: each set against the same set's search without root dropout, under the table."""
+    return paired_lines(blob, "vs_root_dropout_0",
+                        f"each set's runs trained with root dropout {blob.get('root_dropout')}, against the same "
+                        "set's search without it (Δ Spearman; paired on the same resamples)")
 
 
 def paired_lines(blob: dict, key: str, what: str) -> list[str]:

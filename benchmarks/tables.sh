@@ -264,3 +264,9 @@ python benchmarks/recipes.py --out $O/recipes_rootdrop --pairs \
     $(for s in a nci1 dd folds multiclass hiv tox21; do echo $O/rootdrop_$s.json:$O/defaults.json; done)
 python benchmarks/recipes.py --out $O/recipes_rootdrop_only --pairs \
     $(for s in a nci1 dd folds multiclass hiv tox21; do echo $O/rootdrop_only_$s.json:$O/defaults.json; done)
+# root dropout in model search: NCI1's default and 5 % tree bank searched with it, paired with the same searches
+# without it (docs/search.md)
+python benchmarks/search_fidelity.py --datasets NCI1 --seeds 2 --jobs 2 --caps 0.05 --sets default bank@5% \
+    --set-root-dropout 0.3 --out $O/search_fidelity_nci1_rootdrop.json --section search-fidelity-nci1-rootdrop
+# binned degrees as node labels of a dataset without them (IMDB-BINARY), paired with defaults.json
+python benchmarks/degree_bins.py
