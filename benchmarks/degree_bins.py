@@ -9,6 +9,11 @@ the tables do (``mirage bench --methods mirage-auto permuted``, the same folds a
 pairs each with the default on the dataset's own degrees (``defaults.json``'s runs).
 
     python benchmarks/degree_bins.py                        # IMDB-BINARY, log2 and q8: about 2 minutes
+    python benchmarks/degree_bins.py --dense-social 5000    # also the COLLAB-like ego-networks: about 20 minutes
+
+``--dense-social N`` adds ``dense_social.py``'s generated ego-networks (N graphs, 32–492 nodes, three classes): its
+own degrees and the binned copies run side by side on its random split with ``--seeds`` seeds (no ``defaults.json``
+row to pair with), accuracy the metric (three classes).
 
 Writes ``benchmarks/results/degree_bins.json`` and ``.md`` (the binned copies, their caches and runs go to a
 temporary directory).
@@ -61,6 +66,16 @@ def write_copy(raw: Path, name: str, how: str, root: Path) -> tuple[str, int]:
     return new, int(len(np.unique(bins)))
 
 
+def bench(names: list[str], tmp: Path, models: list[str], jobs: int, tag: str, split: list[str]) -> list[dict]:
+    """``mirage bench`` of the default and its permuted control on ``names`` (under ``tmp/data``); its rows."""
+    env = dict(os.environ, MIRAGE_DATA=str(tmp / "data"), MIRAGE_CACHE=str(tmp / "cache"))
+    cmd = [sys.executable, "-m", "graph_mirage", "bench", "--datasets", *names, *split, "--models", *models,
+           "--methods", "mirage-auto", "permuted", "--cache-dir", str(tmp / "runs"), "--out", str(tmp / "out"),
+           "--name", tag, "--jobs", str(jobs), "--quiet"]
+    subprocess.run(cmd, env=env, check=True)
+    return json.loads((tmp / "out" / f"{tag}.json").read_text())["rows"]
+
+
 def pair(rows: list[dict], base: list[dict], name: str, copy: str, how: str, bins: int) -> list[dict]:
     from graph_mirage.bench.rows import unit_values
     from graph_mirage.stats import paired, verdict
@@ -84,8 +99,9 @@ def pair(rows: list[dict], base: list[dict], name: str, copy: str, how: str, bin
 
 
 def markdown(recs: list[dict], command: str) -> str:
-    lines = ["# Binned degrees as node labels", "", f"`{command}` — test ROC-AUC ×100, mean over 10 folds × 3 seeds; "
-             "paired differences over the folds [95 % interval].", "",
+    lines = ["# Binned degrees as node labels", "", f"`{command}` — test metric ×100 (ROC-AUC; accuracy with three "
+             "classes), mean over 10 folds × 3 seeds (a generated dataset: its seeds on one split); paired differences "
+             "[95 % interval].", "",
              "| dataset | GNN | binning (bins) | degrees | binned | binned − degrees | binned's margin over its control |",
              "|---|---|---|---|---|---|---|"]
     for r in recs:
@@ -107,6 +123,9 @@ def main(argv=None) -> int:
     p.add_argument("--models", nargs="+", default=["gcn", "gin"])
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--root", default=os.environ.get("MIRAGE_DATA"))
+    p.add_argument("--dense-social", type=int, default=None, metavar="GRAPHS",
+                   help="also dense_social.py's generated COLLAB-like ego-networks, this many")
+    p.add_argument("--seeds", type=int, default=3, help="seeds on the generated dataset's split (default 3)")
     p.add_argument("--out", default=str(RESULTS / "degree_bins"))
     args = p.parse_args(argv)
     if not args.root:
@@ -120,15 +139,21 @@ def main(argv=None) -> int:
             raw = Path(args.root) / "TUDataset" / name / "raw"
             for how in args.bins:
                 copies.append((name, how, *write_copy(raw, name, how, tmp / "data")))
-        env = dict(os.environ, MIRAGE_DATA=str(tmp / "data"), MIRAGE_CACHE=str(tmp / "cache"))
-        cmd = [sys.executable, "-m", "graph_mirage", "bench", "--datasets", *[c[2] for c in copies], "--folds", "10",
-               "--fold-seeds", "3", "--seeds", "3", "--models", *args.models, "--methods", "mirage-auto", "permuted",
-               "--cache-dir", str(tmp / "runs"), "--out", str(tmp / "out"), "--name", "bins", "--jobs",
-               str(args.jobs), "--quiet"]
-        subprocess.run(cmd, env=env, check=True)
-        rows = json.loads((tmp / "out" / "bins.json").read_text())["rows"]
+        rows = bench([c[2] for c in copies], tmp, args.models, args.jobs, "bins",
+                     ["--folds", "10", "--fold-seeds", "3", "--seeds", "3"])
         for name, how, copy, bins in copies:
             recs += pair(rows, base, name, copy, how, bins)
+        if args.dense_social:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from dense_social import NAME, write_dataset
+
+            write_dataset(tmp / "data", args.dense_social)
+            raw = tmp / "data" / "TUDataset" / NAME / "raw"
+            generated = [(NAME, how, *write_copy(raw, NAME, how, tmp / "data")) for how in args.bins]
+            rows = bench([NAME, *[c[2] for c in generated]], tmp, args.models, args.jobs, "dense",
+                         ["--seeds", str(args.seeds)])
+            for name, how, copy, bins in generated:
+                recs += pair(rows, rows, name, copy, how, bins)
     command = "python benchmarks/degree_bins.py " + " ".join(argv if argv is not None else sys.argv[1:])
     md = markdown(recs, command.strip())
     atomic_write_text(Path(args.out).with_suffix(".json"), json.dumps({"command": command.strip(), "rows": recs},

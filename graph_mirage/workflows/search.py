@@ -43,8 +43,8 @@ class SearchSettings:
         if self.distilled is not None and self.full:
             raise ParameterError("give a distilled file or --full, not both")
         if self.confirm is not None and self.root_dropout:
-            raise ParameterError("--root-dropout applies to a search on a distilled set alone; --confirm's screen "
-                                 "trains plain (drop one of them)")
+            raise ParameterError("--root-dropout is not available with --confirm (its screen and its confirmation on "
+                                 "the full split train plain): drop one of them")
         if self.confirm is not None and self.full:
             raise ParameterError("--confirm trains the best configurations of a distilled set's search on the full "
                                  "split; with --full every configuration already trains there")
