@@ -205,6 +205,7 @@ def split_meta(source: dict, *, num_classes: int, node_vocab: list | None, edge_
         "full_bytes": int(full_bytes),
     } | ({k: source[k] for k in ("node_attributes", "node_attributes_centre", "node_attributes_scale") if k in source}
          if source.get("node_attributes") else {}) | (
+        {"degree_bins": source["degree_bins"]} if source.get("degree_bins") else {}) | (
         # a CSV whose label column names its classes: the names travel with the set, for reports and outside code
         {"class_names": list(source["label_values"])}
         if any(isinstance(v, str) for v in source.get("label_values") or ()) else {})
@@ -237,6 +238,13 @@ def check_compatible(meta: dict, dataset_meta: dict, path: str | os.PathLike = "
                "load_dataset(..., node_attributes=True))" if mine else "distil it again from the dataset as loaded")
         raise ArtifactError(f"{path} has {mine} continuous node attribute(s) but {dataset_meta.get('name')} was "
                             f"loaded with {theirs}; {how}")
+    mine, theirs = meta.get("degree_bins"), dataset_meta.get("degree_bins")
+    if mine != theirs:
+        what = {None: "the degrees themselves"} | {b: f"{b}-binned degrees" for b in (mine, theirs) if b}
+        how = f"load it with --degree-bins {mine} (load_dataset(..., degree_bins={mine!r}))" if mine else \
+            "load it without --degree-bins"
+        raise ArtifactError(f"{path} was distilled with {what[mine]} as node labels but {dataset_meta.get('name')} "
+                            f"is loaded with {what[theirs]}; {how}")
     for key, dkey in (("num_classes", "num_classes"), ("node_vocab", "node_vocab"), ("edge_vocab", "edge_vocab"),
                       ("encoder", "encoder")):
         if list(np.atleast_1d(meta.get(key))) != list(np.atleast_1d(dataset_meta.get(dkey))):

@@ -227,6 +227,10 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     }.items():
         case(f"train: {label}", [*train, *extra])
     case("run: seeds 0", ["run", "--seeds", "0"])
+    case("distill: --degree-bins on a dataset with node labels", ["distill", *syn, "--degree-bins", "log2", "--out",
+                                                                   out / "bins.npz"], target=out / "bins.npz")
+    case("distill: unknown --degree-bins", ["distill", *syn, "--degree-bins", "log10", "--out", out / "bins2.npz"],
+         target=out / "bins2.npz")
     case("bench: jobs 0", ["bench", "--jobs", "0", "--out", out / "bench"], target=out / "bench")
     case("bench: proto hops 0", ["bench", "--proto", "0", "5", "--out", out / "bench3"], target=out / "bench3")
     case("bench: unknown dataset", ["bench", "--datasets", "NOPE", "--out", out / "bench2"], target=out / "bench2")

@@ -37,7 +37,8 @@ def data_settings(args, name: str | None = None) -> DataSettings:
     return DataSettings(name or args.dataset, args.root, args.split_seed, args.stratify, args.folds, args.fold,
                         getattr(args, "smiles_col", None),
                         tuple(args.label_cols) if getattr(args, "label_cols", None) else None,
-                        getattr(args, "split_col", None), getattr(args, "node_attributes", False))
+                        getattr(args, "split_col", None), getattr(args, "node_attributes", False),
+                        getattr(args, "degree_bins", None))
 
 
 def distill_settings(args, out: str | None) -> DistillSettings:

@@ -16,6 +16,7 @@ from ..config.defaults import (
     BACKENDS,
     DEFAULT_BUDGET,
     DEFAULT_READOUT,
+    DEGREE_BINS,
     ENGINES,
     MAX_SETS,
     MIN_COUNT,
@@ -62,6 +63,9 @@ def data_args(sp, positional: bool = True) -> None:
     sp.add_argument("--node-attributes", action="store_true",
                     help="use a TU dataset's continuous node attributes (NAME_node_attributes.txt) beside its labels, "
                          "in distilling and training (off by default, as in PyG's TUDataset)")
+    sp.add_argument("--degree-bins", choices=list(DEGREE_BINS), default=None,
+                    help="a dataset without node labels gets its degrees binned as labels (log2: 0, 1, 2-3, 4-7, ...) "
+                         "instead of the degrees themselves, in distilling and training (docs/user-guide.md)")
     csv_args(sp)
     sp.add_argument("--json", action="store_true", help="print one JSON object")
     sp.add_argument("--quiet", "-q", action="store_true", help="no progress or messages")

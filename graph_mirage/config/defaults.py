@@ -59,6 +59,9 @@ KMEANS_SAMPLE = 4096  # prototypes: k-means fitted on at most this many graphs o
 # run say so when most runs do
 EARLY_EPOCHS = 3
 
+# binned degrees as the node labels of datasets without them (load_dataset(degree_bins=...), --degree-bins)
+DEGREE_BINS = ("log2",)
+
 # the benchmark (mirage bench): its datasets and default methods (graph_mirage.bench.methods describes each)
 # training recipes the benchmark chooses between on validation: plain and regularised always for full data, any of
 # them for distilled sets with --recipes. high-lr: on DD a model trained on the default's set at Adam's 1e-3 is best at

@@ -33,7 +33,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
                  cache_dir: str | os.PathLike | None = None, download: bool | None = None,
                  progress: bool = False, folds: int | None = None, fold: int = 0,
                  smiles_column: str | None = None, label_columns: Sequence[str] | None = None,
-                 split_column: str | None = None, node_attributes: bool = False) -> GraphDataset:
+                 split_column: str | None = None, node_attributes: bool = False,
+                 degree_bins: str | None = None) -> GraphDataset:
     """Load a dataset by name, with its split.
 
     Args:
@@ -57,6 +58,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
         node_attributes: keep a TU dataset's continuous node attributes (``x_cont [n, D]`` per graph,
             ``meta["node_attributes"] = D``), which every distiller and GNN then uses; off by default, as PyG's
             ``TUDataset(use_node_attr=False)``, so a dataset reads the same with or without them on disk.
+        degree_bins: ``"log2"``: a dataset without node labels gets its degrees binned as labels (0, 1, 2–3, 4–7,
+            ...; :mod:`graph_mirage.data.degrees`); a dataset with labels is refused. None: the degrees themselves.
         smiles_column, label_columns, split_column: a CSV's columns: the SMILES (default: a column named ``smiles``
             in any case), the labels (default: every other column), a train / valid / test column (default: a
             scaffold split). Processed graphs are cached by the file's content and these columns.
@@ -77,6 +80,10 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
                            f"split options (split seed, stratify, folds) or export again with them")
     if node_attributes:  # before any processing: a dataset without them is refused at once
         _attributes_on_disk(source)
+    if degree_bins is not None:
+        from .degrees import check_degree_bins
+
+        check_degree_bins(degree_bins)
     if not source.cacheable:
         ds = source.load()
     else:
@@ -86,6 +93,10 @@ def load_dataset(name: str, root: str | os.PathLike | None = None, *, seed: int 
             warnings.warn(f"{spec.name}: skipped {ds.meta['skipped']} of {ds.meta['rows']} SMILES that RDKit cannot "
                           f"parse with this RDKit (dropped{where})", stacklevel=2)
     unused = _keep_attributes(ds, spec.name, node_attributes)
+    if degree_bins is not None:
+        from .degrees import bin_degrees
+
+        bin_degrees(ds, degree_bins)
     if spec.kind != "parquet":  # a Parquet directory's split is the one it was exported with
         ds = _with_split(ds, spec.name, seed=seed, stratify=stratify, folds=folds, fold=fold)
     ds.unused_node_attributes = unused

@@ -74,8 +74,10 @@ class DataSettings:
     label_columns: tuple[str, ...] | None = None
     split_column: str | None = None
     node_attributes: bool = False
+    degree_bins: str | None = None
 
     def check(self) -> None:
+        from ..data.degrees import check_degree_bins
         from ..data.registry import is_csv_path
 
         if not isinstance(self.dataset, str) or not self.dataset:
@@ -92,6 +94,7 @@ class DataSettings:
             raise ParameterError(f"--fold {self.fold} picks a test fold of cross-validation: give --folds K too")
         if self.folds is not None and self.fold >= self.folds:
             raise ParameterError(f"fold must be in 0..{self.folds - 1}, got {self.fold}")
+        check_degree_bins(self.degree_bins)
         from ..data.registry import resolve_spec
 
         resolve_spec(self.dataset, self.root)  # an unknown name or a missing file, before any heavy import
@@ -114,7 +117,7 @@ class DataSettings:
 
         return load_dataset(self.dataset, self.root, seed=self.split_seed, stratify=self.stratify,
                             progress=progress, folds=self.folds, fold=self.fold, node_attributes=self.node_attributes,
-                            **self.columns())
+                            degree_bins=self.degree_bins, **self.columns())
 
     def columns(self) -> dict:
         """The CSV column options given (none for other datasets)."""
@@ -251,6 +254,9 @@ class DistillSettings:
         if self.engine == "spark" and self.data.node_attributes:
             raise MirageError("the Spark engine reads categorical node features only; drop --node-attributes or "
                               "distil in memory (--engine memory)")
+        if self.engine == "spark" and self.data.degree_bins:
+            raise MirageError("the Spark engine reads the dataset's own node labels; drop --degree-bins or distil in "
+                              "memory (--engine memory)")
 
     def mining_limits(self) -> MiningLimits:
         from ..mining import MiningLimits

@@ -1,0 +1,59 @@
+"""Binned degrees as node labels (``load_dataset(degree_bins="log2")``, ``--degree-bins log2``): a dataset without
+node labels gets its degrees binned, a dataset with labels is refused, and a set distilled one way never trains on
+the dataset loaded the other way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from graph_mirage import AutoPrototypes, load_dataset
+from graph_mirage.data.degrees import log2_bins
+from graph_mirage.distilled import check_compatible
+from graph_mirage.errors import ArtifactError, DatasetError, ParameterError
+
+from .conftest import needs_data
+
+
+def test_log2_bins_keep_a_degrees_scale():
+    assert log2_bins(np.array([0, 1, 2, 3, 4, 7, 8, 135])).tolist() == [0, 1, 2, 2, 3, 3, 4, 8]
+
+
+@needs_data
+def test_a_dataset_without_node_labels_gets_its_degrees_binned(data_root):
+    plain = load_dataset("IMDB-BINARY", data_root)
+    binned = load_dataset("IMDB-BINARY", data_root, degree_bins="log2")
+    degrees = plain.storage().x[:, 0].numpy()
+    assert plain.meta["node_label_source"] == "node degree" and degrees.max() > 100
+    assert torch.equal(binned.storage().x[:, 0], torch.from_numpy(log2_bins(degrees)))
+    assert binned.meta["node_vocab"] == [int(log2_bins(degrees).max()) + 1]
+    assert binned.meta["degree_bins"] == "log2" and binned.meta["node_label_source"] == "node degree, log2 bins"
+    assert all(np.array_equal(plain.split[k], binned.split[k]) for k in ("train", "valid", "test"))
+    assert torch.equal(plain.storage().edge_index, binned.storage().edge_index)
+    again = load_dataset("IMDB-BINARY", data_root)  # the processed cache keeps the degrees
+    assert torch.equal(again.storage().x, plain.storage().x)
+
+
+@needs_data
+def test_labelled_nodes_and_unknown_binnings_are_refused(data_root):
+    with pytest.raises(DatasetError, match="MUTAG's nodes have labels of their own"):
+        load_dataset("MUTAG", data_root, degree_bins="log2")
+    with pytest.raises(ParameterError, match="degree_bins must be one of log2"):
+        load_dataset("IMDB-BINARY", data_root, degree_bins="log10")
+
+
+@needs_data
+def test_a_set_distilled_on_binned_degrees_trains_only_on_them(data_root):
+    binned = load_dataset("IMDB-BINARY", data_root, degree_bins="log2")
+    plain = load_dataset("IMDB-BINARY", data_root)
+    s = AutoPrototypes().fit(binned[binned.split["train"]], validation=binned[binned.split["valid"]]).distilled_
+    assert s.meta["degree_bins"] == "log2"
+    assert int(s.x[:, 0].max()) < binned.meta["node_vocab"][0]
+    check_compatible(s.meta, binned.meta)
+    with pytest.raises(ArtifactError, match="distilled with log2-binned degrees .* --degree-bins log2"):
+        check_compatible(s.meta, plain.meta)
+    raw = AutoPrototypes().fit(plain[plain.split["train"]], validation=plain[plain.split["valid"]]).distilled_
+    assert "degree_bins" not in raw.meta
+    with pytest.raises(ArtifactError, match="without --degree-bins"):
+        check_compatible(raw.meta, binned.meta)
