@@ -37,9 +37,11 @@ MODELS = {"gcn": "GCN", "gat": "GAT", "gin": "GIN"}
 
 
 def binned(degree: np.ndarray, how: str) -> np.ndarray:
-    """Each degree's bin under ``how`` (``log2`` or ``qK``)."""
+    """Each degree's bin under ``how`` (``log2``: the library's, ``load_dataset(degree_bins="log2")``; or ``qK``)."""
     if how == "log2":
-        return np.where(degree == 0, 0, np.floor(np.log2(np.maximum(degree, 1))).astype(np.int64) + 1)
+        from graph_mirage.data.degrees import log2_bins
+
+        return log2_bins(degree)
     if how.startswith("q") and how[1:].isdigit():
         k = int(how[1:])
         edges = np.unique(np.quantile(degree, np.linspace(0, 1, k + 1)[1:-1]))

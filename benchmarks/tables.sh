@@ -268,5 +268,6 @@ python benchmarks/recipes.py --out $O/recipes_rootdrop_only --pairs \
 # without it (docs/search.md)
 python benchmarks/search_fidelity.py --datasets NCI1 --seeds 2 --jobs 2 --caps 0.05 --sets default bank@5% \
     --set-root-dropout 0.3 --out $O/search_fidelity_nci1_rootdrop.json --section search-fidelity-nci1-rootdrop
-# binned degrees as node labels of a dataset without them (IMDB-BINARY), paired with defaults.json
-python benchmarks/degree_bins.py
+# binned degrees as node labels of datasets without them: IMDB-BINARY (paired with defaults.json) and the generated
+# COLLAB-like ego-networks of dense_social.py (their own degrees beside the binned copies; about 20 minutes)
+python benchmarks/degree_bins.py --dense-social 5000
