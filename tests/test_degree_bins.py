@@ -44,6 +44,19 @@ def test_labelled_nodes_and_unknown_binnings_are_refused(data_root):
 
 
 @needs_data
+def test_mirage_inspect_says_a_set_was_distilled_on_binned_degrees(data_root, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "imdb.npz"
+    subprocess.run([sys.executable, "-m", "graph_mirage", "distill", "IMDB-BINARY", "--root", str(data_root),
+                    "--degree-bins", "log2", "--out", str(out), "--quiet"], check=True, timeout=600)
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", "inspect", str(out)], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0 and "node labels: log2-binned degrees" in r.stdout
+
+
+@needs_data
 def test_a_set_distilled_on_binned_degrees_trains_only_on_them(data_root):
     binned = load_dataset("IMDB-BINARY", data_root, degree_bins="log2")
     plain = load_dataset("IMDB-BINARY", data_root)

@@ -28,7 +28,8 @@ def describe_lines(info: dict) -> str:
     lines = [f"{info['file']}: {made}",
              f"  {info['graphs']} graphs ({per}), {info['nodes']} nodes, {info['edges']} edges"
              + (", roots in one tree bank" if info.get("tree_bank") else "")
-             + (f", {info['node_attributes']} continuous node attribute(s)" if info.get("node_attributes") else "")]
+             + (f", {info['node_attributes']} continuous node attribute(s)" if info.get("node_attributes") else "")
+             + (f", node labels: {info['degree_bins']}-binned degrees" if info.get("degree_bins") else "")]
     if info.get("full_bytes"):
         lines.append(f"  {fmt_bytes(info['bytes'])}: {100 * info['size_fraction']:.3g} % of the training split's "
                      f"{fmt_bytes(info['full_bytes'])} ({info['train_graphs']} graphs)")

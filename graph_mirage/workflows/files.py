@@ -136,5 +136,6 @@ def describe(artifact: str) -> dict:
             "size_fraction": round(size["bytes"] / m["full_bytes"], 6) if m.get("full_bytes") else None,
             "hops": m.get("hops"), "readout": m.get("readout"), "tree_bank": d.bank is not None,
             "node_attributes": int(m.get("node_attributes") or 0),
+            **({"degree_bins": m["degree_bins"]} if m.get("degree_bins") else {}),
             "split": describe_split(m) if m.get("split_kind") else None, "params": m.get("params") or {},
             "chosen": chosen, "chosen_on": (m.get("auto") or {}).get("scored_on")}
