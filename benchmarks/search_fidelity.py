@@ -271,7 +271,7 @@ def run_dataset(name: str, args, log) -> dict:
     recs = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience,
                            args.set_eval_every, args.set_select_after, args.set_root_dropout)
             for s, (d, _) in sets.items()}
-    usual = {}  # with a warm-up or root dropout: the same searches without it, to pair its effect against
+    usual = {}  # with a warm-up or root dropout (never both): the same searches without it, to pair its effect against
     if args.set_select_after != 1 or args.set_root_dropout:
         usual = {s: cached_search(name, s, ds, d, args.seeds, args.jobs, cache, log, args.set_patience,
                                   args.set_eval_every)
@@ -348,6 +348,9 @@ def main() -> int:
                         "same search without it (default 0)")
     p.add_argument("--page", action="store_true", help="only rewrite docs/search.md's section from --out")
     args = p.parse_args()
+    if args.set_select_after != 1 and args.set_root_dropout:  # each is paired against the search without it
+        p.error("give --set-select-after or --set-root-dropout, not both: each is paired against the same search "
+                "without it")
     if args.page:
         write_page(json.loads(Path(args.out).read_text()), args.section)
         return 0

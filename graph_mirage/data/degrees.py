@@ -35,22 +35,20 @@ def check_degree_bins(how: str | None) -> None:
 
 def bin_degrees(ds, how: str) -> None:
     """Replace the degree labels of ``ds`` (a :class:`~graph_mirage.data.GraphDataset` whose nodes have no labels)
-    by their bins, in place; ``meta`` records ``degree_bins`` and the new vocabulary. (This module imports PyTorch
-    only here: the command line checks ``degree_bins`` before any heavy import.)
+    by their bins, in place (through the tensor's numpy view: this module never imports PyTorch, so the command line
+    checks ``degree_bins`` before any heavy import); ``meta`` records ``degree_bins`` and the new vocabulary.
 
     Raises:
         DatasetError: the dataset's nodes have labels of their own (one line).
     """
-    import torch
-
     check_degree_bins(how)
     source = ds.meta.get("node_label_source")
     if source != "node degree":
         raise DatasetError(f"{ds.meta.get('name')}'s nodes have labels of their own{f' ({source})' if source else ''}; "
                            f"binned degrees apply to datasets without node labels, whose nodes are told apart by "
                            f"degree")
-    x = ds.storage().x
-    x[:, 0] = torch.from_numpy(log2_bins(x[:, 0].numpy()))
+    x = ds.storage().x.numpy()  # shares the tensor's memory
+    x[:, 0] = log2_bins(x[:, 0])
     vocab = list(ds.meta["node_vocab"])
-    vocab[0] = int(x[:, 0].max()) + 1 if x.size(0) else 1
+    vocab[0] = int(x[:, 0].max()) + 1 if len(x) else 1
     ds.meta.update(node_label_source=f"node degree, {how} bins", node_vocab=vocab, degree_bins=how)
