@@ -70,3 +70,44 @@ def test_a_set_distilled_on_binned_degrees_trains_only_on_them(data_root):
     assert "degree_bins" not in raw.meta
     with pytest.raises(ArtifactError, match="without --degree-bins"):
         check_compatible(raw.meta, binned.meta)
+
+
+@needs_data
+def test_runs_on_binned_degrees_never_share_a_cache_key_with_the_raw_degrees(data_root):
+    # a full-split run's key names the split, not the graphs: without the binning in it, a search or benchmark on
+    # binned degrees would be served the cached runs of the raw ones
+    from graph_mirage.training import TrainConfig
+    from graph_mirage.training.runcache import run_key
+
+    plain = load_dataset("IMDB-BINARY", data_root)
+    binned = load_dataset("IMDB-BINARY", data_root, degree_bins="log2")
+    keys = [run_key(ds.meta, "gin", TrainConfig(), 0, "full") for ds in (plain, binned)]
+    assert keys[0] != keys[1]
+    assert keys[0] == run_key(load_dataset("IMDB-BINARY", data_root).meta, "gin", TrainConfig(), 0, "full")
+
+
+@needs_data
+def test_a_benchmark_on_binned_degrees_trains_on_them_and_reads_no_raw_runs(data_root, tmp_path):
+    from graph_mirage import bench
+    from graph_mirage.bench.schedule import Options
+
+    def table(bins):
+        o = Options(models=["gin"], seeds=[0], budgets=[3], methods=("full", "mirage-auto"), quick=True, epochs=2,
+                    log=lambda *a: None, root=str(data_root), cache_dir=str(tmp_path), degree_bins=bins)
+        return {r["method"]: r for r in bench.run(["IMDB-BINARY"], o, jobs=1)}
+
+    raw, binned = table(None), table("log2")
+    assert all(binned[m]["cached_runs"] == 0 for m in ("full", "mirage-auto"))  # another dataset: trained anew
+    assert all(table("log2")[m]["cached_runs"] == binned[m]["runs_total"] for m in ("full", "mirage-auto"))
+    assert binned["mirage-auto"]["test_mean"] != raw["mirage-auto"]["test_mean"]
+
+
+def test_mirage_bench_refuses_binned_degrees_on_a_dataset_with_node_labels(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "graph_mirage", "bench", "--datasets", "synthetic-motifs",
+                        "--degree-bins", "log2", "--quick", "--out", str(tmp_path)], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "labels of their own" in r.stderr, r.stderr
+    assert not list(tmp_path.iterdir())

@@ -80,6 +80,19 @@ def _check_select_after(select_after: int | None, epochs: int, quick: bool) -> N
                           f"{epochs} epochs and full data at most {full}")
 
 
+def _check_degree_bins(datasets: list[str], root, how: str) -> None:
+    """Refuse, before anything is trained, a dataset that ``--degree-bins`` cannot apply to (its nodes have labels of
+    their own): each is loaded once, as its turn would load it."""
+    import warnings
+
+    from ..data import load_dataset
+
+    for name in datasets:
+        with warnings.catch_warnings():  # its own messages come again when its turn loads it
+            warnings.simplefilter("ignore")
+            load_dataset(name, root, degree_bins=how)
+
+
 def main_from_args(args) -> int:
     """``mirage bench`` with parsed arguments (:func:`graph_mirage.cli.bench_args.add_bench_args`)."""
     from ..config.defaults import BENCH_DATASETS as ALL_DATASETS
@@ -105,6 +118,8 @@ def main_from_args(args) -> int:
         resolve_spec(name, args.root)
     epochs = args.epochs or (50 if quick else 100)  # on a distilled set
     _check_select_after(args.select_after, epochs, quick)
+    if args.degree_bins:
+        _check_degree_bins(datasets, args.root, args.degree_bins)
     import torch
 
     from .schedule import Options
@@ -119,7 +134,8 @@ def main_from_args(args) -> int:
                    full_seeds=args.full_seeds, readout=args.readout, epochs=epochs,
                    cache_dir=None if quick or not args.cache_dir else args.cache_dir, refresh=args.refresh,
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
-                   node_attributes=args.node_attributes, fractions=args.fractions, degrees=args.degrees,
+                   node_attributes=args.node_attributes, degree_bins=args.degree_bins, fractions=args.fractions,
+                   degrees=args.degrees,
                    roots=args.roots, max_roots=args.max_roots, recipes=tuple(dict.fromkeys(args.recipes or ["plain"])),
                    select_after=args.select_after or 1, full_layers=args.full_layers,
                    hops=None if args.hops is None else tuple(args.hops))
@@ -131,6 +147,7 @@ def main_from_args(args) -> int:
               "seeds": seeds, "folds": args.folds, "fold_seeds": args.fold_seeds, "full_seeds": args.full_seeds,
               "budgets": opts.budgets, "proto": opts.proto, "node_attributes": opts.node_attributes,
               "fractions": opts.fractions, **({"degrees": opts.degrees} if opts.degrees is not None else {}),
+              **({"degree_bins": opts.degree_bins} if opts.degree_bins else {}),
               **({"roots": opts.roots} if opts.roots != "top" else {}),
               **({"max_roots": opts.max_roots} if opts.max_roots is not None else {}),
               **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),

@@ -51,6 +51,7 @@ class Options:
     refresh: bool = False  # re-run cached runs that lack what today's runs compute (runs.OUTPUTS)
     proto: dict | None = None  # mirage-proto's setting (None: methods.PROTO)
     node_attributes: bool = False  # load TU datasets with their continuous node attributes
+    degree_bins: str | None = None  # datasets without node labels get their degrees binned (load_dataset's option)
     fractions: list | None = None  # the bytes sweep: the swept methods once per fraction of the training bytes
     degrees: bool | None = None  # graph-mirage's prototypes' leaves carry their real degrees (None: as the default)
     roots: str = "top"  # how graph-mirage's prototypes choose their roots (TreePrototypes(roots=...))
@@ -93,11 +94,13 @@ class Collected:
         self.metric = self.metric or out["metric"]
 
 
-def splits_of(name: str, root, folds: int | None, node_attributes: bool = False) -> list[dict | None]:
+def splits_of(name: str, root, folds: int | None, node_attributes: bool = False,
+              degree_bins: str | None = None) -> list[dict | None]:
     """The ``load_dataset`` options of each split (None: the dataset's own split, loaded plainly)."""
     from ..data.registry import resolve_spec
 
-    extra = {"node_attributes": True} if node_attributes else {}
+    extra = ({"node_attributes": True} if node_attributes else {}) | (
+        {"degree_bins": degree_bins} if degree_bins else {})
     if folds is None or resolve_spec(name, root).kind in ("ogb", "csv"):  # a scaffold or the file's split is kept
         return [extra or None]
     return [{"folds": folds, "fold": k, **extra} for k in range(folds)]
@@ -195,7 +198,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
     unknown = [m for m in o.methods if m not in KNOWN]
     if unknown:
         raise MirageError(f"unknown method(s) {unknown}; known: {', '.join(KNOWN)}")
-    splits = splits_of(name, o.root, o.folds, o.node_attributes)
+    splits = splits_of(name, o.root, o.folds, o.node_attributes, o.degree_bins)
     seeds = o.seeds[:o.fold_seeds] if len(splits) > 1 and o.fold_seeds else o.seeds
     models = models_of(o.models, name)
     col = Collected()

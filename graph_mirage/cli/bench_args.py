@@ -8,6 +8,7 @@ from ..config.defaults import (
     BENCH_DATASETS,
     BENCH_DEFAULT_METHODS,
     BENCH_METHODS,
+    DEGREE_BINS,
     FULL_DATA_RECIPES,
     READOUTS,
     ROOTS,
@@ -35,6 +36,9 @@ def add_bench_args(p) -> None:
                         "per fraction of the training split's bytes (e.g. 0.001 0.01 0.1)")
     p.add_argument("--node-attributes", action="store_true",
                    help="load TU datasets with their continuous node attributes (every method and GNN uses them)")
+    p.add_argument("--degree-bins", choices=DEGREE_BINS, default=None,
+                   help="datasets without node labels get their degrees binned as labels (log2: 0, 1, 2-3, 4-7, ...), "
+                        "for every method, control and GNN; a dataset with node labels is refused")
     p.add_argument("--degrees", action=argparse.BooleanOptionalAction, default=None,
                    help="mirage-auto's, mirage-plain's and mirage-proto's prototypes carry their leaves' real degrees "
                         "(exact GCN normalisation at depth 1; mirage-auto: each prototype its own DAG; see "

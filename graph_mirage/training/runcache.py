@@ -63,6 +63,8 @@ def run_key(ds_meta: dict, model: str, config, seed: int, train: str, bank_batch
     if ds_meta.get("node_attributes"):  # the same split read with its continuous attributes is another dataset
         parts["node_attributes"] = [ds_meta.get(k) for k in ("node_attributes", "node_attributes_centre",
                                                              "node_attributes_scale")]
+    if ds_meta.get("degree_bins"):  # binned degrees as node labels: another dataset than its raw degrees
+        parts["degree_bins"] = ds_meta["degree_bins"]
     if ds_meta.get("content_key"):  # a user's file: its content and columns (an edited file is never served stale)
         parts["content"] = ds_meta["content_key"]
     blob = json.dumps(parts, sort_keys=True)
