@@ -200,7 +200,7 @@ def test_the_fidelity_sections_are_found_and_name_committed_json():
     line naming a committed JSON."""
     found = _fidelity_sections()
     text = (DOCS / "search.md").read_text()
-    others = text.count("<!-- search-ties:start -->") + text.count("<!-- search-screening:start -->")
+    others = sum(text.count(f"<!-- {name}:start -->") for name in ("search-ties", "search-screening", "search-ceiling"))
     assert len(found) == text.count(":start -->") - others > 0
     for out, _ in found:
         assert (DOCS.parent / "benchmarks" / "results" / out).is_file()
@@ -570,3 +570,24 @@ def test_the_dense_social_numbers_are_the_committed_json_and_its_dataset_loads(t
     sizes = mod.write_dataset(tmp_path / "root", 30)
     ds = load_dataset(mod.NAME, root=tmp_path / "root", cache_dir=tmp_path / "cache")
     assert len(ds) == 30 and ds.num_classes == 3 and int(ds.edge_index.shape[1]) == sizes["edge_entries"]
+
+
+def test_the_search_ceiling_is_computed_from_the_committed_searches_and_the_page_is_its_json():
+    import json
+
+    mod = benchmark_module("search_ceiling")
+    results = DOCS.parent / "benchmarks" / "results"
+    blob = json.loads((results / "search_ceiling.json").read_text())
+    assert blob["rows"] == json.loads(json.dumps(mod.table(mod.collect(results))))  # the committed files give it
+    assert mod.START + "\n" + mod.section(blob) + "\n" + mod.END in (DOCS / "search.md").read_text()
+    by = {r["dataset"]: r for r in blob["rows"]}
+    assert by["ogbg-molbace"]["ceiling"] < 0.8 < by["NCI1"]["ceiling"]  # a noisy reference caps every set
+
+
+def test_the_search_ceiling_follows_spearman_brown():
+    mod = benchmark_module("search_ceiling")
+    assert mod.reliability(0.5, 1) == 0.5 and abs(mod.reliability(0.5, 3) - 0.75) < 1e-12
+    assert mod.seeds_for(0.5, 0.8) == 2  # two seeds: reliability 2/3, ceiling 0.816; one: 0.707
+    assert mod.seeds_for(0.64, 0.8) == 1 and mod.seeds_for(0.0, 0.8) is None
+    assert not mod.is_mirage_set("herding-bank@5%") and not mod.is_mirage_set("default~permuted")
+    assert mod.is_mirage_set("bank@5%") and mod.is_mirage_set("paper")
