@@ -200,7 +200,8 @@ def test_the_fidelity_sections_are_found_and_name_committed_json():
     line naming a committed JSON."""
     found = _fidelity_sections()
     text = (DOCS / "search.md").read_text()
-    others = sum(text.count(f"<!-- {name}:start -->") for name in ("search-ties", "search-screening", "search-ceiling"))
+    others = sum(text.count(f"<!-- {name}:start -->")
+                 for name in ("search-ties", "search-screening", "search-ceiling", "search-factors"))
     assert len(found) == text.count(":start -->") - others > 0
     for out, _ in found:
         assert (DOCS.parent / "benchmarks" / "results" / out).is_file()
@@ -591,3 +592,20 @@ def test_the_search_ceiling_follows_spearman_brown():
     assert mod.seeds_for(0.64, 0.8) == 1 and mod.seeds_for(0.0, 0.8) is None
     assert not mod.is_mirage_set("herding-bank@5%") and not mod.is_mirage_set("default~permuted")
     assert mod.is_mirage_set("bank@5%") and mod.is_mirage_set("paper")
+
+
+def test_the_search_factors_section_is_its_json_and_the_shares_of_a_crossed_space_sum_to_one():
+    import json
+
+    mod = benchmark_module("search_factors")
+    results = DOCS.parent / "benchmarks" / "results"
+    blob = json.loads((results / "search_factors.json").read_text())
+    assert blob["rows"] == json.loads(json.dumps(mod.collect(results), default=float))
+    assert mod.START + "\n" + mod.section(blob) + "\n" + mod.END in (DOCS / "search.md").read_text()
+    results_ = [{"params": {"model": m, "layers": 1, "hidden": 32, "dropout": 0.0, "lr": lr},
+                 "test_mean": (0.7 if m == "gin" else 0.6) + (0.05 if lr == 0.001 else 0.0)}
+                for m in ("gcn", "gin") for lr in (0.001, 0.01)]
+    shares = mod.shares(results_)
+    assert shares["model"]["best"] == "gin" and shares["lr"]["best"] == 0.001
+    assert abs(shares["model"]["share"] + shares["lr"]["share"] - 1) < 1e-9 and shares["rest"]["share"] < 1e-9
+    assert shares["model"]["share"] == pytest.approx(0.8)  # effects 0.1 and 0.05: squares 0.01 against 0.0025
