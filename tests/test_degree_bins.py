@@ -111,3 +111,22 @@ def test_mirage_bench_refuses_binned_degrees_on_a_dataset_with_node_labels(tmp_p
                        timeout=300)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "labels of their own" in r.stderr, r.stderr
     assert not list(tmp_path.iterdir())
+
+
+@needs_data
+def test_mirage_datasets_counts_the_bins_not_the_cached_raw_degrees(data_root):
+    import json
+    import subprocess
+    import sys
+
+    def stats(*flags):
+        r = subprocess.run([sys.executable, "-m", "graph_mirage", "datasets", "IMDB-BINARY", "--root", str(data_root),
+                            "--json", *flags], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        blob = json.loads(r.stdout)
+        return (blob[0] if isinstance(blob, list) else blob)["node_labels"]
+
+    degrees = load_dataset("IMDB-BINARY", data_root).storage().x[:, 0].numpy()
+    raw = stats()  # read from the processed cache's statistics
+    assert raw == len(np.unique(degrees)) > 60
+    assert stats("--degree-bins", "log2") == len(np.unique(log2_bins(degrees))) < 10

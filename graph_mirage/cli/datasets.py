@@ -37,7 +37,8 @@ def _stats(name: str, data: DataSettings) -> dict:
     from ..data.splits import random_split_sizes
 
     meta = None if is_csv_path(name) else cached_meta(name, data.root)  # a CSV's cache depends on its columns
-    if meta is not None and "stats" in meta and data.folds is None:
+    # the cached statistics are the raw files' (binned degrees are applied after loading: their labels differ)
+    if meta is not None and "stats" in meta and data.folds is None and not data.degree_bins:
         st = meta["stats"]
         if meta.get("split_sizes"):
             split = meta["split_sizes"]
