@@ -609,3 +609,26 @@ def test_the_search_factors_section_is_its_json_and_the_shares_of_a_crossed_spac
     assert shares["model"]["best"] == "gin" and shares["lr"]["best"] == 0.001
     assert abs(shares["model"]["share"] + shares["lr"]["share"] - 1) < 1e-9 and shares["rest"]["share"] < 1e-9
     assert shares["model"]["share"] == pytest.approx(0.8)  # effects 0.1 and 0.05: squares 0.01 against 0.0025
+
+
+def test_the_teacher_clusters_section_is_its_json():
+    import json
+
+    mod = benchmark_module("teacher_clusters")
+    blob = json.loads((DOCS.parent / "benchmarks" / "results" / "teacher_clusters.json").read_text())
+    assert mod.START + "\n" + mod.section(blob) + "\n" + mod.END in (DOCS / "results" / "README.md").read_text()
+    assert {r["set"] for r in blob["rows"]} == set(mod.KINDS) and {r["roots"] for r in blob["rows"]} == set(mod.ROOTS)
+
+
+def test_teacher_bins_cut_each_class_into_equal_runs_along_the_logit():
+    import scipy.sparse as sp
+
+    from graph_mirage.prototypes import TreeCounts
+
+    mod = benchmark_module("teacher_clusters")
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    trees = TreeCounts(colours=[], counts=sp.csr_matrix(np.eye(8)), seconds=0.0)
+    logit = np.array([4.0, 1.0, 3.0, 2.0, -1.0, 0.5, 0.0, 2.0])
+    labels = mod.cluster_labels("teacher bins", trees, y, logit, 2)
+    assert labels[0].tolist() == [1, 0, 1, 0] and labels[1].tolist() == [0, 1, 0, 1]
+    assert mod.cluster_labels("k-means", trees, y, logit, 2) is None
