@@ -7,7 +7,7 @@ them unlike the full data, which factors does each respond to? From the committe
 training set (the full data, and graph-mirage's sets), the share of the spread of the configurations' mean test
 scores that each factor's levels explain on their own (its main effect: the between-level sum of squares over the
 total, eta squared — the factors are crossed and balanced, so the shares of the five main effects plus the
-interactions sum to one), and the factor's best level. A set that ranks like the full data responds to the same
+interactions sum to one), and the factor's best level (the JSON has every level's mean). A set that ranks like the full data responds to the same
 factors with the same best levels. Writes ``benchmarks/results/search_factors.json`` and prints the table; with
 ``--page`` it also rewrites the section of docs/search.md between ``<!-- search-factors:start -->`` and
 ``<!-- search-factors:end -->``.
@@ -46,15 +46,16 @@ def shares(results: list[dict]) -> dict:
         levels = [r["params"][f] for r in results]
         if len(set(levels)) < 2:
             continue
-        between, best = 0.0, None
+        between, best, means = 0.0, None, {}
         for level in sorted(set(levels), key=str):
             v = y[[lv == level for lv in levels]]
             between += len(v) * (v.mean() - y.mean()) ** 2
+            means[str(level)] = float(v.mean())
             if best is None or v.mean() > best[1]:
                 best = (level, float(v.mean()))
         share = between / total if total > 0 else 0.0
         explained += share
-        out[f] = {"share": share, "best": best[0], "best_mean": best[1]}
+        out[f] = {"share": share, "best": best[0], "best_mean": best[1], "means": means}
     out["rest"] = {"share": max(0.0, 1 - explained)}
     return out
 

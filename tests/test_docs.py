@@ -201,7 +201,7 @@ def test_the_fidelity_sections_are_found_and_name_committed_json():
     found = _fidelity_sections()
     text = (DOCS / "search.md").read_text()
     others = sum(text.count(f"<!-- {name}:start -->")
-                 for name in ("search-ties", "search-screening", "search-ceiling", "search-factors"))
+                 for name in ("search-ties", "search-screening", "search-ceiling", "search-factors", "lr-response"))
     assert len(found) == text.count(":start -->") - others > 0
     for out, _ in found:
         assert (DOCS.parent / "benchmarks" / "results" / out).is_file()
@@ -632,3 +632,13 @@ def test_teacher_bins_cut_each_class_into_equal_runs_along_the_logit():
     labels = mod.cluster_labels("teacher bins", trees, y, logit, 2)
     assert labels[0].tolist() == [1, 0, 1, 0] and labels[1].tolist() == [0, 1, 0, 1]
     assert mod.cluster_labels("k-means", trees, y, logit, 2) is None
+
+
+def test_the_lr_response_section_is_its_json():
+    import json
+
+    mod = benchmark_module("lr_response")
+    blob = json.loads((DOCS.parent / "benchmarks" / "results" / "lr_response.json").read_text())
+    assert mod.START + "\n" + mod.section(blob) + "\n" + mod.END in (DOCS / "search.md").read_text()
+    cells = {(r["set"], r["model"], r["lr"], r["epochs"]) for r in blob["rows"]}
+    assert len(cells) == len(mod.SETS) * len(mod.MODELS) * len(mod.LRS) * len(mod.EPOCHS) == len(blob["rows"])
