@@ -135,9 +135,9 @@ def main_from_args(args) -> int:
                    cache_dir=None if quick or not args.cache_dir else args.cache_dir, refresh=args.refresh,
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
                    node_attributes=args.node_attributes, degree_bins=args.degree_bins, fractions=args.fractions,
-                   degrees=args.degrees,
-                   roots=args.roots, max_roots=args.max_roots, recipes=tuple(dict.fromkeys(args.recipes or ["plain"])),
-                   select_after=args.select_after or 1, full_layers=args.full_layers,
+                   degrees=args.degrees, roots=args.roots, max_roots=args.max_roots,
+                   recipes=tuple(dict.fromkeys(args.recipes or ["plain"])), select_after=args.select_after or 1,
+                   full_layers=args.full_layers,
                    hops=None if args.hops is None else tuple(args.hops))
     t0 = time.perf_counter()
     header = {"command": "mirage bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]),
