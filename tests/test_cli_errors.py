@@ -199,6 +199,10 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
         "unknown roots": ["--roots", "all"],
         "max roots 0": ["--max-roots", "0"], "max roots with an itemset option": ["--max-roots", "64", "--budget", "3"],
         "jobs 0": ["--jobs", "0"], "jobs with an itemset option": ["--jobs", "2", "--budget", "3"],
+        "a percentage of 0": ["--max-bytes", "0%"], "a percentage above 100": ["--max-bytes", "150%"],
+        "a cap that is neither bytes nor a percentage": ["--max-bytes", "5MB"],
+        "a percentage with an itemset option": ["--max-bytes", "5%", "--itemsets", "closed"],
+        "a percentage on Spark": ["--max-bytes", "5%", "--engine", "spark"],
         "out in a missing directory": ["--out", tmp / "missing-dir" / "x.npz"],
     }.items():
         target = out / f"{label.replace(' ', '_')}.npz"
@@ -327,6 +331,9 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     case("search: negative root dropout", ["search", *nowhere, "--root-dropout", "-0.1"])
     case("search: --root-dropout with --confirm", ["search", *nowhere, "--root-dropout", "0.3", "--confirm", "2"])
     case("search: zero jobs", ["search", *nowhere, "--jobs", "0"])
+    case("search: --set-bytes with --full", ["search", *nowhere, "--full", "--set-bytes", "5%"])
+    case("search: --set-bytes with --distilled", ["search", *syn, "--distilled", good_artifact, "--set-bytes", "5%"])
+    case("search: --set-bytes 0", ["search", *nowhere, "--set-bytes", "0"])
     case("search: cache dir that is a file", ["search", *nowhere, "--cache-dir", spaces / "space.txt"])
     # --- learned baselines ------------------------------------------------------------------------------------------
     case("condense: unknown method", ["condense", *syn, "--method", "gcond", "--out", out / "c1.npz"],

@@ -366,3 +366,23 @@ def test_the_level_line_counts_the_configurations_the_validation_split_cannot_or
     assert line(41, 64).endswith("the validation split does not order them")
     assert line(2, 2).startswith("1 of the 1 other configuration (≈) within")
     assert line(2, 2).endswith("does not order it")
+
+
+def test_set_bytes_caps_the_set_the_search_distils_first(tmp_path):
+    from graph_mirage.cli.types import Share, bytes_or_share
+    from graph_mirage.workflows import DataSettings
+    from graph_mirage.workflows.search import SearchSettings, search
+
+    assert bytes_or_share("5%") == Share(0.05) and isinstance(bytes_or_share("5%"), Share)
+    assert bytes_or_share("4096") == 4096 and not isinstance(bytes_or_share("4096"), Share)
+    space = tmp_path / "space.yaml"
+    space.write_text("model: [gin]\nlayers: [1]\nhidden: [16]\ndropout: [0.0]\nlr: [0.01]\n")
+    sets = {}
+    for share in (None, 0.3):
+        s = SearchSettings(DataSettings("synthetic-motifs"), space=str(space), epochs=2, set_max_fraction=share)
+        outcome = search(s)
+        sets[share] = (outcome.train_set, outcome.record())
+    small, large = sets[None][0], sets[0.3][0]
+    assert len(large) > len(small)  # room for more prototypes per class
+    assert small.nbytes() < large.nbytes() <= 0.3 * large.meta["full_bytes"]
+    assert sets[0.3][1]["set_bytes"] == large.nbytes() and sets[0.3][1]["set_graphs"] == len(large)

@@ -41,10 +41,19 @@ def data_settings(args, name: str | None = None) -> DataSettings:
                         getattr(args, "degree_bins", None))
 
 
+def byte_cap(value) -> dict:
+    """``--max-bytes`` / ``--set-bytes`` as settings: a byte count is ``max_bytes``, ``P%`` is ``max_fraction``."""
+    from .types import Share
+
+    if value is None:
+        return {}
+    return {"max_fraction": float(value)} if isinstance(value, Share) else {"max_bytes": value}
+
+
 def distill_settings(args, out: str | None) -> DistillSettings:
     return DistillSettings(
         data_settings(args), preset=args.preset, step=args.step, select_model=args.select_model,
-        select_seeds=args.select_seeds, hops=args.hops, budget=args.budget, max_bytes=args.max_bytes,
+        select_seeds=args.select_seeds, hops=args.hops, budget=args.budget, **byte_cap(args.max_bytes),
         support=tuple(args.support) if args.support else None, itemsets=args.itemsets, overlap=args.overlap,
         min_count=args.min_count, max_itemset_size=args.max_itemset_size, max_nodes=args.max_nodes,
         max_sets=args.max_sets, mining_memory=args.mining_memory, mining_seconds=args.mining_seconds,
@@ -187,7 +196,8 @@ def cmd_search(args) -> int:
     s = SearchSettings(data_settings(args), args.distilled, args.full, args.space, args.seeds, args.epochs, args.jobs,
                        args.device, args.out, patience=args.patience,
                        eval_every=args.eval_every, cache_dir=args.cache_dir, confirm=args.confirm,
-                       select_after=args.select_after, root_dropout=args.root_dropout)
+                       select_after=args.select_after, root_dropout=args.root_dropout,
+                       **{f"set_{k}": v for k, v in byte_cap(args.set_bytes).items()})
     s.check()  # the space, the file and the output path before the dataset is loaded
     from ..workflows.search import search
 

@@ -23,6 +23,29 @@ def positive(low: int) -> Callable[[str], int]:
     return parse
 
 
+class Share(float):
+    """A share of the training split's bytes, given as ``P%`` where a byte count is expected."""
+
+
+def bytes_or_share(s: str) -> int | Share:
+    """A byte count (an integer >= 1) or ``P%`` (a share of the training split's bytes, 0 < P <= 100)."""
+    if s.strip().endswith("%"):
+        try:
+            v = float(s.strip()[:-1])
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of bytes or a percentage like 5%, got {s!r}") from None
+        if not (math.isfinite(v) and 0 < v <= 100):
+            raise argparse.ArgumentTypeError(f"a percentage must be in (0, 100], got {s}")
+        return Share(v / 100)
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of bytes or a percentage like 5%, got {s!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
 def int_or_auto(low: int) -> Callable[[str], int | str]:
     parse_int = positive(low)
 

@@ -68,6 +68,8 @@ def make_estimator(s: DistillSettings, n_graphs: int | None = None) -> AutoProto
         kwargs["hops"] = s.hops
     if s.max_bytes is not None:
         kwargs["max_bytes"] = s.max_bytes
+    if s.max_fraction is not None:
+        kwargs["max_fraction"] = float(s.max_fraction)
     if s.readout is not None:
         kwargs["readout"] = s.readout
     if s.degrees is not None:

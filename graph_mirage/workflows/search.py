@@ -36,6 +36,8 @@ class SearchSettings:
     confirm: int | None = None
     select_after: int = 1
     root_dropout: float = 0.0
+    set_max_bytes: int | None = None  # the cap of the set distilled first (without ``distilled``): bytes ...
+    set_max_fraction: float | None = None  # ... or a share of the training split's bytes (None: the default's)
     distill: DistillSettings | None = field(default=None, repr=False)
 
     def check(self) -> None:
@@ -45,6 +47,12 @@ class SearchSettings:
         if self.confirm is not None and self.root_dropout:
             raise ParameterError("--root-dropout is not available with --confirm (its screen and its confirmation on "
                                  "the full split train plain): drop one of them")
+        capped = self.set_max_bytes is not None or self.set_max_fraction is not None
+        if capped and (self.distilled is not None or self.full):
+            raise ParameterError("--set-bytes caps the set the search distils first; with "
+                                 f"{'--distilled' if self.distilled is not None else '--full'} there is none")
+        if capped:
+            self.set_distill(None).check()
         if self.confirm is not None and self.full:
             raise ParameterError("--confirm trains the best configurations of a distilled set's search on the full "
                                  "split; with --full every configuration already trains there")
@@ -53,6 +61,11 @@ class SearchSettings:
         self.estimator().check_params(hops)
         if self.out is not None:
             check_output(self.out, "results file")
+
+    def set_distill(self, hops: int | None) -> DistillSettings:
+        """The distillation of the set searched when no file is given: the default at ``hops``, under the cap given."""
+        return DistillSettings(self.data, hops=hops, jobs=self.jobs, max_bytes=self.set_max_bytes,
+                               max_fraction=self.set_max_fraction)
 
     def _set_hops(self) -> int | None:
         """The hops of the given distilled file (None when the set is still to be distilled)."""
@@ -102,6 +115,7 @@ class SearchOutcome:
                 "eval_every": s.eval_every, "select_after": s.select_after,
                 **({"root_dropout": s.root_dropout} if s.root_dropout else {}),
                 "set_graphs": None if ts is None else len(ts), "set_hops": None if ts is None else ts.meta.get("hops"),
+                "set_bytes": None if ts is None else ts.nbytes(),
                 "best_params": s.best_params_, "best_val": s.best_score_, "best_test": s.best_test_,
                 "validation_error": s.validation_error_, "level_with_best": s.n_level_with_best_,
                 "validation_graphs": int(len(self.dataset.split["valid"])),
@@ -138,7 +152,7 @@ def search(s: SearchSettings, *, log=None, progress: bool = False, dataset=None)
 
         layers = s.estimator().resolved_space().layers
         # the search's worker processes also run the default's k-means (the same set for any number)
-        settings = s.distill or DistillSettings(s.data, hops=None if layers == "auto" else max(layers), jobs=s.jobs)
+        settings = s.distill or s.set_distill(None if layers == "auto" else max(layers))
         t0 = time.perf_counter()
         train_set = distill(settings, log=log, progress=progress, dataset=ds).distilled
         distill_seconds = time.perf_counter() - t0

@@ -160,6 +160,7 @@ class DistillSettings:
     hops: int | None = None
     budget: int | str | None = None
     max_bytes: int | None = None
+    max_fraction: float | None = None  # the automatic settings' cap as a share of the training split's bytes
     support: tuple[str, ...] | None = None
     itemsets: str | None = None
     overlap: float | None = None
@@ -212,6 +213,9 @@ class DistillSettings:
                           ("max_roots", 1), ("jobs", 1)):
             _int(name, getattr(self, name), low)
         _int("hops", self.hops, 1)
+        if self.max_fraction is not None and (isinstance(self.max_fraction, bool) or not isinstance(
+                self.max_fraction, (int, float)) or not 0 < self.max_fraction <= 1):
+            raise ParameterError(f"max_fraction must be a share in (0, 1], got {self.max_fraction!r}")
         if self.hops is not None and self.hops > MAX_HOPS:
             raise ParameterError(f"hops must be at most {MAX_HOPS} (computation trees grow as degree^hops: deeper "
                                  f"sets are larger than the graphs they distil), got {self.hops}")
@@ -229,9 +233,12 @@ class DistillSettings:
             check_output(self.out)
 
     def _check_combinations(self) -> None:
-        given = [n for n in ("budget", "max_bytes", "support") if getattr(self, n) is not None]
+        given = [n for n in ("budget", "max_bytes", "max_fraction", "support") if getattr(self, n) is not None]
         if len(given) > 1:
             raise ParameterError(f"give one of budget, max_bytes and support, not {' and '.join(given)}")
+        if self.max_fraction is not None and self.mode != "auto":
+            raise MirageError("a share of the training bytes (--max-bytes P%) caps the automatic settings only; give "
+                              f"{'the preset no cap' if self.preset else 'the itemset form a number of bytes'}")
         if self.preset:
             clash = self.itemset_flags + [k for k in ("hops", "max_bytes") if getattr(self, k) is not None] + (
                 ["budget"] if self.budget == "auto" else [])
