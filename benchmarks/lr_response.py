@@ -75,9 +75,9 @@ def section(blob: dict) -> str:
 
 
 def write_page(blob: dict) -> None:
-    text = PAGE.read_text()
-    start, end = text.index(START) + len(START), text.index(END)
-    PAGE.write_text(text[:start] + "\n" + section(blob) + "\n" + text[end:])
+    from graph_mirage.bench.tables import write_section
+
+    write_section(PAGE, START, END, section(blob) + "\n")
 
 
 def main(argv=None) -> int:

@@ -106,9 +106,9 @@ def main(argv=None) -> int:
     Path(args.out).write_text(json.dumps(blob, indent=1, default=float))
     print(markdown(rows))
     if args.page:
-        text = PAGE.read_text()
-        start, end = text.index(START) + len(START), text.index(END)
-        PAGE.write_text(text[:start] + "\n" + section(blob) + "\n" + text[end:])
+        from graph_mirage.bench.tables import write_section
+
+        write_section(PAGE, START, END, section(blob) + "\n")
     print(f"wrote {args.out}")
     return 0
 

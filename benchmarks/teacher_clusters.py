@@ -217,11 +217,10 @@ def section(blob: dict) -> str:
             f"roots), paired over the seeds [95 % interval].\n\n" + markdown(blob["rows"]))
 
 
-def write_page(blob: dict, page: Path = None) -> None:
-    page = page or PAGE
-    text = page.read_text()
-    start, end = text.index(START) + len(START), text.index(END)
-    page.write_text(text[:start] + "\n" + section(blob) + "\n" + text[end:])
+def write_page(blob: dict) -> None:
+    from graph_mirage.bench.tables import write_section
+
+    write_section(PAGE, START, END, section(blob) + "\n")
 
 
 def main(argv=None) -> int:
