@@ -113,12 +113,11 @@ def cluster_labels(kind: str, trees, y: np.ndarray, logit: np.ndarray, per_class
 
 def make_set(ds, kind: str, roots: str, hops: int, per_class: int):
     """The set ``kind`` with ``roots`` at the default's setting, and the teacher's record."""
-    from graph_mirage import AutoPrototypes
+    from graph_mirage import TreePrototypes
 
     flat, trees, logit, record = teacher(ds, hops)
-    auto = AutoPrototypes()
-    auto.bank_ = True  # the default's form: one tree bank, its leaves with their degrees
-    est = auto._make(hops, per_class).set_params(**ROOTS[roots])
+    # the default's form at its setting: one tree bank whose leaves carry their degrees (AutoPrototypes' candidates)
+    est = TreePrototypes(hops=hops, per_class=per_class, degrees=True, bank=True, **ROOTS[roots])
     labels = cluster_labels(kind, trees, np.asarray(flat.y).reshape(-1), logit, per_class)
     est.fit_trees(flat, trees, dict(getattr(ds[ds.split["train"]], "meta", {}) or {}), labels=labels)
     return est.distilled_, record
