@@ -71,17 +71,13 @@ def teacher(ds, hops: int):
     """The flat training graphs, their tree counts at ``hops`` and the teacher's logit on each, with its record."""
     from graph_mirage.data import as_flat
     from graph_mirage.prototypes import tree_counts
-    from graph_mirage.trees import row_ids, wl_colours
+    from graph_mirage.trees import row_ids, wl_colours, wl_counts
 
     flat, valid, test = (as_flat(ds[ds.split[k]]) for k in ("train", "valid", "test"))
     trees = tree_counts(flat, hops)
     joint = flat.union(valid).union(test)  # the held-out graphs' trees in the training graphs' ids (unseen: new ids)
-    colour = wl_colours(row_ids(joint.x), joint.edge_index, row_ids(joint.edge_attr), hops)[hops]
-    import scipy.sparse as sp
-
-    counts = sp.csr_matrix((np.ones(len(colour)), (joint.graph_of_node, colour)),
-                           shape=(joint.num_graphs, int(colour.max()) + 1))
-    counts.sum_duplicates()
+    colours = wl_colours(row_ids(joint.x), joint.edge_index, row_ids(joint.edge_attr), hops)
+    counts = wl_counts(colours[hops:], joint.graph_of_node, joint.num_graphs)  # the depth-``hops`` trees only
     n, nv = flat.num_graphs, valid.num_graphs
     y = np.asarray(flat.y).reshape(-1)
     model, c, val = chosen_fit(counts[:n], y, counts[n:n + nv], np.asarray(valid.y).reshape(-1))
