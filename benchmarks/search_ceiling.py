@@ -28,24 +28,14 @@ import math
 import sys
 from pathlib import Path
 
+from graph_mirage.search.agreement import seeds_for_ceiling as seeds_for
+from graph_mirage.search.agreement import spearman_brown as reliability
+
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "search.md"
 START, END = "<!-- search-ceiling:start -->", "<!-- search-ceiling:end -->"
 GOAL = 0.8
 OTHERS = ("herding", "random", "doscond", "kidd")  # real graphs and learned baselines: not graph-mirage's sets
-
-
-def reliability(r: float, k: int) -> float:
-    """Spearman–Brown: the reliability of a mean of ``k`` seeds whose one-seed reliability is ``r``."""
-    return k * r / (1 + (k - 1) * r) if r > 0 else 0.0
-
-
-def seeds_for(r: float, ceiling: float) -> int | None:
-    """The fewest seeds whose mean has a ceiling (square root of its reliability) of at least ``ceiling``."""
-    if r <= 0:
-        return None
-    target = ceiling ** 2
-    return max(1, math.ceil(target * (1 - r) / (r * (1 - target)) - 1e-9))
 
 
 def is_mirage_set(name: str) -> bool:

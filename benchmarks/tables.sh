@@ -273,8 +273,10 @@ python benchmarks/search_fidelity.py --datasets NCI1 --seeds 2 --jobs 2 --caps 0
 python benchmarks/degree_bins.py --dense-social 5000
 # prototypes clustered along a linear teacher (NCI1, PROTEINS; 10 seeds with permuted controls; about 20 minutes)
 python benchmarks/teacher_clusters.py
-# model search, read off the committed fidelity results: the ceiling a noisy full-data reference sets, and what orders
-# the configurations; then whether NCI1's search sets respond to the learning rate (3 minutes)
+# model search, read off the committed fidelity results: the ceiling a noisy full-data reference sets, what a search's
+# own seed agreement says against its fidelity, and what orders the configurations; then whether NCI1's search sets
+# respond to the learning rate (3 minutes)
 python benchmarks/search_ceiling.py --page
+python benchmarks/search_agreement.py --page
 python benchmarks/search_factors.py --page
 python benchmarks/lr_response.py

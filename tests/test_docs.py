@@ -201,7 +201,8 @@ def test_the_fidelity_sections_are_found_and_name_committed_json():
     found = _fidelity_sections()
     text = (DOCS / "search.md").read_text()
     others = sum(text.count(f"<!-- {name}:start -->")
-                 for name in ("search-ties", "search-screening", "search-ceiling", "search-factors", "lr-response"))
+                 for name in ("search-ties", "search-screening", "search-ceiling", "search-factors", "lr-response",
+                              "search-agreement"))
     assert len(found) == text.count(":start -->") - others > 0
     for out, _ in found:
         assert (DOCS.parent / "benchmarks" / "results" / out).is_file()
@@ -583,6 +584,27 @@ def test_the_search_ceiling_is_computed_from_the_committed_searches_and_the_page
     assert mod.START + "\n" + mod.section(blob) + "\n" + mod.END in (DOCS / "search.md").read_text()
     by = {r["dataset"]: r for r in blob["rows"]}
     assert by["ogbg-molbace"]["ceiling"] < 0.8 < by["NCI1"]["ceiling"]  # a noisy reference caps every set
+
+
+def test_the_seed_agreement_page_is_computed_from_the_committed_searches_and_its_reading_is_the_json():
+    import json
+    import math
+
+    mod = benchmark_module("search_agreement")
+    results = DOCS.parent / "benchmarks" / "results"
+    blob = json.loads((results / "search_agreement.json").read_text())
+    rows = json.loads(json.dumps(mod.collect(results)))
+    assert blob["rows"] == rows and blob["summary"] == json.loads(json.dumps(mod.summary(rows)))
+    page = (DOCS / "search.md").read_text()
+    assert mod.START + "\n" + mod.section(blob) + "\n" + mod.END in page
+    s, text = blob["summary"], " ".join(page.split())
+    assert s["faithful_sets"] == ["NCI1 bank@5%"] and f"goal of 0.8 ({s['faithful']} of the {s['searches']}" in text
+    floor = math.floor(100 * s["faithful_min_val_agreement"]) / 100  # "at least", so rounded down
+    assert f"had seeds agreeing at {floor:.2f} or more" in text
+    assert (f"of the {s['agreeing']} searches whose seeds agree at 0.6 or more, those {s['agreeing_faithful']} are "
+            f"faithful and {s['agreeing_below_half']} rank") in text
+    assert f"no search passed {s['below_agree_max_fidelity']:.2f}" in text
+    assert s["val_fidelity_over_ceiling"] == 3 and {r["dataset"] for r in s["over_ceiling"]} == {"MUTAG"}
 
 
 def test_the_search_ceiling_follows_spearman_brown():

@@ -13,6 +13,7 @@ from sklearn.base import clone
 
 from graph_mirage.errors import MirageError, ParameterError
 from graph_mirage.search import ModelSearch, ScreenedSearch, SearchSpace
+from graph_mirage.search.agreement import seed_agreement, seeds_for_ceiling, spearman_brown
 from graph_mirage.search.estimator import choice_error
 from graph_mirage.search.fidelity import fidelity_interval, rank_fidelity, seed_scores
 from graph_mirage.stats import score_error
@@ -150,6 +151,13 @@ def test_per_seed_scores_are_what_a_one_seed_search_sees(synthetic, auto_set):
     both = seed_scores(two, [0, 1])  # several seeds: each configuration's mean over them, as the search reports
     assert both["test"] == pytest.approx([r["test_mean"] for r in two.results_])
     assert both["val"] == pytest.approx([r["val_mean"] for r in two.results_])
+    assert one.seed_agreement_ is None and two.seed_agreement_ == seed_agreement(two.results_)
+    agree = two.seed_agreement_
+    assert agree["seeds"] == 2 and agree["pairs"] in (0, 1)
+    if agree["pairs"]:  # the two seeds' validation scores, as a one-seed search of each would rank them
+        from scipy.stats import spearmanr
+
+        assert agree["pairwise"] == pytest.approx(spearmanr(first["val"], seed_scores(two, 1)["val"]).statistic)
     with pytest.raises(MirageError, match="no seed 2 scores"):
         seed_scores(two, 2)
     with pytest.raises(MirageError, match="no seed 2 scores"):
@@ -301,6 +309,64 @@ def test_rank_fidelity_statistics():
         rank_fidelity({"val": [1, 2], "test": [1, 2]}, full)
 
 
+def test_seed_agreement_is_the_mean_spearman_of_the_seed_pairs_and_its_ceiling_spearman_brown():
+    from scipy.stats import spearmanr
+
+    def results(runs):  # [configurations, seeds]
+        return [{"val_runs": list(r), "test_runs": list(r)} for r in runs]
+
+    same = seed_agreement(results([[0.9, 0.8, 0.85], [0.7, 0.6, 0.65], [0.5, 0.4, 0.45], [0.3, 0.2, 0.25]]))
+    assert (same["seeds"], same["pairs"], same["pairwise"], same["reliability"], same["ceiling"]) == (3, 3, 1, 1, 1)
+    flipped = seed_agreement(results([[0.9, 0.1], [0.5, 0.5], [0.1, 0.9]]), "test")
+    assert flipped["pairwise"] == -1.0 and flipped["reliability"] == 0.0 and flipped["ceiling"] == 0.0
+    runs = np.random.default_rng(0).random((12, 3))
+    noisy = seed_agreement(results(runs))
+    rhos = [spearmanr(runs[:, a], runs[:, b]).statistic for a, b in ((0, 1), (0, 2), (1, 2))]
+    assert noisy["pairwise"] == pytest.approx(np.mean(rhos))
+    if noisy["pairwise"] > 0:
+        assert noisy["reliability"] == pytest.approx(3 * np.mean(rhos) / (1 + 2 * np.mean(rhos)))
+    tied = seed_agreement(results([[0.5, 0.9], [0.5, 0.8], [0.5, 0.7]]))
+    assert tied["pairs"] == 0 and np.isnan(tied["pairwise"]) and np.isnan(tied["ceiling"])
+    assert seed_agreement(results([[0.9], [0.8], [0.7]])) is None  # one seed: nothing to compare
+    assert seed_agreement(results([[0.9, 0.8], [0.7, 0.6]])) is None  # two configurations: no ranking to speak of
+    with pytest.raises(MirageError, match="key must be"):
+        seed_agreement(results(runs), "train")
+    assert spearman_brown(0.5, 1) == 0.5 and spearman_brown(0.5, 3) == pytest.approx(0.75)
+    assert spearman_brown(-0.2, 4) == 0.0
+    assert seeds_for_ceiling(0.5, 0.8) == 2 and seeds_for_ceiling(0.64, 0.8) == 1
+    assert seeds_for_ceiling(0.0, 0.8) is None and seeds_for_ceiling(float("nan"), 0.8) is None
+
+
+def test_the_agreement_line_says_what_the_seeds_allow():
+    from graph_mirage.cli.output import agreement_line
+
+    def line(r: float) -> str:
+        return agreement_line(seed_agreement([{"val_runs": [float(v) for v in row]} for row in _runs(r, 2, 64)]))
+
+    assert agreement_line(None).startswith("one seed: how much seed noise there is in this ranking is not measured")
+    noisy = seed_agreement([{"val_runs": [float(v) for v in row]} for row in _runs(0.2, 2, 64)])
+    text = agreement_line(noisy)
+    assert f"the 2 seeds order the 64 configurations alike at Spearman {noisy['pairwise']:+.2f} [" in text
+    assert f"at most about {noisy['ceiling']:.2f} ({noisy['ceiling_low']:.2f} to {noisy['ceiling_high']:.2f})" in text
+    assert noisy["ceiling_high"] < 0.8 and "seed noise alone keeps it from being faithful (about" in text
+    assert text.endswith("seeds would lift that to 0.8; a larger set may)")
+    assert line(0.97).endswith("seeds that agree are necessary for a faithful ranking, not sufficient")
+    assert "(at this agreement no number of seeds would lift that to 0.8" in line(-0.5)
+    assert "seed noise may keep it from being faithful" in line(0.36)  # its interval reaches above 0.8
+    tied = agreement_line({"seeds": 3, "pairs": 0, "pairwise": float("nan")})
+    assert tied == "seed agreement: the 3 seeds' validation scores are all tied: their order is undefined"
+
+
+def _runs(r: float, seeds: int, configurations: int) -> np.ndarray:
+    """Scores ``[configurations, seeds]`` whose seeds correlate at about ``r``: a shared part (negated in the second
+    seed where ``r`` < 0) and each seed's own."""
+    rng = np.random.default_rng(0)
+    sign = np.ones(seeds)
+    sign[1] = -1.0 if r < 0 else 1.0
+    shared, own = rng.normal(size=(configurations, 1)), rng.normal(size=(configurations, seeds))
+    return np.sqrt(abs(r)) * shared * sign + np.sqrt(1 - abs(r)) * own
+
+
 def test_mirage_search_command_end_to_end(tmp_path):
     space = tmp_path / "space.yaml"
     space.write_text("model: [gcn, gin]\nlayers: [1, 2]\nhidden: [16]\ndropout: [0.0]\nlr: [0.01]\n")
@@ -322,6 +388,7 @@ def test_mirage_search_command_end_to_end(tmp_path):
     assert record["validation_graphs"] == 30 and record["validation_error"] > 0
     assert record["level_with_best"] == sum(c["level_with_best"] for c in record["configurations"]) >= 1
     assert "within one standard error of its validation score" in r.stdout
+    assert record["seed_agreement"] is None and "one seed: how much seed noise" in r.stdout
 
 
 def test_mirage_search_confirm_trains_the_sets_best_on_the_full_split(tmp_path):

@@ -142,6 +142,7 @@ def print_search(outcome, top: int) -> None:
         took = f"{outcome.distill_seconds:.1f} s distillation + " + took
     print(f"chosen: {s.ranking()[0]['name']}: validation {s.best_score_:.4f}, test {s.best_test_:.4f} ({took})")
     print(level_line(s, len(outcome.dataset.split["valid"])))
+    print(agreement_line(s.seed_agreement_))
     if outcome.screened is not None:
         print_confirmed(outcome.screened)
 
@@ -157,6 +158,33 @@ def print_confirmed(c) -> None:
         print(f"{ranks[r['name']]:>8}  {r['name']:<32} {r['val_mean']:>8.4f} {r['test_mean']:>8.4f}")
     print(f"chosen after confirmation: {f.ranking()[0]['name']} (rank {c.screen_rank_} on the set): full-data "
           f"validation {c.best_score_:.4f}, test {c.best_test_:.4f}")
+
+
+def agreement_line(a: dict | None, goal: float = 0.8) -> str:
+    """How far the seeds' own disagreement caps the ranking (:func:`~graph_mirage.search.agreement.seed_agreement`)."""
+    import math
+
+    from ..search.agreement import seeds_for_ceiling
+
+    if a is None:
+        return ("one seed: how much seed noise there is in this ranking is not measured (--seeds 2 measures it; "
+                "docs/search.md, seed agreement)")
+    if not a["pairs"]:
+        return f"seed agreement: the {a['seeds']} seeds' validation scores are all tied: their order is undefined"
+    interval = "" if not math.isfinite(a["low"]) else f" [{a['low']:+.2f}, {a['high']:+.2f}]"
+    head = (f"seed agreement: the {a['seeds']} seeds order the {a['configurations']} configurations alike at Spearman "
+            f"{a['pairwise']:+.2f}{interval} (validation; 95 % interval)\n  so their mean ranking can agree with any "
+            f"other, the full data's included, at most about {a['ceiling']:.2f}")
+    top = a["ceiling"]
+    if math.isfinite(a["low"]):
+        head += f" ({a['ceiling_low']:.2f} to {a['ceiling_high']:.2f})"
+        top = a["ceiling_high"]
+    if a["ceiling"] >= goal:
+        return head + "; seeds that agree are necessary for a faithful ranking, not sufficient"
+    need = seeds_for_ceiling(a["pairwise"], goal)
+    more = ("at this agreement no number of seeds would lift that to " if need is None else
+            f"about {need} seeds would lift that to ") + f"{goal}; a larger set may"
+    return head + f": seed noise {'alone keeps' if top < goal else 'may keep'} it from being faithful ({more})"
 
 
 def level_line(s, n_valid: int) -> str:

@@ -327,7 +327,9 @@ def _search(sub) -> None:
     sp.add_argument("--space", default=None, metavar="FILE",
                     help="a JSON or YAML search space (docs/search.md; default: GCN, GAT, GIN, GraphSAGE x layers "
                          "1..hops x hidden 32, 64 x dropout 0, 0.5 x lr 1e-3, 1e-2)")
-    sp.add_argument("--seeds", type=positive(1), default=1, help="seeds per configuration (default 1)")
+    sp.add_argument("--seeds", type=positive(1), default=1,
+                    help="seeds per configuration (default 1; 2 or more also measure how alike the seeds rank the "
+                         "configurations, and what that allows: docs/search.md)")
     sp.add_argument("--epochs", type=positive(1), default=None,
                     help="epochs per run (default 100 on a set; 200 with early stopping on the full split)")
     sp.add_argument("--patience", type=positive(1), default=None,

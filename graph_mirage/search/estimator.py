@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator
 
 from ..errors import ParameterError
 from ..stats import score_error
+from .agreement import seed_agreement
 from .space import SearchSpace, config_name, listed_configurations
 
 if TYPE_CHECKING:
@@ -69,6 +70,9 @@ class ModelSearch(BaseEstimator):
         validation_error_: one standard error of ``best_score_`` (:func:`choice_error`); each result's
             ``level_with_best`` says whether its validation score is within it of the best, and
             n_level_with_best_ counts them (the best included): the validation split cannot order these.
+        seed_agreement_: with two seeds or more, how alike the seeds order the configurations by validation and the
+            ceiling that sets on the ranking's agreement with any other (:func:`~graph_mirage.search.agreement.
+            seed_agreement`); None with one seed.
         metric_: the metric's name; seconds_: wall time of this fit (runs read from the cache take none);
             n_configurations_; cached_runs_: runs read from ``cache_dir`` instead of trained.
 
@@ -220,6 +224,7 @@ class ModelSearch(BaseEstimator):
         for r, flag in zip(self.results_, level):
             r["level_with_best"] = flag
         self.n_level_with_best_ = sum(level)
+        self.seed_agreement_ = seed_agreement(self.results_)
         self.n_configurations_ = len(configs)
         self.seconds_ = time.perf_counter() - t0
         self.trained_on_ = "full" if full else train_set.meta.get("method", "distilled")

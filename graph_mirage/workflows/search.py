@@ -118,6 +118,7 @@ class SearchOutcome:
                 "set_bytes": None if ts is None else ts.nbytes(),
                 "best_params": s.best_params_, "best_val": s.best_score_, "best_test": s.best_test_,
                 "validation_error": s.validation_error_, "level_with_best": s.n_level_with_best_,
+                "seed_agreement": s.seed_agreement_,
                 "validation_graphs": int(len(self.dataset.split["valid"])),
                 "distill_seconds": self.distill_seconds, "search_seconds": self.search_seconds,
                 "configurations": s.ranking(), **({} if self.screened is None else {"confirm": self.confirmed()})}
