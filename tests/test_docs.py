@@ -605,6 +605,9 @@ def test_the_seed_agreement_page_is_computed_from_the_committed_searches_and_its
             f"faithful and {s['agreeing_below_half']} rank") in text
     assert f"no search passed {s['below_agree_max_fidelity']:.2f}" in text
     assert s["val_fidelity_over_ceiling"] == 3 and {r["dataset"] for r in s["over_ceiling"]} == {"MUTAG"}
+    readme = " ".join((DOCS.parent / "README.md").read_text().split())
+    assert (f"seeds agreeing at {floor:.2f} or more, but agreeing seeds are not enough — {s['agreeing_below_half']} "
+            f"of the {s['agreeing']} such searches rank below 0.5") in readme
 
 
 def test_the_search_ceiling_follows_spearman_brown():
