@@ -20,6 +20,11 @@ node labels have its cluster's mean counts exactly? On DD the default's 32 roots
 labels than their clusters' (``TreePrototypes(roots="by-label")``, :mod:`graph_mirage.roots`). Runs: ``mirage bench
 --roots by-label``, paired with today's default (``defaults.json``).
 
+``max-roots`` — do they teach more with up to 256 roots each under the default's 1 % cap (``--max-roots 256``)? On
+DD a prototype's 32 roots keep 4 % of its cluster's nodes, and at 6 % of the bytes more roots helped GIN
+([max-roots.md](../docs/results/max-roots.md)); under the cap they cost prototypes. Runs: ``mirage bench --max-roots
+256``, paired with today's default (``defaults.json``).
+
 ``bank-degrees`` — the same leaf degrees in a tree bank (``AutoPrototypes(bank=True, degrees=True)``): does GCN
 learn more from the default's bank when its leaves carry their degrees? Runs: ``mirage bench --degrees`` with method
 ``mirage-bank``, paired with the bank without degrees (``mirage-bank`` of the bank tables, the default's set on one
@@ -35,9 +40,10 @@ with the default of ``tables.json``.
     python benchmarks/prototype_variants.py bank-degrees         # reads degrees_bank_*.json, bank_*.json
     python benchmarks/prototype_variants.py even-ties            # reads even_ties_*.json, defaults.json
     python benchmarks/prototype_variants.py by-label             # reads by_label_*.json, defaults.json
+    python benchmarks/prototype_variants.py max-roots            # reads maxroots_dd_256_cap1.json, defaults.json
 
 Writes ``benchmarks/results/leaf_degrees.json`` / ``sampled_roots.json`` / ``bank_degrees.json`` /
-``even_ties.json`` / ``by_label.json`` and the generated section of ``docs/results/leaf-degrees.md`` (two sections)
+``even_ties.json`` / ``by_label.json`` / ``max_roots_cap.json`` and the generated section of ``docs/results/leaf-degrees.md`` (two sections)
 / ``sampled-roots.md``
 / ``max-roots.md``.
 """
@@ -72,6 +78,9 @@ VARIANTS = {
     "by-label": {"runs": "by_label_*.json", "out": "by_label.json", "page": "max-roots.md",
                  "markers": ("<!-- generated: roots by label -->", "<!-- end of roots by label -->"),
                  "name": "roots by label", "short": "by label", "lines": "by-label", "tables": ("defaults.json",)},
+    "max-roots": {"runs": "maxroots_dd_256_cap1.json", "out": "max_roots_cap.json", "page": "max-roots.md",
+                  "markers": ("<!-- generated: more roots at the cap -->", "<!-- end of more roots at the cap -->"),
+                  "name": "256 roots", "short": "256 roots", "lines": "max-roots", "tables": ("defaults.json",)},
     "bank-degrees": {"runs": "degrees_bank_*.json", "out": "bank_degrees.json", "page": "leaf-degrees.md",
                      "markers": ("<!-- generated: bank with leaf degrees -->", "<!-- end of bank with leaf degrees -->"),
                      "name": "bank with leaf degrees", "short": "degrees", "lines": "bank-degrees",

@@ -125,6 +125,11 @@ python benchmarks/prototype_variants.py roots
 mirage bench --cache-dir $C --out $O --jobs 2 --roots even-ties --datasets DD --seeds 10 --methods mirage-auto permuted \
     --name even_ties_dd "$@"
 python benchmarks/prototype_variants.py even-ties
+# more roots under the default's cap (docs/results/max-roots.md): the default's rule with --max-roots 256 on DD, where
+# 32 roots keep 4 % of a cluster's nodes; paired with today's default (defaults.json); 5 minutes
+mirage bench --cache-dir $C --out $O --jobs 2 --datasets DD --seeds 10 --models gcn gat gin \
+    --methods full mirage-auto permuted --max-roots 256 --name maxroots_dd_256_cap1 "$@"
+python benchmarks/prototype_variants.py max-roots
 # training recipes on DD and NCI1 (docs/results/README.md, "Training recipes of distilled sets"): every distilled set
 # and its control trained plain and regularised (dropout 0.5, weight decay 1e-4), the recipe chosen per GNN on
 # validation as full data's is; the plain runs are those of table_dd and table_nci1 (cached), and recipes.py pairs

@@ -151,7 +151,7 @@ def test_the_bytes_sweep_page_is_generated_from_the_committed_json(tmp_path):
     assert out.with_suffix(".png").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("variant", ["degrees", "roots", "bank-degrees", "even-ties", "by-label"])
+@pytest.mark.parametrize("variant", ["degrees", "roots", "bank-degrees", "even-ties", "by-label", "max-roots"])
 def test_the_prototype_variant_pages_are_generated_from_the_committed_json(tmp_path, variant):
     """docs/results/leaf-degrees.md's and sampled-roots.md's tables are what prototype_variants.py writes from
     benchmarks/results/leaf_degrees.json and sampled_roots.json."""
@@ -166,7 +166,7 @@ def test_the_prototype_variant_pages_are_generated_from_the_committed_json(tmp_p
     assert page.read_text() == (DOCS / "results" / v["page"]).read_text()
 
 
-@pytest.mark.parametrize("variant", ["degrees", "roots", "bank-degrees", "even-ties", "by-label"])
+@pytest.mark.parametrize("variant", ["degrees", "roots", "bank-degrees", "even-ties", "by-label", "max-roots"])
 def test_the_prototype_variant_json_is_what_its_committed_bench_runs_give(tmp_path, variant):
     """Each variant reads its own bench files only (the leaf-degree variant's pattern once also took the bank
     variant's degrees_bank_*.json and doubled its rows)."""
