@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the platform says it, else all of them)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def die_with_parent(sig: int = signal.SIGTERM) -> None:

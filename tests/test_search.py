@@ -435,6 +435,25 @@ def test_the_level_line_counts_the_configurations_the_validation_split_cannot_or
     assert line(2, 2).endswith("does not order it")
 
 
+def test_the_search_uses_every_core_unless_told_and_one_worker_on_a_gpu(monkeypatch):
+    """Without --jobs a search trains on one worker per usable core (at most TRAIN_JOBS), as mirage bench does."""
+    from graph_mirage import _process
+    from graph_mirage.cli.parser import build_parser
+    from graph_mirage.config.defaults import TRAIN_JOBS
+    from graph_mirage.workflows import DataSettings
+    from graph_mirage.workflows.search import SearchSettings
+
+    assert build_parser().parse_args(["search", "MUTAG"]).jobs is None
+    data = DataSettings("MUTAG")
+    for cores, expected in ((1, 1), (2, 2), (64, TRAIN_JOBS)):
+        monkeypatch.setattr(_process, "usable_cores", lambda cores=cores: cores)
+        assert SearchSettings(data).train_jobs() == expected
+        assert SearchSettings(data).estimator().jobs == expected
+    assert SearchSettings(data, device="cuda").train_jobs() == 1
+    assert SearchSettings(data, jobs=3).train_jobs() == 3 and SearchSettings(data, jobs=3).estimator().jobs == 3
+    assert SearchSettings(data).set_distill(2).jobs is None  # the set's k-means keeps its own rule by size
+
+
 def test_set_bytes_caps_the_set_the_search_distils_first(tmp_path):
     from graph_mirage.cli.types import Share, bytes_or_share
     from graph_mirage.workflows import DataSettings

@@ -343,8 +343,9 @@ def _search(sub) -> None:
     sp.add_argument("--root-dropout", type=number(0, 1, high_open=True), default=0.0, metavar="P",
                     help="each run's readout pools each root with probability 1 - P while training (default 0: "
                          "all; not with --confirm)")
-    sp.add_argument("--jobs", type=positive(1), default=1,
-                    help="worker processes, one torch thread each (default 1; use the number of cores)")
+    sp.add_argument("--jobs", type=positive(1), default=None,
+                    help="worker processes, one torch thread each (default: one per core, at most 8, as mirage "
+                         "bench; 1 with --device cuda)")
     sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")
     sp.add_argument("--confirm", type=positive(1), default=None, metavar="K",
                     help="then train the K configurations the set ranks best on the full training split and choose "

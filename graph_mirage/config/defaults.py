@@ -52,6 +52,8 @@ ROOTS = ("top", "sampled", "even-ties", "by-label")
 # save (NCI1: 4.4 s -> 5.3 s; benchmarks/results/auto_speed.json). The same file either way.
 AUTO_JOBS = 4
 AUTO_JOBS_MIN_GRAPHS = 10_000
+# mirage bench and mirage search without --jobs: one training worker per core (one torch thread each), at most this many
+TRAIN_JOBS = 8
 KMEANS_SAMPLE = 4096  # prototypes: k-means fitted on at most this many graphs of a class, then all assigned
 
 # a run on a distilled set that its validation split stops at one of the first epochs is a barely trained model, which

@@ -3,7 +3,6 @@ paper's itemset form, a preset (with its threshold step chosen on validation), o
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,14 +38,14 @@ def distill_jobs(jobs: int | None, n_graphs: int | None) -> int:
     ``n_graphs`` >= :data:`~graph_mirage.config.defaults.AUTO_JOBS_MIN_GRAPHS`, one per available core up to
     :data:`~graph_mirage.config.defaults.AUTO_JOBS` (a large split's k-means dominates the time), and none below
     (starting workers costs more than they save). The file is the same for any number."""
+    from .._process import usable_cores
     from ..config.defaults import AUTO_JOBS, AUTO_JOBS_MIN_GRAPHS
 
     if jobs is not None:
         return jobs
     if n_graphs is None or n_graphs < AUTO_JOBS_MIN_GRAPHS:
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(AUTO_JOBS, cores))
+    return max(1, min(AUTO_JOBS, usable_cores()))
 
 
 def make_estimator(s: DistillSettings, n_graphs: int | None = None) -> AutoPrototypes | Mirage | PerTask:

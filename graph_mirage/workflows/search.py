@@ -27,7 +27,7 @@ class SearchSettings:
     space: str | None = None
     seeds: int = 1
     epochs: int | None = None
-    jobs: int = 1
+    jobs: int | None = None  # None: one worker per core (at most TRAIN_JOBS) on the CPU, one on a GPU
     device: str = "cpu"
     out: str | None = None
     patience: int | None = None
@@ -80,12 +80,22 @@ class SearchSettings:
 
         return depth_limit(DistilledDataset.load(self.distilled))
 
+    def train_jobs(self) -> int:
+        """The search's worker processes: ``jobs`` as given, else one per usable core (at most
+        :data:`~graph_mirage.config.defaults.TRAIN_JOBS`) on the CPU and one on a GPU."""
+        from .._process import usable_cores
+        from ..config.defaults import TRAIN_JOBS
+
+        if self.jobs is not None:
+            return self.jobs
+        return max(1, min(usable_cores(), TRAIN_JOBS)) if self.device == "cpu" else 1
+
     def estimator(self, progress: bool = False) -> ModelSearch | ScreenedSearch:
         """The search: a :class:`~graph_mirage.search.ModelSearch`, or with ``confirm`` a
         :class:`~graph_mirage.search.ScreenedSearch`."""
         from ..search.estimator import ModelSearch
 
-        kw = dict(space=self.space, seeds=self.seeds, epochs=self.epochs, jobs=self.jobs, device=self.device,
+        kw = dict(space=self.space, seeds=self.seeds, epochs=self.epochs, jobs=self.train_jobs(), device=self.device,
                   progress=progress, patience=self.patience, eval_every=self.eval_every, cache_dir=self.cache_dir,
                   select_after=self.select_after)
         if self.confirm is not None:
