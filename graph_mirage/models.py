@@ -177,6 +177,12 @@ class GNN(nn.Module):
         return h
 
     def forward(self, data) -> torch.Tensor:
+        """Logits ``[B, num_classes]`` of a batch of ``B`` graphs: the head of :meth:`pool`."""
+        return self.head(self.pool(data))
+
+    def pool(self, data) -> torch.Tensor:
+        """The graph embeddings ``[B, hidden]`` the head reads: the readout over each graph's roots (every node of
+        a real graph), a distilled root weighted by its ``root_weight``."""
         h = self.embed_nodes(data.x, data.edge_index, getattr(data, "edge_attr", None), getattr(data, "x_soft", None),
                              getattr(data, "x_cont", None))
         batch = data.batch if getattr(data, "batch", None) is not None else \
@@ -196,8 +202,8 @@ class GNN(nn.Module):
             pooled = global_add_pool(h * w, batch, size)
             if self.readout == "mean":
                 pooled = pooled / global_add_pool(w, batch, size).clamp_min(1e-12)
-            return self.head(pooled)
-        return self.head(READOUTS[self.readout](h, batch, size))
+            return pooled
+        return READOUTS[self.readout](h, batch, size)
 
 
 def make_model(name: str, num_classes: int, node_vocab: Sequence[int], edge_vocab: Sequence[int],

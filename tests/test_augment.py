@@ -102,3 +102,74 @@ def test_train_settings_and_the_bench_recipe_carry_root_dropout():
     with pytest.raises(MirageError, match="root_dropout"):
         TrainSettings(root_dropout=1.5).check()
     assert TrainConfig(**TRAIN_RECIPES["drop-roots"]).root_dropout > 0
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# mixup of the pooled embeddings (TrainConfig(mixup=alpha))
+
+def test_the_model_is_its_head_over_its_pooled_embeddings(sets):
+    plain, banked = sets
+    model = make_model("gin", 3, plain.meta["node_vocab"], plain.meta["edge_vocab"], num_layers=2).eval()
+    for batch in (next(iter(DataLoader(plain, batch_size=8))), next(iter(BankLoader(banked, batch_size=8)))):
+        assert torch.equal(model(batch), model.head(model.pool(batch)))
+        assert model.pool(batch).shape == (8, 64)
+
+
+def test_mixup_of_identical_graphs_is_the_plain_loss_and_of_different_ones_is_not():
+    from torch import nn
+
+    from graph_mirage.training.augment import mixup_loss
+
+    class Fixed(nn.Module):  # pools to given embeddings; its head reads them as logits
+        def __init__(self, h):
+            super().__init__()
+            self.h, self.head = h, nn.Identity()
+
+        def pool(self, batch):
+            return self.h
+
+    def ce(logits, y, weight):
+        return nn.functional.cross_entropy(logits, y.view(-1))
+
+    same = Fixed(torch.tensor([[2.0, -1.0]] * 4))
+    batch = type("B", (), {"y": torch.zeros(4, dtype=torch.long)})()
+    torch.manual_seed(0)
+    assert mixup_loss(same, batch, ce, 1.0) == pytest.approx(float(ce(same.h, batch.y, None)))
+    apart = Fixed(torch.tensor([[4.0, -4.0], [-4.0, 4.0]] * 2))
+    batch.y = torch.tensor([0, 1, 0, 1])
+    torch.manual_seed(1)
+    mixed = [float(mixup_loss(apart, batch, ce, 1.0)) for _ in range(20)]
+    assert min(mixed) >= float(ce(apart.h, batch.y, None)) - 1e-6 and max(mixed) > 0.1  # mixes are harder to fit
+
+
+def test_training_with_mixup_is_seeded_differs_from_plain_and_runs_on_every_layout(synthetic, sets):
+    plain, banked = sets
+    cfg = TrainConfig(epochs=4, mixup=1.0)
+    for train in (banked, plain, None):  # a tree bank's batches, distilled graphs, the full split's real graphs
+        a = train_and_evaluate(synthetic, train, model="gcn", seeds=[0], config=cfg)["runs"][0]
+        b = train_and_evaluate(synthetic, train, model="gcn", seeds=[0], config=cfg)["runs"][0]
+        off = train_and_evaluate(synthetic, train, model="gcn", seeds=[0], config=TrainConfig(epochs=4))["runs"][0]
+        assert (a["val"], a["test"], a["val_last"]) == (b["val"], b["test"], b["val_last"])
+        assert (a["val"], a["test"], a["val_last"]) != (off["val"], off["test"], off["val_last"])
+
+
+@pytest.mark.parametrize("bad", [-0.5, float("nan"), True, "1"])
+def test_a_mixup_that_is_not_a_number_at_least_0_is_refused(bad):
+    with pytest.raises(MirageError, match="mixup"):
+        TrainConfig(mixup=bad)
+
+
+def test_train_settings_the_command_line_and_the_bench_recipe_carry_mixup():
+    from graph_mirage.cli.parser import build_parser
+    from graph_mirage.config.defaults import TRAIN_RECIPES
+    from graph_mirage.training.runcache import run_key
+    from graph_mirage.workflows.settings import TrainSettings
+
+    assert TrainSettings(mixup=0.4).config("MUTAG").mixup == 0.4 and TrainSettings().config("MUTAG").mixup == 0.0
+    with pytest.raises(MirageError, match="mixup"):
+        TrainSettings(mixup=-1.0).check()
+    assert build_parser().parse_args(["train", "MUTAG", "--full", "--mixup", "0.4"]).mixup == 0.4
+    assert TrainConfig(**TRAIN_RECIPES["mixup"]).mixup > 0
+    meta = {"name": "MUTAG", "split_kind": "random"}
+    off, on = TrainConfig(), TrainConfig(mixup=1.0)
+    assert run_key(meta, "gin", off, 0, "full") != run_key(meta, "gin", on, 0, "full")

@@ -69,9 +69,10 @@ DEGREE_BINS = ("log2",)
 # them for distilled sets with --recipes. high-lr: on DD a model trained on the default's set at Adam's 1e-3 is best at
 # epochs 1-5, while it still orders graphs by size as initialised, and loses that order as it fits the prototypes;
 # at 1e-2 it keeps it (docs/results/README.md, "A higher learning rate on DD"). drop-roots: each readout pools a
-# random 70 % of a graph's roots while training (TrainConfig.root_dropout), variations of each prototype
+# random 70 % of a graph's roots while training (TrainConfig.root_dropout), variations of each prototype. mixup: the
+# head reads mixes of two graphs' pooled embeddings, lam ~ Beta(1, 1), against both targets (TrainConfig.mixup)
 TRAIN_RECIPES = {"plain": {}, "regularised": {"dropout": 0.5, "weight_decay": 1e-4}, "high-lr": {"lr": 1e-2},
-                 "drop-roots": {"root_dropout": 0.3}}
+                 "drop-roots": {"root_dropout": 0.3}, "mixup": {"mixup": 1.0}}
 FULL_DATA_RECIPES = ("plain", "regularised")
 BENCH_DATASETS = ("MUTAG", "ogbg-molbace", "ogbg-molbbbp", "PROTEINS", "NCI1", "IMDB-BINARY", "DD", "ogbg-molhiv")
 BENCH_METHODS = ("full", "mirage-paper", "mirage-auto", "mirage-bank", "mirage-plain", "mirage-proto", "doscond",

@@ -1,4 +1,5 @@
-"""Root dropout: each training batch pools a random part of each graph's computation trees.
+"""Augmentations of a training batch: root dropout (each batch pools a random part of each graph's computation trees)
+and mixup of the pooled graph embeddings.
 
 A message-passing GNN reads a graph as the multiset of its nodes' computation trees: its readout pools the trees'
 roots. A distilled graph is a few weighted roots standing for a class (a prototype: the mean tree counts of a cluster
@@ -14,6 +15,8 @@ Example:
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import torch
 from torch_geometric.data import Data
@@ -57,3 +60,28 @@ def drop_roots(batch: Data, p: float, generator: torch.Generator | None = None) 
     weight = torch.ones(n, device=graph.device) if weight is None else weight.float()
     batch.root_mask, batch.root_weight = keep, weight * scale
     return batch
+
+
+def mixup_loss(model, batch: Data, loss: Callable, alpha: float) -> torch.Tensor:
+    """The loss of ``batch`` under mixup of its pooled graph embeddings (manifold mixup at the readout; Zhang et al.,
+    ICLR 2018; Verma et al., ICML 2019): the batch is paired with a shuffle of itself, the head reads ``lam * h_i +
+    (1 - lam) * h_j`` and the loss is ``lam * loss(., y_i) + (1 - lam) * loss(., y_j)``, ``lam ~ Beta(alpha,
+    alpha)`` once per batch (torch's global generator, seeded per run).
+
+    A prototype's sum readout is linear in its root weights, so the embedding of a mix is what the head would read
+    of a graph between two prototypes at one layer (at more layers, between their pooled embeddings): the head is
+    asked to change smoothly between prototypes instead of separating a few fixed points.
+
+    Args:
+        model: a :class:`~graph_mirage.models.GNN` (``pool`` and ``head``).
+        batch: a training batch ``B`` graphs with ``y`` (``[B]``, or ``[B, T]`` with several tasks) and an optional
+            ``weight [B]``.
+        loss: ``loss(logits [B, C], y, weight) -> scalar``.
+        alpha: Beta's parameter (> 0).
+    """
+    pooled = model.pool(batch)
+    lam = float(torch.distributions.Beta(float(alpha), float(alpha)).sample())
+    perm = torch.randperm(pooled.size(0), device=pooled.device)
+    logits = model.head(lam * pooled + (1 - lam) * pooled[perm])
+    y, weight = batch.y, getattr(batch, "weight", None)
+    return lam * loss(logits, y, weight) + (1 - lam) * loss(logits, y[perm], None if weight is None else weight[perm])

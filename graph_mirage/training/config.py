@@ -55,6 +55,11 @@ class TrainConfig:
             barely trained model can score well on a small validation split (graph size alone orders graphs), and
             choosing it is what a permuted-label control gets for free: docs/results, "Selecting the epoch after a
             warm-up".
+        root_dropout: each training batch's readout pools each root with probability ``1 - root_dropout``
+            (:func:`~graph_mirage.training.augment.drop_roots`; 0: every root).
+        mixup: mixup of the pooled graph embeddings while training (:func:`~graph_mirage.training.augment.
+            mixup_loss`): each batch is paired with a shuffle of itself and trained on ``lam * h_i + (1 - lam) *
+            h_j`` against both targets, ``lam ~ Beta(mixup, mixup)`` once per batch (0: off).
     """
 
     epochs: int = 100
@@ -73,6 +78,7 @@ class TrainConfig:
     bank_batches: bool = True
     select_after: int = 1
     root_dropout: float = 0.0
+    mixup: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "hidden", "eval_every", "select_after"):
@@ -91,6 +97,7 @@ class TrainConfig:
         if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
         check_root_dropout(self.root_dropout)
+        check_mixup(self.mixup)
         if self.readout is not None and self.readout not in READOUT_NAMES:
             raise ParameterError(f"readout must be one of {', '.join(READOUT_NAMES)}, got {self.readout!r}")
         if self.support not in SUPPORT_MODES:
@@ -113,6 +120,14 @@ def check_root_dropout(p: float | None) -> None:
     """Refuse a root dropout (``TrainConfig.root_dropout``) that is not a number in [0, 1) (None: not given)."""
     if p is not None and (isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1):
         raise ParameterError(f"root_dropout must be in [0, 1), got {p!r}")
+
+
+def check_mixup(alpha: float | None) -> None:
+    """Refuse a mixup parameter (``TrainConfig.mixup``, Beta's alpha) that is not a finite number >= 0 (None: not
+    given)."""
+    if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, (int, float))
+                              or not math.isfinite(alpha) or alpha < 0):
+        raise ParameterError(f"mixup must be a number >= 0 (Beta's alpha; 0: off), got {alpha!r}")
 
 
 def check_device_name(device: str) -> None:

@@ -15,7 +15,7 @@ from torch import nn
 from torch_geometric.loader import DataLoader
 
 from ..progress import Progress
-from .augment import drop_roots
+from .augment import drop_roots, mixup_loss
 from .bankloader import BankLoader, has_bank
 from .config import TrainConfig, resolve_device, seed_everything
 from .evalset import EvalSet, predict
@@ -100,23 +100,34 @@ def task_loss(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None
 
 def _epoch(model: nn.Module, loader, opt, device, config: TrainConfig, means: torch.Tensor | None) -> None:
     model.train()
+
+    def loss(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+        return _loss(logits, y, weight, config, means)
+
     for batch in loader:
         batch = drop_roots(batch.to(device), config.root_dropout)
         opt.zero_grad()
-        if batch.y.dim() == 2 and batch.y.is_floating_point():  # several binary tasks
-            weighted = config.support == "loss" and means is not None
-            task_loss(model(batch), batch.y, batch.weight if weighted else None,
-                      means.to(device) if weighted else None).backward()
-            opt.step()
-            continue
-        loss = nn.functional.cross_entropy(model(batch), batch.y.view(-1), reduction="none")
-        if config.support == "loss" and means is not None:
-            w = batch.weight.view(-1) / means.to(device)[batch.y.view(-1)]
-            loss = (loss * w).sum() / w.sum()
+        weight = getattr(batch, "weight", None)
+        if config.mixup > 0:
+            mixup_loss(model, batch, loss, config.mixup).backward()
         else:
-            loss = loss.mean()
-        loss.backward()
+            loss(model(batch), batch.y, weight).backward()
         opt.step()
+
+
+def _loss(logits: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None, config: TrainConfig,
+          means: torch.Tensor | None) -> torch.Tensor:
+    """A batch's loss against targets ``y`` (``[B]`` classes, or ``[B, T]`` labels of several tasks), each graph
+    weighted by its support ``weight [B]`` where ``config.support`` is ``"loss"``."""
+    weighted = config.support == "loss" and means is not None
+    if y.dim() == 2 and y.is_floating_point():  # several binary tasks
+        return task_loss(logits, y, weight if weighted else None, means.to(y.device) if weighted else None)
+    y = y.view(-1)
+    out = nn.functional.cross_entropy(logits, y, reduction="none")
+    if not weighted:
+        return out.mean()
+    w = weight.view(-1) / means.to(y.device)[y]
+    return (out * w).sum() / w.sum()
 
 
 def _test_metrics(model: nn.Module, test, device, metric: Metric, val_y, val_logits) -> dict:

@@ -54,8 +54,9 @@ def run_key(ds_meta: dict, model: str, config, seed: int, train: str, bank_batch
     settings.pop("bank_batches", None)
     if settings.get("select_after") == 1:  # the rule before the option existed: those runs keep their keys
         settings.pop("select_after")
-    if settings.get("root_dropout") == 0:  # likewise for root dropout
-        settings.pop("root_dropout")
+    for name in ("root_dropout", "mixup"):  # likewise for root dropout and mixup
+        if settings.get(name) == 0:
+            settings.pop(name)
     parts = {"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model, "config": settings,
              "seed": seed, "train": train, "protocol": PROTOCOL}
     if bank_batches:

@@ -353,6 +353,7 @@ class TrainSettings:
     hidden: int | None = None
     dropout: float | None = None
     root_dropout: float | None = None
+    mixup: float | None = None
     layers: int | None = None
     readout: str | None = None
     weighting: str = "none"
@@ -364,7 +365,7 @@ class TrainSettings:
     control: bool = True  # a distilled set is trained beside its permuted-label control too
 
     def check(self) -> None:
-        from ..training.config import check_device_name, check_root_dropout
+        from ..training.config import check_device_name, check_mixup, check_root_dropout
 
         _choice("model", self.model, MODELS)
         _choice("train_preset", self.train_preset, PRESETS)
@@ -378,6 +379,7 @@ class TrainSettings:
         if self.dropout is not None and not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
         check_root_dropout(self.root_dropout)
+        check_mixup(self.mixup)
         self.check_select_after(self.epochs)
         check_device_name(self.device)
 
@@ -395,7 +397,8 @@ class TrainSettings:
         from ..training.config import TrainConfig
 
         given = {k: getattr(self, k) for k in ("epochs", "lr", "batch_size", "hidden", "dropout", "weight_decay",
-                                               "patience", "eval_every", "readout", "select_after", "root_dropout")
+                                               "patience", "eval_every", "readout", "select_after", "root_dropout",
+                                               "mixup")
                  if getattr(self, k) is not None}
         if self.layers is not None:
             given["num_layers"] = self.layers
