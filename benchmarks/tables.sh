@@ -269,6 +269,12 @@ python benchmarks/recipes.py --out $O/recipes_rootdrop --pairs \
     $(for s in a nci1 dd folds multiclass hiv tox21; do echo $O/rootdrop_$s.json:$O/defaults.json; done)
 python benchmarks/recipes.py --out $O/recipes_rootdrop_only --pairs \
     $(for s in a nci1 dd folds multiclass hiv tox21; do echo $O/rootdrop_only_$s.json:$O/defaults.json; done)
+# mixup of the pooled embeddings (TrainConfig.mixup, recipe mixup: Beta(1, 1)), on DD and NCI1, paired with
+# defaults.json (docs/results/README.md, "Mixup of the pooled embeddings"; 7 minutes)
+$B --recipes mixup --datasets DD --seeds 10 --full-seeds 10 --methods $R --name mixup_only_dd "$@"
+$B --recipes mixup --datasets NCI1 --seeds 10 --methods $R --name mixup_only_nci1 "$@"
+python benchmarks/recipes.py --out $O/recipes_mixup_only --pairs $O/mixup_only_dd.json:$O/defaults.json \
+    $O/mixup_only_nci1.json:$O/defaults.json
 # root dropout in model search: NCI1's default and 5 % tree bank searched with it, paired with the same searches
 # without it (docs/search.md)
 python benchmarks/search_fidelity.py --datasets NCI1 --seeds 2 --jobs 2 --caps 0.05 --sets default bank@5% \

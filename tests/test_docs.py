@@ -342,6 +342,28 @@ def test_the_recipes_table_is_generated_from_the_committed_json():
     assert mod.compare(chosen, plain) == [r for r in blob["rows"] if r["dataset"] == chosen[0]["dataset"]]
 
 
+def test_the_mixup_reading_is_its_committed_pairs():
+    """docs/results' mixup section states the paired differences recipes.py computes from the committed runs."""
+    import json
+
+    mod = benchmark_module("recipes")
+    blob = json.loads((mod.RESULTS / "recipes_mixup_only.json").read_text())
+    assert (mod.RESULTS / "recipes_mixup_only.md").read_text() == mod.markdown(blob["rows"], blob["command"])
+    recs = []
+    for pair in blob["command"].split("--pairs ", 1)[1].split():
+        chosen, plain = (json.loads((DOCS.parent / p).read_text())["rows"] for p in pair.split(":"))
+        recs += mod.compare(chosen, plain)
+    assert json.loads(json.dumps(recs)) == blob["rows"] and {r["recipes"][0] for r in recs} == {"mixup"}
+    page = " ".join((DOCS / "results" / "README.md").read_text().split())
+    for r in recs:
+        d = r["chosen_minus_plain"]
+        line = (f"{100 * r['plain_test_mean']:.1f} → {100 * r['chosen_test_mean']:.1f} ({100 * d['mean']:+.1f} "
+                f"[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]").replace("-", "−")
+        if r["verdict"] == "loses":
+            assert line in page, line
+    assert [r["verdict"] for r in recs].count("loses") == 4  # NCI1 with every GNN, DD with GCN: the page says so
+
+
 def test_the_selection_speed_table_is_generated_from_the_committed_json():
     """docs/results/speed-and-scale.md's table is what benchmarks/selection_speed.py writes from its committed JSON,
     whose every row trained the same runs with both scorings."""

@@ -165,7 +165,7 @@ def train_args(sp, seeds: int) -> None:
                          "(default 0: all; docs/user-guide.md)")
     sp.add_argument("--mixup", type=number(0, None), default=None, metavar="A",
                     help="while training, the head reads mixes of two graphs' pooled embeddings against both "
-                         "targets, the mix ~ Beta(A, A) (default 0: off; docs/user-guide.md)")
+                         "targets, the mix ~ Beta(A, A) (default 0: off; measured lower on NCI1: docs/user-guide.md)")
     sp.add_argument("--layers", type=positive(1), default=None, help="GNN layers (default: the distillation hops)")
     sp.add_argument("--readout", choices=list(READOUTS), default=None,
                     help=f"pooling of the roots (distilled) / all nodes (real graphs) (default: what the "
