@@ -74,7 +74,7 @@ def mixup_loss(model, batch: Data, loss: Callable, alpha: float) -> torch.Tensor
 
     Args:
         model: a :class:`~graph_mirage.models.GNN` (``pool`` and ``head``).
-        batch: a training batch ``B`` graphs with ``y`` (``[B]``, or ``[B, T]`` with several tasks) and an optional
+        batch: a training batch of ``B`` graphs with ``y`` (``[B]``, or ``[B, T]`` with several tasks) and an optional
             ``weight [B]``.
         loss: ``loss(logits [B, C], y, weight) -> scalar``.
         alpha: Beta's parameter (> 0).
