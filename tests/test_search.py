@@ -472,3 +472,51 @@ def test_set_bytes_caps_the_set_the_search_distils_first(tmp_path):
     assert len(large) > len(small)  # room for more prototypes per class
     assert small.nbytes() < large.nbytes() <= 0.3 * large.meta["full_bytes"]
     assert sets[0.3][1]["set_bytes"] == large.nbytes() and sets[0.3][1]["set_graphs"] == len(large)
+
+
+def test_versus_measures_a_search_against_a_record_of_the_same_space(tmp_path):
+    """--versus FILE: this search's test scores against a record's (--out), with the record's own seed agreement;
+    the full split searched again against its own record agrees with it exactly (the same seeds train the same)."""
+    from graph_mirage.cli.output import versus_lines
+    from graph_mirage.workflows import DataSettings
+    from graph_mirage.workflows.search import SearchSettings, search
+
+    space = tmp_path / "space.yaml"
+    space.write_text("model: [gcn, gin]\nlayers: [1]\nhidden: [16]\ndropout: [0.0, 0.5]\nlr: [0.01]\n")
+    data, full = DataSettings("synthetic-motifs"), tmp_path / "full.json"
+    search(SearchSettings(data, full=True, space=str(space), seeds=2, epochs=3, jobs=1, out=str(full)))
+    again = search(SearchSettings(data, full=True, space=str(space), seeds=2, epochs=3, jobs=1, versus=str(full)))
+    v = again.versus
+    assert v["spearman"]["value"] == pytest.approx(1.0) and v["top1_regret"]["value"] == 0.0
+    assert v["configurations"] == 4 and v["trained_on"] == "full" and v["reference_agreement"]["seeds"] == 2
+    on_set = search(SearchSettings(data, space=str(space), seeds=2, epochs=3, jobs=1, versus=str(full),
+                                   out=str(tmp_path / "set.json")))
+    record = json.loads((tmp_path / "set.json").read_text())
+    assert record["versus"]["file"] == str(full) and -1 <= record["versus"]["spearman"]["value"] <= 1
+    assert versus_lines(on_set.versus).startswith(f"against {full} (the full training split, 2 seed(s)), test scores "
+                                                  f"of the same 4 configurations")
+
+
+def test_a_versus_record_that_cannot_serve_is_refused_before_training(tmp_path):
+    from graph_mirage.workflows import DataSettings
+    from graph_mirage.workflows.search import SearchSettings, search
+
+    space = tmp_path / "space.yaml"
+    space.write_text("model: [gcn]\nlayers: [1]\nhidden: [16]\ndropout: [0.0]\nlr: [0.01, 0.001]\n")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"dataset": "MUTAG", "configurations": [
+        {"name": "gcn-L1-h16-d0-lr0.01", "val_mean": 0.5, "test_mean": 0.5},
+        {"name": "gcn-L1-h16-d0-lr0.001", "val_mean": 0.6, "test_mean": 0.6}]}))
+    (tmp_path / "bad.json").write_text("not json")
+    (tmp_path / "empty.json").write_text("{}")
+    data = DataSettings("synthetic-motifs")
+    for name, message in (("none.json", "no such search record"), ("bad.json", "not a search record"),
+                          ("empty.json", "no configurations")):
+        with pytest.raises(MirageError, match=message):
+            SearchSettings(data, full=True, space=str(space), versus=str(tmp_path / name)).check()
+    wider = tmp_path / "wider.yaml"
+    wider.write_text("model: [gcn, gin]\nlayers: [1]\nhidden: [16]\ndropout: [0.0]\nlr: [0.01, 0.001]\n")
+    with pytest.raises(MirageError, match="holds no result for 2 of this search's 4 configurations"):
+        SearchSettings(data, full=True, space=str(wider), versus=str(other)).check()
+    with pytest.raises(MirageError, match="is a search of 'MUTAG', not 'synthetic-motifs'"):
+        search(SearchSettings(data, full=True, space=str(space), epochs=2, jobs=1, versus=str(other)))

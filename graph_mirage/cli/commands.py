@@ -197,7 +197,7 @@ def cmd_search(args) -> int:
     s = SearchSettings(data_settings(args), args.distilled, args.full, args.space, args.seeds, args.epochs, args.jobs,
                        args.device, args.out, patience=args.patience,
                        eval_every=args.eval_every, cache_dir=args.cache_dir, confirm=args.confirm,
-                       select_after=args.select_after, root_dropout=args.root_dropout,
+                       select_after=args.select_after, root_dropout=args.root_dropout, versus=args.versus,
                        **{f"set_{k}": v for k, v in byte_cap(args.set_bytes).items()})
     s.check()  # the space, the file and the output path before the dataset is loaded
     from ..workflows.search import search

@@ -143,8 +143,33 @@ def print_search(outcome, top: int) -> None:
     print(f"chosen: {s.ranking()[0]['name']}: validation {s.best_score_:.4f}, test {s.best_test_:.4f} ({took})")
     print(level_line(s, len(outcome.dataset.split["valid"])))
     print(agreement_line(s.seed_agreement_))
+    if outcome.versus is not None:
+        print(versus_lines(outcome.versus))
     if outcome.screened is not None:
         print_confirmed(outcome.screened)
+
+
+def versus_lines(v: dict) -> str:
+    """This search's fidelity against a reference record (``mirage search --versus FILE``)."""
+    import math
+
+    def iv(stat: dict, scale: float = 1.0, fmt: str = ".2f") -> str:
+        return f"{scale * stat['value']:{fmt}} [{scale * stat['low']:{fmt}}, {scale * stat['high']:{fmt}}]"
+
+    overlap = next(k for k in v if k.startswith("top") and k.endswith("_overlap"))
+    ref = "the full training split" if v.get("trained_on") == "full" else (v.get("trained_on") or "a search")
+    lines = [f"against {v['file']} ({ref}, {v.get('seeds')} seed(s)), test scores of the same {v['configurations']} "
+             f"configurations, 95 % bootstrap intervals: Spearman {iv(v['spearman'])}, Kendall {iv(v['kendall'])}, "
+             f"top-1 regret {iv(v['top1_regret'], 100, '.1f')} points, "
+             f"{overlap.replace('top', 'top-').replace('_', ' ')} {iv(v[overlap])}"]
+    a = v.get("reference_agreement")
+    if a is not None and a["pairs"]:
+        bounds = math.isfinite(a["low"])
+        agree = f"{a['pairwise']:+.2f}" + (f" [{a['low']:+.2f}, {a['high']:+.2f}]" if bounds else "")
+        cap = f"{a['ceiling']:.2f}" + (f" ({a['ceiling_low']:.2f} to {a['ceiling_high']:.2f})" if bounds else "")
+        lines.append(f"  the reference's own seeds agree at Spearman {agree} (test), so a ranking can agree with it "
+                     f"at most about {cap}")
+    return "\n".join(lines)
 
 
 def print_confirmed(c) -> None:

@@ -350,6 +350,10 @@ def _search(sub) -> None:
                     help="worker processes, one torch thread each (default: one per core, at most 8, as mirage "
                          "bench; 1 with --device cuda)")
     sp.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (with --jobs 1)")
+    sp.add_argument("--versus", default=None, metavar="FILE",
+                    help="a search record (--out) of the same dataset and space, e.g. the full split's (--full --out "
+                         "FILE): report how faithfully this search ranks the configurations against it (Spearman, "
+                         "Kendall, top-1 regret, top-5 overlap with intervals)")
     sp.add_argument("--confirm", type=positive(1), default=None, metavar="K",
                     help="then train the K configurations the set ranks best on the full training split and choose "
                          "among them by its validation split (screen on the set, confirm on the data; "

@@ -13,6 +13,7 @@ from .._lazy import lazy
 _LAZY = {"SearchSpace": ".space", "config_name": ".space", "listed_configurations": ".space",
          "ModelSearch": ".estimator", "ScreenedSearch": ".screened",
          "rank_fidelity": ".fidelity", "fidelity_interval": ".fidelity", "seed_scores": ".fidelity",
+         "record_scores": ".fidelity",
          "screened_regret": ".fidelity", "random_screen_regret": ".fidelity", "seed_agreement": ".agreement",
          "spearman_brown": ".agreement", "seeds_for_ceiling": ".agreement"}
 

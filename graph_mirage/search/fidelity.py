@@ -55,6 +55,22 @@ def seed_scores(search: ModelSearch, seed: int | Sequence[int]) -> dict:
             for k in ("val", "test")}
 
 
+def record_scores(record: dict, names: Sequence[str], where: str = "the record") -> dict:
+    """``{"val": [...], "test": [...]}`` of the configurations ``names`` (in that order) from a search record (what
+    ``mirage search --out`` writes: its ``configurations``, each with ``name``, ``val_mean``, ``test_mean``).
+
+    Raises:
+        MirageError: the record lacks some of ``names`` (another space, or a set of fewer hops), one line naming
+            ``where``.
+    """
+    by = {c.get("name"): c for c in record.get("configurations") or [] if isinstance(c, dict)}
+    missing = [n for n in names if n not in by]
+    if missing:
+        raise MirageError(f"{where} holds no result for {len(missing)} of this search's {len(names)} configurations "
+                          f"(e.g. {missing[0]}): compare searches of one space")
+    return {k: np.array([float(by[n][f"{k}_mean"]) for n in names], dtype=float) for k in ("val", "test")}
+
+
 def rank_fidelity(on_set: ModelSearch | dict, on_full: ModelSearch | dict, k: int = 5,
                   index: np.ndarray | None = None) -> dict:
     """Spearman and Kendall correlation of the configurations' test scores (set vs full), the top-1 regret (best

@@ -38,6 +38,7 @@ class SearchSettings:
     root_dropout: float = 0.0
     set_max_bytes: int | None = None  # the cap of the set distilled first (without ``distilled``): bytes ...
     set_max_fraction: float | None = None  # ... or a share of the training split's bytes (None: the default's)
+    versus: str | None = None  # a search record (--out) of the same dataset and space to measure this ranking against
     distill: DistillSettings | None = field(default=None, repr=False)
 
     def check(self) -> None:
@@ -58,7 +59,12 @@ class SearchSettings:
                                  "split; with --full every configuration already trains there")
         # seeds, jobs, epochs, device and the space: the estimator's own checks, made once
         hops = None if self.full else self._set_hops()  # the file first: it needs no PyTorch to be refused
-        self.estimator().check_params(hops)
+        configs = self.estimator().check_params(hops)
+        if self.versus is not None:  # the reference holds every configuration this search trains
+            from ..search.fidelity import record_scores
+            from ..search.space import config_name
+
+            record_scores(read_record(self.versus), [config_name(c) for c in configs], self.versus)
         if self.out is not None:
             check_output(self.out, "results file")
 
@@ -116,6 +122,7 @@ class SearchOutcome:
     distill_seconds: float
     search_seconds: float
     screened: object = None
+    versus: dict | None = None  # with --versus: this ranking's fidelity against the record given
 
     def record(self) -> dict:
         """The JSON record ``mirage search --out`` writes."""
@@ -131,7 +138,8 @@ class SearchOutcome:
                 "seed_agreement": s.seed_agreement_,
                 "validation_graphs": int(len(self.dataset.split["valid"])),
                 "distill_seconds": self.distill_seconds, "search_seconds": self.search_seconds,
-                "configurations": s.ranking(), **({} if self.screened is None else {"confirm": self.confirmed()})}
+                "configurations": s.ranking(), **({} if self.screened is None else {"confirm": self.confirmed()}),
+                **({} if self.versus is None else {"versus": self.versus})}
 
     def confirmed(self) -> dict:
         """The record of the confirmation on the full split (``--confirm``)."""
@@ -155,6 +163,8 @@ def search(s: SearchSettings, *, log=None, progress: bool = False, dataset=None)
     from ..training import check_evaluable
 
     check_evaluable(ds)  # before the distillation, not after it
+    if s.versus is not None and read_record(s.versus).get("dataset") != ds.name:
+        raise ParameterError(f"{s.versus} is a search of {read_record(s.versus).get('dataset')!r}, not {ds.name!r}")
     distill_seconds, train_set = 0.0, None
     if s.distilled is not None:
         train_set = DistilledDataset.load(s.distilled)
@@ -172,6 +182,42 @@ def search(s: SearchSettings, *, log=None, progress: bool = False, dataset=None)
         outcome = SearchOutcome(est.screen_, train_set, ds, distill_seconds, est.screen_.seconds_, screened=est)
     else:
         outcome = SearchOutcome(est, train_set, ds, distill_seconds, est.seconds_)
+    if s.versus is not None:
+        outcome.versus = measure_versus(outcome.search, s.versus)
     if s.out is not None:
         atomic_write_text(s.out, json.dumps(outcome.record(), indent=1, default=float), "search results")
     return outcome
+
+
+def read_record(path: str) -> dict:
+    """A search record (``mirage search --out``), checked to be one: one line for a missing or unreadable file."""
+    import json
+    from pathlib import Path
+
+    from ..errors import MirageError
+
+    p = Path(path)
+    if not p.is_file():
+        raise MirageError(f"{path}: no such search record (mirage search --out FILE writes one)")
+    try:
+        record = json.loads(p.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise MirageError(f"{path} is not a search record ({type(e).__name__}: not JSON)") from None
+    if not isinstance(record, dict) or not isinstance(record.get("configurations"), list):
+        raise MirageError(f"{path} is not a search record (no configurations; mirage search --out FILE writes one)")
+    return record
+
+
+def measure_versus(search, path: str) -> dict:
+    """How faithfully ``search`` (a fitted :class:`~graph_mirage.search.ModelSearch`) ranks its configurations
+    against the search record at ``path``: :func:`~graph_mirage.search.fidelity.fidelity_interval` of the test
+    scores (Spearman, Kendall, top-1 regret, top-5 overlap, 95 % bootstrap intervals over the configurations), and
+    the reference's own seed agreement on test scores, whose ceiling caps what any ranking can reach against it."""
+    from ..search.agreement import seed_agreement
+    from ..search.fidelity import fidelity_interval, record_scores
+
+    ref = read_record(path)
+    names = [r["name"] for r in search.results_]
+    fid = fidelity_interval(search, record_scores(ref, names, path), k=min(5, len(names)))
+    return {"file": str(path), "trained_on": ref.get("trained_on"), "seeds": ref.get("seeds"), **fid,
+            "reference_agreement": seed_agreement(ref["configurations"], "test")}
