@@ -125,6 +125,9 @@ python benchmarks/prototype_variants.py roots
 mirage bench --cache-dir $C --out $O --jobs 2 --roots even-ties --datasets DD --seeds 10 --methods mirage-auto permuted \
     --name even_ties_dd "$@"
 python benchmarks/prototype_variants.py even-ties
+# DD's models scored on the test nodes whose trees the default's set keeps, and on the others (docs/results/README.md,
+# "Is it the trees the prototypes leave out?"; an exploration, about a minute)
+python benchmarks/dd_head_trees.py --seeds 5
 # more roots under the default's cap (docs/results/max-roots.md): the default's rule with --max-roots 256 on DD, where
 # 32 roots keep 4 % of a cluster's nodes; paired with today's default (defaults.json); 5 minutes
 mirage bench --cache-dir $C --out $O --jobs 2 --datasets DD --seeds 10 --models gcn gat gin \

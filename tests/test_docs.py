@@ -368,6 +368,23 @@ def test_the_mixup_reading_is_its_committed_pairs():
     assert f"on NCI1 with every GNN (−{nci1[0]:.1f} to −{nci1[-1]:.1f} ↓)" in page
 
 
+def test_the_dd_head_trees_reading_is_its_json():
+    """docs/results' reading of benchmarks/dd_head_trees.py states what its committed JSON holds, and the JSON's
+    rows are the means of its runs."""
+    import json
+
+    mod = benchmark_module("dd_head_trees")
+    blob = json.loads((mod.RESULTS / "dd_head_trees.json").read_text())
+    assert json.loads(json.dumps(mod.summary(blob["runs"]))) == blob["rows"]
+    at = {(r["model"], r["epoch"]): r for r in blob["rows"]}
+    page = " ".join((DOCS / "results" / "README.md").read_text().split())
+    gcn_gat = [100 * at[(m, e)]["kept_minus_whole"] for m in ("gcn", "gat") for e in mod.CHECKPOINTS]
+    assert max(gcn_gat) < 0 and f"({min(gcn_gat):.1f} to {max(gcn_gat):.1f} points)".replace("-", "−") in page
+    gin = at[("gin", 100)]
+    assert f"at epoch 100 only {100 * gin['kept']:.1f} on them against {100 * gin['whole']:.1f} whole" in page
+    assert f"({100 * blob['header']['kept_share']:.1f} % of the test nodes)" in page
+
+
 def test_the_selection_speed_table_is_generated_from_the_committed_json():
     """docs/results/speed-and-scale.md's table is what benchmarks/selection_speed.py writes from its committed JSON,
     whose every row trained the same runs with both scorings."""
