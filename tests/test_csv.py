@@ -242,6 +242,28 @@ def test_featurising_in_workers_gives_the_graphs_of_one_process():
 
 
 
+def test_a_worker_that_fails_or_dies_is_an_error_not_a_hang(monkeypatch):
+    """A worker's own exception reaches the caller as map() would raise it; a worker that dies is one error, and the
+    other workers are stopped (each worker owns its pipe: nothing is left waiting on a shared lock)."""
+    import multiprocessing
+    import os
+
+    from graph_mirage.data import featurise as module
+
+    smiles = [s for s, _, _ in molecules()] * 3
+
+    def fails(chunk, scaffolds=None):
+        raise ValueError("a molecule the worker could not featurise")
+
+    monkeypatch.setattr(module, "_graphs_of", fails)
+    with pytest.raises(ValueError, match="could not featurise"):
+        module.featurise(smiles, workers=2)
+    monkeypatch.setattr(module, "_graphs_of", lambda chunk, scaffolds=None: os._exit(3))
+    with pytest.raises(RuntimeError, match="a worker featurising molecules died"):
+        module.featurise(smiles, workers=2)
+    assert multiprocessing.active_children() == []  # every worker stopped and joined
+
+
 def test_scaffolds_computed_while_featurising_are_those_of_the_scaffold_split():
     """The workers' scaffolds (from the molecule each parsed) equal scaffold_of on the SMILES, strict for the
     molecules that parse and lenient for every row with "all"; the graphs are unchanged; the split they make is the

@@ -90,6 +90,12 @@ def featurise(smiles: Sequence[str], *, workers: int | None = None, advance: Cal
 
 
 def _map(chunks: list, workers: int, scaffolds: str | None = None) -> Iterator[list]:
+    """``work`` of each chunk, in order: inline, or on forked workers that each own a pipe to the parent.
+
+    Why not ``multiprocessing.Pool``: its workers share one result queue under one lock, and a Ctrl-C that stops the
+    parent while a worker is writing a large result into the full pipe left the pool's shutdown waiting on that lock
+    forever (seen once in CI). Here a worker only ever talks to the parent over its own pipe, gets a chunk only when
+    idle, and is terminated on the way out, whatever ended the loop; a worker that dies is an error, not a hang."""
     import functools
     import multiprocessing
 
@@ -101,18 +107,78 @@ def _map(chunks: list, workers: int, scaffolds: str | None = None) -> Iterator[l
         return
 
     import signal
+    from multiprocessing.connection import wait
 
     # fork: a worker needs no re-import of the caller's script (a spawned one would run an unguarded script again).
-    # Ctrl-C is held back while the workers start: one that died of it before its initializer ignores it could leave
-    # the pool's task queue locked, and the pool's shutdown waiting on it; the parent's own Ctrl-C then arrives at once
+    # Ctrl-C is held back while the workers start (each ignores it from its first line on); the parent's own Ctrl-C
+    # then arrives at once, inside the try below, which stops them
+    ctx = multiprocessing.get_context("fork")
+    procs, conns = [], []
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        pool = multiprocessing.get_context("fork").Pool(min(workers, len(chunks)), initializer=_quiet_worker)
-    except BaseException:
+        for _ in range(min(workers, len(chunks))):
+            mine, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(theirs, work), daemon=True)
+            proc.start()
+            theirs.close()
+            procs.append(proc)
+            conns.append(mine)
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        raise
-    with pool:
-        # unblocked inside the with: a Ctrl-C held back arrives here and the pool is terminated on the way out
-        # (unblocked before it, the interrupt left the pool to the interpreter's exit, which could wait on it)
+        done: dict[int, list] = {}
+        busy: dict = {}
+        sent = emitted = 0
+        for conn in conns:  # a chunk each to start
+            if sent < len(chunks):
+                conn.send((sent, chunks[sent]))
+                busy[conn], sent = sent, sent + 1
+        while emitted < len(chunks):
+            while emitted in done:
+                yield done.pop(emitted)
+                emitted += 1
+            if emitted == len(chunks):
+                break
+            for conn in wait(list(busy)):
+                try:
+                    i, graphs, error = conn.recv()
+                except EOFError:
+                    raise RuntimeError("a worker featurising molecules died (out of memory?); run again with fewer "
+                                       "workers") from None
+                if error is not None:  # raised by the work itself: the parent raises it, as map() would
+                    raise error
+                done[i] = graphs
+                del busy[conn]
+                if sent < len(chunks):  # it waits for its next chunk: the send cannot block on it
+                    conn.send((sent, chunks[sent]))
+                    busy[conn], sent = sent, sent + 1
+    finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        yield from pool.imap(work, chunks)
+        _stop(procs, conns)
+
+
+def _serve(conn, work: Callable) -> None:
+    """A worker's loop: chunks in, graphs out, over its own pipe, until the parent closes it or stops the worker."""
+    _quiet_worker()
+    while True:
+        try:
+            i, chunk = conn.recv()
+        except EOFError:
+            return
+        try:
+            out = (i, work(chunk), None)
+        except Exception as e:  # noqa: BLE001 - handed to the parent, which raises it
+            out = (i, None, e)
+        conn.send(out)
+
+
+def _stop(procs: list, conns: list) -> None:
+    """Terminate the workers (idle or mid-chunk: they hold nothing the parent waits for) and close their pipes."""
+    for conn in conns:
+        conn.close()
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
