@@ -81,7 +81,7 @@ def write_page(blob: dict) -> None:
 
 
 def main(argv=None) -> int:
-    from graph_mirage.bench.scripts import script_header
+    from graph_mirage.bench.scripts import publish, script_header
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", default="NCI1")
@@ -100,10 +100,7 @@ def main(argv=None) -> int:
     header = script_header("benchmarks/lr_response.py", argv, jobs=args.jobs, t0=t0, seeds=args.seeds,
                            reading="exploration without permuted controls: which sets respond to the learning rate")
     blob = {"header": dict(header, dataset=args.dataset), "rows": rows}
-    Path(args.out).write_text(json.dumps(blob, indent=1, default=float))
-    print(markdown(rows))
-    write_page(blob)
-    print(f"wrote {args.out}")
+    publish(blob, args.out, markdown(rows), (PAGE, START, END, section(blob)))
     return 0
 
 

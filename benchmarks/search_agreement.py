@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from graph_mirage.bench.scripts import publish, script_command
 from graph_mirage.search.agreement import seed_agreement
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -140,12 +141,6 @@ def section(blob: dict) -> str:
             + markdown(blob["rows"]))
 
 
-def write_page(blob: dict) -> None:
-    from graph_mirage.bench.tables import write_section
-
-    write_section(PAGE, START, END, section(blob) + "\n")
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", default=str(RESULTS))
@@ -153,17 +148,11 @@ def main(argv=None) -> int:
     p.add_argument("--page", action="store_true", help=f"rewrite the section of {PAGE.name} between its markers")
     args = p.parse_args(argv)
     rows = collect(Path(args.results))
-    header = {"command": "python benchmarks/search_agreement.py" + "".join(f" {a}" for a in (argv or sys.argv[1:])),
-              "goal": GOAL, "agree": AGREE}
+    header = {"command": script_command("benchmarks/search_agreement.py", argv), "goal": GOAL, "agree": AGREE}
     blob = {"header": header, "summary": summary(rows), "rows": rows}
-    out = Path(args.out)
-    out.write_text(json.dumps(blob, indent=1))
-    plot(rows, out.with_suffix(".png"))
-    print(markdown(rows))
-    print(json.dumps(blob["summary"], indent=1))
-    if args.page:
-        write_page(blob)
-    print(f"wrote {out}")
+    plot(rows, Path(args.out).with_suffix(".png"))
+    publish(blob, args.out, markdown(rows) + "\n" + json.dumps(blob["summary"], indent=1),
+            (PAGE, START, END, section(blob)) if args.page else None)
     return 0
 
 

@@ -28,6 +28,7 @@ import math
 import sys
 from pathlib import Path
 
+from graph_mirage.bench.scripts import publish, script_command
 from graph_mirage.search.agreement import seeds_for_ceiling as seeds_for
 from graph_mirage.search.agreement import spearman_brown as reliability
 
@@ -102,12 +103,6 @@ def section(blob: dict) -> str:
             f"fidelity results.\n\n" + markdown(blob["rows"]))
 
 
-def write_page(blob: dict) -> None:
-    from graph_mirage.bench.tables import write_section
-
-    write_section(PAGE, START, END, section(blob) + "\n")
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", default=str(RESULTS))
@@ -115,14 +110,8 @@ def main(argv=None) -> int:
     p.add_argument("--page", action="store_true", help=f"rewrite the section of {PAGE.name} between its markers")
     args = p.parse_args(argv)
     rows = table(collect(Path(args.results)))
-    header = {"command": "python benchmarks/search_ceiling.py" + "".join(f" {a}" for a in (argv or sys.argv[1:])),
-              "goal": GOAL}
-    blob = {"header": header, "rows": rows}
-    Path(args.out).write_text(json.dumps(blob, indent=1))
-    print(markdown(rows))
-    if args.page:
-        write_page(blob)
-    print(f"wrote {args.out}")
+    blob = {"header": {"command": script_command("benchmarks/search_ceiling.py", argv), "goal": GOAL}, "rows": rows}
+    publish(blob, args.out, markdown(rows), (PAGE, START, END, section(blob)) if args.page else None)
     return 0
 
 

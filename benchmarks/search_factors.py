@@ -95,21 +95,16 @@ def section(blob: dict) -> str:
 
 
 def main(argv=None) -> int:
+    from graph_mirage.bench.scripts import publish, script_command
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", default=str(RESULTS))
     p.add_argument("--out", default=str(RESULTS / "search_factors.json"))
     p.add_argument("--page", action="store_true", help=f"rewrite the section of {PAGE.name} between its markers")
     args = p.parse_args(argv)
     rows = collect(Path(args.results))
-    blob = {"header": {"command": "python benchmarks/search_factors.py" + "".join(
-        f" {a}" for a in (argv or sys.argv[1:]))}, "rows": rows}
-    Path(args.out).write_text(json.dumps(blob, indent=1, default=float))
-    print(markdown(rows))
-    if args.page:
-        from graph_mirage.bench.tables import write_section
-
-        write_section(PAGE, START, END, section(blob) + "\n")
-    print(f"wrote {args.out}")
+    blob = {"header": {"command": script_command("benchmarks/search_factors.py", argv)}, "rows": rows}
+    publish(blob, args.out, markdown(rows), (PAGE, START, END, section(blob)) if args.page else None)
     return 0
 
 

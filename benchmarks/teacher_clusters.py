@@ -219,7 +219,7 @@ def write_page(blob: dict) -> None:
 
 
 def main(argv=None) -> int:
-    from graph_mirage.bench.scripts import script_header
+    from graph_mirage.bench.scripts import publish, script_header
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", default=["NCI1", "PROTEINS"])
@@ -244,10 +244,7 @@ def main(argv=None) -> int:
                                    "the default's k-means prototypes with their top roots")
     header["settings"] = {d: {"hops": h, "per_class": k} for d, (h, k) in setting.items()}
     blob = {"header": header, "rows": rows}
-    Path(args.out).write_text(json.dumps(blob, indent=1, default=float))
-    print(markdown(rows))
-    write_page(blob)
-    print(f"wrote {args.out}")
+    publish(blob, args.out, markdown(rows), (PAGE, START, END, section(blob)))
     return 0
 
 

@@ -28,7 +28,27 @@ def script_header(script: str, argv: Sequence[str] | None, *, jobs: int, t0: flo
     Returns:
         ``{"command", "machine", "seconds", **fields}``.
     """
-    args = list(sys.argv[1:] if argv is None else argv)
-    return {"command": " ".join(["python", script, *args]),
+    return {"command": script_command(script, argv),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {jobs} processes (1 torch thread each)",
             "seconds": time.perf_counter() - t0, **fields}
+
+
+def script_command(script: str, argv: Sequence[str] | None) -> str:
+    """The command that ran ``script`` with ``argv`` (None: ``sys.argv[1:]``): ``python benchmarks/NAME.py ...``."""
+    return " ".join(["python", script, *(sys.argv[1:] if argv is None else argv)])
+
+
+def publish(blob: dict, out: str | os.PathLike, table: str, section: tuple | None = None) -> None:
+    """Keep a script's results: ``blob`` as JSON in ``out``, ``table`` printed, and with ``section`` =
+    ``(page, start, end, text)`` the page's text between those markers rewritten; then where the JSON went."""
+    import json
+    from pathlib import Path
+
+    Path(out).write_text(json.dumps(blob, indent=1, default=float))
+    print(table)
+    if section is not None:
+        from .tables import write_section
+
+        page, start, end, text = section
+        write_section(page, start, end, text + "\n")
+    print(f"wrote {out}")
