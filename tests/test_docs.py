@@ -710,3 +710,14 @@ def test_the_lr_response_section_is_its_json():
     assert mod.START + "\n" + mod.section(blob) + "\n" + mod.END in (DOCS / "search.md").read_text()
     cells = {(r["set"], r["model"], r["lr"], r["epochs"]) for r in blob["rows"]}
     assert len(cells) == len(mod.SETS) * len(mod.MODELS) * len(mod.LRS) * len(mod.EPOCHS) == len(blob["rows"])
+
+
+def test_the_user_guide_quotes_the_molecule_load_json():
+    import json
+
+    rows = json.loads((DOCS.parent / "benchmarks" / "results" / "molecule_load.json").read_text())["rows"]
+    secs = {(r["cpus"], r["step"]): f"{r['seconds']:.1f} s" for r in rows}
+    guide = " ".join((DOCS / "user-guide.md").read_text().split())
+    for key in ((2, "load_dataset"), (1, "load_dataset"), (2, "featurise"), (2, "featurise with scaffolds"),
+                (2, "scaffold_split in one process")):
+        assert secs[key] in guide, key
