@@ -278,6 +278,14 @@ $B --recipes mixup --datasets DD --seeds 10 --full-seeds 10 --methods $R --name 
 $B --recipes mixup --datasets NCI1 --seeds 10 --methods $R --name mixup_only_nci1 "$@"
 python benchmarks/recipes.py --out $O/recipes_mixup_only --pairs $O/mixup_only_dd.json:$O/defaults.json \
     $O/mixup_only_nci1.json:$O/defaults.json
+# a moving average of the weights (TrainConfig.ema, recipe ema: decay 0.8 per epoch), the default and its control on
+# ogbg-molbace, ogbg-molbbbp, DD and MUTAG, paired with defaults.json (docs/results/README.md, "A moving average of the
+# weights"; 12 minutes)
+$B --recipes ema --datasets DD --seeds 10 --full-seeds 10 --methods $R --name ema_only_dd "$@"
+$B --recipes ema --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $R --name ema_only_a "$@"
+$B --recipes ema --datasets MUTAG --folds 10 --fold-seeds 3 --seeds 3 --methods $R --name ema_only_mutag "$@"
+python benchmarks/recipes.py --out $O/recipes_ema_only --pairs $O/ema_only_a.json:$O/defaults.json \
+    $O/ema_only_dd.json:$O/defaults.json $O/ema_only_mutag.json:$O/defaults.json
 # root dropout in model search: NCI1's default and 5 % tree bank searched with it, paired with the same searches
 # without it (docs/search.md)
 python benchmarks/search_fidelity.py --datasets NCI1 --seeds 2 --jobs 2 --caps 0.05 --sets default bank@5% \

@@ -721,3 +721,32 @@ def test_the_user_guide_quotes_the_molecule_load_json():
     for key in ((2, "load_dataset"), (1, "load_dataset"), (2, "featurise"), (2, "featurise with scaffolds"),
                 (2, "scaffold_split in one process")):
         assert secs[key] in guide, key
+
+
+def test_the_moving_average_reading_is_its_committed_pairs():
+    """docs/results' moving-average section states the paired differences recipes.py computes from the committed
+    runs, and the README's summary counts them."""
+    import json
+
+    mod = benchmark_module("recipes")
+    blob = json.loads((mod.RESULTS / "recipes_ema_only.json").read_text())
+    assert (mod.RESULTS / "recipes_ema_only.md").read_text() == mod.markdown(blob["rows"], blob["command"])
+    recs = []
+    for pair in blob["command"].split("--pairs ", 1)[1].split():
+        chosen, plain = (json.loads((DOCS.parent / p).read_text())["rows"] for p in pair.split(":"))
+        recs += mod.compare(chosen, plain)
+    assert json.loads(json.dumps(recs)) == blob["rows"] and {r["recipes"][0] for r in recs} == {"ema"}
+    page = " ".join((DOCS / "results" / "README.md").read_text().split())
+    for r in recs:
+        d = r["chosen_minus_plain"]
+        line = (f"{100 * r['plain_test_mean']:.1f} → {100 * r['chosen_test_mean']:.1f} ({100 * d['mean']:+.1f} "
+                f"[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]").replace("-", "−")
+        if r["verdict"] == "loses":
+            assert line in page, line
+    verdicts = [r["verdict"] for r in recs]
+    lower, higher = verdicts.count("loses"), verdicts.count("beats")
+    assert f"Lower in {lower} of {len(recs)} cells, higher in {'none' if not higher else higher}" in page
+    dd = {r["model"]: 100 * r["chosen_test_std"] for r in recs if r["dataset"] == "DD"}
+    assert f"DD's std over seeds {dd['gcn']:.1f} / {dd['gat']:.1f} / {dd['gin']:.1f}" in page
+    readme = " ".join((DOCS.parent / "README.md").read_text().split())
+    assert f"a moving average of the weights lowers {lower} of {len(recs)} cells, raises none" in readme

@@ -72,7 +72,7 @@ def train_settings(args) -> TrainSettings:
                          patience=args.patience, eval_every=args.eval_every, lr=args.lr,
                          weight_decay=args.weight_decay, batch_size=args.batch_size, hidden=args.hidden,
                          dropout=args.dropout, root_dropout=args.root_dropout, mixup=args.mixup,
-                         layers=args.layers,
+                         ema=args.ema, layers=args.layers,
                          readout=args.readout, weighting=args.weighting,
                          prior_correction=not args.no_prior_correction, device=args.device, threads=args.threads,
                          paper_protocol=getattr(args, "paper_protocol", False),

@@ -166,6 +166,9 @@ def train_args(sp, seeds: int) -> None:
     sp.add_argument("--mixup", type=number(0, None), default=None, metavar="A",
                     help="while training, the head reads mixes of two graphs' pooled embeddings against both "
                          "targets, the mix ~ Beta(A, A) (default 0: off; measured lower on NCI1: docs/user-guide.md)")
+    sp.add_argument("--ema", type=number(0, 1, high_open=True), default=None, metavar="D",
+                    help="validate, choose and test a moving average of the weights, decay D per epoch (default 0: "
+                         "off; docs/user-guide.md)")
     sp.add_argument("--layers", type=positive(1), default=None, help="GNN layers (default: the distillation hops)")
     sp.add_argument("--readout", choices=list(READOUTS), default=None,
                     help=f"pooling of the roots (distilled) / all nodes (real graphs) (default: what the "

@@ -60,6 +60,9 @@ class TrainConfig:
         mixup: mixup of the pooled graph embeddings while training (:func:`~graph_mirage.training.augment.
             mixup_loss`): each batch is paired with a shuffle of itself and trained on ``lam * h_i + (1 - lam) *
             h_j`` against both targets, ``lam ~ Beta(mixup, mixup)`` once per batch (0: off).
+        ema: the decay of an exponential moving average of the weights, updated once per epoch (PyTorch's
+            ``swa_utils``; Polyak averaging): the average is what is validated, chosen and tested, so an epoch is
+            chosen on a smoothed trajectory instead of one step's weights (0: off).
     """
 
     epochs: int = 100
@@ -79,6 +82,7 @@ class TrainConfig:
     select_after: int = 1
     root_dropout: float = 0.0
     mixup: float = 0.0
+    ema: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "hidden", "eval_every", "select_after"):
@@ -98,6 +102,7 @@ class TrainConfig:
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
         check_root_dropout(self.root_dropout)
         check_mixup(self.mixup)
+        check_ema(self.ema)
         if self.readout is not None and self.readout not in READOUT_NAMES:
             raise ParameterError(f"readout must be one of {', '.join(READOUT_NAMES)}, got {self.readout!r}")
         if self.support not in SUPPORT_MODES:
@@ -128,6 +133,12 @@ def check_mixup(alpha: float | None) -> None:
     if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, (int, float))
                               or not math.isfinite(alpha) or alpha < 0):
         raise ParameterError(f"mixup must be a number >= 0 (Beta's alpha; 0: off), got {alpha!r}")
+
+
+def check_ema(decay: float | None) -> None:
+    """Refuse an averaging decay (``TrainConfig.ema``) that is not a number in [0, 1) (None: not given)."""
+    if decay is not None and (isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 <= decay < 1):
+        raise ParameterError(f"ema must be in [0, 1) (the average's decay per epoch; 0: off), got {decay!r}")
 
 
 def check_device_name(device: str) -> None:

@@ -158,6 +158,15 @@ def _best_metrics(model: nn.Module, state: dict, test, device, metric: Metric, v
         model.load_state_dict(last)
 
 
+def _averaged(model: nn.Module, decay: float) -> nn.Module | None:
+    """An exponential moving average of ``model``'s weights and buffers (``TrainConfig.ema``; None when 0)."""
+    if not decay:
+        return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
 def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSet | DataLoader, metric: Metric,
               config: TrainConfig, seed: int, progress: bool = False, desc: str = "") -> RunResult:
     """Train ``model`` on ``train`` and select the epoch by the validation metric among epochs from
@@ -169,6 +178,8 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
     means = support_class_means(train) if config.support != "none" else None
     loader = _loader(train, config, seed, means)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    averaged = _averaged(model, config.ema)
+    judged = model if averaged is None else averaged.module  # the weights validated, chosen and tested
     best = RunResult(seed, -1, -math.inf, float("nan"))
     best_state, best_valid = None, None  # the best epoch's weights and validation outputs: tested once, at the end
     train_s = eval_s = 0.0
@@ -177,16 +188,18 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
         for epoch in range(1, config.epochs + 1):
             t0 = time.perf_counter()
             _epoch(model, loader, opt, device, config, means)
+            if averaged is not None:
+                averaged.update_parameters(model)
             t1 = time.perf_counter()
             train_s += t1 - t0
             if epoch % config.eval_every == 0 or epoch == config.epochs:
-                val_logits, val_y = predict(model, valid, device)
+                val_logits, val_y = predict(judged, valid, device)
                 last_val = metric.score(val_y, val_logits)
                 choosable = epoch >= config.select_after  # before it the model trains without being chosen
                 best_at_last = choosable and not math.isnan(last_val) and last_val > best.val
                 if best_at_last:
                     best = RunResult(seed, epoch, last_val, float("nan"))
-                    best_state = _weights(model)
+                    best_state = _weights(judged)
                     best_valid = (val_y, val_logits)
                     since_best = 0
                 elif choosable:
@@ -198,11 +211,11 @@ def train_one(model: nn.Module, train, valid: EvalSet | DataLoader, test: EvalSe
                     break
     t1 = time.perf_counter()
     # the last epoch is always evaluated (the last of config.epochs, or the one early stopping stopped at)
-    last_m = _test_metrics(model, test, device, metric, val_y, val_logits)
+    last_m = _test_metrics(judged, test, device, metric, val_y, val_logits)
     if best.best_epoch < 0:  # validation metric undefined throughout (e.g. one class only): report the last epoch
         best = RunResult(seed, epoch, float("nan"), last_m[metric.name], last_m)
     else:
-        best_m = last_m if best_at_last else _best_metrics(model, best_state, test, device, metric, best_valid)
+        best_m = last_m if best_at_last else _best_metrics(judged, best_state, test, device, metric, best_valid)
         best.test, best.test_metrics = best_m[metric.name], best_m
     eval_s += time.perf_counter() - t1
     best.val_last, best.test_last, best.test_last_metrics = float(last_val), last_m[metric.name], last_m

@@ -54,7 +54,7 @@ def run_key(ds_meta: dict, model: str, config, seed: int, train: str, bank_batch
     settings.pop("bank_batches", None)
     if settings.get("select_after") == 1:  # the rule before the option existed: those runs keep their keys
         settings.pop("select_after")
-    for name in ("root_dropout", "mixup"):  # likewise for root dropout and mixup
+    for name in ("root_dropout", "mixup", "ema"):  # likewise for root dropout, mixup and averaging
         if settings.get(name) == 0:
             settings.pop(name)
     parts = {"dataset": ds_meta.get("name"), "split": split_tag(ds_meta), "model": model, "config": settings,

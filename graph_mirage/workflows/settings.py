@@ -354,6 +354,7 @@ class TrainSettings:
     dropout: float | None = None
     root_dropout: float | None = None
     mixup: float | None = None
+    ema: float | None = None
     layers: int | None = None
     readout: str | None = None
     weighting: str = "none"
@@ -365,7 +366,7 @@ class TrainSettings:
     control: bool = True  # a distilled set is trained beside its permuted-label control too
 
     def check(self) -> None:
-        from ..training.config import check_device_name, check_mixup, check_root_dropout
+        from ..training.config import check_device_name, check_ema, check_mixup, check_root_dropout
 
         _choice("model", self.model, MODELS)
         _choice("train_preset", self.train_preset, PRESETS)
@@ -380,6 +381,7 @@ class TrainSettings:
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
         check_root_dropout(self.root_dropout)
         check_mixup(self.mixup)
+        check_ema(self.ema)
         self.check_select_after(self.epochs)
         check_device_name(self.device)
 
@@ -398,7 +400,7 @@ class TrainSettings:
 
         given = {k: getattr(self, k) for k in ("epochs", "lr", "batch_size", "hidden", "dropout", "weight_decay",
                                                "patience", "eval_every", "readout", "select_after", "root_dropout",
-                                               "mixup")
+                                               "mixup", "ema")
                  if getattr(self, k) is not None}
         if self.layers is not None:
             given["num_layers"] = self.layers
