@@ -474,3 +474,51 @@ def test_a_benchmark_scripts_header_names_the_command_that_wrote_it():
     assert "2 processes (1 torch thread each)" in h["machine"] and h["seconds"] >= 0
     assert list(h) == ["command", "machine", "seconds", "seeds", "reading"] and h["seeds"] == 5
     assert script_header("benchmarks/x.py", [], jobs=1, t0=t0)["command"] == "python benchmarks/x.py"
+
+
+def test_a_csv_datasets_own_split_column_is_the_benchmarks_split(tmp_path, monkeypatch):
+    """``--split-col`` (``Options(split_column=...)``): every method of a user's CSV trains and is tested on the
+    file's own parts, not on its scaffold split; a dataset that is not a CSV keeps its split."""
+    from graph_mirage.bench.schedule import splits_of
+    from graph_mirage.data import load_dataset
+
+    from .test_csv import molecules
+
+    monkeypatch.setenv("MIRAGE_CACHE", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    rows = [(s, int(t in ("O", "N")), rng.choice(["train", "train", "train", "valid", "test"]))
+            for s, _, t in molecules()]
+    csv = tmp_path / "parts.csv"
+    csv.write_text("smiles,polar,part\n" + "".join(f"{s},{y},{p}\n" for s, y, p in rows))
+    assert splits_of(str(csv), None, None, split_column="part") == [{"split_column": "part"}]
+    assert splits_of("synthetic-motifs", None, None, split_column="part") == [None]
+    ds = load_dataset(csv, split_column="part")
+    assert ds.split["test"].tolist() == [i for i, r in enumerate(rows) if r[2] == "test"]
+    got = bench.run([str(csv)], opts(("size-only",), seeds=(0,), split_column="part"))
+    plain = tmp_path / "plain.csv"  # the same molecules without the column: a scaffold split
+    plain.write_text("smiles,polar\n" + "".join(f"{s},{y}\n" for s, y, _ in rows))
+    scaffold = bench.run([str(plain)], opts(("size-only",), seeds=(0,)))
+    assert got[0]["units"] == 1 and got[0]["test_mean"] != scaffold[0]["test_mean"]
+
+
+@pytest.mark.parametrize("classes", [3, 5])
+def test_potency_classes_are_equal_quantiles_of_pic50_split_by_class(tmp_path, classes):
+    from .conftest import benchmark_module
+
+    mod = benchmark_module("potency_classes")
+    rng = np.random.default_rng(1)
+    pic50 = rng.normal(6.0, 1.5, size=500)
+    src = tmp_path / "bace.csv"
+    src.write_text("mol,pIC50\n" + "".join(f"{'C' * (1 + i % 7)}O,{v}\n" for i, v in enumerate(pic50)))
+    counts = mod.potency_csv(src, classes, tmp_path / "out.csv")
+    import pandas as pd
+
+    df = pd.read_csv(tmp_path / "out.csv")
+    assert sorted(df.columns) == ["potency", "smiles", "split"]
+    sizes = np.bincount(df["potency"], minlength=classes)
+    assert sizes.max() - sizes.min() <= 1  # equal-frequency classes
+    order = np.argsort(pic50)  # a more potent molecule never has a lower class
+    assert np.all(np.diff(df["potency"].to_numpy()[order]) >= 0)
+    for part, share in (("train", 0.8), ("valid", 0.1), ("test", 0.1)):  # every class in every part, by its share
+        got = np.array(counts[part])
+        assert np.all(np.abs(got - share * sizes) <= 2), (part, got)

@@ -228,6 +228,7 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
         "malformed device": ["--device", "cuda:x"], "unknown model": ["--model", "transformer"],
         "batch size 0": ["--batch-size", "0"], "threads 0": ["--threads", "0"], "patience 0": ["--patience", "0"],
         "unknown readout": ["--readout", "median"], "root dropout 1": ["--root-dropout", "1"],
+        "an averaging decay of 1": ["--ema", "1"],
     }.items():
         case(f"train: {label}", [*train, *extra])
     case("run: seeds 0", ["run", "--seeds", "0"])
@@ -309,6 +310,12 @@ def _corpus(tmp: Path, good_artifact: Path, mutag_artifact: Path) -> dict:
     case("CSV options on a named dataset", ["distill", *nowhere, "--smiles-col", "smiles", "--out",
                                             out / "csvopt.npz"], target=out / "csvopt.npz")
     case("train: CSV that does not exist", ["train", csvs / "absent.csv", "--full"])
+    (csvs / "split.csv").write_text("smiles,y,part\n" + "CCO,1,train\nCCC,0,valid\nc1ccccc1,1,test\nCCN,0,train\n")
+    case("bench: --split-col without a CSV dataset", ["bench", "--datasets", *syn, "--split-col", "part", "--out",
+                                                      out / "bench5"], target=out / "bench5")
+    case("bench: --split-col a CSV lacks", ["bench", "--datasets", csvs / "split.csv", "--split-col", "nope",
+                                            "--out", out / "bench6"], target=out / "bench6",
+         env={"MIRAGE_CACHE": tmp / "csvcache-bench"})
     # --- model search: the space file and the training set, refused before the dataset is read ---------------------
     spaces = tmp / "spaces"
     spaces.mkdir()
@@ -454,6 +461,9 @@ def test_messages_say_what_is_wrong(outcomes):
             assert part in e, (label, part, e)
     assert "apply to a CSV file" in err("CSV options on a named dataset")
     assert "absent.csv: no such file" in err("train: CSV that does not exist")
+    assert "none of the datasets is a CSV file" in err("bench: --split-col without a CSV dataset")
+    assert "nope" in err("bench: --split-col a CSV lacks") and "split.csv" in err("bench: --split-col a CSV lacks")
+    assert "must be in [0, 1)" in err("train: an averaging decay of 1")
     assert "absent.yaml: no such file" in err("search: space file that does not exist")
     assert "unknown key(s) epochs" in err("search: unknown key in the space")
     assert "unknown model 'transformer'" in err("search: unknown model in the space")

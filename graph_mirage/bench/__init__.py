@@ -82,6 +82,20 @@ def _check_select_after(select_after: int | None, epochs: int, quick: bool) -> N
                           f"{epochs} epochs and full data at most {full}")
 
 
+def _check_split_column(datasets: list[str], root, column: str) -> None:
+    """Refuse ``--split-col`` where no dataset is a CSV file, and a CSV whose split column is missing or bad, before
+    anything trains (loading reads and checks the file; its graphs are cached for the runs)."""
+    from ..data import load_dataset
+    from ..data.registry import resolve_spec
+
+    csvs = [name for name in datasets if resolve_spec(name, root).kind == "csv"]
+    if not csvs:
+        raise MirageError(f"--split-col names a CSV file's split column; none of the datasets is a CSV file "
+                          f"({', '.join(datasets)})")
+    for name in csvs:
+        load_dataset(name, root, split_column=column)
+
+
 def _check_degree_bins(datasets: list[str], root, how: str) -> None:
     """Refuse, before anything is trained, a dataset that ``--degree-bins`` cannot apply to (its nodes have labels of
     their own): each is loaded once, as its turn would load it."""
@@ -118,6 +132,8 @@ def main_from_args(args) -> int:
         raise MirageError(f"unknown model(s) {bad}; known: {', '.join(MODELS)}")
     for name in datasets:  # before PyTorch is imported: a wrong name is refused at once
         resolve_spec(name, args.root)
+    if args.split_col is not None:
+        _check_split_column(datasets, args.root, args.split_col)
     epochs = args.epochs or (50 if quick else 100)  # on a distilled set
     _check_select_after(args.select_after, epochs, quick)
     if args.degree_bins:
@@ -137,6 +153,7 @@ def main_from_args(args) -> int:
                    cache_dir=None if quick or not args.cache_dir else args.cache_dir, refresh=args.refresh,
                    proto=None if args.proto is None else {"hops": args.proto[0], "per_class": args.proto[1]},
                    node_attributes=args.node_attributes, degree_bins=args.degree_bins, fractions=args.fractions,
+                   split_column=args.split_col,
                    degrees=args.degrees, roots=args.roots, max_roots=args.max_roots,
                    recipes=tuple(dict.fromkeys(args.recipes or ["plain"])), select_after=args.select_after or 1,
                    full_layers=args.full_layers,
@@ -150,6 +167,7 @@ def main_from_args(args) -> int:
               "budgets": opts.budgets, "proto": opts.proto, "node_attributes": opts.node_attributes,
               "fractions": opts.fractions, **({"degrees": opts.degrees} if opts.degrees is not None else {}),
               **({"degree_bins": opts.degree_bins} if opts.degree_bins else {}),
+              **({"split_column": opts.split_column} if opts.split_column else {}),
               **({"roots": opts.roots} if opts.roots != "top" else {}),
               **({"max_roots": opts.max_roots} if opts.max_roots is not None else {}),
               **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),

@@ -52,6 +52,7 @@ class Options:
     proto: dict | None = None  # mirage-proto's setting (None: methods.PROTO)
     node_attributes: bool = False  # load TU datasets with their continuous node attributes
     degree_bins: str | None = None  # datasets without node labels get their degrees binned (load_dataset's option)
+    split_column: str | None = None  # a CSV dataset's column of train / valid / test (None: its scaffold split)
     fractions: list | None = None  # the bytes sweep: the swept methods once per fraction of the training bytes
     degrees: bool | None = None  # graph-mirage's prototypes' leaves carry their real degrees (None: as the default)
     roots: str = "top"  # how graph-mirage's prototypes choose their roots (TreePrototypes(roots=...))
@@ -95,13 +96,16 @@ class Collected:
 
 
 def splits_of(name: str, root, folds: int | None, node_attributes: bool = False,
-              degree_bins: str | None = None) -> list[dict | None]:
-    """The ``load_dataset`` options of each split (None: the dataset's own split, loaded plainly)."""
+              degree_bins: str | None = None, split_column: str | None = None) -> list[dict | None]:
+    """The ``load_dataset`` options of each split (None: the dataset's own split, loaded plainly;
+    ``split_column`` applies to a CSV dataset only)."""
     from ..data.registry import resolve_spec
 
+    kind = resolve_spec(name, root).kind
     extra = ({"node_attributes": True} if node_attributes else {}) | (
-        {"degree_bins": degree_bins} if degree_bins else {})
-    if folds is None or resolve_spec(name, root).kind in ("ogb", "csv"):  # a scaffold or the file's split is kept
+        {"degree_bins": degree_bins} if degree_bins else {}) | (
+        {"split_column": split_column} if split_column and kind == "csv" else {})
+    if folds is None or kind in ("ogb", "csv"):  # a scaffold or the file's split is kept
         return [extra or None]
     return [{"folds": folds, "fold": k, **extra} for k in range(folds)]
 
@@ -198,7 +202,7 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
     unknown = [m for m in o.methods if m not in KNOWN]
     if unknown:
         raise MirageError(f"unknown method(s) {unknown}; known: {', '.join(KNOWN)}")
-    splits = splits_of(name, o.root, o.folds, o.node_attributes, o.degree_bins)
+    splits = splits_of(name, o.root, o.folds, o.node_attributes, o.degree_bins, o.split_column)
     seeds = o.seeds[:o.fold_seeds] if len(splits) > 1 and o.fold_seeds else o.seeds
     models = models_of(o.models, name)
     col = Collected()

@@ -36,6 +36,8 @@ def add_bench_args(p) -> None:
                         "per fraction of the training split's bytes (e.g. 0.001 0.01 0.1)")
     p.add_argument("--node-attributes", action="store_true",
                    help="load TU datasets with their continuous node attributes (every method and GNN uses them)")
+    p.add_argument("--split-col", default=None, metavar="COLUMN",
+                   help="a CSV dataset's column of train / valid / test, for every method (default: a scaffold split)")
     p.add_argument("--degree-bins", choices=DEGREE_BINS, default=None,
                    help="datasets without node labels get their degrees binned as labels (log2: 0, 1, 2-3, 4-7, ...), "
                         "for every method, control and GNN; a dataset with node labels is refused")
