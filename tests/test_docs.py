@@ -342,18 +342,19 @@ def test_the_recipes_table_is_generated_from_the_committed_json():
     assert mod.compare(chosen, plain) == [r for r in blob["rows"] if r["dataset"] == chosen[0]["dataset"]]
 
 
-def test_the_mixup_reading_is_its_committed_pairs():
-    """docs/results' mixup section states the paired differences recipes.py computes from the committed runs."""
+def _recipe_reading(stem: str, recipe: str) -> tuple[list, str]:
+    """The rows of ``recipes.py``'s committed ``STEM.json`` recomputed from the bench results it pairs (the .md its
+    table), every row of ``recipe``; returns them and the results page, whose text must state every loss."""
     import json
 
     mod = benchmark_module("recipes")
-    blob = json.loads((mod.RESULTS / "recipes_mixup_only.json").read_text())
-    assert (mod.RESULTS / "recipes_mixup_only.md").read_text() == mod.markdown(blob["rows"], blob["command"])
+    blob = json.loads((mod.RESULTS / f"{stem}.json").read_text())
+    assert (mod.RESULTS / f"{stem}.md").read_text() == mod.markdown(blob["rows"], blob["command"])
     recs = []
     for pair in blob["command"].split("--pairs ", 1)[1].split():
         chosen, plain = (json.loads((DOCS.parent / p).read_text())["rows"] for p in pair.split(":"))
         recs += mod.compare(chosen, plain)
-    assert json.loads(json.dumps(recs)) == blob["rows"] and {r["recipes"][0] for r in recs} == {"mixup"}
+    assert json.loads(json.dumps(recs)) == blob["rows"] and {r["recipes"][0] for r in recs} == {recipe}
     page = " ".join((DOCS / "results" / "README.md").read_text().split())
     for r in recs:
         d = r["chosen_minus_plain"]
@@ -361,6 +362,12 @@ def test_the_mixup_reading_is_its_committed_pairs():
                 f"[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]").replace("-", "−")
         if r["verdict"] == "loses":
             assert line in page, line
+    return recs, page
+
+
+def test_the_mixup_reading_is_its_committed_pairs():
+    """docs/results' mixup section states the paired differences recipes.py computes from the committed runs."""
+    recs, page = _recipe_reading("recipes_mixup_only", "mixup")
     assert [r["verdict"] for r in recs].count("loses") == 4  # NCI1 with every GNN, DD with GCN: the page says so
     nci1 = sorted(-100 * r["chosen_minus_plain"]["mean"] for r in recs if r["dataset"] == "NCI1")
     readme = " ".join((DOCS.parent / "README.md").read_text().split())
@@ -726,23 +733,7 @@ def test_the_user_guide_quotes_the_molecule_load_json():
 def test_the_moving_average_reading_is_its_committed_pairs():
     """docs/results' moving-average section states the paired differences recipes.py computes from the committed
     runs, and the README's summary counts them."""
-    import json
-
-    mod = benchmark_module("recipes")
-    blob = json.loads((mod.RESULTS / "recipes_ema_only.json").read_text())
-    assert (mod.RESULTS / "recipes_ema_only.md").read_text() == mod.markdown(blob["rows"], blob["command"])
-    recs = []
-    for pair in blob["command"].split("--pairs ", 1)[1].split():
-        chosen, plain = (json.loads((DOCS.parent / p).read_text())["rows"] for p in pair.split(":"))
-        recs += mod.compare(chosen, plain)
-    assert json.loads(json.dumps(recs)) == blob["rows"] and {r["recipes"][0] for r in recs} == {"ema"}
-    page = " ".join((DOCS / "results" / "README.md").read_text().split())
-    for r in recs:
-        d = r["chosen_minus_plain"]
-        line = (f"{100 * r['plain_test_mean']:.1f} → {100 * r['chosen_test_mean']:.1f} ({100 * d['mean']:+.1f} "
-                f"[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]").replace("-", "−")
-        if r["verdict"] == "loses":
-            assert line in page, line
+    recs, page = _recipe_reading("recipes_ema_only", "ema")
     verdicts = [r["verdict"] for r in recs]
     lower, higher = verdicts.count("loses"), verdicts.count("beats")
     assert f"Lower in {lower} of {len(recs)} cells, higher in {'none' if not higher else higher}" in page
