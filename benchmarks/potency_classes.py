@@ -13,8 +13,9 @@ reported beside it.
     python benchmarks/potency_classes.py                  # both, about 20 minutes on 2 cores
     python benchmarks/potency_classes.py --classes 3 --seeds 3
 
-Writes ``benchmarks/results/potency{K}.json`` / ``.md`` (the bench's tables); the CSVs go to ``--csv-dir`` (default
-the processed-data cache's ``derived/``), never into the repository.
+Writes ``benchmarks/results/potency{K}.json`` / ``.md`` (the bench's tables) and, from them, the section of
+docs/results/README.md between its ``potency-classes`` markers (``--page``: only that, from the committed JSON); the
+CSVs go to ``--csv-dir`` (default the processed-data cache's ``derived/``), never into the repository.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+PAGE = RESULTS.parents[1] / "docs" / "results" / "README.md"
+START, END = "<!-- potency-classes:start -->", "<!-- potency-classes:end -->"
 METHODS = ("full", "mirage-auto", "size-only", "wl-kernel", "herding-bytes", "random-bytes", "permuted")
 
 
@@ -49,6 +52,47 @@ def potency_csv(source: Path, classes: int, out: Path, seed: int = 0) -> dict:
     return {part: np.bincount(y[split == part], minlength=classes).tolist() for part in ("train", "valid", "test")}
 
 
+def _cell(r: dict | None) -> str:
+    if r is None:
+        return ""
+    size = f" ({100 * r['size_fraction']:.2g} %)" if 0 < (r.get("size_fraction") or 1) < 1 else ""
+    return f"{100 * r['test_mean']:.1f} / {100 * r['test_rocauc_macro_mean']:.1f}{size}"
+
+
+def _diff(d: dict | None) -> str:
+    if d is None:
+        return ""
+    arrow = {"beats": "↑", "loses": "↓"}.get(d["verdict"], "≈")
+    return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] {arrow}"
+
+
+def section(classes: list[int], results: Path = RESULTS) -> str:
+    """The page's table, read off the committed ``potency{K}.json`` files."""
+    import json
+
+    lines = ["| classes | GNN | full | size-only | WL kernel | default | its permuted control | herding-bytes | "
+             "random-bytes | default − control | default − herding | default − random |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    seeds = set()
+    for k in classes:
+        blob = json.loads((results / f"potency{k}.json").read_text())
+        seeds.add(len(blob["header"]["seeds"]))
+        for model in ("gcn", "gat", "gin"):
+            by = {r["method"]: r for r in blob["rows"] if r["model"] == model}
+            auto = by.get("mirage-auto")
+            if auto is None:
+                continue
+            vs = [_diff(auto["paired"].get(m)) for m in ("permuted", "herding-bytes", "random-bytes")]
+            cells = [_cell(by.get(m)) for m in ("full", "size-only", "wl-kernel", "mirage-auto",
+                                                 "mirage-auto~permuted", "herding-bytes", "random-bytes")]
+            lines.append(f"| {k} | {model.upper()} | " + " | ".join(cells + vs) + " |")
+    return (f"Written by `python benchmarks/potency_classes.py --page` from the committed `potency{{K}}.json` (the "
+            f"bench runs of `python benchmarks/potency_classes.py`). Test accuracy / macro one-vs-rest ROC-AUC ×100, "
+            f"means over {'/'.join(map(str, sorted(seeds)))} seeds (accuracy chooses the epoch; chance: 100/K "
+            f"accuracy, 50 ROC-AUC); differences in accuracy, paired over the seeds [95 % interval] (↑ above zero, ↓ "
+            f"below, ≈ contains it).\n\n" + "\n".join(lines))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--classes", nargs="+", type=int, default=[3, 5])
@@ -56,9 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--root", default=os.environ.get("MIRAGE_DATA", "../shared/datasets"))
     ap.add_argument("--csv-dir", default=None)
-    ap.add_argument("--cache-dir", default=str(RESULTS / "runs"))
-    ap.add_argument("--out", default=str(RESULTS))
+    ap.add_argument("--cache-dir", default="benchmarks/results/runs")
+    ap.add_argument("--out", default="benchmarks/results")
+    ap.add_argument("--page", action="store_true", help="only rewrite the page's section from the committed JSON")
     args = ap.parse_args(argv)
+    from graph_mirage.bench.tables import write_section
+
+    if args.page:
+        write_section(PAGE, START, END, section(args.classes) + "\n")
+        return 0
     from graph_mirage.data.registry import default_cache
 
     csv_dir = Path(args.csv_dir) if args.csv_dir else default_cache() / "derived"
@@ -72,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                "--root", args.root, "--datasets", str(path), "--split-col", "split", "--seeds", str(args.seeds),
                "--full-seeds", str(args.seeds), "--methods", *METHODS, "--name", f"potency{k}", "--quiet"]
         subprocess.run(cmd, check=True)
+    if Path(args.out).resolve() == RESULTS:
+        write_section(PAGE, START, END, section(args.classes) + "\n")
     return 0
 
 

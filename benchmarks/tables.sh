@@ -302,3 +302,7 @@ python benchmarks/search_ceiling.py --page
 python benchmarks/search_agreement.py --page
 python benchmarks/search_factors.py --page
 python benchmarks/lr_response.py
+# several classes of real molecules: BACE's pIC50 cut into 3 and 5 equal classes (a derived CSV with a stratified
+# random split column), benched as a user's file with --split-col (docs/results/README.md, "Three and five classes of
+# real molecules"; 25 minutes)
+python benchmarks/potency_classes.py

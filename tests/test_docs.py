@@ -741,3 +741,23 @@ def test_the_moving_average_reading_is_its_committed_pairs():
     assert f"DD's std over seeds {dd['gcn']:.1f} / {dd['gat']:.1f} / {dd['gin']:.1f}" in page
     readme = " ".join((DOCS.parent / "README.md").read_text().split())
     assert f"a moving average of the weights lowers {lower} of {len(recs)} cells, raises none" in readme
+
+
+def test_the_potency_classes_section_is_its_json_and_the_readme_quotes_it():
+    """docs/results' table of BACE's potency classes is generated from the committed bench results, and the README's
+    reading quotes the default's and full data's macro ROC-AUC ranges off them."""
+    import json
+
+    mod = benchmark_module("potency_classes")
+    page = (DOCS / "results" / "README.md").read_text()
+    body = page.split(mod.START, 1)[1].split(mod.END, 1)[0]
+    assert body.strip() == mod.section([3, 5]).strip()
+    readme = " ".join((DOCS.parent / "README.md").read_text().split())
+    for k in (3, 5):
+        rows = json.loads((mod.RESULTS / f"potency{k}.json").read_text())["rows"]
+
+        spans = {}
+        for method in ("mirage-auto", "full"):
+            vals = sorted(100 * r["test_rocauc_macro_mean"] for r in rows if r["method"] == method)
+            spans[method] = f"{vals[0]:.1f}–{vals[-1]:.1f}"
+        assert f"{k} classes: the default's macro ROC-AUC {spans['mirage-auto']} (full data {spans['full']}" in readme
