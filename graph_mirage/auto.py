@@ -298,7 +298,8 @@ class AutoPrototypes(BaseEstimator):
                     f"used; give {fewer}a larger max_bytes / --max-bytes")
             rows[i] = row_of(*made[i], dag.witness, True)
         chosen = choose([r for r in rows if r["scored"]])
-        warn_if_chance(rows, chance_score(probe.y, num_classes), scored_on)
+        warn_if_chance(rows, chance_score(probe.y, num_classes), scored_on,
+                       "" if num_classes == 2 else ": the accuracy of always deciding its most frequent class")
         for r in rows:
             r["chosen"] = r is chosen
         self.cv_results_ = rows

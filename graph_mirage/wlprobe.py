@@ -38,15 +38,16 @@ def chance_score(y: np.ndarray, num_classes: int) -> float:
     return float(np.bincount(np.asarray(y, dtype=np.int64)).max() / max(len(y), 1))
 
 
-def warn_if_chance(rows: Sequence[dict], chance: float, where: str) -> None:
+def warn_if_chance(rows: Sequence[dict], chance: float, where: str, chance_is: str = "") -> None:
     """Warn when no scored candidate is above ``chance`` by more than its standard error: the closed-form score then
     cannot tell a set that teaches from one that does not (dense graphs labelled by degree, labels unrelated to the
-    trees), and the choice among the candidates is noise."""
+    trees), and the choice among the candidates is noise. ``chance_is`` says what the chance score is, where a number
+    alone would not (an accuracy that a skewed split puts far above 1 / C)."""
     best = max((r for r in rows if r["scored"] and np.isfinite(r["val"])), key=lambda r: r["val"], default=None)
     if best is not None and best["val"] - best["val_se"] <= chance:
         warnings.warn(f"no candidate scores above chance on the {where} (best {best['val']:.3f} ± "
-                      f"{best['val_se']:.3f}, chance {chance:.3f}): the distilled set may teach little; compare it "
-                      f"with its permuted-label control (mirage train --distilled reports it)", stacklevel=4)
+                      f"{best['val_se']:.3f}, chance {chance:.3f}{chance_is}): the distilled set may teach little; "
+                      f"compare it with its permuted-label control (mirage train --distilled reports it)", stacklevel=4)
 
 
 class WLProbe:
