@@ -306,3 +306,6 @@ python benchmarks/lr_response.py
 # random split column), benched as a user's file with --split-col (docs/results/README.md, "Three and five classes of
 # real molecules"; 25 minutes)
 python benchmarks/potency_classes.py
+# ... and the same rule under 2 % and 5 % caps on 3 classes (an exploration; 5 minutes)
+mirage bench --cache-dir $C --out $O --jobs 2 --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency3.csv" \
+    --split-col split --seeds 10 --fractions 0.02 0.05 --methods mirage-auto permuted --name potency3_caps "$@"

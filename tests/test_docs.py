@@ -761,3 +761,9 @@ def test_the_potency_classes_section_is_its_json_and_the_readme_quotes_it():
             vals = sorted(100 * r["test_rocauc_macro_mean"] for r in rows if r["method"] == method)
             spans[method] = f"{vals[0]:.1f}–{vals[-1]:.1f}"
         assert f"{k} classes: the default's macro ROC-AUC {spans['mirage-auto']} (full data {spans['full']}" in readme
+    caps = json.loads((mod.RESULTS / "potency3_caps.json").read_text())["rows"]
+    page = " ".join(page.split())
+    for budget in (0.02, 0.05):
+        auc = {r["model"]: 100 * r["test_rocauc_macro_mean"] for r in caps
+               if r["method"] == "mirage-auto" and r["budget"] == budget}
+        assert f"{auc['gcn']:.1f} / {auc['gat']:.1f} / {auc['gin']:.1f}" in page, budget
