@@ -148,6 +148,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from graph_mirage.bench.scripts import script_command
     from graph_mirage.fileio import atomic_write_text
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -162,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(a.jobs) as ex:
         runs = list(ex.map(run, tasks))
     rows = summary(runs)
-    command = "python benchmarks/dd_head_trees.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    atomic_write_text(Path(a.out), json.dumps({"header": {"command": command.strip(), "seconds": time.time() - t0,
+    command = script_command("benchmarks/dd_head_trees.py", argv)
+    atomic_write_text(Path(a.out), json.dumps({"header": {"command": command, "seconds": time.time() - t0,
                                                           "kept_share": runs[0]["kept_share"]},
                                                "rows": rows, "runs": runs}, indent=1))
     print(f"DD: the default's set trained plain; test ROC-AUC ×100 of the whole test graphs and of their kept / "

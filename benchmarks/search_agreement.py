@@ -19,14 +19,13 @@ No model is trained.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from graph_mirage.bench.scripts import publish, script_command
+from graph_mirage.bench.scripts import publish, results_parser, script_command
 from graph_mirage.search.agreement import seed_agreement
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -142,11 +141,7 @@ def section(blob: dict) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--results", default=str(RESULTS))
-    p.add_argument("--out", default=str(RESULTS / "search_agreement.json"))
-    p.add_argument("--page", action="store_true", help=f"rewrite the section of {PAGE.name} between its markers")
-    args = p.parse_args(argv)
+    args = results_parser(__doc__, RESULTS / "search_agreement.json", PAGE.name, RESULTS).parse_args(argv)
     rows = collect(Path(args.results))
     header = {"command": script_command("benchmarks/search_agreement.py", argv), "goal": GOAL, "agree": AGREE}
     blob = {"header": header, "summary": summary(rows), "rows": rows}

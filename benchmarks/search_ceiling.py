@@ -22,13 +22,12 @@ docs/search.md between ``<!-- search-ceiling:start -->`` and ``<!-- search-ceili
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 from pathlib import Path
 
-from graph_mirage.bench.scripts import publish, script_command
+from graph_mirage.bench.scripts import publish, results_parser, script_command
 from graph_mirage.search.agreement import seeds_for_ceiling as seeds_for
 from graph_mirage.search.agreement import spearman_brown as reliability
 
@@ -104,11 +103,7 @@ def section(blob: dict) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--results", default=str(RESULTS))
-    p.add_argument("--out", default=str(RESULTS / "search_ceiling.json"))
-    p.add_argument("--page", action="store_true", help=f"rewrite the section of {PAGE.name} between its markers")
-    args = p.parse_args(argv)
+    args = results_parser(__doc__, RESULTS / "search_ceiling.json", PAGE.name, RESULTS).parse_args(argv)
     rows = table(collect(Path(args.results)))
     blob = {"header": {"command": script_command("benchmarks/search_ceiling.py", argv), "goal": GOAL}, "rows": rows}
     publish(blob, args.out, markdown(rows), (PAGE, START, END, section(blob)) if args.page else None)

@@ -15,7 +15,6 @@ factors with the same best levels. Writes ``benchmarks/results/search_factors.js
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -95,13 +94,9 @@ def section(blob: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from graph_mirage.bench.scripts import publish, script_command
+    from graph_mirage.bench.scripts import publish, results_parser, script_command
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--results", default=str(RESULTS))
-    p.add_argument("--out", default=str(RESULTS / "search_factors.json"))
-    p.add_argument("--page", action="store_true", help=f"rewrite the section of {PAGE.name} between its markers")
-    args = p.parse_args(argv)
+    args = results_parser(__doc__, RESULTS / "search_factors.json", PAGE.name, RESULTS).parse_args(argv)
     rows = collect(Path(args.results))
     blob = {"header": {"command": script_command("benchmarks/search_factors.py", argv)}, "rows": rows}
     publish(blob, args.out, markdown(rows), (PAGE, START, END, section(blob)) if args.page else None)

@@ -129,6 +129,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from graph_mirage.bench.scripts import script_command
     from graph_mirage.config.defaults import TRAIN_RECIPES
     from graph_mirage.fileio import atomic_write_text
 
@@ -148,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(a.jobs) as ex:
         runs = list(ex.map(run, tasks))
     rows = summary(runs)
-    command = "python benchmarks/size_drift.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    atomic_write_text(Path(a.out), json.dumps({"header": {"command": command.strip(), "seconds": time.time() - t0,
+    command = script_command("benchmarks/size_drift.py", argv)
+    atomic_write_text(Path(a.out), json.dumps({"header": {"command": command, "seconds": time.time() - t0,
                                                           "checkpoints": list(CHECKPOINTS)},
                                                "rows": rows, "runs": runs}, indent=1))
     print(f"{a.dataset}: the default's set, test ROC-AUC ×100 / absolute Spearman of the test logits with graph size / "

@@ -19,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .._process import usable_cores
-from ..config.defaults import TRAIN_JOBS
+from .._process import train_workers
 from ..errors import MirageError
 
 
@@ -145,7 +144,7 @@ def main_from_args(args) -> int:
     torch.set_num_threads(1)  # this process distils; the workers train
     seeds = list(range(args.seeds if args.seeds is not None else (2 if quick else 10)))
     methods = tuple(args.methods or DEFAULT_METHODS)
-    jobs = args.jobs if args.jobs is not None else max(1, min(usable_cores(), TRAIN_JOBS))
+    jobs = train_workers(args.jobs)
     log = _log(args.quiet)
     opts = Options(models=models, seeds=seeds, budgets=args.budgets or [10], methods=methods, root=args.root,
                    quick=quick, progress=not args.quiet, log=log, folds=args.folds, fold_seeds=args.fold_seeds,

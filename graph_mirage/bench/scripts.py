@@ -38,6 +38,18 @@ def script_command(script: str, argv: Sequence[str] | None) -> str:
     return " ".join(["python", script, *(sys.argv[1:] if argv is None else argv)])
 
 
+def results_parser(doc: str, out: str | os.PathLike, page: str, results: str | os.PathLike):
+    """The command line of a script that reads committed results (no training): ``--results`` (their directory),
+    ``--out`` (its JSON) and ``--page`` (also rewrite its section of ``page``)."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--results", default=str(results))
+    p.add_argument("--out", default=str(out))
+    p.add_argument("--page", action="store_true", help=f"rewrite the section of {page} between its markers")
+    return p
+
+
 def publish(blob: dict, out: str | os.PathLike, table: str, section: tuple | None = None) -> None:
     """Keep a script's results: ``blob`` as JSON in ``out``, ``table`` printed, and with ``section`` =
     ``(page, start, end, text)`` the page's text between those markers rewritten; then where the JSON went."""

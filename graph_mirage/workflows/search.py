@@ -87,14 +87,10 @@ class SearchSettings:
         return depth_limit(DistilledDataset.load(self.distilled))
 
     def train_jobs(self) -> int:
-        """The search's worker processes: ``jobs`` as given, else one per usable core (at most
-        :data:`~graph_mirage.config.defaults.TRAIN_JOBS`) on the CPU and one on a GPU."""
-        from .._process import usable_cores
-        from ..config.defaults import TRAIN_JOBS
+        """The search's worker processes (:func:`graph_mirage._process.train_workers`)."""
+        from .._process import train_workers
 
-        if self.jobs is not None:
-            return self.jobs
-        return max(1, min(usable_cores(), TRAIN_JOBS)) if self.device == "cpu" else 1
+        return train_workers(self.jobs, self.device)
 
     def estimator(self, progress: bool = False) -> ModelSearch | ScreenedSearch:
         """The search: a :class:`~graph_mirage.search.ModelSearch`, or with ``confirm`` a
@@ -163,8 +159,9 @@ def search(s: SearchSettings, *, log=None, progress: bool = False, dataset=None)
     from ..training import check_evaluable
 
     check_evaluable(ds)  # before the distillation, not after it
-    if s.versus is not None and read_record(s.versus).get("dataset") != ds.name:
-        raise ParameterError(f"{s.versus} is a search of {read_record(s.versus).get('dataset')!r}, not {ds.name!r}")
+    versus_of = None if s.versus is None else read_record(s.versus).get("dataset")
+    if s.versus is not None and versus_of != ds.name:
+        raise ParameterError(f"{s.versus} is a search of {versus_of!r}, not {ds.name!r}")
     distill_seconds, train_set = 0.0, None
     if s.distilled is not None:
         train_set = DistilledDataset.load(s.distilled)
