@@ -18,9 +18,9 @@
    regression is fitted on the candidate's prototypes, each read as the weighted Weisfeiler-Lehman subtree counts
    (rounds ``0..h``) of its roots — exactly what a sum readout over the roots pools — with, where the graphs have
    continuous node attributes, the roots' attributes averaged by their weights (a validation graph: its nodes'
-   mean), and scored on the validation graphs' own WL counts by the dataset's metric (ROC-AUC for two classes,
-   otherwise the accuracy of decisions taken for the training graphs' class balance, as a GNN trained on the set
-   decides: :meth:`~graph_mirage.wlprobe.WLProbe.decide`). Milliseconds per candidate;
+   mean), and scored on the validation graphs' own WL counts by ROC-AUC (for several classes one-vs-rest, averaged
+   over the classes: unlike an accuracy, it does not reward deciding a class the validation split happens to hold
+   much of). Milliseconds per candidate;
 4. the candidates whose score is within one standard error of the best (the score's sampling error on this many
    validation graphs: a difference below it is noise) are ties, and :func:`choose` takes among them the one with the
    most prototypes per class — more graphs make every GNN's training steadier than one or two do (on NCI1 the tie
@@ -66,7 +66,7 @@ from .errors import BudgetError, DatasetError, ParameterError
 from .prototypes import TreePrototypes
 from .roots import check_roots
 from .stats import score_error
-from .wlprobe import WLProbe, chance_score, warn_if_chance
+from .wlprobe import WLProbe, warn_if_chance
 
 
 def holdout(graphs: FlatGraphs, fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +278,7 @@ class AutoPrototypes(BaseEstimator):
             where = f"hops {h}, {k} per class: {n_graphs} graphs, {100 * row['fraction']:.3f} % of the bytes"
             if scored:
                 row["val"] = probe.score(est, witness[h])
-                row["val_se"] = score_error(row["val"], probe.y, num_classes)
+                row["val_se"] = score_error(row["val"], probe.score_targets, num_classes)
                 if log:
                     log(f"{where}; validation score {row['val']:.4f} ± {row['val_se']:.4f}")
             elif log:  # say why a depth or a count the grid names was not tried (the larger counts are not made)
@@ -298,8 +298,7 @@ class AutoPrototypes(BaseEstimator):
                     f"used; give {fewer}a larger max_bytes / --max-bytes")
             rows[i] = row_of(*made[i], dag.witness, True)
         chosen = choose([r for r in rows if r["scored"]])
-        warn_if_chance(rows, chance_score(probe.y, num_classes), scored_on,
-                       "" if num_classes == 2 else ": the accuracy of always deciding its most frequent class")
+        warn_if_chance(rows, 0.5, scored_on)
         for r in rows:
             r["chosen"] = r is chosen
         self.cv_results_ = rows
@@ -318,8 +317,8 @@ class AutoPrototypes(BaseEstimator):
             "settings": dict(self.best_params_, readout=self.readout, val=recorded_score(chosen["val"])),
             "candidates": recorded(rows), "scored_on": scored_on,
             "rule": (f"logistic regression on the weighted WL subtree counts of each candidate's prototypes, scored "
-                     f"on the {scored_on} ({'ROC-AUC' if num_classes == 2 else 'accuracy'}); candidates above "
-                     f"{'no cap' if cap is None else f'{int(cap):,} bytes'} not scored; ties within one standard "
+                     f"on the {scored_on} ({'' if num_classes == 2 else 'macro one-vs-rest '}ROC-AUC); candidates "
+                     f"above {'no cap' if cap is None else f'{int(cap):,} bytes'} not scored; ties within one standard "
                      f"error of the best: most prototypes per class, then best score, then fewest hops, then fewest "
                      f"bytes")}
         self.seconds_ = time.perf_counter() - t0

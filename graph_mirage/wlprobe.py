@@ -4,8 +4,9 @@ GNN.
 :class:`WLProbe` fits a logistic regression on a candidate's prototypes, each read as the weighted Weisfeiler-Lehman
 subtree counts of its roots (what a sum readout over the roots pools) and, where the graphs carry continuous node
 attributes, its roots' attributes averaged by their weights; it scores the fit on the validation graphs' own counts
-(and mean attributes) by the dataset's metric. :func:`warn_if_chance` says when no candidate is above what a model
-that learned nothing scores (:func:`chance_score`). :class:`~graph_mirage.auto.AutoPrototypes` and
+(and mean attributes) by ROC-AUC — for several classes one-vs-rest, averaged over the classes (macro), so that a
+score does not depend on the validation split's class balance. :func:`warn_if_chance` says when no candidate is above
+what a model that learned nothing scores (0.5). :class:`~graph_mirage.auto.AutoPrototypes` and
 :class:`~graph_mirage.multitask.PerTask` choose with them.
 
 Example:
@@ -30,23 +31,14 @@ if TYPE_CHECKING:
     from .prototypes import TreePrototypes
 
 
-def chance_score(y: np.ndarray, num_classes: int) -> float:
-    """What a model that learned nothing scores on labels ``y``: ROC-AUC 0.5 for two classes, else the accuracy of
-    always deciding the most frequent class."""
-    if num_classes == 2:
-        return 0.5
-    return float(np.bincount(np.asarray(y, dtype=np.int64)).max() / max(len(y), 1))
-
-
-def warn_if_chance(rows: Sequence[dict], chance: float, where: str, chance_is: str = "") -> None:
+def warn_if_chance(rows: Sequence[dict], chance: float, where: str) -> None:
     """Warn when no scored candidate is above ``chance`` by more than its standard error: the closed-form score then
     cannot tell a set that teaches from one that does not (dense graphs labelled by degree, labels unrelated to the
-    trees), and the choice among the candidates is noise. ``chance_is`` says what the chance score is, where a number
-    alone would not (an accuracy that a skewed split puts far above 1 / C)."""
+    trees), and the choice among the candidates is noise."""
     best = max((r for r in rows if r["scored"] and np.isfinite(r["val"])), key=lambda r: r["val"], default=None)
     if best is not None and best["val"] - best["val_se"] <= chance:
         warnings.warn(f"no candidate scores above chance on the {where} (best {best['val']:.3f} ± "
-                      f"{best['val_se']:.3f}, chance {chance:.3f}{chance_is}): the distilled set may teach little; "
+                      f"{best['val_se']:.3f}, chance {chance:.3f}): the distilled set may teach little; "
                       f"compare it with its permuted-label control (mirage train --distilled reports it)", stacklevel=4)
 
 
@@ -69,7 +61,6 @@ class WLProbe:
         self.colours = wl_colours(row_ids(joint.x), joint.edge_index, row_ids(joint.edge_attr), depth)
         self.offsets = np.cumsum([0] + [int(c.max()) + 1 for c in self.colours])
         self.n_fit = len(fit_flat.x)
-        self.fit_counts = np.bincount(fit_flat.y, minlength=num_classes)  # the class balance decided for
         self.y = score_flat.y
         self.num_classes = num_classes
         self.graph_of_node = score_flat.graph_of_node
@@ -115,16 +106,16 @@ class WLProbe:
             self._valid[h] = self._features(h, nodes, self.graph_of_node, np.ones(len(nodes)), self.num_graphs)
         return self._valid[h]
 
-    def score(self, est: TreePrototypes, witness: np.ndarray) -> float:
-        """The validation metric of a logistic regression fitted on ``est``'s prototypes; ``witness`` maps each of
-        its root tree ids to a node of ``fit_flat``."""
+    def fit(self, est: TreePrototypes, witness: np.ndarray):
+        """A logistic regression fitted on ``est``'s prototypes, and the validation graphs' features in its columns
+        (``[N_valid, F]``); ``witness`` maps each of ``est``'s root tree ids to a node of ``fit_flat``. None when the
+        prototypes hold one class only."""
         from sklearn.linear_model import LogisticRegression
-        from sklearn.metrics import roc_auc_score
 
         h = est.hops
         labels = np.array([c for c, _, _ in est.prototypes_])
         if len(np.unique(labels)) < 2:
-            return float("nan")
+            return None
         rows = np.concatenate([np.full(len(kept), i) for i, (_, kept, _) in enumerate(est.prototypes_)])
         nodes = witness[np.concatenate([kept for _, kept, _ in est.prototypes_])]
         weights = np.concatenate([w for _, _, w in est.prototypes_])
@@ -136,12 +127,37 @@ class WLProbe:
         if self._attributes is not None:
             X = sp.hstack([X, sp.csr_matrix(self.root_attributes(est))], format="csr")
             V = sp.hstack([V, sp.csr_matrix(self._attributes)], format="csr")
-        model = LogisticRegression(C=1.0, max_iter=2000).fit(X, labels)
+        return LogisticRegression(C=1.0, max_iter=2000).fit(X, labels), V
+
+    def score(self, est: TreePrototypes, witness: np.ndarray) -> float:
+        """The validation ROC-AUC (several classes: macro one-vs-rest) of :meth:`fit`'s model. A class that no
+        prototype has scores 0.5 (its column is constant); a class the validation graphs lack is left out of the
+        mean."""
+        from sklearn.metrics import roc_auc_score
+
+        fitted = self.fit(est, witness)
+        if fitted is None:
+            return float("nan")
+        model, V = fitted
         if self.num_classes == 2:
             if len(np.unique(self.y)) < 2:
                 return float("nan")
             return float(roc_auc_score(self.y, model.decision_function(V)))
-        return float((self.decide(model, V, labels) == self.y).mean())
+        # accuracy would score the validation split's class balance as much as the set: on a split with 1 % of one
+        # class, deciding the majority beats every candidate; ROC-AUC per class does not depend on the balance
+        from .training.metrics import macro_rocauc
+
+        probs = np.zeros((V.shape[0], self.num_classes))
+        probs[:, model.classes_] = model.predict_proba(V)
+        return macro_rocauc(self.y, probs)
+
+    @property
+    def score_targets(self) -> np.ndarray:
+        """The labels :meth:`score`'s ROC-AUC is taken over, as :func:`~graph_mirage.stats.score_error` reads them:
+        the validation labels, for several classes one binary column per class (one-vs-rest)."""
+        if self.num_classes == 2:
+            return self.y
+        return (self.y[:, None] == np.arange(self.num_classes)[None, :]).astype(float)
 
     def root_attributes(self, est: TreePrototypes) -> np.ndarray:
         """``[P, D]`` each prototype's continuous root attributes, averaged with its root weights and scaled as the
@@ -155,15 +171,3 @@ class WLProbe:
             attrs = shared or cluster_attributes(self.fit_flat, colours, members)
             out.append(np.average(attrs(est.hops, kept), axis=0, weights=w))
         return (np.asarray(out) - self._attr_shift) / self._attr_scale
-
-    def decide(self, model, V: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
-        """The classes ``model`` (fitted on prototypes of classes ``labels``) decides for the rows of ``V``, for the
-        data's class balance as a GNN trained on the set decides (logit adjustment, :class:`~graph_mirage.training.
-        TrainConfig`'s ``prior_correction``), not for the set's."""
-        from .training.metrics import class_shift
-
-        z = model.decision_function(V)
-        if z.ndim == 1:  # two classes among the prototypes: the logit of the second against the first
-            z = np.stack([np.zeros_like(z), z], axis=1)
-        shift = class_shift(self.fit_counts, np.bincount(labels, minlength=self.num_classes))
-        return model.classes_[(z + shift[model.classes_]).argmax(1)]

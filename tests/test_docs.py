@@ -767,3 +767,26 @@ def test_the_potency_classes_section_is_its_json_and_the_readme_quotes_it():
         auc = {r["model"]: 100 * r["test_rocauc_macro_mean"] for r in caps
                if r["method"] == "mirage-auto" and r["budget"] == budget}
         assert f"{auc['gcn']:.1f} / {auc['gat']:.1f} / {auc['gin']:.1f}" in page, budget
+
+
+def test_the_multiclass_score_section_is_its_json_and_its_reading_quotes_it():
+    """docs/results' comparison of the rule's two scores on several classes is generated from the committed JSON, and
+    the reading's numbers (splits, chance and best scores of the scaffold splits, the stratified best ROC-AUC) are
+    that JSON's."""
+    import json
+
+    mod = benchmark_module("multiclass_score")
+    blob = json.loads((mod.RESULTS / "multiclass_score.json").read_text())
+    page = (DOCS / "results" / "README.md").read_text()
+    assert page.split(mod.START, 1)[1].split(mod.END, 1)[0].strip() == mod.section(blob).strip()
+    reading = " ".join(page.split(mod.END, 1)[1].split("Reading.", 1)[1].split("\n\n", 1)[0].split())
+    results = blob["results"]
+    assert f"alike on all {len(results)} splits" in reading and all(r["chosen"] == r["chosen_earlier"] for r in results)
+    scaffold = {r["dataset"]: r for r in results if r["split"] == "scaffold"}
+    three, five = scaffold["bace-potency3"], scaffold["bace-potency5"]
+    assert f"({three['majority_share']:.2f}, {five['majority_share']:.2f})" in reading
+    for key, name in (("accuracy", "(at best {:.2f}, {:.2f})"), ("auc", "reads {:.2f} and {:.2f}")):
+        assert name.format(*(max(c[key] for c in r["candidates"]) for r in (three, five))) in reading
+    assert three["warned_earlier"] and five["warned_earlier"] and not three["warns"] and not five["warns"]
+    stratified = {max(c["auc"] for c in r["candidates"]) for r in results if r["split"] == "stratified random"}
+    assert {f"{v:.2f}" for v in stratified} == {"0.77"} and "The linear model's 0.77" in reading

@@ -96,16 +96,17 @@ def test_a_list_of_graphs_without_any_edge_distils_with_every_distiller(tmp_path
         assert d.edge_index.shape[1] == 0 and sorted(set(d.y.view(-1).tolist())) == [0, 1, 2], name
 
 
-def test_the_default_scores_candidates_deciding_for_the_datas_class_balance():
-    """Graphs the prototypes cannot tell apart (one node each, one label): the closed-form model's logits are equal,
-    so its decisions are its class prior's. A GNN trained on the set decides for the training split's balance (80 %
-    class 2), not for the set's (one prototype per class): the candidate's validation accuracy is what deciding
-    class 2 scores (0.8), not what the first class does (0.1)."""
+def test_the_defaults_score_of_several_classes_does_not_reward_the_validation_class_balance():
+    """Three classes, the validation split 80 % one class, graphs the prototypes cannot tell apart (one node each, one
+    label): the candidate scores chance, a macro one-vs-rest ROC-AUC of 0.5 — an accuracy would score 0.8 for deciding
+    the frequent class, above any set that teaches — and the user is told the choice is at chance."""
     train = [_lone_node(0)] * 10 + [_lone_node(1)] * 10 + [_lone_node(2)] * 80
     valid = [_lone_node(2)] * 8 + [_lone_node(0), _lone_node(1)]
-    est = AutoPrototypes(hops=1, per_class=(1,), max_bytes=10**6).fit(train, validation=valid)
+    with pytest.warns(UserWarning, match=r"no candidate scores above chance .* chance 0\.500"):
+        est = AutoPrototypes(hops=1, per_class=(1,), max_bytes=10**6).fit(train, validation=valid)
     assert est.distilled_.y.view(-1).tolist() == [0, 1, 2]
-    assert est.cv_results_[0]["val"] == pytest.approx(0.8)
+    assert est.cv_results_[0]["val"] == pytest.approx(0.5)
+    assert "macro one-vs-rest ROC-AUC" in est.distilled_.meta["auto"]["rule"]
 
 
 def test_node_features_are_labels_one_hot_or_refused():
