@@ -12,6 +12,9 @@ plain one of the same command (the plain runs are the same cached runs) and repo
     python benchmarks/recipes.py --pairs benchmarks/results/recipes_dd.json:benchmarks/results/table_dd.json \
         benchmarks/results/recipes_nci1.json:benchmarks/results/table_nci1.json
 
+With ``--variant NAME`` the two files differ by a training option rather than a recipe (``mirage bench --epochs 300``
+against the tables' 100): every distilled cell of the first is paired with the second's, its "recipe" named NAME.
+
 Writes ``benchmarks/results/recipes.json`` and ``.md`` (``--out``).
 """
 
@@ -33,16 +36,19 @@ def _by_seed(row: dict) -> dict:
     return unit_values(row["runs"])
 
 
-def compare(chosen_rows: list[dict], plain_rows: list[dict]) -> list[dict]:
-    """One record per distilled cell of ``chosen_rows`` that ``plain_rows`` also has."""
+def compare(chosen_rows: list[dict], plain_rows: list[dict], variant: str | None = None) -> list[dict]:
+    """One record per distilled cell of ``chosen_rows`` that ``plain_rows`` also has (``variant``: the name of what
+    ``chosen_rows`` changed, where their rows name no recipe)."""
+    from graph_mirage.bench.methods import PROBES
     from graph_mirage.stats import paired, verdict
 
     plain = {(r["dataset"], r["model"], r["method"], r["budget"]): r for r in plain_rows if r.get("runs")}
     out = []
     for r in chosen_rows:
         # one recipe alone (--recipes drop-roots) is not chosen, so the row lists none; its runs name it
-        recipes = r.get("recipes") or sorted({u["recipe"] for u in r.get("runs") or [] if u.get("recipe")})
-        if not recipes or r["method"] == "full" or "~" in r["method"] or r.get("error"):
+        recipes = r.get("recipes") or sorted({u["recipe"] for u in r.get("runs") or [] if u.get("recipe")}) \
+            or ([variant] if variant else [])
+        if not recipes or r["method"] in ("full", *PROBES) or "~" in r["method"] or r.get("error"):
             continue
         p = plain.get((r["dataset"], r["model"], r["method"], r["budget"]))
         if p is None:
@@ -52,6 +58,8 @@ def compare(chosen_rows: list[dict], plain_rows: list[dict]) -> list[dict]:
                "plain_test_mean": p["test_mean"], "plain_test_std": p["test_std"], "plain_val_mean": p["val_mean"],
                "chosen_test_mean": r["test_mean"], "chosen_test_std": r["test_std"], "chosen_val_mean": r["val_mean"],
                "chosen_minus_plain": {k: d[k] for k in ("mean", "low", "high", "units")}, "verdict": verdict(d)}
+        if "test_rocauc_macro_mean" in r and "test_rocauc_macro_mean" in p:  # several classes: the ranking metric too
+            rec["plain_rocauc_macro"], rec["chosen_rocauc_macro"] = p["test_rocauc_macro_mean"], r["test_rocauc_macro_mean"]
         for key, name in (("permuted", "margin_over_control"), ("full", "vs_full")):
             for src, tag in ((r, "chosen"), (p, "plain")):
                 q = (src.get("paired") or {}).get(key)
@@ -92,16 +100,20 @@ def main(argv=None) -> int:
     p.add_argument("--pairs", nargs="+", required=True, metavar="CHOSEN.json:PLAIN.json",
                    help="a table run with --recipes, and the plain table of the same command")
     p.add_argument("--out", default=str(RESULTS / "recipes"))
+    p.add_argument("--variant", default=None, metavar="NAME",
+                   help="the first file of each pair changed a training option, not the recipe: pair every cell")
     args = p.parse_args(argv)
     recs = []
     for pair in args.pairs:
         chosen, sep, plain = pair.partition(":")
         if not sep or not Path(chosen).is_file() or not Path(plain).is_file():
             p.error(f"--pairs wants CHOSEN.json:PLAIN.json, two existing files; got {pair!r}")
-        recs += compare(json.loads(Path(chosen).read_text())["rows"], json.loads(Path(plain).read_text())["rows"])
+        recs += compare(json.loads(Path(chosen).read_text())["rows"], json.loads(Path(plain).read_text())["rows"],
+                        args.variant)
     if not recs:
         p.error("no distilled cell with a chosen recipe is in both files of any pair (run mirage bench --recipes)")
-    command = "python benchmarks/recipes.py --pairs " + " ".join(args.pairs)
+    command = "python benchmarks/recipes.py " + (f"--variant {args.variant} " if args.variant else "") \
+        + "--pairs " + " ".join(args.pairs)
     md = markdown(recs, command)
     atomic_write_text(Path(args.out).with_suffix(".json"), json.dumps({"command": command, "rows": recs}, indent=1))
     atomic_write_text(Path(args.out).with_suffix(".md"), md)

@@ -790,3 +790,38 @@ def test_the_multiclass_score_section_is_its_json_and_its_reading_quotes_it():
     assert three["warned_earlier"] and five["warned_earlier"] and not three["warns"] and not five["warns"]
     stratified = {max(c["auc"] for c in r["candidates"]) for r in results if r["split"] == "stratified random"}
     assert {f"{v:.2f}" for v in stratified} == {"0.77"} and "The linear model's 0.77" in reading
+
+
+def test_the_longer_training_reading_is_its_paired_json():
+    """docs/results' "Training a set longer" and the README's bullet quote the committed pairing of the 300-epoch runs
+    with the tables' 100-epoch ones: every difference, interval and verdict, the margins and macro ROC-AUCs."""
+    import json
+
+    recs = json.loads((DOCS.parent / "benchmarks" / "results" / "recipes_epochs300.json").read_text())["rows"]
+    by = {(r["dataset"], r["model"]): r for r in recs}
+    page = (DOCS / "results" / "README.md").read_text()
+    text = " ".join(page.split("## Training a set longer", 1)[1].split("\n## ", 1)[0].split())
+    readme = " ".join((DOCS.parent / "README.md").read_text().split())
+
+    def iv(r: dict) -> str:
+        d = r["chosen_minus_plain"]
+        return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]".replace("-", "−")
+
+    potency = [by[("bace-potency3.csv", m)] for m in ("gcn", "gat", "gin")]
+    assert " / ".join(iv(r) for r in potency) + " (GCN / GAT / GIN, ↑)" in text
+    assert all(r["verdict"] == "beats" for r in potency)
+    margins = [" / ".join(f"{100 * r[k]['mean']:+.1f}" for r in potency)
+               for k in ("plain_margin_over_control", "chosen_margin_over_control")]
+    assert f"{margins[0]} → {margins[1]}" in text
+    aucs = [" / ".join(f"{100 * r[k]:.1f}" for r in potency) for k in ("plain_rocauc_macro", "chosen_rocauc_macro")]
+    assert f"macro ROC-AUC {aucs[0]} → {aucs[1]}" in text
+    assert f"macro ROC-AUC {100 * min(r['chosen_rocauc_macro'] for r in potency):.1f}–" \
+           f"{100 * max(r['chosen_rocauc_macro'] for r in potency):.1f}" in readme
+    gat = by[("synthetic-motifs", "gat")]
+    assert f"GAT {iv(gat)} ↑" in text and gat["verdict"] == "beats"
+    assert [by[("synthetic-motifs", m)]["verdict"] for m in ("gcn", "gin")] == ["tie", "tie"]
+    assert all(by[("ogbg-molbace", m)]["verdict"] == "tie" for m in ("gcn", "gat", "gin"))
+    nci1 = by[("NCI1", "gat")]
+    assert f"lower with GAT ({iv(nci1)} ↓)" in text and nci1["verdict"] == "loses"
+    lift = sorted(100 * r["chosen_minus_plain"]["mean"] for r in potency)
+    assert f"+{lift[0]:.1f} to +{lift[-1]:.1f} accuracy ↑" in readme
