@@ -77,8 +77,10 @@ def _iv(q: dict | None) -> str:
     return "" if not q else f"{100 * q['mean']:+.1f} [{100 * q['low']:+.1f}, {100 * q['high']:+.1f}]"
 
 
-def markdown(recs: list[dict], command: str) -> str:
-    lines = ["# Distilled sets: plain training vs a recipe chosen on validation", "",
+def markdown(recs: list[dict], command: str, variant: str | None = None) -> str:
+    title = f"the tables' training vs {variant} (in the columns: plain vs chosen)" if variant \
+        else "plain training vs a recipe chosen on validation"
+    lines = [f"# Distilled sets: {title}", "",
              f"`{command}` — test ROC-AUC ×100, mean ± std over seeds; differences paired over the same seeds "
              "[95 % interval]. Margins: over each set's permuted control, each under its own chosen recipe.", "",
              "| dataset | GNN | method | chosen recipe | plain | chosen | chosen − plain | margin plain → chosen "
@@ -114,7 +116,7 @@ def main(argv=None) -> int:
         p.error("no distilled cell with a chosen recipe is in both files of any pair (run mirage bench --recipes)")
     command = "python benchmarks/recipes.py " + (f"--variant {args.variant} " if args.variant else "") \
         + "--pairs " + " ".join(args.pairs)
-    md = markdown(recs, command)
+    md = markdown(recs, command, args.variant)
     atomic_write_text(Path(args.out).with_suffix(".json"), json.dumps({"command": command, "rows": recs}, indent=1))
     atomic_write_text(Path(args.out).with_suffix(".md"), md)
     print(md)
