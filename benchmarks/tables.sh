@@ -313,7 +313,7 @@ mirage bench --cache-dir $C --out $O --jobs 2 --datasets "${MIRAGE_CACHE:-$HOME/
 # multi-class split above and the potency classes' scaffold split (no GNN trained; 20 s)
 python benchmarks/multiclass_score.py
 # the default and its control trained for 300 epochs instead of 100 (an exploration, docs/results/README.md "Training
-# a set longer"; 14 minutes), paired with the 100-epoch runs by benchmarks/recipes.py
+# a set longer"; 33 minutes), paired with the 100-epoch runs by benchmarks/recipes.py
 E3="mirage bench --cache-dir $C --out $O --jobs 2 --epochs 300"
 $E3 --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency3.csv" --split-col split \
     --seeds 10 --full-seeds 10 --methods full mirage-auto size-only permuted --name epochs300_potency3 "$@"
@@ -321,6 +321,10 @@ $E3 --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods fu
     --name epochs300_multiclass "$@"
 $E3 --datasets ogbg-molbace --seeds 10 --methods full mirage-auto size-only permuted --name epochs300_molbace "$@"
 $E3 --datasets NCI1 --seeds 10 --methods full mirage-auto size-only permuted --name epochs300_nci1 "$@"
+$E3 --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency5.csv" --split-col split \
+    --seeds 10 --full-seeds 10 --methods full mirage-auto size-only permuted --name epochs300_potency5 "$@"
+$E3 --datasets DD --seeds 10 --full-seeds 10 --methods full mirage-auto size-only permuted --name epochs300_dd "$@"
 python benchmarks/recipes.py --variant 300-epochs --out $O/recipes_epochs300 \
-    --pairs $O/epochs300_potency3.json:$O/potency3.json $O/epochs300_multiclass.json:$O/defaults.json \
-    $O/epochs300_molbace.json:$O/defaults.json $O/epochs300_nci1.json:$O/defaults.json
+    --pairs $O/epochs300_potency3.json:$O/potency3.json $O/epochs300_potency5.json:$O/potency5.json \
+    $O/epochs300_multiclass.json:$O/defaults.json $O/epochs300_molbace.json:$O/defaults.json \
+    $O/epochs300_nci1.json:$O/defaults.json $O/epochs300_dd.json:$O/defaults.json

@@ -823,5 +823,14 @@ def test_the_longer_training_reading_is_its_paired_json():
     assert all(by[("ogbg-molbace", m)]["verdict"] == "tie" for m in ("gcn", "gat", "gin"))
     nci1 = by[("NCI1", "gat")]
     assert f"lower with GAT ({iv(nci1)} ↓)" in text and nci1["verdict"] == "loses"
+    five = {m: by[("bace-potency5.csv", m)] for m in ("gcn", "gat", "gin")}
+    assert f"GAT {iv(five['gat'])} and GIN {iv(five['gin'])} ↑" in text
+    assert [five[m]["verdict"] for m in ("gcn", "gat", "gin")] == ["tie", "beats", "beats"]
+    aucs = [" / ".join(f"{100 * five[m][k]:.1f}" for m in ("gcn", "gat", "gin"))
+            for k in ("plain_rocauc_macro", "chosen_rocauc_macro")]
+    assert f"ROC-AUC {aucs[0]} → {aucs[1]}" in text
+    dd = [by[("DD", m)] for m in ("gcn", "gat", "gin")]  # the same runs' choices: no difference at all
+    assert all(r["chosen_minus_plain"]["mean"] == 0 and r["chosen_test_std"] == r["plain_test_std"] for r in dd)
+    assert "DD** (100 graphs): the same scores to the last digit" in text
     lift = sorted(100 * r["chosen_minus_plain"]["mean"] for r in potency)
     assert f"+{lift[0]:.1f} to +{lift[-1]:.1f} accuracy ↑" in readme
