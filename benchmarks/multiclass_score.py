@@ -146,12 +146,14 @@ def table(results: list[dict]) -> str:
 
 
 def section(blob: dict) -> str:
-    return (f"Written by `python benchmarks/multiclass_score.py --page` from `benchmarks/results/multiclass_score.json` "
-            f"(`{blob['header']['command']}`, {blob['header']['seconds']:.0f} s); no GNN trained. Per split, the default fitted on the "
-            f"training graphs and scored on the validation graphs; *choices changed*: splits where the macro ROC-AUC "
-            f"rule chooses another (hops, prototypes per class) than the accuracy rule would; best scores: over the "
-            f"scored candidates (ranges over the splits); *warns of chance*: splits where no candidate is above chance "
-            f"by more than its standard error.\n\n{table(blob['results'])}")
+    h = blob["header"]
+    return (f"Written by `python benchmarks/multiclass_score.py --page` from "
+            f"`benchmarks/results/multiclass_score.json` (`{h['command']}`, {h['seconds']:.0f} s); no GNN trained. "
+            f"Per split, the default fitted on the training graphs and scored on the validation graphs; *choices "
+            f"changed*: splits where the macro ROC-AUC rule chooses another (hops, prototypes per class) than the "
+            f"accuracy rule would; best scores: over the scored candidates (ranges over the splits); *warns of "
+            f"chance*: splits where no candidate is above chance by more than its standard error.\n\n"
+            f"{table(blob['results'])}")
 
 
 def main(argv: list[str] | None = None) -> int:

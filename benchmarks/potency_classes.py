@@ -62,8 +62,9 @@ def _cell(r: dict | None) -> str:
 def _diff(d: dict | None) -> str:
     if d is None:
         return ""
-    arrow = {"beats": "↑", "loses": "↓"}.get(d["verdict"], "≈")
-    return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] {arrow}"
+    from graph_mirage.stats import VERDICT_MARKS
+
+    return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] {VERDICT_MARKS[d['verdict']]}"
 
 
 def section(classes: list[int], results: Path = RESULTS) -> str:
@@ -87,8 +88,8 @@ def section(classes: list[int], results: Path = RESULTS) -> str:
                                                  "mirage-auto~permuted", "herding-bytes", "random-bytes")]
             lines.append(f"| {k} | {model.upper()} | " + " | ".join(cells + vs) + " |")
     return (f"Written by `python benchmarks/potency_classes.py --page` from the committed `potency{{K}}.json` (the "
-            f"bench runs of `python benchmarks/potency_classes.py`). Test accuracy / macro one-vs-rest ROC-AUC ×100, "
-            f"means over {'/'.join(map(str, sorted(seeds)))} seeds (accuracy chooses the epoch; chance: 100/K "
+            f"bench runs of `python benchmarks/potency_classes.py`). Test accuracy / macro one-vs-rest ROC-AUC "
+            f"×100, means over {'/'.join(map(str, sorted(seeds)))} seeds (accuracy chooses the epoch; chance: 100/K "
             f"accuracy, 50 ROC-AUC); differences in accuracy, paired over the seeds [95 % interval] (↑ above zero, ↓ "
             f"below, ≈ contains it).\n\n" + "\n".join(lines))
 

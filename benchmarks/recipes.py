@@ -59,7 +59,8 @@ def compare(chosen_rows: list[dict], plain_rows: list[dict], variant: str | None
                "chosen_test_mean": r["test_mean"], "chosen_test_std": r["test_std"], "chosen_val_mean": r["val_mean"],
                "chosen_minus_plain": {k: d[k] for k in ("mean", "low", "high", "units")}, "verdict": verdict(d)}
         if "test_rocauc_macro_mean" in r and "test_rocauc_macro_mean" in p:  # several classes: the ranking metric too
-            rec["plain_rocauc_macro"], rec["chosen_rocauc_macro"] = p["test_rocauc_macro_mean"], r["test_rocauc_macro_mean"]
+            rec["plain_rocauc_macro"] = p["test_rocauc_macro_mean"]
+            rec["chosen_rocauc_macro"] = r["test_rocauc_macro_mean"]
         for key, name in (("permuted", "margin_over_control"), ("full", "vs_full")):
             for src, tag in ((r, "chosen"), (p, "plain")):
                 q = (src.get("paired") or {}).get(key)
