@@ -123,7 +123,7 @@ class PerTask(BaseEstimator):
 
         total = full_bytes(flat.x, flat.edge_index, flat.edge_attr, np.zeros(flat.num_graphs))
         cap = base.max_bytes if base.max_bytes is not None else (
-            None if base.max_fraction is None else base.max_fraction * total)
+            None if base.max_fraction is None else base.share(2) * total)  # each task: two classes
         # bank None (the default): each task's prototypes their own DAGs (AUTO_BANK_TASKS)
         shared = bool(base.bank) if base.bank is not None else AUTO_BANK_TASKS
         # one bank holds every task's trees once, so the cap is the merged set's (below); without one, a task's share

@@ -63,7 +63,7 @@ def test_choose_breaks_ties_toward_more_prototypes_then_the_better_score_then_fe
 def test_candidates_above_the_cap_are_not_scored(synthetic, fitted):
     train = synthetic[synthetic.split["train"]]
     total = fitted.distilled_.meta["full_bytes"]
-    cap = max(0.01 * total, 5 * 3 * total / len(train))
+    cap = max(0.01 * (3 - 1) * total, 5 * 3 * total / len(train))  # 1 % per decision boundary, or 5 graphs a class
     rows = fitted.cv_results_
     assert any(r["scored"] for r in rows) and any(not r["scored"] for r in rows)
     assert all(r["scored"] == (r["bytes"] <= cap) for r in rows)
@@ -75,6 +75,55 @@ def test_candidates_above_the_cap_are_not_scored(synthetic, fitted):
         assert [r["per_class"] for r in made] == counts[:len(made)]
         assert all(r["scored"] for r in made[:-1])
         assert len(made) == len(counts) or not made[-1]["scored"]
+
+
+def test_the_default_cap_is_a_share_per_decision_boundary(synthetic, tmp_path, monkeypatch):
+    """max_fraction="auto": three classes have two decision boundaries, so the share doubles (more prototypes per
+    class are scored and chosen); two classes have one, so their cap and file are those of the share itself; seven
+    classes stop at four boundaries. A share given as a number is of all the bytes."""
+    import copy
+    import warnings
+
+    import graph_mirage.auto as auto
+
+    monkeypatch.setattr(auto, "AUTO_MAX_FRACTION", 0.05)  # the synthetic set is small: 1 % is below one prototype
+    train, valid = synthetic[synthetic.split["train"]], synthetic[synthetic.split["valid"]]
+
+    def fit(tr, va, share):
+        m = AutoPrototypes(hops=1, max_fraction=share, min_graphs=0).fit(tr, validation=va)
+        return m, m.distilled_.meta["full_bytes"]
+
+    (whole, total), (per, _) = fit(train, valid, 0.05), fit(train, valid, "auto")
+    assert per.share(3) == 0.10 and whole.share(3) == 0.05
+    assert all(r["scored"] == (r["bytes"] <= 0.05 * total) for r in whole.cv_results_)
+    assert all(r["scored"] == (r["bytes"] <= 0.10 * total) for r in per.cv_results_)
+    assert per.best_params_["per_class"] > whole.best_params_["per_class"]
+    assert f"above {int(0.10 * total):,} bytes not scored" in per.distilled_.meta["auto"]["rule"]
+
+    def two(part):
+        return part[[i for i in range(len(part)) if int(part[i].y) < 2]]
+
+    (a, _), (b, _) = fit(two(train), two(valid), 0.05), fit(two(train), two(valid), "auto")
+    assert [r["scored"] for r in a.cv_results_] == [r["scored"] for r in b.cv_results_]
+    assert any(not r["scored"] for r in a.cv_results_)
+    assert a.distilled_.save(tmp_path / "a.npz").read_bytes() == b.distilled_.save(tmp_path / "b.npz").read_bytes()
+
+    monkeypatch.setattr(auto, "AUTO_MAX_FRACTION", 0.02)
+    seven_train, seven_valid = copy.copy(train.flat()), copy.copy(valid.flat())
+    seven_train.y = np.arange(seven_train.num_graphs) % 7
+    seven_valid.y = np.arange(seven_valid.num_graphs) % 7
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # labels unrelated to the graphs: the choice is at chance, and said so
+        m = AutoPrototypes(hops=1, min_graphs=0).fit(seven_train, validation=seven_valid)
+    total7 = m.distilled_.meta["full_bytes"]
+    assert all(r["scored"] == (r["bytes"] <= 0.08 * total7) for r in m.cv_results_)
+    assert any(0.08 * total7 < r["bytes"] <= 0.12 * total7 for r in m.cv_results_)  # what six boundaries would admit
+    # mirage distill --max-bytes 2% gives a number: of all the bytes; without it the default's "auto"
+    from graph_mirage.workflows import DataSettings, DistillSettings
+    from graph_mirage.workflows.distill import make_estimator
+
+    assert make_estimator(DistillSettings(DataSettings("synthetic-motifs"), max_fraction=0.02)).max_fraction == 0.02
+    assert make_estimator(DistillSettings(DataSettings("synthetic-motifs"))).max_fraction == "auto"
 
 
 def test_the_log_says_which_candidates_the_cap_left_unscored(synthetic):
@@ -219,6 +268,7 @@ def test_validation_graphs_of_one_class_are_refused_before_any_candidate_is_made
 @pytest.mark.parametrize("kwargs, match", [({"per_class": [0]}, "per_class must be"),
                                            ({"hops": "two"}, "hops must be"),
                                            ({"max_fraction": 2.0}, "max_fraction must be"),
+                                           ({"max_fraction": "half"}, "max_fraction must be"),
                                            ({"readout": "max"}, "readout must be"),
                                            ({"max_bytes": 0}, "max_bytes must be"),
                                            ({"degrees": 1}, "degrees must be"),

@@ -101,7 +101,8 @@ def distill_args(sp) -> None:
                         f"{', '.join(map(str, AUTO_PER_CLASS))})")
     g.add_argument("--max-bytes", type=bytes_or_share, default=None, metavar="B|P%",
                    help="size cap of the distilled set in bytes, or P%% of the training split's bytes (automatic "
-                        "settings: default 1 %%, at least 5 average graphs per class; a percentage only there)")
+                        "settings: default 1 %% per decision boundary, K - 1 of them for K classes (at most 4), at "
+                        "least 5 average graphs per class; a percentage given is of all the bytes; only there)")
     g.add_argument("--support", nargs="+", default=None, metavar="S",
                    help="explicit thresholds: 0.05 (a fraction of each class's graphs), 25 (a count of graphs) or "
                         "CLASS:VALUE ...; a set that is not smaller than the training split is refused")

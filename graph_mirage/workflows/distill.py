@@ -68,7 +68,7 @@ def make_estimator(s: DistillSettings, n_graphs: int | None = None) -> AutoProto
     if s.max_bytes is not None:
         kwargs["max_bytes"] = s.max_bytes
     if s.max_fraction is not None:
-        kwargs["max_fraction"] = float(s.max_fraction)
+        kwargs["max_fraction"] = float(s.max_fraction)  # a share the user gives: of all the bytes, whatever the classes
     if s.readout is not None:
         kwargs["readout"] = s.readout
     if s.degrees is not None:
