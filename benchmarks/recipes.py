@@ -29,11 +29,14 @@ RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 MODELS = {"gcn": "GCN", "gat": "GAT", "gin": "GIN", "sage": "SAGE"}
 
 
-def _by_seed(row: dict) -> dict:
-    """The row's independent units, as the tables pair them (folds averaged over their seeds)."""
+def _by_seed(row: dict, metric: str | None = None) -> dict:
+    """The row's independent units, as the tables pair them (folds averaged over their seeds); ``metric``: one of
+    the runs' ``test_metrics`` (the macro ROC-AUC of several classes) instead of the row's own test metric."""
     from graph_mirage.bench.rows import unit_values
 
-    return unit_values(row["runs"])
+    if metric is None:
+        return unit_values(row["runs"])
+    return unit_values([dict(u, test=(u.get("test_metrics") or {}).get(metric)) for u in row["runs"]])
 
 
 def compare(chosen_rows: list[dict], plain_rows: list[dict], variant: str | None = None) -> list[dict]:
@@ -58,9 +61,15 @@ def compare(chosen_rows: list[dict], plain_rows: list[dict], variant: str | None
                "plain_test_mean": p["test_mean"], "plain_test_std": p["test_std"], "plain_val_mean": p["val_mean"],
                "chosen_test_mean": r["test_mean"], "chosen_test_std": r["test_std"], "chosen_val_mean": r["val_mean"],
                "chosen_minus_plain": {k: d[k] for k in ("mean", "low", "high", "units")}, "verdict": verdict(d)}
+        if r.get("metric", "rocauc") != "rocauc":  # the table's metric where it is not ROC-AUC (several classes)
+            rec["metric"] = r["metric"]
         if "test_rocauc_macro_mean" in r and "test_rocauc_macro_mean" in p:  # several classes: the ranking metric too
             rec["plain_rocauc_macro"] = p["test_rocauc_macro_mean"]
             rec["chosen_rocauc_macro"] = r["test_rocauc_macro_mean"]
+            m = paired(_by_seed(r, "rocauc_macro"), _by_seed(p, "rocauc_macro"))
+            if m.get("units"):
+                rec["rocauc_macro_chosen_minus_plain"] = dict({k: m[k] for k in ("mean", "low", "high", "units")},
+                                                              verdict=verdict(m))
         for key, name in (("permuted", "margin_over_control"), ("full", "vs_full")):
             for src, tag in ((r, "chosen"), (p, "plain")):
                 q = (src.get("paired") or {}).get(key)
@@ -79,20 +88,33 @@ def _iv(q: dict | None) -> str:
 
 
 def markdown(recs: list[dict], command: str, variant: str | None = None) -> str:
+    from graph_mirage.stats import VERDICT_MARKS
+
     title = f"the tables' training vs {variant} (in the columns: plain vs chosen)" if variant \
         else "plain training vs a recipe chosen on validation"
+    macro = any("rocauc_macro_chosen_minus_plain" in r for r in recs)
+    metrics = {r.get("metric", "rocauc") for r in recs}
+    metric = "ROC-AUC" if metrics == {"rocauc"} else "accuracy" if metrics == {"accuracy"} else \
+        "metric (ROC-AUC; accuracy on several classes)"
     lines = [f"# Distilled sets: {title}", "",
-             f"`{command}` — test ROC-AUC ×100, mean ± std over seeds; differences paired over the same seeds "
-             "[95 % interval]. Margins: over each set's permuted control, each under its own chosen recipe.", "",
+             f"`{command}` — test {metric} ×100, mean ± std over seeds; differences paired over the same seeds "
+             "[95 % interval]. Margins: over each set's permuted control, each under its own chosen recipe."
+             + (" Macro ROC-AUC: one-vs-rest, averaged over the classes." if macro else ""), "",
              "| dataset | GNN | method | chosen recipe | plain | chosen | chosen − plain | margin plain → chosen "
-             "| vs full plain → chosen |", "|---|---|---|---|---|---|---|---|---|"]
+             "| vs full plain → chosen |" + (" macro ROC-AUC plain → chosen | its chosen − plain |" if macro else ""),
+             "|---|---|---|---|---|---|---|---|---|" + ("---|---|" if macro else "")]
     for r in recs:
-        lines.append(f"| {r['dataset']} | {MODELS.get(r['model'], r['model'])} | {r['method']} | "
-                     f"{', '.join(map(str, r['recipes']))} | {_pm(r['plain_test_mean'], r['plain_test_std'])} | "
-                     f"{_pm(r['chosen_test_mean'], r['chosen_test_std'])} | {_iv(r['chosen_minus_plain'])} "
-                     f"{'↑' if r['verdict'] == 'beats' else '↓' if r['verdict'] == 'loses' else '≈'} | "
-                     f"{_iv(r.get('plain_margin_over_control'))} → {_iv(r.get('chosen_margin_over_control'))} | "
-                     f"{_iv(r.get('plain_vs_full'))} → {_iv(r.get('chosen_vs_full'))} |")
+        line = (f"| {r['dataset']} | {MODELS.get(r['model'], r['model'])} | {r['method']} | "
+                f"{', '.join(map(str, r['recipes']))} | {_pm(r['plain_test_mean'], r['plain_test_std'])} | "
+                f"{_pm(r['chosen_test_mean'], r['chosen_test_std'])} | {_iv(r['chosen_minus_plain'])} "
+                f"{VERDICT_MARKS[r['verdict']]} | "
+                f"{_iv(r.get('plain_margin_over_control'))} → {_iv(r.get('chosen_margin_over_control'))} | "
+                f"{_iv(r.get('plain_vs_full'))} → {_iv(r.get('chosen_vs_full'))} |")
+        if macro:
+            m = r.get("rocauc_macro_chosen_minus_plain")
+            line += (f" {100 * r['plain_rocauc_macro']:.1f} → {100 * r['chosen_rocauc_macro']:.1f} | "
+                     f"{_iv(m)} {VERDICT_MARKS[m['verdict']]} |" if m else " | |")
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 
