@@ -335,3 +335,11 @@ python benchmarks/recipes.py --variant 300-epochs --out $O/recipes_epochs300 \
     --pairs $O/epochs300_potency3.json:$O/potency3_cap_1pct.json $O/epochs300_potency5.json:$O/potency5_cap_1pct.json \
     $O/epochs300_multiclass.json:$O/defaults.json $O/epochs300_molbace.json:$O/defaults.json \
     $O/epochs300_nci1.json:$O/defaults.json $O/epochs300_dd.json:$O/defaults.json
+# ... and today's default on BACE's classes (the cap per decision boundary) with its control, paired with
+# potency{3,5}.json (10 minutes)
+for k in 3 5; do
+    $E3 --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency$k.csv" --split-col split \
+        --seeds 10 --full-seeds 10 --methods full mirage-auto size-only permuted --name epochs300_boundary_potency$k "$@"
+done
+python benchmarks/recipes.py --variant 300-epochs --out $O/recipes_epochs300_boundary \
+    --pairs $O/epochs300_boundary_potency3.json:$O/potency3.json $O/epochs300_boundary_potency5.json:$O/potency5.json

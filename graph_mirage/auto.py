@@ -135,9 +135,9 @@ class AutoPrototypes(BaseEstimator):
         max_bytes: byte cap of the distilled set (overrides ``max_fraction`` and ``min_graphs``).
         max_fraction: byte cap as a share of the training split's bytes, whatever the classes (None: no cap unless
             ``max_bytes``). ``"auto"`` (the default): 1 % per decision boundary, K - 1 of them for K classes, at most
-            4 (:meth:`share`). At 1 % a 3-class set of real molecules held 10 prototypes per class and taught GNNs
-            less than graph size alone; at 2 %, 7-8 points of macro ROC-AUC more (docs/results, "Three and five
-            classes").
+            4 (:meth:`share`). Under a cap of 1 % whatever the classes a 3-class set of real molecules held 10
+            prototypes per class and taught GNNs less than graph size alone; under 2 %, 7-8 points of macro ROC-AUC
+            more (docs/results, "Three and five classes").
         min_graphs: the cap is at least the bytes of this many average training graphs per class.
         readout: the readout recorded in the artifact (``"sum"``: the prototypes' weights are made for it).
         seed: seed of the prototypes' k-means and of the holdout.
