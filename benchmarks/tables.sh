@@ -331,10 +331,18 @@ $E3 --datasets NCI1 --seeds 10 --methods full mirage-auto size-only permuted --n
 $E3 --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency5.csv" --split-col split \
     --seeds 10 --full-seeds 10 --methods full mirage-auto size-only permuted --name epochs300_potency5 "$@"
 $E3 --datasets DD --seeds 10 --full-seeds 10 --methods full mirage-auto size-only permuted --name epochs300_dd "$@"
+# the other binary datasets whose sets train in one or two batches an epoch (20 minutes)
+$E3 --datasets ogbg-molbbbp --seeds 10 --methods full mirage-auto size-only permuted --name epochs300_molbbbp "$@"
+for d in MUTAG:mutag IMDB-BINARY:imdb PROTEINS:proteins; do
+    $E3 --datasets ${d%%:*} --folds 10 --fold-seeds 3 --seeds 3 --methods full mirage-auto size-only permuted \
+        --name epochs300_${d##*:} "$@"
+done
 python benchmarks/recipes.py --variant 300-epochs --out $O/recipes_epochs300 \
     --pairs $O/epochs300_potency3.json:$O/potency3_cap_1pct.json $O/epochs300_potency5.json:$O/potency5_cap_1pct.json \
     $O/epochs300_multiclass.json:$O/defaults.json $O/epochs300_molbace.json:$O/defaults.json \
-    $O/epochs300_nci1.json:$O/defaults.json $O/epochs300_dd.json:$O/defaults.json
+    $O/epochs300_nci1.json:$O/defaults.json $O/epochs300_dd.json:$O/defaults.json \
+    $O/epochs300_molbbbp.json:$O/defaults.json $O/epochs300_mutag.json:$O/defaults.json \
+    $O/epochs300_imdb.json:$O/defaults.json $O/epochs300_proteins.json:$O/defaults.json
 # ... and today's default on BACE's classes (the cap per decision boundary) with its control, paired with
 # potency{3,5}.json (10 minutes)
 for k in 3 5; do

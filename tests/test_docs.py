@@ -889,6 +889,14 @@ def test_the_longer_training_reading_is_its_paired_json():
     dd = [by[("DD", m)] for m in ("gcn", "gat", "gin")]  # the same runs' choices: no difference at all
     assert all(r["chosen_minus_plain"]["mean"] == 0 and r["chosen_test_std"] == r["plain_test_std"] for r in dd)
     assert "DD** (100 graphs): the same scores to the last digit" in text
+    small = [r for r in recs if r["method"] == "mirage-auto"
+             and r["dataset"] in ("ogbg-molbbbp", "MUTAG", "IMDB-BINARY", "PROTEINS")]
+    assert len(small) == 11 and all(abs(r["chosen_minus_plain"]["mean"]) < 0.01 for r in small)
+    diffs = sorted(100 * r["chosen_minus_plain"]["mean"] for r in small)
+    assert f"level with every GNN ({diffs[0]:+.1f} to {diffs[-1]:+.1f} ≈;".replace("-", "−") in text
+    imdb = by[("IMDB-BINARY", "gcn")]
+    assert [r["verdict"] for r in small if r is not imdb] == ["tie"] * 10
+    assert f"IMDB-BINARY's GCN {iv(imdb)}, its runs the same to a tenth of a point" in text
     lift = sorted(100 * r["chosen_minus_plain"]["mean"] for r in potency)
     assert f"+{lift[0]:.1f} to +{lift[-1]:.1f} accuracy ↑" in readme
 
