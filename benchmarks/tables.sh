@@ -311,9 +311,11 @@ python benchmarks/potency_classes.py
 python benchmarks/recipes.py --variant per-boundary-cap --out $O/recipes_per_boundary \
     --pairs $O/potency3.json:$O/potency3_cap_1pct.json $O/potency5.json:$O/potency5_cap_1pct.json
 python benchmarks/potency_classes.py --page
-# ... and the same rule under 2 % and 5 % caps on 3 classes (an exploration; 5 minutes)
+# ... and the same rule under 2 % and 5 % caps on 3 classes, herding's and random molecules filling each cap (an
+# exploration; 12 minutes)
 mirage bench --cache-dir $C --out $O --jobs 2 --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency3.csv" \
-    --split-col split --seeds 10 --fractions 0.02 0.05 --methods mirage-auto permuted --name potency3_caps "$@"
+    --split-col split --seeds 10 --fractions 0.02 0.05 --methods mirage-auto herding-bytes random-bytes permuted \
+    --name potency3_caps "$@"
 # the rule's score on several classes: macro one-vs-rest ROC-AUC against the accuracy it replaced, on every
 # multi-class split above and the potency classes' scaffold split (no GNN trained; 20 s)
 python benchmarks/multiclass_score.py

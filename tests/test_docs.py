@@ -767,6 +767,11 @@ def test_the_potency_classes_section_is_its_json_and_the_readme_quotes_it():
         auc = {r["model"]: 100 * r["test_rocauc_macro_mean"] for r in caps
                if r["method"] == "mirage-auto" and r["budget"] == budget}
         assert f"{auc['gcn']:.1f} / {auc['gat']:.1f} / {auc['gin']:.1f}" in page, budget
+        # the prototypes against real graphs filling the same cap, paired over the seeds
+        auto = {r["model"]: r["paired"] for r in caps if r["method"] == "mirage-auto" and r["budget"] == budget}
+        for method in ("herding-bytes", "random-bytes"):
+            assert all(auto[m][method]["verdict"] == "beats" for m in ("gcn", "gat", "gin"))
+            assert " / ".join(f"{100 * auto[m][method]['mean']:+.1f}" for m in ("gcn", "gat", "gin")) in page
 
 
 def test_the_cap_per_boundary_section_is_its_paired_json_and_the_readings_quote_it():
