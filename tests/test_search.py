@@ -344,6 +344,9 @@ def test_the_agreement_line_says_what_the_seeds_allow():
         return agreement_line(seed_agreement([{"val_runs": [float(v) for v in row]} for row in _runs(r, 2, 64)]))
 
     assert agreement_line(None).startswith("one seed: how much seed noise there is in this ranking is not measured")
+    # two configurations searched with three seeds: measured by nothing, but not for want of seeds
+    assert seed_agreement([{"val_runs": [0.9, 0.8, 0.7]}, {"val_runs": [0.6, 0.5, 0.4]}]) is None
+    assert agreement_line(None, seeds=3).startswith("seed agreement: not measured with fewer than three configurations")
     noisy = seed_agreement([{"val_runs": [float(v) for v in row]} for row in _runs(0.2, 2, 64)])
     text = agreement_line(noisy)
     assert f"the 2 seeds order the 64 configurations alike at Spearman {noisy['pairwise']:+.2f} [" in text

@@ -142,7 +142,7 @@ def print_search(outcome, top: int) -> None:
         took = f"{outcome.distill_seconds:.1f} s distillation + " + took
     print(f"chosen: {s.ranking()[0]['name']}: validation {s.best_score_:.4f}, test {s.best_test_:.4f} ({took})")
     print(level_line(s, len(outcome.dataset.split["valid"])))
-    print(agreement_line(s.seed_agreement_))
+    print(agreement_line(s.seed_agreement_, s.seeds))
     if outcome.versus is not None:
         print(versus_lines(outcome.versus))
     if outcome.screened is not None:
@@ -185,12 +185,16 @@ def print_confirmed(c) -> None:
           f"validation {c.best_score_:.4f}, test {c.best_test_:.4f}")
 
 
-def agreement_line(a: dict | None, goal: float = 0.8) -> str:
-    """How far the seeds' own disagreement caps the ranking (:func:`~graph_mirage.search.agreement.seed_agreement`)."""
+def agreement_line(a: dict | None, seeds: int = 1, goal: float = 0.8) -> str:
+    """How far the seeds' own disagreement caps the ranking (:func:`~graph_mirage.search.agreement.seed_agreement`;
+    None where it is not measured: one seed, or fewer than three configurations to order)."""
     import math
 
     from ..search.agreement import seeds_for_ceiling
 
+    if a is None and seeds > 1:
+        return (f"seed agreement: not measured with fewer than three configurations (a rank correlation of the "
+                f"{seeds} seeds needs three to order)")
     if a is None:
         return ("one seed: how much seed noise there is in this ranking is not measured (--seeds 2 measures it; "
                 "docs/search.md, seed agreement)")
