@@ -75,3 +75,43 @@ def test_train_and_run_report_the_control_unless_told_not_to(tmp_path):
     assert r.returncode == 0 and "permuted" not in r.stdout
     r = forked.run(run + ["--json"], text=True)
     assert r.returncode == 0 and "margin" in json.loads(r.stdout)["distilled"]
+
+
+def test_the_learning_rate_is_chosen_by_the_sets_margin_over_its_control_on_validation(synthetic, distilled):
+    from graph_mirage.training import choose_by_margin
+
+    configs = {"slow": TrainConfig(epochs=4, lr=1e-5), "fast": TrainConfig(epochs=4, lr=3e-2)}
+    r = choose_by_margin(synthetic, distilled, configs, model="gin", seeds=[0, 1])
+    cands = {c["name"]: c for c in r["choice"]["candidates"]}
+    assert list(cands) == ["slow", "fast"]
+    for name, c in cands.items():  # each candidate is the set and its control trained under that recipe
+        alone = train_with_control(synthetic, distilled, model="gin", seeds=[0, 1], config=configs[name])
+        assert c["val_mean"] == alone["val_mean"] and c["control_val_mean"] == alone["control"]["val_mean"]
+        assert c["val_margin"] == pytest.approx(alone["val_mean"] - alone["control"]["val_mean"])
+        assert c["test_mean"] == alone["test_mean"]
+    best = max(cands.values(), key=lambda c: c["val_margin"])["name"]
+    assert r["choice"]["chosen"] == best and r["test_mean"] == cands[best]["test_mean"]  # the chosen recipe's result
+    same = choose_by_margin(synthetic, distilled, {"a": configs["slow"], "b": configs["slow"]}, seeds=[0])
+    assert same["choice"]["chosen"] == "a"  # equal margins: the first
+    with pytest.raises(ParameterError, match="at least one training configuration"):
+        choose_by_margin(synthetic, distilled, {}, seeds=[0])
+
+
+def test_train_chooses_the_learning_rate_and_refuses_what_it_cannot_choose_with_in_one_line(tmp_path):
+    out = tmp_path / "s.npz"
+    assert forked.run(["distill", "synthetic-motifs", "--budget", "3", "--out", str(out)], text=True).returncode == 0
+    train = ["train", "synthetic-motifs", "--distilled", str(out), "--seeds", "2", "--epochs", "3"]
+    r = forked.run(train + ["--choose-lr", "0.001", "0.01"], text=True)
+    assert r.returncode == 0, r.stderr
+    assert "choosing by the set's margin over its permuted control on validation:" in r.stdout
+    assert r.stdout.count("<- chosen") == 1 and "lr 0.001" in r.stdout and "lr 0.01" in r.stdout
+    res = json.loads(forked.run(train + ["--choose-lr", "0.001", "0.01", "--json"], text=True).stdout)
+    assert [c["name"] for c in res["choice"]["candidates"]] == ["lr 0.001", "lr 0.01"] and "margin" in res
+    for extra, message in ((["--choose-lr", "0.01"], "two learning rates or more"),
+                           (["--choose-lr", "0.001", "0.01", "--lr", "0.01"], "give it or --lr, not both"),
+                           (["--choose-lr", "0.001", "0.01", "--no-control"], "drop --no-control"),
+                           (["--choose-lr", "0.001", "-1"], "must be")):
+        r = forked.run(train + extra, text=True)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
+    r = forked.run(["train", "synthetic-motifs", "--full", "--choose-lr", "0.001", "0.01"], text=True)
+    assert r.returncode == 2 and "give --distilled" in r.stderr and "Traceback" not in r.stderr

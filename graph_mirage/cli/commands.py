@@ -11,6 +11,7 @@ from ..errors import ParameterError
 from ..progress import spoke
 from ..workflows.settings import DataSettings, DistillSettings, SparkSettings, TrainSettings
 from .output import (
+    choice_lines,
     describe_lines,
     fmt_bytes,
     fmt_per,
@@ -77,7 +78,8 @@ def train_settings(args) -> TrainSettings:
                          prior_correction=not args.no_prior_correction, device=args.device, threads=args.threads,
                          paper_protocol=getattr(args, "paper_protocol", False),
                          select_after=getattr(args, "select_after", None),
-                         control=not getattr(args, "no_control", False))
+                         control=not getattr(args, "no_control", False),
+                         choose_lr=tuple(args.choose_lr) if getattr(args, "choose_lr", None) else None)
 
 
 def default_out(dataset: str, root, suffix: str) -> str:
@@ -171,6 +173,8 @@ def cmd_train(args) -> int:
     if args.json:
         print(json.dumps(without_runs(result)))
         return 0
+    if "choice" in result:
+        say(args, choice_lines(result["choice"]))
     say(args, result_line(result))
     if "control" in result:
         say(args, margin_line(result))

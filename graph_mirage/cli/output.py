@@ -93,6 +93,17 @@ def margin_line(r: dict) -> str:
             + reading)
 
 
+def choice_lines(choice: dict) -> str:
+    """:func:`~graph_mirage.training.choose_by_margin`'s candidates, each set's validation score beside its
+    control's, and the one kept."""
+    lines = [f"choosing by {choice['rule']}:"]
+    for c in choice["candidates"]:
+        mark = "  <- chosen" if c["name"] == choice["chosen"] else ""
+        lines.append(f"  {c['name']:<10} validation: set {c['val_mean']:.4f}, control {c['control_val_mean']:.4f}, "
+                     f"margin {c['val_margin']:+.4f}{mark}")
+    return "\n".join(lines)
+
+
 def print_run(outcome, seeds: int) -> None:
     ds, summary, on_set, full = outcome.dataset, outcome.distilled.summary, outcome.on_set, outcome.full
     m = on_set["metric"]

@@ -32,7 +32,7 @@ _LAZY = {
     "fit_decision_bias": ".metrics", "keep_decision_bias": ".metrics", "task_shift": ".metrics",
     "task_loss": ".loop", "BankLoader": ".bankloader",
     "BankBatches": ".bankloader", "has_bank": ".bankloader", "permuted_labels": ".control",
-    "train_with_control": ".control", "drop_roots": ".augment",
+    "train_with_control": ".control", "choose_by_margin": ".control", "drop_roots": ".augment",
 }
 
 __all__ = sorted(_LAZY)

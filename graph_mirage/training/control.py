@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
@@ -98,3 +98,48 @@ def train_with_control(dataset: GraphDataset, train_set: DistilledDataset, *, mo
         result[key] = paired({r["seed"]: r[field] for r in result["runs"]}, {r["seed"]: r[field] for r in runs})
     return result
 
+
+
+def choose_by_margin(dataset: GraphDataset, train_set: DistilledDataset, configs: Mapping[str, TrainConfig], *,
+                     model: str = "gin", seeds: Sequence[int] = (0,), paper_protocol: bool = False,
+                     progress: bool = False, threads: int | None = 1) -> dict:
+    """Train ``train_set`` beside its permuted-label control under each of ``configs`` and keep the one whose set
+    scores most above its control **on the validation split** (ties: the first): the recipe under which the set's
+    labels matter most on held-out graphs. Choosing by the set's validation score alone would also reward a recipe
+    that lifts what epoch selection gives for free — on binary sets Adam at 1e-2 lifts the permuted controls as much
+    as the sets, while on sets of several classes that 100 epochs leave under-trained it lifts the sets alone
+    (docs/results: a learning rate chosen on validation). The test split never enters the choice.
+
+    Args:
+        configs: candidate :class:`TrainConfig` by name (at least one).
+        dataset, train_set, model, seeds, paper_protocol, progress, threads: as for :func:`train_with_control`.
+
+    Returns:
+        the chosen candidate's :func:`train_with_control` result, plus ``choice``: ``{"rule", "chosen",
+        "candidates"}``, each candidate's ``name, val_mean, control_val_mean, val_margin, test_mean,
+        control_test_mean``.
+
+    Example:
+        >>> configs = {"1e-3": TrainConfig(), "1e-2": TrainConfig(lr=1e-2)}
+        >>> r = choose_by_margin(ds, distilled, configs, seeds=range(3))    # doctest: +SKIP
+        >>> r["choice"]["chosen"], r["test_mean"], r["margin"]["mean"]     # doctest: +SKIP
+    """
+    from .api import check_evaluable, eval_sets
+
+    if not configs:
+        raise ParameterError("choose_by_margin needs at least one training configuration")
+    check_evaluable(dataset)
+    evals = eval_sets(dataset)
+    results, candidates = {}, []
+    for name, config in configs.items():
+        r = train_with_control(dataset, train_set, model=model, seeds=seeds, config=config,
+                               paper_protocol=paper_protocol, progress=progress, evals=evals, threads=threads)
+        results[name] = r
+        candidates.append({"name": name, "val_mean": r["val_mean"], "control_val_mean": r["control"]["val_mean"],
+                           "val_margin": r["val_mean"] - r["control"]["val_mean"], "test_mean": r["test_mean"],
+                           "control_test_mean": r["control"]["test_mean"]})
+    best = max(candidates, key=lambda c: c["val_margin"])["name"]  # max keeps the first of equal margins
+    out = dict(results[best])
+    out["choice"] = {"rule": "the set's margin over its permuted control on validation", "chosen": best,
+                     "candidates": candidates}
+    return out

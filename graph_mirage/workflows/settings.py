@@ -364,6 +364,7 @@ class TrainSettings:
     paper_protocol: bool = False
     select_after: int | None = None
     control: bool = True  # a distilled set is trained beside its permuted-label control too
+    choose_lr: tuple[float, ...] | None = None  # learning rates a distilled set chooses among by its margin
 
     def check(self) -> None:
         from ..training.config import check_device_name, check_ema, check_mixup, check_root_dropout
@@ -376,6 +377,7 @@ class TrainSettings:
                      "select_after"):
             _int(name, getattr(self, name), 1)
         _number("lr", self.lr)
+        self.check_choose_lr()
         _number("weight_decay", self.weight_decay, low_open=False)
         if self.dropout is not None and not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
@@ -384,6 +386,22 @@ class TrainSettings:
         check_ema(self.ema)
         self.check_select_after(self.epochs)
         check_device_name(self.device)
+
+    def check_choose_lr(self) -> None:
+        """``choose_lr``: two learning rates or more, each > 0, not beside ``lr``, and with the control (the choice
+        reads the set's margin over it)."""
+        if self.choose_lr is None:
+            return
+        rates = tuple(self.choose_lr)
+        for v in rates:
+            _number("choose_lr", v)
+        if len(set(rates)) < 2:
+            raise ParameterError(f"--choose-lr needs two learning rates or more to choose among, got {list(rates)}")
+        if self.lr is not None:
+            raise ParameterError("--choose-lr chooses the learning rate: give it or --lr, not both")
+        if not self.control:
+            raise ParameterError("--choose-lr chooses by the set's margin over its permuted control on validation: "
+                                 "drop --no-control")
 
     def check_select_after(self, epochs: int | None) -> None:
         """Refuse a warm-up that leaves no epoch to choose among ``epochs`` (None: the default's, unless a training

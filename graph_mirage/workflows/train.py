@@ -14,6 +14,9 @@ def check_train(data: DataSettings, t: TrainSettings, distilled: str | None) -> 
     """The refusals of :func:`train` that need no dataset: settings, and a distilled file that is not one."""
     data.check()
     t.check()
+    if t.choose_lr and distilled is None:
+        raise ParameterError("--choose-lr chooses a distilled set's learning rate by its margin over its control: "
+                             "give --distilled (the full split has no control)")
     if distilled is not None:
         from ..fileio import check_distilled_file
 
@@ -46,6 +49,15 @@ def train(data: DataSettings, t: TrainSettings, distilled: str | None = None, *,
     ds = dataset if dataset is not None else data.load(progress)
     if train_set is not None:
         check_compatible(train_set.meta, ds.meta, distilled)
+    if t.choose_lr:
+        from ..training import choose_by_margin
+
+        base = t.config(ds.name)
+        configs = {f"lr {v:g}": replace(base, lr=float(v)) for v in dict.fromkeys(t.choose_lr)}
+        result = choose_by_margin(ds, train_set, configs, model=t.model, seeds=range(t.seeds),
+                                  paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
+        warn_if_early(result)
+        return result
     trainer = train_with_control if train_set is not None and t.control else train_and_evaluate
     result = trainer(ds, train_set, model=t.model, seeds=range(t.seeds), config=t.config(ds.name),
                      paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
