@@ -938,3 +938,61 @@ def test_the_longer_training_of_todays_multiclass_default_is_its_paired_json():
            f"{100 * max(r['chosen_rocauc_macro'] for r in three):.1f}" in readme
     lifts = ", ".join(f"{100 * r['chosen_minus_plain']['mean']:+.1f}" for r in three[:2])
     assert f"({lifts} accuracy ↑;" in readme
+
+
+def test_the_learning_rate_choice_section_is_its_json_and_its_reading_quotes_it():
+    """docs/results' "Choosing a set's learning rate on validation": the generated tables are lr_choice.py's from the
+    committed JSON, and the reading's numbers are the pairing's and the margin rule's."""
+    import json
+
+    mod = benchmark_module("lr_choice")
+    page = (DOCS / "results" / "README.md").read_text()
+    assert page.split(mod.START, 1)[1].split(mod.END, 1)[0].strip() == mod.page().strip()
+    text = " ".join(page.split("## Choosing a set's learning rate on validation", 1)[1].split("\n## ", 1)[0].split())
+    recs = json.loads((mod.RESULTS / "recipes_lr_choice.json").read_text())["rows"]
+    by = {(r["dataset"], r["model"], r["method"]): r for r in recs}
+
+    def iv(d: dict) -> str:
+        return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]".replace("-", "−")
+
+    gin = by[("synthetic-motifs", "gin", "mirage-auto")]
+    assert f"from {100 * gin['plain_test_mean']:.1f} to {100 * gin['chosen_test_mean']:.1f} " \
+           f"({iv(gin['chosen_minus_plain'])} ↑" in text and gin["verdict"] == "beats"
+    three = [by[("bace-potency3.csv", m, "mirage-auto")] for m in ("gcn", "gat", "gin")]
+    assert f"GCN {iv(three[0]['chosen_minus_plain'])} ↑ and GAT {iv(three[1]['chosen_minus_plain'])} ↑" in text
+    assert f"ROC-AUC {100 * three[0]['plain_rocauc_macro']:.1f} / {100 * three[1]['plain_rocauc_macro']:.1f} → " \
+           f"{100 * three[0]['chosen_rocauc_macro']:.1f} / {100 * three[1]['chosen_rocauc_macro']:.1f}" in text
+    assert all(x == "plain" for m in ("gcn", "gat", "gin")
+               for x in by[("bace-potency5.csv", m, "mirage-auto")]["recipes"])  # "keep 1e-3 with every GNN"
+    multi = ("synthetic-motifs", "bace-potency3.csv", "bace-potency5.csv")
+    binary = [r for r in recs if r["method"] == "mirage-auto" and r["dataset"] not in multi]
+    fell = sum(r["chosen_margin_over_control"]["mean"] < r["plain_margin_over_control"]["mean"] for r in binary)
+    taken = sum("high-lr" in r["recipes"] for r in binary)
+    assert f"somewhere in {taken} of the {len(binary)} binary cells" in text
+    assert f"the margin falls in {fell} of the {len(binary)} cells" in text
+    moved = sorted(100 * r["chosen_minus_plain"]["mean"] for r in binary)
+    assert f"the sets move by {moved[0]:+.1f} to {moved[-1]:+.1f}".replace("-", "−") in text
+    assert {(r["dataset"], r["model"]) for r in binary if r["verdict"] != "tie"} == \
+        {("ogbg-molbace", "gat"), ("ogbg-molbace", "gin")}
+    rule = {(r["dataset"], r["model"]): r for r in mod.margin_rule()}
+    rbin = [r for (d, _), r in rule.items() if d not in multi]
+    assert all(r["rule_minus_plain"]["verdict"] == "tie" for r in rbin)
+    rmoved = sorted(100 * r["rule_minus_plain"]["mean"] for r in rbin)
+    assert f"the sets move by {rmoved[0]:+.1f} to {rmoved[-1]:+.1f} (≈ in all {len(rbin)} cells)".replace("-", "−") \
+        in text
+    rfell = [r for r in rbin if r["rule_margin"]["mean"] < r["plain_margin"]["mean"]]
+    assert f"the margins fall in {len(rfell)}, most on ogbg-molhiv with GIN" in text
+    most = max(rfell, key=lambda r: r["plain_margin"]["mean"] - r["rule_margin"]["mean"])
+    assert most is rule[("ogbg-molhiv", "gin")]
+    assert all(rule[(d, m)]["high_chosen"] == 0 for d in ("NCI1", "DD", "ogbg-molbace", "ogbg-molbbbp")
+               for m in ("gcn", "gat", "gin"))
+    aucs = [rule[("bace-potency3.csv", m)]["rule_rocauc_macro"] for m in ("gcn", "gat", "gin")]
+    assert min(aucs) >= 0.65 and " / ".join(f"{100 * a:.1f}" for a in aucs) in text
+    sg = rule[("synthetic-motifs", "gin")]
+    assert f"GIN {100 * sg['rule_test_mean']:.1f}, {iv(sg['rule_minus_plain'])} ↑" in text
+    readme = " ".join((DOCS.parent / "README.md").read_text().split())
+    assert f"macro ROC-AUC of {100 * min(aucs):.1f}–{100 * max(aucs):.1f} with every GNN" in readme
+    sa = rule[("synthetic-motifs", "gat")]
+    assert f"GIN {100 * sg['rule_minus_plain']['mean']:+.1f} ↑ (GAT {100 * sa['rule_minus_plain']['mean']:+.1f} ↑)" \
+        in readme and sg["rule_minus_plain"]["verdict"] == sa["rule_minus_plain"]["verdict"] == "beats"
+    assert f"the margin falls in {fell} of {len(binary)} binary cells" in readme
