@@ -178,6 +178,30 @@ def test_a_recipe_for_distilled_sets_only_leaves_full_data_choosing_between_its_
     assert lrs["full"] == {1e-3} and lrs["mirage"] == {1e-3, 1e-2}  # the set and its control under both
 
 
+def test_the_margin_rule_gives_the_set_and_its_control_the_rate_of_the_sets_largest_validation_margin(tmp_path,
+                                                                                                     capsys):
+    methods, recipes = ("mirage", "herding", "permuted"), ("plain", "high-lr")
+    one = {r: {x["method"]: x for x in bench.run(["synthetic-motifs"], opts(methods, recipes=(r,),
+                                                                            cache_dir=str(tmp_path)))} for r in recipes}
+    rows = bench.run(["synthetic-motifs"], opts(methods, recipes=recipes, recipe_rule="margin",
+                                                cache_dir=str(tmp_path)))
+    by = {x["method"]: x for x in rows}
+    for m in ("mirage", "herding"):
+        margins = {r: one[r][m]["val_mean"] - one[r][m + "~permuted"]["val_mean"] for r in recipes}
+        chosen = max(recipes, key=lambda r: margins[r])
+        assert by[m]["recipes"] == by[m + "~permuted"]["recipes"] == [chosen]  # the control read at the set's rate
+        for x in (m, m + "~permuted"):
+            assert by[x]["test_mean"] == pytest.approx(one[chosen][x]["test_mean"]) and by[x]["cached_runs"] == 2
+    from graph_mirage.cli import main
+
+    capsys.readouterr()
+    for extra, message in ((["--recipes", "plain", "high-lr", "--methods", "mirage"], "add 'permuted' to --methods"),
+                           (["--recipes", "plain"], "give two or more")):  # before any data is read
+        assert main(["bench", "--datasets", "synthetic-motifs", "--recipe-rule", "margin", *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+
+
 def test_full_layers_trains_only_full_data_at_that_depth(tmp_path):
     o = opts(("full", "mirage"), seeds=(0,), full_layers=1, cache_dir=str(tmp_path))
     bench.run(["synthetic-motifs"], o)

@@ -108,6 +108,16 @@ def _check_degree_bins(datasets: list[str], root, how: str) -> None:
             load_dataset(name, root, degree_bins=how)
 
 
+def _check_recipe_rule(rule: str, recipes: list | None, methods) -> None:
+    """``--recipe-rule margin`` reads each set's permuted control: it needs two recipes or more and the control."""
+    if rule == "score":
+        return
+    if len(set(recipes or ["plain"])) < 2:
+        raise MirageError("--recipe-rule margin chooses among --recipes: give two or more")
+    if "permuted" not in methods:
+        raise MirageError("--recipe-rule margin reads each set's permuted control: add 'permuted' to --methods")
+
+
 def main_from_args(args) -> int:
     """``mirage bench`` with parsed arguments (:func:`graph_mirage.cli.bench_args.add_bench_args`)."""
     from ..config.defaults import BENCH_DATASETS as ALL_DATASETS
@@ -135,6 +145,7 @@ def main_from_args(args) -> int:
         _check_split_column(datasets, args.root, args.split_col)
     epochs = args.epochs or (50 if quick else 100)  # on a distilled set
     _check_select_after(args.select_after, epochs, quick)
+    _check_recipe_rule(args.recipe_rule, args.recipes, args.methods or DEFAULT_METHODS)
     if args.degree_bins:
         _check_degree_bins(datasets, args.root, args.degree_bins)
     import torch
@@ -154,7 +165,8 @@ def main_from_args(args) -> int:
                    node_attributes=args.node_attributes, degree_bins=args.degree_bins, fractions=args.fractions,
                    split_column=args.split_col,
                    degrees=args.degrees, roots=args.roots, max_roots=args.max_roots,
-                   recipes=tuple(dict.fromkeys(args.recipes or ["plain"])), select_after=args.select_after or 1,
+                   recipes=tuple(dict.fromkeys(args.recipes or ["plain"])), recipe_rule=args.recipe_rule,
+                   select_after=args.select_after or 1,
                    full_layers=args.full_layers,
                    hops=None if args.hops is None else tuple(args.hops))
     t0 = time.perf_counter()
@@ -170,6 +182,7 @@ def main_from_args(args) -> int:
               **({"roots": opts.roots} if opts.roots != "top" else {}),
               **({"max_roots": opts.max_roots} if opts.max_roots is not None else {}),
               **({"recipes": list(opts.recipes)} if opts.recipes != ("plain",) else {}),
+              **({"recipe_rule": opts.recipe_rule} if opts.recipe_rule != "score" else {}),
               **({"select_after": opts.select_after} if opts.select_after != 1 else {}),
               **({"full_layers": opts.full_layers} if opts.full_layers is not None else {}),
               **({"hops": list(opts.hops)} if opts.hops is not None else {}),

@@ -8,7 +8,10 @@ the chosen full-data recipe's remaining seeds and the permuted-label control of 
 With several distilled-set ``recipes`` (``mirage bench --recipes plain regularised``), every set is trained under
 each of them for every seed, and the recipe (with a preset's step) is chosen per GNN, method and split by the mean
 validation metric; the permuted control is trained under each recipe too and chooses its own the same way, so the
-control keeps every freedom the set has. With the one default recipe, runs and keys are those of before.
+control keeps every freedom the set has. With ``recipe_rule="margin"`` (``--recipe-rule margin``) the recipe is
+instead the one under which the set's mean validation metric exceeds its control's the most, and the control is read
+under the set's recipe (a preset's step is still chosen on the set's own score). With the one default recipe, runs
+and keys are those of before.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class Options:
     roots: str = "top"  # how graph-mirage's prototypes choose their roots (TreePrototypes(roots=...))
     max_roots: int | None = None  # graph-mirage's most roots per prototype (None: the estimators' default)
     recipes: tuple = ("plain",)  # the distilled sets' training recipes (TRAIN_RECIPES), chosen on validation
+    recipe_rule: str = "score"  # how: the set's validation score, or its margin over its control there (RECIPE_RULES)
     select_after: int = 1  # every run (full data too) chooses its epoch from this one on (TrainConfig.select_after)
     full_layers: int | None = None  # message-passing layers of full data's GNNs (None: DEFAULT_HOPS)
     hops: tuple | None = None  # the depths the default's rule chooses among (None: AUTO_HOPS)
@@ -254,9 +258,32 @@ def run_dataset(name: str, runner, tmp: Path, o: Options) -> Collected:
     if len(recipes) > 1:
         for model in models:
             for si in range(len(splits)):
-                _choose_sets(col, model, si, list(recipes), "~permuted")
+                if o.recipe_rule == "margin" and "permuted" in o.methods:
+                    _choose_by_margin(col, model, si, list(recipes))
+                else:
+                    _choose_sets(col, model, si, list(recipes), "~permuted")
     col.seeds, col.splits, col.models = seeds, splits, models
     return col
+
+
+def _mean_val(col: Collected, key: tuple) -> float:
+    vals = [run["val"] for _, run, _ in col.runs.get(key, [])]
+    return sum(vals) / len(vals) if vals else float("-inf")
+
+
+def _choose_by_margin(col: Collected, model: str, si: int, recipes: list) -> None:
+    """Per distilled method and budget of split ``si``: the recipe whose set's mean validation metric exceeds its
+    permuted control's the most (ties: the first recipe), at the step already chosen; the set and its control are
+    then both read under it (``chosen[(model, method[~permuted], si, "recipe", budget)]``)."""
+    for method, budget in sorted({(s.method, s.budget) for s in col.sets if s.split == si},
+                                 key=lambda c: (c[0], c[1] or 0)):
+        step = col.chosen.get((model, method, si)) if method == "mirage-paper" else \
+            next((s.step for s in col.sets if s.split == si and s.method == method and s.budget == budget), None)
+        margins = {rk: _mean_val(col, (model, method, budget, si, step, rk))
+                   - _mean_val(col, (model, method + "~permuted", budget, si, step, rk)) for rk in recipes}
+        rk = max(recipes, key=lambda r: margins[r])  # max keeps the first of equal margins
+        col.chosen[(model, method, si, "recipe", budget)] = col.chosen[(model, method + "~permuted", si, "recipe",
+                                                                        budget)] = rk
 
 
 def _choose_sets(col: Collected, model: str, si: int, recipes: list, suffix: str = "") -> None:

@@ -11,6 +11,7 @@ from ..config.defaults import (
     DEGREE_BINS,
     FULL_DATA_RECIPES,
     READOUTS,
+    RECIPE_RULES,
     ROOTS,
     TRAIN_RECIPES,
 )
@@ -71,6 +72,11 @@ def add_bench_args(p) -> None:
                         "split on validation (default: plain; full data always chooses between "
                         f"{' and '.join(FULL_DATA_RECIPES)}; "
                         + "; ".join(f"{k}: {v}" for k, v in TRAIN_RECIPES.items() if v) + ")")
+    p.add_argument("--recipe-rule", choices=RECIPE_RULES, default="score",
+                   help="how --recipes are chosen: by the set's own validation score (score, the default; each "
+                        "control chooses its own), or by the set's margin over its permuted control on validation, "
+                        "the control read under the set's recipe (margin; docs/results: choosing a set's learning "
+                        "rate)")
     p.add_argument("--cache-dir", default="benchmarks/results/runs",
                    help="where every training run is cached as JSON, keyed by everything it depends on; a table "
                         "re-run reads it instead of training again ('' for none)")
