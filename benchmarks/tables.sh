@@ -369,10 +369,10 @@ $L --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $LB --name highlr_a
 $L --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $LB --name highlr_folds "$@"
 $L --datasets NCI1 --seeds 10 --methods $LB --name highlr_nci1 "$@"
 $L --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $LB --name highlr_tox21 "$@"
-# ... the same sets and controls at 1e-2 alone (--recipes high-lr: the same cached runs), merged into one file, which
-# the rule "by the set's margin over its control on validation" reads beside the plain tables (lr_choice.py)
+# ... and the same runs chosen by the set's margin over its permuted control on validation (--recipe-rule margin: the
+# control read under the set's rate), merged into one table and paired with the plain tables
 T=$(mktemp -d)
-H="mirage bench --cache-dir $C --out $T --jobs 2 --recipes high-lr --quiet"
+H="mirage bench --cache-dir $C --out $T --jobs 2 --recipes plain high-lr --recipe-rule margin --quiet"
 $H --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $LM --name m "$@"
 for k in 3 5; do
     $H --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency$k.csv" --split-col split \
@@ -385,7 +385,9 @@ $H --datasets DD --seeds 10 --methods $LB --name d "$@"
 $H --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $LB --name h "$@"
 $H --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $LB --name t "$@"
 mirage bench --merge $T/m.json $T/p3.json $T/p5.json $T/a.json $T/f.json $T/n.json $T/d.json $T/h.json $T/t.json \
-    --name highlr_only --out $O --quiet
+    --name lr_margin --out $O --quiet
+python benchmarks/recipes.py --out $O/recipes_lr_margin --pairs $O/lr_margin.json:$O/equal_bytes.json \
+    $O/lr_margin.json:$O/potency3.json $O/lr_margin.json:$O/potency5.json
 python benchmarks/recipes.py --out $O/recipes_lr_choice --pairs $O/highlr_multiclass.json:$O/equal_bytes.json \
     $O/highlr_potency3.json:$O/potency3.json $O/highlr_potency5.json:$O/potency5.json \
     $O/highlr_a.json:$O/defaults.json $O/highlr_folds.json:$O/defaults.json $O/highlr_nci1.json:$O/defaults.json \

@@ -948,6 +948,15 @@ def test_the_learning_rate_choice_section_is_its_json_and_its_reading_quotes_it(
     mod = benchmark_module("lr_choice")
     page = (DOCS / "results" / "README.md").read_text()
     assert page.split(mod.START, 1)[1].split(mod.END, 1)[0].strip() == mod.page().strip()
+    for stem in ("recipes_lr_choice", "recipes_lr_margin"):  # each pairing is recipes.py's of the tables it names
+        rec = benchmark_module("recipes")
+        blob = json.loads((mod.RESULTS / f"{stem}.json").read_text())
+        assert (mod.RESULTS / f"{stem}.md").read_text() == rec.markdown(blob["rows"], blob["command"])
+        rows = []
+        for pair in blob["command"].split("--pairs ", 1)[1].split():
+            chosen, plain = (json.loads((DOCS.parent / p).read_text())["rows"] for p in pair.split(":"))
+            rows += rec.compare(chosen, plain)
+        assert json.loads(json.dumps(rows)) == blob["rows"]
     text = " ".join(page.split("## Choosing a set's learning rate on validation", 1)[1].split("\n## ", 1)[0].split())
     recs = json.loads((mod.RESULTS / "recipes_lr_choice.json").read_text())["rows"]
     by = {(r["dataset"], r["model"], r["method"]): r for r in recs}
@@ -974,25 +983,40 @@ def test_the_learning_rate_choice_section_is_its_json_and_its_reading_quotes_it(
     assert f"the sets move by {moved[0]:+.1f} to {moved[-1]:+.1f}".replace("-", "−") in text
     assert {(r["dataset"], r["model"]) for r in binary if r["verdict"] != "tie"} == \
         {("ogbg-molbace", "gat"), ("ogbg-molbace", "gin")}
-    rule = {(r["dataset"], r["model"]): r for r in mod.margin_rule()}
+    margin = json.loads((mod.RESULTS / "recipes_lr_margin.json").read_text())["rows"]
+    rule = {(r["dataset"], r["model"]): r for r in margin if r["method"] == "mirage-auto"}
     rbin = [r for (d, _), r in rule.items() if d not in multi]
-    assert all(r["rule_minus_plain"]["verdict"] == "tie" for r in rbin)
-    rmoved = sorted(100 * r["rule_minus_plain"]["mean"] for r in rbin)
+    assert len(rbin) == len(binary) and all(r["verdict"] == "tie" for r in rbin)
+    rmoved = sorted(100 * r["chosen_minus_plain"]["mean"] for r in rbin)
     assert f"the sets move by {rmoved[0]:+.1f} to {rmoved[-1]:+.1f} (≈ in all {len(rbin)} cells)".replace("-", "−") \
         in text
-    rfell = [r for r in rbin if r["rule_margin"]["mean"] < r["plain_margin"]["mean"]]
+    rfell = [r for r in rbin if r["chosen_margin_over_control"]["mean"] < r["plain_margin_over_control"]["mean"]]
     assert f"the margins fall in {len(rfell)}, most on ogbg-molhiv with GIN" in text
-    most = max(rfell, key=lambda r: r["plain_margin"]["mean"] - r["rule_margin"]["mean"])
+    most = max(rfell, key=lambda r: r["plain_margin_over_control"]["mean"] - r["chosen_margin_over_control"]["mean"])
     assert most is rule[("ogbg-molhiv", "gin")]
-    assert all(rule[(d, m)]["high_chosen"] == 0 for d in ("NCI1", "DD", "ogbg-molbace", "ogbg-molbbbp")
-               for m in ("gcn", "gat", "gin"))
-    aucs = [rule[("bace-potency3.csv", m)]["rule_rocauc_macro"] for m in ("gcn", "gat", "gin")]
+    assert all(x == "plain" for d in ("NCI1", "DD", "ogbg-molbace", "ogbg-molbbbp") for m in ("gcn", "gat", "gin")
+               for x in rule[(d, m)]["recipes"])
+    aucs = [rule[("bace-potency3.csv", m)]["chosen_rocauc_macro"] for m in ("gcn", "gat", "gin")]
     assert min(aucs) >= 0.65 and " / ".join(f"{100 * a:.1f}" for a in aucs) in text
     sg = rule[("synthetic-motifs", "gin")]
-    assert f"GIN {100 * sg['rule_test_mean']:.1f}, {iv(sg['rule_minus_plain'])} ↑" in text
+    assert f"GIN {100 * sg['chosen_test_mean']:.1f}, {iv(sg['chosen_minus_plain'])} ↑" in text
+    real = [r for r in margin if r["method"] in ("herding-bytes", "random-bytes")]
+    moved = sorted(100 * r["chosen_minus_plain"]["mean"] for r in real)
+    assert all(r["verdict"] == "tie" for r in real)
+    assert f"choosing by their own margins move by {moved[0]:+.1f} to {moved[-1]:+.1f} (≈ in every cell)".replace(
+        "-", "−") in text
+    lm = {(r["dataset"], r["model"]): r for r in json.loads((mod.RESULTS / "lr_margin.json").read_text())["rows"]
+          if r["method"] == "mirage-auto"}
+    gin = lm[("synthetic-motifs", "gin")]["paired"]
+    assert f"with GIN ({100 * gin['herding-bytes']['mean']:+.1f} and {100 * gin['random-bytes']['mean']:+.1f} ↑)" \
+        in text and gin["herding-bytes"]["verdict"] == gin["random-bytes"]["verdict"] == "beats"
+    gcn = lm[("synthetic-motifs", "gcn")]["paired"]["herding-bytes"]
+    assert f"herding with GCN ({100 * gcn['mean']:+.1f} ↓)".replace("-", "−") in text and gcn["verdict"] == "loses"
+    assert all(lm[(d, m)]["paired"][b]["verdict"] == "beats" for d in ("bace-potency3.csv", "bace-potency5.csv")
+               for m in ("gcn", "gat", "gin") for b in ("herding-bytes", "random-bytes"))
     readme = " ".join((DOCS.parent / "README.md").read_text().split())
     assert f"macro ROC-AUC of {100 * min(aucs):.1f}–{100 * max(aucs):.1f} with every GNN" in readme
     sa = rule[("synthetic-motifs", "gat")]
-    assert f"GIN {100 * sg['rule_minus_plain']['mean']:+.1f} ↑ (GAT {100 * sa['rule_minus_plain']['mean']:+.1f} ↑)" \
-        in readme and sg["rule_minus_plain"]["verdict"] == sa["rule_minus_plain"]["verdict"] == "beats"
+    lifts = [100 * r["chosen_minus_plain"]["mean"] for r in (sg, sa)]
+    assert f"GIN {lifts[0]:+.1f} ↑ (GAT {lifts[1]:+.1f} ↑)" in readme and sg["verdict"] == sa["verdict"] == "beats"
     assert f"the margin falls in {fell} of {len(binary)} binary cells" in readme
