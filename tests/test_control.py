@@ -115,3 +115,5 @@ def test_train_chooses_the_learning_rate_and_refuses_what_it_cannot_choose_with_
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
     r = forked.run(["train", "synthetic-motifs", "--full", "--choose-lr", "0.001", "0.01"], text=True)
     assert r.returncode == 2 and "give --distilled" in r.stderr and "Traceback" not in r.stderr
+    r = forked.run(["run", "--seeds", "2", "--epochs", "3", "--no-full", "--choose-lr", "0.001", "0.01"], text=True)
+    assert r.returncode == 0 and r.stdout.count("<- chosen") == 1 and "the set's margin over it" in r.stdout

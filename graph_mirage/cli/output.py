@@ -133,6 +133,8 @@ def print_run(outcome, seeds: int) -> None:
         print("calibrated: the validation bias was refused (it decided validation worse than the prior correction) in "
               + ", ".join(f"{share:.0%} of the runs on {label.strip()}" for label, share in refused)
               + " (of runs x tasks, with several tasks); there the decisions are the accuracy column's")
+    if "choice" in on_set:
+        print(f"\n{choice_lines(on_set['choice'])}")
     if "control" in on_set:
         print(f"\n{margin_line(on_set)}")
     print(f"\ncompression: the distilled set is {summary['compression']}x smaller than the training split")

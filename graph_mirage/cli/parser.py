@@ -288,11 +288,15 @@ def _train(sub) -> None:
     sp.add_argument("--paper-protocol", action="store_true",
                     help="also report the authors' protocol: mean of the 5 best runs by validation")
     _control_arg(sp)
+    _choose_lr_arg(sp)
+    sp.set_defaults(func=cmd_train)
+
+
+def _choose_lr_arg(sp) -> None:
     sp.add_argument("--choose-lr", type=number(0, low_open=True), nargs="+", default=None, metavar="LR",
                     help="train the distilled set and its control at each learning rate and keep the one whose set "
                          "scores most above its control on validation (e.g. --choose-lr 0.001 0.01; worth it on sets "
                          "of several classes: docs/user-guide.md)")
-    sp.set_defaults(func=cmd_train)
 
 
 def _control_arg(sp) -> None:
@@ -316,6 +320,7 @@ def _run(sub) -> None:
                     help="epochs of full-data training (default --epochs)")
     sp.add_argument("--no-full", action="store_true", help="skip full-data training")
     _control_arg(sp)
+    _choose_lr_arg(sp)
     sp.add_argument("--out", "-o", default=None, help="also save the distilled set")
     sp.set_defaults(func=cmd_run)
 

@@ -77,8 +77,9 @@ class RunOutcome:
 
 def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs: int | None = None,
         log=None, progress: bool = False) -> RunOutcome:
-    """Distil, train on the distilled set (with ``t.control``, beside its permuted-label control), and (``full``)
-    on the full training split with the same recipe."""
+    """Distil, train on the distilled set (with ``t.control``, beside its permuted-label control; with
+    ``t.choose_lr``, at the learning rate of its largest validation margin over that control), and (``full``) on the
+    full training split with the same recipe."""
     from .distill import check_distill
 
     check_distill(s)
@@ -91,6 +92,7 @@ def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs:
         raise MirageError("mirage run distils in memory; use mirage distill --engine spark, then mirage train")
     from ..training import (  # PyTorch, PyG: after the checks
         check_evaluable,
+        choose_by_margin,
         train_and_evaluate,
         train_with_control,
         warn_if_early,
@@ -99,9 +101,14 @@ def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs:
     check_evaluable(ds)  # before the distillation, not after it
     outcome = distill(s.replace(threads=t.threads), log=log, progress=progress, dataset=ds)
     cfg = t.config(ds.name)
-    trainer = train_with_control if t.control else train_and_evaluate
-    on_set = trainer(ds, outcome.distilled, model=t.model, seeds=range(t.seeds), config=cfg, progress=progress,
-                     threads=t.threads)
+    if t.choose_lr:  # the set's rate by its margin over its control; full data keeps the recipe's
+        configs = {f"lr {v:g}": replace(cfg, lr=float(v)) for v in dict.fromkeys(t.choose_lr)}
+        on_set = choose_by_margin(ds, outcome.distilled, configs, model=t.model, seeds=range(t.seeds),
+                                  progress=progress, threads=t.threads)
+    else:
+        trainer = train_with_control if t.control else train_and_evaluate
+        on_set = trainer(ds, outcome.distilled, model=t.model, seeds=range(t.seeds), config=cfg, progress=progress,
+                         threads=t.threads)
     warn_if_early(on_set)
     on_full = None
     if full:
