@@ -358,40 +358,37 @@ python benchmarks/recipes.py --variant 300-epochs --out $O/recipes_epochs300_bou
 # control and herding's and random graphs in its bytes, but on DD and ogbg-molhiv, whose lines above made the default
 # and its control only), on the multi-class sets and the other binary datasets; paired with the tables' plain runs
 # (about 80 minutes), then the page
-L="mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr"
 LM="full mirage-auto herding-bytes random-bytes size-only permuted"
 LB="full mirage-auto size-only permuted"
-$L --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $LM --name highlr_multiclass "$@"
-for k in 3 5; do
-    $L --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency$k.csv" --split-col split \
-        --seeds 10 --full-seeds 10 --methods $LM --name highlr_potency$k "$@"
-done
-$L --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $LM --name highlr_a "$@"
-$L --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $LM --name highlr_folds "$@"
-$L --datasets NCI1 --seeds 10 --methods $LM --name highlr_nci1 "$@"
-$L --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $LM --name highlr_tox21 "$@"
+lr_tables() {  # $1: the bench command, $2: its tables' name prefix; the rest: this script's arguments
+    local bench=$1 prefix=$2
+    shift 2
+    $bench --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $LM --name ${prefix}multiclass "$@"
+    for k in 3 5; do
+        $bench --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency$k.csv" \
+            --split-col split --seeds 10 --full-seeds 10 --methods $LM --name ${prefix}potency$k "$@"
+    done
+    $bench --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $LM --name ${prefix}a "$@"
+    $bench --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $LM \
+        --name ${prefix}folds "$@"
+    $bench --datasets NCI1 --seeds 10 --methods $LM --name ${prefix}nci1 "$@"
+    # DD and ogbg-molhiv: the default and its control, as the lines above (the same runs)
+    $bench --datasets DD --seeds 10 --methods $LB --name ${prefix}dd "$@"
+    $bench --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $LB --name ${prefix}hiv "$@"
+    $bench --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $LM --name ${prefix}tox21 "$@"
+}
+lr_tables "mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr" highlr_ "$@"
 # ... and the same runs chosen by the set's margin over its permuted control on validation (--recipe-rule margin: the
 # control read under the set's rate), merged into one table and paired with the plain tables
 T=$(mktemp -d)
-H="mirage bench --cache-dir $C --out $T --jobs 2 --recipes plain high-lr --recipe-rule margin --quiet"
-$H --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $LM --name m "$@"
-for k in 3 5; do
-    $H --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency$k.csv" --split-col split \
-        --seeds 10 --full-seeds 10 --methods $LM --name p$k "$@"
-done
-$H --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $LM --name a "$@"
-$H --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $LM --name f "$@"
-$H --datasets NCI1 --seeds 10 --methods $LM --name n "$@"
-$H --datasets DD --seeds 10 --methods $LB --name d "$@"
-$H --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $LB --name h "$@"
-$H --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $LM --name t "$@"
-mirage bench --merge $T/m.json $T/p3.json $T/p5.json $T/a.json $T/f.json $T/n.json $T/d.json $T/h.json $T/t.json \
+lr_tables "mirage bench --cache-dir $C --out $T --jobs 2 --recipes plain high-lr --recipe-rule margin --quiet" "" "$@"
+mirage bench --merge $(for s in multiclass potency3 potency5 a folds nci1 dd hiv tox21; do echo $T/$s.json; done) \
     --name lr_margin --out $O --quiet
 python benchmarks/recipes.py --out $O/recipes_lr_margin --pairs $O/lr_margin.json:$O/equal_bytes.json \
     $O/lr_margin.json:$O/potency3.json $O/lr_margin.json:$O/potency5.json
 python benchmarks/recipes.py --out $O/recipes_lr_choice --pairs $O/highlr_multiclass.json:$O/equal_bytes.json \
     $O/highlr_potency3.json:$O/potency3.json $O/highlr_potency5.json:$O/potency5.json \
     $O/highlr_a.json:$O/equal_bytes.json $O/highlr_folds.json:$O/equal_bytes.json \
-    $O/highlr_nci1.json:$O/equal_bytes.json $O/highlr_dd.json:$O/equal_bytes.json $O/highlr_hiv.json:$O/equal_bytes.json \
-    $O/highlr_tox21.json:$O/equal_bytes.json
+    $O/highlr_nci1.json:$O/equal_bytes.json $O/highlr_dd.json:$O/equal_bytes.json \
+    $O/highlr_hiv.json:$O/equal_bytes.json $O/highlr_tox21.json:$O/equal_bytes.json
 python benchmarks/lr_choice.py

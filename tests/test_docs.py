@@ -342,9 +342,9 @@ def test_the_recipes_table_is_generated_from_the_committed_json():
     assert mod.compare(chosen, plain) == [r for r in blob["rows"] if r["dataset"] == chosen[0]["dataset"]]
 
 
-def _recipe_reading(stem: str, recipe: str) -> tuple[list, str]:
-    """The rows of ``recipes.py``'s committed ``STEM.json`` recomputed from the bench results it pairs (the .md its
-    table), every row of ``recipe``; returns them and the results page, whose text must state every loss."""
+def _recomputed_pairing(stem: str) -> list[dict]:
+    """The rows of ``recipes.py``'s committed ``STEM.json``, checked to be what it computes from the bench results it
+    pairs (and its .md, the table it writes of them)."""
     import json
 
     mod = benchmark_module("recipes")
@@ -354,7 +354,16 @@ def _recipe_reading(stem: str, recipe: str) -> tuple[list, str]:
     for pair in blob["command"].split("--pairs ", 1)[1].split():
         chosen, plain = (json.loads((DOCS.parent / p).read_text())["rows"] for p in pair.split(":"))
         recs += mod.compare(chosen, plain)
-    assert json.loads(json.dumps(recs)) == blob["rows"] and {r["recipes"][0] for r in recs} == {recipe}
+    assert json.loads(json.dumps(recs)) == blob["rows"]
+    return recs
+
+
+def _recipe_reading(stem: str, recipe: str) -> tuple[list, str]:
+    """The rows of ``recipes.py``'s committed ``STEM.json`` recomputed from the bench results it pairs (the .md its
+    table), every row of ``recipe``; returns them and the results page, whose text must state every loss."""
+
+    recs = _recomputed_pairing(stem)
+    assert {r["recipes"][0] for r in recs} == {recipe}
     page = " ".join((DOCS / "results" / "README.md").read_text().split())
     for r in recs:
         d = r["chosen_minus_plain"]
@@ -957,14 +966,7 @@ def test_the_learning_rate_choice_section_is_its_json_and_its_reading_quotes_it(
     page = (DOCS / "results" / "README.md").read_text()
     assert page.split(mod.START, 1)[1].split(mod.END, 1)[0].strip() == mod.page().strip()
     for stem in ("recipes_lr_choice", "recipes_lr_margin"):  # each pairing is recipes.py's of the tables it names
-        rec = benchmark_module("recipes")
-        blob = json.loads((mod.RESULTS / f"{stem}.json").read_text())
-        assert (mod.RESULTS / f"{stem}.md").read_text() == rec.markdown(blob["rows"], blob["command"])
-        rows = []
-        for pair in blob["command"].split("--pairs ", 1)[1].split():
-            chosen, plain = (json.loads((DOCS.parent / p).read_text())["rows"] for p in pair.split(":"))
-            rows += rec.compare(chosen, plain)
-        assert json.loads(json.dumps(rows)) == blob["rows"]
+        _recomputed_pairing(stem)
     text = " ".join(page.split("## Choosing a set's learning rate on validation", 1)[1].split("\n## ", 1)[0].split())
     recs = json.loads((mod.RESULTS / "recipes_lr_choice.json").read_text())["rows"]
     by = {(r["dataset"], r["model"], r["method"]): r for r in recs}

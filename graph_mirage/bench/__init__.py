@@ -108,6 +108,18 @@ def _check_degree_bins(datasets: list[str], root, how: str) -> None:
             load_dataset(name, root, degree_bins=how)
 
 
+def _check_names(datasets: list, models: list, root) -> None:
+    """Unknown GNNs and datasets, refused before PyTorch is imported."""
+    from ..config.defaults import MODELS
+    from ..data.registry import resolve_spec
+
+    bad = [m for m in models if m not in MODELS]
+    if bad:
+        raise MirageError(f"unknown model(s) {bad}; known: {', '.join(MODELS)}")
+    for name in datasets:
+        resolve_spec(name, root)
+
+
 def _check_recipe_rule(rule: str, recipes: list | None, methods) -> None:
     """``--recipe-rule margin`` reads each set's permuted control: it needs two recipes or more and the control."""
     if rule == "score":
@@ -131,16 +143,9 @@ def main_from_args(args) -> int:
         merge(args.merge, json_path, md_path)
         _log(args.quiet)(md_path.read_text())
         return 0
-    from ..config.defaults import MODELS
-    from ..data.registry import resolve_spec
-
     datasets = args.datasets or (["MUTAG", "ogbg-molbace"] if quick else list(ALL_DATASETS))
     models = args.models or (["gin"] if quick else ["gcn", "gat", "gin"])
-    bad = [m for m in models if m not in MODELS]
-    if bad:
-        raise MirageError(f"unknown model(s) {bad}; known: {', '.join(MODELS)}")
-    for name in datasets:  # before PyTorch is imported: a wrong name is refused at once
-        resolve_spec(name, args.root)
+    _check_names(datasets, models, args.root)
     if args.split_col is not None:
         _check_split_column(datasets, args.root, args.split_col)
     epochs = args.epochs or (50 if quick else 100)  # on a distilled set
