@@ -99,7 +99,6 @@ def train_with_control(dataset: GraphDataset, train_set: DistilledDataset, *, mo
     return result
 
 
-
 def choose_by_margin(dataset: GraphDataset, train_set: DistilledDataset, configs: Mapping[str, TrainConfig], *,
                      model: str = "gin", seeds: Sequence[int] = (0,), paper_protocol: bool = False,
                      progress: bool = False, threads: int | None = 1) -> dict:
@@ -108,7 +107,7 @@ def choose_by_margin(dataset: GraphDataset, train_set: DistilledDataset, configs
     labels matter most on held-out graphs. Choosing by the set's validation score alone would also reward a recipe
     that lifts what epoch selection gives for free — on binary sets Adam at 1e-2 lifts the permuted controls as much
     as the sets, while on sets of several classes that 100 epochs leave under-trained it lifts the sets alone
-    (docs/results: a learning rate chosen on validation). The test split never enters the choice.
+    (docs/results: choosing a set's learning rate on validation). The test split never enters the choice.
 
     Args:
         configs: candidate :class:`TrainConfig` by name (at least one).

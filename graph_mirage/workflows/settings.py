@@ -403,6 +403,13 @@ class TrainSettings:
             raise ParameterError("--choose-lr chooses by the set's margin over its permuted control on validation: "
                                  "drop --no-control")
 
+    def lr_configs(self, dataset: str) -> dict:
+        """``choose_lr``'s candidates: :meth:`config` at each learning rate, by name (``"lr 0.01"``)."""
+        from dataclasses import replace
+
+        base = self.config(dataset)
+        return {f"lr {v:g}": replace(base, lr=float(v)) for v in dict.fromkeys(self.choose_lr or ())}
+
     def check_select_after(self, epochs: int | None) -> None:
         """Refuse a warm-up that leaves no epoch to choose among ``epochs`` (None: the default's, unless a training
         preset sets them)."""

@@ -52,9 +52,7 @@ def train(data: DataSettings, t: TrainSettings, distilled: str | None = None, *,
     if t.choose_lr:
         from ..training import choose_by_margin
 
-        base = t.config(ds.name)
-        configs = {f"lr {v:g}": replace(base, lr=float(v)) for v in dict.fromkeys(t.choose_lr)}
-        result = choose_by_margin(ds, train_set, configs, model=t.model, seeds=range(t.seeds),
+        result = choose_by_margin(ds, train_set, t.lr_configs(ds.name), model=t.model, seeds=range(t.seeds),
                                   paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
         warn_if_early(result)
         return result
@@ -102,8 +100,7 @@ def run(s: DistillSettings, t: TrainSettings, *, full: bool = True, full_epochs:
     outcome = distill(s.replace(threads=t.threads), log=log, progress=progress, dataset=ds)
     cfg = t.config(ds.name)
     if t.choose_lr:  # the set's rate by its margin over its control; full data keeps the recipe's
-        configs = {f"lr {v:g}": replace(cfg, lr=float(v)) for v in dict.fromkeys(t.choose_lr)}
-        on_set = choose_by_margin(ds, outcome.distilled, configs, model=t.model, seeds=range(t.seeds),
+        on_set = choose_by_margin(ds, outcome.distilled, t.lr_configs(ds.name), model=t.model, seeds=range(t.seeds),
                                   progress=progress, threads=t.threads)
     else:
         trainer = train_with_control if t.control else train_and_evaluate
