@@ -1008,6 +1008,8 @@ def test_the_learning_rate_choice_section_is_its_json_and_its_reading_quotes_it(
                for x in rule[(d, m)]["recipes"])
     aucs = [rule[("bace-potency3.csv", m)]["chosen_rocauc_macro"] for m in ("gcn", "gat", "gin")]
     assert min(aucs) >= 0.65 and " / ".join(f"{100 * a:.1f}" for a in aucs) in text
+    whole = " ".join(page.split())
+    assert "3 classes reach " + " / ".join(f"{100 * a:.1f}" for a in aucs) + " — met with every GNN there" in whole
     sg = rule[("synthetic-motifs", "gin")]
     assert f"GIN {100 * sg['chosen_test_mean']:.1f}, {iv(sg['chosen_minus_plain'])} ↑" in text
     real = [r for r in margin if r["method"] in ("herding-bytes", "random-bytes")]
