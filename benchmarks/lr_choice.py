@@ -21,18 +21,13 @@ import json
 import sys
 from pathlib import Path
 
+from graph_mirage.stats import paired_text
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PAGE = ROOT / "docs" / "results" / "README.md"
 START, END = "<!-- lr-choice:start -->", "<!-- lr-choice:end -->"
 MODELS = ("gcn", "gat", "gin")
-
-
-def _iv(d: dict, verdict: str | None = None) -> str:
-    from graph_mirage.stats import VERDICT_MARKS
-
-    mark = f" {VERDICT_MARKS[verdict]}" if verdict else ""
-    return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]{mark}"
 
 
 def _verdict(d: dict) -> str:
@@ -65,14 +60,14 @@ def default_table(stem: str, results: Path = RESULTS) -> str:
     for r in auto:
         high = sum(x == "high-lr" for x in r["recipes"])
         macro = (f"{100 * r['plain_rocauc_macro']:.1f} → {100 * r['chosen_rocauc_macro']:.1f} "
-                 f"({_iv(r['rocauc_macro_chosen_minus_plain'], r['rocauc_macro_chosen_minus_plain']['verdict'])})"
+                 f"({paired_text(r['rocauc_macro_chosen_minus_plain'], r['rocauc_macro_chosen_minus_plain']['verdict'])})"
                  if r.get("chosen_rocauc_macro") is not None else "")
         lines.append(
             f"| {_name(r['dataset'])} | {r['model'].upper()} | {high}/{len(r['recipes'])} | "
             f"{100 * r['plain_test_mean']:.1f} | {100 * r['chosen_test_mean']:.1f} | "
-            f"{_iv(r['chosen_minus_plain'], r['verdict'])} | "
+            f"{paired_text(r['chosen_minus_plain'], r['verdict'])} | "
             f"{100 * r['plain_margin_over_control']['mean']:+.1f} → "
-            f"{_iv(r['chosen_margin_over_control'], _verdict(r['chosen_margin_over_control']))} | "
+            f"{paired_text(r['chosen_margin_over_control'], _verdict(r['chosen_margin_over_control']))} | "
             f"{100 * r['plain_vs_full']['mean']:+.1f} → {100 * r['chosen_vs_full']['mean']:+.1f} | {macro} |")
     return "\n".join(lines)
 
@@ -88,9 +83,9 @@ def real_table(stem: str, results: Path = RESULTS) -> str:
         for row in json.loads((results / chosen).read_text())["rows"]:
             if row["method"] != "mirage-auto" or "herding-bytes" not in row.get("paired", {}):
                 continue
-            cells = [_iv(by[(row["dataset"], row["model"], m)]["chosen_minus_plain"],
+            cells = [paired_text(by[(row["dataset"], row["model"], m)]["chosen_minus_plain"],
                          by[(row["dataset"], row["model"], m)]["verdict"]) for m in ("herding-bytes", "random-bytes")]
-            cells += [_iv(row["paired"][m], row["paired"][m]["verdict"]) for m in ("herding-bytes", "random-bytes")]
+            cells += [paired_text(row["paired"][m], row["paired"][m]["verdict"]) for m in ("herding-bytes", "random-bytes")]
             lines.append(f"| {_name(row['dataset'])} | {row['model'].upper()} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

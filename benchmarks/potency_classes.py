@@ -62,11 +62,9 @@ def _cell(r: dict | None) -> str:
 
 
 def _diff(d: dict | None) -> str:
-    if d is None:
-        return ""
-    from graph_mirage.stats import VERDICT_MARKS
+    from graph_mirage.stats import paired_text
 
-    return f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}] {VERDICT_MARKS[d['verdict']]}"
+    return "" if d is None else paired_text(d)
 
 
 def section(classes: list[int], results: Path = RESULTS) -> str:

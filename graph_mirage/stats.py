@@ -115,3 +115,16 @@ VERDICT_MARKS = {"beats": "↑", "loses": "↓", "tie": "≈"}  # how the pages 
 def verdict(p: Mapping) -> str:
     """``"beats"``, ``"loses"`` or ``"tie"`` (the interval contains zero), for a :func:`paired` result."""
     return "beats" if p["beats"] else "loses" if p["loses"] else "tie"
+
+
+def paired_text(d: Mapping, verdict: str | None = None) -> str:
+    """A paired difference of scores in [0, 1] as the pages print it: ``+1.2 [+0.3, +2.1] ↑`` (×100; the mark of
+    ``verdict``, else of ``d["verdict"]`` where it has one, else none).
+
+    Example:
+        >>> paired_text({"mean": 0.012, "low": 0.003, "high": 0.021}, "beats")
+        '+1.2 [+0.3, +2.1] ↑'
+    """
+    mark = verdict or d.get("verdict")
+    text = f"{100 * d['mean']:+.1f} [{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
+    return f"{text} {VERDICT_MARKS[mark]}" if mark else text

@@ -49,16 +49,15 @@ def train(data: DataSettings, t: TrainSettings, distilled: str | None = None, *,
     ds = dataset if dataset is not None else data.load(progress)
     if train_set is not None:
         check_compatible(train_set.meta, ds.meta, distilled)
-    if t.choose_lr:
+    if t.choose_lr:  # check_train refused it without a set
         from ..training import choose_by_margin
 
         result = choose_by_margin(ds, train_set, t.lr_configs(ds.name), model=t.model, seeds=range(t.seeds),
                                   paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
-        warn_if_early(result)
-        return result
-    trainer = train_with_control if train_set is not None and t.control else train_and_evaluate
-    result = trainer(ds, train_set, model=t.model, seeds=range(t.seeds), config=t.config(ds.name),
-                     paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
+    else:
+        trainer = train_with_control if train_set is not None and t.control else train_and_evaluate
+        result = trainer(ds, train_set, model=t.model, seeds=range(t.seeds), config=t.config(ds.name),
+                         paper_protocol=t.paper_protocol, progress=progress, threads=t.threads)
     warn_if_early(result)
     return result
 
