@@ -202,7 +202,7 @@ def test_the_fidelity_sections_are_found_and_name_committed_json():
     text = (DOCS / "search.md").read_text()
     others = sum(text.count(f"<!-- {name}:start -->")
                  for name in ("search-ties", "search-screening", "search-ceiling", "search-factors", "lr-response",
-                              "search-agreement"))
+                              "search-agreement", "search-margin"))
     assert len(found) == text.count(":start -->") - others > 0
     for out, _ in found:
         assert (DOCS.parent / "benchmarks" / "results" / out).is_file()
@@ -667,6 +667,37 @@ def test_the_seed_agreement_page_is_computed_from_the_committed_searches_and_its
     readme = " ".join((DOCS.parent / "README.md").read_text().split())
     assert (f"seeds agreeing at {floor:.2f} or more, but agreeing seeds are not enough — {s['agreeing_below_half']} "
             f"of the {s['agreeing']} such searches rank below 0.5") in readme
+
+
+def test_the_search_margin_section_is_its_json_and_its_reading_quotes_it():
+    import json
+
+    mod = benchmark_module("search_margin")
+    results = DOCS.parent / "benchmarks" / "results"
+    blob = json.loads((results / "search_margin.json").read_text())
+    again = mod.collect(results, rounds=20)  # the point values do not depend on the resamples
+
+    def values(rows):
+        return [(r["dataset"], r["set"], r["own_pick"], r["margin_pick"],
+                 *(round(r[k][s]["value"], 12) for k in ("own", "margin") for s in ("spearman", "top1_regret")))
+                for r in rows]
+
+    assert values(blob["rows"]) == values(json.loads(json.dumps(again)))
+    assert blob["summary"] == json.loads(json.dumps(mod.summary(blob["rows"])))
+    page = (DOCS / "search.md").read_text()
+    assert mod.START + "\n" + mod.section(blob) + "\n" + mod.END in page
+    by = {(r["dataset"], r["set"]): r for r in blob["rows"]}
+    text = " ".join(page.split())
+    dd, nci1 = by[("DD", "default")], by[("NCI1", "default")]
+    assert (f"rank at {dd['own']['spearman']['value']:.2f} and {nci1['own']['spearman']['value']:.2f}), the margin "
+            f"lifts the Spearman beyond the interval, to {dd['margin']['spearman']['value']:.2f} and "
+            f"{nci1['margin']['spearman']['value']:.2f}").replace("-", "−") in text
+    assert blob["summary"]["lifted"] == 2 and blob["summary"]["lowered"] == 3
+    assert blob["summary"]["best_margin"]["spearman"] < 0.8  # "nowhere at the goal"
+    bank = by[("NCI1", "bank@5%")]
+    readme = " ".join((DOCS.parent / "README.md").read_text().split())
+    assert (f"on DD and NCI1 (to {dd['margin']['spearman']['value']:.2f} and {nci1['margin']['spearman']['value']:.2f})"
+            f" but lowers those that already work (NCI1's bank to {bank['margin']['spearman']['value']:.2f})") in readme
 
 
 def test_the_search_ceiling_follows_spearman_brown():
