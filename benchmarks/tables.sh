@@ -300,6 +300,7 @@ python benchmarks/teacher_clusters.py
 # respond to the learning rate (3 minutes)
 python benchmarks/search_ceiling.py --page
 python benchmarks/search_agreement.py --page
+python benchmarks/search_margin.py --page    # ranking by the margin over the control, from the searches with controls
 python benchmarks/search_factors.py --page
 python benchmarks/lr_response.py
 # several classes of real molecules: BACE's pIC50 cut into 3 and 5 equal classes (a derived CSV with a stratified
