@@ -359,7 +359,7 @@ python benchmarks/recipes.py --variant 300-epochs --out $O/recipes_epochs300_bou
 # plain high-lr: Adam at 1e-3 or 1e-2, chosen per GNN and split on the mean validation metric, for the set, its
 # control and herding's and random graphs in its bytes), on the multi-class sets and every binary dataset (DD's and
 # ogbg-molhiv's default and control are the runs of the lines above; their herding and random graphs at 1e-2 were
-# added later: about 20 minutes each); paired with the tables' plain runs (about 2 hours), then the page
+# added later: 22 and 36 minutes); paired with the tables' plain runs (about 2 hours), then the page
 LM="full mirage-auto herding-bytes random-bytes size-only permuted"
 lr_tables() {  # $1: the bench command, $2: its tables' name prefix; the rest: this script's arguments
     local bench=$1 prefix=$2
@@ -384,6 +384,21 @@ T=$(mktemp -d)
 lr_tables "mirage bench --cache-dir $C --out $T --jobs 2 --recipes plain high-lr --recipe-rule margin --quiet" "" "$@"
 mirage bench --merge $(for s in multiclass potency3 potency5 a folds nci1 dd hiv tox21; do echo $T/$s.json; done) \
     --name lr_margin --out $O --quiet
+# the default without a bank (mirage-plain, the README's last column) and its control at both rates, toward the margin
+# rule in the tables (their tables go to the temporary directory: cache only; ogbg-molhiv and ogbg-moltox21 not yet
+# run, about 15 minutes each)
+P="mirage bench --cache-dir $C --out $T --jobs 2 --recipes plain high-lr --recipe-rule margin --quiet"
+$P --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods mirage-plain permuted --name plain_a "$@"
+$P --datasets NCI1 --seeds 10 --methods mirage-plain permuted --name plain_nci1 "$@"
+$P --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods mirage-plain permuted \
+    --name plain_folds "$@"
+$P --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods mirage-plain permuted \
+    --name plain_multi "$@"
+for k in 3 5; do
+    $P --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency$k.csv" --split-col split \
+        --seeds 10 --methods mirage-plain permuted --name plain_potency$k "$@"
+done
+$P --datasets DD --seeds 10 --methods mirage-plain permuted --name plain_dd "$@"
 python benchmarks/recipes.py --out $O/recipes_lr_margin --pairs $O/lr_margin.json:$O/equal_bytes.json \
     $O/lr_margin.json:$O/potency3.json $O/lr_margin.json:$O/potency5.json
 python benchmarks/recipes.py --out $O/recipes_lr_choice --pairs $O/highlr_multiclass.json:$O/equal_bytes.json \
