@@ -28,26 +28,27 @@ from pathlib import Path
 import numpy as np
 
 from graph_mirage.bench.scripts import publish, results_parser, script_command
-from graph_mirage.search.fidelity import fidelity_interval
+from graph_mirage.search.fidelity import fidelity_interval, record_scores
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search_fidelity_report import control_name, is_control  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "search.md"
 START, END = "<!-- search-margin:start -->", "<!-- search-margin:end -->"
-CONTROL = "~permuted"
 
 
-def scores(results: list[dict], names: list[str]) -> dict:
-    """``{"val", "test"}`` arrays of a search's records, in the order of ``names``."""
-    by = {r["name"]: r for r in results}
-    return {k: np.array([float(by[n][f"{k}_mean"]) for n in names]) for k in ("val", "test")}
+def scores(search: dict, names: list[str]) -> dict:
+    """``{"val", "test"}`` arrays of a committed search's configurations, in the order of ``names``."""
+    return record_scores({"configurations": search["results"]}, names)
 
 
 def compare(searches: dict, set_name: str, rounds: int = 2000) -> dict:
     """The set's ranking and its margin's against the full data, with their paired differences (margin − set)."""
     names = [r["name"] for r in searches["full"]["results"]]
-    full = scores(searches["full"]["results"], names)
-    own = scores(searches[set_name]["results"], names)
-    control = scores(searches[set_name + CONTROL]["results"], names)
+    full = scores(searches["full"], names)
+    own = scores(searches[set_name], names)
+    control = scores(searches[control_name(set_name)], names)
     margin = {k: own[k] - control[k] for k in own}
     out = {"set": set_name, "configurations": len(names),
            "own": fidelity_interval(own, full, rounds=rounds),
@@ -64,15 +65,15 @@ def collect(results: Path, rounds: int = 2000) -> list[dict]:
         blob = json.loads(path.read_text())
         for d in blob["datasets"]:
             for name in d["searches"]:
-                if name != "full" and CONTROL not in name and name + CONTROL in d["searches"]:
+                if name != "full" and not is_control(name) and control_name(name) in d["searches"]:
                     rows.append({"dataset": d["dataset"], "file": path.name, "seeds": blob["seeds"],
                                  **compare(d["searches"], name, rounds)})
     return rows
 
 
-def _iv(x: dict, scale: float = 1.0, sign: bool = False) -> str:
-    f = "{:+.2f}" if sign and scale == 1 else "{:+.1f}" if sign else "{:.2f}" if scale == 1 else "{:.1f}"
-    return f"{f.format(scale * x['value'])} [{f.format(scale * x['low'])}, {f.format(scale * x['high'])}]"
+def _iv(x: dict, fmt: str = ".2f", scale: float = 1.0) -> str:
+    """A bootstrap interval ``{"value", "low", "high"}`` as ``value [low, high]``."""
+    return f"{scale * x['value']:{fmt}} [{scale * x['low']:{fmt}}, {scale * x['high']:{fmt}}]"
 
 
 def _mark(x: dict, lower_is_better: bool = False) -> str:
@@ -86,9 +87,9 @@ def markdown(rows: list[dict]) -> str:
     for r in rows:
         own, m = r["own"], r["margin"]
         lines.append(f"| {r['dataset']} | {r['set']} ({r['seeds']}) | {_iv(own['spearman'])} | "
-                     f"{_iv(m['spearman'])} | {_iv(m['diff_spearman'], sign=True)} {_mark(m['diff_spearman'])} | "
+                     f"{_iv(m['spearman'])} | {_iv(m['diff_spearman'], '+.2f')} {_mark(m['diff_spearman'])} | "
                      f"{100 * own['top1_regret']['value']:.1f} | {100 * m['top1_regret']['value']:.1f} | "
-                     f"{_iv(m['diff_top1_regret'], 100, True)} {_mark(m['diff_top1_regret'], lower_is_better=True)} |")
+                     f"{_iv(m['diff_top1_regret'], '+.1f', 100)} {_mark(m['diff_top1_regret'], lower_is_better=True)} |")
     return "\n".join(lines)
 
 

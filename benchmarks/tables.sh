@@ -361,44 +361,36 @@ python benchmarks/recipes.py --variant 300-epochs --out $O/recipes_epochs300_bou
 # ogbg-molhiv's default and control are the runs of the lines above; their herding and random graphs at 1e-2 were
 # added later: 22 and 36 minutes); paired with the tables' plain runs (about 2 hours), then the page
 LM="full mirage-auto herding-bytes random-bytes size-only permuted"
-lr_tables() {  # $1: the bench command, $2: its tables' name prefix; the rest: this script's arguments
-    local bench=$1 prefix=$2
-    shift 2
-    $bench --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $LM --name ${prefix}multiclass "$@"
+lr_tables() {  # $1: the bench command, $2: its tables' name prefix, $3: the methods; the rest: the script's arguments
+    local bench=$1 prefix=$2 methods=$3
+    shift 3
+    $bench --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $methods \
+        --name ${prefix}multiclass "$@"
     for k in 3 5; do
         $bench --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency$k.csv" \
-            --split-col split --seeds 10 --full-seeds 10 --methods $LM --name ${prefix}potency$k "$@"
+            --split-col split --seeds 10 --full-seeds 10 --methods $methods --name ${prefix}potency$k "$@"
     done
-    $bench --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $LM --name ${prefix}a "$@"
-    $bench --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $LM \
+    $bench --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $methods --name ${prefix}a "$@"
+    $bench --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $methods \
         --name ${prefix}folds "$@"
-    $bench --datasets NCI1 --seeds 10 --methods $LM --name ${prefix}nci1 "$@"
-    $bench --datasets DD --seeds 10 --methods $LM --name ${prefix}dd "$@"
-    $bench --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $LM --name ${prefix}hiv "$@"
-    $bench --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $LM --name ${prefix}tox21 "$@"
+    $bench --datasets NCI1 --seeds 10 --methods $methods --name ${prefix}nci1 "$@"
+    $bench --datasets DD --seeds 10 --methods $methods --name ${prefix}dd "$@"
+    $bench --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $methods --name ${prefix}hiv "$@"
+    $bench --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $methods --name ${prefix}tox21 "$@"
 }
-lr_tables "mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr" highlr_ "$@"
+lr_tables "mirage bench --cache-dir $C --out $O --jobs 2 --recipes plain high-lr" highlr_ "$LM" "$@"
 # ... and the same runs chosen by the set's margin over its permuted control on validation (--recipe-rule margin: the
 # control read under the set's rate), merged into one table and paired with the plain tables
 T=$(mktemp -d)
-lr_tables "mirage bench --cache-dir $C --out $T --jobs 2 --recipes plain high-lr --recipe-rule margin --quiet" "" "$@"
+lr_tables "mirage bench --cache-dir $C --out $T --jobs 2 --recipes plain high-lr --recipe-rule margin --quiet" "" \
+    "$LM" "$@"
 mirage bench --merge $(for s in multiclass potency3 potency5 a folds nci1 dd hiv tox21; do echo $T/$s.json; done) \
     --name lr_margin --out $O --quiet
 # the default without a bank (mirage-plain, the README's last column) and its control at both rates, toward the margin
 # rule in the tables (their tables go to the temporary directory: cache only; ogbg-molhiv and ogbg-moltox21 not yet
 # run, about 15 minutes each)
-P="mirage bench --cache-dir $C --out $T --jobs 2 --recipes plain high-lr --recipe-rule margin --quiet"
-$P --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods mirage-plain permuted --name plain_a "$@"
-$P --datasets NCI1 --seeds 10 --methods mirage-plain permuted --name plain_nci1 "$@"
-$P --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods mirage-plain permuted \
-    --name plain_folds "$@"
-$P --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods mirage-plain permuted \
-    --name plain_multi "$@"
-for k in 3 5; do
-    $P --datasets "${MIRAGE_CACHE:-$HOME/.cache/graph-mirage/processed}/derived/bace-potency$k.csv" --split-col split \
-        --seeds 10 --methods mirage-plain permuted --name plain_potency$k "$@"
-done
-$P --datasets DD --seeds 10 --methods mirage-plain permuted --name plain_dd "$@"
+lr_tables "mirage bench --cache-dir $C --out $T --jobs 2 --recipes plain high-lr --recipe-rule margin --quiet" plain_ \
+    "mirage-plain permuted" "$@"
 python benchmarks/recipes.py --out $O/recipes_lr_margin --pairs $O/lr_margin.json:$O/equal_bytes.json \
     $O/lr_margin.json:$O/potency3.json $O/lr_margin.json:$O/potency5.json
 python benchmarks/recipes.py --out $O/recipes_lr_choice --pairs $O/highlr_multiclass.json:$O/equal_bytes.json \
