@@ -1,6 +1,7 @@
 """Reproduce the paper's table: `python benchmarks/paper_table.py [--quick] [...]` (same as `mirage bench`).
 
-Writes benchmarks/results/paper_table.{json,md} (or quick.{json,md} with --quick) and prints the table.
+Writes benchmarks/results/bench.{json,md} (quick.{json,md} with --quick; --name NAME: NAME.{json,md}) and prints the
+table. The committed paper_table.json is the merge of the three runs its header names.
 """
 
 import sys

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from graph_mirage import MirageError, bench
-from graph_mirage.bench import outputs
+from graph_mirage.bench import default_name, outputs
 from graph_mirage.bench.runs import FULL_RECIPES
 from graph_mirage.bench.schedule import Options
 from graph_mirage.bench.tables import markdown, merge
@@ -265,6 +265,25 @@ def test_outputs_are_a_directory_or_the_json_file_itself(tmp_path):
         outputs(str(tmp_path / "table.json"), "t", "quick")
     with pytest.raises(MirageError, match="directory .* does not exist"):
         outputs(str(tmp_path / "absent" / "table.json"), None, "quick")
+
+
+def test_a_bench_without_a_name_writes_no_committed_table():
+    # benchmarks/results is --out's default: a user's run there must not overwrite a table a page is written from
+    import argparse
+    import subprocess
+    from pathlib import Path
+
+    from graph_mirage.cli.bench_args import add_bench_args
+
+    root = Path(__file__).resolve().parents[1]
+    p = argparse.ArgumentParser()
+    add_bench_args(p)
+    out = p.parse_args([]).out
+    committed = set(subprocess.run(["git", "ls-files", out], cwd=root, capture_output=True, text=True).stdout.split())
+    assert committed, "the default output directory holds the committed tables"
+    for quick in (False, True):
+        json_path, md_path = outputs(str(root / out), None, default_name(quick))
+        assert str(json_path.relative_to(root)) not in committed and str(md_path.relative_to(root)) not in committed
 
 
 def test_an_unwritable_output_is_refused_before_any_run(tmp_path):

@@ -54,6 +54,12 @@ def _log(quiet: bool):
     return (lambda *a: None) if quiet else log
 
 
+def default_name(quick: bool) -> str:
+    """The output stem of a bench without ``--name``: no committed table's (``benchmarks/results`` is the default
+    directory, and a user's run there must not overwrite the tables a page is written from)."""
+    return "quick" if quick else "bench"
+
+
 def outputs(out: str, name: str | None, default: str) -> tuple[Path, Path]:
     """The JSON and Markdown files a table goes to, refused before any run when they cannot be written: ``out``
     ending in ``.json`` is the JSON file itself (the Markdown beside it, ``.md``); otherwise a directory for
@@ -138,7 +144,7 @@ def main_from_args(args) -> int:
     from .tables import markdown, merge
 
     quick = args.quick
-    json_path, md_path = outputs(args.out, args.name, "paper_table" if args.merge or not quick else "quick")
+    json_path, md_path = outputs(args.out, args.name, default_name(quick and not args.merge))
     if args.merge:
         merge(args.merge, json_path, md_path)
         _log(args.quiet)(md_path.read_text())

@@ -91,7 +91,7 @@ def add_bench_args(p) -> None:
     p.add_argument("--out", default="benchmarks/results",
                    help="directory for NAME.json and NAME.md (default benchmarks/results, relative to the working "
                         "directory), or the results file itself, FILE.json (FILE.md beside it)")
-    p.add_argument("--name", default=None, help="output file stem (default paper_table, or quick)")
+    p.add_argument("--name", default=None, help="output file stem (default bench, or quick)")
     p.add_argument("--merge", nargs="+", default=None, metavar="JSON",
                    help="write one table (--name) from the rows of earlier result files instead of running")
     p.add_argument("--quiet", "-q", action="store_true")
