@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PAGE = ROOT / "docs" / "results" / "README.md"
 START, END = "<!-- margin-glance:start -->", "<!-- margin-glance:end -->"
-MODELS = ("gcn", "gat", "gin")
 # the README table's paired columns: the row that holds the difference, and the opponent it is paired with
 COLUMNS = (("over its control", "permuted"), ("vs full data", "full"), ("vs herding, same bytes", "herding-bytes"),
            ("vs random, same bytes", "random-bytes"))
@@ -83,8 +82,8 @@ def moves(plain: list[dict], chosen: list[dict]) -> dict:
 def summary(results: Path = RESULTS) -> dict:
     """What the margin rule changes in the README's table: the cells compared, the verdicts that turn and each set's
     learning-rate choices (how many (GNN, split) cells took 1e-2)."""
-    margin = _rows(results / "margin_tables.json")
-    before = _cells(_rows(results / "defaults.json"), _rows(results / "equal_bytes.json"))
+    margin, plain = _rows(results / "margin_tables.json"), _rows(results / "defaults.json")
+    before = _cells(plain, _rows(results / "equal_bytes.json"))
     after = _cells(margin, margin)
     chose = {}
     for r in margin:
@@ -93,7 +92,7 @@ def summary(results: Path = RESULTS) -> dict:
             c[0] += sum(x == "high-lr" for x in r["recipes"])
             c[1] += len(r["recipes"])
     return {"compared": len(set(before) & set(after)), "turned": turned(before, after),
-            "moves": moves(_rows(results / "defaults.json"), margin),
+            "moves": moves(plain, margin),
             "high_lr_chosen": {k: {"cells": v[1], "high_lr": v[0]} for k, v in chose.items()},
             "sources": ["margin_tables.json", "defaults.json", "equal_bytes.json"]}
 
