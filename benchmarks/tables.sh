@@ -287,6 +287,22 @@ $B --recipes ema --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $R --
 $B --recipes ema --datasets MUTAG --folds 10 --fold-seeds 3 --seeds 3 --methods $R --name ema_only_mutag "$@"
 python benchmarks/recipes.py --out $O/recipes_ema_only --pairs $O/ema_only_a.json:$O/defaults.json \
     $O/ema_only_dd.json:$O/defaults.json $O/ema_only_mutag.json:$O/defaults.json
+# the loss weighted by each prototype's support (TrainConfig(support="loss"), recipe support-loss: a prototype of 74
+# graphs weighs 74 times one of 1, each class's weights normalised to its mean), the default and its control on every
+# dataset of the README's table, paired with defaults.json (docs/results/README.md, "A loss weighted by the
+# prototypes' supports"; about 40 minutes)
+R="full mirage-auto size-only permuted"
+SL="$B --recipes support-loss"
+$SL --datasets NCI1 --seeds 10 --methods $R --name supportloss_only_nci1 "$@"
+$SL --datasets ogbg-molbace ogbg-molbbbp --seeds 10 --methods $R --name supportloss_only_a "$@"
+$SL --datasets DD --seeds 10 --full-seeds 10 --methods $R --name supportloss_only_dd "$@"
+$SL --datasets synthetic-motifs --folds 10 --fold-seeds 3 --seeds 3 --methods $R --name supportloss_only_multiclass "$@"
+$SL --datasets MUTAG PROTEINS IMDB-BINARY --folds 10 --fold-seeds 3 --seeds 3 --methods $R \
+    --name supportloss_only_folds "$@"
+$SL --datasets ogbg-moltox21 --seeds 10 --full-seeds 10 --methods $R --name supportloss_only_tox21 "$@"
+$SL --datasets ogbg-molhiv --seeds 10 --full-seeds 10 --methods $R --name supportloss_only_hiv "$@"
+python benchmarks/recipes.py --out $O/recipes_supportloss_only --pairs \
+    $(for s in a nci1 dd folds multiclass hiv tox21; do echo $O/supportloss_only_$s.json:$O/defaults.json; done)
 # root dropout in model search: NCI1's default and 5 % tree bank searched with it, paired with the same searches
 # without it (docs/search.md)
 python benchmarks/search_fidelity.py --datasets NCI1 --seeds 2 --jobs 2 --caps 0.05 --sets default bank@5% \

@@ -173,3 +173,25 @@ def test_train_settings_the_command_line_and_the_bench_recipe_carry_mixup():
     meta = {"name": "MUTAG", "split_kind": "random"}
     off, on = TrainConfig(), TrainConfig(mixup=1.0)
     assert run_key(meta, "gin", off, 0, "full") != run_key(meta, "gin", on, 0, "full")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the loss weighted by the prototypes' supports (TrainConfig(support="loss"), the bench recipe support-loss)
+def test_a_support_weighted_loss_weighs_each_prototype_by_its_support_over_its_class_mean(sets):
+    from graph_mirage.config.defaults import TRAIN_RECIPES
+    from graph_mirage.training.loop import _loss, support_class_means
+
+    _, banked = sets
+    batch = next(iter(BankLoader(banked, batch_size=len(banked))))
+    assert torch.equal(batch.weight, banked.weight)  # a bank batch carries the supports the loss reads
+    means = support_class_means(banked)
+    y = banked.y.view(-1)
+    assert torch.allclose(means[y], torch.stack([banked.weight[y == c].mean() for c in y]).float())
+    logits = torch.randn(len(y), int(banked.num_classes), generator=_gen())
+    each = torch.nn.functional.cross_entropy(logits, y, reduction="none")
+    w = banked.weight.view(-1) / means[y]  # each class's weights average 1: weighting never re-balances the classes
+    assert torch.allclose(torch.stack([w[y == c].mean() for c in y.unique()]), torch.ones(len(y.unique())))
+    config = TrainConfig(**TRAIN_RECIPES["support-loss"])
+    assert config.support == "loss" and len(set(banked.weight.tolist())) > 1
+    assert float(_loss(logits, y, batch.weight, config, means)) == pytest.approx(float((each * w).sum() / w.sum()))
+    assert float(_loss(logits, y, batch.weight, TrainConfig(), means)) == pytest.approx(float(each.mean()))

@@ -76,7 +76,8 @@ DEGREE_BINS = ("log2",)
 # head reads mixes of two graphs' pooled embeddings, lam ~ Beta(1, 1), against both targets (TrainConfig.mixup).
 # ema: the epoch is chosen, and tested, on a moving average of the weights (decay 0.8 per epoch: about 5 epochs)
 TRAIN_RECIPES = {"plain": {}, "regularised": {"dropout": 0.5, "weight_decay": 1e-4}, "high-lr": {"lr": 1e-2},
-                 "drop-roots": {"root_dropout": 0.3}, "mixup": {"mixup": 1.0}, "ema": {"ema": 0.8}}
+                 "drop-roots": {"root_dropout": 0.3}, "mixup": {"mixup": 1.0}, "ema": {"ema": 0.8},
+                 "support-loss": {"support": "loss"}}
 FULL_DATA_RECIPES = ("plain", "regularised")
 # how the bench chooses among several distilled-set recipes: each set's validation score, or its margin over its
 # permuted control there (a faster optimiser lifts a binary set's control as much as the set: docs/results)
